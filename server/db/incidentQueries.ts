@@ -1,0 +1,63 @@
+import type { Knex } from 'knex';
+import type { DefinitionRules } from '../domain/definitions';
+import { monthToDate, type Month } from '../domain/months';
+
+/** What every incident query filters on. */
+export interface IncidentFilter {
+  from: Month;
+  to: Month;
+  definition: DefinitionRules;
+  schemeId: number;
+  /** Restrict to these sources ('data.police.uk', 'force-extract'); all when absent. */
+  sources?: string[] | undefined;
+}
+
+/** A WHERE fragment with its bindings, for knex.raw. */
+export interface SqlFragment {
+  sql: string;
+  bindings: Knex.RawBinding[];
+}
+
+/** Compiles a definition to SQL with the semantics of domain/definitions.matchesDefinition. */
+export function definitionSql(rules: DefinitionRules, alias = 'i'): SqlFragment {
+  const parts: string[] = [];
+  const bindings: Knex.RawBinding[] = [];
+  for (const rule of rules.anyOf) {
+    const conds: string[] = [];
+    if (rule.categories?.length) { conds.push(`${alias}.category = ANY(?::text[])`); bindings.push(rule.categories as unknown as Knex.RawBinding); }
+    if (rule.offenceCodes?.length) { conds.push(`${alias}.offence_code = ANY(?::text[])`); bindings.push(rule.offenceCodes as unknown as Knex.RawBinding); }
+    switch (rule.weapon) {
+      case 'knife': conds.push(`${alias}.knife IS TRUE`); break;
+      case 'firearm': conds.push(`${alias}.firearm IS TRUE`); break;
+      case 'knife_or_firearm': conds.push(`(${alias}.knife IS TRUE OR ${alias}.firearm IS TRUE)`); break;
+      case 'none': conds.push(`${alias}.knife IS NOT TRUE AND ${alias}.firearm IS NOT TRUE`); break;
+      default: break;
+    }
+    if (rule.domestic === 'exclude') conds.push(`${alias}.domestic IS NOT TRUE`);
+    if (rule.domestic === 'only') conds.push(`${alias}.domestic IS TRUE`);
+    parts.push(conds.length ? `(${conds.join(' AND ')})` : 'TRUE');
+  }
+  return { sql: parts.length ? `(${parts.join(' OR ')})` : 'FALSE', bindings };
+}
+
+/**
+ * FROM … WHERE … for incidents matching a filter, with `harm` as the weight of each incident under
+ * the scheme (offence-code weight, else category weight, else the scheme default, else 0).
+ */
+export function filteredIncidents(f: IncidentFilter, extraWhere?: SqlFragment): { from: string; harm: string; bindings: Knex.RawBinding[] } {
+  const def = definitionSql(f.definition);
+  const bindings: Knex.RawBinding[] = [f.schemeId, f.schemeId, f.schemeId, monthToDate(f.from), monthToDate(f.to), ...def.bindings];
+  let sources = '';
+  if (f.sources?.length) { sources = ' AND i.source = ANY(?::text[])'; bindings.push(f.sources as unknown as Knex.RawBinding); }
+  let extra = '';
+  if (extraWhere) { extra = ` AND ${extraWhere.sql}`; bindings.push(...extraWhere.bindings); }
+  return {
+    from: `incident i
+      LEFT JOIN harm_weight wc ON wc.scheme_id = ? AND wc.match_kind = 'offence_code' AND wc.match_value = i.offence_code
+      LEFT JOIN harm_weight wk ON wk.scheme_id = ? AND wk.match_kind = 'category' AND wk.match_value = i.category
+      JOIN harm_scheme s ON s.id = ?
+      WHERE i.month BETWEEN ?::date AND ?::date AND ${def.sql}${sources}${extra}`,
+    harm: 'COALESCE(wc.weight, wk.weight, s.default_weight, 0)',
+    bindings,
+  };
+}

@@ -1,0 +1,137 @@
+import type { Knex } from 'knex';
+import type { CellTotal } from '../domain/hchh';
+import { storageRangeOf } from '../domain/h3cell';
+import type { IncidentRow } from '../ingest/incidentRow';
+import { rowsOf, type Db } from './connection';
+import { filteredIncidents, type IncidentFilter } from './incidentQueries';
+
+export type { IncidentFilter } from './incidentQueries';
+
+const INSERT_COLUMNS = [
+  ['source', 'text'], ['source_ref', 'text'], ['month', 'date'], ['occurred_at', 'timestamptz'], ['category', 'text'],
+  ['offence_code', 'text'], ['offence_name', 'text'], ['knife', 'boolean'], ['firearm', 'boolean'], ['domestic', 'boolean'],
+  ['lon', 'float8'], ['lat', 'float8'], ['cell', 'int8'], ['location', 'text'], ['lsoa_code', 'text'], ['lsoa_name', 'text'],
+  ['outcome', 'text'], ['import_id', 'int4'],
+] as const;
+
+/**
+ * The one place that reads and writes incidents. Every query of incidents in harmgrid goes through
+ * here, so access rules (aggregates only, small-number suppression) and read replicas can be added
+ * in one place later.
+ */
+export class IncidentStore {
+  constructor(private readonly db: Db) {}
+
+  /**
+   * Inserts rows, skipping any whose (source, source_ref) is already stored; returns how many were new.
+   * One statement per batch with a column array per field (unnest), which both PostgreSQL and PGlite
+   * run fast without a COPY protocol.
+   */
+  async insert(trx: Knex.Transaction | Db, rows: IncidentRow[], importId: number): Promise<number> {
+    if (rows.length === 0) return 0;
+    const columns: unknown[][] = INSERT_COLUMNS.map(() => new Array(rows.length));
+    rows.forEach((r, i) => {
+      const values = [
+        r.source, r.sourceRef, `${r.month}-01`, r.occurredAt, r.category, r.offenceCode, r.offenceName, r.knife, r.firearm,
+        r.domestic, r.lon, r.lat, r.cell, r.location, r.lsoaCode, r.lsoaName, r.outcome, importId,
+      ];
+      values.forEach((v, c) => { (columns[c] as unknown[])[i] = v; });
+    });
+    const names = INSERT_COLUMNS.map(([n]) => n).join(', ');
+    const arrays = INSERT_COLUMNS.map(([, t]) => `?::${t}[]`).join(', ');
+    const result = await trx.raw(
+      `WITH ins AS (
+         INSERT INTO incident (${names}) SELECT * FROM unnest(${arrays})
+         ON CONFLICT (source, source_ref) DO NOTHING RETURNING 1)
+       SELECT count(*)::int AS n FROM ins`,
+      columns as Knex.RawBinding[],
+    );
+    return rowsOf<{ n: number }>(result)[0]?.n ?? 0;
+  }
+
+  /** Incidents and harm per cell at `resolution` over the filter's period. */
+  async cellTotals(f: IncidentFilter, resolution: number): Promise<CellTotal[]> {
+    const q = filteredIncidents(f);
+    const result = await this.db.raw(
+      `SELECT to_hex(h3_parent(i.cell, ?)) AS cell, count(*)::int AS incidents, sum(${q.harm})::float8 AS harm
+       FROM ${q.from} AND i.cell IS NOT NULL GROUP BY 1`,
+      [resolution, ...q.bindings],
+    );
+    return rowsOf<CellTotal>(result);
+  }
+
+  /** Incidents and harm per cell and month. */
+  async cellMonthTotals(f: IncidentFilter, resolution: number): Promise<(CellTotal & { month: string })[]> {
+    const q = filteredIncidents(f);
+    const result = await this.db.raw(
+      `SELECT to_hex(h3_parent(i.cell, ?)) AS cell, to_char(i.month, 'YYYY-MM') AS month,
+              count(*)::int AS incidents, sum(${q.harm})::float8 AS harm
+       FROM ${q.from} AND i.cell IS NOT NULL GROUP BY 1, 2`,
+      [resolution, ...q.bindings],
+    );
+    return rowsOf(result);
+  }
+
+  /** Monthly incidents and harm inside one cell (any resolution), months without incidents left out. */
+  async cellSeries(f: IncidentFilter, cell: string): Promise<{ month: string; incidents: number; harm: number }[]> {
+    const { lo, hi } = storageRangeOf(cell);
+    const q = filteredIncidents(f, { sql: 'i.cell BETWEEN ?::bigint AND ?::bigint', bindings: [lo, hi] });
+    const result = await this.db.raw(
+      `SELECT to_char(i.month, 'YYYY-MM') AS month, count(*)::int AS incidents, sum(${q.harm})::float8 AS harm
+       FROM ${q.from} GROUP BY 1 ORDER BY 1`,
+      q.bindings,
+    );
+    return rowsOf(result);
+  }
+
+  /** The most frequent location texts ("On or near …") among incidents in the given cells. */
+  async topLocations(f: IncidentFilter, cells: string[], limit = 5): Promise<{ location: string; incidents: number; harm: number }[]> {
+    if (cells.length === 0) return [];
+    const ranges = cells.map(storageRangeOf);
+    const q = filteredIncidents(f, {
+      sql: `(${ranges.map(() => 'i.cell BETWEEN ?::bigint AND ?::bigint').join(' OR ')})`,
+      bindings: ranges.flatMap((r) => [r.lo, r.hi]),
+    });
+    const result = await this.db.raw(
+      `SELECT i.location AS location, count(*)::int AS incidents, sum(${q.harm})::float8 AS harm
+       FROM ${q.from} AND i.location IS NOT NULL GROUP BY 1 ORDER BY 2 DESC, 3 DESC, 1 LIMIT ?`,
+      [...q.bindings, limit],
+    );
+    return rowsOf(result);
+  }
+
+  /** Totals over the filter, with and without a position. */
+  async totals(f: IncidentFilter): Promise<{ incidents: number; harm: number; withoutLocation: number }> {
+    const q = filteredIncidents(f);
+    const result = await this.db.raw(
+      `SELECT count(*)::int AS incidents, COALESCE(sum(${q.harm}), 0)::float8 AS harm,
+              count(*) FILTER (WHERE i.cell IS NULL)::int AS "withoutLocation" FROM ${q.from}`,
+      q.bindings,
+    );
+    return rowsOf<{ incidents: number; harm: number; withoutLocation: number }>(result)[0] ?? { incidents: 0, harm: 0, withoutLocation: 0 };
+  }
+
+  /**
+   * Fallback study area until boundaries are loaded: every cell at `resolution` that holds at least
+   * one incident of any kind in any month loaded.
+   */
+  async occupiedCells(resolution: number): Promise<string[]> {
+    const result = await this.db.raw(
+      'SELECT DISTINCT to_hex(h3_parent(cell, ?)) AS cell FROM incident WHERE cell IS NOT NULL ORDER BY 1',
+      [resolution],
+    );
+    return rowsOf<{ cell: string }>(result).map((r) => r.cell);
+  }
+
+  /** Months that hold at least one incident, ascending ('YYYY-MM'). */
+  async months(): Promise<string[]> {
+    const result = await this.db.raw(`SELECT DISTINCT to_char(month, 'YYYY-MM') AS month FROM incident ORDER BY 1`);
+    return rowsOf<{ month: string }>(result).map((r) => r.month);
+  }
+
+  async count(): Promise<number> {
+    const result = await this.db.raw('SELECT count(*)::int AS n FROM incident');
+    return rowsOf<{ n: number }>(result)[0]?.n ?? 0;
+  }
+
+}

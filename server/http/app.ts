@@ -1,0 +1,66 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import express from 'express';
+import helmet from 'helmet';
+import { repoRoot, type Config } from '../config';
+import { describeDb, type Db } from '../db/connection';
+import { Analysis } from '../services/analysis';
+import { Api, errorMiddleware } from './api';
+import { HttpError } from './httpError';
+import { hotspotRoutes } from './routes/hotspots';
+import { importRoutes } from './routes/imports';
+import { metaRoutes } from './routes/meta';
+import { referenceRoutes } from './routes/reference';
+
+export interface AppDeps {
+  db: Db;
+  config: Config;
+  /** Extra routers mounted before the API (basemap tiles). */
+  extraRouters?: express.Router[];
+}
+
+/** The Express application: security headers, the validated API, its OpenAPI document, the web app. */
+export function createApp({ db, config, extraRouters = [] }: AppDeps): express.Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('query parser', 'extended');
+  app.use(helmet({
+    contentSecurityPolicy: {
+      directives: {
+        // MapLibre builds its workers from blob: URLs; everything else is served by harmgrid itself.
+        'worker-src': ["'self'", 'blob:'],
+        'img-src': ["'self'", 'data:', 'blob:'],
+        'connect-src': ["'self'", ...(process.env.HARMGRID_BASEMAP_STYLE_URL ? ['https:'] : [])],
+      },
+    },
+  }));
+  app.use('/api', express.json({ limit: '2mb' }));
+
+  const analysis = new Analysis(db);
+  const api = new Api();
+  metaRoutes(api, { db, analysis, database: describeDb({ databaseUrl: config.databaseUrl, pgliteDir: config.pgliteDir }) });
+  hotspotRoutes(api, analysis);
+  referenceRoutes(api, analysis);
+  importRoutes(api, db, config.uploadLimitBytes);
+
+  const openapi = api.document({
+    title: 'harmgrid API',
+    version: '0.1.0',
+    description: 'Harm-weighted H3 hotspots, High Crime High Harm areas and their data. Every parameter is validated; errors say what is allowed.',
+  });
+  app.get('/api/openapi.json', (_req, res) => { res.json(openapi); });
+  for (const router of extraRouters) app.use(router);
+  app.use(api.router);
+  app.use('/api', (req, _res, next) => next(new HttpError(404, `no endpoint ${req.method} /api${req.path}; see /api/openapi.json`)));
+
+  const webDist = path.join(repoRoot, 'web', 'dist');
+  if (fs.existsSync(webDist)) {
+    app.use(express.static(webDist, { index: 'index.html', maxAge: '1h' }));
+  } else {
+    app.get('/', (_req, res) => {
+      res.type('text/plain').send('harmgrid API is running. The web app is not built: run `npm run build:web`. API: /api/openapi.json');
+    });
+  }
+  app.use(errorMiddleware);
+  return app;
+}

@@ -1,0 +1,146 @@
+import { z } from 'zod';
+import { getResolution } from 'h3-js';
+import { parseCellId } from '../../domain/h3cell';
+import { monthRange } from '../../domain/months';
+import { cellPolygon, cellsOutline, type Analysis } from '../../services/analysis';
+import type { Api } from '../api';
+import { HttpError } from '../httpError';
+import { analysisQuery, hchhQuery, resolvedDescription } from '../schemas';
+
+const geojson = z.object({ type: z.literal('FeatureCollection'), features: z.array(z.any()) }).passthrough();
+
+export function hotspotRoutes(api: Api, analysis: Analysis): void {
+  api.add({
+    method: 'get', path: '/api/cells', tag: 'hotspots', access: 'read',
+    summary: 'Incidents and harm per H3 cell (compact)',
+    description: 'Parallel arrays, highest harm first: about a third of the bytes of the same cells as GeoJSON; the client draws hexagons from the ids.',
+    query: analysisQuery,
+    response: {
+      description: 'cells with at least one incident',
+      schema: resolvedDescription.extend({ cells: z.array(z.string()), incidents: z.array(z.number()), harm: z.array(z.number()) }),
+    },
+    handler: async ({ query }) => {
+      const r = await analysis.resolve(query);
+      const cells = await analysis.cells(r);
+      return { ...analysis.describe(r), cells: cells.map((c) => c.cell), incidents: cells.map((c) => c.incidents), harm: cells.map((c) => round(c.harm)) };
+    },
+  });
+
+  api.add({
+    method: 'get', path: '/api/cells/by-month', tag: 'hotspots', access: 'read',
+    summary: 'Incidents and harm per cell and month, for animation',
+    query: analysisQuery,
+    response: {
+      description: 'matrices indexed [month][cell]',
+      schema: resolvedDescription.extend({
+        months: z.array(z.string()), cells: z.array(z.string()),
+        incidents: z.array(z.array(z.number())), harm: z.array(z.array(z.number())),
+        max: z.object({ incidents: z.number(), harm: z.number() }),
+      }),
+    },
+    handler: async ({ query }) => {
+      const r = await analysis.resolve(query);
+      const rows = await analysis.incidents.cellMonthTotals(r.filter, r.resolution);
+      const months = monthRange(r.from, r.to);
+      const monthIndex = new Map(months.map((m, i) => [m, i]));
+      const cells = [...new Set(rows.map((x) => x.cell))].sort();
+      const cellIndex = new Map(cells.map((c, i) => [c, i]));
+      const incidents = months.map(() => new Array<number>(cells.length).fill(0));
+      const harm = months.map(() => new Array<number>(cells.length).fill(0));
+      let maxIncidents = 0, maxHarm = 0;
+      for (const x of rows) {
+        const m = monthIndex.get(x.month) as number, c = cellIndex.get(x.cell) as number;
+        incidents[m]![c] = x.incidents;
+        harm[m]![c] = round(x.harm);
+        maxIncidents = Math.max(maxIncidents, x.incidents);
+        maxHarm = Math.max(maxHarm, x.harm);
+      }
+      return { ...analysis.describe(r), months: months, cells, incidents, harm, max: { incidents: maxIncidents, harm: round(maxHarm) } };
+    },
+  });
+
+  api.add({
+    method: 'get', path: '/api/hotspots', tag: 'hotspots', access: 'read',
+    summary: 'Hotspot cells as GeoJSON hexagons with count, harm and rank',
+    query: analysisQuery.extend({ limit: z.coerce.number().int().min(1).max(200000).optional().describe('only the N cells with most harm') }).strict(),
+    response: { description: 'GeoJSON FeatureCollection', schema: geojson, contentType: 'application/geo+json' },
+    handler: async ({ query, res }) => {
+      const r = await analysis.resolve(query);
+      const cells = await analysis.cells(r);
+      const shown = query.limit ? cells.slice(0, query.limit) : cells;
+      res.type('application/geo+json');
+      return {
+        type: 'FeatureCollection',
+        ...analysis.describe(r),
+        features: shown.map((c) => ({
+          type: 'Feature', id: c.cell, geometry: cellPolygon(c.cell),
+          properties: { cell: c.cell, incidents: c.incidents, harm: round(c.harm), rank: c.rank },
+        })),
+      };
+    },
+  });
+
+  api.add({
+    method: 'get', path: '/api/cells/:cell/series', tag: 'hotspots', access: 'read',
+    summary: 'Monthly incidents and harm of one cell',
+    params: z.object({ cell: z.string().describe('H3 cell id, resolution 7–11') }),
+    query: analysisQuery.omit({ resolution: true }).strict(),
+    response: {
+      description: 'one value per month of the period, zeros included',
+      schema: resolvedDescription.extend({ cell: z.string(), months: z.array(z.string()), incidents: z.array(z.number()), harm: z.array(z.number()) }),
+    },
+    handler: async ({ params, query }) => {
+      let cell: string;
+      try { cell = parseCellId(params.cell).cell; } catch (e) { throw new HttpError(400, (e as Error).message); }
+      const r = await analysis.resolve({ ...query, resolution: getResolution(cell) });
+      const rows = await analysis.incidents.cellSeries(r.filter, cell);
+      const byMonth = new Map(rows.map((x) => [x.month, x]));
+      const months = monthRange(r.from, r.to);
+      return {
+        ...analysis.describe(r), cell, months: months,
+        incidents: months.map((m) => byMonth.get(m)?.incidents ?? 0),
+        harm: months.map((m) => round(byMonth.get(m)?.harm ?? 0)),
+      };
+    },
+  });
+
+  api.add({
+    method: 'get', path: '/api/hchh', tag: 'hotspots', access: 'read',
+    summary: 'High Crime High Harm areas as GeoJSON with their statistics',
+    description: 'Cells in the top crimeTopPercent % by count AND the top harmTopPercent % by harm of the study area, merged where they touch, ranked by harm.',
+    query: hchhQuery,
+    response: { description: 'GeoJSON FeatureCollection of areas, with totals and thresholds', schema: geojson, contentType: 'application/geo+json' },
+    handler: async ({ query, res }) => {
+      const r = await analysis.resolve(query);
+      const result = await analysis.hchh(r, {
+        crimeTopPercent: query.crimeTopPercent, harmTopPercent: query.harmTopPercent, minCells: query.minCells, maxAreas: query.maxAreas ?? null,
+      });
+      res.type('application/geo+json');
+      return {
+        type: 'FeatureCollection',
+        ...analysis.describe(r),
+        rule: `cells in the top ${query.crimeTopPercent}% by count and the top ${query.harmTopPercent}% by harm of the study area, merged where they touch`,
+        thresholds: { minIncidents: result.thresholds.minIncidents, minHarm: round(result.thresholds.minHarm) },
+        studyArea: { ...result.studyArea, areaKm2: round(result.studyArea.areaKm2), harm: round(result.studyArea.harm) },
+        totals: roundAll(result.totals),
+        features: result.areas.map((a) => ({
+          type: 'Feature', id: a.rank, geometry: cellsOutline(a.cells),
+          properties: {
+            rank: a.rank, cells: a.cells.length, cellIds: a.cells, areaKm2: round(a.areaKm2), incidents: a.incidents, harm: round(a.harm),
+            shareOfArea: round(a.shareOfArea, 6), shareOfIncidents: round(a.shareOfIncidents, 6), shareOfHarm: round(a.shareOfHarm, 6),
+            topLocations: a.topLocations.map((l) => ({ ...l, harm: round(l.harm) })),
+          },
+        })),
+      };
+    },
+  });
+}
+
+export function round(v: number, digits = 3): number {
+  const f = 10 ** digits;
+  return Math.round(v * f) / f;
+}
+
+function roundAll<T extends Record<string, number>>(o: T): T {
+  return Object.fromEntries(Object.entries(o).map(([k, v]) => [k, k.startsWith('share') ? round(v, 6) : round(v)])) as T;
+}

@@ -1,0 +1,21 @@
+/** One rejected row or feature: where it is and what is wrong with it. */
+export interface Rejection {
+  line: number;
+  field: string | null;
+  value: string | null;
+  reason: string;
+}
+
+/** A file that cannot be read at all (unknown format, no header); names the file. */
+export class ImportFileError extends Error {
+  constructor(readonly fileName: string, message: string) {
+    super(`${fileName}: ${message}`);
+    this.name = 'ImportFileError';
+  }
+}
+
+export function formatRejection(fileName: string, r: Rejection): string {
+  const field = r.field ? ` field "${r.field}"` : '';
+  const value = r.value !== null && r.value !== undefined ? ` (value "${r.value.length > 60 ? `${r.value.slice(0, 57)}…` : r.value}")` : '';
+  return `${fileName} line ${r.line}${field}${value}: ${r.reason}`;
+}

@@ -1,0 +1,156 @@
+import path from 'node:path';
+import type { Db } from '../db/connection';
+import { IncidentStore } from '../db/incidents';
+import { ImportStore } from '../db/imports';
+import { ReferenceStore } from '../db/reference';
+import { fileChecksum, csvRecords } from './csv';
+import { ImportFileError, type Rejection } from './errors';
+import { ForceExtractParser, looksLikeForceExtract, mapForceExtractHeader } from './forceExtract';
+import type { IncidentRow } from './incidentRow';
+import { POLICE_UK_OTHER_HEADERS, POLICE_UK_STREET_HEADER, PoliceUkStreetParser } from './policeUk';
+
+export interface ImportOutcome {
+  fileName: string;
+  status: 'imported' | 'rejected' | 'skipped';
+  importId: number | null;
+  format: string | null;
+  message: string;
+  rowsTotal: number;
+  rowsImported: number;
+  rowsDuplicate: number;
+  rowsRejected: number;
+  rowsWithoutLocation: number;
+  firstMonth: string | null;
+  lastMonth: string | null;
+  /** The first rejections (all are stored with the import). */
+  rejections: Rejection[];
+}
+
+export type ProgressFn = (event: { fileName: string; phase: 'reading' | 'storing'; rows: number }) => void;
+
+const BATCH = 5000;
+const PROGRESS_EVERY = 20000;
+
+type Parser = { parse(record: string[], line: number): { row: IncidentRow } | { rejections: Rejection[] } };
+
+/** What kind of file a header announces: a parser for incidents, or why the file holds none. */
+export async function incidentParserFor(db: Db, header: string[]): Promise<{ format: string; parser: Parser } | { notIncidents: string }> {
+  const clean = header.map((h, i) => (i === 0 ? h.replace(/^\uFEFF/, '') : h).trim());
+  if (clean.length === POLICE_UK_STREET_HEADER.length && clean.every((h, i) => h === POLICE_UK_STREET_HEADER[i])) {
+    return { format: 'data.police.uk street', parser: new PoliceUkStreetParser() };
+  }
+  const joined = clean.join(',');
+  for (const [prefix, what] of Object.entries(POLICE_UK_OTHER_HEADERS)) {
+    if (joined.startsWith(prefix)) return { notIncidents: what };
+  }
+  if (looksLikeForceExtract(clean)) {
+    const { columns, problems } = mapForceExtractHeader(clean);
+    if (problems.length) throw new Error(`the force-extract header is incomplete: ${problems.join('; ')}`);
+    return { format: 'force extract', parser: new ForceExtractParser(columns, await new ReferenceStore(db).offences()) };
+  }
+  return { notIncidents: '' };
+}
+
+/**
+ * Imports one incident file whole or not at all. Every row is checked before anything is stored;
+ * any rejected row rejects the file, and the import log keeps each rejection with its line, field
+ * and reason. Rows already stored (same source and reference) are counted as duplicates, so
+ * re-importing a file or overlapping months adds nothing twice.
+ */
+export async function importIncidentFile(db: Db, filePath: string, opts: { fileName?: string; onProgress?: ProgressFn } = {}): Promise<ImportOutcome> {
+  const fileName = opts.fileName ?? path.basename(filePath);
+  const imports = new ImportStore(db);
+  const checksum = await fileChecksum(filePath);
+  const base: ImportOutcome = {
+    fileName, status: 'skipped', importId: null, format: null, message: '', rowsTotal: 0, rowsImported: 0, rowsDuplicate: 0,
+    rowsRejected: 0, rowsWithoutLocation: 0, firstMonth: null, lastMonth: null, rejections: [],
+  };
+
+  const earlier = await imports.findImported(checksum);
+  if (earlier) {
+    return { ...base, importId: earlier.id, format: earlier.format, message: `already imported as import #${earlier.id} (same content); nothing to do` };
+  }
+
+  let parser: Parser | undefined;
+  let format: string | null = null;
+  const rows: IncidentRow[] = [];
+  const rejections: Rejection[] = [];
+  const firstLineOfRef = new Map<string, number>();
+  let rowsTotal = 0;
+  let withoutLocation = 0;
+  let firstMonth: string | null = null;
+  let lastMonth: string | null = null;
+
+  for await (const item of csvRecords(filePath)) {
+    if ('error' in item) { rejections.push(item.error); break; }
+    if (!parser) {
+      let found;
+      try {
+        found = await incidentParserFor(db, item.record);
+      } catch (err) {
+        throw new ImportFileError(fileName, (err as Error).message);
+      }
+      if ('notIncidents' in found) {
+        throw new ImportFileError(fileName, found.notIncidents
+          ? `this is ${found.notIncidents}, so it was not imported`
+          : `unrecognised header "${item.record.join(',').slice(0, 200)}"; expected a data.police.uk street-level file ` +
+            `(${POLICE_UK_STREET_HEADER.join(',')}) or a force extract (see README, "Force extract")`);
+      }
+      ({ parser, format } = found);
+      continue;
+    }
+    rowsTotal += 1;
+    const result = parser.parse(item.record, item.line);
+    if ('rejections' in result) { rejections.push(...result.rejections); continue; }
+    const row = result.row;
+    if (!row.sourceRef.startsWith('derived:')) {
+      const earlierLine = firstLineOfRef.get(row.sourceRef);
+      if (earlierLine !== undefined) {
+        rejections.push({ line: item.line, field: 'id', value: row.sourceRef, reason: `the same incident id already appears on line ${earlierLine}` });
+        continue;
+      }
+      firstLineOfRef.set(row.sourceRef, item.line);
+    }
+    if (row.cell === null) withoutLocation += 1;
+    if (firstMonth === null || row.month < firstMonth) firstMonth = row.month;
+    if (lastMonth === null || row.month > lastMonth) lastMonth = row.month;
+    rows.push(row);
+    if (rowsTotal % PROGRESS_EVERY === 0) opts.onProgress?.({ fileName, phase: 'reading', rows: rowsTotal });
+  }
+  if (!parser && rejections.length === 0) throw new ImportFileError(fileName, 'the file is empty (no header row)');
+
+  const summary = {
+    fileName, checksum, format, rowsTotal, rowsWithoutLocation: withoutLocation, firstMonth, lastMonth,
+    rowsRejected: rejections.length ? new Set(rejections.map((r) => r.line)).size : 0,
+  };
+  if (rejections.length) {
+    const message = `rejected: ${summary.rowsRejected} of ${rowsTotal} rows have errors; nothing from this file was stored`;
+    const importId = await db.transaction(async (trx) => {
+      const id = await imports.create(trx, { ...summary, status: 'rejected', message, rowsImported: 0, rowsDuplicate: 0 });
+      await imports.addRejections(trx, id, rejections);
+      await imports.finish(trx, id, {});
+      return id;
+    });
+    return { ...base, ...summary, status: 'rejected', importId, message, rejections: rejections.slice(0, 50) };
+  }
+
+  const store = new IncidentStore(db);
+  const outcome = await db.transaction(async (trx) => {
+    const id = await imports.create(trx, { ...summary, status: 'imported', message: null, rowsImported: 0, rowsDuplicate: 0 });
+    let inserted = 0;
+    for (let i = 0; i < rows.length; i += BATCH) {
+      inserted += await store.insert(trx, rows.slice(i, i + BATCH), id);
+      opts.onProgress?.({ fileName, phase: 'storing', rows: Math.min(i + BATCH, rows.length) });
+    }
+    const duplicates = rows.length - inserted;
+    const message = `imported ${inserted} incidents` +
+      (duplicates ? `; ${duplicates} were already stored (same source and reference) and were skipped` : '') +
+      (withoutLocation ? `; ${withoutLocation} have no coordinates and are kept without a position (not on the map)` : '');
+    await imports.finish(trx, id, { rowsImported: inserted, rowsDuplicate: duplicates, message });
+    return { id, inserted, duplicates, message };
+  });
+  return {
+    ...base, ...summary, status: 'imported', importId: outcome.id, message: outcome.message,
+    rowsImported: outcome.inserted, rowsDuplicate: outcome.duplicates,
+  };
+}

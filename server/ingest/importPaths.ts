@@ -1,0 +1,75 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import type { Db } from '../db/connection';
+import { readCsvHeader } from './csv';
+import { ImportFileError } from './errors';
+import { importIncidentFile, incidentParserFor, type ImportOutcome, type ProgressFn } from './importIncidents';
+import { importReferenceFiles, referenceKindOf, type ReferenceOutcome } from './reference';
+
+/** Every .csv file under the given files and folders, in name order. */
+export function listCsvFiles(paths: string[]): string[] {
+  const out: string[] = [];
+  const walk = (p: string) => {
+    const stat = fs.statSync(p, { throwIfNoEntry: false });
+    if (!stat) throw new Error(`${p}: no such file or folder`);
+    if (stat.isDirectory()) {
+      for (const entry of fs.readdirSync(p).sort()) walk(path.join(p, entry));
+    } else if (p.toLowerCase().endsWith('.csv')) {
+      out.push(p);
+    }
+  };
+  for (const p of paths) walk(p);
+  return out;
+}
+
+export interface ImportReport {
+  reference: ReferenceOutcome | null;
+  files: ImportOutcome[];
+  /** Files not imported because they hold no incidents (outcomes, stop and search) or are not recognised. */
+  skipped: { file: string; reason: string }[];
+  /** Files that could not be imported at all. */
+  failed: { file: string; reason: string }[];
+}
+
+/**
+ * Imports files and folders: reference tables (offence codes, harm weights) first, then each incident
+ * file on its own (each whole or not at all). Files that hold no incidents are listed with the reason.
+ */
+export async function importPaths(db: Db, paths: string[], log: (line: string) => void = () => {}, onProgress?: ProgressFn): Promise<ImportReport> {
+  const files = listCsvFiles(paths);
+  const report: ImportReport = { reference: null, files: [], skipped: [], failed: [] };
+  const referenceFiles: string[] = [];
+  const incidentFiles: string[] = [];
+  for (const file of files) {
+    const header = await readCsvHeader(file);
+    if (!header) { report.failed.push({ file, reason: 'empty file' }); continue; }
+    if (referenceKindOf(header)) { referenceFiles.push(file); continue; }
+    const kind = await incidentParserFor(db, header).catch((e: Error) => ({ notIncidents: e.message }));
+    if ('notIncidents' in kind) {
+      const reason = kind.notIncidents ? `${kind.notIncidents}` : `header not recognised: ${header.slice(0, 6).join(',')}…`;
+      report.skipped.push({ file, reason });
+      log(`skip   ${path.relative(process.cwd(), file)}: ${reason}`);
+      continue;
+    }
+    incidentFiles.push(file);
+  }
+  if (referenceFiles.length) {
+    report.reference = await importReferenceFiles(db, referenceFiles);
+    log(`ref    ${report.reference.message}`);
+  }
+  let n = 0;
+  for (const file of incidentFiles) {
+    n += 1;
+    const label = `[${n}/${incidentFiles.length}] ${path.relative(process.cwd(), file)}`;
+    try {
+      const outcome = await importIncidentFile(db, file, { fileName: path.basename(file), onProgress });
+      report.files.push(outcome);
+      log(`${outcome.status.padEnd(6)} ${label}: ${outcome.message}`);
+    } catch (e) {
+      if (!(e instanceof ImportFileError)) throw e;
+      report.failed.push({ file, reason: e.message });
+      log(`failed ${label}: ${e.message}`);
+    }
+  }
+  return report;
+}

@@ -1,0 +1,80 @@
+import type { AddressInfo } from 'node:net';
+import path from 'node:path';
+import fs from 'node:fs';
+import { loadConfig, type Config } from './config';
+import { describeDb, migrate, openDb, type Db } from './db/connection';
+import { IncidentStore } from './db/incidents';
+import { seedBuiltins } from './db/seed';
+import { createApp } from './http/app';
+import { importPaths } from './ingest/importPaths';
+
+export interface StartOptions {
+  port?: number;
+  databaseUrl?: string;
+  /** Folder of the embedded database, or 'memory'. */
+  pgliteDir?: string;
+  dataDir?: string;
+  sampleDir?: string;
+  autoImport?: boolean;
+  quiet?: boolean;
+}
+
+export interface RunningServer {
+  url: string;
+  db: Db;
+  config: Config;
+  close(): Promise<void>;
+}
+
+/**
+ * Opens the database, brings the schema up to date, imports the sample data into an empty database
+ * (harm reference tables, then every incident CSV under the sample folder) and starts listening.
+ */
+export async function startServer(opts: StartOptions = {}): Promise<RunningServer> {
+  const base = loadConfig();
+  const config: Config = {
+    ...base,
+    ...(opts.port !== undefined ? { port: opts.port } : {}),
+    ...(opts.databaseUrl !== undefined ? { databaseUrl: opts.databaseUrl || undefined } : {}),
+    ...(opts.pgliteDir !== undefined ? { pgliteDir: opts.pgliteDir } : {}),
+    ...(opts.dataDir !== undefined ? { dataDir: opts.dataDir, sampleDir: opts.sampleDir ?? path.join(opts.dataDir, 'police') } : {}),
+    ...(opts.sampleDir !== undefined ? { sampleDir: opts.sampleDir } : {}),
+    ...(opts.autoImport !== undefined ? { autoImport: opts.autoImport } : {}),
+  };
+  const log = opts.quiet ? () => {} : (line: string) => console.log(line);
+  const db = openDb({ databaseUrl: config.databaseUrl, pgliteDir: config.pgliteDir });
+  log(`harmgrid: database ${describeDb({ databaseUrl: config.databaseUrl, pgliteDir: config.pgliteDir })}`);
+  await migrate(db);
+  await seedBuiltins(db);
+
+  if (config.autoImport && (await new IncidentStore(db).count()) === 0) {
+    const sources = [path.join(config.dataDir, 'harm'), config.sampleDir].filter((p) => fs.existsSync(p));
+    if (sources.length === 0) {
+      log(`harmgrid: the database is empty and no sample data was found at ${config.sampleDir}; set HARMGRID_DATA_DIR or import files with npm run import`);
+    } else {
+      log(`harmgrid: empty database — importing the sample data from ${sources.join(' and ')} (a minute or two, once)`);
+      const t0 = Date.now();
+      const report = await importPaths(db, sources, log);
+      const rows = report.files.reduce((s, f) => s + f.rowsImported, 0);
+      log(`harmgrid: imported ${rows} incidents from ${report.files.length} files in ${((Date.now() - t0) / 1000).toFixed(1)} s` +
+        (report.failed.length ? `; ${report.failed.length} files failed (see above)` : ''));
+    }
+  }
+
+  const app = createApp({ db, config, extraRouters: await optionalRouters(config) });
+  const server = app.listen(config.port, config.host);
+  await new Promise<void>((resolve, reject) => { server.once('listening', resolve); server.once('error', reject); });
+  const { port } = server.address() as AddressInfo;
+  const url = `http://${config.host === '0.0.0.0' ? '127.0.0.1' : config.host}:${port}`;
+  return {
+    url, db, config,
+    close: async () => {
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await db.destroy();
+    },
+  };
+}
+
+async function optionalRouters(_config: Config) {
+  return [];
+}

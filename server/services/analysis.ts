@@ -1,0 +1,137 @@
+import { cellArea, cellToBoundary } from 'h3-js';
+import type { Db } from '../db/connection';
+import { IncidentStore, type IncidentFilter } from '../db/incidents';
+import { ReferenceStore, type DefinitionRecord, type HarmSchemeRecord } from '../db/reference';
+import { DEFAULT_DEFINITION } from '../domain/definitions';
+import { CCHI_KEY, COUNT_KEY } from '../domain/harm';
+import { cellsOutline, hchhAreas, type CellTotal, type HchhOptions } from '../domain/hchh';
+import { monthRange, type Month } from '../domain/months';
+import { HttpError } from '../http/httpError';
+
+export interface AnalysisParams {
+  resolution: number;
+  from?: Month | undefined;
+  to?: Month | undefined;
+  definition?: string | undefined;
+  scheme?: string | undefined;
+  source?: string[] | undefined;
+}
+
+export interface ResolvedParams {
+  resolution: number;
+  from: Month;
+  to: Month;
+  definition: DefinitionRecord;
+  scheme: HarmSchemeRecord;
+  filter: IncidentFilter;
+}
+
+/**
+ * Hotspot analysis over stored incidents: resolves the request's definition, harm scheme and period,
+ * then asks the incident store and the pure domain functions.
+ */
+export class Analysis {
+  readonly incidents: IncidentStore;
+  readonly reference: ReferenceStore;
+
+  constructor(db: Db) {
+    this.incidents = new IncidentStore(db);
+    this.reference = new ReferenceStore(db);
+  }
+
+  async defaults(): Promise<{ definition: string; scheme: string; months: Month[] }> {
+    const schemes = await this.reference.schemes();
+    return {
+      definition: DEFAULT_DEFINITION,
+      scheme: schemes.some((s) => s.key === CCHI_KEY) ? CCHI_KEY : COUNT_KEY,
+      months: await this.incidents.months(),
+    };
+  }
+
+  async resolve(p: AnalysisParams): Promise<ResolvedParams> {
+    const defaults = await this.defaults();
+    const definitionKey = p.definition ?? defaults.definition;
+    const definition = await this.reference.definition(definitionKey);
+    if (!definition) {
+      const known = (await this.reference.definitions()).map((d) => d.key).join(', ');
+      throw new HttpError(400, `unknown definition "${definitionKey}"; known definitions: ${known}`);
+    }
+    const schemeKey = p.scheme ?? defaults.scheme;
+    const scheme = await this.reference.scheme(schemeKey);
+    if (!scheme) {
+      const known = (await this.reference.schemes()).map((s) => s.key).join(', ');
+      throw new HttpError(400, `unknown harm scheme "${schemeKey}"; known schemes: ${known}`);
+    }
+    const first = defaults.months[0];
+    const last = defaults.months[defaults.months.length - 1];
+    const from = p.from ?? first;
+    const to = p.to ?? last;
+    if (!from || !to) throw new HttpError(404, 'no incidents are loaded yet; import data first (see README)');
+    if (from > to) throw new HttpError(400, `from (${from}) is after to (${to})`);
+    return {
+      resolution: p.resolution, from, to, definition, scheme,
+      filter: { from, to, definition: definition.rules, schemeId: scheme.id, sources: p.source },
+    };
+  }
+
+  describe(r: ResolvedParams) {
+    return {
+      resolution: r.resolution, from: r.from, to: r.to, monthCount: monthRange(r.from, r.to).length,
+      definition: { key: r.definition.key, name: r.definition.name, isProxy: r.definition.isProxy },
+      scheme: { key: r.scheme.key, name: r.scheme.name, unit: r.scheme.unit },
+    };
+  }
+
+  /** Cells with incidents, highest harm first. */
+  async cells(r: ResolvedParams): Promise<(CellTotal & { rank: number })[]> {
+    const totals = await this.incidents.cellTotals(r.filter, r.resolution);
+    totals.sort((a, b) => b.harm - a.harm || b.incidents - a.incidents || a.cell.localeCompare(b.cell));
+    return totals.map((t, i) => ({ ...t, rank: i + 1 }));
+  }
+
+  /**
+   * The study area's cells with their totals, empty cells included. Until boundaries are loaded the
+   * study area is every cell that holds at least one incident of any kind in any loaded month.
+   */
+  async studyArea(r: ResolvedParams): Promise<{ cells: CellTotal[]; basis: string }> {
+    const [occupied, totals] = await Promise.all([this.incidents.occupiedCells(r.resolution), this.incidents.cellTotals(r.filter, r.resolution)]);
+    const byCell = new Map(totals.map((t) => [t.cell, t]));
+    const cells = occupied.map((cell) => byCell.get(cell) ?? { cell, incidents: 0, harm: 0 });
+    return { cells, basis: 'cells holding at least one incident of any kind in any loaded month (boundaries not loaded)' };
+  }
+
+  async hchh(r: ResolvedParams, options: Partial<HchhOptions>) {
+    const study = await this.studyArea(r);
+    const result = hchhAreas(study.cells, options);
+    const areas = await Promise.all(result.areas.map(async (a) => ({
+      ...a,
+      shareOfArea: a.areaKm2 / result.studyArea.areaKm2,
+      shareOfIncidents: result.studyArea.incidents ? a.incidents / result.studyArea.incidents : 0,
+      shareOfHarm: result.studyArea.harm ? a.harm / result.studyArea.harm : 0,
+      topLocations: await this.incidents.topLocations(r.filter, a.cells, 5),
+    })));
+    const sum = (f: (a: (typeof areas)[number]) => number) => areas.reduce((s, a) => s + f(a), 0);
+    return {
+      areas,
+      thresholds: result.thresholds,
+      studyArea: { ...result.studyArea, basis: study.basis },
+      totals: {
+        areas: areas.length,
+        cells: sum((a) => a.cells.length),
+        areaKm2: sum((a) => a.areaKm2),
+        incidents: sum((a) => a.incidents),
+        harm: sum((a) => a.harm),
+        shareOfArea: sum((a) => a.shareOfArea),
+        shareOfIncidents: sum((a) => a.shareOfIncidents),
+        shareOfHarm: sum((a) => a.shareOfHarm),
+      },
+    };
+  }
+}
+
+/** GeoJSON polygon of one H3 cell ([lng, lat], closed ring). */
+export function cellPolygon(cell: string): { type: 'Polygon'; coordinates: number[][][] } {
+  return { type: 'Polygon', coordinates: [cellToBoundary(cell, true)] };
+}
+
+export { cellArea, cellsOutline };
