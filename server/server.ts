@@ -17,6 +17,8 @@ export interface StartOptions {
   sampleDir?: string;
   autoImport?: boolean;
   quiet?: boolean;
+  /** PostgreSQL schema (tests); default public. */
+  schema?: string;
 }
 
 export interface RunningServer {
@@ -42,7 +44,7 @@ export async function startServer(opts: StartOptions = {}): Promise<RunningServe
     ...(opts.autoImport !== undefined ? { autoImport: opts.autoImport } : {}),
   };
   const log = opts.quiet ? () => {} : (line: string) => console.log(line);
-  const db = openDb({ databaseUrl: config.databaseUrl, pgliteDir: config.pgliteDir });
+  const db = openDb({ databaseUrl: config.databaseUrl, pgliteDir: config.pgliteDir, ...(opts.schema ? { schema: opts.schema } : {}) });
   log(`harmgrid: database ${describeDb({ databaseUrl: config.databaseUrl, pgliteDir: config.pgliteDir })}`);
   await migrate(db);
   await seedBuiltins(db);

@@ -15,6 +15,8 @@ export interface DbOptions {
   databaseUrl?: string | undefined;
   /** Folder of the embedded database, or 'memory'. */
   pgliteDir?: string;
+  /** PostgreSQL schema to work in (tests use their own); default public. */
+  schema?: string;
 }
 
 /** Which database a handle talks to, for messages and the /health endpoint. */
@@ -29,7 +31,10 @@ export function describeDb(opts: DbOptions): string {
  */
 export function openDb(opts: DbOptions): Db {
   if (opts.databaseUrl) {
-    return knexFactory({ client: 'pg', connection: opts.databaseUrl, pool: { min: 0, max: 8 } });
+    return knexFactory({
+      client: 'pg', connection: opts.databaseUrl, pool: { min: 0, max: 8 },
+      ...(opts.schema ? { searchPath: [opts.schema] } : {}),
+    });
   }
   const dir = opts.pgliteDir;
   if (dir && dir !== 'memory') fs.mkdirSync(dir, { recursive: true });

@@ -1,0 +1,168 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { cellToParent, latLngToCell } from 'h3-js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startServer, type RunningServer } from '../../server/server';
+import { TEST_SCHEMA, dbLabel, freshDb, onPostgres } from '../support/db';
+import { PROXY_CATEGORIES, dataDir, monthFile, readRows, tempDir } from '../support/data';
+
+const MONTHS = ['2019-10', '2019-11', '2019-12'];
+
+/** harmgrid stores the resolution-12 cell and aggregates to its parent (H3 parents do not exactly cover their children). */
+const cellOf = (r: Record<string, string>, res: number) => cellToParent(latLngToCell(Number(r.Latitude), Number(r.Longitude), 12), res);
+
+describe(`HTTP API on ${dbLabel}, real data ${MONTHS[0]}…${MONTHS[2]}`, () => {
+  let server: RunningServer;
+  const sample = tempDir();
+  const get = async (p: string) => {
+    const res = await fetch(server.url + p);
+    return { status: res.status, body: (await res.json()) as any };
+  };
+
+  beforeAll(async () => {
+    for (const m of MONTHS) fs.symlinkSync(monthFile(m), path.join(sample, path.basename(monthFile(m))));
+    if (onPostgres) await (await freshDb()).destroy(); // a clean schema; the server migrates it
+    server = await startServer({
+      port: 0, quiet: true, dataDir, sampleDir: sample, autoImport: true,
+      ...(onPostgres ? { databaseUrl: `${process.env.DATABASE_URL}` } : { databaseUrl: '', pgliteDir: 'memory' }),
+      ...(onPostgres ? { schema: TEST_SCHEMA } : {}),
+    });
+  });
+  afterAll(async () => {
+    await server?.close();
+    fs.rmSync(sample, { recursive: true, force: true });
+  });
+
+  it('reports health and the months loaded', async () => {
+    const health = await get('/health');
+    expect(health.status).toBe(200);
+    const expected = MONTHS.reduce((s, m) => s + readRows(monthFile(m)).length, 0);
+    expect(health.body.incidents).toBe(expected);
+    const meta = await get('/api/meta');
+    expect(meta.body.months).toEqual(MONTHS);
+    expect(meta.body.defaultScheme).toBe('cchi');
+  });
+
+  it('aggregates the proxy definition per cell exactly as the files say', async () => {
+    const rows = MONTHS.flatMap((m) => readRows(monthFile(m))).filter((r) => PROXY_CATEGORIES.has(r['Crime type']!));
+    const expected = new Map<string, number>();
+    for (const r of rows) {
+      const cell = cellOf(r, 8);
+      expected.set(cell, (expected.get(cell) ?? 0) + 1);
+    }
+    const { status, body } = await get('/api/cells?resolution=8&scheme=count');
+    expect(status).toBe(200);
+    expect(body.definition.isProxy).toBe(true);
+    const got = new Map<string, number>(body.cells.map((c: string, i: number) => [c, body.incidents[i]]));
+    expect(got).toEqual(expected);
+    expect(body.harm).toEqual(body.incidents); // count scheme
+  });
+
+  it('weights harm with the CCHI category weights and ranks by harm', async () => {
+    const { body } = await get('/api/cells?resolution=9');
+    expect(body.scheme.unit).toBe('CCHI days');
+    for (let i = 1; i < body.harm.length; i++) expect(body.harm[i - 1]).toBeGreaterThanOrEqual(body.harm[i]);
+    const top = body.cells[0];
+    const rows = MONTHS.flatMap((m) => readRows(monthFile(m)))
+      .filter((r) => PROXY_CATEGORIES.has(r['Crime type']!) && cellOf(r, 9) === top);
+    const weights: Record<string, number> = { 'Violence and sexual offences': 194.21, Robbery: 365, 'Possession of weapons': 273.75 };
+    const harm = rows.reduce((s, r) => s + weights[r['Crime type']!]!, 0);
+    expect(body.harm[0]).toBeCloseTo(harm, 2);
+    expect(body.incidents[0]).toBe(rows.length);
+  });
+
+  it('serves one cell\'s monthly series that adds up to its total', async () => {
+    const cells = await get('/api/cells?resolution=10');
+    const cell = cells.body.cells[0];
+    const series = await get(`/api/cells/${cell}/series`);
+    expect(series.status).toBe(200);
+    expect(series.body.months).toEqual(MONTHS);
+    expect(series.body.incidents.reduce((a: number, b: number) => a + b, 0)).toBe(cells.body.incidents[0]);
+    expect(cellToParent(cell, 10)).toBe(cell);
+  });
+
+  it('finds HCHH areas whose cells pass both thresholds, with shares and top locations', async () => {
+    const { status, body } = await get('/api/hchh?resolution=9&crimeTopPercent=2&harmTopPercent=2');
+    expect(status).toBe(200);
+    expect(body.features.length).toBeGreaterThan(0);
+    const cells = await get('/api/cells?resolution=9');
+    const byCell = new Map<string, [number, number]>(cells.body.cells.map((c: string, i: number) => [c, [cells.body.incidents[i], cells.body.harm[i]]]));
+    let shareOfHarm = 0;
+    for (const f of body.features) {
+      for (const c of f.properties.cellIds) {
+        const [n, h] = byCell.get(c)!;
+        expect(n).toBeGreaterThanOrEqual(body.thresholds.minIncidents);
+        expect(h).toBeGreaterThanOrEqual(body.thresholds.minHarm - 0.001);
+      }
+      expect(f.geometry.type).toBe('MultiPolygon');
+      expect(f.properties.topLocations[0].location).toMatch(/^On or near /);
+      shareOfHarm += f.properties.shareOfHarm;
+    }
+    expect(body.features.map((f: any) => f.properties.rank)).toEqual(body.features.map((_: unknown, i: number) => i + 1));
+    expect(body.totals.shareOfHarm).toBeCloseTo(shareOfHarm, 4);
+    expect(body.totals.shareOfArea).toBeLessThan(0.05);
+    expect(body.studyArea.areaKm2).toBeGreaterThan(100);
+  });
+
+  it('answers bad parameters with 400 and says what is allowed', async () => {
+    const res13 = await get('/api/cells?resolution=13');
+    expect(res13.status).toBe(400);
+    expect(res13.body.error.message).toMatch(/resolution/);
+    expect(res13.body.error.issues[0].path).toBe('resolution');
+    const month = await get('/api/cells?from=2019-13');
+    expect(month.status).toBe(400);
+    expect(month.body.error.message).toMatch(/YYYY-MM/);
+    const def = await get('/api/cells?definition=nope');
+    expect(def.status).toBe(400);
+    expect(def.body.error.message).toMatch(/known definitions: .*public-proxy/);
+    const cell = await get('/api/cells/notacell/series');
+    expect(cell.status).toBe(400);
+    expect(cell.body.error.message).toMatch(/H3 cell index/);
+    const unknownParam = await get('/api/cells?colour=red');
+    expect(unknownParam.status).toBe(400);
+    const backwards = await get('/api/cells?from=2019-12&to=2019-10');
+    expect(backwards.status).toBe(400);
+    expect((await get('/api/nothing')).status).toBe(404);
+  });
+
+  it('serves an OpenAPI document generated from the same schemas', async () => {
+    const { body } = await get('/api/openapi.json');
+    expect(body.openapi).toBe('3.1.0');
+    expect(Object.keys(body.paths)).toEqual(expect.arrayContaining(['/api/cells', '/api/hchh', '/api/cells/{cell}/series', '/api/imports', '/api/definitions', '/api/harm-schemes']));
+    const resolution = body.paths['/api/cells'].get.parameters.find((p: any) => p.name === 'resolution');
+    expect(resolution.schema.maximum).toBe(11);
+  });
+
+  it('creates a definition and a harm scheme and uses them', async () => {
+    const post = (p: string, json: unknown) => fetch(server.url + p, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(json) });
+    const bad = await post('/api/definitions', { key: 'robbery-only', name: 'Robbery', rules: { anyOf: [{}] } });
+    expect(bad.status).toBe(400);
+    expect(((await bad.json()) as any).error.message).toMatch(/at least one category or offence code/);
+    expect((await post('/api/definitions', { key: 'robbery-only', name: 'Robbery', rules: { anyOf: [{ categories: ['Robbery'] }] } })).status).toBe(201);
+    expect((await post('/api/definitions', { key: 'public-proxy', name: 'x', rules: { anyOf: [{ categories: ['Robbery'] }] } })).status).toBe(409);
+    expect((await post('/api/harm-schemes', { key: 'robbery-ten', name: 'Ten a robbery', unit: 'points', weights: [{ matchKind: 'category', matchValue: 'Robbery', weight: 10 }] })).status).toBe(201);
+    const { body } = await get('/api/cells?resolution=7&definition=robbery-only&scheme=robbery-ten');
+    const robberies = MONTHS.flatMap((m) => readRows(monthFile(m))).filter((r) => r['Crime type'] === 'Robbery').length;
+    expect(body.incidents.reduce((a: number, b: number) => a + b, 0)).toBe(robberies);
+    expect(body.harm.reduce((a: number, b: number) => a + b, 0)).toBeCloseTo(robberies * 10, 6);
+  });
+
+  it('takes a streamed upload, rejecting a bad file with line-level reasons and storing a good one', async () => {
+    const before = (await get('/health')).body.incidents;
+    const lines = fs.readFileSync(monthFile('2019-09'), 'utf8').split('\n');
+    const broken = [lines[0], lines[1]!.replace(/,53\.\d+,/, ',north,'), ...lines.slice(2)].join('\n');
+    const rejected = await fetch(`${server.url}/api/imports?fileName=2019-09-broken.csv`, { method: 'POST', headers: { 'content-type': 'text/csv' }, body: broken });
+    expect(rejected.status).toBe(422);
+    const r = (await rejected.json()) as any;
+    expect(r.rejections[0]).toMatchObject({ line: 2, field: 'Latitude', value: 'north' });
+    expect((await get('/health')).body.incidents).toBe(before);
+    const detail = await get(`/api/imports/${r.importId}`);
+    expect(detail.body.rejections[0].field).toBe('Latitude');
+
+    const ok = await fetch(`${server.url}/api/imports?fileName=2019-09.csv`, { method: 'POST', headers: { 'content-type': 'text/csv' }, body: fs.readFileSync(monthFile('2019-09')) });
+    expect(ok.status).toBe(201);
+    expect((await get('/health')).body.incidents).toBe(before + lines.filter((l) => l.trim()).length - 1);
+    const list = await get('/api/imports');
+    expect(list.body.imports[0].fileName).toBe('2019-09.csv');
+  });
+});
