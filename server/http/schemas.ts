@@ -1,11 +1,13 @@
 import { z } from 'zod';
 import { MAX_RESOLUTION, MIN_RESOLUTION } from '../domain/h3cell';
 
+const RESOLUTION_RULE = `must be a whole number from ${MIN_RESOLUTION} to ${MAX_RESOLUTION}`;
+
 const month = z.string().regex(/^\d{4}-(0[1-9]|1[0-2])$/, 'a month as YYYY-MM, e.g. 2019-07');
 
 /** Query parameters shared by every hotspot endpoint. */
 export const analysisQuery = z.object({
-  resolution: z.coerce.number().int().min(MIN_RESOLUTION).max(MAX_RESOLUTION).default(9)
+  resolution: z.coerce.number().int(RESOLUTION_RULE).min(MIN_RESOLUTION, RESOLUTION_RULE).max(MAX_RESOLUTION, RESOLUTION_RULE).default(9)
     .describe(`H3 resolution ${MIN_RESOLUTION}–${MAX_RESOLUTION} (9 ≈ 0.1 km² per cell)`),
   from: month.optional().describe('first month (default: the first month loaded)'),
   to: month.optional().describe('last month, inclusive (default: the last month loaded)'),

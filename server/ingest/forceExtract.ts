@@ -93,11 +93,12 @@ export function parseUkDateTime(text: string): Date | null {
   return new Date(utcGuess - londonOffsetMinutes(utcGuess) * 60_000);
 }
 
-/** Offset of Europe/London from UTC (0 or 60 minutes) at a wall-clock time read as UTC. */
+/** Offset of Europe/London from UTC (0 or 60 minutes) at a wall-clock time read as UTC (an hour off only inside the clock-change hour). */
 function londonOffsetMinutes(wallClockAsUtc: number): number {
   const parts = new Intl.DateTimeFormat('en-GB', { timeZone: 'Europe/London', timeZoneName: 'shortOffset' }).formatToParts(new Date(wallClockAsUtc));
   const name = parts.find((p) => p.type === 'timeZoneName')?.value ?? 'GMT';
-  return name === 'GMT' ? 0 : 60;
+  const hours = /GMT([+-]\d+)/.exec(name)?.[1]; // 'GMT', 'GMT+0' or 'GMT+1' depending on the ICU build
+  return hours ? Number(hours) * 60 : 0;
 }
 
 /** Reads force-extract rows; needs the offence classification to file each offence under its category. */

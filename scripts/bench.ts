@@ -1,0 +1,150 @@
+/**
+ * npm run bench — figures, not assertions.
+ *
+ * Ingest: the real data.police.uk rows (45 months of Merseyside) RESAMPLED to at least a million rows:
+ * each real row appears once as published and once more with its month moved on by the length of the
+ * run and its reference suffixed, so the extra rows are real rows in shifted months. They are written
+ * as data.police.uk CSV files and imported through harmgrid's own path (read, validate, index, insert
+ * per file in a transaction); the same files then go through a plain PostgreSQL COPY into a bare
+ * table of text columns, for the ratio.
+ * Queries: hotspot cells and HCHH areas at resolutions 8, 9 and 10 over that table, p50/p95 of
+ * repeated runs, against a bare GROUP BY of the same rows.
+ *
+ * Runs on PostgreSQL (DATABASE_URL, default postgres://postgres@127.0.0.1:5432/test, in schema
+ * harmgrid_bench); with --pglite also on the embedded database.
+ */
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { loadConfig } from '../server/config';
+import { migrate, openDb, rowsOf, type Db } from '../server/db/connection';
+import { seedBuiltins } from '../server/db/seed';
+import { addMonths } from '../server/domain/months';
+import { csvRecords } from '../server/ingest/csv';
+import { importPaths, listCsvFiles } from '../server/ingest/importPaths';
+import { Analysis } from '../server/services/analysis';
+
+const TARGET_ROWS = 1_000_000;
+const config = loadConfig();
+const pgUrl = process.env.DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/test';
+const withPglite = process.argv.includes('--pglite');
+
+function csvLine(fields: string[]): string {
+  return fields.map((f) => (/[",\r\n]/.test(f) ? `"${f.replace(/"/g, '""')}"` : f)).join(',');
+}
+
+/** Writes the resampled month files; returns the folder and the row count. */
+async function resample(): Promise<{ dir: string; rows: number; files: number }> {
+  const sources = listCsvFiles([path.join(config.dataDir, 'police', 'merseyside')]);
+  if (sources.length === 0) throw new Error(`no data.police.uk files under ${config.dataDir}/police/merseyside`);
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'harmgrid-bench-'));
+  let realRows = 0;
+  const months = sources.map((f) => path.basename(f).slice(0, 7));
+  const span = months.length;
+  let header = '';
+  const byMonth = new Map<string, string[][]>();
+  for (const file of sources) {
+    let first = true;
+    for await (const item of csvRecords(file)) {
+      if ('error' in item) throw new Error(`${file}: ${item.error.reason}`);
+      if (first) { header = csvLine(item.record); first = false; continue; }
+      const m = item.record[1]!;
+      if (!byMonth.has(m)) byMonth.set(m, []);
+      byMonth.get(m)!.push(item.record);
+      realRows += 1;
+    }
+  }
+  const copies = Math.ceil(TARGET_ROWS / realRows);
+  let rows = 0, files = 0;
+  for (let c = 0; c < copies; c++) {
+    for (const [month, records] of byMonth) {
+      const shifted = addMonths(month, c * span);
+      const out = records.map((r) => {
+        const x = [...r];
+        x[1] = shifted;
+        if (c > 0 && x[0]) x[0] = `${x[0]}-resampled-${c}`;
+        return csvLine(x);
+      });
+      fs.writeFileSync(path.join(dir, `${shifted}-resampled-street.csv`), `${header}\n${out.join('\n')}\n`);
+      rows += out.length; files += 1;
+    }
+  }
+  return { dir, rows, files };
+}
+
+function quantile(xs: number[], q: number): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.floor(q * s.length))] as number;
+}
+
+async function timeRuns(n: number, f: () => Promise<unknown>): Promise<{ p50: number; p95: number }> {
+  await f(); // warm
+  const times: number[] = [];
+  for (let i = 0; i < n; i++) { const t0 = performance.now(); await f(); times.push(performance.now() - t0); }
+  return { p50: quantile(times, 0.5), p95: quantile(times, 0.95) };
+}
+
+async function benchDatabase(label: string, db: Db, sample: { dir: string; rows: number }, copyFiles: ((files: string[]) => number) | null) {
+  await migrate(db);
+  await seedBuiltins(db);
+  await importPaths(db, [path.join(config.dataDir, 'harm')]);
+  const files = listCsvFiles([sample.dir]);
+  const t0 = performance.now();
+  const report = await importPaths(db, [sample.dir]);
+  const seconds = (performance.now() - t0) / 1000;
+  const imported = report.files.reduce((s, f) => s + f.rowsImported, 0);
+  console.log(`\n## ${label}`);
+  console.log(`ingest: ${imported.toLocaleString('en-GB')} rows (RESAMPLED real rows) from ${files.length} files in ${seconds.toFixed(1)} s = ${Math.round(imported / seconds).toLocaleString('en-GB')} rows/s`);
+  if (copyFiles) {
+    const copySeconds = copyFiles(files);
+    console.log(`plain COPY of the same files into a bare text table: ${copySeconds.toFixed(1)} s = ${Math.round(sample.rows / copySeconds).toLocaleString('en-GB')} rows/s; harmgrid takes ${(seconds / copySeconds).toFixed(1)}× as long (it validates every field, indexes H3 cells, de-duplicates and logs the import)`);
+  }
+  await db.raw('ANALYZE');
+  const analysis = new Analysis(db);
+  console.log('| resolution | cells | hotspot p50 / p95 (ms) | bare GROUP BY p50 (ms) | ratio | HCHH p50 / p95 (ms) | HCHH areas |');
+  console.log('|---|---|---|---|---|---|---|');
+  for (const resolution of [8, 9, 10]) {
+    const r = await analysis.resolve({ resolution });
+    const cells = await analysis.cells(r);
+    const hot = await timeRuns(5, () => analysis.cells(r));
+    const bare = await timeRuns(5, () => db.raw(
+      `SELECT h3_parent(cell, ?) AS c, count(*) FROM incident WHERE category = ANY(?::text[]) AND cell IS NOT NULL GROUP BY 1`,
+      [resolution, ['Violence and sexual offences', 'Robbery', 'Possession of weapons']],
+    ));
+    const hchh = await timeRuns(3, () => analysis.hchh(r, {}));
+    const areas = (await analysis.hchh(r, {})).areas.length;
+    console.log(`| ${resolution} | ${cells.length.toLocaleString('en-GB')} | ${hot.p50.toFixed(0)} / ${hot.p95.toFixed(0)} | ${bare.p50.toFixed(0)} | ${(hot.p50 / bare.p50).toFixed(2)} | ${hchh.p50.toFixed(0)} / ${hchh.p95.toFixed(0)} | ${areas} |`);
+  }
+  const n = rowsOf<{ n: number }>(await db.raw('SELECT count(*)::int AS n FROM incident'))[0]!.n;
+  console.log(`(over ${n.toLocaleString('en-GB')} incidents; definition public-proxy, scheme cchi, all months)`);
+}
+
+const sample = await resample();
+console.log(`# harmgrid bench (${os.cpus().length} cores, node ${process.version})`);
+console.log(`sample: ${sample.rows.toLocaleString('en-GB')} rows in ${sample.files} files — RESAMPLED from the real 45 months (each real row twice, the copy in months shifted by 45)`);
+try {
+  const admin = openDb({ databaseUrl: pgUrl });
+  await admin.raw('DROP SCHEMA IF EXISTS harmgrid_bench CASCADE');
+  await admin.raw('CREATE SCHEMA harmgrid_bench');
+  await admin.destroy();
+  const db = openDb({ databaseUrl: pgUrl, schema: 'harmgrid_bench' });
+  const copy = (files: string[]) => {
+    const psql = (sql: string) => execFileSync('psql', [pgUrl, '-q', '-v', 'ON_ERROR_STOP=1', '-c', sql], { stdio: ['ignore', 'ignore', 'inherit'] });
+    psql('DROP TABLE IF EXISTS harmgrid_bench.copy_target; CREATE TABLE harmgrid_bench.copy_target (crime_id text, month text, reported_by text, falls_within text, longitude text, latitude text, location text, lsoa_code text, lsoa_name text, crime_type text, last_outcome text, context text)');
+    const t0 = performance.now();
+    for (const f of files) psql(`\\copy harmgrid_bench.copy_target FROM '${f}' WITH (FORMAT csv, HEADER true)`);
+    return (performance.now() - t0) / 1000;
+  };
+  await benchDatabase(`PostgreSQL (${pgUrl.replace(/\/\/[^@/]*@/, '//')})`, db, sample, copy);
+  await db.destroy();
+  if (withPglite) {
+    const lite = openDb({ pgliteDir: 'memory' });
+    await benchDatabase('PGlite (embedded, in memory)', lite, sample, null);
+    await lite.destroy();
+  }
+} finally {
+  fs.rmSync(sample.dir, { recursive: true, force: true });
+}
+process.exit(0);
