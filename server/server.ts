@@ -19,6 +19,7 @@ export interface StartOptions {
   quiet?: boolean;
   /** PostgreSQL schema (tests); default public. */
   schema?: string;
+  uploadLimitBytes?: number;
 }
 
 export interface RunningServer {
@@ -42,6 +43,7 @@ export async function startServer(opts: StartOptions = {}): Promise<RunningServe
     ...(opts.dataDir !== undefined ? { dataDir: opts.dataDir, sampleDir: opts.sampleDir ?? path.join(opts.dataDir, 'police') } : {}),
     ...(opts.sampleDir !== undefined ? { sampleDir: opts.sampleDir } : {}),
     ...(opts.autoImport !== undefined ? { autoImport: opts.autoImport } : {}),
+    ...(opts.uploadLimitBytes !== undefined ? { uploadLimitBytes: opts.uploadLimitBytes } : {}),
   };
   const log = opts.quiet ? () => {} : (line: string) => console.log(line);
   const db = openDb({ databaseUrl: config.databaseUrl, pgliteDir: config.pgliteDir, ...(opts.schema ? { schema: opts.schema } : {}) });

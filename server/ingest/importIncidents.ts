@@ -1,7 +1,7 @@
 import path from 'node:path';
 import type { Db } from '../db/connection';
 import { IncidentStore } from '../db/incidents';
-import { ImportStore } from '../db/imports';
+import { ImportStore, type ImportRecord } from '../db/imports';
 import { ReferenceStore } from '../db/reference';
 import { fileChecksum, csvRecords } from './csv';
 import { ImportFileError, type Rejection } from './errors';
@@ -9,19 +9,10 @@ import { ForceExtractParser, looksLikeForceExtract, mapForceExtractHeader } from
 import type { IncidentRow } from './incidentRow';
 import { POLICE_UK_OTHER_HEADERS, POLICE_UK_STREET_HEADER, PoliceUkStreetParser } from './policeUk';
 
-export interface ImportOutcome {
-  fileName: string;
-  status: 'imported' | 'rejected' | 'skipped';
+/** What an import did: the import log's record plus the first rejections. */
+export interface ImportOutcome extends Omit<ImportRecord, 'id' | 'checksum' | 'message' | 'startedAt' | 'finishedAt'> {
   importId: number | null;
-  format: string | null;
   message: string;
-  rowsTotal: number;
-  rowsImported: number;
-  rowsDuplicate: number;
-  rowsRejected: number;
-  rowsWithoutLocation: number;
-  firstMonth: string | null;
-  lastMonth: string | null;
   /** The first rejections (all are stored with the import). */
   rejections: Rejection[];
 }

@@ -26,6 +26,7 @@ describe(`HTTP API on ${dbLabel}, real data ${MONTHS[0]}…${MONTHS[2]}`, () => 
       port: 0, quiet: true, dataDir, sampleDir: sample, autoImport: true,
       ...(onPostgres ? { databaseUrl: `${process.env.DATABASE_URL}` } : { databaseUrl: '', pgliteDir: 'memory' }),
       ...(onPostgres ? { schema: TEST_SCHEMA } : {}),
+      uploadLimitBytes: 8 * 1024 * 1024,
     });
   });
   afterAll(async () => {
@@ -164,5 +165,17 @@ describe(`HTTP API on ${dbLabel}, real data ${MONTHS[0]}…${MONTHS[2]}`, () => 
     expect((await get('/health')).body.incidents).toBe(before + lines.filter((l) => l.trim()).length - 1);
     const list = await get('/api/imports');
     expect(list.body.imports[0].fileName).toBe('2019-09.csv');
+  });
+
+  it('refuses an upload over the size limit without storing anything', async () => {
+    const before = (await get('/health')).body.incidents;
+    const month = fs.readFileSync(monthFile('2019-06'));
+    const big = Buffer.concat([month, month, month]); // about 9 MB, over the test server's 8 MB limit
+    const res = await fetch(`${server.url}/api/imports?fileName=too-big.csv`, { method: 'POST', body: big });
+    expect(res.status).toBe(413);
+    expect(((await res.json()) as any).error.message).toMatch(/larger than the limit of 8 MB/);
+    expect((await get('/health')).body.incidents).toBe(before);
+    const noName = await fetch(`${server.url}/api/imports`, { method: 'POST', body: 'x' });
+    expect(noName.status).toBe(400);
   });
 });

@@ -19,26 +19,34 @@ const importOut = z.object({
 }).meta({ id: 'Import' });
 const rejectionOut = z.object({ line: z.number(), field: z.string().nullable(), value: z.string().nullable(), reason: z.string() });
 
-/** Streams a request body to a temporary file, refusing it once it passes `limit` bytes. */
+/**
+ * Streams a request body to a temporary file. Past `limit` bytes nothing more is written, but the
+ * rest of the body is read and dropped, so the client gets its 413 instead of a reset connection.
+ */
 async function spool(req: Request, limit: number): Promise<string> {
+  const declared = Number(req.headers['content-length'] ?? NaN);
+  const tooBig = () => new HttpError(413, `the upload is larger than the limit of ${Math.round(limit / 1048576)} MB (HARMGRID_UPLOAD_LIMIT_MB)`);
   const dir = await fs.promises.mkdtemp(path.join(os.tmpdir(), 'harmgrid-upload-'));
   const file = path.join(dir, 'upload.csv');
   const out = fs.createWriteStream(file);
   let bytes = 0;
+  let over = Number.isFinite(declared) && declared > limit;
   try {
     for await (const chunk of req) {
       bytes += (chunk as Buffer).length;
-      if (bytes > limit) throw new HttpError(413, `the upload is larger than the limit of ${Math.round(limit / 1048576)} MB (HARMGRID_UPLOAD_LIMIT_MB)`);
+      if (bytes > limit) over = true;
+      if (over) continue;
       if (!out.write(chunk)) await new Promise<void>((r) => out.once('drain', () => r()));
     }
+    await new Promise<void>((resolve, reject) => out.end((err?: Error | null) => (err ? reject(err) : resolve())));
+    if (over) throw tooBig();
+    if (bytes === 0) throw new HttpError(400, 'the upload is empty; send the CSV file as the request body');
+    return file;
   } catch (e) {
     out.destroy();
     await fs.promises.rm(dir, { recursive: true, force: true });
     throw e;
   }
-  await new Promise<void>((resolve, reject) => out.end((err?: Error | null) => (err ? reject(err) : resolve())));
-  if (bytes === 0) { await fs.promises.rm(dir, { recursive: true, force: true }); throw new HttpError(400, 'the upload is empty; send the CSV file as the request body'); }
-  return file;
 }
 
 export function importRoutes(api: Api, db: Db, uploadLimitBytes: number): void {
