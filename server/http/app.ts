@@ -7,7 +7,7 @@ import { describeDb, type Db } from '../db/connection';
 import { Analysis } from '../services/analysis';
 import { Api, errorMiddleware } from './api';
 import { HttpError } from './httpError';
-import { hotspotRoutes } from './routes/hotspots';
+import { hotspotExportRoutes, hotspotRoutes } from './routes/hotspots';
 import { importRoutes } from './routes/imports';
 import { metaRoutes } from './routes/meta';
 import { referenceRoutes } from './routes/reference';
@@ -40,6 +40,7 @@ export function createApp({ db, config, extraRouters = [] }: AppDeps): express.E
   const api = new Api();
   metaRoutes(api, { db, analysis, database: describeDb({ databaseUrl: config.databaseUrl, pgliteDir: config.pgliteDir }) });
   hotspotRoutes(api, analysis);
+  hotspotExportRoutes(api, analysis);
   referenceRoutes(api, analysis);
   importRoutes(api, db, config.uploadLimitBytes);
 

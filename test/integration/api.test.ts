@@ -105,6 +105,20 @@ describe(`HTTP API on ${dbLabel}, real data ${MONTHS[0]}…${MONTHS[2]}`, () => 
     expect(body.studyArea.areaKm2).toBeGreaterThan(100);
   });
 
+  it('exports hotspots and HCHH areas as spreadsheet-safe CSV matching the JSON', async () => {
+    const cells = await get('/api/cells?resolution=9');
+    const res = await fetch(`${server.url}/api/hotspots.csv?resolution=9`);
+    expect(res.headers.get('content-type')).toMatch(/text\/csv/);
+    expect(res.headers.get('content-disposition')).toMatch(/attachment; filename="?harmgrid-hotspots-r9-2019-10-2019-12.csv/);
+    const lines = (await res.text()).trim().split('\r\n');
+    expect(lines[0]).toBe('rank,cell,resolution,centre_lat,centre_lng,incidents,harm,harm_unit,definition,from,to');
+    expect(lines.length - 1).toBe(cells.body.cells.length);
+    expect(lines[1]!.split(',').slice(0, 2)).toEqual(['1', cells.body.cells[0]]);
+    const hchh = await get('/api/hchh?resolution=9');
+    const csv = (await (await fetch(`${server.url}/api/hchh.csv?resolution=9`)).text()).trim().split('\r\n');
+    expect(csv.length - 1).toBe(hchh.body.features.length);
+  });
+
   it('answers bad parameters with 400 and says what is allowed', async () => {
     const res13 = await get('/api/cells?resolution=13');
     expect(res13.status).toBe(400);

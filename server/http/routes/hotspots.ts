@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { getResolution } from 'h3-js';
+import { cellToLatLng, getResolution } from 'h3-js';
+import { toCsv } from '../../domain/csv';
 import { parseCellId } from '../../domain/h3cell';
 import { monthRange } from '../../domain/months';
 import { cellPolygon, cellsOutline, type Analysis } from '../../services/analysis';
@@ -132,6 +133,51 @@ export function hotspotRoutes(api: Api, analysis: Analysis): void {
           },
         })),
       };
+    },
+  });
+}
+
+
+export function hotspotExportRoutes(api: Api, analysis: Analysis): void {
+  api.add({
+    method: 'get', path: '/api/hotspots.csv', tag: 'exports', access: 'export',
+    summary: 'Hotspot cells as a spreadsheet-safe CSV',
+    query: analysisQuery,
+    response: { description: 'one row per cell: id, centre, incidents, harm, rank, and the definition and scheme used', contentType: 'text/csv' },
+    handler: async ({ query, res }) => {
+      const r = await analysis.resolve(query);
+      const d = analysis.describe(r);
+      const rows = (await analysis.cells(r)).map((c) => {
+        const [lat, lng] = cellToLatLng(c.cell);
+        return {
+          rank: c.rank, cell: c.cell, resolution: r.resolution, centre_lat: round(lat, 6), centre_lng: round(lng, 6), incidents: c.incidents,
+          harm: round(c.harm), harm_unit: d.scheme.unit, definition: d.definition.name, from: d.from, to: d.to,
+        };
+      });
+      res.type('text/csv').attachment(`harmgrid-hotspots-r${r.resolution}-${d.from}-${d.to}.csv`).send(toCsv(rows));
+      return undefined;
+    },
+  });
+
+  api.add({
+    method: 'get', path: '/api/hchh.csv', tag: 'exports', access: 'export',
+    summary: 'High Crime High Harm areas as a spreadsheet-safe CSV',
+    query: hchhQuery,
+    response: { description: 'one row per area', contentType: 'text/csv' },
+    handler: async ({ query, res }) => {
+      const r = await analysis.resolve(query);
+      const d = analysis.describe(r);
+      const result = await analysis.hchh(r, {
+        crimeTopPercent: query.crimeTopPercent, harmTopPercent: query.harmTopPercent, minCells: query.minCells, maxAreas: query.maxAreas ?? null,
+      });
+      const rows = result.areas.map((a) => ({
+        rank: a.rank, cells: a.cells.length, area_km2: round(a.areaKm2), incidents: a.incidents, harm: round(a.harm), harm_unit: d.scheme.unit,
+        share_of_area: round(a.shareOfArea, 6), share_of_incidents: round(a.shareOfIncidents, 6), share_of_harm: round(a.shareOfHarm, 6),
+        top_locations: a.topLocations.map((l) => `${l.location} (${l.incidents})`).join('; '),
+        cell_ids: a.cells.join(' '), definition: d.definition.name, from: d.from, to: d.to,
+      }));
+      res.type('text/csv').attachment(`harmgrid-hchh-r${r.resolution}-${d.from}-${d.to}.csv`).send(toCsv(rows));
+      return undefined;
     },
   });
 }
