@@ -1,5 +1,6 @@
 import type { Knex } from 'knex';
 import type { CellTotal } from '../domain/hchh';
+import type { LocationTotal, NightWindow } from '../domain/repeatLocations';
 import { storageRangeOf } from '../domain/h3cell';
 import type { IncidentRow } from '../ingest/incidentRow';
 import { rowsOf, type Db } from './connection';
@@ -98,6 +99,33 @@ export class IncidentStore {
       [...q.bindings, limit],
     );
     return rowsOf(result);
+  }
+
+  /**
+   * Incidents and harm per location over the filter's period: data.police.uk snap points keep their
+   * coordinates; other sources group by their location text. `split` is the last month of the first
+   * half and the first month of the second half, for a before/after count per location.
+   */
+  async locationTotals(f: IncidentFilter, split: { firstHalfEnd: string; secondHalfStart: string }, night: NightWindow): Promise<LocationTotal[]> {
+    const q = filteredIncidents(f);
+    const local = `(i.occurred_at AT TIME ZONE 'Europe/London')`;
+    const previousDays = night.days.map((d) => (d + 1) % 7);
+    const result = await this.db.raw(
+      `SELECT i.source, i.location, avg(i.lon)::float8 AS lon, avg(i.lat)::float8 AS lat,
+              count(*)::int AS incidents, sum(${q.harm})::float8 AS harm,
+              to_char(min(i.month), 'YYYY-MM') AS "firstMonth", to_char(max(i.month), 'YYYY-MM') AS "lastMonth",
+              count(DISTINCT i.month)::int AS "monthsActive",
+              count(*) FILTER (WHERE i.month <= ?::date)::int AS "firstHalf",
+              count(*) FILTER (WHERE i.month >= ?::date)::int AS "secondHalf",
+              count(i.occurred_at)::int AS timed,
+              count(*) FILTER (WHERE (EXTRACT(hour FROM ${local}) >= ? AND EXTRACT(dow FROM ${local})::int = ANY(?::int[]))
+                                  OR (EXTRACT(hour FROM ${local}) < ? AND EXTRACT(dow FROM ${local})::int = ANY(?::int[])))::int AS "nightTime"
+       FROM ${q.from} AND i.location IS NOT NULL AND i.lon IS NOT NULL
+       GROUP BY i.source, i.location,
+                CASE WHEN i.source = 'data.police.uk' THEN i.lon END, CASE WHEN i.source = 'data.police.uk' THEN i.lat END`,
+      [`${split.firstHalfEnd}-01`, `${split.secondHalfStart}-01`, night.startHour, night.days, night.endHour, previousDays, ...q.bindings],
+    );
+    return rowsOf<LocationTotal>(result);
   }
 
   /** Totals over the filter, with and without a position. */

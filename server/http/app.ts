@@ -10,6 +10,7 @@ import { HttpError } from './httpError';
 import { hotspotExportRoutes, hotspotRoutes } from './routes/hotspots';
 import { importRoutes } from './routes/imports';
 import { metaRoutes } from './routes/meta';
+import { placeRoutes } from './routes/places';
 import { referenceRoutes } from './routes/reference';
 
 export interface AppDeps {
@@ -41,6 +42,7 @@ export function createApp({ db, config, extraRouters = [] }: AppDeps): express.E
   metaRoutes(api, { db, analysis, database: describeDb({ databaseUrl: config.databaseUrl, pgliteDir: config.pgliteDir }) });
   hotspotRoutes(api, analysis);
   hotspotExportRoutes(api, analysis);
+  placeRoutes(api, analysis);
   referenceRoutes(api, analysis);
   importRoutes(api, db, config.uploadLimitBytes);
 

@@ -119,6 +119,23 @@ describe(`HTTP API on ${dbLabel}, real data ${MONTHS[0]}…${MONTHS[2]}`, () => 
     expect(csv.length - 1).toBe(hchh.body.features.length);
   });
 
+  it('lists repeat locations over the latest 12 months loaded, ranked by harm, with the missing-times statement', async () => {
+    const { status, body } = await get('/api/repeat-locations?scheme=count&limit=10000');
+    expect(status).toBe(200);
+    expect([body.from, body.to]).toEqual(['2019-10', '2019-12']); // only three months are loaded here
+    const harms = body.features.map((f: any) => f.properties.harm);
+    expect(harms).toEqual([...harms].sort((a: number, b: number) => b - a));
+    expect(body.features.every((f: any) => f.properties.incidents >= 3)).toBe(true);
+    const atRepeats = body.features.reduce((s: number, f: any) => s + f.properties.incidents, 0);
+    expect(body.totals.repeatIncidents).toBe(atRepeats);
+    expect(body.totals.repeatShare).toBeCloseTo(atRepeats / body.totals.incidents, 5);
+    expect(body.timesAvailable).toBe(false);
+    expect(body.timesNote).toMatch(/months only/);
+    const csv = (await (await fetch(`${server.url}/api/repeat-locations.csv?scheme=count&limit=10000`)).text()).trim().split('\r\n');
+    expect(csv.length - 1).toBe(body.features.length);
+    expect((await get('/api/repeat-locations?minIncidents=1')).status).toBe(400);
+  });
+
   it('answers bad parameters with 400 and says what is allowed', async () => {
     const res13 = await get('/api/cells?resolution=13');
     expect(res13.status).toBe(400);
