@@ -12,7 +12,7 @@ const INSERT_COLUMNS = [
   ['source', 'text'], ['source_ref', 'text'], ['month', 'date'], ['occurred_at', 'timestamptz'], ['category', 'text'],
   ['offence_code', 'text'], ['offence_name', 'text'], ['knife', 'boolean'], ['firearm', 'boolean'], ['domestic', 'boolean'],
   ['lon', 'float8'], ['lat', 'float8'], ['cell', 'int8'], ['location', 'text'], ['lsoa_code', 'text'], ['lsoa_name', 'text'],
-  ['outcome', 'text'], ['import_id', 'int4'],
+  ['outcome', 'text'], ['position_precision', 'text'], ['attributes', 'jsonb'], ['import_id', 'int4'],
 ] as const;
 
 /**
@@ -34,7 +34,8 @@ export class IncidentStore {
     rows.forEach((r, i) => {
       const values = [
         r.source, r.sourceRef, `${r.month}-01`, r.occurredAt, r.category, r.offenceCode, r.offenceName, r.knife, r.firearm,
-        r.domestic, r.lon, r.lat, r.cell, r.location, r.lsoaCode, r.lsoaName, r.outcome, importId,
+        r.domestic, r.lon, r.lat, r.cell, r.location, r.lsoaCode, r.lsoaName, r.outcome, r.positionPrecision,
+        r.attributes === null ? null : JSON.stringify(r.attributes), importId,
       ];
       values.forEach((v, c) => { (columns[c] as unknown[])[i] = v; });
     });

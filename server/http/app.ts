@@ -10,6 +10,7 @@ import { HttpError } from './httpError';
 import { hotspotExportRoutes, hotspotRoutes } from './routes/hotspots';
 import { importRoutes } from './routes/imports';
 import { metaRoutes } from './routes/meta';
+import { partnershipRoutes } from './routes/partnership';
 import { placeRoutes } from './routes/places';
 import { referenceRoutes } from './routes/reference';
 
@@ -43,6 +44,7 @@ export function createApp({ db, config, extraRouters = [] }: AppDeps): express.E
   hotspotRoutes(api, analysis);
   hotspotExportRoutes(api, analysis);
   placeRoutes(api, analysis);
+  partnershipRoutes(api, db);
   referenceRoutes(api, analysis);
   importRoutes(api, db, config.uploadLimitBytes);
 

@@ -1,17 +1,11 @@
-import proj4 from 'proj4';
 import { storageCellOf } from '../domain/h3cell';
 import { policeUkCategoryOf, type OffenceClass } from '../domain/offences';
 import type { Rejection } from './errors';
-import { GB_BOUNDS, type IncidentRow } from './incidentRow';
+import { londonMonth, mapColumns, parseFlag, parseUkDateTime, readPosition } from './fields';
+import { precisionOf, type IncidentRow } from './incidentRow';
 
 export const FORCE_EXTRACT_SOURCE = 'force-extract';
 
-// British National Grid (EPSG:27700) with the OSGB36 → WGS84 Helmert shift, as EPSG publishes it.
-// Accurate to a few metres, below the ~9 m edge of the resolution-12 storage cell.
-proj4.defs('EPSG:27700',
-  '+proj=tmerc +lat_0=49 +lon_0=-2 +k=0.9996012717 +x_0=400000 +y_0=-100000 +ellps=airy ' +
-  '+towgs84=446.448,-125.157,542.06,0.15,0.247,0.842,-20.489 +units=m +no_defs');
-const bngToWgs84 = proj4('EPSG:27700', 'EPSG:4326');
 
 /** Accepted spellings of each force-extract column (compared lower-case, spaces/dashes as underscores). */
 export const FORCE_EXTRACT_COLUMNS = {
@@ -32,18 +26,10 @@ export const FORCE_EXTRACT_COLUMNS = {
 
 type Column = keyof typeof FORCE_EXTRACT_COLUMNS;
 
-export function normaliseHeader(h: string): string {
-  return h.replace(/^\uFEFF/, '').trim().toLowerCase().replace(/[\s-]+/g, '_');
-}
 
 /** Maps a header row onto the extract's columns, or says which required column is missing. */
 export function mapForceExtractHeader(header: string[]): { columns: Partial<Record<Column, number>>; problems: string[] } {
-  const normalised = header.map(normaliseHeader);
-  const columns: Partial<Record<Column, number>> = {};
-  for (const [column, spellings] of Object.entries(FORCE_EXTRACT_COLUMNS) as [Column, readonly string[]][]) {
-    const index = normalised.findIndex((h) => spellings.includes(h));
-    if (index >= 0) columns[column] = index;
-  }
+  const columns = mapColumns(header, FORCE_EXTRACT_COLUMNS);
   const problems: string[] = [];
   if (columns.incidentId === undefined) problems.push(`no incident id column (one of: ${FORCE_EXTRACT_COLUMNS.incidentId.join(', ')})`);
   if (columns.occurredAt === undefined) problems.push(`no date-time column (one of: ${FORCE_EXTRACT_COLUMNS.occurredAt.join(', ')})`);
@@ -58,47 +44,6 @@ export function mapForceExtractHeader(header: string[]): { columns: Partial<Reco
 export function looksLikeForceExtract(header: string[]): boolean {
   const { columns } = mapForceExtractHeader(header);
   return columns.incidentId !== undefined && columns.occurredAt !== undefined && (columns.offenceCode !== undefined || columns.offenceName !== undefined);
-}
-
-const TRUE_FLAGS = new Set(['y', 'yes', 'true', '1', 't']);
-const FALSE_FLAGS = new Set(['n', 'no', 'false', '0', 'f']);
-
-/**
- * Parses a date-time: ISO 8601 (2021-03-05T22:14, with or without seconds and offset) or UK
- * day-first 05/03/2021 22:14. A time without an offset is UK local time (Europe/London).
- */
-export function parseUkDateTime(text: string): Date | null {
-  let y: number, mo: number, d: number, h = 0, mi = 0, s = 0, offset: string | undefined;
-  let m = /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.\d+)?)?)?\s*(Z|[+-]\d{2}:?\d{2})?$/.exec(text);
-  if (m) {
-    [y, mo, d] = [Number(m[1]), Number(m[2]), Number(m[3])];
-    if (m[4]) { h = Number(m[4]); mi = Number(m[5]); s = Number(m[6] ?? 0); }
-    offset = m[7];
-  } else {
-    m = /^(\d{1,2})\/(\d{1,2})\/(\d{4})(?:\s+(\d{1,2}):(\d{2})(?::(\d{2}))?)?$/.exec(text);
-    if (!m) return null;
-    [d, mo, y] = [Number(m[1]), Number(m[2]), Number(m[3])];
-    if (m[4]) { h = Number(m[4]); mi = Number(m[5]); s = Number(m[6] ?? 0); }
-  }
-  if (mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || s > 59) return null;
-  const utcGuess = Date.UTC(y, mo - 1, d, h, mi, s);
-  const check = new Date(utcGuess);
-  if (check.getUTCDate() !== d || check.getUTCMonth() !== mo - 1) return null; // 31/02 and the like
-  if (offset) {
-    const sign = offset === 'Z' ? 0 : offset.startsWith('-') ? -1 : 1;
-    const digits = offset.replace(/[^0-9]/g, '');
-    const minutes = sign === 0 ? 0 : sign * (Number(digits.slice(0, 2)) * 60 + Number(digits.slice(2)));
-    return new Date(utcGuess - minutes * 60_000);
-  }
-  return new Date(utcGuess - londonOffsetMinutes(utcGuess) * 60_000);
-}
-
-/** Offset of Europe/London from UTC (0 or 60 minutes) at a wall-clock time read as UTC (an hour off only inside the clock-change hour). */
-function londonOffsetMinutes(wallClockAsUtc: number): number {
-  const parts = new Intl.DateTimeFormat('en-GB', { timeZone: 'Europe/London', timeZoneName: 'shortOffset' }).formatToParts(new Date(wallClockAsUtc));
-  const name = parts.find((p) => p.type === 'timeZoneName')?.value ?? 'GMT';
-  const hours = /GMT([+-]\d+)/.exec(name)?.[1]; // 'GMT', 'GMT+0' or 'GMT+1' depending on the ICU build
-  return hours ? Number(hours) * 60 : 0;
 }
 
 /** Reads force-extract rows; needs the offence classification to file each offence under its category. */
@@ -119,14 +64,7 @@ export class ForceExtractParser {
       const i = this.columns[c];
       return i === undefined ? '' : (record[i] ?? '').trim();
     };
-    const flag = (c: Column): boolean | null => {
-      const v = get(c).toLowerCase();
-      if (v === '') return null;
-      if (TRUE_FLAGS.has(v)) return true;
-      if (FALSE_FLAGS.has(v)) return false;
-      reject(c, get(c), 'not a flag; use Y/N, yes/no, true/false or 1/0 (blank = not recorded)');
-      return null;
-    };
+    const flag = (c: Column): boolean | null => parseFlag(get(c), (reason) => reject(c, get(c), reason));
 
     const incidentId = get('incidentId');
     if (!incidentId) reject('incidentId', '', 'empty; every incident needs its id');
@@ -150,23 +88,15 @@ export class ForceExtractParser {
     const firearm = flag('firearm');
     const domestic = flag('domestic');
 
-    let lon: number | null = null;
-    let lat: number | null = null;
-    const latText = get('latitude'), lonText = get('longitude');
-    const eText = get('easting'), nText = get('northing');
-    if (latText || lonText) {
-      lat = Number(latText); lon = Number(lonText);
-      if (!latText || !Number.isFinite(lat) || lat < GB_BOUNDS.minLat || lat > GB_BOUNDS.maxLat) reject('latitude', latText, `not a latitude in Great Britain (${GB_BOUNDS.minLat} to ${GB_BOUNDS.maxLat})`);
-      if (!lonText || !Number.isFinite(lon) || lon < GB_BOUNDS.minLon || lon > GB_BOUNDS.maxLon) reject('longitude', lonText, `not a longitude in Great Britain (${GB_BOUNDS.minLon} to ${GB_BOUNDS.maxLon})`);
-    } else if (eText || nText) {
-      const e = Number(eText), n = Number(nText);
-      if (!eText || !Number.isFinite(e) || e < 0 || e > 700_000) reject('easting', eText, 'not a British National Grid easting in metres (0 to 700000)');
-      if (!nText || !Number.isFinite(n) || n < 0 || n > 1_300_000) reject('northing', nText, 'not a British National Grid northing in metres (0 to 1300000)');
-      if (Number.isFinite(e) && Number.isFinite(n)) [lon, lat] = bngToWgs84.forward([e, n]) as [number, number];
-    }
+    const { lon, lat } = readPosition(
+      { latitude: get('latitude'), longitude: get('longitude'), easting: get('easting'), northing: get('northing') },
+      (field, value, reason) => reject(field as Column, value, reason),
+    );
     if (rejections.length || !occurredAt) return { rejections };
 
     const month = londonMonth(occurredAt);
+    const cell = lon !== null && lat !== null ? storageCellOf(lat, lon) : null;
+    const lsoaCode = get('lsoaCode') || null;
     return {
       row: {
         source: FORCE_EXTRACT_SOURCE,
@@ -178,18 +108,15 @@ export class ForceExtractParser {
         offenceName: offence?.name ?? (name || null),
         knife, firearm, domestic,
         lon, lat,
-        cell: lon !== null && lat !== null ? storageCellOf(lat, lon) : null,
+        cell,
         location: get('location') || null,
-        lsoaCode: get('lsoaCode') || null,
+        lsoaCode,
         lsoaName: null,
         outcome: null,
+        positionPrecision: precisionOf({ cell, lsoaCode }),
+        attributes: null,
       },
     };
   }
 }
 
-/** The calendar month of an instant in UK local time ('YYYY-MM'). */
-function londonMonth(d: Date): string {
-  const parts = new Intl.DateTimeFormat('en-GB', { timeZone: 'Europe/London', year: 'numeric', month: '2-digit' }).formatToParts(d);
-  return `${parts.find((p) => p.type === 'year')?.value}-${parts.find((p) => p.type === 'month')?.value}`;
-}

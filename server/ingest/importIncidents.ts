@@ -7,6 +7,7 @@ import { fileChecksum, csvRecords } from './csv';
 import { ImportFileError, type Rejection } from './errors';
 import { ForceExtractParser, looksLikeForceExtract, mapForceExtractHeader } from './forceExtract';
 import type { IncidentRow } from './incidentRow';
+import { PartnerEventParser, looksLikePartnerEvents } from './partnerEvents';
 import { POLICE_UK_OTHER_HEADERS, POLICE_UK_STREET_HEADER, PoliceUkStreetParser } from './policeUk';
 
 /** What an import did: the import log's record plus the first rejections. */
@@ -33,6 +34,9 @@ export async function incidentParserFor(db: Db, header: string[]): Promise<{ for
   const joined = clean.join(',');
   for (const [prefix, what] of Object.entries(POLICE_UK_OTHER_HEADERS)) {
     if (joined.startsWith(prefix)) return { notIncidents: what };
+  }
+  if (looksLikePartnerEvents(clean)) {
+    return { format: 'partner events', parser: new PartnerEventParser(clean) };
   }
   if (looksLikeForceExtract(clean)) {
     const { columns, problems } = mapForceExtractHeader(clean);

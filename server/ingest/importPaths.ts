@@ -5,6 +5,19 @@ import { readCsvHeader } from './csv';
 import { ImportFileError } from './errors';
 import { importIncidentFile, incidentParserFor, type ImportOutcome, type ProgressFn } from './importIncidents';
 import { importReferenceFiles, referenceKindOf, type ReferenceOutcome } from './reference';
+import { importAggregateFile, looksLikeAggregates } from './aggregates';
+
+/**
+ * Imports one data file of any kind harmgrid reads, chosen by its header: published aggregates, or
+ * incidents (data.police.uk, force extract, partner events). Reference tables go through importPaths.
+ */
+export async function importDataFile(db: Db, file: string, opts: { fileName?: string; onProgress?: ProgressFn } = {}): Promise<ImportOutcome> {
+  const header = await readCsvHeader(file);
+  const name = opts.fileName ?? path.basename(file);
+  if (header && referenceKindOf(header)) throw new ImportFileError(name, 'this is a reference table (offence codes or harm weights); import it with npm run import -- FOLDER');
+  if (header && looksLikeAggregates(header)) return importAggregateFile(db, file, { fileName: name });
+  return importIncidentFile(db, file, opts);
+}
 
 /** Every .csv file under the given files and folders, in name order. */
 export function listCsvFiles(paths: string[]): string[] {
@@ -44,6 +57,7 @@ export async function importPaths(db: Db, paths: string[], log: (line: string) =
     const header = await readCsvHeader(file);
     if (!header) { report.failed.push({ file, reason: 'empty file' }); continue; }
     if (referenceKindOf(header)) { referenceFiles.push(file); continue; }
+    if (looksLikeAggregates(header)) { incidentFiles.push(file); continue; }
     const kind = await incidentParserFor(db, header).catch((e: Error) => ({ notIncidents: e.message }));
     if ('notIncidents' in kind) {
       const reason = kind.notIncidents ? `${kind.notIncidents}` : `header not recognised: ${header.slice(0, 6).join(',')}…`;
@@ -62,7 +76,7 @@ export async function importPaths(db: Db, paths: string[], log: (line: string) =
     n += 1;
     const label = `[${n}/${incidentFiles.length}] ${path.relative(process.cwd(), file)}`;
     try {
-      const outcome = await importIncidentFile(db, file, { fileName: path.basename(file), onProgress });
+      const outcome = await importDataFile(db, file, { fileName: path.basename(file), onProgress });
       report.files.push(outcome);
       log(`${outcome.status.padEnd(6)} ${label}: ${outcome.message}`);
     } catch (e) {

@@ -17,6 +17,17 @@ export interface IncidentRow {
   lsoaCode: string | null;
   lsoaName: string | null;
   outcome: string | null;
+  /** How finely the source gave the position; never shown finer than this. */
+  positionPrecision: PositionPrecision;
+  /** Source-specific fields (an emergency department's assault method and location type, …). */
+  attributes: Record<string, string> | null;
+}
+
+export type PositionPrecision = 'point' | 'lsoa' | 'text';
+
+/** The precision a row's own fields support: a point, else its LSOA, else its location text. */
+export function precisionOf(row: { cell: string | null; lsoaCode: string | null }): PositionPrecision {
+  return row.cell !== null ? 'point' : row.lsoaCode ? 'lsoa' : 'text';
 }
 
 /** Positions outside this box are not in Great Britain and are rejected as mistyped. */

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { isMonth } from '../domain/months';
 import { storageCellOf } from '../domain/h3cell';
 import type { Rejection } from './errors';
-import { GB_BOUNDS, type IncidentRow } from './incidentRow';
+import { GB_BOUNDS, precisionOf, type IncidentRow } from './incidentRow';
 
 /** The header of a data.police.uk street-level crime file, exactly as published. */
 export const POLICE_UK_STREET_HEADER = [
@@ -57,6 +57,7 @@ export class PoliceUkStreetParser {
       this.seen.set(content, n);
       sourceRef = `derived:${createHash('sha1').update(content).digest('hex').slice(0, 24)}:${n}`;
     }
+    const cell = lon !== null && lat !== null ? storageCellOf(lat, lon) : null;
     return {
       row: {
         source: POLICE_UK_SOURCE,
@@ -71,11 +72,13 @@ export class PoliceUkStreetParser {
         domestic: null,
         lon,
         lat,
-        cell: lon !== null && lat !== null ? storageCellOf(lat, lon) : null,
+        cell,
         location: location || null,
         lsoaCode: lsoaCode || null,
         lsoaName: lsoaName || null,
         outcome: outcome || null,
+        positionPrecision: precisionOf({ cell, lsoaCode: lsoaCode || null }),
+        attributes: null,
       },
     };
   }

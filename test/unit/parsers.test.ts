@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { mapForceExtractHeader, parseUkDateTime } from '../../server/ingest/forceExtract';
+import { mapForceExtractHeader } from '../../server/ingest/forceExtract';
+import { parseUkDateTime } from '../../server/ingest/fields';
 import { PoliceUkStreetParser } from '../../server/ingest/policeUk';
 import { addMonths, monthRange } from '../../server/domain/months';
 

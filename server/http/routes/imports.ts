@@ -6,7 +6,7 @@ import { z } from 'zod';
 import type { Db } from '../../db/connection';
 import { ImportStore } from '../../db/imports';
 import { ImportFileError } from '../../ingest/errors';
-import { importIncidentFile } from '../../ingest/importIncidents';
+import { importDataFile } from '../../ingest/importPaths';
 import type { Api } from '../api';
 import { HttpError } from '../httpError';
 
@@ -74,7 +74,7 @@ export function importRoutes(api: Api, db: Db, uploadLimitBytes: number): void {
 
   api.add({
     method: 'post', path: '/api/imports', tag: 'imports', access: 'write',
-    summary: 'Upload a data.police.uk street-level CSV or a force extract',
+    summary: 'Upload a data file: data.police.uk street-level CSV, force extract, partner events or published aggregates',
     description: 'The body is the CSV file itself, streamed; the file is imported whole or not at all.',
     query: z.object({ fileName: z.string().min(1).max(255).regex(/^[^/\\]+$/, 'a file name without folders').describe('the file\'s name, kept in the import log') }).strict(),
     rawBody: { contentType: 'text/csv', description: 'the CSV file' },
@@ -82,7 +82,7 @@ export function importRoutes(api: Api, db: Db, uploadLimitBytes: number): void {
     handler: async ({ query, req, res }) => {
       const file = await spool(req, uploadLimitBytes);
       try {
-        const outcome = await importIncidentFile(db, file, { fileName: query.fileName });
+        const outcome = await importDataFile(db, file, { fileName: query.fileName });
         res.status(outcome.status === 'rejected' ? 422 : outcome.status === 'imported' ? 201 : 200);
         return outcome;
       } catch (e) {
