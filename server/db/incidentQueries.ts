@@ -1,5 +1,6 @@
 import type { Knex } from 'knex';
 import type { DefinitionRules } from '../domain/definitions';
+import { storageRangeOf } from '../domain/h3cell';
 import { monthToDate, type Month } from '../domain/months';
 
 /** What every incident query filters on. */
@@ -59,5 +60,15 @@ export function filteredIncidents(f: IncidentFilter, extraWhere?: SqlFragment): 
       WHERE i.month BETWEEN ?::date AND ?::date AND ${def.sql}${sources}${extra}`,
     harm: 'COALESCE(wc.weight, wk.weight, s.default_weight, 0)',
     bindings,
+  };
+}
+
+/** Incidents inside any of the given cells (any resolution): one index range per cell. */
+export function cellsSql(cells: string[], alias = 'i'): SqlFragment {
+  if (cells.length === 0) return { sql: 'FALSE', bindings: [] };
+  const ranges = cells.map(storageRangeOf);
+  return {
+    sql: `(${ranges.map(() => `${alias}.cell BETWEEN ?::bigint AND ?::bigint`).join(' OR ')})`,
+    bindings: ranges.flatMap((r) => [r.lo, r.hi]),
   };
 }

@@ -1,10 +1,9 @@
 import type { Knex } from 'knex';
 import type { CellTotal } from '../domain/hchh';
 import type { LocationTotal, NightWindow } from '../domain/repeatLocations';
-import { storageRangeOf } from '../domain/h3cell';
 import type { IncidentRow } from '../ingest/incidentRow';
 import { rowsOf, type Db } from './connection';
-import { filteredIncidents, type IncidentFilter } from './incidentQueries';
+import { cellsSql, filteredIncidents, type IncidentFilter, type SqlFragment } from './incidentQueries';
 
 export type { IncidentFilter } from './incidentQueries';
 
@@ -76,8 +75,7 @@ export class IncidentStore {
 
   /** Monthly incidents and harm inside one cell (any resolution), months without incidents left out. */
   async cellSeries(f: IncidentFilter, cell: string): Promise<{ month: string; incidents: number; harm: number }[]> {
-    const { lo, hi } = storageRangeOf(cell);
-    const q = filteredIncidents(f, { sql: 'i.cell BETWEEN ?::bigint AND ?::bigint', bindings: [lo, hi] });
+    const q = filteredIncidents(f, cellsSql([cell]));
     const result = await this.db.raw(
       `SELECT to_char(i.month, 'YYYY-MM') AS month, count(*)::int AS incidents, sum(${q.harm})::float8 AS harm
        FROM ${q.from} GROUP BY 1 ORDER BY 1`,
@@ -89,11 +87,7 @@ export class IncidentStore {
   /** The most frequent location texts ("On or near …") among incidents in the given cells. */
   async topLocations(f: IncidentFilter, cells: string[], limit = 5): Promise<{ location: string; incidents: number; harm: number }[]> {
     if (cells.length === 0) return [];
-    const ranges = cells.map(storageRangeOf);
-    const q = filteredIncidents(f, {
-      sql: `(${ranges.map(() => 'i.cell BETWEEN ?::bigint AND ?::bigint').join(' OR ')})`,
-      bindings: ranges.flatMap((r) => [r.lo, r.hi]),
-    });
+    const q = filteredIncidents(f, cellsSql(cells));
     const result = await this.db.raw(
       `SELECT i.location AS location, count(*)::int AS incidents, sum(${q.harm})::float8 AS harm
        FROM ${q.from} AND i.location IS NOT NULL GROUP BY 1 ORDER BY 2 DESC, 3 DESC, 1 LIMIT ?`,
@@ -127,6 +121,17 @@ export class IncidentStore {
       [`${split.firstHalfEnd}-01`, `${split.secondHalfStart}-01`, night.startHour, night.days, night.endHour, previousDays, ...q.bindings],
     );
     return rowsOf<LocationTotal>(result);
+  }
+
+  /** Incidents and harm per month over the filter, optionally inside an area (SQL from areaSql). */
+  async monthTotals(f: IncidentFilter, area?: SqlFragment): Promise<{ month: string; incidents: number; harm: number }[]> {
+    const q = filteredIncidents(f, area);
+    const result = await this.db.raw(
+      `SELECT to_char(i.month, 'YYYY-MM') AS month, count(*)::int AS incidents, sum(${q.harm})::float8 AS harm
+       FROM ${q.from} GROUP BY 1 ORDER BY 1`,
+      q.bindings,
+    );
+    return rowsOf(result);
   }
 
   /** Totals over the filter, with and without a position. */

@@ -44,7 +44,7 @@ export function createApp({ db, config, extraRouters = [] }: AppDeps): express.E
   hotspotRoutes(api, analysis);
   hotspotExportRoutes(api, analysis);
   placeRoutes(api, analysis);
-  partnershipRoutes(api, db);
+  partnershipRoutes(api, db, analysis);
   referenceRoutes(api, analysis);
   importRoutes(api, db, config.uploadLimitBytes);
 

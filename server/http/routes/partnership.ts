@@ -2,7 +2,14 @@ import { z } from 'zod';
 import type { Db } from '../../db/connection';
 import { AggregateStore } from '../../db/aggregates';
 import { periodTypes } from '../../domain/periods';
+import { IndicatorStore } from '../../db/indicators';
+import { toCsv } from '../../domain/csv';
+import { indicatorInputSchema } from '../../domain/indicators';
+import type { Analysis } from '../../services/analysis';
+import { indicatorReport } from '../../services/indicators';
 import type { Api } from '../api';
+import { HttpError } from '../httpError';
+import { round } from './hotspots';
 
 const aggregateOut = z.object({
   source: z.string(), measure: z.string(), areaCode: z.string(), areaName: z.string().nullable(), areaType: z.string(),
@@ -12,8 +19,9 @@ const aggregateOut = z.object({
 }).meta({ id: 'AggregateValue' });
 
 /** Partners' published figures. */
-export function partnershipRoutes(api: Api, db: Db): void {
+export function partnershipRoutes(api: Api, db: Db, analysis: Analysis): void {
   const aggregates = new AggregateStore(db);
+  const indicators = new IndicatorStore(db);
   api.add({
     method: 'get', path: '/api/aggregates', tag: 'partnership', access: 'read',
     summary: 'Published aggregate counts (hospital admissions, Homicide Index …) with their suppression markers',
@@ -23,5 +31,83 @@ export function partnershipRoutes(api: Api, db: Db): void {
     }).strict(),
     response: { description: 'values in source, measure, area and period order', schema: z.object({ values: z.array(aggregateOut) }) },
     handler: async ({ query }) => ({ values: await aggregates.list(query) }),
+  });
+
+  const keyParam = z.object({ key: z.string().max(64) });
+  const find = async (key: string) => {
+    const i = await indicators.get(key);
+    if (!i) throw new HttpError(404, `no indicator "${key}"; GET /api/indicators lists them`);
+    return i;
+  };
+  const report = async (key: string) => {
+    const { id: _id, ...indicator } = await find(key);
+    try {
+      return await indicatorReport(analysis, indicator);
+    } catch (e) {
+      if (e instanceof HttpError) throw e;
+      throw new HttpError(422, `indicator "${key}": ${(e as Error).message}`);
+    }
+  };
+
+  api.add({
+    method: 'get', path: '/api/indicators', tag: 'partnership', access: 'read',
+    summary: 'Partnership indicators',
+    response: { description: 'every indicator as defined', schema: z.object({ indicators: z.array(indicatorInputSchema) }) },
+    handler: async () => ({ indicators: (await indicators.list()).map(({ id: _id, ...i }) => i) }),
+  });
+
+  api.add({
+    method: 'post', path: '/api/indicators', tag: 'partnership', access: 'write',
+    summary: 'Create or replace an indicator',
+    description: 'measure count or harm, a definition (and sources), an area (force, or H3 cells such as an HCHH area), a baseline period and a RAG rule.',
+    body: indicatorInputSchema,
+    response: { description: 'the stored indicator', schema: indicatorInputSchema },
+    handler: async ({ body, res }) => {
+      const known = (await analysis.reference.definitions()).map((d) => d.key);
+      if (!known.includes(body.definition)) throw new HttpError(400, `unknown definition "${body.definition}"; known definitions: ${known.join(', ')}`);
+      const existed = Boolean(await indicators.get(body.key));
+      await indicators.save(body);
+      res.status(existed ? 200 : 201);
+      return body;
+    },
+  });
+
+  api.add({
+    method: 'delete', path: '/api/indicators/:key', tag: 'partnership', access: 'write',
+    summary: 'Delete an indicator',
+    params: keyParam,
+    response: { description: 'deleted', schema: z.object({ deleted: z.string() }) },
+    handler: async ({ params }) => {
+      if (!(await indicators.remove(params.key))) throw new HttpError(404, `no indicator "${params.key}"`);
+      return { deleted: params.key };
+    },
+  });
+
+  api.add({
+    method: 'get', path: '/api/indicators/:key/table', tag: 'partnership', access: 'read',
+    summary: 'An indicator table: baseline, quarters, rolling 12 months, change, significance and RAG, with its run chart',
+    params: keyParam,
+    response: { description: 'the table, the RAG rule printed in words, notes and the XmR run chart of monthly values', schema: z.any() },
+    handler: async ({ params }) => report(params.key),
+  });
+
+  api.add({
+    method: 'get', path: '/api/indicators/:key/table.csv', tag: 'exports', access: 'export',
+    summary: 'An indicator table as a spreadsheet-safe CSV, with the RAG rule in the last row',
+    params: keyParam,
+    response: { description: 'one row per period', contentType: 'text/csv' },
+    handler: async ({ params, res }) => {
+      const r = await report(params.key);
+      const rows: Record<string, unknown>[] = r.table.rows.map((x) => ({
+        indicator: r.indicator.name, period: x.period, period_type: x.periodType, value: round(x.value), unit: r.unit,
+        baseline_equivalent: round(x.baselineEquivalent), absolute_change: round(x.absoluteChange),
+        percent_change: x.percentChange === null ? '' : round(x.percentChange, 1),
+        rate_ratio_ci: x.change?.ci ? `${round(x.change.ci[0], 3)} to ${round(x.change.ci[1], 3)}` : '',
+        p_value: x.change ? round(x.change.pValue, 4) : '', change: x.change?.direction ?? '', rag: x.rag ?? '',
+      }));
+      rows.push({ indicator: `RAG rule: ${r.table.rule}` });
+      res.type('text/csv').attachment(`harmgrid-indicator-${params.key}.csv`).send(toCsv(rows));
+      return undefined;
+    },
   });
 }

@@ -1,0 +1,33 @@
+import { z } from 'zod';
+import { parseCellId } from './h3cell';
+
+const month = z.string().regex(/^\d{4}-(0[1-9]|1[0-2])$/, 'a month as YYYY-MM');
+
+/** Where an indicator is measured: the whole force, or a set of H3 cells (an HCHH area, a drawn area). */
+export const indicatorAreaSchema = z.discriminatedUnion('type', [
+  z.object({ type: z.literal('force') }).strict(),
+  z.object({
+    type: z.literal('cells'),
+    name: z.string().min(1).max(200),
+    cells: z.array(z.string().refine((c) => { try { parseCellId(c); return true; } catch { return false; } }, 'an H3 cell id at resolution 7–11'))
+      .min(1).max(5000),
+  }).strict(),
+]);
+
+export const indicatorInputSchema = z.object({
+  key: z.string().regex(/^[a-z0-9][a-z0-9-]{1,62}$/, 'lower-case letters, digits and hyphens, 2–63 characters'),
+  name: z.string().min(1).max(200),
+  measure: z.enum(['count', 'harm']).default('count'),
+  definition: z.string().min(1).max(64).describe('serious-violence definition key'),
+  scheme: z.string().min(1).max(64).optional().describe('harm scheme for measure=harm (default cchi)'),
+  sources: z.array(z.string().min(1).max(60)).max(20).optional().describe('restrict to these incident sources'),
+  area: indicatorAreaSchema.default({ type: 'force' }),
+  baseline: z.object({ from: month, to: month }).strict().refine((b) => b.from <= b.to, 'the baseline starts after it ends'),
+  rag: z.discriminatedUnion('rule', [
+    z.object({ rule: z.literal('significance') }).strict(),
+    z.object({ rule: z.literal('target'), targetPercent: z.number().min(-100).max(100) }).strict(),
+  ]).default({ rule: 'significance' }),
+}).strict();
+
+export type IndicatorInput = z.infer<typeof indicatorInputSchema>;
+export type IndicatorArea = z.infer<typeof indicatorAreaSchema>;

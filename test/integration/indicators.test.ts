@@ -1,0 +1,86 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { countChange } from '../../server/domain/countChange';
+import { monthRange } from '../../server/domain/months';
+import { startServer, type RunningServer } from '../../server/server';
+import { TEST_SCHEMA, dbLabel, freshDb, onPostgres } from '../support/db';
+import { PROXY_CATEGORIES, dataDir, monthFile, readRows, tempDir } from '../support/data';
+import fs from 'node:fs';
+import path from 'node:path';
+
+const MONTHS = monthRange('2018-04', '2019-09'); // baseline 2018/19, then 2019/20 Q1 and Q2
+
+describe(`partnership indicators on ${dbLabel}, real months ${MONTHS[0]}…${MONTHS[MONTHS.length - 1]}`, () => {
+  let server: RunningServer;
+  const sample = tempDir();
+  const proxyByMonth = new Map<string, number>();
+
+  beforeAll(async () => {
+    for (const m of MONTHS) {
+      fs.symlinkSync(monthFile(m), path.join(sample, path.basename(monthFile(m))));
+      proxyByMonth.set(m, readRows(monthFile(m)).filter((r) => PROXY_CATEGORIES.has(r['Crime type']!)).length);
+    }
+    if (onPostgres) await (await freshDb()).destroy();
+    server = await startServer({
+      port: 0, quiet: true, dataDir, sampleDir: sample, autoImport: true,
+      ...(onPostgres ? { databaseUrl: `${process.env.DATABASE_URL}`, schema: TEST_SCHEMA } : { databaseUrl: '', pgliteDir: 'memory' }),
+    });
+  });
+  afterAll(async () => {
+    await server?.close();
+    fs.rmSync(sample, { recursive: true, force: true });
+  });
+
+  const post = (p: string, json: unknown) => fetch(server.url + p, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(json) });
+
+  it('builds the force-wide table with counts equal to the published files, significance and RAG', async () => {
+    const created = await post('/api/indicators', {
+      key: 'proxy-sv-force', name: 'Serious violence (public-data proxy), Merseyside', definition: 'public-proxy',
+      baseline: { from: '2018-04', to: '2019-03' },
+    });
+    expect(created.status).toBe(201);
+    const res = await fetch(`${server.url}/api/indicators/proxy-sv-force/table`);
+    expect(res.status).toBe(200);
+    const r = (await res.json()) as any;
+    const sum = (ms: string[]) => ms.reduce((s, m) => s + proxyByMonth.get(m)!, 0);
+    const baseline = sum(monthRange('2018-04', '2019-03'));
+    expect(r.table.rows.map((x: any) => x.period)).toEqual(['2018-04 to 2019-03', '2019/20 Q1', '2019/20 Q2']);
+    expect(r.table.rows[0].value).toBe(baseline);
+    for (const [i, q] of [[1, monthRange('2019-04', '2019-06')], [2, monthRange('2019-07', '2019-09')]] as const) {
+      const row = r.table.rows[i];
+      expect(row.value).toBe(sum(q));
+      expect(row.baselineEquivalent).toBeCloseTo(baseline / 4, 9);
+      const expected = countChange({ before: { count: baseline, exposure: 12 }, after: { count: sum(q), exposure: 3 } });
+      expect(row.change.pValue).toBeCloseTo(expected.pValue, 12);
+      expect(row.rag).toBe(expected.direction === 'rise' ? 'red' : expected.direction === 'fall' ? 'green' : 'amber');
+    }
+    expect(r.table.rule).toMatch(/^Red: a rise significant at the 95 % level/);
+    expect(r.definition.isProxy).toBe(true);
+    expect(r.runChart.points.map((p: any) => p.value)).toEqual(MONTHS.map((m) => proxyByMonth.get(m)));
+    expect(r.runChart.baselinePoints).toBe(12);
+
+    const csv = await (await fetch(`${server.url}/api/indicators/proxy-sv-force/table.csv`)).text();
+    expect(csv.trim().split('\r\n').at(-1)).toMatch(/^"?RAG rule: Red: a rise/);
+  });
+
+  it('measures an area of cells, and refuses bad indicators with reasons', async () => {
+    const hchh = (await (await fetch(`${server.url}/api/hchh?resolution=9`)).json()) as any;
+    const cells = hchh.features[0].properties.cellIds;
+    expect((await post('/api/indicators', { key: 'hchh-1', name: 'HCHH area 1', definition: 'public-proxy', area: { type: 'cells', name: 'HCHH 1', cells }, baseline: { from: '2018-04', to: '2019-03' }, rag: { rule: 'target', targetPercent: -10 } })).status).toBe(201);
+    const r = (await (await fetch(`${server.url}/api/indicators/hchh-1/table`)).json()) as any;
+    const series = (await Promise.all(cells.map(async (c: string) => ((await (await fetch(`${server.url}/api/cells/${c}/series?from=2018-04&to=2019-03`)).json()) as any).incidents as number[])));
+    expect(r.table.rows[0].value).toBe(series.flat().reduce((a: number, b: number) => a + b, 0));
+    expect(r.table.rule).toMatch(/target of -10 %/);
+
+    const bad = await post('/api/indicators', { key: 'x1', name: 'x', definition: 'nope', baseline: { from: '2018-04', to: '2019-03' } });
+    expect(bad.status).toBe(400);
+    expect(((await bad.json()) as any).error.message).toMatch(/unknown definition "nope"/);
+    const badCells = await post('/api/indicators', { key: 'x2', name: 'x', definition: 'public-proxy', area: { type: 'cells', name: 'a', cells: ['zz'] }, baseline: { from: '2018-04', to: '2019-03' } });
+    expect(badCells.status).toBe(400);
+    const late = await post('/api/indicators', { key: 'x3', name: 'x', definition: 'public-proxy', baseline: { from: '2019-04', to: '2019-09' } });
+    expect(late.status).toBe(201);
+    const lateTable = await fetch(`${server.url}/api/indicators/x3/table`);
+    expect(lateTable.status).toBe(422);
+    expect(((await lateTable.json()) as any).error.message).toMatch(/no months after the baseline/);
+    expect((await fetch(`${server.url}/api/indicators/none/table`)).status).toBe(404);
+  });
+});
