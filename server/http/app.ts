@@ -13,6 +13,7 @@ import { metaRoutes } from './routes/meta';
 import { partnershipRoutes } from './routes/partnership';
 import { placeRoutes } from './routes/places';
 import { referenceRoutes } from './routes/reference';
+import { statisticsRoutes } from './routes/statistics';
 
 export interface AppDeps {
   db: Db;
@@ -43,6 +44,7 @@ export function createApp({ db, config, extraRouters = [] }: AppDeps): express.E
   metaRoutes(api, { db, analysis, database: describeDb({ databaseUrl: config.databaseUrl, pgliteDir: config.pgliteDir }) });
   hotspotRoutes(api, analysis);
   hotspotExportRoutes(api, analysis);
+  statisticsRoutes(api, analysis);
   placeRoutes(api, analysis);
   partnershipRoutes(api, db, analysis);
   referenceRoutes(api, analysis);

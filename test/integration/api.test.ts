@@ -136,6 +136,44 @@ describe(`HTTP API on ${dbLabel}, real data ${MONTHS[0]}…${MONTHS[2]}`, () => 
     expect((await get('/api/repeat-locations?minIncidents=1')).status).toBe(400);
   });
 
+  it('computes Gi* over the study area with empty cells as zero, and bins it', async () => {
+    const g = await get('/api/gistar?resolution=8&scheme=count');
+    expect(g.status).toBe(200);
+    const cells = await get('/api/cells?resolution=8&scheme=count');
+    const counts = new Map<string, number>(cells.body.cells.map((c: string, i: number) => [c, cells.body.incidents[i]]));
+    expect(g.body.cells.length).toBe(g.body.studyArea.cells);
+    expect(g.body.cells.length).toBeGreaterThan(counts.size); // cells with other incidents only take part as zeros
+    g.body.cells.forEach((c: string, i: number) => expect(g.body.value[i]).toBe(counts.get(c) ?? 0));
+    const top = g.body.z.indexOf(Math.max(...g.body.z));
+    expect(g.body.bin[top]).toBe(3);
+    expect(g.body.bin.every((b: number) => b >= -3 && b <= 3)).toBe(true);
+    expect((await get('/api/gistar?k=9')).status).toBe(400);
+    expect((await get('/api/gistar?weights=gaussian')).body.error.message).toMatch(/weights/);
+  });
+
+  it('says when a series is too short for the emerging patterns and gives the short-series ones', async () => {
+    const e = await get('/api/emerging?resolution=8');
+    expect(e.status).toBe(200);
+    expect(e.body.insufficient).toMatch(/need at least 10 time steps and this period has 3/);
+    expect(e.body.category.every((c: string | null) => c === null)).toBe(true);
+    expect(e.body.shortSeries.filter((c: string) => c !== 'no pattern').length).toBeGreaterThan(0);
+    expect((await get('/api/emerging?alpha=0.2')).status).toBe(400);
+  });
+
+  it('scores hotspot selections of one month on the next at equal area', async () => {
+    const a = await get('/api/accuracy?resolution=9&trainFrom=2019-10&trainTo=2019-11&evalFrom=2019-12&evalTo=2019-12');
+    expect(a.status).toBe(200);
+    expect(a.body.rules.map((r: any) => r.rule)).toEqual(['HCHH areas', 'Gi* hot spots', 'top cells by count', 'top cells by harm']);
+    for (const r of a.body.rules) {
+      expect(r.areaKm2).toBeLessThanOrEqual(a.body.budgetKm2 + 1e-6);
+      expect(r.hitRate).toBeGreaterThan(0);
+      expect(r.pai).toBeCloseTo(r.hitRate / r.areaShare, 1);
+    }
+    const bad = await get('/api/accuracy?trainFrom=2019-10&trainTo=2019-12&evalFrom=2019-12&evalTo=2019-12');
+    expect(bad.status).toBe(400);
+    expect(bad.body.error.message).toMatch(/evaluation period must start after the training period ends/);
+  });
+
   it('answers bad parameters with 400 and says what is allowed', async () => {
     const res13 = await get('/api/cells?resolution=13');
     expect(res13.status).toBe(400);

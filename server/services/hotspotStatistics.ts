@@ -1,0 +1,120 @@
+import { cellArea } from 'h3-js';
+import { selectionAccuracy, topCellsWithinArea, type Accuracy } from '../domain/hotspots/accuracy';
+import { confidenceBins } from '../domain/hotspots/confidenceBins';
+import { classifyEmerging, classifyShortSeries, MIN_STEPS_EMERGING, type EmergingResult, type ShortSeriesCategory } from '../domain/hotspots/emerging';
+import { gistar } from '../domain/hotspots/gistar';
+import { h3Neighbours, type WeightScheme } from '../domain/hotspots/neighbours';
+import { spaceTimeGistar } from '../domain/hotspots/spaceTimeGistar';
+import { hchhAreas } from '../domain/hchh';
+import { monthRange } from '../domain/months';
+import type { Analysis, ResolvedParams } from './analysis';
+
+export interface GistarOptions {
+  variable: 'count' | 'harm';
+  k: number;
+  weights: WeightScheme;
+  fdr: boolean;
+}
+
+/** The smallest |Gi_Bin| that is significant at alpha (0.10 → 1, 0.05 → 2, 0.01 → 3). */
+export function binLevelFor(alpha: number): number {
+  if (alpha === 0.1) return 1;
+  if (alpha === 0.05) return 2;
+  if (alpha === 0.01) return 3;
+  throw new Error(`alpha must be 0.1, 0.05 or 0.01 (the Gi_Bin confidence levels); got ${alpha}`);
+}
+
+const km2 = (c: string) => cellArea(c, 'km2');
+
+/** Hot spot statistics over the study area's cells (empty cells included). */
+export class HotspotStatistics {
+  constructor(private readonly analysis: Analysis) {}
+
+  async gistar(r: ResolvedParams, o: GistarOptions) {
+    const study = await this.analysis.studyArea(r);
+    const cells = study.cells.map((c) => c.cell);
+    const values = Float64Array.from(study.cells, (c) => (o.variable === 'harm' ? c.harm : c.incidents));
+    const z = gistar(values, h3Neighbours(cells, { k: o.k, weights: o.weights }));
+    const { bins, p, thresholds } = confidenceBins(z, { fdr: o.fdr });
+    const areaKm2 = cells.reduce((s, c) => s + km2(c), 0);
+    return { cells, values, z, p, bins, thresholds, studyArea: { cells: cells.length, areaKm2, basis: study.basis } };
+  }
+
+  async emerging(r: ResolvedParams, o: GistarOptions & { timeStep: number; alpha: number; trendAlpha: number; globalWindow: 'cube' | 'time-step' }) {
+    const months = monthRange(r.from, r.to);
+    const study = await this.analysis.studyArea(r);
+    const cells = study.cells.map((c) => c.cell);
+    const n = cells.length, T = months.length;
+    const index = new Map(cells.map((c, i) => [c, i]));
+    const monthIndex = new Map(months.map((m, t) => [m, t]));
+    const cube = new Float64Array(n * T);
+    for (const row of await this.analysis.incidents.cellMonthTotals(r.filter, r.resolution)) {
+      const i = index.get(row.cell), t = monthIndex.get(row.month);
+      if (i !== undefined && t !== undefined) cube[t * n + i] = o.variable === 'harm' ? row.harm : row.incidents;
+    }
+    const nb = h3Neighbours(cells, { k: o.k, weights: o.weights });
+    const z = spaceTimeGistar(cube, n, T, nb, { timeStep: o.timeStep, globalWindow: o.globalWindow });
+    const level = binLevelFor(o.alpha);
+    // FDR per time step: each step is one hot spot map, as a Hot Spot Analysis of that month would be.
+    const sig = new Int8Array(n * T);
+    for (let t = 0; t < T; t++) {
+      const { bins } = confidenceBins(z.subarray(t * n, (t + 1) * n), { fdr: o.fdr });
+      for (let i = 0; i < n; i++) sig[t * n + i] = Math.abs(bins[i]!) >= level ? Math.sign(bins[i]!) : 0;
+    }
+    const enough = T >= MIN_STEPS_EMERGING;
+    const results: { emerging: EmergingResult | null; shortSeries: ShortSeriesCategory | null }[] = [];
+    const zs = new Float64Array(T), ss = new Int8Array(T);
+    for (let i = 0; i < n; i++) {
+      for (let t = 0; t < T; t++) { zs[t] = z[t * n + i]!; ss[t] = sig[t * n + i]!; }
+      results.push({
+        emerging: enough ? classifyEmerging(zs, ss, o.trendAlpha) : null,
+        shortSeries: T >= 2 ? classifyShortSeries(ss) : null,
+      });
+    }
+    return {
+      cells, months, results,
+      insufficient: enough ? null : `the ArcGIS patterns need at least ${MIN_STEPS_EMERGING} time steps and this period has ${T}; the short-series (sfhotspot) patterns are given instead`,
+      studyArea: { cells: n, areaKm2: cells.reduce((s, c) => s + km2(c), 0), basis: study.basis },
+    };
+  }
+
+  /**
+   * Trains three hotspot selections on one period and scores them on a later one, at equal area:
+   * HCHH areas (default rule), Gi*-significant hot cells (95 %, FDR, highest z first) and the naive
+   * top-count ranking. The area budget is the HCHH selection's area.
+   */
+  async accuracy(train: ResolvedParams, evaluate: ResolvedParams, hchhOptions: { crimeTopPercent: number; harmTopPercent: number }) {
+    const study = await this.analysis.studyArea(train);
+    const cells = study.cells.map((c) => c.cell);
+    const studyAreaKm2 = cells.reduce((s, c) => s + km2(c), 0);
+    const inStudy = new Set(cells);
+    const trainCounts = new Map(study.cells.map((c) => [c.cell, c.incidents]));
+    const trainHarm = new Map(study.cells.map((c) => [c.cell, c.harm]));
+    const evalTotals = (await this.analysis.incidents.cellTotals(evaluate.filter, evaluate.resolution)).filter((c) => inStudy.has(c.cell));
+    const evalCounts = new Map(evalTotals.map((c) => [c.cell, c.incidents]));
+    const evalHarm = new Map(evalTotals.map((c) => [c.cell, c.harm]));
+
+    const hchh = hchhAreas(study.cells, hchhOptions).areas.flatMap((a) => a.cells);
+    const budget = hchh.reduce((s, c) => s + km2(c), 0);
+    const values = Float64Array.from(study.cells, (c) => c.incidents);
+    const z = gistar(values, h3Neighbours(cells, { k: 1, weights: 'binary' }));
+    const { bins } = confidenceBins(z, { fdr: true });
+    const giRanking = cells.map((c, i) => ({ c, z: z[i]!, bin: bins[i]! })).filter((x) => x.bin >= 2).sort((a, b) => b.z - a.z).map((x) => x.c);
+    const countRanking = [...study.cells].sort((a, b) => b.incidents - a.incidents || b.harm - a.harm).map((c) => c.cell);
+    const harmRanking = [...study.cells].sort((a, b) => b.harm - a.harm || b.incidents - a.incidents).map((c) => c.cell);
+    const score = (selected: string[]) => {
+      const counts: Accuracy = selectionAccuracy({ selected, train: trainCounts, evaluate: evalCounts, areaOf: km2, studyAreaKm2 });
+      const harm: Accuracy = selectionAccuracy({ selected, train: trainHarm, evaluate: evalHarm, areaOf: km2, studyAreaKm2 });
+      return { ...counts, harmHitRate: harm.hitRate, harmPai: harm.pai, harmRri: harm.rri };
+    };
+    return {
+      budgetKm2: budget, studyArea: { cells: cells.length, areaKm2: studyAreaKm2, basis: study.basis },
+      rules: [
+        { rule: 'HCHH areas', description: `cells in the top ${hchhOptions.crimeTopPercent} % by count and top ${hchhOptions.harmTopPercent} % by harm`, ...score(hchh) },
+        { rule: 'Gi* hot spots', description: 'cells with a significant hot Gi* at 95 % (FDR), highest z first, cut at the same area', ...score(topCellsWithinArea(giRanking, budget, km2)) },
+        { rule: 'top cells by count', description: 'cells with the most incidents, cut at the same area', ...score(topCellsWithinArea(countRanking, budget, km2)) },
+        { rule: 'top cells by harm', description: 'cells with the most harm, cut at the same area', ...score(topCellsWithinArea(harmRanking, budget, km2)) },
+      ],
+    };
+  }
+}
