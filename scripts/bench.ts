@@ -25,6 +25,9 @@ import { addMonths } from '../server/domain/months';
 import { csvRecords } from '../server/ingest/csv';
 import { importPaths, listCsvFiles } from '../server/ingest/importPaths';
 import { Analysis } from '../server/services/analysis';
+import { HotspotStatistics } from '../server/services/hotspotStatistics';
+import { gistar } from '../server/domain/hotspots/gistar';
+import { h3Neighbours } from '../server/domain/hotspots/neighbours';
 
 const TARGET_ROWS = 1_000_000;
 const config = loadConfig();
@@ -119,6 +122,44 @@ async function benchDatabase(label: string, db: Db, sample: { dir: string; rows:
   }
   const n = rowsOf<{ n: number }>(await db.raw('SELECT count(*)::int AS n FROM incident'))[0]!.n;
   console.log(`(over ${n.toLocaleString('en-GB')} incidents; definition public-proxy, scheme cchi, all months)`);
+
+  const stats = new HotspotStatistics(analysis);
+  console.log('\n| resolution | study cells | months | Gi* (API path) p50 | Gi* compute only | spdep::localG compute | ratio | emerging (API path) |');
+  console.log('|---|---|---|---|---|---|---|---|');
+  for (const resolution of [9, 10]) {
+    const r = await analysis.resolve({ resolution });
+    const opts = { variable: 'count' as const, k: 1, weights: 'binary' as const, fdr: true };
+    const g = await stats.gistar(r, opts);
+    const api = await timeRuns(3, () => stats.gistar(r, opts));
+    const nb = h3Neighbours(g.cells, { k: 1, weights: 'binary' });
+    const compute = await timeRuns(5, async () => gistar(g.values, nb));
+    const spdep = spdepSeconds(g.values, nb);
+    const emerging = await timeRuns(1, () => stats.emerging(r, { ...opts, timeStep: 1, alpha: 0.05, trendAlpha: 0.05, globalWindow: 'cube' }));
+    const months = (await analysis.defaults()).months.length;
+    console.log(`| ${resolution} | ${g.cells.length.toLocaleString('en-GB')} | ${months} | ${api.p50.toFixed(0)} ms | ${compute.p50.toFixed(1)} ms | ${spdep === null ? 'R not found' : `${(spdep * 1000).toFixed(1)} ms`} | ${spdep === null ? '' : `${(spdep * 1000 / compute.p50).toFixed(1)}× faster`} | ${(emerging.p50 / 1000).toFixed(1)} s |`);
+  }
+}
+
+/** Times spdep::localG on the same values and neighbours, where R and spdep are installed. */
+function spdepSeconds(values: Float64Array, nb: ReturnType<typeof h3Neighbours>): number | null {
+  try { execFileSync('Rscript', ['-e', 'suppressPackageStartupMessages(library(spdep))'], { stdio: 'ignore' }); } catch { return null; }
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'harmgrid-spdep-'));
+  const rows: number[][] = [];
+  for (let i = 0; i < values.length; i++) rows.push(Array.from(nb.indices.slice(nb.offsets[i]!, nb.offsets[i + 1]!), (j) => j + 1));
+  fs.writeFileSync(path.join(dir, 'in.json'), JSON.stringify({ values: Array.from(values), nb: rows }));
+  const script = `suppressPackageStartupMessages({library(spdep); library(jsonlite)})
+    d <- fromJSON("${dir}/in.json", simplifyVector = FALSE)
+    nb <- lapply(d$nb, function(r) as.integer(unlist(r))); attr(nb, "self.included") <- TRUE; class(nb) <- "nb"
+    lw <- nb2listw(nb, style = "B"); x <- as.numeric(unlist(d$values))
+    invisible(localG(x, lw)); t <- system.time(for (i in 1:5) localG(x, lw))[["elapsed"]] / 5
+    cat(t)`;
+  try {
+    return Number(execFileSync('Rscript', ['-e', script], { encoding: 'utf8' }).trim());
+  } catch {
+    return null;
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
 }
 
 const sample = await resample();
