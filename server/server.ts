@@ -7,6 +7,8 @@ import { IncidentStore } from './db/incidents';
 import { seedBuiltins } from './db/seed';
 import { createApp } from './http/app';
 import { importPaths } from './ingest/importPaths';
+import { createBasemapRouter } from './tiles/router';
+import { ensureWebBuild } from './webBuild';
 
 export interface StartOptions {
   port?: number;
@@ -20,6 +22,8 @@ export interface StartOptions {
   /** PostgreSQL schema (tests); default public. */
   schema?: string;
   uploadLimitBytes?: number;
+  /** Build the web app first when it is missing or stale (default true). */
+  buildWeb?: boolean;
 }
 
 export interface RunningServer {
@@ -65,7 +69,11 @@ export async function startServer(opts: StartOptions = {}): Promise<RunningServe
     }
   }
 
-  const app = createApp({ db, config, extraRouters: await optionalRouters(config) });
+  if (opts.buildWeb ?? process.env.HARMGRID_SKIP_WEB_BUILD !== '1') await ensureWebBuild(log);
+  const app = createApp({
+    db, config,
+    extraRouters: [createBasemapRouter({ dataDir: config.dataDir, styleUrl: process.env.HARMGRID_BASEMAP_STYLE_URL || undefined })],
+  });
   const server = app.listen(config.port, config.host);
   await new Promise<void>((resolve, reject) => { server.once('listening', resolve); server.once('error', reject); });
   const { port } = server.address() as AddressInfo;
@@ -77,8 +85,4 @@ export async function startServer(opts: StartOptions = {}): Promise<RunningServe
       await db.destroy();
     },
   };
-}
-
-async function optionalRouters(_config: Config) {
-  return [];
 }

@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import express from 'express';
+import compression from 'compression';
 import helmet from 'helmet';
 import { repoRoot, type Config } from '../config';
 import { describeDb, type Db } from '../db/connection';
@@ -37,6 +38,7 @@ export function createApp({ db, config, extraRouters = [] }: AppDeps): express.E
       },
     },
   }));
+  app.use(compression());
   app.use('/api', express.json({ limit: '2mb' }));
 
   const analysis = new Analysis(db);

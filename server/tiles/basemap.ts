@@ -1,0 +1,77 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import GeoJSONVT from 'geojson-vt';
+import vtpbf from 'vt-pbf';
+
+/** The OpenStreetMap layers of the offline basemap, and the boundary outlines drawn on top. */
+export const BASEMAP_LAYERS = [
+  { layer: 'water', file: 'basemap/water.geojson', minzoom: 0 },
+  { layer: 'landuse', file: 'basemap/landuse.geojson', minzoom: 12 },
+  { layer: 'green', file: 'basemap/green.geojson', minzoom: 11 },
+  { layer: 'waterways', file: 'basemap/waterways.geojson', minzoom: 11 },
+  { layer: 'buildings', file: 'basemap/buildings_liverpool_centre.geojson', minzoom: 14 },
+  { layer: 'paths', file: 'basemap/paths.geojson', minzoom: 14 },
+  { layer: 'rail', file: 'basemap/rail.geojson', minzoom: 10 },
+  { layer: 'ferries', file: 'basemap/ferries.geojson', minzoom: 10 },
+  { layer: 'roads', file: 'basemap/roads.geojson', minzoom: 7 },
+  { layer: 'places', file: 'basemap/places.geojson', minzoom: 0 },
+  { layer: 'districts', file: 'boundaries/merseyside-lad.geojson', minzoom: 0 },
+  { layer: 'wards', file: 'boundaries/merseyside-wards-2019.geojson', minzoom: 11 },
+] as const;
+
+/** The zoom from which a road class is drawn, so that low-zoom tiles stay small. */
+const ROAD_MINZOOM: Record<string, number> = { motorway: 7, trunk: 7, primary: 8, secondary: 10, tertiary: 11 };
+function keepFeature(layer: string, z: number, tags: Record<string, unknown> | null): boolean {
+  if (layer !== 'roads') return true;
+  return z >= (ROAD_MINZOOM[String(tags?.class)] ?? 13);
+}
+
+export const BASEMAP_MAX_ZOOM = 14;
+
+/**
+ * Vector tiles cut from the basemap GeoJSON on demand with geojson-vt and encoded with vt-pbf, so the
+ * browser never receives whole GeoJSON layers. The files are read once, on the first tile request.
+ */
+export class BasemapTiles {
+  private indexes: Map<string, GeoJSONVT> | null = null;
+  private readonly cache = new Map<string, Uint8Array>();
+  readonly missing: string[] = [];
+
+  constructor(private readonly dataDir: string) {}
+
+  private load(): Map<string, GeoJSONVT> {
+    if (this.indexes) return this.indexes;
+    const indexes = new Map<string, GeoJSONVT>();
+    for (const l of BASEMAP_LAYERS) {
+      const file = path.join(this.dataDir, l.file);
+      if (!fs.existsSync(file)) { this.missing.push(l.file); continue; }
+      const data = JSON.parse(fs.readFileSync(file, 'utf8'));
+      indexes.set(l.layer, new GeoJSONVT(data, { maxZoom: BASEMAP_MAX_ZOOM, indexMaxZoom: 6, tolerance: 3, buffer: 64, extent: 4096 }));
+    }
+    this.indexes = indexes;
+    return indexes;
+  }
+
+  /** Whether any basemap layer is available in the data folder. */
+  available(): boolean {
+    return this.load().size > 0;
+  }
+
+  /** The encoded tile, or null when no layer has features there. */
+  tile(z: number, x: number, y: number): Uint8Array | null {
+    const key = `${z}/${x}/${y}`;
+    const hit = this.cache.get(key);
+    if (hit) return hit.length ? hit : null;
+    const layers: Record<string, { features: unknown[] }> = {};
+    for (const l of BASEMAP_LAYERS) {
+      if (z < l.minzoom) continue;
+      const t = this.load().get(l.layer)?.getTile(z, x, y);
+      const features = t?.features.filter((f) => keepFeature(l.layer, z, f.tags)) ?? [];
+      if (features.length) layers[l.layer] = { features };
+    }
+    const encoded = Object.keys(layers).length ? vtpbf.fromGeojsonVt(layers as never, { version: 2, extent: 4096 }) : new Uint8Array(0);
+    if (this.cache.size > 4000) this.cache.delete(this.cache.keys().next().value as string);
+    this.cache.set(key, encoded);
+    return encoded.length ? encoded : null;
+  }
+}

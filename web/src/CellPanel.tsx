@@ -1,0 +1,66 @@
+import { useEffect, useState } from 'react';
+import { getJson, qs, type Emerging, type Gistar, type Series } from './api';
+
+interface Props {
+  cell: string; query: { from: string; to: string; definition: string; scheme: string }; unit: string;
+  stats: { gistar: Gistar | null; emerging: Emerging | null }; onClose: () => void;
+}
+
+/** A clicked cell: its monthly series, totals and, where computed, its Gi* and emerging pattern. */
+export function CellPanel({ cell, query, unit, stats, onClose }: Props) {
+  const [series, setSeries] = useState<Series | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  useEffect(() => {
+    const controller = new AbortController();
+    getJson<Series>(`/api/cells/${cell}/series?${qs(query)}`, controller.signal).then(setSeries)
+      .catch((e: Error) => { if (e.name !== 'AbortError') setError(e.message); });
+    return () => controller.abort();
+  }, [cell, query.from, query.to, query.definition, query.scheme]);
+  const gi = stats.gistar?.cells.indexOf(cell) ?? -1;
+  const em = stats.emerging?.cells.indexOf(cell) ?? -1;
+  const total = series?.incidents.reduce((a, b) => a + b, 0) ?? 0;
+  const harm = series?.harm.reduce((a, b) => a + b, 0) ?? 0;
+  return (
+    <section className="panel" aria-label={`Cell ${cell}`} data-testid="cell-panel">
+      <header>
+        <h2>Cell {cell}</h2>
+        <button type="button" onClick={onClose} aria-label="Close the cell panel">×</button>
+      </header>
+      {error && <p className="error" role="alert">{error}</p>}
+      {series && (
+        <>
+          <p className="muted">{series.definition.name}{series.definition.isProxy ? ' (public-data proxy)' : ''}, {series.from} to {series.to}, H3 resolution {series.resolution}</p>
+          <dl className="figures">
+            <div><dt>Incidents</dt><dd data-testid="cell-incidents">{total.toLocaleString('en-GB')}</dd></div>
+            <div><dt>Harm ({unit})</dt><dd data-testid="cell-harm">{Math.round(harm).toLocaleString('en-GB')}</dd></div>
+            {gi >= 0 && <div><dt>Gi* z</dt><dd>{stats.gistar!.z[gi]!.toFixed(2)} (bin {stats.gistar!.bin[gi]})</dd></div>}
+            {em >= 0 && <div><dt>Pattern</dt><dd>{stats.emerging!.category[em] ?? stats.emerging!.shortSeries[em]}</dd></div>}
+          </dl>
+          <MonthlyChart months={series.months} values={series.incidents} />
+        </>
+      )}
+    </section>
+  );
+}
+
+function MonthlyChart({ months, values }: { months: string[]; values: number[] }) {
+  const w = 320, h = 110, pad = 22;
+  const max = Math.max(1, ...values);
+  const bw = (w - pad) / Math.max(1, values.length);
+  return (
+    <figure>
+      <svg width={w} height={h} role="img" aria-label={`Monthly incidents from ${months[0]} to ${months[months.length - 1]}, highest ${max}`}>
+        <line x1={pad} x2={w} y1={h - 18} y2={h - 18} stroke="#767676" />
+        {values.map((v, i) => (
+          <rect key={months[i]} x={pad + i * bw} y={h - 18 - ((h - 30) * v) / max} width={Math.max(1, bw - 1)} height={((h - 30) * v) / max} fill="#3b528b">
+            <title>{months[i]}: {v}</title>
+          </rect>
+        ))}
+        <text x={0} y={12} fontSize="10" fill="#333">{max}</text>
+        <text x={pad} y={h - 4} fontSize="10" fill="#333">{months[0]}</text>
+        <text x={w} y={h - 4} fontSize="10" fill="#333" textAnchor="end">{months[months.length - 1]}</text>
+      </svg>
+      <figcaption className="muted">Incidents per month</figcaption>
+    </figure>
+  );
+}

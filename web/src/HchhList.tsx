@@ -1,0 +1,22 @@
+import type { Hchh, HchhFeature } from './api';
+
+/** HCHH areas sorted by harm; choosing one flies the map to it. */
+export function HchhList({ hchh, onSelect, unit }: { hchh: Hchh; onSelect: (f: HchhFeature) => void; unit: string }) {
+  const t = hchh.totals;
+  return (
+    <section className="hchh" aria-labelledby="hchh-heading">
+      <h2 id="hchh-heading">High Crime High Harm areas</h2>
+      <p className="muted">{t.areas} areas: {(t.shareOfArea * 100).toFixed(2)} % of the study area, {(t.shareOfIncidents * 100).toFixed(1)} % of incidents, {(t.shareOfHarm * 100).toFixed(1)} % of harm. Rule: {hchh.rule}.</p>
+      <ol>
+        {hchh.features.map((f) => (
+          <li key={f.properties.rank}>
+            <button type="button" className="link" onClick={() => onSelect(f)}>
+              <strong>{f.properties.rank}.</strong> {f.properties.topLocations[0]?.location.replace(/^On or near /, '') ?? 'area'}
+              <span className="muted"> — {f.properties.incidents.toLocaleString('en-GB')} incidents, {Math.round(f.properties.harm).toLocaleString('en-GB')} {unit}, {f.properties.areaKm2} km²</span>
+            </button>
+          </li>
+        ))}
+      </ol>
+    </section>
+  );
+}

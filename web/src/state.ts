@@ -1,0 +1,48 @@
+/** The whole view state lives in the URL, so a link reopens the same view. */
+export type ColourBy = 'harm' | 'count' | 'gistar' | 'emerging';
+export interface ViewState {
+  from: string; to: string; definition: string; scheme: string;
+  resolution: 'auto' | number; colourBy: ColourBy;
+  month: string | null; cumulative: boolean;
+  showCells: boolean; showHchh: boolean; showWards: boolean;
+  lng: number; lat: number; zoom: number;
+  cell: string | null;
+}
+
+export const defaultView: ViewState = {
+  from: '', to: '', definition: '', scheme: '', resolution: 'auto', colourBy: 'harm', month: null, cumulative: false,
+  showCells: true, showHchh: true, showWards: true, lng: -2.93, lat: 53.43, zoom: 10, cell: null,
+};
+
+export function readUrl(): Partial<ViewState> {
+  const p = new URLSearchParams(window.location.search);
+  const out: Partial<ViewState> = {};
+  const str = (k: keyof ViewState) => { const v = p.get(k); if (v) (out as Record<string, unknown>)[k] = v; };
+  (['from', 'to', 'definition', 'scheme', 'month', 'cell'] as const).forEach(str);
+  const colour = p.get('colourBy');
+  if (colour && ['harm', 'count', 'gistar', 'emerging'].includes(colour)) out.colourBy = colour as ColourBy;
+  const res = p.get('resolution');
+  if (res) out.resolution = res === 'auto' ? 'auto' : Math.min(11, Math.max(7, Number(res) || 9));
+  for (const k of ['cumulative', 'showCells', 'showHchh', 'showWards'] as const) { const v = p.get(k); if (v) out[k] = v === '1'; }
+  for (const k of ['lng', 'lat', 'zoom'] as const) { const v = Number(p.get(k)); if (p.get(k) && Number.isFinite(v)) out[k] = v; }
+  return out;
+}
+
+export function writeUrl(v: ViewState): void {
+  const p = new URLSearchParams();
+  for (const [k, val] of Object.entries(v)) {
+    if (val === null || val === '' || val === undefined) continue;
+    if (typeof val === 'boolean') p.set(k, val ? '1' : '0');
+    else if (typeof val === 'number') p.set(k, k === 'zoom' ? val.toFixed(2) : k === 'lng' || k === 'lat' ? val.toFixed(5) : String(val));
+    else p.set(k, val);
+  }
+  window.history.replaceState(null, '', `?${p.toString()}`);
+}
+
+/** Resolution for the current zoom: about 2,000–8,000 cells on screen at any zoom. */
+export function resolutionForZoom(zoom: number): number {
+  if (zoom < 10.5) return 8;
+  if (zoom < 12) return 9;
+  if (zoom < 13.5) return 10;
+  return 11;
+}
