@@ -29,7 +29,7 @@ export function CellPanel({ cell, query, unit, stats, onClose }: Props) {
       {error && <p className="error" role="alert">{error}</p>}
       {series && (
         <>
-          <p className="muted">{series.definition.name}{series.definition.isProxy ? ' (public-data proxy)' : ''}, {series.from} to {series.to}, H3 resolution {series.resolution}</p>
+          <p className="muted">{series.definition.name}{series.definition.isProxy && !/proxy/i.test(series.definition.name) ? ' (public-data proxy)' : ''}, {series.from} to {series.to}, H3 resolution {series.resolution}</p>
           <dl className="figures">
             <div><dt>Incidents</dt><dd data-testid="cell-incidents">{total.toLocaleString('en-GB')}</dd></div>
             <div><dt>Harm ({unit})</dt><dd data-testid="cell-harm">{Math.round(harm).toLocaleString('en-GB')}</dd></div>

@@ -1,0 +1,138 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { createRequire } from 'node:module';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startServer, type RunningServer } from '../../server/server';
+import { TEST_SCHEMA, freshDb, onPostgres } from '../support/db';
+import { dataDir, monthFile, tempDir } from '../support/data';
+
+const CHROMIUM = '/usr/bin/chromium';
+const MONTHS = ['2019-10', '2019-11', '2019-12'];
+const artifacts = path.resolve('test-artifacts');
+
+// The page exposes its map for tests (see web/src/App.tsx); typed loosely here.
+type TestWindow = Window & { __harmgridMap: any; __harmgridReady?: boolean };
+declare const window: TestWindow;
+
+// Real headless Chromium (Debian's package; .ci/run installs it) on the real server and real data.
+describe.skipIf(!fs.existsSync(CHROMIUM))('map workspace in headless Chromium', () => {
+  let server: RunningServer;
+  let browser: Browser;
+  let page: Page;
+  const sample = tempDir();
+  const errors: string[] = [];
+
+  const settled = async () => {
+    await page.waitForFunction(() => window.__harmgridReady === true, null, { timeout: 60_000 });
+    await page.waitForFunction(() => {
+      const m = window.__harmgridMap;
+      return m && m.loaded() && m.areTilesLoaded() && !m.isMoving();
+    }, null, { timeout: 60_000 });
+  };
+  const renderedCells = () => page.evaluate(() => window.__harmgridMap.queryRenderedFeatures({ layers: ['cells-fill'] }).length as number);
+
+  beforeAll(async () => {
+    fs.mkdirSync(artifacts, { recursive: true });
+    for (const m of MONTHS) fs.symlinkSync(monthFile(m), path.join(sample, path.basename(monthFile(m))));
+    if (onPostgres) await (await freshDb()).destroy();
+    server = await startServer({
+      port: 0, quiet: true, dataDir, sampleDir: sample, autoImport: true,
+      ...(onPostgres ? { databaseUrl: `${process.env.DATABASE_URL}`, schema: TEST_SCHEMA } : { databaseUrl: '', pgliteDir: 'memory' }),
+    });
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-quic', '--no-first-run', '--disable-component-update', '--disable-sync'],
+    });
+    const context = await browser.newContext({ viewport: { width: 1400, height: 900 }, acceptDownloads: true });
+    page = await context.newPage();
+    page.on('pageerror', (e) => errors.push(e.message));
+    // Nothing may leave the machine: any request that is not to the harmgrid server fails the test.
+    page.on('request', (r) => { if (!r.url().startsWith(server.url) && !r.url().startsWith('blob:') && !r.url().startsWith('data:')) errors.push(`remote request: ${r.url()}`); });
+    await page.goto(`${server.url}/?zoom=11&lat=53.405&lng=-2.975`);
+    await settled();
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await server?.close();
+    fs.rmSync(sample, { recursive: true, force: true });
+  });
+
+  it('draws hotspot cells, HCHH areas and the basemap, with no remote requests', async () => {
+    expect(await renderedCells()).toBeGreaterThan(50);
+    const hchh = await page.evaluate(() => window.__harmgridMap.queryRenderedFeatures({ layers: ['hchh-outline'] }).length as number);
+    expect(hchh).toBeGreaterThan(0);
+    const roads = await page.evaluate(() => window.__harmgridMap.queryRenderedFeatures({ layers: ['roads-main', 'roads-secondary'] }).length as number);
+    expect(roads).toBeGreaterThan(0);
+    await page.screenshot({ path: path.join(artifacts, 'map-harm.png') });
+    expect(errors).toEqual([]);
+  });
+
+  it('opens a cell panel whose numbers equal the API', async () => {
+    const target = await page.evaluate(() => {
+      const m = window.__harmgridMap;
+      const f = m.queryRenderedFeatures({ layers: ['cells-fill'] }).sort((a: any, b: any) => b.properties.harm - a.properties.harm)[0];
+      const ring = f.geometry.coordinates[0];
+      const lng = ring.reduce((s: number, c: number[]) => s + c[0]!, 0) / ring.length;
+      const lat = ring.reduce((s: number, c: number[]) => s + c[1]!, 0) / ring.length;
+      const p = m.project([lng, lat]);
+      const rect = m.getCanvas().getBoundingClientRect();
+      return { cell: f.properties.cell as string, x: rect.left + p.x, y: rect.top + p.y };
+    });
+    await page.mouse.click(target.x, target.y);
+    await page.getByTestId('cell-panel').waitFor();
+    await page.getByTestId('cell-incidents').waitFor();
+    const series = await (await fetch(`${server.url}/api/cells/${target.cell}/series`)).json() as { incidents: number[]; harm: number[] };
+    const incidents = series.incidents.reduce((a, b) => a + b, 0);
+    expect(await page.getByTestId('cell-incidents').textContent()).toBe(incidents.toLocaleString('en-GB'));
+    expect(await page.getByTestId('cell-harm').textContent()).toBe(Math.round(series.harm.reduce((a, b) => a + b, 0)).toLocaleString('en-GB'));
+    expect(new URL(page.url()).searchParams.get('cell')).toBe(target.cell);
+    await page.screenshot({ path: path.join(artifacts, 'map-cell-panel.png') });
+  });
+
+  it('toggles each layer', async () => {
+    await page.getByLabel('Hotspot cells', { exact: true }).uncheck();
+    await page.waitForTimeout(300);
+    expect(await renderedCells()).toBe(0);
+    await page.getByLabel('Hotspot cells', { exact: true }).check();
+    await page.waitForTimeout(300);
+    expect(await renderedCells()).toBeGreaterThan(0);
+    for (const [label, layer] of [['HCHH areas', 'hchh-outline'], ['Ward outlines', 'wards']] as const) {
+      await page.getByLabel(label, { exact: true }).uncheck();
+      expect(await page.evaluate((id) => window.__harmgridMap.getLayoutProperty(id, 'visibility'), layer)).toBe('none');
+      await page.getByLabel(label, { exact: true }).check();
+      expect(await page.evaluate((id) => window.__harmgridMap.getLayoutProperty(id, 'visibility'), layer)).toBe('visible');
+    }
+  });
+
+  it('moves through the months with the slider, and the map changes', async () => {
+    const signature = () => page.evaluate(() => window.__harmgridMap.queryRenderedFeatures({ layers: ['cells-fill'] })
+      .map((f: any) => `${f.properties.cell}:${f.properties.fill}`).sort().join(',') as string);
+    const before = await signature();
+    await page.evaluate(() => { window.__harmgridReady = false; });
+    await page.getByRole('slider').fill('0');
+    await settled();
+    expect(new URL(page.url()).searchParams.get('month')).toBe('2019-10');
+    await expect.poll(() => page.locator('.legend-title').textContent()).toMatch(/2019-10$/);
+    await expect.poll(signature, { timeout: 20_000 }).not.toBe(before); // one month, not three: other cells and colours
+    await page.screenshot({ path: path.join(artifacts, 'map-month.png') });
+    await page.getByRole('button', { name: 'Whole period' }).click();
+  });
+
+  it('exports the cells as a valid spreadsheet-safe CSV', async () => {
+    const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('link', { name: 'Cells (CSV)' }).click()]);
+    const file = path.join(artifacts, download.suggestedFilename());
+    await download.saveAs(file);
+    const lines = fs.readFileSync(file, 'utf8').trim().split('\r\n');
+    expect(lines[0]).toBe('rank,cell,resolution,centre_lat,centre_lng,incidents,harm,harm_unit,definition,from,to');
+    expect(lines.length).toBeGreaterThan(10);
+  });
+
+  it('has no serious accessibility violations (axe-core)', async () => {
+    const axePath = createRequire(import.meta.url).resolve('axe-core/axe.min.js');
+    await page.evaluate(fs.readFileSync(axePath, 'utf8')); // evaluated through the DevTools protocol: the app's CSP forbids inline scripts
+    const result = await page.evaluate(async () => (window as any).axe.run(document, { resultTypes: ['violations'] }));
+    const serious = (result.violations as { id: string; impact: string; nodes: unknown[] }[]).filter((v) => v.impact === 'serious' || v.impact === 'critical');
+    expect(serious.map((v) => `${v.id} (${v.nodes.length})`)).toEqual([]);
+  });
+});
