@@ -56,15 +56,16 @@ export async function startServer(opts: StartOptions = {}): Promise<RunningServe
   await seedBuiltins(db);
 
   if (config.autoImport && (await new IncidentStore(db).count()) === 0) {
-    const sources = [path.join(config.dataDir, 'harm'), config.sampleDir].filter((p) => fs.existsSync(p));
+    const sources = ['harm', 'boundaries', 'deprivation'].map((d) => path.join(config.dataDir, d)).concat(config.sampleDir).filter((p) => fs.existsSync(p));
     if (sources.length === 0) {
       log(`harmgrid: the database is empty and no sample data was found at ${config.sampleDir}; set HARMGRID_DATA_DIR or import files with npm run import`);
     } else {
       log(`harmgrid: empty database — importing the sample data from ${sources.join(' and ')} (a minute or two, once)`);
       const t0 = Date.now();
       const report = await importPaths(db, sources, log);
-      const rows = report.files.reduce((s, f) => s + f.rowsImported, 0);
-      log(`harmgrid: imported ${rows} incidents from ${report.files.length} files in ${((Date.now() - t0) / 1000).toFixed(1)} s` +
+      const incidentFiles = report.files.filter((f) => f.format === 'data.police.uk street' || f.format === 'force extract' || f.format === 'partner events');
+      const rows = incidentFiles.reduce((s, f) => s + f.rowsImported, 0);
+      log(`harmgrid: imported ${rows} incidents from ${incidentFiles.length} files, and ${report.files.length - incidentFiles.length} boundary and reference files, in ${((Date.now() - t0) / 1000).toFixed(1)} s` +
         (report.failed.length ? `; ${report.failed.length} files failed (see above)` : ''));
     }
   }
@@ -81,7 +82,9 @@ export async function startServer(opts: StartOptions = {}): Promise<RunningServe
   return {
     url, db, config,
     close: async () => {
-      await new Promise<void>((resolve) => server.close(() => resolve()));
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      server.closeAllConnections(); // keep-alive connections would otherwise hold the close open
+      await closed;
       await db.destroy();
     },
   };

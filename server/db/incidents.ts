@@ -20,7 +20,7 @@ const INSERT_COLUMNS = [
  * in one place later.
  */
 export class IncidentStore {
-  constructor(private readonly db: Db) {}
+  constructor(private readonly db: Db | Knex.Transaction) {}
 
   /**
    * Inserts rows, skipping any whose (source, source_ref) is already stored; returns how many were new.
@@ -155,6 +155,43 @@ export class IncidentStore {
       [resolution],
     );
     return rowsOf<{ cell: string }>(result).map((r) => r.cell);
+  }
+
+  /** Distinct positions of incidents in a month range (and import), for tagging by point in polygon. */
+  async positions(from: string, to: string, importId?: number): Promise<{ lon: number; lat: number }[]> {
+    const result = await this.db.raw(
+      `SELECT DISTINCT lon, lat FROM incident WHERE lon IS NOT NULL AND month BETWEEN ?::date AND ?::date${importId ? ' AND import_id = ?' : ''}`,
+      [`${from}-01`, `${to}-01`, ...(importId ? [importId] : [])],
+    );
+    return rowsOf(result);
+  }
+
+  /** Writes district, ward and LSOA tags for every incident at the given positions in a month range. */
+  async applyTags(
+    range: { from: string; to: string; importId?: number | undefined },
+    vintages: { ward: string | null; lsoa: string | null },
+    tags: { lon: number; lat: number; district: string | null; ward: string | null; lsoa: string | null }[],
+  ): Promise<void> {
+    for (let i = 0; i < tags.length; i += 20000) {
+      const chunk = tags.slice(i, i + 20000);
+      await this.db.raw(
+        `UPDATE incident i SET district_code = t.d, ward_code = t.w, ward_vintage = ?, lsoa_tagged = t.l, lsoa_vintage = ?,
+                in_study_area = (t.d IS NOT NULL)
+         FROM unnest(?::float8[], ?::float8[], ?::text[], ?::text[], ?::text[]) AS t(lon, lat, d, w, l)
+         WHERE i.lon = t.lon AND i.lat = t.lat AND i.month BETWEEN ?::date AND ?::date${range.importId ? ' AND i.import_id = ?' : ''}`,
+        [vintages.ward, vintages.lsoa, chunk.map((t) => t.lon), chunk.map((t) => t.lat), chunk.map((t) => t.district), chunk.map((t) => t.ward), chunk.map((t) => t.lsoa),
+          `${range.from}-01`, `${range.to}-01`, ...(range.importId ? [range.importId] : [])] as Knex.RawBinding[],
+      );
+    }
+  }
+
+  /** Incidents inside and outside the study area (null: not yet tagged). */
+  async studyAreaCounts(): Promise<{ inside: number; outside: number; untagged: number; withoutPosition: number }> {
+    const r = await this.db.raw(`SELECT count(*) FILTER (WHERE in_study_area IS TRUE)::int AS inside,
+      count(*) FILTER (WHERE in_study_area IS FALSE)::int AS outside,
+      count(*) FILTER (WHERE in_study_area IS NULL AND lon IS NOT NULL)::int AS untagged,
+      count(*) FILTER (WHERE lon IS NULL)::int AS "withoutPosition" FROM incident`);
+    return rowsOf<{ inside: number; outside: number; untagged: number; withoutPosition: number }>(r)[0]!;
   }
 
   /** Months that hold at least one incident, ascending ('YYYY-MM'). */

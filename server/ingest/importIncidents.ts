@@ -3,6 +3,7 @@ import type { Db } from '../db/connection';
 import { IncidentStore } from '../db/incidents';
 import { ImportStore, type ImportRecord } from '../db/imports';
 import { ReferenceStore } from '../db/reference';
+import { tagIncidents } from '../services/tagging';
 import { fileChecksum, csvRecords } from './csv';
 import { ImportFileError, type Rejection } from './errors';
 import { ForceExtractParser, looksLikeForceExtract, mapForceExtractHeader } from './forceExtract';
@@ -137,6 +138,7 @@ export async function importIncidentFile(db: Db, filePath: string, opts: { fileN
       inserted += await store.insert(trx, rows.slice(i, i + BATCH), id);
       opts.onProgress?.({ fileName, phase: 'storing', rows: Math.min(i + BATCH, rows.length) });
     }
+    await tagIncidents(trx, { importId: id });
     const duplicates = rows.length - inserted;
     const message = `imported ${inserted} incidents` +
       (duplicates ? `; ${duplicates} were already stored (same source and reference) and were skipped` : '') +

@@ -6,20 +6,24 @@ import { ImportFileError } from './errors';
 import { importIncidentFile, incidentParserFor, type ImportOutcome, type ProgressFn } from './importIncidents';
 import { importReferenceFiles, referenceKindOf, type ReferenceOutcome } from './reference';
 import { importAggregateFile, looksLikeAggregates } from './aggregates';
+import { geographyTableOf, importBoundaryFile, importGeographyTable } from './geography';
 
 /**
  * Imports one data file of any kind harmgrid reads, chosen by its header: published aggregates, or
  * incidents (data.police.uk, force extract, partner events). Reference tables go through importPaths.
  */
 export async function importDataFile(db: Db, file: string, opts: { fileName?: string; onProgress?: ProgressFn } = {}): Promise<ImportOutcome> {
-  const header = await readCsvHeader(file);
   const name = opts.fileName ?? path.basename(file);
+  if (await isGeoJson(file)) return importBoundaryFile(db, file, { fileName: name });
+  const header = await readCsvHeader(file);
+  const table = header && geographyTableOf(header);
+  if (table) return importGeographyTable(db, file, table, { fileName: name });
   if (header && referenceKindOf(header)) throw new ImportFileError(name, 'this is a reference table (offence codes or harm weights); import it with npm run import -- FOLDER');
   if (header && looksLikeAggregates(header)) return importAggregateFile(db, file, { fileName: name });
   return importIncidentFile(db, file, opts);
 }
 
-/** Every .csv file under the given files and folders, in name order. */
+/** Every .csv and .geojson file under the given files and folders, in name order. */
 export function listCsvFiles(paths: string[]): string[] {
   const out: string[] = [];
   const walk = (p: string) => {
@@ -27,7 +31,7 @@ export function listCsvFiles(paths: string[]): string[] {
     if (!stat) throw new Error(`${p}: no such file or folder`);
     if (stat.isDirectory()) {
       for (const entry of fs.readdirSync(p).sort()) walk(path.join(p, entry));
-    } else if (p.toLowerCase().endsWith('.csv')) {
+    } else if (/\.(csv|geojson)$/i.test(p)) {
       out.push(p);
     }
   };
@@ -52,11 +56,14 @@ export async function importPaths(db: Db, paths: string[], log: (line: string) =
   const files = listCsvFiles(paths);
   const report: ImportReport = { reference: null, files: [], skipped: [], failed: [] };
   const referenceFiles: string[] = [];
+  const geographyFiles: string[] = [];
   const incidentFiles: string[] = [];
   for (const file of files) {
+    if (await isGeoJson(file)) { geographyFiles.push(file); continue; }
     const header = await readCsvHeader(file);
     if (!header) { report.failed.push({ file, reason: 'empty file' }); continue; }
     if (referenceKindOf(header)) { referenceFiles.push(file); continue; }
+    if (geographyTableOf(header)) { geographyFiles.push(file); continue; }
     if (looksLikeAggregates(header)) { incidentFiles.push(file); continue; }
     const kind = await incidentParserFor(db, header).catch((e: Error) => ({ notIncidents: e.message }));
     if ('notIncidents' in kind) {
@@ -71,10 +78,13 @@ export async function importPaths(db: Db, paths: string[], log: (line: string) =
     report.reference = await importReferenceFiles(db, referenceFiles);
     log(`ref    ${report.reference.message}`);
   }
+  // Boundaries before the tables and the incidents, districts first, so incidents are tagged as they arrive.
+  const rank = (f: string) => (/lad/i.test(f) ? 0 : /ward/i.test(f) ? 1 : /lsoa/i.test(f) ? 2 : 3);
   let n = 0;
-  for (const file of incidentFiles) {
+  const ordered = [...geographyFiles.sort((a, b) => rank(a) - rank(b) || a.localeCompare(b)), ...incidentFiles];
+  for (const file of ordered) {
     n += 1;
-    const label = `[${n}/${incidentFiles.length}] ${path.relative(process.cwd(), file)}`;
+    const label = `[${n}/${ordered.length}] ${path.relative(process.cwd(), file)}`;
     try {
       const outcome = await importDataFile(db, file, { fileName: path.basename(file), onProgress });
       report.files.push(outcome);
@@ -86,4 +96,8 @@ export async function importPaths(db: Db, paths: string[], log: (line: string) =
     }
   }
   return report;
+}
+
+async function isGeoJson(file: string): Promise<boolean> {
+  return /\.geojson$/i.test(file);
 }

@@ -1,4 +1,5 @@
-import { cellArea, cellToBoundary } from 'h3-js';
+import { cellArea, cellToBoundary, polygonToCells } from 'h3-js';
+import { GeographyStore } from '../db/geography';
 import type { Db } from '../db/connection';
 import { IncidentStore, type IncidentFilter } from '../db/incidents';
 import { ReferenceStore, type DefinitionRecord, type HarmSchemeRecord } from '../db/reference';
@@ -33,10 +34,13 @@ export interface ResolvedParams {
 export class Analysis {
   readonly incidents: IncidentStore;
   readonly reference: ReferenceStore;
+  readonly geography: GeographyStore;
+  private readonly studyCellsCache = new Map<string, string[]>();
 
   constructor(db: Db) {
     this.incidents = new IncidentStore(db);
     this.reference = new ReferenceStore(db);
+    this.geography = new GeographyStore(db);
   }
 
   async defaults(): Promise<{ definition: string; scheme: string; months: Month[] }> {
@@ -94,8 +98,28 @@ export class Analysis {
    * study area is every cell that holds at least one incident of any kind in any loaded month.
    */
   async studyArea(r: ResolvedParams): Promise<{ cells: CellTotal[]; basis: string }> {
-    const [occupied, totals] = await Promise.all([this.incidents.occupiedCells(r.resolution), this.incidents.cellTotals(r.filter, r.resolution)]);
+    const districts = await this.geography.boundaries('district');
+    const totals = await this.incidents.cellTotals(r.filter, r.resolution);
     const byCell = new Map(totals.map((t) => [t.cell, t]));
+    if (districts.length) {
+      // The study area: every cell whose centre lies in one of the districts, empty cells included.
+      const key = `${r.resolution}:${districts.map((d) => `${d.code}/${d.vintage}`).join(',')}`;
+      let cells = this.studyCellsCache.get(key);
+      if (!cells) {
+        const set = new Set<string>();
+        for (const d of districts) {
+          const polygons = d.geometry.type === 'Polygon' ? [d.geometry.coordinates] : (d.geometry.coordinates as unknown[]);
+          for (const p of polygons) for (const c of polygonToCells(p as number[][][], r.resolution, true)) set.add(c);
+        }
+        cells = [...set].sort();
+        this.studyCellsCache.set(key, cells);
+      }
+      return {
+        cells: cells.map((cell) => byCell.get(cell) ?? { cell, incidents: 0, harm: 0 }),
+        basis: `H3 cells whose centre lies in the ${districts.length} districts (${districts.map((d) => d.name).join(', ')}; ${districts[0]!.vintage} boundaries, ${districts.reduce((s, d) => s + d.areaKm2, 0).toFixed(0)} km²)`,
+      };
+    }
+    const occupied = await this.incidents.occupiedCells(r.resolution);
     const cells = occupied.map((cell) => byCell.get(cell) ?? { cell, incidents: 0, harm: 0 });
     return { cells, basis: 'cells holding at least one incident of any kind in any loaded month (boundaries not loaded)' };
   }

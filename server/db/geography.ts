@@ -1,0 +1,87 @@
+import type { Knex } from 'knex';
+import type { BoundaryKind } from '../domain/geography/boundaries';
+import type { LsoaDeprivation } from '../domain/geography/deprivation';
+import { rowsOf, type Db } from './connection';
+
+export interface BoundaryRecord {
+  kind: BoundaryKind;
+  vintage: string;
+  code: string;
+  name: string;
+  districtCode: string | null;
+  geometry: { type: 'Polygon' | 'MultiPolygon'; coordinates: unknown };
+  areaKm2: number;
+}
+
+const json = <T>(v: unknown): T => (typeof v === 'string' ? JSON.parse(v) : v) as T;
+
+/** Boundaries, deprivation and the incident tags that point-in-polygon gives. */
+export class GeographyStore {
+  constructor(private readonly db: Db | Knex.Transaction) {}
+
+  /** Replaces one boundary set (kind + vintage) with these boundaries. */
+  async replaceBoundaries(kind: BoundaryKind, vintage: string, rows: BoundaryRecord[], importId: number): Promise<void> {
+    await this.db('boundary').where({ kind, vintage }).delete();
+    for (let i = 0; i < rows.length; i += 100) {
+      await this.db('boundary').insert(rows.slice(i, i + 100).map((b) => ({
+        kind, vintage, code: b.code, name: b.name, district_code: b.districtCode, geometry: JSON.stringify(b.geometry), area_km2: b.areaKm2, import_id: importId,
+      })));
+    }
+  }
+
+  async boundaries(kind: BoundaryKind, vintage?: string): Promise<BoundaryRecord[]> {
+    const q = this.db('boundary').where({ kind }).orderBy('code')
+      .select('kind', 'vintage', 'code', 'name', { districtCode: 'district_code' }, 'geometry', { areaKm2: 'area_km2' });
+    if (vintage) q.where({ vintage });
+    return (await q).map((r: BoundaryRecord) => ({ ...r, geometry: json(r.geometry) }));
+  }
+
+  async vintages(): Promise<{ kind: BoundaryKind; vintage: string; count: number }[]> {
+    const r = await this.db.raw(`SELECT kind, vintage, count(*)::int AS count FROM boundary GROUP BY 1, 2 ORDER BY 1, 2`);
+    return rowsOf(r);
+  }
+
+  async replaceDeprivation(rows: (LsoaDeprivation & { lsoaName: string; districtCode: string; domains: Record<string, number> })[]): Promise<void> {
+    await this.db('lsoa_deprivation').delete();
+    for (let i = 0; i < rows.length; i += 200) {
+      await this.db('lsoa_deprivation').insert(rows.slice(i, i + 200).map((l) => ({
+        lsoa_code: l.lsoaCode, lsoa_name: l.lsoaName, district_code: l.districtCode, imd_rank: l.imdRank, imd_decile: l.imdDecile,
+        crime_rank: l.crimeRank, crime_decile: l.crimeDecile, population: l.population, domains: JSON.stringify(l.domains),
+      })));
+    }
+  }
+
+  async deprivation(): Promise<(LsoaDeprivation & { districtCode: string; lsoaName: string })[]> {
+    return this.db('lsoa_deprivation').select({
+      lsoaCode: 'lsoa_code', lsoaName: 'lsoa_name', districtCode: 'district_code', imdRank: 'imd_rank', imdDecile: 'imd_decile',
+      crimeRank: 'crime_rank', crimeDecile: 'crime_decile', population: 'population',
+    });
+  }
+
+  async replaceLookup(rows: { lsoaCode: string; wardCode: string; wardName: string; districtCode: string; districtName: string }[]): Promise<void> {
+    await this.db('lsoa_ward_lookup').delete();
+    for (let i = 0; i < rows.length; i += 300) {
+      await this.db('lsoa_ward_lookup').insert(rows.slice(i, i + 300).map((r) => ({
+        lsoa_code: r.lsoaCode, ward_code: r.wardCode, ward_name: r.wardName, district_code: r.districtCode, district_name: r.districtName,
+      })));
+    }
+  }
+
+  async lookup(): Promise<{ lsoaCode: string; wardCode: string; wardName: string; districtCode: string; districtName: string }[]> {
+    return this.db('lsoa_ward_lookup').select({ lsoaCode: 'lsoa_code', wardCode: 'ward_code', wardName: 'ward_name', districtCode: 'district_code', districtName: 'district_name' });
+  }
+
+  async replacePublishedWards(rows: { wardCode: string; wardName: string; districtCode: string; values: Record<string, number> }[]): Promise<void> {
+    await this.db('ward_deprivation_published').delete();
+    for (let i = 0; i < rows.length; i += 200) {
+      await this.db('ward_deprivation_published').insert(rows.slice(i, i + 200).map((r) => ({
+        ward_code: r.wardCode, ward_name: r.wardName, district_code: r.districtCode, values: JSON.stringify(r.values),
+      })));
+    }
+  }
+
+  async publishedWards(): Promise<{ wardCode: string; wardName: string; districtCode: string; values: Record<string, number> }[]> {
+    const rows = await this.db('ward_deprivation_published').select({ wardCode: 'ward_code', wardName: 'ward_name', districtCode: 'district_code' }, 'values');
+    return rows.map((r: { values: unknown }) => ({ ...r, values: json(r.values) })) as never;
+  }
+}
