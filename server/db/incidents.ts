@@ -73,6 +73,22 @@ export class IncidentStore {
     return rowsOf(result);
   }
 
+  /**
+   * Incidents and harm per cell and ISO week (Monday-based, UK local time), for incidents with a
+   * recorded time; `untimed` counts those in the filter that have none.
+   */
+  async cellWeekTotals(f: IncidentFilter, resolution: number): Promise<{ rows: (CellTotal & { week: string })[]; untimed: number }> {
+    const q = filteredIncidents(f);
+    const week = `to_char(date_trunc('week', i.occurred_at AT TIME ZONE 'Europe/London'), 'YYYY-MM-DD')`;
+    const result = await this.db.raw(
+      `SELECT to_hex(h3_parent(i.cell, ?)) AS cell, ${week} AS week, count(*)::int AS incidents, sum(${q.harm})::float8 AS harm
+       FROM ${q.from} AND i.cell IS NOT NULL AND i.occurred_at IS NOT NULL GROUP BY 1, 2`,
+      [resolution, ...q.bindings],
+    );
+    const untimed = await this.db.raw(`SELECT count(*)::int AS n FROM ${q.from} AND i.occurred_at IS NULL`, q.bindings);
+    return { rows: rowsOf(result), untimed: rowsOf<{ n: number }>(untimed)[0]?.n ?? 0 };
+  }
+
   /** Monthly incidents and harm inside one cell (any resolution), months without incidents left out. */
   async cellSeries(f: IncidentFilter, cell: string): Promise<{ month: string; incidents: number; harm: number }[]> {
     const q = filteredIncidents(f, cellsSql([cell]));

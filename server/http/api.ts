@@ -3,6 +3,7 @@ import express, { type Request, type Response } from 'express';
 import { z, type ZodType } from 'zod';
 import { authorise, callerOf, type Access, type Caller } from './access';
 import { HttpError } from './httpError';
+import { toCsv } from '../domain/csv';
 
 extendZodWithOpenApi(z);
 
@@ -99,4 +100,10 @@ export function errorMiddleware(err: unknown, _req: Request, res: Response, _nex
   }
   console.error(err);
   res.status(500).json({ error: { message: 'internal error; the server log has the details' } });
+}
+
+/** Sends rows as a spreadsheet-safe CSV download; export routes answer through here. */
+export function sendCsv(res: Response, fileName: string, rows: Record<string, unknown>[]): undefined {
+  res.type('text/csv').attachment(fileName).send(toCsv(rows));
+  return undefined;
 }

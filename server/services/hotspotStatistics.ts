@@ -5,7 +5,8 @@ import { classifyEmerging, classifyShortSeries, MIN_STEPS_EMERGING, type Emergin
 import { gistar } from '../domain/hotspots/gistar';
 import { h3Neighbours, type WeightScheme } from '../domain/hotspots/neighbours';
 import { spaceTimeGistar } from '../domain/hotspots/spaceTimeGistar';
-import { hchhAreas } from '../domain/hchh';
+import { hchhAreas, type CellTotal } from '../domain/hchh';
+import { HttpError } from '../http/httpError';
 import { monthRange } from '../domain/months';
 import type { Analysis, ResolvedParams } from './analysis';
 
@@ -40,16 +41,27 @@ export class HotspotStatistics {
     return { cells, values, z, p, bins, thresholds, studyArea: { cells: cells.length, areaKm2, basis: study.basis } };
   }
 
-  async emerging(r: ResolvedParams, o: GistarOptions & { timeStep: number; alpha: number; trendAlpha: number; globalWindow: 'cube' | 'time-step' }) {
-    const months = monthRange(r.from, r.to);
+  async emerging(r: ResolvedParams, o: GistarOptions & { timeStep: number; alpha: number; trendAlpha: number; globalWindow: 'cube' | 'time-step'; step?: 'month' | 'week' }) {
     const study = await this.analysis.studyArea(r);
     const cells = study.cells.map((c) => c.cell);
-    const n = cells.length, T = months.length;
     const index = new Map(cells.map((c, i) => [c, i]));
+    let months: string[];
+    let rows: (CellTotal & { step: string })[];
+    if (o.step === 'week') {
+      // Weeks only where every incident has a time: data.police.uk gives months only.
+      const weekly = await this.analysis.incidents.cellWeekTotals(r.filter, r.resolution);
+      if (weekly.untimed > 0) throw new HttpError(400, `${weekly.untimed} incidents in this selection have no time (data.police.uk publishes months only), so weekly steps would leave them out; use step=month, or restrict source to force-extract`);
+      months = weeksBetween(r.from, r.to);
+      rows = weekly.rows.map((x) => ({ ...x, step: x.week }));
+    } else {
+      months = monthRange(r.from, r.to);
+      rows = (await this.analysis.incidents.cellMonthTotals(r.filter, r.resolution)).map((x) => ({ ...x, step: x.month }));
+    }
+    const n = cells.length, T = months.length;
     const monthIndex = new Map(months.map((m, t) => [m, t]));
     const cube = new Float64Array(n * T);
-    for (const row of await this.analysis.incidents.cellMonthTotals(r.filter, r.resolution)) {
-      const i = index.get(row.cell), t = monthIndex.get(row.month);
+    for (const row of rows) {
+      const i = index.get(row.cell), t = monthIndex.get(row.step);
       if (i !== undefined && t !== undefined) cube[t * n + i] = o.variable === 'harm' ? row.harm : row.incidents;
     }
     const nb = h3Neighbours(cells, { k: o.k, weights: o.weights });
@@ -73,6 +85,7 @@ export class HotspotStatistics {
     }
     return {
       cells, months, results,
+      step: o.step ?? 'month',
       insufficient: enough ? null : `the ArcGIS patterns need at least ${MIN_STEPS_EMERGING} time steps and this period has ${T}; the short-series (sfhotspot) patterns are given instead`,
       studyArea: { cells: n, areaKm2: cells.reduce((s, c) => s + km2(c), 0), basis: study.basis },
     };
@@ -117,4 +130,16 @@ export class HotspotStatistics {
       ],
     };
   }
+}
+
+/** Monday of every ISO week that overlaps the months from…to ('YYYY-MM-DD', UK calendar dates). */
+export function weeksBetween(from: string, to: string): string[] {
+  const start = new Date(`${from}-01T00:00:00Z`);
+  const [y, m] = to.split('-').map(Number) as [number, number];
+  const end = new Date(Date.UTC(y, m, 0)); // last day of the final month
+  const day = (start.getUTCDay() + 6) % 7; // days since Monday
+  const monday = new Date(start.getTime() - day * 86_400_000);
+  const out: string[] = [];
+  for (let d = monday; d <= end; d = new Date(d.getTime() + 7 * 86_400_000)) out.push(d.toISOString().slice(0, 10));
+  return out;
 }

@@ -1,10 +1,9 @@
 import { z } from 'zod';
 import { cellToLatLng, getResolution } from 'h3-js';
-import { toCsv } from '../../domain/csv';
 import { parseCellId } from '../../domain/h3cell';
 import { monthRange } from '../../domain/months';
 import { cellPolygon, cellsOutline, type Analysis } from '../../services/analysis';
-import type { Api } from '../api';
+import { sendCsv, type Api } from '../api';
 import { HttpError } from '../httpError';
 import { analysisQuery, hchhQuery, resolvedDescription } from '../schemas';
 
@@ -154,8 +153,7 @@ export function hotspotExportRoutes(api: Api, analysis: Analysis): void {
           harm: round(c.harm), harm_unit: d.scheme.unit, definition: d.definition.name, from: d.from, to: d.to,
         };
       });
-      res.type('text/csv').attachment(`harmgrid-hotspots-r${r.resolution}-${d.from}-${d.to}.csv`).send(toCsv(rows));
-      return undefined;
+      return sendCsv(res, `harmgrid-hotspots-r${r.resolution}-${d.from}-${d.to}.csv`, rows);
     },
   });
 
@@ -176,8 +174,7 @@ export function hotspotExportRoutes(api: Api, analysis: Analysis): void {
         top_locations: a.topLocations.map((l) => `${l.location} (${l.incidents})`).join('; '),
         cell_ids: a.cells.join(' '), definition: d.definition.name, from: d.from, to: d.to,
       }));
-      res.type('text/csv').attachment(`harmgrid-hchh-r${r.resolution}-${d.from}-${d.to}.csv`).send(toCsv(rows));
-      return undefined;
+      return sendCsv(res, `harmgrid-hchh-r${r.resolution}-${d.from}-${d.to}.csv`, rows);
     },
   });
 }

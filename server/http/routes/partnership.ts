@@ -3,11 +3,10 @@ import type { Db } from '../../db/connection';
 import { AggregateStore } from '../../db/aggregates';
 import { periodTypes } from '../../domain/periods';
 import { IndicatorStore } from '../../db/indicators';
-import { toCsv } from '../../domain/csv';
 import { indicatorInputSchema } from '../../domain/indicators';
 import type { Analysis } from '../../services/analysis';
 import { indicatorReport } from '../../services/indicators';
-import type { Api } from '../api';
+import { sendCsv, type Api } from '../api';
 import { HttpError } from '../httpError';
 import { round } from './hotspots';
 
@@ -106,8 +105,7 @@ export function partnershipRoutes(api: Api, db: Db, analysis: Analysis): void {
         p_value: x.change ? round(x.change.pValue, 4) : '', change: x.change?.direction ?? '', rag: x.rag ?? '',
       }));
       rows.push({ indicator: `RAG rule: ${r.table.rule}` });
-      res.type('text/csv').attachment(`harmgrid-indicator-${params.key}.csv`).send(toCsv(rows));
-      return undefined;
+      return sendCsv(res, `harmgrid-indicator-${params.key}.csv`, rows);
     },
   });
 }

@@ -1,9 +1,8 @@
 import { z } from 'zod';
-import { toCsv } from '../../domain/csv';
 import { addMonths, monthRange } from '../../domain/months';
 import { defaultNightWindow, repeatLocations } from '../../domain/repeatLocations';
 import type { Analysis } from '../../services/analysis';
-import type { Api } from '../api';
+import { sendCsv, type Api } from '../api';
 import { analysisQuery } from '../schemas';
 import { round } from './hotspots';
 
@@ -78,8 +77,7 @@ export function placeRoutes(api: Api, analysis: Analysis): void {
         first_half: l.firstHalf, second_half: l.secondHalf, night_time_share: l.nightTimeShare === null ? '' : round(l.nightTimeShare, 4),
         definition: d.definition.name, from: d.from, to: d.to,
       }));
-      res.type('text/csv').attachment(`harmgrid-repeat-locations-${d.from}-${d.to}.csv`).send(toCsv(rows));
-      return undefined;
+      return sendCsv(res, `harmgrid-repeat-locations-${d.from}-${d.to}.csv`, rows);
     },
   });
 }

@@ -21,6 +21,7 @@ const emergingQuery = gistarQuery.extend({
   globalWindow: z.enum(['cube', 'time-step']).default('cube'),
   alpha: z.enum(['0.1', '0.05', '0.01']).default('0.05').transform(Number).describe('significance of a hot or cold bin'),
   trendAlpha: z.coerce.number().gt(0).lt(1).default(0.05).describe('significance of the Mann-Kendall trend'),
+  step: z.enum(['month', 'week']).default('month').describe('time step of the cube: months, or ISO weeks where every incident has a time (force extracts)'),
 }).strict();
 
 export function statisticsRoutes(api: Api, analysis: Analysis): void {
@@ -60,6 +61,7 @@ export function statisticsRoutes(api: Api, analysis: Analysis): void {
         cells: z.array(z.string()), category: z.array(z.string().nullable()), shortSeries: z.array(z.string().nullable()),
         trendTau: z.array(z.number().nullable()), trendP: z.array(z.number().nullable()), hotMonths: z.array(z.number().nullable()),
         counts: z.record(z.string(), z.number()), insufficient: z.string().nullable(), studyArea: z.any(), options: z.any(),
+        step: z.enum(['month', 'week']), steps: z.array(z.string()),
       }),
     },
     handler: async ({ query }) => {
@@ -72,8 +74,8 @@ export function statisticsRoutes(api: Api, analysis: Analysis): void {
       }
       return {
         ...analysis.describe(r),
-        options: { variable: query.variable, k: query.k, weights: query.weights, fdr: query.fdr, timeStep: query.timeStep, globalWindow: query.globalWindow, alpha: query.alpha, trendAlpha: query.trendAlpha },
-        studyArea: { ...e.studyArea, areaKm2: round(e.studyArea.areaKm2) }, insufficient: e.insufficient, counts,
+        options: { variable: query.variable, k: query.k, weights: query.weights, fdr: query.fdr, timeStep: query.timeStep, globalWindow: query.globalWindow, alpha: query.alpha, trendAlpha: query.trendAlpha, step: query.step },
+        studyArea: { ...e.studyArea, areaKm2: round(e.studyArea.areaKm2) }, insufficient: e.insufficient, counts, step: e.step, steps: e.months,
         cells: e.cells,
         category: e.results.map((x) => x.emerging?.category ?? null),
         shortSeries: e.results.map((x) => x.shortSeries),
