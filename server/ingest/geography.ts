@@ -48,9 +48,10 @@ async function reject(db: Db, fileName: string, checksum: string, format: string
 /**
  * Imports an ONS boundary GeoJSON (districts, wards or LSOAs of one vintage, recognised by the ONS code
  * column) whole or not at all, replacing the stored set of that kind and vintage and re-tagging every
- * incident. Features are numbered from 1 in rejections ("line" = feature number).
+ * incident (unless `retag` is false, when the caller re-tags after loading several sets). Features are
+ * numbered from 1 in rejections ("line" = feature number).
  */
-export async function importBoundaryFile(db: Db, filePath: string, opts: { fileName?: string } = {}): Promise<ImportOutcome> {
+export async function importBoundaryFile(db: Db, filePath: string, opts: { fileName?: string; retag?: boolean } = {}): Promise<ImportOutcome> {
   const fileName = opts.fileName ?? path.basename(filePath);
   const checksum = await fileChecksum(filePath);
   const earlier = await new ImportStore(db).findImported(checksum);
@@ -88,8 +89,10 @@ export async function importBoundaryFile(db: Db, filePath: string, opts: { fileN
     const imports = new ImportStore(trx);
     const id = await imports.create(trx, { fileName, checksum, format, status: 'imported', message: null, rowsTotal: rows.length, rowsImported: rows.length, rowsDuplicate: 0, rowsRejected: 0, rowsWithoutLocation: 0, firstMonth: null, lastMonth: null });
     await new GeographyStore(trx).replaceBoundaries(spec.kind, spec.vintage, rows, id);
-    const tagged = await tagIncidents(trx);
-    const message = `${rows.length} ${spec.kind} boundaries (vintage ${spec.vintage}, ${rows.reduce((s, r) => s + r.areaKm2, 0).toFixed(1)} km²); incidents re-tagged at ${tagged.positions} positions` +
+    // A folder import loads several sets and re-tags once at the end (importPaths); a single file re-tags here.
+    const tagged = opts.retag === false ? null : await tagIncidents(trx);
+    const message = `${rows.length} ${spec.kind} boundaries (vintage ${spec.vintage}, ${rows.reduce((s, r) => s + r.areaKm2, 0).toFixed(1)} km²)` +
+      (tagged ? `; incidents re-tagged at ${tagged.positions} positions` : '') +
       (kinked.length ? `; warning: ${kinked.join(', ')} touch or cross themselves (kept: point-in-polygon still works)` : '');
     await imports.finish(trx, id, { message });
     return { ...base(fileName, format), importId: id, message, rowsTotal: rows.length, rowsImported: rows.length };

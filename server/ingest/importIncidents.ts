@@ -53,7 +53,7 @@ export async function incidentParserFor(db: Db, header: string[]): Promise<{ for
  * and reason. Rows already stored (same source and reference) are counted as duplicates, so
  * re-importing a file or overlapping months adds nothing twice.
  */
-export async function importIncidentFile(db: Db, filePath: string, opts: { fileName?: string; onProgress?: ProgressFn } = {}): Promise<ImportOutcome> {
+export async function importIncidentFile(db: Db, filePath: string, opts: { fileName?: string; onProgress?: ProgressFn; tag?: boolean } = {}): Promise<ImportOutcome> {
   const fileName = opts.fileName ?? path.basename(filePath);
   const imports = new ImportStore(db);
   const checksum = await fileChecksum(filePath);
@@ -138,7 +138,7 @@ export async function importIncidentFile(db: Db, filePath: string, opts: { fileN
       inserted += await store.insert(trx, rows.slice(i, i + BATCH), id);
       opts.onProgress?.({ fileName, phase: 'storing', rows: Math.min(i + BATCH, rows.length) });
     }
-    await tagIncidents(trx, { importId: id });
+    if (opts.tag !== false) await tagIncidents(trx, { importId: id });
     const duplicates = rows.length - inserted;
     const message = `imported ${inserted} incidents` +
       (duplicates ? `; ${duplicates} were already stored (same source and reference) and were skipped` : '') +

@@ -7,20 +7,21 @@ import { importIncidentFile, incidentParserFor, type ImportOutcome, type Progres
 import { importReferenceFiles, referenceKindOf, type ReferenceOutcome } from './reference';
 import { importAggregateFile, looksLikeAggregates } from './aggregates';
 import { geographyTableOf, importBoundaryFile, importGeographyTable } from './geography';
+import { tagIncidents } from '../services/tagging';
 
 /**
  * Imports one data file of any kind harmgrid reads, chosen by its header: published aggregates, or
  * incidents (data.police.uk, force extract, partner events). Reference tables go through importPaths.
  */
-export async function importDataFile(db: Db, file: string, opts: { fileName?: string; onProgress?: ProgressFn } = {}): Promise<ImportOutcome> {
+export async function importDataFile(db: Db, file: string, opts: { fileName?: string; onProgress?: ProgressFn; retag?: boolean } = {}): Promise<ImportOutcome> {
   const name = opts.fileName ?? path.basename(file);
-  if (await isGeoJson(file)) return importBoundaryFile(db, file, { fileName: name });
+  if (await isGeoJson(file)) return importBoundaryFile(db, file, { fileName: name, retag: opts.retag ?? true });
   const header = await readCsvHeader(file);
   const table = header && geographyTableOf(header);
   if (table) return importGeographyTable(db, file, table, { fileName: name });
   if (header && referenceKindOf(header)) throw new ImportFileError(name, 'this is a reference table (offence codes or harm weights); import it with npm run import -- FOLDER');
   if (header && looksLikeAggregates(header)) return importAggregateFile(db, file, { fileName: name });
-  return importIncidentFile(db, file, opts);
+  return importIncidentFile(db, file, { ...opts, tag: opts.retag ?? true });
 }
 
 /** Every .csv and .geojson file under the given files and folders, in name order. */
@@ -78,15 +79,18 @@ export async function importPaths(db: Db, paths: string[], log: (line: string) =
     report.reference = await importReferenceFiles(db, referenceFiles);
     log(`ref    ${report.reference.message}`);
   }
-  // Boundaries before the tables and the incidents, districts first, so incidents are tagged as they arrive.
+  // Boundaries first (districts, then wards, then LSOAs), then the tables and the incidents.
   const rank = (f: string) => (/lad/i.test(f) ? 0 : /ward/i.test(f) ? 1 : /lsoa/i.test(f) ? 2 : 3);
   let n = 0;
+  let boundariesChanged = false;
   const ordered = [...geographyFiles.sort((a, b) => rank(a) - rank(b) || a.localeCompare(b)), ...incidentFiles];
   for (const file of ordered) {
     n += 1;
     const label = `[${n}/${ordered.length}] ${path.relative(process.cwd(), file)}`;
     try {
-      const outcome = await importDataFile(db, file, { fileName: path.basename(file), onProgress });
+      // Once boundaries have changed in this batch, every incident is tagged in one pass at the end.
+      const outcome = await importDataFile(db, file, { fileName: path.basename(file), onProgress, retag: !boundariesChanged && !(await isGeoJson(file)) });
+      if (outcome.status === 'imported' && outcome.format?.startsWith('boundaries')) boundariesChanged = true;
       report.files.push(outcome);
       log(`${outcome.status.padEnd(6)} ${label}: ${outcome.message}`);
     } catch (e) {
@@ -94,6 +98,10 @@ export async function importPaths(db: Db, paths: string[], log: (line: string) =
       report.failed.push({ file, reason: e.message });
       log(`failed ${label}: ${e.message}`);
     }
+  }
+  if (boundariesChanged) {
+    const t = await db.transaction((trx) => tagIncidents(trx));
+    log(`tagged incidents at ${t.positions} positions with district, ward and LSOA in ${(t.ms / 1000).toFixed(1)} s`);
   }
   return report;
 }

@@ -52,6 +52,11 @@ export class BasemapTiles {
     return indexes;
   }
 
+  /** Whether any basemap file exists, without reading it (for the style, which must stay fast). */
+  hasFiles(): boolean {
+    return BASEMAP_LAYERS.some((l) => fs.existsSync(path.join(this.dataDir, l.file)));
+  }
+
   /** Whether any basemap layer is available in the data folder. */
   available(): boolean {
     return this.load().size > 0;

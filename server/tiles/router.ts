@@ -1,22 +1,34 @@
 import express from 'express';
 import { BASEMAP_MAX_ZOOM, BasemapTiles } from './basemap';
+import { GLYPH_FONTS, glyphRange, knownFonts } from './glyphs';
 import { basemapStyle } from './style';
 
 /**
- * /tiles/style.json and /tiles/basemap/{z}/{x}/{y}.pbf. HARMGRID_BASEMAP_STYLE_URL, when set, is
- * announced to the web app (GET /tiles/config) so a user with internet can use another basemap.
+ * The offline basemap, all under /tiles so the app mounts it at its root:
+ * - GET /tiles/style.json — the quiet analytical style (vector tiles and glyphs from this server);
+ * - GET /tiles/basemap/{z}/{x}/{y}.pbf — Mapbox Vector Tiles cut from the OSM GeoJSON layers;
+ * - GET /tiles/glyphs/{fontstack}/{start}-{end}.pbf — SDF glyphs drawn from Noto Sans;
+ * - GET /tiles/config — the style the web app should load: HARMGRID_BASEMAP_STYLE_URL when set
+ *   (a user with internet may use another basemap), else /tiles/style.json.
+ * A missing basemap folder never stops the service: tiles answer 404 with a message and the style
+ * is served without the basemap source (background and overlays only).
  */
 export function createBasemapRouter(opts: { dataDir: string; styleUrl?: string | undefined }): express.Router {
   const router = express.Router();
   const tiles = new BasemapTiles(opts.dataDir);
+  const styleUrl = opts.styleUrl || process.env.HARMGRID_BASEMAP_STYLE_URL || undefined;
 
   router.get('/tiles/config', (_req, res) => {
-    res.json({ styleUrl: opts.styleUrl ?? '/tiles/style.json' });
+    res.json({ styleUrl: styleUrl ?? '/tiles/style.json', external: Boolean(styleUrl) });
   });
 
   router.get('/tiles/style.json', (req, res) => {
     const origin = `${req.protocol}://${req.get('host')}`;
-    res.json(basemapStyle(`${origin}/tiles/basemap/{z}/{x}/{y}.pbf`));
+    res.set('Cache-Control', 'no-cache');
+    res.json(basemapStyle({
+      tilesUrl: tiles.hasFiles() ? `${origin}/tiles/basemap/{z}/{x}/{y}.pbf` : null,
+      glyphsUrl: `${origin}/tiles/glyphs/{fontstack}/{range}.pbf`,
+    }));
   });
 
   router.get('/tiles/basemap/:z/:x/:y.pbf', (req, res) => {
@@ -34,6 +46,21 @@ export function createBasemapRouter(opts: { dataDir: string; styleUrl?: string |
     res.set('Cache-Control', 'public, max-age=86400');
     if (!tile) { res.status(204).end(); return; }
     res.type('application/x-protobuf').send(Buffer.from(tile));
+  });
+
+  router.get('/tiles/glyphs/:fontstack/:range.pbf', (req, res) => {
+    const m = /^(\d+)-(\d+)$/.exec(req.params.range);
+    const start = Number(m?.[1]), end = Number(m?.[2]);
+    if (!m || start % 256 !== 0 || end !== start + 255 || end > 65535) {
+      res.status(400).json({ error: { message: `no glyph range ${req.params.range}: ranges are 256 code points, 0-255 to 65280-65535` } });
+      return;
+    }
+    if (!knownFonts(req.params.fontstack).length) {
+      res.status(404).json({ error: { message: `no font in "${req.params.fontstack}"; this server draws ${Object.keys(GLYPH_FONTS).join(', ')}` } });
+      return;
+    }
+    res.set('Cache-Control', 'public, max-age=86400');
+    res.type('application/x-protobuf').send(Buffer.from(glyphRange(req.params.fontstack, start)));
   });
   return router;
 }
