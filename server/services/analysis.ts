@@ -1,4 +1,7 @@
-import { cellArea, cellToBoundary, polygonToCells } from 'h3-js';
+import { cellArea, cellToBoundary, cellToLatLng, polygonToCells } from 'h3-js';
+import { vintageFor } from '../domain/geography/boundaries';
+import { nameArea } from '../domain/geography/areaName';
+import { RegionIndex } from '../domain/geography/pointInPolygon';
 import { GeographyStore } from '../db/geography';
 import type { Db } from '../db/connection';
 import { IncidentStore, type IncidentFilter } from '../db/incidents';
@@ -124,16 +127,46 @@ export class Analysis {
     return { cells, basis: 'cells holding at least one incident of any kind in any loaded month (boundaries not loaded)' };
   }
 
+  /** Names areas of cells by the wards (vintage in force at `month`) and district their cell centres fall in. */
+  async areaNamer(month: string): Promise<AreaNamer> {
+    const loaded = (await this.geography.vintages()).filter((v) => v.kind === 'ward').map((v) => v.vintage);
+    const vintage = vintageFor('ward', month, loaded);
+    const [wards, districts] = await Promise.all([vintage ? this.geography.boundaries('ward', vintage) : [], this.geography.boundaries('district')]);
+    const wardIndex = wards.length ? new RegionIndex(wards) : null;
+    const districtIndex = districts.length ? new RegionIndex(districts) : null;
+    const wardName = new Map(wards.map((w) => [w.code, w.name]));
+    const districtName = new Map(districts.map((d) => [d.code, d.name]));
+    return (cells, topLocations) => {
+      const counts = new Map<string, number>();
+      const districtCounts = new Map<string, number>();
+      for (const c of cells) {
+        const [lat, lng] = cellToLatLng(c);
+        const w = wardIndex?.locate(lng, lat);
+        const d = districtIndex?.locate(lng, lat);
+        if (w) counts.set(w, (counts.get(w) ?? 0) + 1);
+        if (d) districtCounts.set(d, (districtCounts.get(d) ?? 0) + 1);
+      }
+      const byCount = (m: Map<string, number>) => [...m.entries()].sort((a, b) => b[1] - a[1]).map(([k]) => k);
+      const district = byCount(districtCounts)[0];
+      return nameArea(byCount(counts).map((w) => wardName.get(w)!), district ? districtName.get(district)! : null, topLocations);
+    };
+  }
+
   async hchh(r: ResolvedParams, options: Partial<HchhOptions>) {
     const study = await this.studyArea(r);
     const result = hchhAreas(study.cells, options);
-    const areas = await Promise.all(result.areas.map(async (a) => ({
-      ...a,
-      shareOfArea: a.areaKm2 / result.studyArea.areaKm2,
-      shareOfIncidents: result.studyArea.incidents ? a.incidents / result.studyArea.incidents : 0,
-      shareOfHarm: result.studyArea.harm ? a.harm / result.studyArea.harm : 0,
-      topLocations: await this.incidents.topLocations(r.filter, a.cells, 5),
-    })));
+    const namer = await this.areaNamer(r.to);
+    const areas = await Promise.all(result.areas.map(async (a) => {
+      const topLocations = await this.incidents.topLocations(r.filter, a.cells, 5);
+      return {
+        ...a,
+        name: namer(a.cells, topLocations.map((l) => l.location)),
+        shareOfArea: a.areaKm2 / result.studyArea.areaKm2,
+        shareOfIncidents: result.studyArea.incidents ? a.incidents / result.studyArea.incidents : 0,
+        shareOfHarm: result.studyArea.harm ? a.harm / result.studyArea.harm : 0,
+        topLocations,
+      };
+    }));
     const sum = (f: (a: (typeof areas)[number]) => number) => areas.reduce((s, a) => s + f(a), 0);
     return {
       areas,
@@ -152,6 +185,8 @@ export class Analysis {
     };
   }
 }
+
+export type AreaNamer = (cells: string[], topLocations: string[]) => string;
 
 /** GeoJSON polygon of one H3 cell ([lng, lat], closed ring). */
 export function cellPolygon(cell: string): { type: 'Polygon'; coordinates: number[][][] } {

@@ -11,7 +11,7 @@ export function HchhList({ hchh, onSelect, unit }: { hchh: Hchh; onSelect: (f: H
         {hchh.features.map((f) => (
           <li key={f.properties.rank}>
             <button type="button" className="link" onClick={() => onSelect(f)}>
-              <strong>{f.properties.rank}.</strong> {f.properties.topLocations[0]?.location.replace(/^On or near /, '') ?? 'area'}
+              <strong>{f.properties.rank}.</strong> {f.properties.name}
               <span className="muted"> — {f.properties.incidents.toLocaleString('en-GB')} incidents, {Math.round(f.properties.harm).toLocaleString('en-GB')} {unit}, {f.properties.areaKm2} km²</span>
             </button>
           </li>

@@ -14,7 +14,7 @@ export interface Gistar extends Described { cells: string[]; value: number[]; z:
 export interface Emerging extends Described { cells: string[]; category: (string | null)[]; shortSeries: (string | null)[]; insufficient: string | null; counts: Record<string, number> }
 export interface HchhFeature {
   type: 'Feature'; geometry: { type: 'MultiPolygon'; coordinates: number[][][][] };
-  properties: { rank: number; cells: number; cellIds: string[]; areaKm2: number; incidents: number; harm: number; shareOfArea: number; shareOfIncidents: number; shareOfHarm: number; topLocations: { location: string; incidents: number }[] };
+  properties: { rank: number; name: string; cells: number; cellIds: string[]; areaKm2: number; incidents: number; harm: number; shareOfArea: number; shareOfIncidents: number; shareOfHarm: number; topLocations: { location: string; incidents: number }[] };
 }
 export interface Hchh extends Described { type: 'FeatureCollection'; features: HchhFeature[]; totals: { areas: number; shareOfArea: number; shareOfHarm: number; shareOfIncidents: number }; rule: string }
 

@@ -126,7 +126,7 @@ export function hotspotRoutes(api: Api, analysis: Analysis): void {
         features: result.areas.map((a) => ({
           type: 'Feature', id: a.rank, geometry: cellsOutline(a.cells),
           properties: {
-            rank: a.rank, cells: a.cells.length, cellIds: a.cells, areaKm2: round(a.areaKm2), incidents: a.incidents, harm: round(a.harm),
+            rank: a.rank, name: a.name, cells: a.cells.length, cellIds: a.cells, areaKm2: round(a.areaKm2), incidents: a.incidents, harm: round(a.harm),
             shareOfArea: round(a.shareOfArea, 6), shareOfIncidents: round(a.shareOfIncidents, 6), shareOfHarm: round(a.shareOfHarm, 6),
             topLocations: a.topLocations.map((l) => ({ ...l, harm: round(l.harm) })),
           },
@@ -169,7 +169,7 @@ export function hotspotExportRoutes(api: Api, analysis: Analysis): void {
         crimeTopPercent: query.crimeTopPercent, harmTopPercent: query.harmTopPercent, minCells: query.minCells, maxAreas: query.maxAreas ?? null,
       });
       const rows = result.areas.map((a) => ({
-        rank: a.rank, cells: a.cells.length, area_km2: round(a.areaKm2), incidents: a.incidents, harm: round(a.harm), harm_unit: d.scheme.unit,
+        rank: a.rank, name: a.name, cells: a.cells.length, area_km2: round(a.areaKm2), incidents: a.incidents, harm: round(a.harm), harm_unit: d.scheme.unit,
         share_of_area: round(a.shareOfArea, 6), share_of_incidents: round(a.shareOfIncidents, 6), share_of_harm: round(a.shareOfHarm, 6),
         top_locations: a.topLocations.map((l) => `${l.location} (${l.incidents})`).join('; '),
         cell_ids: a.cells.join(' '), definition: d.definition.name, from: d.from, to: d.to,
