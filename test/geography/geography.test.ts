@@ -91,6 +91,14 @@ describe(`geography on ${dbLabel}: real boundaries, deprivation and incidents`, 
     expect(study.cells.filter((c) => c.incidents === 0).length).toBeGreaterThan(1000);
   });
 
+  it('names HCHH areas by ward, district and main street', async () => {
+    const analysis = new Analysis(db);
+    const r = await analysis.resolve({ resolution: 9, from: '2019-07', to: '2019-09' });
+    const h = await analysis.hchh(r, {});
+    expect(h.areas[0]!.name).toMatch(/^Central( & \w+)?, Liverpool — /); // the city centre ward carries the most harm
+    for (const a of h.areas) expect(a.name).toMatch(/, (Liverpool|Knowsley|Sefton|St\. Helens|Wirral)/);
+  });
+
   it('rejects bad boundary files feature by feature and stores nothing', async () => {
     const districts = JSON.parse(fs.readFileSync(path.join(dataDir, 'boundaries', 'merseyside-lad.geojson'), 'utf8'));
     const bad = structuredClone(districts);
