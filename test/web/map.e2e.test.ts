@@ -22,6 +22,8 @@ describe.skipIf(!fs.existsSync(CHROMIUM))('map workspace in headless Chromium', 
   let page: Page;
   const sample = tempDir();
   const errors: string[] = [];
+  const transfers: { kind: string; bytes: number }[] = [];
+  let firstRenderMs = 0;
 
   const settled = async () => {
     await page.waitForFunction(() => window.__harmgridReady === true, null, { timeout: 60_000 });
@@ -49,8 +51,16 @@ describe.skipIf(!fs.existsSync(CHROMIUM))('map workspace in headless Chromium', 
     page.on('pageerror', (e) => errors.push(e.message));
     // Nothing may leave the machine: any request that is not to the harmgrid server fails the test.
     page.on('request', (r) => { if (!r.url().startsWith(server.url) && !r.url().startsWith('blob:') && !r.url().startsWith('data:')) errors.push(`remote request: ${r.url()}`); });
+    page.on('response', async (r) => {
+      const kind = /\/tiles\/basemap\//.test(r.url()) ? 'tiles' : /\/tiles\/glyphs\//.test(r.url()) ? 'glyphs' : /\/api\/cells\?/.test(r.url()) ? 'cells' : null;
+      if (!kind || r.status() !== 200) return;
+      const bytes = (await r.body().catch(() => Buffer.alloc(0))).length;
+      transfers.push({ kind, bytes });
+    });
+    const t0 = Date.now();
     await page.goto(`${server.url}/?zoom=11&lat=53.405&lng=-2.975`);
     await settled();
+    firstRenderMs = Date.now() - t0;
   });
   afterAll(async () => {
     await browser?.close();
@@ -64,8 +74,32 @@ describe.skipIf(!fs.existsSync(CHROMIUM))('map workspace in headless Chromium', 
     expect(hchh).toBeGreaterThan(0);
     const roads = await page.evaluate(() => window.__harmgridMap.queryRenderedFeatures({ layers: ['roads-main', 'roads-secondary'] }).length as number);
     expect(roads).toBeGreaterThan(0);
+    // Labels are drawn from the server's own SDF glyphs: placed symbols exist only once glyphs loaded.
+    const labels = await page.evaluate(() => window.__harmgridMap.queryRenderedFeatures({ layers: ['place-towns', 'hchh-rank'] }).length as number);
+    expect(labels).toBeGreaterThan(3);
+    expect(transfers.some((t) => t.kind === 'glyphs')).toBe(true);
     await page.screenshot({ path: path.join(artifacts, 'map-harm.png') });
     expect(errors).toEqual([]);
+    const sum = (kind: string) => transfers.filter((t) => t.kind === kind);
+    const figures = {
+      firstRenderMs, cellsRendered: await renderedCells(),
+      tiles: { requests: sum('tiles').length, bytes: sum('tiles').reduce((a, t) => a + t.bytes, 0), largest: Math.max(0, ...sum('tiles').map((t) => t.bytes)) },
+      glyphs: { requests: sum('glyphs').length, bytes: sum('glyphs').reduce((a, t) => a + t.bytes, 0) },
+      cellsResponseBytes: sum('cells').map((t) => t.bytes),
+    };
+    fs.writeFileSync(path.join(artifacts, 'render-figures.json'), JSON.stringify(figures, null, 2));
+    console.log('map render figures (first load, z11 over Liverpool and the Wirral):', JSON.stringify(figures));
+  });
+
+  it('states the unit, the definition and the period in the legend', async () => {
+    const definitions = await (await fetch(`${server.url}/api/definitions`)).json() as { definitions: { key: string; name: string; isProxy: boolean }[] };
+    const meta = await (await fetch(`${server.url}/api/meta`)).json() as { defaultDefinition: string };
+    const def = definitions.definitions.find((d) => d.key === meta.defaultDefinition)!;
+    const text = await page.getByTestId('legend').textContent();
+    expect(text).toContain('Harm per cell (Cambridge Crime Harm Index days)');
+    expect(text).toContain(def.name);
+    if (def.isProxy) expect(text).toMatch(/public-data proxy/);
+    expect(text).toContain('2019-10 to 2019-12');
   });
 
   it('opens a cell panel whose numbers equal the API', async () => {
@@ -88,6 +122,33 @@ describe.skipIf(!fs.existsSync(CHROMIUM))('map workspace in headless Chromium', 
     expect(await page.getByTestId('cell-harm').textContent()).toBe(Math.round(series.harm.reduce((a, b) => a + b, 0)).toLocaleString('en-GB'));
     expect(new URL(page.url()).searchParams.get('cell')).toBe(target.cell);
     await page.screenshot({ path: path.join(artifacts, 'map-cell-panel.png') });
+  });
+
+  it('reopens the same view from its link', async () => {
+    const link = page.url();
+    const other = await page.context().newPage();
+    try {
+      await other.goto(link);
+      await other.getByTestId('cell-incidents').waitFor({ timeout: 60_000 });
+      expect(await other.getByTestId('cell-incidents').textContent()).toBe(await page.getByTestId('cell-incidents').textContent());
+      const view = (p: Page) => p.evaluate(() => { const m = window.__harmgridMap; return { zoom: m.getZoom().toFixed(2), lng: m.getCenter().lng.toFixed(4), lat: m.getCenter().lat.toFixed(4) }; });
+      await other.waitForFunction(() => window.__harmgridReady === true, null, { timeout: 60_000 });
+      expect(await view(other)).toEqual(await view(page));
+      for (const label of ['From', 'To', 'Definition', 'Harm scheme', 'Colour cells by']) {
+        expect(await other.getByLabel(label, { exact: true }).inputValue()).toBe(await page.getByLabel(label, { exact: true }).inputValue());
+      }
+    } finally { await other.close(); }
+  });
+
+  it('flies to an HCHH area from the list', async () => {
+    const before = await page.evaluate(() => window.__harmgridMap.getZoom() as number);
+    await page.locator('.hchh ol button').first().click();
+    await page.waitForFunction((z) => { const m = window.__harmgridMap; return !m.isMoving() && m.getZoom() > z + 0.5; }, before, { timeout: 20_000 });
+    const ranks = await page.evaluate(() => window.__harmgridMap.queryRenderedFeatures({ layers: ['hchh-outline'] }).map((f: any) => f.properties.rank as number));
+    expect(ranks).toContain(1);
+    await page.screenshot({ path: path.join(artifacts, 'map-hchh-area.png') });
+    await page.evaluate(() => { window.__harmgridMap.jumpTo({ center: [-2.975, 53.405], zoom: 11 }); });
+    await settled();
   });
 
   it('toggles each layer', async () => {

@@ -28,6 +28,20 @@ function cellFeatures(cells: string[], fill: (i: number) => string | null, props
   return { type: 'FeatureCollection', features };
 }
 
+/**
+ * The font for the app's own labels: Noto Sans Bold from harmgrid's glyph server, or, under another
+ * basemap style (HARMGRID_BASEMAP_STYLE_URL), a font that style's glyph server is known to have.
+ */
+function labelFont(map: MlMap): string[] {
+  const style = map.getStyle();
+  if (!style.glyphs || style.glyphs.includes('/tiles/glyphs/')) return ['Noto Sans Bold'];
+  for (const layer of style.layers) {
+    const font = layer.type === 'symbol' ? layer.layout?.['text-font'] : undefined;
+    if (Array.isArray(font) && font.every((f) => typeof f === 'string')) return font as string[];
+  }
+  return ['Noto Sans Bold'];
+}
+
 // MapLibre 6 loads its worker from a file beside its own module; once bundled, say where Vite put it.
 maplibregl.setWorkerUrl(workerUrl);
 
@@ -77,16 +91,17 @@ export function App() {
     map.addControl(new maplibregl.NavigationControl({ showCompass: false }), 'top-right');
     map.addControl(new maplibregl.ScaleControl({ unit: 'metric' }), 'bottom-right');
     map.on('load', () => {
-      map.addSource('cells', { type: 'geojson', data: { type: 'FeatureCollection', features: [] } });
-      map.addSource('hchh', { type: 'geojson', data: { type: 'FeatureCollection', features: [] } });
+      const attribution = 'Crime data: data.police.uk (OGL v3)';
+      map.addSource('cells', { type: 'geojson', data: { type: 'FeatureCollection', features: [] }, attribution });
+      map.addSource('hchh', { type: 'geojson', data: { type: 'FeatureCollection', features: [] }, attribution });
       map.addSource('hchh-labels', { type: 'geojson', data: { type: 'FeatureCollection', features: [] } });
       const before = map.getLayer('road-labels') ? 'road-labels' : undefined;
       map.addLayer({ id: 'cells-fill', type: 'fill', source: 'cells', paint: { 'fill-color': ['get', 'fill'], 'fill-opacity': 0.72 } }, before);
-      map.addLayer({ id: 'cells-selected', type: 'line', source: 'cells', filter: ['==', ['get', 'cell'], ''], paint: { 'line-color': '#000000', 'line-width': 2.5 } });
+      map.addLayer({ id: 'cells-selected', type: 'line', source: 'cells', filter: ['==', ['get', 'cell'], ''], paint: { 'line-color': '#e66100', 'line-width': 3.5 } });
       map.addLayer({ id: 'hchh-outline', type: 'line', source: 'hchh', paint: { 'line-color': '#111111', 'line-width': 2.2 } });
       map.addLayer({
         id: 'hchh-rank', type: 'symbol', source: 'hchh-labels',
-        layout: { 'text-field': ['to-string', ['get', 'rank']], 'text-font': ['Noto Sans', 'sans-serif'], 'text-size': 13, 'text-allow-overlap': true },
+        layout: { 'text-field': ['to-string', ['get', 'rank']], 'text-font': labelFont(map), 'text-size': 13, 'text-allow-overlap': true },
         paint: { 'text-color': '#111111', 'text-halo-color': '#ffffff', 'text-halo-width': 2 },
       });
       mapRef.current = map;
@@ -147,6 +162,8 @@ export function App() {
       }
       const measure = view.colourBy === 'count' ? 'incidents' : 'harm';
       const measureUnit = view.colourBy === 'count' ? 'incidents' : unit;
+      const measureName = view.colourBy === 'count' ? 'Incidents' : 'Harm';
+      const schemeName = view.colourBy === 'count' ? undefined : schemes.find((s) => s.key === view.scheme)?.name;
       if (view.month) {
         const m = byMonth && byMonth.resolution === resolution && byMonth.from === view.from && byMonth.to === view.to && byMonth.definition.key === view.definition && byMonth.scheme.key === view.scheme
           ? byMonth : await getJson<CellsByMonth>(`/api/cells/by-month?${qs(baseQuery)}`, controller.signal);
@@ -164,7 +181,7 @@ export function App() {
         const max = view.cumulative ? Math.max(...m.cells.map((_, i) => m[measure].reduce((s, row) => s + row[i]!, 0))) : m.max[measure];
         const colour = sequential(max);
         (map.getSource('cells') as GeoJSONSource).setData(cellFeatures(m.cells, (i) => (shown[i]! > 0 ? colour(shown[i]!) : null), (i) => ({ incidents: inc[i]!, harm: harm[i]!, label: '' })));
-        setLegend({ kind: 'sequential', title, unit: measureUnit, max, from: view.cumulative ? m.from : view.month, to: view.month, note: view.cumulative ? `cumulative from ${m.from}` : 'one month; colours fixed over the whole period' });
+        setLegend({ kind: 'sequential', title, unit: measureUnit, measure: measureName, schemeName, max, from: view.cumulative ? m.from : view.month, to: view.month, note: view.cumulative ? `cumulative from ${m.from}` : 'one month; colours fixed over the whole period' });
         return;
       }
       const c = await getJson<Cells>(`/api/cells?${qs(baseQuery)}`, controller.signal);
@@ -172,7 +189,7 @@ export function App() {
       const max = Math.max(0, ...values);
       const colour = sequential(max);
       (map.getSource('cells') as GeoJSONSource).setData(cellFeatures(c.cells, (i) => colour(values[i]!), (i) => ({ incidents: c.incidents[i]!, harm: c.harm[i]!, label: '' })));
-      setLegend({ kind: 'sequential', title, unit: measureUnit, max, from: c.from, to: c.to, note: `${c.cells.length.toLocaleString('en-GB')} cells with incidents, H3 resolution ${c.resolution}` });
+      setLegend({ kind: 'sequential', title, unit: measureUnit, measure: measureName, schemeName, max, from: c.from, to: c.to, note: `${c.cells.length.toLocaleString('en-GB')} cells with incidents, H3 resolution ${c.resolution}` });
     };
     run().then(() => { setLoading(false); window.__harmgridReady = true; })
       .catch((e: Error) => { if (e.name !== 'AbortError') { setError(e.message); setLoading(false); } });
@@ -267,11 +284,11 @@ export function App() {
           <Controls view={view} update={update} meta={meta} definitions={definitions} schemes={schemes} resolution={resolution}
             playing={playing} setPlaying={setPlaying} exportPng={exportPng} />
         )}
-        {legend && <Legend model={legend} />}
         {hchh && <HchhList hchh={hchh} onSelect={(f) => flyTo(f.properties.cellIds)} unit={hchh.scheme.unit} />}
       </aside>
       <main className="map-wrap">
         <div ref={mapDiv} className="map" role="region" aria-label="Map of hotspot cells and High Crime High Harm areas" />
+        {legend && <Legend model={legend} />}
       </main>
       {view.cell && (
         <CellPanel cell={view.cell} query={{ from: view.from, to: view.to, definition: view.definition, scheme: view.scheme }}

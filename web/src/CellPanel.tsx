@@ -36,31 +36,37 @@ export function CellPanel({ cell, query, unit, stats, onClose }: Props) {
             {gi >= 0 && <div><dt>Gi* z</dt><dd>{stats.gistar!.z[gi]!.toFixed(2)} (bin {stats.gistar!.bin[gi]})</dd></div>}
             {em >= 0 && <div><dt>Pattern</dt><dd>{stats.emerging!.category[em] ?? stats.emerging!.shortSeries[em]}</dd></div>}
           </dl>
-          <MonthlyChart months={series.months} values={series.incidents} />
+          <MonthlyChart months={series.months} values={series.incidents} title="Incidents per month" unit="incidents" colour="#3b528b" />
+          <MonthlyChart months={series.months} values={series.harm} title={`Harm per month (${unit})`} unit={unit} colour="#5b3a7a" />
         </>
       )}
     </section>
   );
 }
 
-function MonthlyChart({ months, values }: { months: string[]; values: number[] }) {
-  const w = 320, h = 110, pad = 22;
+function MonthlyChart({ months, values, title, unit, colour }: { months: string[]; values: number[]; title: string; unit: string; colour: string }) {
+  const w = 330, h = 92, pad = 38;
   const max = Math.max(1, ...values);
   const bw = (w - pad) / Math.max(1, values.length);
+  const fmt = (v: number) => Math.round(v).toLocaleString('en-GB');
+  const peak = values.indexOf(Math.max(...values));
   return (
     <figure>
-      <svg width={w} height={h} role="img" aria-label={`Monthly incidents from ${months[0]} to ${months[months.length - 1]}, highest ${max}`}>
+      <figcaption className="chart-title">{title}</figcaption>
+      <svg width={w} height={h} role="img"
+        aria-label={`${title} from ${months[0]} to ${months[months.length - 1]}: highest ${fmt(max)} ${unit} in ${months[peak] ?? ''}, total ${fmt(values.reduce((a, b) => a + b, 0))}`}>
         <line x1={pad} x2={w} y1={h - 18} y2={h - 18} stroke="#767676" />
+        <line x1={pad} x2={pad} y1={6} y2={h - 18} stroke="#767676" />
         {values.map((v, i) => (
-          <rect key={months[i]} x={pad + i * bw} y={h - 18 - ((h - 30) * v) / max} width={Math.max(1, bw - 1)} height={((h - 30) * v) / max} fill="#3b528b">
-            <title>{months[i]}: {v}</title>
+          <rect key={months[i]} x={pad + 1 + i * bw} y={h - 18 - ((h - 26) * v) / max} width={Math.max(1, bw - 1)} height={((h - 26) * v) / max} fill={colour}>
+            <title>{months[i]}: {fmt(v)} {unit}</title>
           </rect>
         ))}
-        <text x={0} y={12} fontSize="10" fill="#333">{max}</text>
+        <text x={pad - 4} y={12} fontSize="10" fill="#333" textAnchor="end">{fmt(max)}</text>
+        <text x={pad - 4} y={h - 18} fontSize="10" fill="#333" textAnchor="end">0</text>
         <text x={pad} y={h - 4} fontSize="10" fill="#333">{months[0]}</text>
         <text x={w} y={h - 4} fontSize="10" fill="#333" textAnchor="end">{months[months.length - 1]}</text>
       </svg>
-      <figcaption className="muted">Incidents per month</figcaption>
     </figure>
   );
 }

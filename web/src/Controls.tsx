@@ -29,7 +29,7 @@ export function Controls({ view, update, meta, definitions, schemes, resolution,
       </fieldset>
       <fieldset>
         <legend>Month by month</legend>
-        <label className="wide">Month <output>{view.month ?? 'whole period'}</output>
+        <label className="wide">Month: <output>{view.month ?? 'whole period'}</output>
           <input type="range" min={0} max={Math.max(0, months.length - 1)} value={monthIndex}
             aria-valuetext={view.month ?? 'whole period'}
             onChange={(e) => update({ month: months[Number(e.target.value)] ?? null, colourBy: view.colourBy === 'gistar' || view.colourBy === 'emerging' ? 'harm' : view.colourBy })} />

@@ -1,18 +1,28 @@
 import { EMERGING_COLOURS, GI_BIN_COLOURS, GI_BIN_LABELS, sequential } from './colours';
 
 export type LegendModel =
-  | { kind: 'sequential'; title: string; unit: string; max: number; from: string; to: string; note?: string | undefined }
+  | { kind: 'sequential'; title: string; unit: string; max: number; from: string; to: string; note?: string | undefined; measure: string; schemeName?: string | undefined }
   | { kind: 'gistar'; title: string; unit: string; from: string; to: string; note?: string | undefined }
   | { kind: 'emerging'; title: string; unit: string; from: string; to: string; note?: string | undefined; counts: Record<string, number> };
 
 const fmt = (v: number) => (v >= 100 ? Math.round(v).toLocaleString('en-GB') : v.toLocaleString('en-GB', { maximumFractionDigits: 1 }));
 
-/** The legend says what is shown, in what unit, under which definition; it is read out when it changes. */
+/** Unit names spelt out, so the legend says what a number means and not only its abbreviation. */
+const UNIT_NAMES: Record<string, string> = { 'CCHI days': 'Cambridge Crime Harm Index days' };
+
+/**
+ * The legend says what is shown, in what unit, under which definition and over which months; it is
+ * drawn over the map (so a screenshot or PNG export carries it) and read out when it changes.
+ */
 export function Legend({ model }: { model: LegendModel }) {
+  const period = model.from === model.to ? model.from : `${model.from} to ${model.to}`;
+  const heading = model.kind === 'sequential'
+    ? `${model.measure} per cell${model.unit !== 'incidents' ? ` (${UNIT_NAMES[model.unit] ?? model.unit})` : ''}`
+    : model.unit;
   return (
-    <section className="legend" aria-live="polite" aria-label="Map legend">
-      <h2>{model.unit}</h2>
-      <p className="legend-title">{model.title}, {model.from === model.to ? model.from : `${model.from} to ${model.to}`}</p>
+    <section className="legend" aria-live="polite" aria-labelledby="legend-heading" data-testid="legend">
+      <h2 id="legend-heading">{heading}</h2>
+      <p className="legend-title">{model.title}, {period}</p>
       {model.kind === 'sequential' && <SequentialLegend max={model.max} />}
       {model.kind === 'gistar' && (
         <ul className="swatches">
@@ -26,18 +36,20 @@ export function Legend({ model }: { model: LegendModel }) {
           ))}
         </ul>
       )}
+      {model.kind === 'sequential' && model.schemeName && <p className="muted">Harm scheme: {model.schemeName}</p>}
       {model.note && <p className="muted">{model.note}</p>}
-      <p className="muted">Outlined and numbered: High Crime High Harm areas, ranked by harm.</p>
+      <p className="key"><span className="hex" style={{ border: '2px solid #111111' }} aria-hidden="true" />Outlined, numbered: High Crime High Harm areas by harm rank</p>
     </section>
   );
 }
 
 function SequentialLegend({ max }: { max: number }) {
   const colour = sequential(max);
-  const stops = [0, 0.05, 0.15, 0.3, 0.5, 0.75, 1].map((f) => f * max);
+  // The ramp is spaced as the colour scale is (square root): position p shows the value max × p².
+  const stops = Array.from({ length: 11 }, (_, i) => max * (i / 10) ** 2);
   return (
     <>
-      <div className="ramp" role="img" aria-label={`colour scale from 0 (light) to ${fmt(max)} (dark)`}
+      <div className="ramp" role="img" aria-label={`colour scale from 0 (light yellow-green) to ${fmt(max)} (dark purple), square-root spaced`}
         style={{ background: `linear-gradient(to right, ${stops.map((s) => colour(s)).join(', ')})` }} />
       <div className="ramp-labels" aria-hidden="true"><span>0</span><span>{fmt(max * 0.25)}</span><span>{fmt(max)}</span></div>
     </>
