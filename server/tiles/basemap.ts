@@ -33,36 +33,39 @@ export const BASEMAP_MAX_ZOOM = 14;
  * browser never receives whole GeoJSON layers. The files are read once, on the first tile request.
  */
 export class BasemapTiles {
-  private indexes: Map<string, GeoJSONVT> | null = null;
+  /** One geojson-vt index per layer, built when a tile first needs that layer (null: no file). */
+  private readonly indexes = new Map<string, GeoJSONVT | null>();
   private readonly cache = new Map<string, Uint8Array>();
   readonly missing: string[] = [];
 
   constructor(private readonly dataDir: string) {}
 
-  private load(): Map<string, GeoJSONVT> {
-    if (this.indexes) return this.indexes;
-    const indexes = new Map<string, GeoJSONVT>();
-    for (const l of BASEMAP_LAYERS) {
-      const file = path.join(this.dataDir, l.file);
-      if (!fs.existsSync(file)) { this.missing.push(l.file); continue; }
+  private index(l: (typeof BASEMAP_LAYERS)[number]): GeoJSONVT | null {
+    if (this.indexes.has(l.layer)) return this.indexes.get(l.layer)!;
+    const file = path.join(this.dataDir, l.file);
+    let index: GeoJSONVT | null = null;
+    if (fs.existsSync(file)) {
       const data = JSON.parse(fs.readFileSync(file, 'utf8'));
-      indexes.set(l.layer, new GeoJSONVT(data, { maxZoom: BASEMAP_MAX_ZOOM, indexMaxZoom: 6, tolerance: 3, buffer: 64, extent: 4096 }));
-    }
-    this.indexes = indexes;
-    return indexes;
+      index = new GeoJSONVT(data, { maxZoom: BASEMAP_MAX_ZOOM, indexMaxZoom: 6, tolerance: 3, buffer: 64, extent: 4096 });
+    } else this.missing.push(l.file);
+    this.indexes.set(l.layer, index);
+    return index;
   }
 
-  /** Whether any basemap file exists, without reading it (for the style, which must stay fast). */
+  /** Whether any basemap file exists, without reading it (the style must stay fast). */
   hasFiles(): boolean {
     return BASEMAP_LAYERS.some((l) => fs.existsSync(path.join(this.dataDir, l.file)));
   }
 
   /** Whether any basemap layer is available in the data folder. */
   available(): boolean {
-    return this.load().size > 0;
+    return this.hasFiles();
   }
 
-  /** The encoded tile, or null when no layer has features there. */
+  /**
+   * The encoded tile, or null when no layer has features there. A layer's file is read and indexed
+   * on the first tile that shows it (about 2 s for all of them; paths and buildings only from z14).
+   */
   tile(z: number, x: number, y: number): Uint8Array | null {
     const key = `${z}/${x}/${y}`;
     const hit = this.cache.get(key);
@@ -70,7 +73,7 @@ export class BasemapTiles {
     const layers: Record<string, { features: unknown[] }> = {};
     for (const l of BASEMAP_LAYERS) {
       if (z < l.minzoom) continue;
-      const t = this.load().get(l.layer)?.getTile(z, x, y);
+      const t = this.index(l)?.getTile(z, x, y);
       const features = t?.features.filter((f) => keepFeature(l.layer, z, f.tags)) ?? [];
       if (features.length) layers[l.layer] = { features };
     }

@@ -1,3 +1,4 @@
+import zlib from 'node:zlib';
 import express from 'express';
 import { BASEMAP_MAX_ZOOM, BasemapTiles } from './basemap';
 import { GLYPH_FONTS, glyphRange, knownFonts } from './glyphs';
@@ -13,6 +14,23 @@ import { basemapStyle } from './style';
  * A missing basemap folder never stops the service: tiles answer 404 with a message and the style
  * is served without the basemap source (background and overlays only).
  */
+const gzipped = new WeakMap<Uint8Array, Buffer>();
+
+/**
+ * Sends a protobuf, gzipped once and kept when the client accepts gzip: the app's compression
+ * middleware leaves application/x-protobuf alone, and tiles and glyphs shrink to about half.
+ */
+function sendPbf(req: express.Request, res: express.Response, body: Uint8Array): void {
+  res.set('Cache-Control', 'public, max-age=86400');
+  res.set('Vary', 'Accept-Encoding');
+  res.type('application/x-protobuf');
+  if (!req.acceptsEncodings('gzip')) { res.send(Buffer.from(body)); return; }
+  let gz = gzipped.get(body);
+  if (!gz) { gz = zlib.gzipSync(body, { level: 6 }); gzipped.set(body, gz); }
+  res.set('Content-Encoding', 'gzip');
+  res.send(gz);
+}
+
 export function createBasemapRouter(opts: { dataDir: string; styleUrl?: string | undefined }): express.Router {
   const router = express.Router();
   const tiles = new BasemapTiles(opts.dataDir);
@@ -43,9 +61,8 @@ export function createBasemapRouter(opts: { dataDir: string; styleUrl?: string |
       return;
     }
     const tile = tiles.tile(z, x, y);
-    res.set('Cache-Control', 'public, max-age=86400');
-    if (!tile) { res.status(204).end(); return; }
-    res.type('application/x-protobuf').send(Buffer.from(tile));
+    if (!tile) { res.set('Cache-Control', 'public, max-age=86400').status(204).end(); return; }
+    sendPbf(req, res, tile);
   });
 
   router.get('/tiles/glyphs/:fontstack/:range.pbf', (req, res) => {
@@ -59,8 +76,7 @@ export function createBasemapRouter(opts: { dataDir: string; styleUrl?: string |
       res.status(404).json({ error: { message: `no font in "${req.params.fontstack}"; this server draws ${Object.keys(GLYPH_FONTS).join(', ')}` } });
       return;
     }
-    res.set('Cache-Control', 'public, max-age=86400');
-    res.type('application/x-protobuf').send(Buffer.from(glyphRange(req.params.fontstack, start)));
+    sendPbf(req, res, glyphRange(req.params.fontstack, start));
   });
   return router;
 }

@@ -135,7 +135,8 @@ describe.skipIf(!fs.existsSync(CHROMIUM))('map workspace in headless Chromium', 
       await other.waitForFunction(() => window.__harmgridReady === true, null, { timeout: 60_000 });
       expect(await view(other)).toEqual(await view(page));
       for (const label of ['From', 'To', 'Definition', 'Harm scheme', 'Colour cells by']) {
-        expect(await other.getByLabel(label, { exact: true }).inputValue()).toBe(await page.getByLabel(label, { exact: true }).inputValue());
+        const select = (p: Page) => p.getByRole('combobox', { name: new RegExp(`^${label}\\b`) });
+        expect(await select(other).inputValue()).toBe(await select(page).inputValue());
       }
     } finally { await other.close(); }
   });
@@ -148,6 +149,27 @@ describe.skipIf(!fs.existsSync(CHROMIUM))('map workspace in headless Chromium', 
     expect(ranks).toContain(1);
     await page.screenshot({ path: path.join(artifacts, 'map-hchh-area.png') });
     await page.evaluate(() => { window.__harmgridMap.jumpTo({ center: [-2.975, 53.405], zoom: 11 }); });
+    await settled();
+  });
+
+  it('cancels the request in flight when a filter changes', async () => {
+    const aborted: string[] = [];
+    const onFailed = (r: { url(): string; failure(): { errorText: string } | null }) => { if (r.url().includes('/api/cells?')) aborted.push(r.failure()?.errorText ?? ''); };
+    page.on('requestfailed', onFailed);
+    // Hold each cells request for a moment so the second change surely lands while the first is in flight.
+    await page.route('**/api/cells?*', async (route) => { await new Promise((r) => setTimeout(r, 800)); await route.continue().catch(() => {}); });
+    try {
+      const colour = page.getByRole('combobox', { name: /^Colour cells by/ });
+      await colour.selectOption('count');
+      await page.waitForTimeout(150);
+      await colour.selectOption('harm');
+      await expect.poll(() => aborted.length, { timeout: 10_000 }).toBeGreaterThan(0);
+      expect(aborted[0]).toMatch(/ABORTED/i);
+      await expect.poll(() => page.getByTestId('legend').textContent(), { timeout: 20_000 }).toContain('Harm per cell');
+    } finally {
+      page.off('requestfailed', onFailed);
+      await page.unroute('**/api/cells?*');
+    }
     await settled();
   });
 

@@ -101,6 +101,7 @@ describe('basemap router over HTTP', () => {
     const res = await fetch(`${real.url}/tiles/basemap/${CITY_CENTRE.join('/')}.pbf`);
     expect(res.status).toBe(200);
     expect(res.headers.get('content-type')).toMatch(/application\/x-protobuf/);
+    expect(res.headers.get('content-encoding')).toBe('gzip'); // fetch asks for gzip and inflates the body
     const tile = new VectorTile(new PbfReader(new Uint8Array(await res.arrayBuffer())));
     expect(tile.layers.roads!.length).toBeGreaterThan(100);
     expect((await fetch(`${real.url}/tiles/basemap/15/1/1.pbf`)).status).toBe(400);

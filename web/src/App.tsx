@@ -208,7 +208,10 @@ export function App() {
       (map.getSource('hchh-labels') as GeoJSONSource).setData({
         type: 'FeatureCollection',
         features: h.features.map((f) => {
-          const [lat, lng] = cellToLatLng(f.properties.cellIds[0]!);
+          // The rank sits on the area's cell nearest its mean centre, so it falls inside the outline.
+          const centres = f.properties.cellIds.map((c) => cellToLatLng(c));
+          const mLat = centres.reduce((a, c) => a + c[0], 0) / centres.length, mLng = centres.reduce((a, c) => a + c[1], 0) / centres.length;
+          const [lat, lng] = centres.reduce((best, c) => (Math.hypot(c[0] - mLat, c[1] - mLng) < Math.hypot(best[0] - mLat, best[1] - mLng) ? c : best), centres[0]!);
           return { type: 'Feature', geometry: { type: 'Point', coordinates: [lng, lat] }, properties: { rank: f.properties.rank } };
         }),
       });

@@ -38,7 +38,14 @@ export function Legend({ model }: { model: LegendModel }) {
       )}
       {model.kind === 'sequential' && model.schemeName && <p className="muted">Harm scheme: {model.schemeName}</p>}
       {model.note && <p className="muted">{model.note}</p>}
-      <p className="key"><span className="hex" style={{ border: '2px solid #111111' }} aria-hidden="true" />Outlined, numbered: High Crime High Harm areas by harm rank</p>
+      <p className="key">
+        <svg width="18" height="16" viewBox="0 0 18 16" aria-hidden="true"><polygon points="4.5,1 13.5,1 17,8 13.5,15 4.5,15 1,8" fill="none" stroke="#111111" strokeWidth="2" /></svg>
+        Outlined, numbered: High Crime High Harm areas by harm rank
+      </p>
+      <p className="key">
+        <svg width="18" height="16" viewBox="0 0 18 16" aria-hidden="true"><polygon points="4.5,1 13.5,1 17,8 13.5,15 4.5,15 1,8" fill="none" stroke="#e66100" strokeWidth="2.5" /></svg>
+        Orange outline: the cell shown in the panel
+      </p>
     </section>
   );
 }
