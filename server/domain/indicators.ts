@@ -3,9 +3,11 @@ import { parseCellId } from './h3cell';
 
 const month = z.string().regex(/^\d{4}-(0[1-9]|1[0-2])$/, 'a month as YYYY-MM');
 
-/** Where an indicator is measured: the whole force, or a set of H3 cells (an HCHH area, a drawn area). */
+/** Where an indicator is measured: the force, a district or ward (by the incidents' tags), or a set of H3 cells (an HCHH area, a drawn area). */
 export const indicatorAreaSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('force') }).strict(),
+  z.object({ type: z.literal('district'), code: z.string().regex(/^E0[6-9]\d{6}$/, 'a local authority district code, e.g. E08000012') }).strict(),
+  z.object({ type: z.literal('ward'), code: z.string().regex(/^E05\d{6}$/, 'a ward code, e.g. E05000886') }).strict(),
   z.object({
     type: z.literal('cells'),
     name: z.string().min(1).max(200),

@@ -24,7 +24,10 @@ export async function indicatorReport(analysis: Analysis, indicator: IndicatorIn
     resolution: 9, from: indicator.baseline.from, to: lastMonth, definition: indicator.definition,
     scheme: indicator.measure === 'harm' ? indicator.scheme : 'count', source: indicator.sources,
   });
-  const area = indicator.area.type === 'cells' ? cellsSql(indicator.area.cells) : undefined;
+  const area = indicator.area.type === 'cells' ? cellsSql(indicator.area.cells)
+    : indicator.area.type === 'district' ? { sql: 'i.district_code = ?', bindings: [indicator.area.code] }
+    : indicator.area.type === 'ward' ? { sql: 'i.ward_code = ?', bindings: [indicator.area.code] }
+    : undefined;
   const rows = await analysis.incidents.monthTotals(r.filter, area);
   const value = (x: { incidents: number; harm: number }) => (indicator.measure === 'harm' ? x.harm : x.incidents);
   const monthly = new Map(rows.map((x) => [x.month, value(x)]));

@@ -5,6 +5,7 @@ import { startServer, type RunningServer } from '../../server/server';
 import { TEST_SCHEMA, dbLabel, freshDb, onPostgres } from '../support/db';
 import { PROXY_CATEGORIES, dataDir, monthFile, readRows, tempDir } from '../support/data';
 import fs from 'node:fs';
+import { booleanPointInPolygon } from '@turf/turf';
 import path from 'node:path';
 
 const MONTHS = monthRange('2018-04', '2019-09'); // baseline 2018/19, then 2019/20 Q1 and Q2
@@ -60,6 +61,29 @@ describe(`partnership indicators on ${dbLabel}, real months ${MONTHS[0]}…${MON
 
     const csv = await (await fetch(`${server.url}/api/indicators/proxy-sv-force/table.csv`)).text();
     expect(csv.trim().split('\r\n').at(-1)).toMatch(/^"?RAG rule: Red: a rise/);
+  });
+
+  it('builds a table for each of the five districts, counted from the files by point in polygon', async () => {
+    const districts = JSON.parse(fs.readFileSync(path.join(dataDir, 'boundaries', 'merseyside-lad.geojson'), 'utf8')).features as { properties: { LAD19CD: string }; geometry: never }[];
+    const baselineMonths = monthRange('2018-04', '2019-03');
+    const q1 = monthRange('2019-04', '2019-06');
+    const counts = new Map<string, { baseline: number; q1: number }>(districts.map((d) => [d.properties.LAD19CD, { baseline: 0, q1: 0 }]));
+    for (const m of [...baselineMonths, ...q1]) {
+      for (const r of readRows(monthFile(m))) {
+        if (!PROXY_CATEGORIES.has(r['Crime type']!)) continue;
+        const p = [Number(r.Longitude), Number(r.Latitude)];
+        const d = districts.find((x) => booleanPointInPolygon(p, x.geometry));
+        if (d) counts.get(d.properties.LAD19CD)![baselineMonths.includes(m) ? 'baseline' : 'q1'] += 1;
+      }
+    }
+    for (const d of districts) {
+      const code = d.properties.LAD19CD;
+      expect((await post('/api/indicators', { key: `proxy-${code}`, name: `Proxy SV ${code}`, definition: 'public-proxy', area: { type: 'district', code }, baseline: { from: '2018-04', to: '2019-03' } })).status).toBe(201);
+      const t = (await (await fetch(`${server.url}/api/indicators/proxy-${code}/table`)).json()) as any;
+      expect(t.table.rows[0].value).toBe(counts.get(code)!.baseline);
+      expect(t.table.rows[1].value).toBe(counts.get(code)!.q1);
+    }
+    expect((await post('/api/indicators', { key: 'bad-district', name: 'x', definition: 'public-proxy', area: { type: 'district', code: 'Liverpool' }, baseline: { from: '2018-04', to: '2019-03' } })).status).toBe(400);
   });
 
   it('measures an area of cells, and refuses bad indicators with reasons', async () => {
