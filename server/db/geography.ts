@@ -36,6 +36,13 @@ export class GeographyStore {
     return (await q).map((r: BoundaryRecord) => ({ ...r, geometry: json(r.geometry) }));
   }
 
+  /** Codes of one boundary set (empty when it is not loaded). */
+  async codes(kind: BoundaryKind, vintage?: string): Promise<Set<string>> {
+    const q = this.db('boundary').where({ kind }).select('code');
+    if (vintage) q.where({ vintage });
+    return new Set((await q).map((r: { code: string }) => r.code));
+  }
+
   async vintages(): Promise<{ kind: BoundaryKind; vintage: string; count: number }[]> {
     const r = await this.db.raw(`SELECT kind, vintage, count(*)::int AS count FROM boundary GROUP BY 1, 2 ORDER BY 1, 2`);
     return rowsOf(r);

@@ -8,7 +8,7 @@ import { describeDb, type Db } from '../db/connection';
 import { Analysis } from '../services/analysis';
 import { Api, errorMiddleware } from './api';
 import { HttpError } from './httpError';
-import { geographyRoutes } from './routes/geography';
+import { areaRoutes, geographyRoutes } from './routes/geography';
 import { hotspotExportRoutes, hotspotRoutes } from './routes/hotspots';
 import { importRoutes } from './routes/imports';
 import { metaRoutes } from './routes/meta';
@@ -49,6 +49,7 @@ export function createApp({ db, config, extraRouters = [] }: AppDeps): express.E
   hotspotExportRoutes(api, analysis);
   statisticsRoutes(api, analysis);
   geographyRoutes(api, analysis);
+  areaRoutes(api, db, analysis);
   placeRoutes(api, analysis);
   partnershipRoutes(api, db, analysis);
   referenceRoutes(api, analysis);

@@ -69,6 +69,8 @@ export async function importBoundaryFile(db: Db, filePath: string, opts: { fileN
   const rows: BoundaryRecord[] = [];
   const rejections: Rejection[] = [];
   const seen = new Map<string, number>();
+  // A ward or LSOA must lie in a loaded district (checked when districts are loaded: they import first).
+  const knownDistricts = spec.kind === 'district' ? new Set<string>() : await new GeographyStore(db).codes('district');
   data.features.forEach((f, i) => {
     const line = i + 1;
     const code = String(f.properties?.[codeColumn] ?? '').trim();
@@ -79,8 +81,11 @@ export async function importBoundaryFile(db: Db, filePath: string, opts: { fileN
     if (dup !== undefined) rejections.push({ line, field: codeColumn, value: code, reason: `duplicate code: feature ${dup} has it too` });
     seen.set(code, line);
     for (const p of geometryProblems(f.geometry, { allowKinks: true })) rejections.push({ line, field: 'geometry', value: code, reason: p });
-    if (rejections.some((r) => r.line === line)) return;
     const district = spec.kind === 'district' ? code : String(f.properties?.[spec.district ?? ''] ?? '') || null;
+    if (district && knownDistricts.size && !knownDistricts.has(district)) {
+      rejections.push({ line, field: spec.district ?? 'district', value: district, reason: `unknown district code: the loaded districts are ${[...knownDistricts].sort().join(', ')}` });
+    }
+    if (rejections.some((r) => r.line === line)) return;
     rows.push({ kind: spec.kind, vintage: spec.vintage, code, name, districtCode: district, geometry: f.geometry as BoundaryRecord['geometry'], areaKm2: areaKm2(f.geometry as never) });
   });
   if (rejections.length) return reject(db, fileName, checksum, format, data.features.length, rejections);
@@ -159,6 +164,24 @@ export async function importGeographyTable(db: Db, filePath: string, kind: Geogr
       return { wardCode: r.get('ward_code'), wardName: r.get('ward_name'), districtCode: r.get('lad_code'), values };
     });
     save = (trx) => store(trx).replacePublishedWards(out);
+  }
+  // Codes must name loaded areas (checked against each boundary set once it is loaded; boundaries import first).
+  const geo = new GeographyStore(db);
+  const known = { lsoa: await geo.codes('lsoa', '2011'), ward: await geo.codes('ward', '2019'), district: await geo.codes('district') };
+  const unknown = (r: (typeof rows)[number], column: string, set: Set<string>, what: string) => {
+    const v = r.get(column);
+    if (set.size && v && !set.has(v)) rejections.push({ line: r.line, field: column, value: v, reason: `unknown code: no ${what} with this code is loaded` });
+  };
+  const seenCodes = new Map<string, number>();
+  const keyColumn = kind === 'deprivation' ? 'LSOA code (2011)' : kind === 'lookup' ? 'LSOA11CD' : 'ward_code';
+  for (const r of rows) {
+    const v = r.get(keyColumn);
+    const dup = seenCodes.get(v);
+    if (v && dup !== undefined) rejections.push({ line: r.line, field: keyColumn, value: v, reason: `duplicate code: line ${dup} has it too` });
+    seenCodes.set(v, r.line);
+    if (kind === 'deprivation') { unknown(r, 'LSOA code (2011)', known.lsoa, 'LSOA 2011'); unknown(r, 'Local Authority District code (2019)', known.district, 'district'); }
+    if (kind === 'lookup') { unknown(r, 'LSOA11CD', known.lsoa, 'LSOA 2011'); unknown(r, 'WD19CD', known.ward, 'ward (December 2019)'); unknown(r, 'LAD19CD', known.district, 'district'); }
+    if (kind === 'wardAggregates') { unknown(r, 'ward_code', known.ward, 'ward (December 2019)'); unknown(r, 'lad_code', known.district, 'district'); }
   }
   if (rejections.length) return reject(db, fileName, checksum, format, rows.length, rejections);
   return db.transaction(async (trx) => {

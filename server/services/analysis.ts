@@ -100,8 +100,12 @@ export class Analysis {
    * The study area's cells with their totals, empty cells included. Until boundaries are loaded the
    * study area is every cell that holds at least one incident of any kind in any loaded month.
    */
-  async studyArea(r: ResolvedParams): Promise<{ cells: CellTotal[]; basis: string }> {
-    const districts = await this.geography.boundaries('district');
+  async studyArea(r: ResolvedParams, opts: { districts?: string[] | undefined } = {}): Promise<{ cells: CellTotal[]; basis: string }> {
+    const loadedDistricts = await this.geography.boundaries('district');
+    const unknown = (opts.districts ?? []).filter((c) => !loadedDistricts.some((d) => d.code === c));
+    if (unknown.length) throw new HttpError(400, `unknown district ${unknown.join(', ')}; loaded districts: ${loadedDistricts.map((d) => `${d.code} ${d.name}`).join(', ') || 'none'}`);
+    // Optional filter: the union of the chosen districts (default all loaded: the five Merseyside districts).
+    const districts = opts.districts?.length ? loadedDistricts.filter((d) => opts.districts!.includes(d.code)) : loadedDistricts;
     const totals = await this.incidents.cellTotals(r.filter, r.resolution);
     const byCell = new Map(totals.map((t) => [t.cell, t]));
     if (districts.length) {

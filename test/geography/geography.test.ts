@@ -7,7 +7,7 @@ import type { Db } from '../../server/db/connection';
 import { GeographyStore } from '../../server/db/geography';
 import { areaDeprivation } from '../../server/domain/geography/deprivation';
 import { vintageFor } from '../../server/domain/geography/boundaries';
-import { importBoundaryFile } from '../../server/ingest/geography';
+import { importBoundaryFile, importGeographyTable } from '../../server/ingest/geography';
 import { importPaths } from '../../server/ingest/importPaths';
 import { Analysis } from '../../server/services/analysis';
 import { dbLabel, freshDb } from '../support/db';
@@ -117,5 +117,41 @@ describe(`geography on ${dbLabel}: real boundaries, deprivation and incidents`, 
     const wrongCrs = path.join(tmp, 'districts-27700.geojson');
     fs.writeFileSync(wrongCrs, JSON.stringify({ ...districts, crs: { type: 'name', properties: { name: 'urn:ogc:def:crs:EPSG::27700' } } }));
     await expect(importBoundaryFile(db, wrongCrs)).rejects.toThrow(/wrong CRS/);
+  });
+
+  it('rejects codes that name no loaded area, line by line', async () => {
+    // The real ward file with one ward moved to a district that is not loaded (Halton, E06000006).
+    const wards = JSON.parse(fs.readFileSync(path.join(dataDir, 'boundaries', 'merseyside-wards-2019.geojson'), 'utf8'));
+    wards.features[4].properties.LAD19CD = 'E06000006';
+    const wardFile = path.join(tmp, 'wards-unknown-district.geojson');
+    fs.writeFileSync(wardFile, JSON.stringify(wards));
+    const w = await importBoundaryFile(db, wardFile);
+    expect(w.status).toBe('rejected');
+    expect(w.rejections.map((x) => [x.line, x.field, x.value])).toEqual([[5, 'LAD19CD', 'E06000006']]);
+    expect(w.rejections[0]!.reason).toMatch(/unknown district code/);
+    // The real lookup with an LSOA code that is not a Merseyside LSOA and a repeated row.
+    const lines = fs.readFileSync(path.join(dataDir, 'boundaries', 'merseyside-lsoa11-ward19-lookup.csv'), 'utf8').trimEnd().split('\n');
+    lines[3] = lines[3]!.replace(/^E01\d{6}/, 'E01999999');
+    lines.push(lines[10]!);
+    const lookupFile = path.join(tmp, 'lookup-unknown.csv');
+    fs.writeFileSync(lookupFile, lines.join('\n') + '\n');
+    const l = await importGeographyTable(db, lookupFile, 'lookup');
+    expect(l.status).toBe('rejected');
+    expect(l.rejections.map((x) => [x.line, x.field, x.value, x.reason])).toEqual([
+      [4, 'LSOA11CD', 'E01999999', 'unknown code: no LSOA 2011 with this code is loaded'],
+      [lines.length, 'LSOA11CD', lines[10]!.split(',')[0], 'duplicate code: line 11 has it too'],
+    ]);
+    expect((await new GeographyStore(db).lookup()).length).toBe(910);
+  });
+
+  it('makes the study area of chosen districts only, and names unknown ones', async () => {
+    const analysis = new Analysis(db);
+    const r = await analysis.resolve({ resolution: 9 });
+    const liverpool = (await new GeographyStore(db).boundaries('district')).find((d) => d.code === 'E08000012')!;
+    const study = await analysis.studyArea(r, { districts: ['E08000012'] });
+    expect(study.basis).toMatch(/1 districts \(Liverpool;/);
+    const areaKm2 = study.cells.reduce((s, c) => s + cellArea(c.cell, 'km2'), 0);
+    expect(Math.abs(areaKm2 / liverpool.areaKm2 - 1)).toBeLessThan(0.03);
+    await expect(analysis.studyArea(r, { districts: ['E08000099'] })).rejects.toThrow(/unknown district E08000099; loaded districts: E08000011 Knowsley/);
   });
 });

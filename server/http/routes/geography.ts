@@ -1,7 +1,12 @@
 import { z } from 'zod';
+import type { Db } from '../../db/connection';
 import { areaDeprivation } from '../../domain/geography/deprivation';
+import { validateSite } from '../../domain/geography/places';
 import type { Analysis } from '../../services/analysis';
+import { AreaService } from '../../services/areas';
 import type { Api } from '../api';
+import { siteRoutes } from './sites';
+import { areaStatsQuery, feature, zoneRoutes } from './zones';
 import { HttpError } from '../httpError';
 import { round } from './hotspots';
 
@@ -66,6 +71,69 @@ export function geographyRoutes(api: Api, analysis: Analysis): void {
           };
         }),
       };
+    },
+  });
+}
+
+const cellList = z.array(z.string().min(1).max(20)).min(1).max(20000);
+
+/**
+ * Statistics for any area (district, ward, LSOA, H3 cells of an HCHH area, or a posted outline), the
+ * names of HCHH areas, and the zone and site routes.
+ */
+export function areaRoutes(api: Api, db: Db, analysis: Analysis): void {
+  const areas = new AreaService(db, analysis);
+  zoneRoutes(api, areas);
+  siteRoutes(api, areas);
+
+  api.add({
+    method: 'get', path: '/api/areas/:kind/:code/statistics', tag: 'geography', access: 'read',
+    summary: 'Statistics of a district, ward or LSOA',
+    description: 'Incidents and harm under the definition and scheme, rate per 1,000 residents (mid-2015, IoD 2019), offence mix, monthly series with zeros, the last 3 months against the previous 3 and the same months a year earlier (exact conditional Poisson test), deprivation, and the boundary vintages the incidents were tagged with.',
+    params: z.object({ kind: z.enum(['district', 'ward', 'lsoa']), code: z.string().regex(/^E0[1258]\d{6}$/, 'an ONS code, e.g. E05000886') }),
+    query: areaStatsQuery,
+    response: { description: 'GeoJSON Feature: the outline with its statistics as properties', schema: feature, contentType: 'application/geo+json' },
+    handler: async ({ params, query, res }) => {
+      const { outline, ...stats } = await areas.statistics({ kind: params.kind, code: params.code }, query);
+      res.type('application/geo+json');
+      return { type: 'Feature', geometry: outline, properties: stats };
+    },
+  });
+
+  api.add({
+    method: 'post', path: '/api/areas/statistics', tag: 'geography', access: 'read',
+    summary: 'Statistics of H3 cells (an HCHH area) or of an outline posted ad hoc',
+    description: 'Body: { cells: [...] } or { geometry: Polygon | MultiPolygon } (or a GeoJSON Feature). Population and deprivation of drawn areas are estimated by areal weighting of the 2011 LSOAs.',
+    query: areaStatsQuery,
+    body: z.object({ cells: cellList.optional(), geometry: z.any().optional(), type: z.string().optional(), properties: z.any().optional() })
+      .refine((b) => Boolean(b.cells) !== Boolean(b.geometry), { message: 'give either cells or geometry' }),
+    response: { description: 'GeoJSON Feature: the outline with its statistics as properties', schema: feature, contentType: 'application/geo+json' },
+    handler: async ({ body, query, res }) => {
+      let spec: Parameters<AreaService['statistics']>[0];
+      if (body.cells) spec = { kind: 'cells', cells: body.cells };
+      else {
+        const v = validateSite({ name: 'posted', geometry: body.geometry });
+        if (!v.site || v.site.geometry.type === 'Point') {
+          const problems = v.site ? [{ field: 'geometry', message: 'must be a Polygon or MultiPolygon' }] : v.problems;
+          throw new HttpError(400, `invalid body: ${problems.map((p) => `${p.field}: ${p.message}`).join('; ')}`, problems.map((p) => ({ path: p.field, message: p.message })));
+        }
+        spec = { kind: 'polygon', geometry: v.site.geometry };
+      }
+      const { outline, ...stats } = await areas.statistics(spec, query);
+      res.type('application/geo+json');
+      return { type: 'Feature', geometry: outline, properties: stats };
+    },
+  });
+
+  api.add({
+    method: 'post', path: '/api/areas/name', tag: 'geography', access: 'read',
+    summary: 'A recognisable name for an area of H3 cells: ward(s), district and main street',
+    query: areaStatsQuery,
+    body: z.object({ cells: cellList }),
+    response: { description: 'the name', schema: z.object({ name: z.string() }) },
+    handler: async ({ body, query }) => {
+      const r = await analysis.resolve({ ...query, resolution: 9 });
+      return { name: await areas.nameCells(r, body.cells) };
     },
   });
 }

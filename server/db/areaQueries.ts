@@ -1,0 +1,102 @@
+import type { Knex } from 'knex';
+import { rowsOf, type Db } from './connection';
+import { cellsSql, filteredIncidents, type IncidentFilter, type SqlFragment } from './incidentQueries';
+
+/** Which incidents make an area: a tag written by point in polygon, cells, or positions found inside a drawn outline. */
+export type AreaSelector =
+  | { kind: 'district' | 'ward' | 'lsoa'; code: string }
+  | { kind: 'force' }
+  | { kind: 'cells'; cells: string[] }
+  | { kind: 'positions'; positions: { lon: number; lat: number }[] };
+
+/** The WHERE fragment of an area (alias i). */
+export function areaSql(area: AreaSelector): SqlFragment {
+  switch (area.kind) {
+    case 'district': return { sql: 'i.district_code = ?', bindings: [area.code] };
+    case 'ward': return { sql: 'i.ward_code = ?', bindings: [area.code] };
+    case 'lsoa': return { sql: 'i.lsoa_tagged = ?', bindings: [area.code] };
+    case 'force': return { sql: 'i.in_study_area IS TRUE', bindings: [] };
+    case 'cells': return cellsSql(area.cells);
+    case 'positions':
+      if (area.positions.length === 0) return { sql: 'FALSE', bindings: [] };
+      return {
+        sql: '(i.lon, i.lat) IN (SELECT * FROM unnest(?::float8[], ?::float8[]))',
+        bindings: [area.positions.map((p) => p.lon), area.positions.map((p) => p.lat)] as unknown as Knex.RawBinding[],
+      };
+  }
+}
+
+/**
+ * Incident queries for any area (ward, district, LSOA, zone, site, cells, a posted polygon). Like
+ * IncidentStore, the only place these queries of incidents live.
+ */
+export class AreaQueries {
+  constructor(private readonly db: Db | Knex.Transaction) {}
+
+  /** Distinct incident positions inside a box [west, south, east, north]: the candidates for an exact point-in-polygon test. */
+  async positionsInBox(box: [number, number, number, number]): Promise<{ lon: number; lat: number }[]> {
+    const r = await this.db.raw(
+      'SELECT DISTINCT lon, lat FROM incident WHERE lon BETWEEN ? AND ? AND lat BETWEEN ? AND ?',
+      [box[0], box[2], box[1], box[3]],
+    );
+    return rowsOf(r);
+  }
+
+  async totals(f: IncidentFilter, area: AreaSelector): Promise<{ incidents: number; harm: number }> {
+    const q = filteredIncidents(f, areaSql(area));
+    const r = await this.db.raw(`SELECT count(*)::int AS incidents, COALESCE(sum(${q.harm}), 0)::float8 AS harm FROM ${q.from}`, q.bindings);
+    return rowsOf<{ incidents: number; harm: number }>(r)[0] ?? { incidents: 0, harm: 0 };
+  }
+
+  async monthTotals(f: IncidentFilter, area: AreaSelector): Promise<{ month: string; incidents: number; harm: number }[]> {
+    const q = filteredIncidents(f, areaSql(area));
+    const r = await this.db.raw(
+      `SELECT to_char(i.month, 'YYYY-MM') AS month, count(*)::int AS incidents, sum(${q.harm})::float8 AS harm FROM ${q.from} GROUP BY 1 ORDER BY 1`,
+      q.bindings,
+    );
+    return rowsOf(r);
+  }
+
+  async categoryTotals(f: IncidentFilter, area: AreaSelector): Promise<{ category: string; incidents: number; harm: number }[]> {
+    const q = filteredIncidents(f, areaSql(area));
+    const r = await this.db.raw(
+      `SELECT COALESCE(i.category, '(none)') AS category, count(*)::int AS incidents, sum(${q.harm})::float8 AS harm FROM ${q.from} GROUP BY 1 ORDER BY 3 DESC`,
+      q.bindings,
+    );
+    return rowsOf(r);
+  }
+
+  /** The area's incidents per ward (with the ward's and district's names in the vintage each incident was tagged with). */
+  async wardCounts(f: IncidentFilter, area: AreaSelector): Promise<{ wardCode: string | null; wardName: string | null; wardVintage: string | null; districtName: string | null; incidents: number }[]> {
+    const q = filteredIncidents(f, areaSql(area));
+    const r = await this.db.raw(
+      `SELECT x.ward_code AS "wardCode", w.name AS "wardName", x.ward_vintage AS "wardVintage", d.name AS "districtName", x.n::int AS incidents
+       FROM (SELECT i.ward_code, i.ward_vintage, i.district_code, count(*) AS n FROM ${q.from} GROUP BY 1, 2, 3) x
+       LEFT JOIN boundary w ON w.kind = 'ward' AND w.code = x.ward_code AND w.vintage = x.ward_vintage
+       LEFT JOIN boundary d ON d.kind = 'district' AND d.code = x.district_code
+       ORDER BY x.n DESC, 1`,
+      q.bindings,
+    );
+    return rowsOf(r);
+  }
+
+  async topLocations(f: IncidentFilter, area: AreaSelector, limit = 10): Promise<{ location: string; incidents: number; harm: number }[]> {
+    const q = filteredIncidents(f, areaSql(area));
+    const r = await this.db.raw(
+      `SELECT i.location AS location, count(*)::int AS incidents, sum(${q.harm})::float8 AS harm
+       FROM ${q.from} AND i.location IS NOT NULL GROUP BY 1 ORDER BY 2 DESC, 3 DESC, 1 LIMIT ?`,
+      [...q.bindings, limit],
+    );
+    return rowsOf(r);
+  }
+
+  /** Boundary vintages the area's incidents were tagged with, and how many incidents each. */
+  async vintagesUsed(f: IncidentFilter, area: AreaSelector): Promise<{ wardVintage: string | null; lsoaVintage: string | null; incidents: number }[]> {
+    const q = filteredIncidents(f, areaSql(area));
+    const r = await this.db.raw(
+      `SELECT i.ward_vintage AS "wardVintage", i.lsoa_vintage AS "lsoaVintage", count(*)::int AS incidents FROM ${q.from} GROUP BY 1, 2 ORDER BY 1, 2`,
+      q.bindings,
+    );
+    return rowsOf(r);
+  }
+}

@@ -1,0 +1,372 @@
+import type { Db } from '../db/connection';
+import { AreaQueries, type AreaSelector } from '../db/areaQueries';
+import { GeographyStore } from '../db/geography';
+import { PlaceStore, type SiteRecord, type ZoneRecord } from '../db/places';
+import { compareWindows, offenceMix, phaseComparison, ratePerThousand } from '../domain/geography/areaStatistics';
+import { arealPopulation, boxOf, pointsInside, siteOutline } from '../domain/geography/areaShape';
+import { areaKm2, vintageFor, type BoundaryKind } from '../domain/geography/boundaries';
+import { areaDeprivation, type LsoaDeprivation } from '../domain/geography/deprivation';
+import { nameArea } from '../domain/geography/areaName';
+import { validateSite, validateZone, zonePhases, type FieldProblem, type Polygonal } from '../domain/geography/places';
+import { cellsOutline } from '../domain/hchh';
+import { parseCellId } from '../domain/h3cell';
+import { monthRange } from '../domain/months';
+import { HttpError } from '../http/httpError';
+import { round } from '../http/routes/hotspots';
+import type { Analysis, AnalysisParams, ResolvedParams } from './analysis';
+
+/** An area a user names: a boundary by code, a stored zone or site, H3 cells (an HCHH area), or an outline posted ad hoc. */
+export type AreaSpec =
+  | { kind: 'district' | 'ward' | 'lsoa'; code: string }
+  | { kind: 'zone' | 'site'; id: number }
+  | { kind: 'cells'; cells: string[] }
+  | { kind: 'polygon'; geometry: Polygonal };
+
+export interface ResolvedArea {
+  kind: AreaSpec['kind'];
+  id: string;
+  name: string;
+  selector: AreaSelector;
+  outline: Polygonal | { type: 'MultiPolygon'; coordinates: number[][][][] } | null;
+  areaKm2: number | null;
+  boundaryVintage: string | null;
+  population: { residents: number; year: string; source: string; method: string } | null;
+  deprivation: Record<string, unknown> | null;
+  selection: string;
+}
+
+const POPULATION_SOURCE = 'English Indices of Deprivation 2019, File 6: total population mid-2015 excluding prisoners (MHCLG), by LSOA 2011';
+const POPULATION_YEAR = 'mid-2015';
+export const COMPARISON_RULE = 'force-wide: every incident inside the five Merseyside districts (in_study_area), the zone included';
+
+const problemsError = (what: string, problems: FieldProblem[], prefix = '') =>
+  new HttpError(400, `invalid ${what}: ${problems.map((p) => `${prefix}${p.field}: ${p.message}`).join('; ')}`, problems.map((p) => ({ path: `${prefix}${p.field}`, message: p.message })));
+
+/**
+ * Statistics for any area, Clear-Hold-Build zones and sites: resolves what the user named to a set of
+ * incidents (tags for boundaries, exact point in polygon for drawn outlines, cells for HCHH areas),
+ * then asks AreaQueries and the pure domain functions.
+ */
+export class AreaService {
+  readonly queries: AreaQueries;
+  readonly places: PlaceStore;
+  readonly geography: GeographyStore;
+
+  constructor(private readonly db: Db, private readonly analysis: Analysis) {
+    this.queries = new AreaQueries(db);
+    this.places = new PlaceStore(db);
+    this.geography = new GeographyStore(db);
+  }
+
+  private async lsoaPopulations(): Promise<(LsoaDeprivation & { districtCode: string })[]> {
+    return this.geography.deprivation();
+  }
+
+  /** Population and deprivation of a drawn outline by areal weighting of the 2011 LSOAs. */
+  private async drawnContext(outline: Polygonal): Promise<Pick<ResolvedArea, 'population' | 'deprivation'>> {
+    const [lsoas, shapes] = await Promise.all([this.lsoaPopulations(), this.geography.boundaries('lsoa', '2011')]);
+    if (lsoas.length === 0 || shapes.length === 0) return { population: null, deprivation: null };
+    const byCode = new Map(lsoas.map((l) => [l.lsoaCode, l]));
+    const est = arealPopulation(outline, shapes.filter((s) => byCode.has(s.code)).map((s) => ({ code: s.code, geometry: s.geometry as Polygonal, population: byCode.get(s.code)!.population })));
+    if (est.population <= 0) return { population: null, deprivation: null };
+    const weight = (l: { code: string; share: number }) => l.share * byCode.get(l.code)!.population;
+    const w = est.lsoas.reduce((s, l) => s + weight(l), 0);
+    return {
+      population: { residents: Math.round(est.population), year: POPULATION_YEAR, source: POPULATION_SOURCE, method: `areal weighting: each overlapping LSOA's residents times the share of its area inside (${est.lsoas.length} LSOAs)` },
+      deprivation: {
+        method: 'the overlapping LSOAs, each weighted by its residents inside the outline (areal weighting)',
+        meanImdRank: est.lsoas.reduce((s, l) => s + weight(l) * byCode.get(l.code)!.imdRank, 0) / w,
+        shareResidentsMostDeprived: est.lsoas.filter((l) => byCode.get(l.code)!.imdDecile === 1).reduce((s, l) => s + weight(l), 0) / w,
+        shareResidentsMostDeprivedCrime: est.lsoas.filter((l) => byCode.get(l.code)!.crimeDecile === 1).reduce((s, l) => s + weight(l), 0) / w,
+        lsoas: est.lsoas.map((l) => ({ code: l.code, shareInside: l.share, imdDecile: byCode.get(l.code)!.imdDecile })),
+      },
+    };
+  }
+
+  private async drawn(kind: 'zone' | 'site' | 'polygon', id: string, name: string, outline: Polygonal, selection: string): Promise<ResolvedArea> {
+    const positions = pointsInside(await this.queries.positionsInBox(boxOf(outline)), outline);
+    return {
+      kind, id, name, selector: { kind: 'positions', positions }, outline, areaKm2: areaKm2(outline), boundaryVintage: null,
+      ...(await this.drawnContext(outline)),
+      selection: `${selection}: incidents whose published position lies inside the outline (exact point in polygon, ${positions.length} distinct positions)`,
+    };
+  }
+
+  /** What the user named, as a set of incidents with its outline, population and deprivation. */
+  async resolveArea(spec: AreaSpec, periodEnd?: string): Promise<ResolvedArea> {
+    switch (spec.kind) {
+      case 'district': case 'ward': case 'lsoa': {
+        const all = await this.geography.boundaries(spec.kind as BoundaryKind);
+        const matches = all.filter((b) => b.code === spec.code);
+        if (matches.length === 0) {
+          if (all.length === 0) throw new HttpError(404, `no ${spec.kind} boundaries are loaded; import the boundaries folder`);
+          throw new HttpError(404, `no ${spec.kind} with code ${spec.code} is loaded (vintages ${[...new Set(all.map((b) => b.vintage))].join(', ')})`);
+        }
+        const vintage = vintageFor(spec.kind as BoundaryKind, periodEnd ?? '9999-12', matches.map((m) => m.vintage)) ?? matches[0]!.vintage;
+        const b = matches.find((m) => m.vintage === vintage)!;
+        const lsoas = await this.lsoaPopulations();
+        let members: typeof lsoas = [];
+        let method = '';
+        if (spec.kind === 'district') { members = lsoas.filter((l) => l.districtCode === spec.code); method = 'sum of the district\'s LSOAs'; }
+        if (spec.kind === 'lsoa') { members = lsoas.filter((l) => l.lsoaCode === spec.code); method = 'the LSOA itself'; }
+        if (spec.kind === 'ward') {
+          const wardOf = new Map((await this.geography.lookup()).filter((l) => l.wardCode === spec.code).map((l) => [l.lsoaCode, l.wardCode]));
+          members = lsoas.filter((l) => wardOf.has(l.lsoaCode));
+          method = 'sum of the LSOAs the ONS best-fit lookup (LSOA 2011 → ward December 2019) assigns to the ward; an LSOA straddling wards counts wholly in one';
+        }
+        let population: ResolvedArea['population'] = null;
+        let deprivation: ResolvedArea['deprivation'] = null;
+        if (members.length) {
+          population = { residents: members.reduce((s, l) => s + l.population, 0), year: POPULATION_YEAR, source: POPULATION_SOURCE, method };
+          deprivation = { method, ...areaDeprivation(members, new Map(members.map((l) => [l.lsoaCode, spec.code])))[0] };
+        } else {
+          const ctx = await this.drawnContext(b.geometry as Polygonal);
+          population = ctx.population; deprivation = ctx.deprivation;
+        }
+        return {
+          kind: spec.kind, id: spec.code, name: b.name, selector: { kind: spec.kind, code: spec.code }, outline: b.geometry as Polygonal,
+          areaKm2: b.areaKm2, boundaryVintage: b.vintage, population, deprivation,
+          selection: `incidents tagged with this ${spec.kind} by point in polygon at import, each against the boundary vintage in force in its month (see vintagesUsed)`,
+        };
+      }
+      case 'zone': {
+        const z = await this.places.getZone(spec.id);
+        if (!z) throw new HttpError(404, `no zone #${spec.id}`);
+        return this.drawn('zone', String(z.id), z.name, z.geometry, `zone "${z.name}"`);
+      }
+      case 'site': {
+        const s = await this.places.getSite(spec.id);
+        if (!s) throw new HttpError(404, `no site #${spec.id}`);
+        return this.drawn('site', String(s.id), s.name, siteOutline(s.geometry, s.bufferMetres), `site "${s.name}"${s.bufferMetres ? ` with a ${s.bufferMetres} m buffer` : ''}`);
+      }
+      case 'polygon':
+        return this.drawn('polygon', 'posted', 'posted outline', spec.geometry, 'the posted outline');
+      case 'cells': {
+        const cells: string[] = [];
+        for (const c of spec.cells) {
+          try { cells.push(parseCellId(c).cell); } catch (e) { throw new HttpError(400, `cells: ${(e as Error).message}`); }
+        }
+        const outline = cellsOutline(cells);
+        return {
+          kind: 'cells', id: cells.slice().sort().join(','), name: `${cells.length} cells`, selector: { kind: 'cells', cells }, outline,
+          areaKm2: areaKm2(outline as never), boundaryVintage: null, ...(await this.drawnContext(outline as never)),
+          selection: `incidents inside the ${cells.length} H3 cells`,
+        };
+      }
+    }
+  }
+
+  /** The recognisable name of an area of cells (an HCHH area): ward(s), district and main street. */
+  async nameCells(r: ResolvedParams, cells: string[]): Promise<string> {
+    for (const c of cells) {
+      try { parseCellId(c); } catch (e) { throw new HttpError(400, `cells: ${(e as Error).message}`); }
+    }
+    const area: AreaSelector = { kind: 'cells', cells };
+    const [wards, locations] = await Promise.all([this.queries.wardCounts(r.filter, area), this.queries.topLocations(r.filter, area, 20)]);
+    return placeName(wards, locations);
+  }
+
+  /**
+   * Incidents and harm of an area under a definition and harm scheme: totals, rate per 1,000
+   * residents, offence mix, month-by-month series (zeros included), the last 3 months against the
+   * previous 3 and the same months a year earlier with an exact Poisson test, and the vintages used.
+   */
+  async statistics(spec: AreaSpec, params: Omit<AnalysisParams, 'resolution'>) {
+    const r = await this.analysis.resolve({ ...params, resolution: 9 });
+    const area = await this.resolveArea(spec, r.to);
+    return this.statisticsOf(area, r);
+  }
+
+  private async statisticsOf(area: ResolvedArea, r: ResolvedParams) {
+    const [totals, series, mix, vintages, wards, locations, loaded] = await Promise.all([
+      this.queries.totals(r.filter, area.selector), this.queries.monthTotals(r.filter, area.selector), this.queries.categoryTotals(r.filter, area.selector),
+      this.queries.vintagesUsed(r.filter, area.selector), this.queries.wardCounts(r.filter, area.selector), this.queries.topLocations(r.filter, area.selector, 20),
+      this.analysis.incidents.months(),
+    ]);
+    const months = monthRange(r.from, r.to);
+    const byMonth = new Map(series.map((s) => [s.month, s]));
+    const full = months.map((m) => ({ month: m, incidents: byMonth.get(m)?.incidents ?? 0, harm: byMonth.get(m)?.harm ?? 0 }));
+    return {
+      area: {
+        kind: area.kind, id: area.id, name: area.name, areaKm2: area.areaKm2, boundaryVintage: area.boundaryVintage, selection: area.selection,
+        placeName: area.kind === 'cells' || area.kind === 'zone' || area.kind === 'site' || area.kind === 'polygon' ? placeName(wards, locations) : null,
+      },
+      outline: area.outline,
+      ...this.analysis.describe(r),
+      vintagesUsed: vintages,
+      totals: { incidents: totals.incidents, harm: round(totals.harm), harmUnit: r.scheme.unit },
+      population: area.population,
+      rate: area.population && area.population.residents > 0 ? { ...ratePerThousand(totals.incidents, area.population.residents, months.length), population: area.population.residents, populationYear: area.population.year } : null,
+      deprivation: area.deprivation,
+      offenceMix: offenceMix(mix).map((m) => ({ ...m, harm: round(m.harm), shareOfIncidents: round(m.shareOfIncidents, 6), shareOfHarm: round(m.shareOfHarm, 6) })),
+      wards: wards.map((w) => ({ code: w.wardCode, name: w.wardName, vintage: w.wardVintage, district: w.districtName, incidents: w.incidents })),
+      topLocations: locations.slice(0, 10).map((l) => ({ ...l, harm: round(l.harm) })),
+      series: full.map((m) => ({ ...m, harm: round(m.harm) })),
+      change: compareWindows(full, r.to, loaded[0] && loaded[0] < r.from ? loaded[0] : r.from),
+    };
+  }
+
+  /** Statistics of a zone with each Clear-Hold-Build phase against its baseline and against the force-wide change. */
+  async zoneStatistics(id: number, params: Omit<AnalysisParams, 'resolution' | 'from' | 'to'>, baselineMonths = 12) {
+    const zone = await this.places.getZone(id);
+    if (!zone) throw new HttpError(404, `no zone #${id}`);
+    const months = await this.analysis.incidents.months();
+    if (months.length === 0) throw new HttpError(404, 'no incidents are loaded yet; import data first');
+    const first = months[0]!, last = months[months.length - 1]!;
+    const r = await this.analysis.resolve({ ...params, resolution: 9, from: first, to: last });
+    const area = await this.resolveArea({ kind: 'zone', id }, r.to);
+    const phases = zonePhases(zone, first, last, baselineMonths);
+    const [stats, force] = await Promise.all([this.statisticsOf(area, r), this.queries.monthTotals(r.filter, { kind: 'force' })]);
+    return {
+      ...stats,
+      zone: zoneFeature(zone),
+      phases: phaseComparison(stats.series, force, phases),
+      comparison: COMPARISON_RULE,
+      phaseRule: `a phase starts in the month its start date falls in and runs to the month before the next; "before clear" is the ${baselineMonths} months before the clear month (within the loaded months)`,
+    };
+  }
+
+  // ── zones ────────────────────────────────────────────────────────────────────────────────────────
+
+  async createZone(input: unknown): Promise<ZoneRecord> {
+    const v = validateZone(input);
+    if (!v.zone) throw problemsError('zone', v.problems);
+    if (await this.places.zoneByName(v.zone.name)) throw new HttpError(409, `a zone named "${v.zone.name}" exists already; names are unique`);
+    const id = await this.places.createZone({ ...v.zone, areaKm2: areaKm2(v.zone.geometry) });
+    return (await this.places.getZone(id))!;
+  }
+
+  async updateZone(id: number, input: unknown): Promise<ZoneRecord> {
+    const v = validateZone(input);
+    if (!v.zone) throw problemsError('zone', v.problems);
+    const other = await this.places.zoneByName(v.zone.name);
+    if (other && other.id !== id) throw new HttpError(409, `zone #${other.id} is named "${v.zone.name}" already; names are unique`);
+    if (!(await this.places.updateZone(id, { ...v.zone, areaKm2: areaKm2(v.zone.geometry) }))) throw new HttpError(404, `no zone #${id}`);
+    return (await this.places.getZone(id))!;
+  }
+
+  /**
+   * Imports zones from a GeoJSON FeatureCollection, all or none: each feature's properties carry
+   * name, partnership, clearStart, holdStart, buildStart and notes; a feature whose `id` is a stored
+   * zone's updates it (so an exported file imports back unchanged), any other creates a zone.
+   */
+  async importZones(fc: unknown): Promise<{ created: number; updated: number; zones: ZoneRecord[] }> {
+    const features = featuresOf(fc, 'zones');
+    const problems: FieldProblem[] = [];
+    const valid = features.map((f, i) => {
+      const v = validateZone({ ...(f.properties ?? {}), geometry: f.geometry });
+      problems.push(...v.problems.map((p) => ({ field: `features[${i}] (feature ${i + 1}${nameOf(f)}).${p.field === 'geometry' ? 'geometry' : `properties.${p.field}`}`, message: p.message })));
+      return { zone: v.zone, id: f.id };
+    });
+    const names = new Map<string, number>();
+    valid.forEach((v, i) => {
+      if (!v.zone) return;
+      const dup = names.get(v.zone.name);
+      if (dup !== undefined) problems.push({ field: `features[${i}] (feature ${i + 1}).properties.name`, message: `"${v.zone.name}" is also the name of feature ${dup + 1}; names are unique` });
+      names.set(v.zone.name, i);
+    });
+    if (problems.length) throw problemsError('zones file', problems);
+    return this.db.transaction(async (trx) => {
+      const store = new PlaceStore(trx);
+      let created = 0, updated = 0;
+      const ids: number[] = [];
+      for (const [i, v] of valid.entries()) {
+        const z = { ...v.zone!, areaKm2: areaKm2(v.zone!.geometry) };
+        const existing = typeof v.id === 'number' ? await store.getZone(v.id) : null;
+        const byName = await store.zoneByName(z.name);
+        if (byName && byName.id !== existing?.id) throw new HttpError(409, `invalid zones file: features[${i}] (feature ${i + 1}).properties.name: zone #${byName.id} is named "${z.name}" already; nothing was imported`);
+        if (existing) { await store.updateZone(existing.id, z); updated++; ids.push(existing.id); } else { ids.push(await store.createZone(z)); created++; }
+      }
+      const zones = await Promise.all(ids.map(async (id) => (await store.getZone(id))!));
+      return { created, updated, zones };
+    });
+  }
+
+  // ── sites ────────────────────────────────────────────────────────────────────────────────────────
+
+  async createSite(input: unknown): Promise<SiteRecord> {
+    const v = validateSite(input);
+    if (!v.site) throw problemsError('site', v.problems);
+    if (await this.places.siteByName(v.site.name)) throw new HttpError(409, `a site named "${v.site.name}" exists already; names are unique`);
+    return (await this.places.getSite(await this.places.createSite(v.site)))!;
+  }
+
+  async updateSite(id: number, input: unknown): Promise<SiteRecord> {
+    const v = validateSite(input);
+    if (!v.site) throw problemsError('site', v.problems);
+    const other = await this.places.siteByName(v.site.name);
+    if (other && other.id !== id) throw new HttpError(409, `site #${other.id} is named "${v.site.name}" already; names are unique`);
+    if (!(await this.places.updateSite(id, v.site))) throw new HttpError(404, `no site #${id}`);
+    return (await this.places.getSite(id))!;
+  }
+
+  /** Imports sites from a GeoJSON FeatureCollection, all or none (properties: name, bufferMetres, notes; `id` updates). */
+  async importSites(fc: unknown): Promise<{ created: number; updated: number; sites: SiteRecord[] }> {
+    const features = featuresOf(fc, 'sites');
+    const problems: FieldProblem[] = [];
+    const valid = features.map((f, i) => {
+      const v = validateSite({ ...(f.properties ?? {}), geometry: f.geometry });
+      problems.push(...v.problems.map((p) => ({ field: `features[${i}] (feature ${i + 1}${nameOf(f)}).${p.field === 'geometry' ? 'geometry' : `properties.${p.field}`}`, message: p.message })));
+      return { site: v.site, id: f.id };
+    });
+    if (problems.length) throw problemsError('sites file', problems);
+    return this.db.transaction(async (trx) => {
+      const store = new PlaceStore(trx);
+      let created = 0, updated = 0;
+      const ids: number[] = [];
+      for (const [i, v] of valid.entries()) {
+        const existing = typeof v.id === 'number' ? await store.getSite(v.id) : null;
+        const byName = await store.siteByName(v.site!.name);
+        if (byName && byName.id !== existing?.id) throw new HttpError(409, `invalid sites file: features[${i}] (feature ${i + 1}).properties.name: site #${byName.id} is named "${v.site!.name}" already; nothing was imported`);
+        if (existing) { await store.updateSite(existing.id, v.site!); updated++; ids.push(existing.id); } else { ids.push(await store.createSite(v.site!)); created++; }
+      }
+      const sites = await Promise.all(ids.map(async (id) => (await store.getSite(id))!));
+      return { created, updated, sites };
+    });
+  }
+}
+
+/**
+ * The area's name from its incidents: the wards holding most of them (in the vintage each was tagged
+ * with), the district holding most, and the main street (domain/geography/areaName, as HCHH areas).
+ */
+function placeName(wards: { wardName: string | null; districtName: string | null; incidents: number }[], locations: { location: string }[]): string {
+  const districts = new Map<string, number>();
+  for (const w of wards) if (w.districtName) districts.set(w.districtName, (districts.get(w.districtName) ?? 0) + w.incidents);
+  const district = [...districts.entries()].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]))[0]?.[0] ?? null;
+  const names = wards.filter((w) => w.wardName && w.districtName === district).sort((a, b) => b.incidents - a.incidents).map((w) => w.wardName!);
+  return nameArea([...new Set(names)], district, locations.map((l) => l.location));
+}
+
+type Feature = { type?: string; id?: unknown; geometry?: unknown; properties?: Record<string, unknown> | null };
+
+function nameOf(f: Feature): string {
+  const n = f.properties?.name;
+  return typeof n === 'string' && n ? ` "${n}"` : '';
+}
+
+function featuresOf(fc: unknown, what: string): Feature[] {
+  const c = fc as { type?: string; features?: unknown; crs?: { properties?: { name?: string } } } | null;
+  if (!c || c.type !== 'FeatureCollection' || !Array.isArray(c.features)) throw new HttpError(400, `invalid ${what} file: expected a GeoJSON FeatureCollection`);
+  const crs = c.crs?.properties?.name;
+  if (crs && !/CRS84|4326/.test(crs)) throw new HttpError(400, `invalid ${what} file: wrong CRS ${crs}; GeoJSON must be WGS84 longitude/latitude (EPSG:4326, RFC 7946)`);
+  if (c.features.length === 0) throw new HttpError(400, `invalid ${what} file: no features`);
+  if (c.features.length > 1000) throw new HttpError(400, `invalid ${what} file: ${c.features.length} features; at most 1,000 at a time`);
+  c.features.forEach((f: Feature, i: number) => {
+    if (!f || f.type !== 'Feature') throw new HttpError(400, `invalid ${what} file: features[${i}] (feature ${i + 1}) is not a GeoJSON Feature`, [{ path: `features[${i}]`, message: 'not a GeoJSON Feature' }]);
+  });
+  return c.features as Feature[];
+}
+
+/** A zone as a GeoJSON Feature; importZones reads it back unchanged. */
+export function zoneFeature(z: ZoneRecord) {
+  return {
+    type: 'Feature' as const, id: z.id, geometry: z.geometry,
+    properties: { name: z.name, partnership: z.partnership, clearStart: z.clearStart, holdStart: z.holdStart, buildStart: z.buildStart, notes: z.notes, areaKm2: z.areaKm2 },
+  };
+}
+
+/** A site as a GeoJSON Feature; importSites reads it back unchanged. */
+export function siteFeature(s: SiteRecord) {
+  return { type: 'Feature' as const, id: s.id, geometry: s.geometry, properties: { name: s.name, bufferMetres: s.bufferMetres, notes: s.notes } };
+}
