@@ -16,6 +16,9 @@ export const analysisQuery = z.object({
   source: z.union([z.string(), z.array(z.string())]).optional()
     .transform((v) => (v === undefined ? undefined : (Array.isArray(v) ? v : v.split(',')).map((s) => s.trim()).filter(Boolean)))
     .describe('restrict to sources, comma-separated (data.police.uk, force-extract)'),
+  districts: z.union([z.string(), z.array(z.string())]).optional()
+    .transform((v) => (v === undefined ? undefined : (Array.isArray(v) ? v : v.split(',')).map((s) => s.trim()).filter(Boolean)))
+    .describe('study area for Gi*, HCHH and accuracy: these district codes, comma-separated (default all five Merseyside districts)'),
 }).strict();
 
 export type AnalysisQuery = z.infer<typeof analysisQuery>;

@@ -19,6 +19,8 @@ export interface AnalysisParams {
   definition?: string | undefined;
   scheme?: string | undefined;
   source?: string[] | undefined;
+  /** Study area: these districts' codes (default all loaded districts). */
+  districts?: string[] | undefined;
 }
 
 export interface ResolvedParams {
@@ -28,6 +30,7 @@ export interface ResolvedParams {
   definition: DefinitionRecord;
   scheme: HarmSchemeRecord;
   filter: IncidentFilter;
+  districts?: string[] | undefined;
 }
 
 /**
@@ -76,7 +79,7 @@ export class Analysis {
     if (!from || !to) throw new HttpError(404, 'no incidents are loaded yet; import data first (see README)');
     if (from > to) throw new HttpError(400, `from (${from}) is after to (${to})`);
     return {
-      resolution: p.resolution, from, to, definition, scheme,
+      resolution: p.resolution, from, to, definition, scheme, districts: p.districts,
       filter: { from, to, definition: definition.rules, schemeId: scheme.id, sources: p.source },
     };
   }
@@ -101,6 +104,7 @@ export class Analysis {
    * study area is every cell that holds at least one incident of any kind in any loaded month.
    */
   async studyArea(r: ResolvedParams, opts: { districts?: string[] | undefined } = {}): Promise<{ cells: CellTotal[]; basis: string }> {
+    opts = { districts: opts.districts ?? r.districts };
     const loadedDistricts = await this.geography.boundaries('district');
     const unknown = (opts.districts ?? []).filter((c) => !loadedDistricts.some((d) => d.code === c));
     if (unknown.length) throw new HttpError(400, `unknown district ${unknown.join(', ')}; loaded districts: ${loadedDistricts.map((d) => `${d.code} ${d.name}`).join(', ') || 'none'}`);
@@ -123,7 +127,7 @@ export class Analysis {
       }
       return {
         cells: cells.map((cell) => byCell.get(cell) ?? { cell, incidents: 0, harm: 0 }),
-        basis: `H3 cells whose centre lies in the ${districts.length} districts (${districts.map((d) => d.name).join(', ')}; ${districts[0]!.vintage} boundaries, ${districts.reduce((s, d) => s + d.areaKm2, 0).toFixed(0)} km²)`,
+        basis: `H3 cells whose centre lies in the ${districts.length} district${districts.length === 1 ? "" : "s"} (${districts.map((d) => d.name).join(', ')}; ${districts[0]!.vintage} boundaries, ${districts.reduce((s, d) => s + d.areaKm2, 0).toFixed(0)} km²)`,
       };
     }
     const occupied = await this.incidents.occupiedCells(r.resolution);
