@@ -1,5 +1,6 @@
 import type { Knex } from 'knex';
 import { rowsOf, type Db } from './connection';
+import { IncidentStore } from './incidents';
 import { cellsSql, filteredIncidents, type IncidentFilter, type SqlFragment } from './incidentQueries';
 
 /** Which incidents make an area: a tag written by point in polygon, cells, or positions found inside a drawn outline. */
@@ -81,13 +82,7 @@ export class AreaQueries {
   }
 
   async topLocations(f: IncidentFilter, area: AreaSelector, limit = 10): Promise<{ location: string; incidents: number; harm: number }[]> {
-    const q = filteredIncidents(f, areaSql(area));
-    const r = await this.db.raw(
-      `SELECT i.location AS location, count(*)::int AS incidents, sum(${q.harm})::float8 AS harm
-       FROM ${q.from} AND i.location IS NOT NULL GROUP BY 1 ORDER BY 2 DESC, 3 DESC, 1 LIMIT ?`,
-      [...q.bindings, limit],
-    );
-    return rowsOf(r);
+    return new IncidentStore(this.db).topLocations(f, areaSql(area), limit);
   }
 
   /** Boundary vintages the area's incidents were tagged with, and how many incidents each. */

@@ -100,10 +100,9 @@ export class IncidentStore {
     return rowsOf(result);
   }
 
-  /** The most frequent location texts ("On or near …") among incidents in the given cells. */
-  async topLocations(f: IncidentFilter, cells: string[], limit = 5): Promise<{ location: string; incidents: number; harm: number }[]> {
-    if (cells.length === 0) return [];
-    const q = filteredIncidents(f, cellsSql(cells));
+  /** The most frequent location texts ("On or near …") among incidents in an area (cellsSql, areaSql …). */
+  async topLocations(f: IncidentFilter, area: SqlFragment, limit = 5): Promise<{ location: string; incidents: number; harm: number }[]> {
+    const q = filteredIncidents(f, area);
     const result = await this.db.raw(
       `SELECT i.location AS location, count(*)::int AS incidents, sum(${q.harm})::float8 AS harm
        FROM ${q.from} AND i.location IS NOT NULL GROUP BY 1 ORDER BY 2 DESC, 3 DESC, 1 LIMIT ?`,

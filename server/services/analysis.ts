@@ -3,6 +3,7 @@ import { vintageFor } from '../domain/geography/boundaries';
 import { nameArea } from '../domain/geography/areaName';
 import { RegionIndex } from '../domain/geography/pointInPolygon';
 import { GeographyStore } from '../db/geography';
+import { cellsSql } from '../db/incidentQueries';
 import type { Db } from '../db/connection';
 import { IncidentStore, type IncidentFilter } from '../db/incidents';
 import { ReferenceStore, type DefinitionRecord, type HarmSchemeRecord } from '../db/reference';
@@ -165,7 +166,7 @@ export class Analysis {
     const result = hchhAreas(study.cells, options);
     const namer = await this.areaNamer(r.to);
     const areas = await Promise.all(result.areas.map(async (a) => {
-      const topLocations = await this.incidents.topLocations(r.filter, a.cells, 5);
+      const topLocations = await this.incidents.topLocations(r.filter, cellsSql(a.cells), 5);
       return {
         ...a,
         name: namer(a.cells, topLocations.map((l) => l.location)),
