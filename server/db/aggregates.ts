@@ -55,4 +55,17 @@ export class AggregateStore {
     if (f.periodType) q.where('period_type', f.periodType);
     return q;
   }
+
+  /** Each published source and measure: how many values, how many suppressed, the periods and revisions it holds. */
+  async sources(): Promise<{ source: string; measure: string; values: number; suppressed: number; periodTypes: string[]; firstPeriod: string; lastPeriod: string; revisions: string[] }[]> {
+    const rows = await this.db('aggregate_count')
+      .select('source', 'measure')
+      .count({ values: '*' })
+      .select(this.db.raw('count(*) FILTER (WHERE value IS NULL) AS suppressed'))
+      .select(this.db.raw('array_agg(DISTINCT period_type ORDER BY period_type) AS "periodTypes"'))
+      .select(this.db.raw('min(period_start) AS "firstPeriod"'), this.db.raw('max(period_end) AS "lastPeriod"'))
+      .select(this.db.raw('array_agg(DISTINCT revision ORDER BY revision) AS revisions'))
+      .groupBy('source', 'measure').orderBy(['source', 'measure']);
+    return rows.map((r: Record<string, unknown>) => ({ ...r, values: Number(r.values), suppressed: Number(r.suppressed) })) as never;
+  }
 }

@@ -215,6 +215,26 @@ export class IncidentStore {
     return rowsOf<{ month: string }>(result).map((r) => r.month);
   }
 
+  /** Months holding incidents that carry a knife flag (set or not set): the months a weapon measure can be read in. */
+  async weaponFlagMonths(): Promise<string[]> {
+    const result = await this.db.raw(`SELECT DISTINCT to_char(month, 'YYYY-MM') AS month FROM incident WHERE knife IS NOT NULL ORDER BY 1`);
+    return rowsOf<{ month: string }>(result).map((r) => r.month);
+  }
+
+  /** Every incident source loaded: its records, months, the precision its positions were given in, and whether it carries times and weapon flags. */
+  async sources(): Promise<{ source: string; records: number; firstMonth: string; lastMonth: string; point: number; lsoa: number; text: number; withoutPosition: number; timed: number; weaponFlagged: number }[]> {
+    const result = await this.db.raw(`SELECT source, count(*)::int AS records,
+        to_char(min(month), 'YYYY-MM') AS "firstMonth", to_char(max(month), 'YYYY-MM') AS "lastMonth",
+        count(*) FILTER (WHERE position_precision = 'point' AND lon IS NOT NULL)::int AS point,
+        count(*) FILTER (WHERE position_precision = 'lsoa')::int AS lsoa,
+        count(*) FILTER (WHERE position_precision = 'text')::int AS text,
+        count(*) FILTER (WHERE position_precision = 'point' AND lon IS NULL)::int AS "withoutPosition",
+        count(*) FILTER (WHERE occurred_at IS NOT NULL)::int AS timed,
+        count(*) FILTER (WHERE knife IS NOT NULL)::int AS "weaponFlagged"
+      FROM incident GROUP BY source ORDER BY source`);
+    return rowsOf(result);
+  }
+
   async count(): Promise<number> {
     const result = await this.db.raw('SELECT count(*)::int AS n FROM incident');
     return rowsOf<{ n: number }>(result)[0]?.n ?? 0;

@@ -6,6 +6,7 @@ import { IndicatorStore } from '../../db/indicators';
 import { indicatorInputSchema } from '../../domain/indicators';
 import type { Analysis } from '../../services/analysis';
 import { indicatorReport } from '../../services/indicators';
+import { successMeasures } from '../../services/successMeasures';
 import { sendCsv, type Api } from '../api';
 import { HttpError } from '../httpError';
 import { round } from './hotspots';
@@ -30,6 +31,40 @@ export function partnershipRoutes(api: Api, db: Db, analysis: Analysis): void {
     }).strict(),
     response: { description: 'values in source, measure, area and period order', schema: z.object({ values: z.array(aggregateOut) }) },
     handler: async ({ query }) => ({ values: await aggregates.list(query) }),
+  });
+
+  api.add({
+    method: 'get', path: '/api/sources', tag: 'partnership', access: 'read',
+    summary: 'Every data source loaded: incident sources (police, emergency department, ambulance, fire) and published aggregates',
+    description: 'Incident sources with their records, months, the precision their positions were given in (point, LSOA, text: never shown finer), and whether they carry times and weapon flags; aggregate sources with their measures, periods, suppressed values and revisions.',
+    response: { description: 'incident and aggregate sources', schema: z.object({ incidents: z.array(z.any()), aggregates: z.array(z.any()) }) },
+    handler: async () => ({ incidents: await analysis.incidents.sources(), aggregates: await aggregates.sources() }),
+  });
+
+  api.add({
+    method: 'get', path: '/api/success-measures', tag: 'partnership', access: 'read',
+    summary: 'The three Home Office success measures for the force and each district, by financial year and rolling 12 months',
+    description: 'Hospital admissions for assault with a knife or sharp object (HES aggregates), knife-enabled serious violence (force-extract weapon flags; unavailable for data.police.uk data), homicides (Homicide Index aggregates): values, rates per population, change with the exact conditional Poisson test; suppressed figures stay suppressed.',
+    response: { description: 'one entry per area, each with the three measures', schema: z.any() },
+    handler: async () => successMeasures(db, analysis),
+  });
+
+  api.add({
+    method: 'get', path: '/api/success-measures.csv', tag: 'exports', access: 'export',
+    summary: 'The success measures as a spreadsheet-safe CSV, one row per area, measure and period',
+    response: { description: 'CSV download', contentType: 'text/csv' },
+    handler: async ({ res }) => {
+      const r = await successMeasures(db, analysis);
+      const rows: Record<string, unknown>[] = r.areas.flatMap((a) => a.measures.flatMap((m) => (m.values.length ? m.values : [null]).map((v) => ({
+        area_code: a.code, area: a.name, measure: m.name, source: m.source,
+        period: v?.period ?? '', period_type: v?.periodType ?? '', status: v ? v.status : 'unavailable', value: v?.value ?? '',
+        rate: v?.ratePerPopulation == null ? '' : round(v.ratePerPopulation, 2), rate_per_residents: m.ratePer,
+        change_against: v?.change?.against ?? '', percent_change: v?.change?.percent == null ? '' : round(v.change.percent, 1),
+        p_value: v?.change?.test ? round(v.change.test.pValue, 4) : '', change: v?.change?.test?.direction ?? '',
+        revision: v?.revision ?? '', note: v?.note ?? m.reason ?? '',
+      }))));
+      return sendCsv(res, 'harmgrid-success-measures.csv', rows);
+    },
   });
 
   const keyParam = z.object({ key: z.string().max(64) });
