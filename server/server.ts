@@ -76,6 +76,10 @@ export async function startServer(opts: StartOptions = {}): Promise<RunningServe
     extraRouters: [createBasemapRouter({ dataDir: config.dataDir, styleUrl: process.env.HARMGRID_BASEMAP_STYLE_URL || undefined })],
   });
   const server = app.listen(config.port, config.host);
+  // Keep idle connections longer than the clients and proxies in front (60 s is common), so a client
+  // never reuses a socket the server has just closed (ECONNRESET on the next request).
+  server.keepAliveTimeout = 65_000;
+  server.headersTimeout = 66_000;
   await new Promise<void>((resolve, reject) => { server.once('listening', resolve); server.once('error', reject); });
   const { port } = server.address() as AddressInfo;
   const url = `http://${config.host === '0.0.0.0' ? '127.0.0.1' : config.host}:${port}`;

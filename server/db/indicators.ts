@@ -17,7 +17,7 @@ export class IndicatorStore {
       id: r.id as number,
       key: r.key as string,
       name: r.name as string,
-      measure: r.measure as 'count' | 'harm',
+      measure: r.measure as IndicatorInput['measure'],
       definition: r.definition_key as string,
       ...(r.scheme_key ? { scheme: r.scheme_key as string } : {}),
       ...(r.sources ? { sources: json(r.sources) as string[] } : {}),

@@ -7,7 +7,10 @@ export interface IndicatorRow {
   period: string;
   periodType: 'baseline' | 'financial_quarter' | 'rolling_12_months';
   months: Month[];
+  /** The measure in the period: a count, a harm total, or a rate (the count × the table's scale). */
   value: number;
+  /** The count behind a rate (equal to value for counts and harm). */
+  count: number;
   /** The baseline's value scaled to this row's number of months. */
   baselineEquivalent: number;
   absoluteChange: number;
@@ -40,32 +43,36 @@ export function financialQuartersWithin(first: Month, last: Month): { label: str
  * 12 months, each against the baseline scaled to the same number of months, with the change, its
  * significance (counts only: the exact conditional Poisson test with months as exposure) and a RAG
  * status by the given rule. Harm is a weighted sum, not a Poisson count, so harm rows carry no test.
+ * A rate indicator passes counts with `scale` (e.g. 100,000 / residents): values are shown as rates and
+ * the test, on the counts, is the same because the population is the same in both periods.
  * @param monthly the indicator's value per month, every month loaded (missing months count as 0)
  */
 export function indicatorTable(
   monthly: Map<Month, number>,
-  opts: { baseline: { from: Month; to: Month }; lastMonth: Month; isCount: boolean; rag: RagRule; alpha?: number },
+  opts: { baseline: { from: Month; to: Month }; lastMonth: Month; isCount: boolean; rag: RagRule; alpha?: number; scale?: number },
 ): IndicatorTable {
   const alpha = opts.alpha ?? 0.05;
   const baselineMonths = monthRange(opts.baseline.from, opts.baseline.to);
   if (opts.lastMonth <= opts.baseline.to) throw new Error(`no months after the baseline (${opts.baseline.from}…${opts.baseline.to}) are loaded; the last is ${opts.lastMonth}`);
   const sum = (ms: Month[]) => ms.reduce((s, m) => s + (monthly.get(m) ?? 0), 0);
   const baseValue = sum(baselineMonths);
+  const scale = opts.scale ?? 1;
+  if (!(scale > 0) || !Number.isFinite(scale)) throw new Error(`scale must be a positive number (e.g. 100000 / residents); got ${opts.scale}`);
   const notes: string[] = [];
   const row = (period: string, periodType: IndicatorRow['periodType'], months: Month[]): IndicatorRow => {
     const value = sum(months);
     const baselineEquivalent = (baseValue * months.length) / baselineMonths.length;
     const change = opts.isCount ? countChange({ before: { count: baseValue, exposure: baselineMonths.length }, after: { count: value, exposure: months.length } }, alpha) : null;
     return {
-      period, periodType, months, value, baselineEquivalent,
-      absoluteChange: value - baselineEquivalent,
+      period, periodType, months, value: value * scale, count: value, baselineEquivalent: baselineEquivalent * scale,
+      absoluteChange: (value - baselineEquivalent) * scale,
       percentChange: baselineEquivalent > 0 ? ((value - baselineEquivalent) / baselineEquivalent) * 100 : null,
       change, rag: change ? ragStatus(change, opts.rag) : null,
     };
   };
   const rows: IndicatorRow[] = [{
-    period: `${opts.baseline.from} to ${opts.baseline.to}`, periodType: 'baseline', months: baselineMonths, value: baseValue,
-    baselineEquivalent: baseValue, absoluteChange: 0, percentChange: 0, change: null, rag: null,
+    period: `${opts.baseline.from} to ${opts.baseline.to}`, periodType: 'baseline', months: baselineMonths, value: baseValue * scale, count: baseValue,
+    baselineEquivalent: baseValue * scale, absoluteChange: 0, percentChange: 0, change: null, rag: null,
   }];
   const afterStart = monthRange(opts.baseline.to, opts.lastMonth)[1]!;
   for (const q of financialQuartersWithin(afterStart, opts.lastMonth)) rows.push(row(q.label, 'financial_quarter', q.months));

@@ -1,22 +1,52 @@
-import { cellsSql } from '../db/incidentQueries';
 import { indicatorTable, type IndicatorTable } from '../domain/indicatorTable';
 import type { IndicatorInput } from '../domain/indicators';
 import { monthRange } from '../domain/months';
 import { runChart, type RunChart } from '../domain/runChart';
+import { HttpError } from '../http/httpError';
 import type { Analysis } from './analysis';
+import type { AreaService, ResolvedArea } from './areas';
+
+const RATE_PER = 100_000;
 
 export interface IndicatorReport {
   indicator: IndicatorInput;
   definition: { key: string; name: string; isProxy: boolean };
   scheme: { key: string; unit: string } | null;
   unit: string;
+  area: { name: string; selection: string; population: number | null };
   table: IndicatorTable;
   runChart: RunChart;
   lastMonth: string;
 }
 
+/** The incidents an indicator's area holds, its name and its residents. */
+async function indicatorArea(analysis: Analysis, areas: AreaService, indicator: IndicatorInput, lastMonth: string): Promise<{ name: string; selection: string; population: number | null; area: ResolvedArea | null }> {
+  const a = indicator.area;
+  if (a.type === 'force') {
+    const lsoas = await analysis.geography.deprivation();
+    return {
+      name: 'the force', area: null, population: lsoas.length ? lsoas.reduce((s, l) => s + l.population, 0) : null,
+      selection: 'every incident loaded (population: the LSOAs of the five districts)',
+    };
+  }
+  if (a.type === 'hchh') {
+    const r = await analysis.resolve({ resolution: a.resolution, from: indicator.baseline.from, to: indicator.baseline.to, definition: indicator.definition, scheme: indicator.scheme });
+    const found = (await analysis.hchh(r, {})).areas;
+    const chosen = a.rank === undefined ? found : found.filter((x) => x.rank === a.rank);
+    if (chosen.length === 0) throw new HttpError(422, a.rank === undefined ? 'no HCHH areas are found in the baseline period' : `no HCHH area of rank ${a.rank} in the baseline period (${found.length} areas)`);
+    const resolved = await areas.resolveArea({ kind: 'cells', cells: chosen.flatMap((x) => x.cells) }, lastMonth);
+    const name = a.rank === undefined ? `the ${chosen.length} HCHH areas of ${indicator.baseline.from} to ${indicator.baseline.to}` : `HCHH area ${a.rank} (${chosen[0]!.name})`;
+    return { name, area: resolved, population: resolved.population?.residents ?? null, selection: `${resolved.selection}; areas found on the baseline period and kept fixed` };
+  }
+  const resolved = await areas.resolveArea(
+    a.type === 'zone' ? { kind: 'zone', id: a.id } : a.type === 'cells' ? { kind: 'cells', cells: a.cells } : { kind: a.type, code: a.code },
+    lastMonth,
+  );
+  return { name: a.type === 'cells' ? a.name : resolved.name, area: resolved, population: resolved.population?.residents ?? null, selection: resolved.selection };
+}
+
 /** Computes an indicator's table and run chart from the stored incidents. */
-export async function indicatorReport(analysis: Analysis, indicator: IndicatorInput): Promise<IndicatorReport> {
+export async function indicatorReport(analysis: Analysis, areas: AreaService, indicator: IndicatorInput): Promise<IndicatorReport> {
   const months = (await analysis.defaults()).months;
   const lastMonth = months[months.length - 1];
   if (!lastMonth) throw new Error('no incidents are loaded yet');
@@ -24,22 +54,23 @@ export async function indicatorReport(analysis: Analysis, indicator: IndicatorIn
     resolution: 9, from: indicator.baseline.from, to: lastMonth, definition: indicator.definition,
     scheme: indicator.measure === 'harm' ? indicator.scheme : 'count', source: indicator.sources,
   });
-  const area = indicator.area.type === 'cells' ? cellsSql(indicator.area.cells)
-    : indicator.area.type === 'district' ? { sql: 'i.district_code = ?', bindings: [indicator.area.code] }
-    : indicator.area.type === 'ward' ? { sql: 'i.ward_code = ?', bindings: [indicator.area.code] }
-    : undefined;
-  const rows = await analysis.incidents.monthTotals(r.filter, area);
+  const where = await indicatorArea(analysis, areas, indicator, lastMonth);
+  const rows = where.area ? await areas.queries.monthTotals(r.filter, where.area.selector) : await analysis.incidents.monthTotals(r.filter);
+  if (indicator.measure === 'rate' && !where.population) throw new Error(`a rate needs the residents of ${where.name}, and none are known (load the deprivation folder)`);
+  const scale = indicator.measure === 'rate' ? RATE_PER / where.population! : 1;
   const value = (x: { incidents: number; harm: number }) => (indicator.measure === 'harm' ? x.harm : x.incidents);
   const monthly = new Map(rows.map((x) => [x.month, value(x)]));
-  const table = indicatorTable(monthly, { baseline: indicator.baseline, lastMonth, isCount: indicator.measure === 'count', rag: indicator.rag });
+  const table = indicatorTable(monthly, { baseline: indicator.baseline, lastMonth, isCount: indicator.measure !== 'harm', rag: indicator.rag, scale });
+  if (indicator.measure === 'rate') table.notes.push(`Rates are per ${RATE_PER.toLocaleString('en-GB')} residents (${where.population!.toLocaleString('en-GB')}, mid-2015); the test is on the counts, as the population is the same in every period.`);
   const series = monthRange(indicator.baseline.from, lastMonth);
   const baselinePoints = monthRange(indicator.baseline.from, indicator.baseline.to).length;
-  const chart = runChart(series.map((m) => ({ label: m, value: monthly.get(m) ?? 0 })), Math.max(2, baselinePoints));
+  const chart = runChart(series.map((m) => ({ label: m, value: (monthly.get(m) ?? 0) * scale })), Math.max(2, baselinePoints));
   return {
     indicator,
     definition: { key: r.definition.key, name: r.definition.name, isProxy: r.definition.isProxy },
     scheme: indicator.measure === 'harm' ? { key: r.scheme.key, unit: r.scheme.unit } : null,
-    unit: indicator.measure === 'harm' ? r.scheme.unit : 'incidents',
+    unit: indicator.measure === 'harm' ? r.scheme.unit : indicator.measure === 'rate' ? `incidents per ${RATE_PER.toLocaleString('en-GB')} residents` : 'incidents',
+    area: { name: where.name, selection: where.selection, population: where.population },
     table, runChart: chart, lastMonth,
   };
 }

@@ -107,4 +107,48 @@ describe(`partnership indicators on ${dbLabel}, real months ${MONTHS[0]}…${MON
     expect(((await lateTable.json()) as any).error.message).toMatch(/no months after the baseline/);
     expect((await fetch(`${server.url}/api/indicators/none/table`)).status).toBe(404);
   });
+
+  it('measures a rate per 100,000 residents, a zone and the HCHH areas of the baseline period', async () => {
+    const table = async (body: object) => {
+      const created = await post('/api/indicators', { definition: 'public-proxy', baseline: { from: '2018-04', to: '2019-03' }, ...body });
+      expect(created.status, await created.clone().text()).toBe(201);
+      return (await (await fetch(`${server.url}/api/indicators/${(body as { key: string }).key}/table`)).json()) as any;
+    };
+    // Rate: Liverpool's counts × 100,000 / its residents (IoD 2019 File 6, summed from the file here); the test is on the counts.
+    const lsoas = readRows(path.join(dataDir, 'deprivation', 'iod2019-lsoa-merseyside.csv'));
+    const popKey = Object.keys(lsoas[0]!).find((k) => /total population/i.test(k))!;
+    const residents = lsoas.filter((l) => l['Local Authority District code (2019)'] === 'E08000012').reduce((s, l) => s + Number(l[popKey]), 0);
+    const count = await table({ key: 'liverpool-count', name: 'Liverpool', area: { type: 'district', code: 'E08000012' } });
+    const rate = await table({ key: 'liverpool-rate', name: 'Liverpool rate', measure: 'rate', area: { type: 'district', code: 'E08000012' } });
+    expect(rate.area.population).toBe(residents);
+    expect(rate.unit).toBe('incidents per 100,000 residents');
+    rate.table.rows.forEach((row: any, i: number) => {
+      const c = count.table.rows[i];
+      expect(row.count).toBe(c.value);
+      expect(row.value).toBeCloseTo((c.value * 100_000) / residents, 9);
+      expect(row.change?.pValue ?? null).toBe(c.change?.pValue ?? null);
+      expect(row.rag).toBe(c.rag);
+    });
+
+    // Zone: a box around Bold Street, Liverpool, drawn by the test; counted from the files by position.
+    const box = { west: -2.9800, south: 53.4020, east: -2.9765, north: 53.4045 };
+    const zone = await post('/api/zones', { type: 'Feature', properties: { name: 'Bold Street test zone', clearStart: '2019-04-01' }, geometry: { type: 'Polygon', coordinates: [[[box.west, box.south], [box.east, box.south], [box.east, box.north], [box.west, box.north], [box.west, box.south]]] } });
+    expect(zone.status).toBe(201);
+    const zoneId = ((await zone.json()) as any).id;
+    const inBox = (m: string) => readRows(monthFile(m)).filter((r) => PROXY_CATEGORIES.has(r['Crime type']!) && r.Longitude !== ''
+      && Number(r.Longitude) >= box.west && Number(r.Longitude) <= box.east && Number(r.Latitude) >= box.south && Number(r.Latitude) <= box.north).length;
+    const z = await table({ key: 'bold-street', name: 'Bold Street zone', area: { type: 'zone', id: zoneId } });
+    expect(z.table.rows[0].value).toBe(monthRange('2018-04', '2019-03').reduce((s, m) => s + inBox(m), 0));
+    expect(z.table.rows.find((r: any) => r.period === '2019/20 Q1').value).toBe(['2019-04', '2019-05', '2019-06'].reduce((s, m) => s + inBox(m), 0));
+    expect((await post('/api/indicators', { key: 'no-zone', name: 'x', definition: 'public-proxy', area: { type: 'zone', id: 99999 }, baseline: { from: '2018-04', to: '2019-03' } })).status).toBe(201);
+    expect((await fetch(`${server.url}/api/indicators/no-zone/table`)).status).toBe(404);
+
+    // HCHH areas found on the baseline year and kept fixed: the baseline equals what /api/hchh counts in them.
+    const hchh = (await (await fetch(`${server.url}/api/hchh?resolution=9&from=2018-04&to=2019-03`)).json()) as any;
+    const h = await table({ key: 'hchh-all', name: 'HCHH areas', area: { type: 'hchh' } });
+    expect(h.table.rows[0].value).toBe(hchh.features.reduce((s: number, f: any) => s + f.properties.incidents, 0));
+    expect(h.area.name).toMatch(new RegExp(`the ${hchh.features.length} HCHH areas`));
+    const one = await table({ key: 'hchh-2', name: 'HCHH area 2', area: { type: 'hchh', rank: 2 } });
+    expect(one.table.rows[0].value).toBe(hchh.features.find((f: any) => f.properties.rank === 2).properties.incidents);
+  });
 });

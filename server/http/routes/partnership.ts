@@ -7,6 +7,7 @@ import { indicatorInputSchema } from '../../domain/indicators';
 import type { Analysis } from '../../services/analysis';
 import { indicatorReport } from '../../services/indicators';
 import { successMeasures } from '../../services/successMeasures';
+import { AreaService } from '../../services/areas';
 import { sendCsv, type Api } from '../api';
 import { HttpError } from '../httpError';
 import { round } from './hotspots';
@@ -22,6 +23,7 @@ const aggregateOut = z.object({
 export function partnershipRoutes(api: Api, db: Db, analysis: Analysis): void {
   const aggregates = new AggregateStore(db);
   const indicators = new IndicatorStore(db);
+  const areas = new AreaService(db, analysis);
   api.add({
     method: 'get', path: '/api/aggregates', tag: 'partnership', access: 'read',
     summary: 'Published aggregate counts (hospital admissions, Homicide Index …) with their suppression markers',
@@ -76,7 +78,7 @@ export function partnershipRoutes(api: Api, db: Db, analysis: Analysis): void {
   const report = async (key: string) => {
     const { id: _id, ...indicator } = await find(key);
     try {
-      return await indicatorReport(analysis, indicator);
+      return await indicatorReport(analysis, areas, indicator);
     } catch (e) {
       if (e instanceof HttpError) throw e;
       throw new HttpError(422, `indicator "${key}": ${(e as Error).message}`);
@@ -93,7 +95,7 @@ export function partnershipRoutes(api: Api, db: Db, analysis: Analysis): void {
   api.add({
     method: 'post', path: '/api/indicators', tag: 'partnership', access: 'write',
     summary: 'Create or replace an indicator',
-    description: 'measure count or harm, a definition (and sources), an area (force, or H3 cells such as an HCHH area), a baseline period and a RAG rule.',
+    description: 'measure count, harm or rate per 100,000 residents; a definition (and sources); an area (force, district, ward, zone, the HCHH areas of the baseline period, or H3 cells); a baseline period and a RAG rule.',
     body: indicatorInputSchema,
     response: { description: 'the stored indicator', schema: indicatorInputSchema },
     handler: async ({ body, res }) => {
