@@ -7,6 +7,9 @@ import { indicatorInputSchema } from '../../domain/indicators';
 import type { Analysis } from '../../services/analysis';
 import { indicatorReport } from '../../services/indicators';
 import { successMeasures } from '../../services/successMeasures';
+import { partnershipPack } from '../../services/partnershipPack';
+import { sendPrintable } from '../pages/html';
+import { indicatorPage, partnershipPackPage } from '../pages/partnership';
 import { AreaService } from '../../services/areas';
 import { sendCsv, type Api } from '../api';
 import { HttpError } from '../httpError';
@@ -143,6 +146,46 @@ export function partnershipRoutes(api: Api, db: Db, analysis: Analysis): void {
       }));
       rows.push({ indicator: `RAG rule: ${r.table.rule}` });
       return sendCsv(res, `harmgrid-indicator-${params.key}.csv`, rows);
+    },
+  });
+
+  api.add({
+    method: 'get', path: '/api/indicators/:key/table.html', tag: 'exports', access: 'export',
+    summary: 'An indicator table as a printable page (print stylesheet; the browser saves it as PDF), with the RAG rule and run chart',
+    params: keyParam,
+    response: { description: 'a self-contained HTML page', contentType: 'text/html' },
+    handler: async ({ params, res }) => sendPrintable(res, indicatorPage(await report(params.key)), `harmgrid-indicator-${params.key}.html`),
+  });
+
+  const packQuery = z.object({
+    definition: z.string().min(1).max(64).optional().describe('serious-violence definition of the HCHH, emerging and ward sections (default public-proxy)'),
+    resolution: z.coerce.number().int().min(7).max(11).default(9).describe('H3 resolution of the HCHH and emerging sections'),
+  }).strict();
+  const pack = async (q: z.infer<typeof packQuery>) => {
+    try {
+      return await partnershipPack(db, analysis, areas, q);
+    } catch (e) {
+      if (e instanceof HttpError) throw e;
+      throw new HttpError(422, `partnership pack: ${(e as Error).message}`);
+    }
+  };
+
+  api.add({
+    method: 'get', path: '/api/partnership-pack', tag: 'partnership', access: 'read',
+    summary: 'The partnership pack as data: success measures, every indicator, HCHH areas, emerging hot spots, wards by deprivation, sources and caveats',
+    query: packQuery,
+    response: { description: 'the pack', schema: z.any() },
+    handler: async ({ query }) => pack(query),
+  });
+
+  api.add({
+    method: 'get', path: '/api/partnership-pack.html', tag: 'exports', access: 'export',
+    summary: 'The partnership pack as one printable document for the board',
+    query: packQuery,
+    response: { description: 'a self-contained HTML page', contentType: 'text/html' },
+    handler: async ({ query, res }) => {
+      const p = await pack(query);
+      return sendPrintable(res, partnershipPackPage(p), `harmgrid-partnership-pack-${p.months.last}.html`);
     },
   });
 }
