@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
+import { createRequire } from 'node:module';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { monthRange } from '../../server/domain/months';
@@ -28,7 +29,7 @@ describe.skipIf(!fs.existsSync(CHROMIUM))('partnership pack in headless Chromium
     for (const m of MONTHS) fs.symlinkSync(monthFile(m), path.join(sample, path.basename(monthFile(m))));
     if (onPostgres) await (await freshDb()).destroy();
     server = await startServer({
-      port: 0, quiet: true, dataDir, sampleDir: sample, autoImport: true, buildWeb: false,
+      port: 0, quiet: true, dataDir, sampleDir: sample, autoImport: true,
       ...(onPostgres ? { databaseUrl: `${process.env.DATABASE_URL}`, schema: TEST_SCHEMA } : { databaseUrl: '', pgliteDir: 'memory' }),
     });
     for (const [code, name] of DISTRICTS) {
@@ -105,5 +106,42 @@ describe.skipIf(!fs.existsSync(CHROMIUM))('partnership pack in headless Chromium
     const pdf = await page.pdf({ format: 'A4' });
     expect(pdfPages(pdf)).toBeGreaterThanOrEqual(1);
     expect(errors).toEqual([]);
+  });
+
+  it('shows the Partnership view in the app: success measures, indicator tables equal to the API, and a new indicator defined in the form', async () => {
+    await page.goto(`${server.url}/?page=partnership`, { waitUntil: 'load' });
+    await page.getByRole('heading', { name: 'Partnership', level: 2 }).waitFor();
+    await page.getByTestId('indicator-sv-e08000012').locator('table').waitFor({ timeout: 60_000 });
+    const api = (await (await fetch(`${server.url}/api/indicators/sv-e08000012/table`)).json()) as any;
+    const shown = await page.getByTestId('indicator-sv-e08000012').locator('tbody tr td:nth-child(2)').allTextContents();
+    expect(shown).toEqual(api.table.rows.map((r: any) => r.value.toLocaleString('en-GB')));
+    const rags = await page.getByTestId('indicator-sv-e08000012').locator('.rag').allTextContents();
+    expect(rags).toEqual(api.table.rows.filter((r: any) => r.rag).map((r: any) => r.rag.toUpperCase()));
+    expect(await page.getByTestId('indicator-sv-e08000012').locator('.rule').textContent()).toContain(api.table.rule);
+    expect(await page.getByRole('table', { name: 'Knife- and sharp-object-enabled serious violence recorded by the police' }).getByText(/unavailable: data\.police\.uk publishes no weapon flag/).count()).toBe(6);
+
+    // Define a rate indicator for Liverpool in the form, by keyboard-reachable labelled controls.
+    const form = page.getByRole('form', { name: 'Define an indicator' });
+    await form.getByLabel('Name', { exact: true }).fill('Liverpool rate');
+    await form.getByLabel('Measure', { exact: true }).selectOption('rate');
+    await form.getByLabel('Area', { exact: true }).selectOption('district');
+    await form.getByLabel('District', { exact: true }).selectOption('E08000012');
+    await form.getByRole('button', { name: 'Add indicator' }).click();
+    const card = page.getByTestId('indicator-liverpool-rate');
+    await card.locator('table').waitFor({ timeout: 60_000 });
+    const rate = (await (await fetch(`${server.url}/api/indicators/liverpool-rate/table`)).json()) as any;
+    expect(rate.indicator).toMatchObject({ measure: 'rate', area: { type: 'district', code: 'E08000012' }, baseline: { from: '2018-04', to: '2019-03' } });
+    expect(await card.locator('tbody tr:first-child td:nth-child(2)').textContent()).toBe(rate.table.rows[0].value.toLocaleString('en-GB', { minimumFractionDigits: 1, maximumFractionDigits: 1 }));
+    await page.screenshot({ path: path.join(artifacts, 'partnership-view.png'), fullPage: false });
+
+    const axePath = createRequire(import.meta.url).resolve('axe-core/axe.min.js');
+    await page.evaluate(fs.readFileSync(axePath, 'utf8'));
+    const result = await page.evaluate(async () => (window as any).axe.run(document, { resultTypes: ['violations'] }));
+    const serious = result.violations.filter((v: any) => v.impact === 'serious' || v.impact === 'critical');
+    expect(serious.map((v: any) => `${v.id}: ${v.nodes.map((n: any) => n.target.join(' ')).slice(0, 3).join(', ')}`)).toEqual([]);
+    expect(errors).toEqual([]);
+
+    await page.getByRole('button', { name: 'Back to the map' }).click();
+    expect(new URL(page.url()).searchParams.get('page')).toBe('map');
   });
 });

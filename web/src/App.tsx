@@ -10,6 +10,7 @@ import { Controls } from './Controls';
 import { Legend, type LegendModel } from './Legend';
 import { CellPanel } from './CellPanel';
 import { HchhList } from './HchhList';
+import { PartnershipView } from './PartnershipView';
 
 declare global {
   interface Window { __harmgridMap?: MlMap; __harmgridReady?: boolean }
@@ -279,8 +280,15 @@ export function App() {
       <header className="topbar">
         <h1>harmgrid</h1>
         <p className="tagline">Where serious violence concentrates and where it is emerging</p>
+        <nav className="views" aria-label="Views">
+          <button type="button" aria-pressed={view.page === 'map'} onClick={() => update({ page: 'map' })}>Map</button>
+          <button type="button" aria-pressed={view.page === 'partnership'} onClick={() => update({ page: 'partnership' })}>Partnership</button>
+        </nav>
         {loading && <span className="status" role="status">Loading…</span>}
       </header>
+      {view.page === 'partnership' && meta && (
+        <div className="page-overlay"><PartnershipView meta={meta} definitions={definitions} onClose={() => update({ page: 'map' })} /></div>
+      )}
       <aside className="sidebar" aria-label="Controls and results">
         {error && <p className="error" role="alert">{error}</p>}
         {meta && (

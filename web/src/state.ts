@@ -7,11 +7,13 @@ export interface ViewState {
   showCells: boolean; showHchh: boolean; showWards: boolean;
   lng: number; lat: number; zoom: number;
   cell: string | null;
+  /** Which view fills the window: the map, or the Partnership view. */
+  page: 'map' | 'partnership';
 }
 
 export const defaultView: ViewState = {
   from: '', to: '', definition: '', scheme: '', resolution: 'auto', colourBy: 'harm', month: null, cumulative: false,
-  showCells: true, showHchh: true, showWards: true, lng: -2.93, lat: 53.43, zoom: 10, cell: null,
+  showCells: true, showHchh: true, showWards: true, lng: -2.93, lat: 53.43, zoom: 10, cell: null, page: 'map',
 };
 
 export function readUrl(): Partial<ViewState> {
@@ -21,6 +23,7 @@ export function readUrl(): Partial<ViewState> {
   (['from', 'to', 'definition', 'scheme', 'month', 'cell'] as const).forEach(str);
   const colour = p.get('colourBy');
   if (colour && ['harm', 'count', 'gistar', 'emerging'].includes(colour)) out.colourBy = colour as ColourBy;
+  if (p.get('page') === 'partnership') out.page = 'partnership';
   const res = p.get('resolution');
   if (res) out.resolution = res === 'auto' ? 'auto' : Math.min(11, Math.max(7, Number(res) || 9));
   for (const k of ['cumulative', 'showCells', 'showHchh', 'showWards'] as const) { const v = p.get(k); if (v) out[k] = v === '1'; }

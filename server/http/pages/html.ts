@@ -106,8 +106,11 @@ export function sendPrintable(res: Response, page: string, fileName?: string): u
 export function runChartSvg(chart: { mean: number; lowerLimit: number; upperLimit: number; baselinePoints: number; points: { label: string; value: number; signals: string[] }[] }, title: string): Markup {
   const w = 720, h = 170, left = 46, right = 8, top = 10, bottom = 26;
   const values = chart.points.map((p) => p.value);
-  const lo = Math.min(0, chart.lowerLimit, ...values);
-  const hi = Math.max(chart.upperLimit, ...values) * 1.05 || 1;
+  // The axis spans the limits and the values (not zero), so variation around the mean is visible.
+  const lo0 = Math.max(0, Math.min(chart.lowerLimit, ...values));
+  const hi0 = Math.max(chart.upperLimit, ...values);
+  const lo = lo0 - (hi0 - lo0) * 0.05;
+  const hi = hi0 + (hi0 - lo0) * 0.05 || 1;
   const x = (i: number) => left + (i * (w - left - right)) / Math.max(1, chart.points.length - 1);
   const y = (v: number) => top + (h - top - bottom) * (1 - (v - lo) / (hi - lo));
   const line = chart.points.map((p, i) => `${i ? 'L' : 'M'}${x(i).toFixed(1)},${y(p.value).toFixed(1)}`).join('');
