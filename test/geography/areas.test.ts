@@ -1,12 +1,12 @@
-import fs from 'node:fs';
 import path from 'node:path';
 import { booleanPointInPolygon } from '@turf/turf';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { countChange } from '../../server/domain/countChange';
 import { monthRange } from '../../server/domain/months';
-import { startServer, type RunningServer } from '../../server/server';
-import { TEST_SCHEMA, dbLabel, freshDb, onPostgres } from '../support/db';
-import { PROXY_CATEGORIES, dataDir, monthFile, readRows, tempDir } from '../support/data';
+import type { RunningServer } from '../../server/server';
+import { startTestServer } from '../support/server';
+import { dbLabel } from '../support/db';
+import { PROXY_CATEGORIES, dataDir, monthFile, readRows } from '../support/data';
 
 const MONTHS = monthRange('2019-01', '2020-03');
 
@@ -22,7 +22,6 @@ const boldStreet = {
 
 describe(`areas, zones and sites on ${dbLabel}: real boundaries and ${MONTHS.length} real months`, () => {
   let server: RunningServer;
-  const sample = tempDir();
   const rows: Record<string, string>[] = MONTHS.flatMap((m) => readRows(monthFile(m)).map((r) => ({ ...r, month: m })));
   const proxy = rows.filter((r) => PROXY_CATEGORIES.has(r['Crime type']!));
   const inBox = (r: Record<string, string>) => {
@@ -35,16 +34,10 @@ describe(`areas, zones and sites on ${dbLabel}: real boundaries and ${MONTHS.len
   };
 
   beforeAll(async () => {
-    for (const m of MONTHS) fs.symlinkSync(monthFile(m), path.join(sample, path.basename(monthFile(m))));
-    if (onPostgres) await (await freshDb()).destroy();
-    server = await startServer({
-      port: 0, quiet: true, dataDir, sampleDir: sample, autoImport: true, buildWeb: false,
-      ...(onPostgres ? { databaseUrl: `${process.env.DATABASE_URL}`, schema: TEST_SCHEMA } : { databaseUrl: '', pgliteDir: 'memory' }),
-    });
+    server = await startTestServer(MONTHS, { buildWeb: false });
   }, 240_000);
   afterAll(async () => {
     await server?.close();
-    fs.rmSync(sample, { recursive: true, force: true });
   });
 
   it('loads the boundaries at start, before the incidents, and tags them', async () => {

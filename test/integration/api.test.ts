@@ -2,9 +2,10 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { cellToParent, latLngToCell } from 'h3-js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startServer, type RunningServer } from '../../server/server';
-import { TEST_SCHEMA, dbLabel, freshDb, onPostgres } from '../support/db';
-import { PROXY_CATEGORIES, dataDir, monthFile, readRows, tempDir } from '../support/data';
+import type { RunningServer } from '../../server/server';
+import { startTestServer } from '../support/server';
+import { dbLabel } from '../support/db';
+import { PROXY_CATEGORIES, monthFile, readRows } from '../support/data';
 
 const MONTHS = ['2019-10', '2019-11', '2019-12'];
 
@@ -13,25 +14,16 @@ const cellOf = (r: Record<string, string>, res: number) => cellToParent(latLngTo
 
 describe(`HTTP API on ${dbLabel}, real data ${MONTHS[0]}…${MONTHS[2]}`, () => {
   let server: RunningServer;
-  const sample = tempDir();
   const get = async (p: string) => {
     const res = await fetch(server.url + p);
     return { status: res.status, body: (await res.json()) as any };
   };
 
   beforeAll(async () => {
-    for (const m of MONTHS) fs.symlinkSync(monthFile(m), path.join(sample, path.basename(monthFile(m))));
-    if (onPostgres) await (await freshDb()).destroy(); // a clean schema; the server migrates it
-    server = await startServer({
-      port: 0, quiet: true, dataDir, sampleDir: sample, autoImport: true,
-      ...(onPostgres ? { databaseUrl: `${process.env.DATABASE_URL}` } : { databaseUrl: '', pgliteDir: 'memory' }),
-      ...(onPostgres ? { schema: TEST_SCHEMA } : {}),
-      uploadLimitBytes: 8 * 1024 * 1024,
-    });
+    server = await startTestServer(MONTHS, { uploadLimitBytes: 8 * 1024 * 1024 });
   });
   afterAll(async () => {
     await server?.close();
-    fs.rmSync(sample, { recursive: true, force: true });
   });
 
   it('reports health and the months loaded', async () => {

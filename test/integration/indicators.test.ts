@@ -1,9 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { countChange } from '../../server/domain/countChange';
 import { monthRange } from '../../server/domain/months';
-import { startServer, type RunningServer } from '../../server/server';
-import { TEST_SCHEMA, dbLabel, freshDb, onPostgres } from '../support/db';
-import { PROXY_CATEGORIES, dataDir, monthFile, readRows, tempDir } from '../support/data';
+import type { RunningServer } from '../../server/server';
+import { startTestServer } from '../support/server';
+import { dbLabel } from '../support/db';
+import { PROXY_CATEGORIES, dataDir, monthFile, readRows } from '../support/data';
 import fs from 'node:fs';
 import { booleanPointInPolygon } from '@turf/turf';
 import path from 'node:path';
@@ -12,23 +13,16 @@ const MONTHS = monthRange('2018-04', '2019-09'); // baseline 2018/19, then 2019/
 
 describe(`partnership indicators on ${dbLabel}, real months ${MONTHS[0]}…${MONTHS[MONTHS.length - 1]}`, () => {
   let server: RunningServer;
-  const sample = tempDir();
   const proxyByMonth = new Map<string, number>();
 
   beforeAll(async () => {
     for (const m of MONTHS) {
-      fs.symlinkSync(monthFile(m), path.join(sample, path.basename(monthFile(m))));
       proxyByMonth.set(m, readRows(monthFile(m)).filter((r) => PROXY_CATEGORIES.has(r['Crime type']!)).length);
     }
-    if (onPostgres) await (await freshDb()).destroy();
-    server = await startServer({
-      port: 0, quiet: true, dataDir, sampleDir: sample, autoImport: true,
-      ...(onPostgres ? { databaseUrl: `${process.env.DATABASE_URL}`, schema: TEST_SCHEMA } : { databaseUrl: '', pgliteDir: 'memory' }),
-    });
+    server = await startTestServer(MONTHS);
   });
   afterAll(async () => {
     await server?.close();
-    fs.rmSync(sample, { recursive: true, force: true });
   });
 
   const post = (p: string, json: unknown) => fetch(server.url + p, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(json) });

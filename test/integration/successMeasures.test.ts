@@ -4,8 +4,9 @@ import { parse } from 'csv-parse/sync';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { countChange } from '../../server/domain/countChange';
 import { monthRange } from '../../server/domain/months';
-import { startServer, type RunningServer } from '../../server/server';
-import { TEST_SCHEMA, dbLabel, freshDb, onPostgres } from '../support/db';
+import type { RunningServer } from '../../server/server';
+import { startTestServer } from '../support/server';
+import { dbLabel } from '../support/db';
 import { dataDir, monthFile, readRows, tempDir } from '../support/data';
 
 // One real data.police.uk month is the sample (no weapon flag). There is no real force extract, hospital
@@ -17,7 +18,6 @@ const DISTRICTS = ['E08000011', 'E08000012', 'E08000013', 'E08000014', 'E0800001
 
 describe(`Home Office success measures on ${dbLabel}`, () => {
   let server: RunningServer;
-  const sample = tempDir();
   const tmp = tempDir();
   const call = async (p: string, init?: RequestInit) => {
     const res = await fetch(server.url + p, init);
@@ -44,16 +44,10 @@ describe(`Home Office success measures on ${dbLabel}`, () => {
   const knifeIn = (from: string, to: string) => extract.filter((e) => e.knife === 'Y' && e.month >= from && e.month <= to).length;
 
   beforeAll(async () => {
-    fs.symlinkSync(monthFile(POLICE_MONTH), path.join(sample, path.basename(monthFile(POLICE_MONTH))));
-    if (onPostgres) await (await freshDb()).destroy();
-    server = await startServer({
-      port: 0, quiet: true, dataDir, sampleDir: sample, autoImport: true, buildWeb: false,
-      ...(onPostgres ? { databaseUrl: `${process.env.DATABASE_URL}`, schema: TEST_SCHEMA } : { databaseUrl: '', pgliteDir: 'memory' }),
-    });
+    server = await startTestServer([POLICE_MONTH], { buildWeb: false });
   }, 240_000);
   afterAll(async () => {
     await server?.close();
-    fs.rmSync(sample, { recursive: true, force: true });
     fs.rmSync(tmp, { recursive: true, force: true });
   });
 

@@ -1,14 +1,13 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { createRequire } from 'node:module';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { monthRange } from '../../server/domain/months';
-import { startServer, type RunningServer } from '../../server/server';
-import { TEST_SCHEMA, freshDb, onPostgres } from '../support/db';
-import { PROXY_CATEGORIES, dataDir, monthFile, readRows, tempDir } from '../support/data';
+import type { RunningServer } from '../../server/server';
+import { hasChromium, launchChromium, startTestServer } from '../support/server';
+import { PROXY_CATEGORIES, monthFile, readRows } from '../support/data';
 
-const CHROMIUM = '/usr/bin/chromium';
 const MONTHS = monthRange('2018-04', '2019-09'); // baseline 2018/19, then 2019/20 Q1 and Q2
 const DISTRICTS: [string, string][] = [['E08000011', 'Knowsley'], ['E08000012', 'Liverpool'], ['E08000013', 'St Helens'], ['E08000014', 'Sefton'], ['E08000015', 'Wirral']];
 const artifacts = path.resolve('test-artifacts');
@@ -17,21 +16,15 @@ const artifacts = path.resolve('test-artifacts');
 const pdfPages = (pdf: Buffer) => (pdf.toString('latin1').match(/\/Type\s*\/Page(?![s\w])/g) ?? []).length;
 
 // The printable partnership pack and indicator page, opened and printed to PDF in real headless Chromium.
-describe.skipIf(!fs.existsSync(CHROMIUM))('partnership pack in headless Chromium', () => {
+describe.skipIf(!hasChromium)('partnership pack in headless Chromium', () => {
   let server: RunningServer;
   let browser: Browser;
   let page: Page;
-  const sample = tempDir();
   const errors: string[] = [];
 
   beforeAll(async () => {
     fs.mkdirSync(artifacts, { recursive: true });
-    for (const m of MONTHS) fs.symlinkSync(monthFile(m), path.join(sample, path.basename(monthFile(m))));
-    if (onPostgres) await (await freshDb()).destroy();
-    server = await startServer({
-      port: 0, quiet: true, dataDir, sampleDir: sample, autoImport: true,
-      ...(onPostgres ? { databaseUrl: `${process.env.DATABASE_URL}`, schema: TEST_SCHEMA } : { databaseUrl: '', pgliteDir: 'memory' }),
-    });
+    server = await startTestServer(MONTHS);
     for (const [code, name] of DISTRICTS) {
       const r = await fetch(`${server.url}/api/indicators`, {
         method: 'POST', headers: { 'content-type': 'application/json' },
@@ -39,10 +32,7 @@ describe.skipIf(!fs.existsSync(CHROMIUM))('partnership pack in headless Chromium
       });
       expect(r.status).toBe(201);
     }
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-quic', '--no-first-run', '--disable-component-update', '--disable-sync'],
-    });
+    browser = await launchChromium();
     page = await (await browser.newContext({ viewport: { width: 1200, height: 900 } })).newPage();
     page.on('pageerror', (e) => errors.push(e.message));
     page.on('console', (m) => { if (m.type() === 'error') errors.push(m.text()); });
@@ -51,7 +41,6 @@ describe.skipIf(!fs.existsSync(CHROMIUM))('partnership pack in headless Chromium
   afterAll(async () => {
     await browser?.close();
     await server?.close();
-    fs.rmSync(sample, { recursive: true, force: true });
   });
 
   it('opens the pack with every section, the five districts\' indicator tables and their RAG rule', async () => {

@@ -1,0 +1,42 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { chromium, type Browser } from 'playwright-core';
+import { startServer, type RunningServer, type StartOptions } from '../../server/server';
+import { TEST_SCHEMA, freshDb, onPostgres } from './db';
+import { dataDir, monthFile, tempDir } from './data';
+
+export const CHROMIUM = '/usr/bin/chromium';
+export const hasChromium = fs.existsSync(CHROMIUM);
+
+/**
+ * The real server on the real data: the given months of data.police.uk files as its sample folder
+ * (linked, not copied), on PostgreSQL in the test schema (made anew) or PGlite in memory, like CI.
+ * close() stops it and removes the sample folder.
+ */
+export async function startTestServer(months: string[], opts: Omit<StartOptions, 'sampleDir' | 'databaseUrl' | 'pgliteDir' | 'schema'> = {}): Promise<RunningServer> {
+  const sample = tempDir();
+  for (const m of months) fs.symlinkSync(monthFile(m), path.join(sample, path.basename(monthFile(m))));
+  if (onPostgres) await (await freshDb()).destroy(); // a clean schema; the server migrates it
+  const server = await startServer({
+    port: 0, quiet: true, dataDir, sampleDir: sample, autoImport: true, ...opts,
+    ...(onPostgres ? { databaseUrl: `${process.env.DATABASE_URL}`, schema: TEST_SCHEMA } : { databaseUrl: '', pgliteDir: 'memory' }),
+  });
+  return {
+    ...server,
+    close: async () => {
+      await server.close();
+      fs.rmSync(sample, { recursive: true, force: true });
+    },
+  };
+}
+
+/**
+ * Debian's Chromium, headless, as the brief sets it: no sandbox (root in CI), no GPU, and no background
+ * networking (the machine has no internet; Chromium's own calls home would be refused).
+ */
+export function launchChromium(): Promise<Browser> {
+  return chromium.launch({
+    executablePath: CHROMIUM,
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-quic', '--no-first-run', '--disable-component-update', '--disable-sync'],
+  });
+}
