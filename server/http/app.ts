@@ -12,6 +12,7 @@ import { areaRoutes, geographyRoutes } from './routes/geography';
 import { hotspotExportRoutes, hotspotRoutes } from './routes/hotspots';
 import { importRoutes } from './routes/imports';
 import { impactRoutes } from './routes/impact';
+import { patrolBriefingRoutes } from './routes/patrolBriefing';
 import { metaRoutes } from './routes/meta';
 import { partnershipRoutes } from './routes/partnership';
 import { placeRoutes } from './routes/places';
@@ -56,6 +57,7 @@ export function createApp({ db, config, extraRouters = [] }: AppDeps): express.E
   referenceRoutes(api, analysis);
   importRoutes(api, db, config.uploadLimitBytes);
   impactRoutes(api, db, analysis);
+  patrolBriefingRoutes(api, db, analysis, config.dataDir);
 
   const openapi = api.document({
     title: 'harmgrid API',
