@@ -144,6 +144,21 @@ describe(`intervention impact on ${dbLabel}: real boundaries, IoD 2019 and ${MON
     expect(r.body.comparisonStatement).toContain('in the comparison area');
   }, 180_000);
 
+  it('takes a zone\'s phase start as the intervention month', async () => {
+    // A zone drawn by the test (no zone ships with harmgrid) over the drawn polygon, hold from October 2019, no build phase.
+    const z = await post('/api/zones', { name: 'Bold Street impact test zone', partnership: 'test', clearStart: '2019-07-01', holdStart: '2019-10-15', buildStart: null, notes: 'drawn by the test', geometry: drawn });
+    expect(z.status).toBe(201);
+    const r = await get(`/api/impact?area=zone:${z.body.id}&phase=hold&months=6&comparison=force`);
+    expect(r.status).toBe(200);
+    expect(r.body.intervention).toMatchObject({ date: '2019-10', phase: 'hold', before: { from: '2019-04', to: '2019-09', months: 6 }, after: { from: '2019-10', to: '2020-03', months: 6 } });
+    const inside = within(drawn);
+    const count = (months: string[]) => proxy.filter((row) => months.includes(row.month) && inside(Number(row.Longitude), Number(row.Latitude))).length;
+    expect({ before: r.body.counts.area.before, after: r.body.counts.area.after }).toEqual({ before: count(monthRange('2019-04', '2019-09')), after: count(monthRange('2019-10', '2020-03')) });
+    const build = await get(`/api/impact?area=zone:${z.body.id}&phase=build`);
+    expect(build.status).toBe(400);
+    expect(build.body.error.message).toContain('phase');
+  }, 120_000);
+
   it('accepts a user-chosen comparison area and a ward', async () => {
     const r = await get(`/api/impact?area=hchh:1&date=${DATE}&comparison=district:E08000012`);
     expect(r.status).toBe(200);
