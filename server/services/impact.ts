@@ -239,5 +239,5 @@ function areaMembership(sel: AreaSelector): (p: { lon: number; lat: number }) =>
 function nullRound(v: number | null, d: number): number | null { return v === null ? null : round(v, d); }
 
 function fmtRc(rc: ReturnType<typeof assessImpact>['againstForce']) {
-  return { ...rc, ratio: round(rc.ratio, 4), ci: [round(rc.ci[0], 4), round(rc.ci[1], 4)] as [number, number], pValue: round(rc.pValue, 6), areaChangePercent: nullRound(rc.areaChangePercent, 1), comparisonChangePercent: nullRound(rc.comparisonChangePercent, 1) };
+  return { ...rc, ratio: round(rc.ratio, 4), ci: [round(rc.ci[0], 4), round(rc.ci[1], 4)] as [number, number], pValue: Number(rc.pValue.toPrecision(4)), areaChangePercent: nullRound(rc.areaChangePercent, 1), comparisonChangePercent: nullRound(rc.comparisonChangePercent, 1) };
 }
