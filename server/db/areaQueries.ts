@@ -20,10 +20,15 @@ export function areaSql(area: AreaSelector): SqlFragment {
     case 'cells': return cellsSql(area.cells);
     case 'positions':
       if (area.positions.length === 0) return { sql: 'FALSE', bindings: [] };
-      return {
-        sql: '(i.lon, i.lat) IN (SELECT * FROM unnest(?::float8[], ?::float8[]))',
-        bindings: [area.positions.map((p) => p.lon), area.positions.map((p) => p.lat)] as unknown as Knex.RawBinding[],
-      };
+      {
+        // The box around the positions first: without it PGlite tests every incident against the list
+        // (minutes for a few hundred positions over two years); with it, only the few inside the box.
+        const lons = area.positions.map((p) => p.lon), lats = area.positions.map((p) => p.lat);
+        return {
+          sql: 'i.lon BETWEEN ? AND ? AND i.lat BETWEEN ? AND ? AND (i.lon, i.lat) IN (SELECT * FROM unnest(?::float8[], ?::float8[]))',
+          bindings: [Math.min(...lons), Math.max(...lons), Math.min(...lats), Math.max(...lats), lons, lats] as unknown as Knex.RawBinding[],
+        };
+      }
   }
 }
 

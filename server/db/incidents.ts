@@ -138,6 +138,22 @@ export class IncidentStore {
     return rowsOf<LocationTotal>(result);
   }
 
+  /**
+   * When an area's incidents happened, for those with a recorded time: incidents per weekday (0 = Sunday)
+   * and hour, UK local time; `untimed` counts those with a month only (all of data.police.uk).
+   */
+  async timeProfile(f: IncidentFilter, area: SqlFragment): Promise<{ rows: { dow: number; hour: number; incidents: number; harm: number }[]; untimed: number }> {
+    const q = filteredIncidents(f, area);
+    const local = `(i.occurred_at AT TIME ZONE 'Europe/London')`;
+    const result = await this.db.raw(
+      `SELECT EXTRACT(dow FROM ${local})::int AS dow, EXTRACT(hour FROM ${local})::int AS hour, count(*)::int AS incidents, sum(${q.harm})::float8 AS harm
+       FROM ${q.from} AND i.occurred_at IS NOT NULL GROUP BY 1, 2 ORDER BY 1, 2`,
+      q.bindings,
+    );
+    const untimed = await this.db.raw(`SELECT count(*)::int AS n FROM ${q.from} AND i.occurred_at IS NULL`, q.bindings);
+    return { rows: rowsOf(result), untimed: rowsOf<{ n: number }>(untimed)[0]?.n ?? 0 };
+  }
+
   /** Incidents and harm per month over the filter, optionally inside an area (SQL from areaSql). */
   async monthTotals(f: IncidentFilter, area?: SqlFragment): Promise<{ month: string; incidents: number; harm: number }[]> {
     const q = filteredIncidents(f, area);

@@ -11,6 +11,8 @@ import { HttpError } from './httpError';
 import { areaRoutes, geographyRoutes } from './routes/geography';
 import { hotspotExportRoutes, hotspotRoutes } from './routes/hotspots';
 import { importRoutes } from './routes/imports';
+import { impactRoutes } from './routes/impact';
+import { patrolBriefingRoutes } from './routes/patrolBriefing';
 import { metaRoutes } from './routes/meta';
 import { partnershipRoutes } from './routes/partnership';
 import { placeRoutes } from './routes/places';
@@ -54,6 +56,8 @@ export function createApp({ db, config, extraRouters = [] }: AppDeps): express.E
   partnershipRoutes(api, db, analysis);
   referenceRoutes(api, analysis);
   importRoutes(api, db, config.uploadLimitBytes);
+  impactRoutes(api, db, analysis);
+  patrolBriefingRoutes(api, db, analysis, config.dataDir);
 
   const openapi = api.document({
     title: 'harmgrid API',
