@@ -3,7 +3,8 @@ import type { Db } from '../../db/connection';
 import type { Analysis } from '../../services/analysis';
 import { PatrolBriefingService } from '../../services/patrolBriefing';
 import { sendCsv, type Api } from '../api';
-import { briefingHtml } from '../patrolBriefingHtml';
+import { briefingHtml } from '../pages/patrolBriefing';
+import { sendPrintable } from '../pages/html';
 import { hchhQuery } from '../schemas';
 import { round } from './hotspots';
 
@@ -34,15 +35,14 @@ export function patrolBriefingRoutes(api: Api, db: Db, analysis: Analysis, dataD
   });
 
   api.add({
-    method: 'get', path: '/api/patrol-briefing.html', tag: 'patrol', access: 'read',
+    method: 'get', path: '/api/patrol-briefing.html', tag: 'patrol', access: 'export',
     summary: 'Hotspot patrol briefing, printable (HTML, one page per area)',
     description: 'Self-contained HTML with a print stylesheet: a cover, then per area an inline SVG outline map with the OpenStreetMap streets of the offline basemap, the streets table, peak months and times, suggested visits and the data refresh date.',
     query: briefingQuery,
     response: { description: 'printable HTML', contentType: 'text/html' },
     handler: async ({ query, res }) => {
       const b = await run(query, true);
-      res.type('text/html').send(briefingHtml(b));
-      return undefined;
+      return sendPrintable(res, briefingHtml(b));
     },
   });
 

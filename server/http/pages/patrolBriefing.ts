@@ -1,9 +1,5 @@
-import type { Road } from '../services/patrolBriefing';
-
-/** Escapes text for HTML element content and attribute values. */
-export function escapeHtml(v: unknown): string {
-  return String(v ?? '').replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
-}
+import type { Road } from '../../services/patrolBriefing';
+import { escapeHtml } from './html';
 
 type Polygonal = { type: 'Polygon'; coordinates: number[][][] } | { type: 'MultiPolygon'; coordinates: number[][][][] };
 
