@@ -276,12 +276,13 @@ export const TRAFFIC_LIGHT_RULE =
  */
 export function trafficLight(i: TrafficLightInput): { light: Light; rule: string; reasons: string[] } {
   const red: string[] = [], amber: string[] = [];
-  const pct = (t: RateTest) => (t.ratio === null ? '' : ` (${t.ratio.toFixed(1)} times, p = ${t.test.pValue.toPrecision(2)})`);
+  const pv = (v: number) => (v < 1e-300 ? '< 10⁻³⁰⁰' : `= ${v.toPrecision(2)}`);
+  const pct = (t: RateTest) => (t.ratio === null ? '' : ` (${t.ratio.toFixed(1)} times, p ${pv(t.test.pValue)})`);
   if (i.touchesHchh) red.push('the site touches a High Crime High Harm cell');
   if (i.siteVsDistrict?.verdict === 'higher') red.push(`the site's rate per km² is significantly higher than the district's${pct(i.siteVsDistrict)}`);
   if (i.maxGiBin !== null && i.maxGiBin >= 2) amber.push(`the site touches a Gi* hot cell (bin ${i.maxGiBin})`);
   if (i.siteVsForce?.verdict === 'higher') amber.push(`the site's rate per km² is significantly higher than the force's${pct(i.siteVsForce)}`);
-  if (i.change?.direction === 'rise') amber.push(`the site's count rose significantly against the period before (p = ${i.change.pValue.toPrecision(2)})`);
+  if (i.change?.direction === 'rise') amber.push(`the site's count rose significantly against the period before (p ${pv(i.change.pValue)})`);
   if (i.firstRingVsDistrict?.verdict === 'higher') amber.push(`the first ring's rate per km² is significantly higher than the district's${pct(i.firstRingVsDistrict)}`);
   const light: Light = red.length ? 'red' : amber.length ? 'amber' : 'green';
   return { light, rule: TRAFFIC_LIGHT_RULE, reasons: light === 'red' ? [...red, ...amber] : amber };

@@ -15,6 +15,7 @@ import { metaRoutes } from './routes/meta';
 import { partnershipRoutes } from './routes/partnership';
 import { placeRoutes } from './routes/places';
 import { referenceRoutes } from './routes/reference';
+import { siteReviewRoutes } from './routes/siteReview';
 import { statisticsRoutes } from './routes/statistics';
 
 export interface AppDeps {
@@ -54,6 +55,7 @@ export function createApp({ db, config, extraRouters = [] }: AppDeps): express.E
   partnershipRoutes(api, db, analysis);
   referenceRoutes(api, analysis);
   importRoutes(api, db, config.uploadLimitBytes);
+  siteReviewRoutes(api, db, analysis);
 
   const openapi = api.document({
     title: 'harmgrid API',
