@@ -289,7 +289,7 @@ export function trafficLight(i: TrafficLightInput): { light: Light; rule: string
 }
 
 export const CAVEATS = [
-  'Positions: data.police.uk moves each crime to the centre of a nearby "snap point" (a street or place covering at least eight postal addresses, or none for some places), never the exact address. A site\'s count is the count of crimes snapped to points inside it: crimes on its edge can be snapped outside, and crimes nearby can be snapped in.',
+  'Positions: data.police.uk moves each crime to a nearby "snap point" (the centre of a street, a public place or commercial premises; each point covers at least eight postal addresses, or none), never the exact address. A site\'s count is the count of crimes snapped to points inside it: crimes on its edge can be snapped outside, and crimes nearby can be snapped in.',
   'Recorded crime reflects recording as well as crime: reporting rates, police activity (e.g. more stop and search finds more weapons possession) and recording practice all change counts.',
   'Months only: data.police.uk gives the month a crime was recorded, not the day or time, so there is no day-of-week × hour analysis from it.',
   'Serious violence is approximated from public categories unless a force extract is loaded (the public-data proxy counts all violence and sexual offences, robbery and weapons possession).',

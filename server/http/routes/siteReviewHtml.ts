@@ -24,7 +24,7 @@ function h(strings: TemplateStringsArray, ...values: unknown[]): Raw {
 
 const n0 = (v: number | null | undefined) => (v === null || v === undefined ? '–' : Math.round(v).toLocaleString('en-GB'));
 const n1 = (v: number | null | undefined, d = 1) => (v === null || v === undefined ? '–' : v.toLocaleString('en-GB', { minimumFractionDigits: d, maximumFractionDigits: d }));
-const p = (v: number | null | undefined) => (v === null || v === undefined ? '–' : v < 0.001 ? v.toExponential(1) : v.toPrecision(2));
+const p = (v: number | null | undefined) => (v === null || v === undefined ? '–' : v < 1e-300 ? '< 10⁻³⁰⁰' : v < 0.001 ? v.toExponential(1) : v.toPrecision(2));
 const verdictClass = (v: string) => (v === 'higher' ? 'hi' : v === 'lower' ? 'lo' : '');
 
 /** An outline map of the site and its rings as inline SVG (equirectangular around the site, north up). */
@@ -124,7 +124,7 @@ function hotspots(r: Review): Raw {
 function locations(r: Review): Raw {
   const top = r.zones.map((z) => h`<li><b>${z.label}:</b> ${(z.topLocations ?? []).slice(0, 5).map((l) => `${l.location} (${l.incidents})`).join('; ') || 'none'}</li>`);
   const rep = r.repeatLocations;
-  const rows = (rep?.locations ?? []).map((l) => h`<tr><td>${l.rank}</td><td>${l.location}</td><td>${l.zone}</td><td>${n0(l.incidents)}</td><td>${n0(l.harm)}</td><td>${l.firstHalf} → ${l.secondHalf}</td><td>${l.monthsActive}</td></tr>`);
+  const rows = (rep?.locations ?? []).map((l) => h`<tr><td>${l.rank}</td><td class="t">${l.location}</td><td class="t">${l.zone}</td><td>${n0(l.incidents)}</td><td>${n0(l.harm)}</td><td>${l.firstHalf} → ${l.secondHalf}</td><td>${l.monthsActive}</td></tr>`);
   return h`<p>Most frequent locations, all recorded crime in the period:</p><ul>${top}</ul>
     <p>Repeat locations (${r.definition.name}): ${rep ? `${rep.totals.locations} locations hold ${n0(rep.totals.repeatIncidents)} of ${n0(rep.totals.incidents)} incidents (${n1(rep.totals.repeatShare * 100, 0)} %)` : ''}.</p>
     <table><thead><tr><th>#</th><th>Location</th><th>Zone</th><th>Incidents</th><th>Harm</th><th>1st → 2nd half</th><th>Months</th></tr></thead><tbody>${rows}</tbody></table>
@@ -134,7 +134,7 @@ function locations(r: Review): Raw {
 function deprivation(r: Review): Raw {
   const d = r.deprivation;
   if (!d) return h``;
-  const rows = d.lsoas.map((l) => h`<tr><td>${l.code}</td><td>${l.name ?? ''}</td><td>${n1((l.shareOfLsoaInside ?? 0) * 100, 1)} %</td><td>${n0(l.imdRank)}</td><td>${l.imdDecile ?? '–'}</td><td>${l.crimeDecile ?? '–'}</td></tr>`);
+  const rows = d.lsoas.map((l) => h`<tr><td class="t">${l.code}</td><td class="t">${l.name ?? ''}</td><td>${n1((l.shareOfLsoaInside ?? 0) * 100, 1)} %</td><td>${n0(l.imdRank)}</td><td>${l.imdDecile ?? '–'}</td><td>${l.crimeDecile ?? '–'}</td></tr>`);
   return h`<table><thead><tr><th>LSOA</th><th>Name</th><th>Share of LSOA inside</th><th>IMD rank</th><th>IMD decile</th><th>Crime domain decile</th></tr></thead><tbody>${rows}</tbody></table><p class="rule">${d.method}</p>`;
 }
 
@@ -142,7 +142,7 @@ const CSS = `
 body{font-family:system-ui,-apple-system,"Segoe UI",Roboto,"Noto Sans",sans-serif;color:#1a1a1a;margin:24px auto;max-width:1100px;padding:0 16px;font-size:14px;line-height:1.4}
 h1{font-size:22px;margin:0 0 4px}h2{font-size:17px;margin:22px 0 6px;border-bottom:1px solid #ccc;padding-bottom:2px}
 table{border-collapse:collapse;margin:6px 0;font-size:12.5px}th,td{border:1px solid #ccc;padding:3px 6px;text-align:right;vertical-align:top}th{text-align:left;background:#f3f3f3}
-td.hi{background:#fde0dc}td.lo{background:#dff3e3}tr.comp th,tr.comp td{background:#fafafa;color:#444}tr.before th,tr.before td{color:#777}
+td.t{text-align:left}td.hi{background:#fde0dc}td.lo{background:#dff3e3}tr.comp th,tr.comp td{background:#fafafa;color:#444}tr.before th,tr.before td{color:#777}
 .light{display:flex;gap:16px;align-items:flex-start;border:2px solid #999;padding:10px;border-radius:6px}.lamp{width:56px;height:56px;border-radius:50%;flex:none;border:2px solid #333;-webkit-print-color-adjust:exact;print-color-adjust:exact}
 .red{background:#c62828}.amber{background:#f9a825}.green{background:#2e7d32}.rule{color:#444;font-size:12px}.statement{font-weight:600}
 .bar{display:inline-block;height:9px;background:#555;vertical-align:middle;-webkit-print-color-adjust:exact;print-color-adjust:exact}
@@ -171,7 +171,7 @@ export function renderSiteReview(r: Review): { html: string; csp: string } {
     <div>${outlineSvg(r)}</div>
     <div>
       <table class="meta"><tbody>
-        <tr><th>Site</th><td>#${r.site.id} ${r.site.name}${r.site.bufferMetres ? ` (point or outline with a ${r.site.bufferMetres} m buffer)` : ''}</td></tr>
+        <tr><th>Site</th><td>#${r.site.id} ${r.site.name}${r.site.bufferMetres ? ` (with a ${r.site.bufferMetres} m buffer)` : ''}</td></tr>
         <tr><th>Site area</th><td>${n1(r.site.areaKm2 * 100, 2)} ha</td></tr>
         <tr><th>Rings</th><td>${r.zones.slice(1).map((z) => z.label).join(', ')}</td></tr>
         ${r.comparators.map((c) => h`<tr><th>${c.kind}</th><td>${c.name} (${c.code})</td></tr>`)}
