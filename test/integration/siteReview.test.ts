@@ -3,6 +3,7 @@ import path from 'node:path';
 import { area as turfArea, booleanPointInPolygon, buffer as turfBuffer, feature, pointToPolygonDistance } from '@turf/turf';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { countChange } from '../../server/domain/countChange';
+import { importPaths } from '../../server/ingest/importPaths';
 import { monthRange } from '../../server/domain/months';
 import { startServer, type RunningServer } from '../../server/server';
 import { TEST_SCHEMA, dbLabel, freshDb, onPostgres } from '../support/db';
@@ -162,6 +163,26 @@ describe(`site review report on ${dbLabel}: real boundaries and ${MONTHS.length}
     const pre = await call(`/api/sites/${siteId}/review.html?variant=preliminary`);
     expect(pre.text).toContain('Preliminary site review');
     expect(pre.text).not.toContain('Day of week');
+  }, 300_000);
+
+  it('tables day of week × hour for incidents that carry a time (a force extract), and says how many do not', async () => {
+    // Three force-extract robberies at the position of a real row inside the site; times made up by the test
+    // (UK local time): Friday 23:30 twice and Saturday 01:15 in August 2021.
+    const real = rows.find((x) => edge(x) < 0 && x.month === '2021-08')!;
+    const file = path.join(sample, 'force-extract-timed.csv');
+    fs.writeFileSync(file, ['incident_id,occurred_at,offence_code,latitude,longitude,location',
+      ...['2021-08-06T23:30', '2021-08-13T23:45', '2021-08-07T01:15'].map((t, i) => `SR-${i},${t},34B,${real.Latitude},${real.Longitude},Test premises`)].join('\n'));
+    const imported = await importPaths(server.db, [file]);
+    expect(imported.failed).toEqual([]);
+    const timed = (await call(`/api/sites/${siteId}/review?${PERIOD}`)).body;
+    const d = timed.dayHour.definition;
+    expect(d.timed).toBe(3);
+    expect(d.untimed).toBe(report.zones.reduce((t: number, z: any) => t + z.definition.current.incidents, 0));
+    expect(d.table[4][23]).toBe(2); // Friday 23:00–23:59
+    expect(d.table[5][1]).toBe(1); // Saturday 01:00–01:59
+    expect(d.table.flat().reduce((a: number, b: number) => a + b, 0)).toBe(3);
+    expect(d.statement).toMatch(/^3 incidents carry a time and are in the table \(UK local time\); [\d,]+ have the month only/);
+    expect(timed.zones[0].definition.current.incidents).toBe(report.zones[0].definition.current.incidents + 3);
   }, 300_000);
 
   it('answers bad parameters with a 400 naming the field, and an unknown site with 404', async () => {
