@@ -1,6 +1,7 @@
 import type { Knex } from 'knex';
 import type { CellTotal } from '../domain/hchh';
 import type { LocationTotal, NightWindow } from '../domain/repeatLocations';
+import type { IncidentGroup } from '../domain/siteReview';
 import type { IncidentRow } from '../ingest/incidentRow';
 import { rowsOf, type Db } from './connection';
 import { cellsSql, filteredIncidents, type IncidentFilter, type SqlFragment } from './incidentQueries';
@@ -116,8 +117,8 @@ export class IncidentStore {
    * coordinates; other sources group by their location text. `split` is the last month of the first
    * half and the first month of the second half, for a before/after count per location.
    */
-  async locationTotals(f: IncidentFilter, split: { firstHalfEnd: string; secondHalfStart: string }, night: NightWindow): Promise<LocationTotal[]> {
-    const q = filteredIncidents(f);
+  async locationTotals(f: IncidentFilter, split: { firstHalfEnd: string; secondHalfStart: string }, night: NightWindow, area?: SqlFragment): Promise<LocationTotal[]> {
+    const q = filteredIncidents(f, area);
     const local = `(i.occurred_at AT TIME ZONE 'Europe/London')`;
     const previousDays = night.days.map((d) => (d + 1) % 7);
     const result = await this.db.raw(
@@ -249,6 +250,25 @@ export class IncidentStore {
         count(*) FILTER (WHERE knife IS NOT NULL)::int AS "weaponFlagged"
       FROM incident GROUP BY source ORDER BY source`);
     return rowsOf(result);
+  }
+
+  /**
+   * Incidents and harm of an area (areaSql) grouped by position, month, category, the fields a
+   * definition tests, location text and UK local day of week and hour (null without a time): enough
+   * for the site review to count by zone, category, definition, month and time in one query.
+   */
+  async reviewGroups(f: IncidentFilter, area: SqlFragment): Promise<IncidentGroup[]> {
+    const q = filteredIncidents(f, area);
+    const local = `(i.occurred_at AT TIME ZONE 'Europe/London')`;
+    const result = await this.db.raw(
+      `SELECT i.lon, i.lat, to_char(i.month, 'YYYY-MM') AS month, i.category, i.offence_code AS "offenceCode",
+              i.knife, i.firearm, i.domestic, i.location,
+              EXTRACT(dow FROM ${local})::int AS dow, EXTRACT(hour FROM ${local})::int AS hour,
+              count(*)::int AS incidents, sum(${q.harm})::float8 AS harm
+       FROM ${q.from} AND i.lon IS NOT NULL GROUP BY 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11`,
+      q.bindings,
+    );
+    return rowsOf<IncidentGroup>(result);
   }
 
   async count(): Promise<number> {

@@ -17,6 +17,7 @@ import { metaRoutes } from './routes/meta';
 import { partnershipRoutes } from './routes/partnership';
 import { placeRoutes } from './routes/places';
 import { referenceRoutes } from './routes/reference';
+import { siteReviewRoutes } from './routes/siteReview';
 import { statisticsRoutes } from './routes/statistics';
 
 export interface AppDeps {
@@ -58,6 +59,7 @@ export function createApp({ db, config, extraRouters = [] }: AppDeps): express.E
   importRoutes(api, db, config.uploadLimitBytes);
   impactRoutes(api, db, analysis);
   patrolBriefingRoutes(api, db, analysis, config.dataDir);
+  siteReviewRoutes(api, db, analysis);
 
   const openapi = api.document({
     title: 'harmgrid API',

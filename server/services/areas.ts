@@ -63,8 +63,8 @@ export class AreaService {
   }
 
   /** Population and deprivation of a drawn outline by areal weighting of the 2011 LSOAs. */
-  private async drawnContext(outline: Polygonal): Promise<Pick<ResolvedArea, 'population' | 'deprivation'>> {
-    const [lsoas, shapes] = await Promise.all([this.lsoaPopulations(), this.geography.boundaries('lsoa', '2011')]);
+  private async drawnContext(outline: Polygonal, loaded?: [Awaited<ReturnType<AreaService['lsoaPopulations']>>, Awaited<ReturnType<GeographyStore['boundaries']>>]): Promise<Pick<ResolvedArea, 'population' | 'deprivation'>> {
+    const [lsoas, shapes] = loaded ?? await Promise.all([this.lsoaPopulations(), this.geography.boundaries('lsoa', '2011')]);
     if (lsoas.length === 0 || shapes.length === 0) return { population: null, deprivation: null };
     const byCode = new Map(lsoas.map((l) => [l.lsoaCode, l]));
     const est = arealPopulation(outline, shapes.filter((s) => byCode.has(s.code)).map((s) => ({ code: s.code, geometry: s.geometry as Polygonal, population: byCode.get(s.code)!.population })));
@@ -81,6 +81,14 @@ export class AreaService {
         lsoas: est.lsoas.map((l) => ({ code: l.code, shareInside: l.share, imdDecile: byCode.get(l.code)!.imdDecile })),
       },
     };
+  }
+
+  /** Residents and deprivation of drawn outlines (a site and its rings, say) by areal weighting of the 2011 LSOAs, read once. */
+  async outlineContexts(outlines: Polygonal[]): Promise<Pick<ResolvedArea, 'population' | 'deprivation'>[]> {
+    const loaded = await Promise.all([this.lsoaPopulations(), this.geography.boundaries('lsoa', '2011')]);
+    const out: Pick<ResolvedArea, 'population' | 'deprivation'>[] = [];
+    for (const o of outlines) out.push(await this.drawnContext(o, loaded));
+    return out;
   }
 
   private async drawn(kind: 'zone' | 'site' | 'polygon', id: string, name: string, outline: Polygonal, selection: string): Promise<ResolvedArea> {
