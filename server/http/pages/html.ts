@@ -78,10 +78,10 @@ svg text { font: 11px system-ui, "Noto Sans", Arial, sans-serif; }
 `;
 
 /** A whole printable document, with a print button that opens the browser's print (and PDF) dialog. */
-export function printablePage(title: string, body: Markup): string {
+export function printablePage(title: string, body: Markup, opts: { css?: string } = {}): string {
   return `<!doctype html>
 <html lang="en-GB"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
-<title>${escapeHtml(title)}</title><style>${STYLE}</style></head>
+<title>${escapeHtml(title)}</title><style>${STYLE}${opts.css ?? ''}</style></head>
 <body><div class="toolbar"><button type="button" id="print">Print or save as PDF</button></div>
 <main>${body.text}</main><script>${PRINT_SCRIPT}</script></body></html>`;
 }

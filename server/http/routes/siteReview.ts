@@ -5,7 +5,8 @@ import type { Analysis } from '../../services/analysis';
 import { AreaService } from '../../services/areas';
 import { SiteReviewService } from '../../services/siteReview';
 import type { Api } from '../api';
-import { renderSiteReview } from './siteReviewHtml';
+import { renderSiteReview } from '../pages/siteReview';
+import { sendPrintable } from '../pages/html';
 import { idParam } from './zones';
 
 const month = z.string().regex(/^\d{4}-(0[1-9]|1[0-2])$/, 'a month as YYYY-MM, e.g. 2019-07');
@@ -44,16 +45,13 @@ export function siteReviewRoutes(api: Api, db: Db, analysis: Analysis): void {
   });
 
   api.add({
-    method: 'get', path: '/api/sites/:id/review.html', tag: 'sites', access: 'read',
+    method: 'get', path: '/api/sites/:id/review.html', tag: 'sites', access: 'export',
     summary: 'Site review report as a printable, self-contained HTML page (Print / save as PDF)',
     params: idParam,
     query: reviewQuery,
     response: { description: 'HTML page with a print stylesheet and an inline SVG map; no remote resources', schema: z.string(), contentType: 'text/html' },
     handler: async ({ params, query, res }) => {
-      const page = renderSiteReview(await service.review(params.id, query));
-      res.setHeader('Content-Security-Policy', page.csp);
-      res.type('html').send(page.html);
-      return undefined;
+      return sendPrintable(res, renderSiteReview(await service.review(params.id, query)));
     },
   });
 }
