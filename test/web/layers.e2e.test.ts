@@ -148,10 +148,11 @@ describe.skipIf(!fs.existsSync(CHROMIUM))('map layers, drawing and search in hea
     expect(await page.getByRole('link', { name: 'Review site' }).getAttribute('href')).toMatch(new RegExp(`^/api/sites/${site.id}/review\\.html\\?from=2019-07&to=2019-12&definition=.+&scheme=.+`));
     expect(await page.getByRole('link', { name: 'Preliminary review' }).getAttribute('href')).toMatch(/&variant=preliminary$/);
     expect(await page.getByRole('link', { name: 'Review site' }).getAttribute('target')).toBe('_blank');
+    await expect.poll(() => rendered(['sites-fill']), { timeout: 10_000 }).toBeGreaterThan(0);
+    await page.evaluate(() => { document.querySelector('.sidebar')!.scrollTop = 0; document.querySelector('.area-panel')!.scrollTop = 0; (document.activeElement as HTMLElement | null)?.blur(); });
+    await page.screenshot({ path: path.join(artifacts, 'layers-site-drawn.png') });
     await page.getByRole('button', { name: 'Measure impact' }).click();
     await expect.poll(() => page.getByTestId('impact').textContent(), { timeout: 20_000 }).not.toBe('Measuring…');
-    await expect.poll(() => rendered(['sites-fill']), { timeout: 10_000 }).toBeGreaterThan(0);
-    await page.screenshot({ path: path.join(artifacts, 'layers-site-drawn.png') });
   });
 
   it('edits a site outline and deletes it through the API', async () => {

@@ -54,7 +54,11 @@ export function Legend({ model, overlays }: { model: LegendModel; overlays: Over
       </p>
       <p className="key">
         <svg width="18" height="16" viewBox="0 0 18 16" aria-hidden="true"><polygon points="4.5,1 13.5,1 17,8 13.5,15 4.5,15 1,8" fill="none" stroke="#e66100" strokeWidth="2.5" /></svg>
-        Orange outline: the cell or area shown in the panel
+        Orange outline: the cell shown in the panel
+      </p>
+      <p className="key">
+        <svg width="18" height="16" viewBox="0 0 18 16" aria-hidden="true"><rect x="2" y="2" width="14" height="12" fill="none" stroke="#1a1a1a" strokeWidth="4" /><rect x="2" y="2" width="14" height="12" fill="none" stroke="#f0e442" strokeWidth="2" /></svg>
+        Yellow outline: the area shown in the panel
       </p>
       {overlays.deprivation && (
         <div data-testid="legend-deprivation">

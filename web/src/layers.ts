@@ -123,7 +123,9 @@ export function addOverlayLayers(map: MlMap, font: string[]): void {
   });
 
   map.addSource('area-selected', { type: 'geojson', data: empty });
-  map.addLayer({ id: 'area-selected', type: 'line', source: 'area-selected', paint: { 'line-color': '#e66100', 'line-width': 3, 'line-dasharray': [3, 1.5] } });
+  // Yellow on a dark casing: apart from the phase colours, the site pink and the orange selected cell.
+  map.addLayer({ id: 'area-selected-casing', type: 'line', source: 'area-selected', paint: { 'line-color': '#1a1a1a', 'line-width': 6 } });
+  map.addLayer({ id: 'area-selected', type: 'line', source: 'area-selected', paint: { 'line-color': '#f0e442', 'line-width': 3 } });
 
   map.addSource('repeat', { type: 'geojson', data: empty });
   map.addLayer({
