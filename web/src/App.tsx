@@ -3,7 +3,9 @@ import * as maplibregl from 'maplibre-gl';
 import type { GeoJSONSource, Map as MlMap, MapGeoJSONFeature, MapLayerMouseEvent } from 'maplibre-gl';
 import workerUrl from 'maplibre-gl/dist/maplibre-gl-worker.mjs?url';
 import { cellToBoundary, cellToLatLng } from 'h3-js';
-import { getJson, qs, type Cells, type CellsByMonth, type Definition, type Emerging, type Gistar, type Hchh, type Meta, type Scheme } from './api';
+import { TerraDraw, TerraDrawPolygonMode, TerraDrawSelectMode } from 'terra-draw';
+import { TerraDrawMapLibreGLAdapter } from 'terra-draw-maplibre-gl-adapter';
+import { getJson, qs, sendJson, type Cells, type CellsByMonth, type Definition, type Deprivation, type Emerging, type Gistar, type Hchh, type Meta, type PlaceFeature, type Places, type Scheme } from './api';
 import { EMERGING_COLOURS, GI_BIN_COLOURS, sequential } from './colours';
 import { defaultView, readUrl, resolutionForZoom, writeUrl, type ViewState } from './state';
 import { Controls } from './Controls';
@@ -11,9 +13,15 @@ import { Legend, type LegendModel } from './Legend';
 import { CellPanel } from './CellPanel';
 import { HchhList } from './HchhList';
 import { PartnershipView } from './PartnershipView';
+import { AreaPanel } from './AreaPanel';
+import { Search, type SearchItem } from './Search';
+import { TopCells, type TopCell } from './TopCells';
+import { DrawControls, type DrawRequest } from './DrawControls';
+import { mapPng } from './exportPng';
+import { addOverlayLayers, deprivationClasses, deprivationFeatures, siteFeatures, today, zoneFeatures } from './layers';
 
 declare global {
-  interface Window { __harmgridMap?: MlMap; __harmgridReady?: boolean }
+  interface Window { __harmgridMap?: MlMap; __harmgridReady?: boolean; __harmgridDraw?: TerraDraw }
 }
 
 type CellFeature = GeoJSON.Feature<GeoJSON.Polygon, { cell: string; fill: string; incidents: number; harm: number; label: string }>;
@@ -43,6 +51,17 @@ function labelFont(map: MlMap): string[] {
   return ['Noto Sans Bold'];
 }
 
+/** The bounding box of a GeoJSON geometry, for flying to an area. */
+function bboxOf(g: GeoJSON.Geometry): [[number, number], [number, number]] {
+  let w = Infinity, s = Infinity, e = -Infinity, n = -Infinity;
+  const walk = (c: unknown): void => {
+    if (Array.isArray(c) && typeof c[0] === 'number') { const [x, y] = c as number[]; w = Math.min(w, x!); e = Math.max(e, x!); s = Math.min(s, y!); n = Math.max(n, y!); }
+    else if (Array.isArray(c)) c.forEach(walk);
+  };
+  walk((g as { coordinates?: unknown }).coordinates);
+  return [[w, s], [e, n]];
+}
+
 // MapLibre 6 loads its worker from a file beside its own module; once bundled, say where Vite put it.
 maplibregl.setWorkerUrl(workerUrl);
 
@@ -63,6 +82,21 @@ export function App() {
   const mapDiv = useRef<HTMLDivElement | null>(null);
   const [mapReady, setMapReady] = useState(false);
   const statsRef = useRef<{ gistar: Gistar | null; emerging: Emerging | null }>({ gistar: null, emerging: null });
+  const [wards, setWards] = useState<GeoJSON.FeatureCollection | null>(null);
+  const [districts, setDistricts] = useState<GeoJSON.FeatureCollection | null>(null);
+  const [deprivation, setDeprivation] = useState<Deprivation | null>(null);
+  const [districtDeprivation, setDistrictDeprivation] = useState<Deprivation | null>(null);
+  const [zones, setZones] = useState<Places>({ type: 'FeatureCollection', features: [] });
+  const [sites, setSites] = useState<Places>({ type: 'FeatureCollection', features: [] });
+  const [topCells, setTopCells] = useState<TopCell[]>([]);
+  const [drawing, setDrawing] = useState<DrawRequest | null>(null);
+  const [editing, setEditing] = useState<{ kind: 'zone' | 'site'; feature: PlaceFeature; drawId: string | number } | null>(null);
+  const [drawMessage, setDrawMessage] = useState<string | null>(null);
+  const drawRef = useRef<TerraDraw | null>(null);
+  const drawingRef = useRef<DrawRequest | null>(null);
+  const editingRef = useRef(false);
+  const colourByRef = useRef(view.colourBy);
+  colourByRef.current = view.colourBy;
 
   const update = useCallback((patch: Partial<ViewState>) => setView((v) => ({ ...v, ...patch })), []);
   const resolution = view.resolution === 'auto' ? zoomResolution : view.resolution;
@@ -80,7 +114,19 @@ export function App() {
         definition: v.definition || m.defaultDefinition, scheme: v.scheme || m.defaultScheme,
       }));
     }).catch((e: Error) => setError(`The service did not answer: ${e.message}`));
+    // Geography for the deprivation layer and the search; the map works without it.
+    getJson<GeoJSON.FeatureCollection>('/api/boundaries?kind=ward&vintage=2019').then(setWards).catch(() => {});
+    getJson<GeoJSON.FeatureCollection>('/api/boundaries?kind=district').then(setDistricts).catch(() => {});
+    getJson<Deprivation>('/api/deprivation?level=ward').then(setDeprivation).catch(() => {});
+    getJson<Deprivation>('/api/deprivation?level=district').then(setDistrictDeprivation).catch(() => {});
   }, []);
+
+  const reloadPlaces = useCallback(async () => {
+    const [z, st] = await Promise.all([getJson<Places>('/api/zones'), getJson<Places>('/api/sites')]);
+    setZones(z); setSites(st);
+    return { zones: z, sites: st };
+  }, []);
+  useEffect(() => { reloadPlaces().catch(() => {}); }, [reloadPlaces]);
 
   // The map, once the style URL is known.
   useEffect(() => {
@@ -105,29 +151,78 @@ export function App() {
         layout: { 'text-field': ['to-string', ['get', 'rank']], 'text-font': labelFont(map), 'text-size': 13, 'text-allow-overlap': true },
         paint: { 'text-color': '#111111', 'text-halo-color': '#ffffff', 'text-halo-width': 2 },
       });
+      addOverlayLayers(map, labelFont(map));
+      // terra-draw draws and edits outlines in its own layers; it is idle (static mode) until asked.
+      let drawIds = 0;
+      const draw = new TerraDraw({
+        adapter: new TerraDrawMapLibreGLAdapter({ map }),
+        idStrategy: { isValidId: (id) => typeof id === 'string' && id.length > 0, getId: () => `drawn-${++drawIds}` },
+        modes: [
+          new TerraDrawPolygonMode({ keyEvents: { cancel: 'Escape', finish: 'Enter' } }),
+          new TerraDrawSelectMode({ flags: { polygon: { feature: { draggable: true, coordinates: { midpoints: true, draggable: true, deletable: true } } } } }),
+        ],
+      });
+      draw.start();
+      draw.on('finish', (id, context) => { if (context.mode === 'polygon') onDrawnRef.current(id); });
+      drawRef.current = draw;
+      window.__harmgridDraw = draw;
       mapRef.current = map;
       window.__harmgridMap = map;
       setMapReady(true);
     });
+    // Top cells in the view, for keyboard users: recomputed when the map settles.
+    let signature = '';
+    let pending = 0;
+    map.on('idle', () => {
+      // Deferred to a quiet moment: the list must never hold up the map or the controls.
+      window.clearTimeout(pending);
+      pending = window.setTimeout(() => window.requestIdleCallback(topCellsInView, { timeout: 1000 }), 250);
+    });
+    const topCellsInView = () => {
+      if (!map.getLayer('cells-fill')) return;
+      const byCount = colourByRef.current === 'count';
+      const seen = new Set<string>();
+      const top = map.queryRenderedFeatures({ layers: ['cells-fill'], filter: ['>', ['get', 'incidents'], 0] })
+        .map((f) => f.properties as TopCell)
+        .filter((p) => (seen.has(p.cell) ? false : (seen.add(p.cell), true)))
+        .sort((a, b) => (byCount ? b.incidents - a.incidents : b.harm - a.harm) || b.incidents - a.incidents)
+        .slice(0, 10)
+        .map((p) => ({ cell: p.cell, incidents: p.incidents, harm: p.harm, label: p.label }));
+      const sig = top.map((t) => `${t.cell}:${t.harm}`).join(',');
+      if (sig !== signature) { signature = sig; setTopCells(top); }
+    };
     map.on('moveend', () => {
       const c = map.getCenter();
       setZoomResolution(resolutionForZoom(map.getZoom()));
       setView((v) => ({ ...v, lng: c.lng, lat: c.lat, zoom: map.getZoom() }));
     });
-    map.on('click', 'cells-fill', (e: MapLayerMouseEvent) => {
-      const f = e.features?.[0] as MapGeoJSONFeature | undefined;
-      if (f) setView((v) => ({ ...v, cell: String(f.properties.cell) }));
+    // One click handler: sites, then zones, then cells, then HCHH rank labels (HCHH panels open from the
+    // list too), then deprivation wards.
+    map.on('click', (e: MapLayerMouseEvent) => {
+      if (drawingRef.current || editingRef.current) return;
+      const order = ['sites-point', 'sites-fill', 'zones-fill', 'cells-fill', 'hchh-rank', 'deprivation-fill'].filter((id) => map.getLayer(id));
+      const hits = map.queryRenderedFeatures(e.point, { layers: order }) as MapGeoJSONFeature[];
+      const f = order.map((id) => hits.find((h) => h.layer.id === id)).find(Boolean);
+      if (!f) return;
+      const id = f.layer.id;
+      if (id === 'cells-fill') setView((v) => ({ ...v, cell: String(f.properties.cell), area: null }));
+      else {
+        const area = id.startsWith('sites') ? `site:${f.properties.id}` : id === 'zones-fill' ? `zone:${f.properties.id}` : id === 'hchh-rank' ? `hchh:${f.properties.rank}` : `ward:${f.properties.code}`;
+        setView((v) => ({ ...v, area, cell: null }));
+      }
     });
-    map.on('mouseenter', 'cells-fill', () => { map.getCanvas().style.cursor = 'pointer'; });
-    map.on('mouseleave', 'cells-fill', () => { map.getCanvas().style.cursor = ''; });
+    for (const layer of ['cells-fill', 'sites-fill', 'sites-point', 'zones-fill', 'hchh-rank']) {
+      map.on('mouseenter', layer, () => { if (!drawingRef.current) map.getCanvas().style.cursor = 'pointer'; });
+      map.on('mouseleave', layer, () => { if (!drawingRef.current) map.getCanvas().style.cursor = ''; });
+    }
     // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [styleUrl]);
 
   useEffect(() => { writeUrl(view); }, [view]);
 
   const ready = mapReady && view.from && view.to && view.definition && view.scheme;
-  const baseQuery = useMemo(() => ({ from: view.from, to: view.to, definition: view.definition, scheme: view.scheme, resolution }),
-    [view.from, view.to, view.definition, view.scheme, resolution]);
+  const baseQuery = useMemo(() => ({ from: view.from, to: view.to, definition: view.definition, scheme: view.scheme, resolution, ...(view.districts ? { districts: view.districts } : {}) }),
+    [view.from, view.to, view.definition, view.scheme, resolution, view.districts]);
 
   // Cells for the period, or per month while the slider is in use; a new filter cancels the request in flight.
   useEffect(() => {
@@ -185,18 +280,22 @@ export function App() {
         setLegend({ kind: 'sequential', title, unit: measureUnit, measure: measureName, schemeName, max, from: view.cumulative ? m.from : view.month, to: view.month, note: view.cumulative ? `cumulative from ${m.from}` : 'one month; colours fixed over the whole period' });
         return;
       }
-      const c = await getJson<Cells>(`/api/cells?${qs(baseQuery)}`, controller.signal);
+      const c = await getJson<Cells>(`/api/cells?${qs({ ...baseQuery, ...(view.zeros ? { zeros: 'true' } : {}) })}`, controller.signal);
       const values = measure === 'incidents' ? c.incidents : c.harm;
-      const max = Math.max(0, ...values);
+      let max = 0;
+      for (const v of values) if (v > max) max = v;
       const colour = sequential(max);
-      (map.getSource('cells') as GeoJSONSource).setData(cellFeatures(c.cells, (i) => colour(values[i]!), (i) => ({ incidents: c.incidents[i]!, harm: c.harm[i]!, label: '' })));
-      setLegend({ kind: 'sequential', title, unit: measureUnit, measure: measureName, schemeName, max, from: c.from, to: c.to, note: `${c.cells.length.toLocaleString('en-GB')} cells with incidents, H3 resolution ${c.resolution}` });
+      // Empty cells (zeros=true) in a faint grey, so the study area shows without hiding the basemap.
+      (map.getSource('cells') as GeoJSONSource).setData(cellFeatures(c.cells, (i) => (c.incidents[i]! > 0 ? colour(values[i]!) : 'rgba(150,150,150,0.25)'), (i) => ({ incidents: c.incidents[i]!, harm: c.harm[i]!, label: '' })));
+      const withIncidents = c.incidents.filter((n) => n > 0).length;
+      setLegend({ kind: 'sequential', title, unit: measureUnit, measure: measureName, schemeName, max, from: c.from, to: c.to,
+        note: `${withIncidents.toLocaleString('en-GB')} cells with incidents${view.zeros ? ` and ${(c.cells.length - withIncidents).toLocaleString('en-GB')} empty study-area cells (grey)` : ''}, H3 resolution ${c.resolution}` });
     };
     run().then(() => { setLoading(false); window.__harmgridReady = true; })
       .catch((e: Error) => { if (e.name !== 'AbortError') { setError(e.message); setLoading(false); } });
     return () => controller.abort();
     // eslint-disable-next-line react-hooks/exhaustive-deps
-  }, [ready, baseQuery, view.colourBy, view.month, view.cumulative, definitions, schemes]);
+  }, [ready, baseQuery, view.colourBy, view.month, view.cumulative, view.zeros, definitions, schemes]);
 
   // HCHH areas for the period.
   useEffect(() => {
@@ -229,8 +328,109 @@ export function App() {
     vis('hchh-outline', view.showHchh);
     vis('hchh-rank', view.showHchh);
     vis('wards', view.showWards);
+    vis('deprivation-fill', view.showDeprivation);
+    vis('deprivation-line', view.showDeprivation);
+    for (const id of ['zones-fill', 'zones-outline', 'zones-label']) vis(id, view.showZones);
+    for (const id of ['sites-fill', 'sites-outline', 'sites-point', 'sites-label']) vis(id, view.showSites);
+    vis('repeat-points', view.showRepeat);
     map.setFilter('cells-selected', ['==', ['get', 'cell'], view.cell ?? '']);
-  }, [mapReady, view.showCells, view.showHchh, view.showWards, view.cell]);
+  }, [mapReady, view.showCells, view.showHchh, view.showWards, view.showDeprivation, view.showZones, view.showSites, view.showRepeat, view.cell]);
+
+  // Ward deprivation choropleth.
+  useEffect(() => {
+    const map = mapRef.current;
+    if (!mapReady || !map || !wards || !deprivation) return;
+    (map.getSource('deprivation') as GeoJSONSource).setData(deprivationFeatures(wards, deprivation, view.deprivationMeasure));
+  }, [mapReady, wards, deprivation, view.deprivationMeasure]);
+
+  // Zones (by their phase today) and sites.
+  useEffect(() => {
+    const map = mapRef.current;
+    if (!mapReady || !map) return;
+    (map.getSource('zones') as GeoJSONSource).setData(zoneFeatures(zones, today()));
+    (map.getSource('sites') as GeoJSONSource).setData(siteFeatures(sites));
+  }, [mapReady, zones, sites]);
+
+  // Repeat locations, when shown.
+  useEffect(() => {
+    const map = mapRef.current;
+    if (!ready || !map || !view.showRepeat) return;
+    const controller = new AbortController();
+    getJson<GeoJSON.FeatureCollection>(`/api/repeat-locations?${qs({ from: view.from, to: view.to, definition: view.definition, scheme: view.scheme })}`, controller.signal)
+      .then((r) => (map.getSource('repeat') as GeoJSONSource).setData(r))
+      .catch((e: Error) => { if (e.name !== 'AbortError') setError(`Repeat locations: ${e.message}`); });
+    return () => controller.abort();
+  }, [ready, view.showRepeat, view.from, view.to, view.definition, view.scheme]);
+
+  // Drawing: a finished polygon is saved through the API at once, then its panel opens.
+  const onDrawnRef = useRef<(id: string | number) => void>(() => {});
+  onDrawnRef.current = (id) => {
+    const draw = drawRef.current, req = drawingRef.current;
+    if (!draw || !req) return;
+    const f = draw.getSnapshotFeature(id);
+    draw.removeFeatures([id]);
+    draw.setMode('static');
+    drawingRef.current = null;
+    setDrawing(null);
+    if (!f) return;
+    const body = req.kind === 'site'
+      ? { name: req.name, geometry: f.geometry, notes: req.notes || null }
+      : { name: req.name, geometry: f.geometry, clearStart: req.clearStart, holdStart: req.holdStart || null, buildStart: req.buildStart || null, partnership: req.partnership || null, notes: req.notes || null };
+    setDrawMessage(`Saving the ${req.kind}…`);
+    sendJson<PlaceFeature>('POST', `/api/${req.kind}s`, body)
+      .then(async (saved) => {
+        await reloadPlaces();
+        setDrawMessage(`${req.kind === 'site' ? 'Site' : 'Zone'} "${saved.properties.name}" saved.`);
+        setView((v) => ({ ...v, area: `${req.kind}:${saved.id}`, cell: null, [req.kind === 'site' ? 'showSites' : 'showZones']: true }));
+      })
+      .catch((e: Error) => setDrawMessage(`The ${req.kind} was not saved: ${e.message}`));
+  };
+  const startDrawing = (req: DrawRequest) => {
+    const draw = drawRef.current;
+    if (!draw) return;
+    drawingRef.current = req;
+    setDrawing(req);
+    setDrawMessage(`Click on the map to place the corners of the ${req.kind}; click the first corner again, or press Enter, to finish. Escape cancels.`);
+    draw.setMode('polygon');
+  };
+  const cancelDrawing = () => {
+    const draw = drawRef.current;
+    drawingRef.current = null;
+    setDrawing(null);
+    setDrawMessage(null);
+    if (draw) { draw.clear(); draw.setMode('static'); }
+  };
+  const startEditing = (kind: 'zone' | 'site', feature: PlaceFeature) => {
+    const draw = drawRef.current;
+    if (!draw || feature.geometry.type === 'Point') { setDrawMessage('Only outlines can be edited on the map.'); return; }
+    draw.clear();
+    const polygons = feature.geometry.type === 'Polygon' ? [feature.geometry.coordinates] : (feature.geometry as GeoJSON.MultiPolygon).coordinates;
+    const drawId = `edit-${kind}-${feature.id}`;
+    // terra-draw edits Polygons: a MultiPolygon is edited by its first part.
+    draw.addFeatures([{ id: drawId, type: 'Feature', geometry: { type: 'Polygon', coordinates: polygons[0]! }, properties: { mode: 'polygon' } }]);
+    draw.setMode('select');
+    draw.selectFeature(drawId);
+    editingRef.current = true;
+    setEditing({ kind, feature, drawId });
+    setDrawMessage(`Drag the corners of "${feature.properties.name}" (or the midpoints to add corners), then save.`);
+  };
+  const finishEditing = async (save: boolean) => {
+    const draw = drawRef.current, e = editing;
+    if (!draw || !e) return;
+    const f = draw.getSnapshotFeature(e.drawId);
+    draw.clear(); draw.setMode('static');
+    editingRef.current = false;
+    setEditing(null);
+    if (!save || !f) { setDrawMessage(null); return; }
+    const { areaKm2: _a, ...props } = e.feature.properties;
+    void _a;
+    try {
+      await sendJson('PUT', `/api/${e.kind}s/${e.feature.id}`, { ...props, geometry: f.geometry });
+      await reloadPlaces();
+      setDrawMessage(`"${e.feature.properties.name}" saved.`);
+      setView((v) => ({ ...v, area: `${e.kind}:${e.feature.id}`, cell: null }));
+    } catch (err) { setDrawMessage(`Not saved: ${(err as Error).message}`); }
+  };
 
   // Month animation: one month a second.
   useEffect(() => {
@@ -253,27 +453,41 @@ export function App() {
     map.fitBounds([[Math.min(...lngs), Math.min(...lats)], [Math.max(...lngs), Math.max(...lats)]], { padding: 120, maxZoom: 15, duration: 800 });
   };
 
+  const overlays = useMemo(() => ({
+    deprivation: view.showDeprivation ? deprivationClasses(view.deprivationMeasure) : null,
+    zones: view.showZones && zones.features.length > 0, sites: view.showSites && sites.features.length > 0, repeat: view.showRepeat,
+  }), [view.showDeprivation, view.deprivationMeasure, view.showZones, view.showSites, view.showRepeat, zones, sites]);
+
   const exportPng = () => {
     const map = mapRef.current;
     if (!map) return;
-    const canvas = map.getCanvas();
-    const out = document.createElement('canvas');
-    out.width = canvas.width;
-    out.height = canvas.height + 90;
-    const ctx = out.getContext('2d')!;
-    ctx.fillStyle = '#ffffff';
-    ctx.fillRect(0, 0, out.width, out.height);
-    ctx.drawImage(canvas, 0, 0);
-    ctx.fillStyle = '#1a1a1a';
-    ctx.font = '16px "Noto Sans", sans-serif';
-    ctx.fillText(`harmgrid — ${legend?.title ?? ''} — ${legend?.unit ?? ''}, ${legend?.from ?? ''} to ${legend?.to ?? ''}`, 12, canvas.height + 28);
-    ctx.font = '12px "Noto Sans", sans-serif';
-    ctx.fillText('© OpenStreetMap contributors (ODbL) · Boundaries: ONS, contains OS data © Crown copyright (OGL v3) · Crime data: data.police.uk (OGL v3)', 12, canvas.height + 56);
-    const a = document.createElement('a');
-    a.download = `harmgrid-map-${view.from}-${view.to}.png`;
-    a.href = out.toDataURL('image/png');
-    a.click();
+    map.once('render', () => {
+      const a = document.createElement('a');
+      a.download = `harmgrid-map-${view.from}-${view.to}.png`;
+      a.href = mapPng(map.getCanvas(), legend, overlays);
+      a.click();
+    });
+    map.triggerRepaint();
   };
+
+  // The outline of the area whose panel is open.
+  const showOutline = useCallback((g: GeoJSON.Geometry | null) => {
+    const source = mapRef.current?.getSource('area-selected') as GeoJSONSource | undefined;
+    source?.setData({ type: 'FeatureCollection', features: g ? [{ type: 'Feature', geometry: g, properties: {} }] : [] });
+  }, []);
+  useEffect(() => { if (!view.area || view.cell) showOutline(null); }, [view.area, view.cell, showOutline]);
+
+  const searchItems = useMemo<SearchItem[]>(() => [
+    ...(deprivation?.areas ?? []).map((a) => ({ key: `ward:${a.code}`, name: a.name, kind: 'ward' as const })),
+    ...(districtDeprivation?.areas ?? []).map((a) => ({ key: `district:${a.code}`, name: a.name, kind: 'district' as const })),
+  ], [deprivation, districtDeprivation]);
+  const chooseArea = (item: SearchItem) => {
+    const code = item.key.split(':')[1];
+    const f = (item.kind === 'ward' ? wards : districts)?.features.find((x) => String(x.properties?.code ?? x.id) === code);
+    if (f && mapRef.current) mapRef.current.fitBounds(bboxOf(f.geometry), { padding: 80, maxZoom: 15, duration: 800 });
+    setView((v) => ({ ...v, area: item.key, cell: null }));
+  };
+  const analysisQuery = qs(baseQuery);
 
   return (
     <div className="app">
@@ -291,19 +505,37 @@ export function App() {
       )}
       <aside className="sidebar" aria-label="Controls and results">
         {error && <p className="error" role="alert">{error}</p>}
+        <Search items={searchItems} onChoose={chooseArea} />
         {meta && (
           <Controls view={view} update={update} meta={meta} definitions={definitions} schemes={schemes} resolution={resolution}
-            playing={playing} setPlaying={setPlaying} exportPng={exportPng} />
+            playing={playing} setPlaying={setPlaying} exportPng={exportPng} analysisQuery={analysisQuery} />
         )}
-        {hchh && <HchhList hchh={hchh} onSelect={(f) => flyTo(f.properties.cellIds)} unit={hchh.scheme.unit} />}
+        {meta && (
+          <DrawControls drawing={drawing} editing={editing ? editing.feature.properties.name : null} message={drawMessage}
+            onStart={startDrawing} onCancel={cancelDrawing} onSaveEdit={() => finishEditing(true)} onCancelEdit={() => finishEditing(false)} />
+        )}
+        {hchh && (
+          <>
+            <p className="row"><a className="button" href={`/api/patrol-briefing.html?${analysisQuery}`} target="_blank" rel="noopener">Patrol briefing</a></p>
+            <HchhList hchh={hchh} onSelect={(f) => flyTo(f.properties.cellIds)} unit={hchh.scheme.unit}
+              onDetails={(f) => { flyTo(f.properties.cellIds); update({ area: `hchh:${f.properties.rank}`, cell: null }); }} />
+          </>
+        )}
+        <TopCells cells={topCells} unit={view.colourBy === 'count' ? 'incidents' : schemes.find((s) => s.key === view.scheme)?.unit ?? ''}
+          selected={view.cell} onOpen={(cell) => update({ cell, area: null })} />
       </aside>
       <main className="map-wrap">
         <div ref={mapDiv} className="map" role="region" aria-label="Map of hotspot cells and High Crime High Harm areas" />
-        {legend && <Legend model={legend} />}
+        {legend && <Legend model={legend} overlays={overlays} />}
       </main>
       {view.cell && (
         <CellPanel cell={view.cell} query={{ from: view.from, to: view.to, definition: view.definition, scheme: view.scheme }}
           unit={schemes.find((s) => s.key === view.scheme)?.unit ?? ''} stats={statsRef.current} onClose={() => update({ cell: null })} />
+      )}
+      {view.area && !view.cell && (
+        <AreaPanel areaKey={view.area} query={{ from: view.from, to: view.to, definition: view.definition, scheme: view.scheme }} hchh={hchh}
+          zones={zones.features} sites={sites.features} onClose={() => update({ area: null })} onEdit={startEditing}
+          onDeleted={() => { update({ area: null }); reloadPlaces().catch(() => {}); }} onOutline={showOutline} />
       )}
     </div>
   );

@@ -44,7 +44,7 @@ export function CellPanel({ cell, query, unit, stats, onClose }: Props) {
   );
 }
 
-function MonthlyChart({ months, values, title, unit, colour }: { months: string[]; values: number[]; title: string; unit: string; colour: string }) {
+export function MonthlyChart({ months, values, title, unit, colour }: { months: string[]; values: number[]; title: string; unit: string; colour: string }) {
   const w = 330, h = 92, pad = 38;
   const max = Math.max(1, ...values);
   const bw = (w - pad) / Math.max(1, values.length);

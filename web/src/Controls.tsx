@@ -1,17 +1,18 @@
 import type { Definition, Meta, Scheme } from './api';
 import { qs } from './api';
-import type { ColourBy, ViewState } from './state';
+import type { ColourBy, DeprivationMeasure, ViewState } from './state';
 
 interface Props {
   view: ViewState; update: (p: Partial<ViewState>) => void; meta: Meta; definitions: Definition[]; schemes: Scheme[];
-  resolution: number; playing: boolean; setPlaying: (p: boolean) => void; exportPng: () => void;
+  resolution: number; playing: boolean; setPlaying: (p: boolean) => void; exportPng: () => void; analysisQuery: string;
 }
 
 /** Every control is a labelled native form element, so it is reachable by keyboard and named for screen readers. */
-export function Controls({ view, update, meta, definitions, schemes, resolution, playing, setPlaying, exportPng }: Props) {
+export function Controls({ view, update, meta, definitions, schemes, resolution, playing, setPlaying, exportPng, analysisQuery }: Props) {
   const months = meta.months.filter((m) => m >= view.from && m <= view.to);
   const monthIndex = view.month ? Math.max(0, months.indexOf(view.month)) : months.length - 1;
-  const query = qs({ from: view.from, to: view.to, definition: view.definition, scheme: view.scheme, resolution });
+  const query = analysisQuery;
+  const periodQuery = qs({ from: view.from, to: view.to, definition: view.definition, scheme: view.scheme });
   return (
     <form className="controls" onSubmit={(e) => e.preventDefault()}>
       <fieldset>
@@ -74,6 +75,20 @@ export function Controls({ view, update, meta, definitions, schemes, resolution,
         <label className="inline"><input type="checkbox" checked={view.showCells} onChange={(e) => update({ showCells: e.target.checked })} /> Hotspot cells</label>
         <label className="inline"><input type="checkbox" checked={view.showHchh} onChange={(e) => update({ showHchh: e.target.checked })} /> HCHH areas</label>
         <label className="inline"><input type="checkbox" checked={view.showWards} onChange={(e) => update({ showWards: e.target.checked })} /> Ward outlines</label>
+        <label className="inline"><input type="checkbox" checked={view.zeros} onChange={(e) => update({ zeros: e.target.checked })} /> Empty cells too</label>
+        <label className="inline"><input type="checkbox" checked={view.showDeprivation} onChange={(e) => update({ showDeprivation: e.target.checked })} /> Ward deprivation</label>
+        {view.showDeprivation && (
+          <label>Deprivation measure
+            <select value={view.deprivationMeasure} onChange={(e) => update({ deprivationMeasure: e.target.value as DeprivationMeasure })}>
+              <option value="share">Share of LSOAs in the most deprived decile</option>
+              <option value="rank">IMD decile of the mean rank</option>
+            </select>
+          </label>
+        )}
+        <label className="inline"><input type="checkbox" checked={view.showZones} onChange={(e) => update({ showZones: e.target.checked })} /> Clear-Hold-Build zones</label>
+        <label className="inline"><input type="checkbox" checked={view.showSites} onChange={(e) => update({ showSites: e.target.checked })} /> Sites</label>
+        <label className="inline"><input type="checkbox" checked={view.showRepeat} onChange={(e) => update({ showRepeat: e.target.checked })} /> Repeat locations</label>
+        {view.showRepeat && <a href={`/api/repeat-locations.csv?${periodQuery}`}>Repeat locations (CSV)</a>}
       </fieldset>
       <fieldset>
         <legend>Export</legend>

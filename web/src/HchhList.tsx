@@ -1,7 +1,7 @@
 import type { Hchh, HchhFeature } from './api';
 
-/** HCHH areas sorted by harm; choosing one flies the map to it. */
-export function HchhList({ hchh, onSelect, unit }: { hchh: Hchh; onSelect: (f: HchhFeature) => void; unit: string }) {
+/** HCHH areas sorted by harm; choosing one flies the map to it, Details opens its panel. */
+export function HchhList({ hchh, onSelect, onDetails, unit }: { hchh: Hchh; onSelect: (f: HchhFeature) => void; onDetails: (f: HchhFeature) => void; unit: string }) {
   const t = hchh.totals;
   return (
     <section className="hchh" aria-labelledby="hchh-heading">
@@ -13,7 +13,8 @@ export function HchhList({ hchh, onSelect, unit }: { hchh: Hchh; onSelect: (f: H
             <button type="button" className="link" onClick={() => onSelect(f)}>
               <strong>{f.properties.rank}.</strong> {f.properties.name}
               <span className="muted"> — {f.properties.incidents.toLocaleString('en-GB')} incidents, {Math.round(f.properties.harm).toLocaleString('en-GB')} {unit}, {f.properties.areaKm2} km²</span>
-            </button>
+            </button>{' '}
+            <button type="button" className="details" onClick={() => onDetails(f)} aria-label={`Details of HCHH area ${f.properties.rank}`}>Details</button>
           </li>
         ))}
       </ol>

@@ -1,4 +1,10 @@
 import { EMERGING_COLOURS, GI_BIN_COLOURS, GI_BIN_LABELS, sequential } from './colours';
+import { DEPRIVATION_SOURCE, PHASE_COLOURS, PHASE_LABELS, SITE_COLOUR, type Phase } from './layers';
+
+/** Overlays shown, for the legend: deprivation classes, zones by phase, sites, repeat locations. */
+export interface Overlays { deprivation: { unit: string; classes: { label: string; colour: string }[] } | null; zones: boolean; sites: boolean; repeat: boolean }
+
+const DASHES: Record<Phase, string> = { planned: '2 3', clear: '8 3', hold: '5 2 1.5 2', build: '' };
 
 export type LegendModel =
   | { kind: 'sequential'; title: string; unit: string; max: number; from: string; to: string; note?: string | undefined; measure: string; schemeName?: string | undefined }
@@ -14,11 +20,15 @@ const UNIT_NAMES: Record<string, string> = { 'CCHI days': 'Cambridge Crime Harm 
  * The legend says what is shown, in what unit, under which definition and over which months; it is
  * drawn over the map (so a screenshot or PNG export carries it) and read out when it changes.
  */
-export function Legend({ model }: { model: LegendModel }) {
-  const period = model.from === model.to ? model.from : `${model.from} to ${model.to}`;
-  const heading = model.kind === 'sequential'
+export function legendHeading(model: LegendModel): string {
+  return model.kind === 'sequential'
     ? `${model.measure} per cell${model.unit !== 'incidents' ? ` (${UNIT_NAMES[model.unit] ?? model.unit})` : ''}`
     : model.unit;
+}
+
+export function Legend({ model, overlays }: { model: LegendModel; overlays: Overlays }) {
+  const period = model.from === model.to ? model.from : `${model.from} to ${model.to}`;
+  const heading = legendHeading(model);
   return (
     <section className="legend" aria-live="polite" aria-labelledby="legend-heading" data-testid="legend">
       <h2 id="legend-heading">{heading}</h2>
@@ -46,6 +56,31 @@ export function Legend({ model }: { model: LegendModel }) {
         <svg width="18" height="16" viewBox="0 0 18 16" aria-hidden="true"><polygon points="4.5,1 13.5,1 17,8 13.5,15 4.5,15 1,8" fill="none" stroke="#e66100" strokeWidth="2.5" /></svg>
         Orange outline: the cell shown in the panel
       </p>
+      <p className="key">
+        <svg width="18" height="16" viewBox="0 0 18 16" aria-hidden="true"><rect x="2" y="2" width="14" height="12" fill="none" stroke="#1a1a1a" strokeWidth="4" /><rect x="2" y="2" width="14" height="12" fill="none" stroke="#f0e442" strokeWidth="2" /></svg>
+        Yellow outline: the area shown in the panel
+      </p>
+      {overlays.deprivation && (
+        <div data-testid="legend-deprivation">
+          <h3 className="legend-sub">Ward deprivation: {overlays.deprivation.unit}</h3>
+          <ul className="swatches classes">
+            {overlays.deprivation.classes.map((c) => <li key={c.label}><span className="swatch" style={{ background: c.colour }} />{c.label}</li>)}
+          </ul>
+          <p className="muted">Source: {DEPRIVATION_SOURCE}</p>
+        </div>
+      )}
+      {overlays.zones && (
+        <div data-testid="legend-zones">
+          <h3 className="legend-sub">Clear-Hold-Build zones, phase today</h3>
+          <ul className="swatches classes">
+            {(Object.keys(PHASE_COLOURS) as Phase[]).map((p) => (
+              <li key={p}><svg width="22" height="10" aria-hidden="true"><line x1="0" y1="5" x2="22" y2="5" stroke={PHASE_COLOURS[p]} strokeWidth="3" strokeDasharray={DASHES[p]} /></svg>{PHASE_LABELS[p]}</li>
+            ))}
+          </ul>
+        </div>
+      )}
+      {overlays.sites && <p className="key"><span className="swatch" style={{ background: SITE_COLOUR }} />Sites (drawn outlines or points)</p>}
+      {overlays.repeat && <p className="key"><svg width="16" height="16" aria-hidden="true"><circle cx="8" cy="8" r="6" fill="#ffffff" stroke="#1a1a1a" strokeWidth="2" /></svg>Repeat locations (circle size: incidents)</p>}
     </section>
   );
 }

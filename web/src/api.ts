@@ -34,3 +34,36 @@ export function qs(q: Partial<Query> & Record<string, string | number | undefine
   for (const [k, v] of Object.entries(q)) if (v !== undefined && v !== '') p.set(k, String(v));
   return p.toString();
 }
+
+export interface CountChange { rateRatio: number | null; percentChange: number | null; ci: [number, number] | null; pValue: number; significant: boolean; direction: string }
+export interface WindowComparison { label: string; recent: { from: string; to: string; incidents: number }; earlier: { from: string; to: string; incidents: number } | null; test: CountChange | null; note: string | null }
+export interface PhaseStat {
+  phase: string; from: string; to: string; months?: number;
+  area: { incidents: number; harm: number; perMonth: number }; comparison: { incidents: number; harm: number; perMonth: number };
+  areaChange: CountChange | null; relative: { ratio?: number | null; ratioOfRateRatios?: number | null } & Record<string, unknown> | null;
+}
+/** GET /api/areas/…/statistics, /api/sites/:id/statistics, /api/zones/:id/statistics, POST /api/areas/statistics: the properties. */
+export interface AreaStats extends Described {
+  area: { kind: string; id: string; name: string; areaKm2: number | null; placeName: string | null; selection: string };
+  totals: { incidents: number; harm: number; harmUnit: string };
+  population: { residents: number; year: string; method: string } | null;
+  rate: { perThousandPerYear?: number; population: number } & Record<string, unknown> | null;
+  deprivation: Record<string, unknown> | null;
+  offenceMix: { category: string; incidents: number; harm: number; shareOfIncidents: number; shareOfHarm: number }[];
+  series: { month: string; incidents: number; harm: number }[];
+  change: WindowComparison[];
+  phases?: PhaseStat[];
+  zone?: PlaceFeature;
+}
+export interface PlaceFeature { type: 'Feature'; id: number; geometry: GeoJSON.Geometry; properties: Record<string, unknown> & { name: string } }
+export interface Places { type: 'FeatureCollection'; features: PlaceFeature[] }
+export interface WardDeprivation { code: string; name: string; lsoas: number; population: number; meanImdRank: number; shareLsoasMostDeprived: number; shareResidentsMostDeprived: number }
+export interface Deprivation { level: string; source: string; lookup: string | null; areas: WardDeprivation[] }
+
+/** JSON to the API (POST, PUT, DELETE); the error message of the API is thrown as it is. */
+export async function sendJson<T>(method: 'POST' | 'PUT' | 'DELETE', path: string, body?: unknown, signal?: AbortSignal): Promise<T> {
+  const res = await fetch(path, { method, signal, headers: body === undefined ? {} : { 'content-type': 'application/json' }, body: body === undefined ? null : JSON.stringify(body) });
+  const out = await res.json().catch(() => ({}));
+  if (!res.ok) throw new ApiError((out as { error?: { message?: string } }).error?.message ?? `${res.status} ${res.statusText}`);
+  return out as T;
+}

@@ -1,10 +1,18 @@
 /** The whole view state lives in the URL, so a link reopens the same view. */
 export type ColourBy = 'harm' | 'count' | 'gistar' | 'emerging';
+export type DeprivationMeasure = 'rank' | 'share';
 export interface ViewState {
   from: string; to: string; definition: string; scheme: string;
   resolution: 'auto' | number; colourBy: ColourBy;
   month: string | null; cumulative: boolean;
   showCells: boolean; showHchh: boolean; showWards: boolean;
+  showDeprivation: boolean; deprivationMeasure: DeprivationMeasure; showZones: boolean; showSites: boolean; showRepeat: boolean;
+  /** The area whose panel is open: ward:CODE, hchh:RANK, zone:ID or site:ID. */
+  area: string | null;
+  /** Draw every study-area cell, empty ones included (whole period only). */
+  zeros: boolean;
+  /** Study area restricted to these district codes, comma-separated (empty: all). */
+  districts: string;
   lng: number; lat: number; zoom: number;
   cell: string | null;
   /** Which view fills the window: the map, or the Partnership view. */
@@ -13,20 +21,23 @@ export interface ViewState {
 
 export const defaultView: ViewState = {
   from: '', to: '', definition: '', scheme: '', resolution: 'auto', colourBy: 'harm', month: null, cumulative: false,
-  showCells: true, showHchh: true, showWards: true, lng: -2.93, lat: 53.43, zoom: 10, cell: null, page: 'map',
+  showCells: true, showHchh: true, showWards: true,
+  showDeprivation: false, deprivationMeasure: 'share', showZones: true, showSites: true, showRepeat: false, area: null, zeros: false, districts: '', lng: -2.93, lat: 53.43, zoom: 10, cell: null, page: 'map',
 };
 
 export function readUrl(): Partial<ViewState> {
   const p = new URLSearchParams(window.location.search);
   const out: Partial<ViewState> = {};
   const str = (k: keyof ViewState) => { const v = p.get(k); if (v) (out as Record<string, unknown>)[k] = v; };
-  (['from', 'to', 'definition', 'scheme', 'month', 'cell'] as const).forEach(str);
+  (['from', 'to', 'definition', 'scheme', 'month', 'cell', 'area', 'districts'] as const).forEach(str);
   const colour = p.get('colourBy');
   if (colour && ['harm', 'count', 'gistar', 'emerging'].includes(colour)) out.colourBy = colour as ColourBy;
   if (p.get('page') === 'partnership') out.page = 'partnership';
   const res = p.get('resolution');
   if (res) out.resolution = res === 'auto' ? 'auto' : Math.min(11, Math.max(7, Number(res) || 9));
-  for (const k of ['cumulative', 'showCells', 'showHchh', 'showWards'] as const) { const v = p.get(k); if (v) out[k] = v === '1'; }
+  const dm = p.get('deprivationMeasure');
+  if (dm === 'rank' || dm === 'share') out.deprivationMeasure = dm;
+  for (const k of ['cumulative', 'showCells', 'showHchh', 'showWards', 'showDeprivation', 'showZones', 'showSites', 'showRepeat', 'zeros'] as const) { const v = p.get(k); if (v) out[k] = v === '1'; }
   for (const k of ['lng', 'lat', 'zoom'] as const) { const v = Number(p.get(k)); if (p.get(k) && Number.isFinite(v)) out[k] = v; }
   return out;
 }

@@ -14,14 +14,22 @@ export function hotspotRoutes(api: Api, analysis: Analysis): void {
     method: 'get', path: '/api/cells', tag: 'hotspots', access: 'read',
     summary: 'Incidents and harm per H3 cell (compact)',
     description: 'Parallel arrays, highest harm first: about a third of the bytes of the same cells as GeoJSON; the client draws hexagons from the ids.',
-    query: analysisQuery,
+    query: analysisQuery.extend({
+      zeros: z.enum(['true', 'false']).default('false').transform((v) => v === 'true')
+        .describe('also every empty cell of the study area (cells whose centre lies in the districts), after the cells with incidents'),
+    }).strict(),
     response: {
-      description: 'cells with at least one incident',
+      description: 'cells with at least one incident (and, with zeros=true, the empty study-area cells)',
       schema: resolvedDescription.extend({ cells: z.array(z.string()), incidents: z.array(z.number()), harm: z.array(z.number()) }),
     },
     handler: async ({ query }) => {
-      const r = await analysis.resolve(query);
-      const cells = await analysis.cells(r);
+      const { zeros, ...rest } = query;
+      const r = await analysis.resolve(rest);
+      const cells: { cell: string; incidents: number; harm: number }[] = await analysis.cells(r);
+      if (zeros) {
+        const seen = new Set(cells.map((c) => c.cell));
+        for (const c of (await analysis.studyArea(r)).cells) if (!seen.has(c.cell) && c.incidents === 0) cells.push(c);
+      }
       return { ...analysis.describe(r), cells: cells.map((c) => c.cell), incidents: cells.map((c) => c.incidents), harm: cells.map((c) => round(c.harm)) };
     },
   });

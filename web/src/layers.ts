@@ -1,0 +1,138 @@
+import type { Map as MlMap } from 'maplibre-gl';
+import { scaleThreshold } from 'd3-scale';
+import { schemeYlOrBr } from 'd3-scale-chromatic';
+import type { Deprivation, PlaceFeature, Places } from './api';
+import type { DeprivationMeasure } from './state';
+
+/** England has 32,844 LSOAs (2011) in the Indices of Deprivation 2019: rank 1 is the most deprived. */
+export const ENGLAND_LSOAS = 32_844;
+export const DEPRIVATION_SOURCE = 'English Indices of Deprivation 2019 (MHCLG); ONS wards December 2019';
+
+/**
+ * Deprivation classes, ColorBrewer YlOrBr (sequential, colour-blind safe): darker is more deprived.
+ * 'rank': national decile of the ward's population-weighted mean IMD rank (1 = most deprived 10 %);
+ * 'share': share of the ward's LSOAs in England's most deprived decile.
+ */
+export function deprivationClasses(measure: DeprivationMeasure): { colour: (v: number) => string; classes: { label: string; colour: string }[]; unit: string } {
+  const palette = schemeYlOrBr[9]!;
+  if (measure === 'rank') {
+    // Decile 1 (most deprived) darkest … decile 10 lightest; 10 deciles on 9 ColorBrewer classes + white.
+    const colours = [...palette].reverse().concat('#ffffff');
+    const colour = (decile: number) => colours[Math.min(10, Math.max(1, decile)) - 1]!;
+    return {
+      colour, unit: 'IMD decile of the population-weighted mean rank (1 = most deprived 10 % in England)',
+      classes: Array.from({ length: 10 }, (_, i) => ({ label: `decile ${i + 1}${i === 0 ? ' (most deprived)' : i === 9 ? ' (least)' : ''}`, colour: colours[i]! })),
+    };
+  }
+  const bounds = [0.000001, 0.2, 0.4, 0.6, 0.8];
+  const colours = ['#ffffe5', palette[2]!, palette[4]!, palette[5]!, palette[7]!, palette[8]!];
+  const scale = scaleThreshold<number, string>().domain(bounds).range(colours);
+  const labels = ['none', 'up to 20 %', '20–40 %', '40–60 %', '60–80 %', '80–100 %'];
+  return {
+    colour: (v: number) => scale(v), unit: "share of the ward's LSOAs in England's most deprived IMD decile",
+    classes: labels.map((label, i) => ({ label, colour: colours[i]! })),
+  };
+}
+
+export const imdDecile = (meanRank: number) => Math.min(10, Math.max(1, Math.ceil((meanRank / ENGLAND_LSOAS) * 10)));
+
+/** Ward outlines (December 2019) joined with their deprivation, each with the fill of its class. */
+export function deprivationFeatures(wards: GeoJSON.FeatureCollection, dep: Deprivation, measure: DeprivationMeasure): GeoJSON.FeatureCollection {
+  const byCode = new Map(dep.areas.map((a) => [a.code, a]));
+  const { colour } = deprivationClasses(measure);
+  return {
+    type: 'FeatureCollection',
+    features: wards.features.flatMap((f) => {
+      const code = String(f.properties?.code ?? f.id);
+      const d = byCode.get(code);
+      if (!d) return [];
+      const decile = imdDecile(d.meanImdRank);
+      const value = measure === 'rank' ? decile : d.shareLsoasMostDeprived;
+      return [{ ...f, properties: { code, name: d.name, decile, share: d.shareLsoasMostDeprived, meanImdRank: d.meanImdRank, fill: colour(value) } }];
+    }),
+  };
+}
+
+/** Clear-Hold-Build phases, Okabe–Ito colours (colour-blind safe), each with its own line pattern too. */
+export type Phase = 'planned' | 'clear' | 'hold' | 'build';
+export const PHASE_COLOURS: Record<Phase, string> = { planned: '#6b6b6b', clear: '#d55e00', hold: '#0072b2', build: '#009e73' };
+export const PHASE_LABELS: Record<Phase, string> = {
+  planned: 'planned (clear not started)', clear: 'clear', hold: 'hold', build: 'build',
+};
+export const SITE_COLOUR = '#cc79a7';
+export const REPEAT_COLOUR = '#1a1a1a';
+
+/** The phase a zone is in on a given day (YYYY-MM-DD): the latest phase whose start date has passed. */
+export function zonePhase(p: Record<string, unknown>, day: string): Phase {
+  const s = (k: string) => (typeof p[k] === 'string' ? (p[k] as string) : null);
+  if (s('buildStart') && s('buildStart')! <= day) return 'build';
+  if (s('holdStart') && s('holdStart')! <= day) return 'hold';
+  if (s('clearStart') && s('clearStart')! <= day) return 'clear';
+  return 'planned';
+}
+
+export const today = () => new Date().toISOString().slice(0, 10);
+
+export function zoneFeatures(zones: Places, day: string): GeoJSON.FeatureCollection {
+  return {
+    type: 'FeatureCollection',
+    features: zones.features.map((f: PlaceFeature) => {
+      const phase = zonePhase(f.properties, day);
+      return { type: 'Feature', id: f.id, geometry: f.geometry, properties: { ...f.properties, id: f.id, phase, colour: PHASE_COLOURS[phase] } };
+    }),
+  };
+}
+
+export function siteFeatures(sites: Places): GeoJSON.FeatureCollection {
+  return { type: 'FeatureCollection', features: sites.features.map((f) => ({ type: 'Feature', id: f.id, geometry: f.geometry, properties: { ...f.properties, id: f.id } })) };
+}
+
+const empty: GeoJSON.FeatureCollection = { type: 'FeatureCollection', features: [] };
+
+/** Sources and layers of the overlays: deprivation under the cells; zones, sites and repeat locations above. */
+export function addOverlayLayers(map: MlMap, font: string[]): void {
+  const before = map.getLayer('cells-fill') ? 'cells-fill' : undefined;
+  map.addSource('deprivation', { type: 'geojson', data: empty, attribution: 'Deprivation: English Indices of Deprivation 2019 (MHCLG, OGL v3)' });
+  map.addLayer({ id: 'deprivation-fill', type: 'fill', source: 'deprivation', layout: { visibility: 'none' }, paint: { 'fill-color': ['get', 'fill'], 'fill-opacity': 0.5 } }, before);
+  map.addLayer({ id: 'deprivation-line', type: 'line', source: 'deprivation', layout: { visibility: 'none' }, paint: { 'line-color': '#7a4a10', 'line-width': 0.6 } }, before);
+
+  map.addSource('zones', { type: 'geojson', data: empty });
+  map.addLayer({ id: 'zones-fill', type: 'fill', source: 'zones', paint: { 'fill-color': ['get', 'colour'], 'fill-opacity': 0.14 } });
+  map.addLayer({
+    id: 'zones-outline', type: 'line', source: 'zones',
+    paint: {
+      'line-color': ['get', 'colour'], 'line-width': 3,
+      // Each phase has its own dash too, so it reads without colour.
+      'line-dasharray': ['match', ['get', 'phase'], 'planned', ['literal', [1, 1.5]], 'clear', ['literal', [4, 1.5]], 'hold', ['literal', [2, 1, 0.5, 1]], ['literal', [1, 0]]],
+    },
+  });
+  map.addLayer({
+    id: 'zones-label', type: 'symbol', source: 'zones',
+    layout: { 'text-field': ['concat', ['get', 'name'], ' (', ['get', 'phase'], ')'], 'text-font': font, 'text-size': 12, 'symbol-placement': 'point' },
+    paint: { 'text-color': '#1a1a1a', 'text-halo-color': '#ffffff', 'text-halo-width': 2 },
+  });
+
+  map.addSource('sites', { type: 'geojson', data: empty });
+  map.addLayer({ id: 'sites-fill', type: 'fill', source: 'sites', filter: ['!=', ['geometry-type'], 'Point'], paint: { 'fill-color': SITE_COLOUR, 'fill-opacity': 0.25 } });
+  map.addLayer({ id: 'sites-outline', type: 'line', source: 'sites', filter: ['!=', ['geometry-type'], 'Point'], paint: { 'line-color': '#8a3f6e', 'line-width': 2.5 } });
+  map.addLayer({ id: 'sites-point', type: 'circle', source: 'sites', filter: ['==', ['geometry-type'], 'Point'], paint: { 'circle-color': SITE_COLOUR, 'circle-radius': 7, 'circle-stroke-color': '#8a3f6e', 'circle-stroke-width': 2 } });
+  map.addLayer({
+    id: 'sites-label', type: 'symbol', source: 'sites',
+    layout: { 'text-field': ['get', 'name'], 'text-font': font, 'text-size': 12, 'text-offset': [0, 1.2] },
+    paint: { 'text-color': '#5a1f46', 'text-halo-color': '#ffffff', 'text-halo-width': 2 },
+  });
+
+  map.addSource('area-selected', { type: 'geojson', data: empty });
+  // Yellow on a dark casing: apart from the phase colours, the site pink and the orange selected cell.
+  map.addLayer({ id: 'area-selected-casing', type: 'line', source: 'area-selected', paint: { 'line-color': '#1a1a1a', 'line-width': 6 } });
+  map.addLayer({ id: 'area-selected', type: 'line', source: 'area-selected', paint: { 'line-color': '#f0e442', 'line-width': 3 } });
+
+  map.addSource('repeat', { type: 'geojson', data: empty });
+  map.addLayer({
+    id: 'repeat-points', type: 'circle', source: 'repeat', layout: { visibility: 'none' },
+    paint: {
+      'circle-color': '#ffffff', 'circle-stroke-color': REPEAT_COLOUR, 'circle-stroke-width': 2,
+      'circle-radius': ['interpolate', ['linear'], ['sqrt', ['get', 'incidents']], 1, 3, 12, 14],
+    },
+  });
+}
