@@ -38,6 +38,16 @@ function cellFeatures(cells: string[], fill: (i: number) => string | null, props
 }
 
 /**
+ * Puts the hexagons on the map. Above 20,000 cells (resolution 10 over the whole force, empty cells
+ * included) the fill's antialiasing outline is dropped: it is drawn per hexagon and roughly doubles
+ * the work of every frame, and at that density the edges are sub-pixel anyway.
+ */
+function setCells(map: MlMap, data: GeoJSON.FeatureCollection): void {
+  (map.getSource('cells') as GeoJSONSource).setData(data);
+  if (map.getLayer('cells-fill')) map.setPaintProperty('cells-fill', 'fill-antialias', data.features.length <= 20_000);
+}
+
+/**
  * The font for the app's own labels: Noto Sans Bold from harmgrid's glyph server, or, under another
  * basemap style (HARMGRID_BASEMAP_STYLE_URL), a font that style's glyph server is known to have.
  */
@@ -240,7 +250,7 @@ export function App() {
         const g = await getJson<Gistar>(`/api/gistar?${qs({ ...baseQuery, variable: 'count' })}`, controller.signal);
         statsRef.current.gistar = g;
         const data = cellFeatures(g.cells, (i) => (g.bin[i] ? GI_BIN_COLOURS[String(g.bin[i])]! : null), (i) => ({ incidents: g.value[i]!, harm: 0, label: `Gi* z ${g.z[i]!.toFixed(2)}` }));
-        (map.getSource('cells') as GeoJSONSource).setData(data);
+        setCells(map, data);
         setLegend({ kind: 'gistar', title, unit: 'Gi* confidence bin (counts, FDR-corrected)', note: `${g.studyArea.cells.toLocaleString('en-GB')} study-area cells, ${g.studyArea.areaKm2} km²`, from: g.from, to: g.to });
         setByMonth(null);
         return;
@@ -251,7 +261,7 @@ export function App() {
         const category = (i: number) => e.category[i] ?? e.shortSeries[i];
         const data = cellFeatures(e.cells, (i) => { const c = category(i); return c && EMERGING_COLOURS[c] ? EMERGING_COLOURS[c] : null; },
           (i) => ({ incidents: 0, harm: 0, label: category(i) ?? '' }));
-        (map.getSource('cells') as GeoJSONSource).setData(data);
+        setCells(map, data);
         setLegend({ kind: 'emerging', title, unit: e.insufficient ? 'short-series pattern (sfhotspot)' : 'emerging hot spot pattern (ArcGIS)', note: e.insufficient ?? undefined, counts: e.counts, from: e.from, to: e.to });
         setByMonth(null);
         return;
@@ -276,7 +286,7 @@ export function App() {
         // The colour domain is fixed over the whole period, so months compare while the slider plays.
         const max = view.cumulative ? Math.max(...m.cells.map((_, i) => m[measure].reduce((s, row) => s + row[i]!, 0))) : m.max[measure];
         const colour = sequential(max);
-        (map.getSource('cells') as GeoJSONSource).setData(cellFeatures(m.cells, (i) => (shown[i]! > 0 ? colour(shown[i]!) : null), (i) => ({ incidents: inc[i]!, harm: harm[i]!, label: '' })));
+        setCells(map, cellFeatures(m.cells, (i) => (shown[i]! > 0 ? colour(shown[i]!) : null), (i) => ({ incidents: inc[i]!, harm: harm[i]!, label: '' })));
         setLegend({ kind: 'sequential', title, unit: measureUnit, measure: measureName, schemeName, max, from: view.cumulative ? m.from : view.month, to: view.month, note: view.cumulative ? `cumulative from ${m.from}` : 'one month; colours fixed over the whole period' });
         return;
       }
@@ -286,7 +296,7 @@ export function App() {
       for (const v of values) if (v > max) max = v;
       const colour = sequential(max);
       // Empty cells (zeros=true) in a faint grey, so the study area shows without hiding the basemap.
-      (map.getSource('cells') as GeoJSONSource).setData(cellFeatures(c.cells, (i) => (c.incidents[i]! > 0 ? colour(values[i]!) : 'rgba(150,150,150,0.25)'), (i) => ({ incidents: c.incidents[i]!, harm: c.harm[i]!, label: '' })));
+      setCells(map, cellFeatures(c.cells, (i) => (c.incidents[i]! > 0 ? colour(values[i]!) : 'rgba(150,150,150,0.25)'), (i) => ({ incidents: c.incidents[i]!, harm: c.harm[i]!, label: '' })));
       const withIncidents = c.incidents.filter((n) => n > 0).length;
       setLegend({ kind: 'sequential', title, unit: measureUnit, measure: measureName, schemeName, max, from: c.from, to: c.to,
         note: `${withIncidents.toLocaleString('en-GB')} cells with incidents${view.zeros ? ` and ${(c.cells.length - withIncidents).toLocaleString('en-GB')} empty study-area cells (grey)` : ''}, H3 resolution ${c.resolution}` });
