@@ -1,18 +1,15 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import type { AddressInfo } from 'node:net';
-import type { Server } from 'node:http';
 import { booleanIntersects, booleanPointInPolygon, buffer as turfBuffer, feature } from '@turf/turf';
 import { cellToBoundary, cellToParent, latLngToCell } from 'h3-js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadConfig } from '../../server/config';
 import type { Db } from '../../server/db/connection';
 import { matchComparisonCells } from '../../server/domain/comparisonArea';
 import { assessImpact } from '../../server/domain/impact';
 import { monthRange } from '../../server/domain/months';
-import { createApp } from '../../server/http/app';
 import { importPaths } from '../../server/ingest/importPaths';
 import { dbLabel, freshDb } from '../support/db';
+import { serveApp } from '../support/server';
 import { PROXY_CATEGORIES, dataDir, harmDir, monthFile, readRows } from '../support/data';
 
 // Two real years of data.police.uk Merseyside, an intervention month in the middle of them.
@@ -30,7 +27,7 @@ type Row = Record<string, string> & { month: string };
 
 describe(`intervention impact on ${dbLabel}: real boundaries, IoD 2019 and ${MONTHS.length} real months`, () => {
   let db: Db;
-  let server: Server;
+  let server: Awaited<ReturnType<typeof serveApp>> | undefined;
   let url = '';
   const rows: Row[] = MONTHS.flatMap((m) => readRows(monthFile(m)).map((r) => ({ ...r, month: m }) as Row));
   const proxy = rows.filter((r) => PROXY_CATEGORIES.has(r['Crime type']!) && r.Longitude !== '');
@@ -57,13 +54,11 @@ describe(`intervention impact on ${dbLabel}: real boundaries, IoD 2019 and ${MON
   beforeAll(async () => {
     db = await freshDb();
     await importPaths(db, [harmDir, path.join(dataDir, 'boundaries'), path.join(dataDir, 'deprivation'), ...MONTHS.map(monthFile)]);
-    const app = createApp({ db, config: { ...loadConfig(), dataDir } });
-    server = app.listen(0, '127.0.0.1');
-    await new Promise<void>((resolve) => server.once('listening', () => resolve()));
-    url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    server = await serveApp(db);
+    url = server.url;
   }, 600_000);
   afterAll(async () => {
-    await new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve()));
+    await server?.close();
     await db?.destroy();
   });
 

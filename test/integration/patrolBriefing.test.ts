@@ -1,24 +1,21 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import type { AddressInfo } from 'node:net';
-import type { Server } from 'node:http';
 import { parse } from 'csv-parse/sync';
 import { cellToParent, latLngToCell } from 'h3-js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadConfig } from '../../server/config';
 import type { Db } from '../../server/db/connection';
 import { patrolBriefing, streetOf } from '../../server/domain/patrolBriefing';
 import { monthRange } from '../../server/domain/months';
-import { createApp } from '../../server/http/app';
 import { importPaths } from '../../server/ingest/importPaths';
 import { dbLabel, freshDb } from '../support/db';
+import { serveApp } from '../support/server';
 import { PROXY_CATEGORIES, dataDir, harmDir, monthFile, readRows, tempDir } from '../support/data';
 
 const MONTHS = monthRange('2019-01', '2019-06');
 
 describe(`patrol briefing on ${dbLabel}: real boundaries and ${MONTHS.length} real months`, () => {
   let db: Db;
-  let server: Server;
+  let server: Awaited<ReturnType<typeof serveApp>> | undefined;
   let url = '';
   const tmp = tempDir();
   const rows = MONTHS.flatMap((m) => readRows(monthFile(m)));
@@ -32,13 +29,11 @@ describe(`patrol briefing on ${dbLabel}: real boundaries and ${MONTHS.length} re
   beforeAll(async () => {
     db = await freshDb();
     await importPaths(db, [harmDir, path.join(dataDir, 'boundaries'), path.join(dataDir, 'deprivation'), ...MONTHS.map(monthFile)]);
-    const app = createApp({ db, config: { ...loadConfig(), dataDir } });
-    server = app.listen(0, '127.0.0.1');
-    await new Promise<void>((resolve) => server.once('listening', () => resolve()));
-    url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    server = await serveApp(db);
+    url = server.url;
   }, 600_000);
   afterAll(async () => {
-    await new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve()));
+    await server?.close();
     await db?.destroy();
     fs.rmSync(tmp, { recursive: true, force: true });
   });

@@ -1,6 +1,11 @@
 import fs from 'node:fs';
+import { once } from 'node:events';
+import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { chromium, type Browser } from 'playwright-core';
+import { loadConfig } from '../../server/config';
+import type { Db } from '../../server/db/connection';
+import { createApp } from '../../server/http/app';
 import { startServer, type RunningServer, type StartOptions } from '../../server/server';
 import { TEST_SCHEMA, freshDb, onPostgres } from './db';
 import { dataDir, monthFile, tempDir } from './data';
@@ -39,4 +44,17 @@ export function launchChromium(): Promise<Browser> {
     executablePath: CHROMIUM,
     args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-quic', '--no-first-run', '--disable-component-update', '--disable-sync'],
   });
+}
+
+/**
+ * The HTTP app over a database the test filled itself (importPaths), on a free local port; for tests
+ * that choose exactly which files are loaded. close() stops listening (the test closes its database).
+ */
+export async function serveApp(db: Db): Promise<{ url: string; close(): Promise<void> }> {
+  const server = createApp({ db, config: { ...loadConfig(), dataDir } }).listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
 }

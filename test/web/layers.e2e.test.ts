@@ -1,13 +1,11 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { createRequire } from 'node:module';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startServer, type RunningServer } from '../../server/server';
-import { TEST_SCHEMA, freshDb, onPostgres } from '../support/db';
-import { dataDir, monthFile, tempDir } from '../support/data';
+import type { RunningServer } from '../../server/server';
+import { hasChromium, launchChromium, startTestServer } from '../support/server';
 
-const CHROMIUM = '/usr/bin/chromium';
 // Six months, so the area statistics compare the last three with the previous three.
 const MONTHS = ['2019-07', '2019-08', '2019-09', '2019-10', '2019-11', '2019-12'];
 const artifacts = path.resolve('test-artifacts');
@@ -26,11 +24,10 @@ const ZONE = {
 };
 
 // New layers, drawing, search, keyboard access and export, in real headless Chromium on real data.
-describe.skipIf(!fs.existsSync(CHROMIUM))('map layers, drawing and search in headless Chromium', () => {
+describe.skipIf(!hasChromium)('map layers, drawing and search in headless Chromium', () => {
   let server: RunningServer;
   let browser: Browser;
   let page: Page;
-  const sample = tempDir();
   const errors: string[] = [];
   let zoneId = 0;
 
@@ -48,19 +45,11 @@ describe.skipIf(!fs.existsSync(CHROMIUM))('map layers, drawing and search in hea
 
   beforeAll(async () => {
     fs.mkdirSync(artifacts, { recursive: true });
-    for (const m of MONTHS) fs.symlinkSync(monthFile(m), path.join(sample, path.basename(monthFile(m))));
-    if (onPostgres) await (await freshDb()).destroy();
-    server = await startServer({
-      port: 0, quiet: true, dataDir, sampleDir: sample, autoImport: true,
-      ...(onPostgres ? { databaseUrl: `${process.env.DATABASE_URL}`, schema: TEST_SCHEMA } : { databaseUrl: '', pgliteDir: 'memory' }),
-    });
+    server = await startTestServer(MONTHS);
     const res = await fetch(`${server.url}/api/zones`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(ZONE) });
     expect(res.status).toBe(201);
     zoneId = ((await res.json()) as { id: number }).id;
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-quic', '--no-first-run', '--disable-component-update', '--disable-sync'],
-    });
+    browser = await launchChromium();
     const context = await browser.newContext({ viewport: { width: 1400, height: 900 }, acceptDownloads: true });
     page = await context.newPage();
     page.on('pageerror', (e) => errors.push(e.message));
@@ -71,7 +60,6 @@ describe.skipIf(!fs.existsSync(CHROMIUM))('map layers, drawing and search in hea
   afterAll(async () => {
     await browser?.close();
     await server?.close();
-    fs.rmSync(sample, { recursive: true, force: true });
   });
 
   it('toggles the ward deprivation choropleth, with its classes, unit and source in the legend', async () => {

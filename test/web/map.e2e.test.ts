@@ -1,13 +1,11 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { createRequire } from 'node:module';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startServer, type RunningServer } from '../../server/server';
-import { TEST_SCHEMA, freshDb, onPostgres } from '../support/db';
-import { dataDir, monthFile, tempDir } from '../support/data';
+import type { RunningServer } from '../../server/server';
+import { hasChromium, launchChromium, startTestServer } from '../support/server';
 
-const CHROMIUM = '/usr/bin/chromium';
 const MONTHS = ['2019-10', '2019-11', '2019-12'];
 const artifacts = path.resolve('test-artifacts');
 
@@ -16,11 +14,10 @@ type TestWindow = Window & { __harmgridMap: any; __harmgridReady?: boolean };
 declare const window: TestWindow;
 
 // Real headless Chromium (Debian's package; .ci/run installs it) on the real server and real data.
-describe.skipIf(!fs.existsSync(CHROMIUM))('map workspace in headless Chromium', () => {
+describe.skipIf(!hasChromium)('map workspace in headless Chromium', () => {
   let server: RunningServer;
   let browser: Browser;
   let page: Page;
-  const sample = tempDir();
   const errors: string[] = [];
   const transfers: { kind: string; bytes: number }[] = [];
   let firstRenderMs = 0;
@@ -36,16 +33,8 @@ describe.skipIf(!fs.existsSync(CHROMIUM))('map workspace in headless Chromium', 
 
   beforeAll(async () => {
     fs.mkdirSync(artifacts, { recursive: true });
-    for (const m of MONTHS) fs.symlinkSync(monthFile(m), path.join(sample, path.basename(monthFile(m))));
-    if (onPostgres) await (await freshDb()).destroy();
-    server = await startServer({
-      port: 0, quiet: true, dataDir, sampleDir: sample, autoImport: true,
-      ...(onPostgres ? { databaseUrl: `${process.env.DATABASE_URL}`, schema: TEST_SCHEMA } : { databaseUrl: '', pgliteDir: 'memory' }),
-    });
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-quic', '--no-first-run', '--disable-component-update', '--disable-sync'],
-    });
+    server = await startTestServer(MONTHS);
+    browser = await launchChromium();
     const context = await browser.newContext({ viewport: { width: 1400, height: 900 }, acceptDownloads: true });
     page = await context.newPage();
     page.on('pageerror', (e) => errors.push(e.message));
@@ -65,7 +54,6 @@ describe.skipIf(!fs.existsSync(CHROMIUM))('map workspace in headless Chromium', 
   afterAll(async () => {
     await browser?.close();
     await server?.close();
-    fs.rmSync(sample, { recursive: true, force: true });
   });
 
   it('draws hotspot cells, HCHH areas and the basemap, with no remote requests', async () => {

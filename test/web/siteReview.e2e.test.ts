@@ -1,12 +1,10 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { chromium, type Browser } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startServer, type RunningServer } from '../../server/server';
-import { TEST_SCHEMA, freshDb, onPostgres } from '../support/db';
-import { dataDir, monthFile, tempDir } from '../support/data';
+import type { RunningServer } from '../../server/server';
+import { hasChromium, launchChromium, startTestServer } from '../support/server';
 
-const CHROMIUM = '/usr/bin/chromium';
 // Three real months: too few for the period before, which the report must say rather than fail.
 const MONTHS = ['2021-07', '2021-08', '2021-09'];
 const artifacts = path.resolve('test-artifacts');
@@ -16,29 +14,19 @@ const NAME = 'Church Street review (e2e)';
 const SITE = { name: NAME, bufferMetres: 60, notes: 'drawn by the e2e test', geometry: { type: 'Point', coordinates: [-2.983228, 53.405125] } };
 
 // Real headless Chromium (Debian's package) on the real server and real data.
-describe.skipIf(!fs.existsSync(CHROMIUM))('site review report printed to PDF in headless Chromium', () => {
+describe.skipIf(!hasChromium)('site review report printed to PDF in headless Chromium', () => {
   let server: RunningServer;
   let browser: Browser;
-  const sample = tempDir();
   const errors: string[] = [];
 
   beforeAll(async () => {
     fs.mkdirSync(artifacts, { recursive: true });
-    for (const m of MONTHS) fs.symlinkSync(monthFile(m), path.join(sample, path.basename(monthFile(m))));
-    if (onPostgres) await (await freshDb()).destroy();
-    server = await startServer({
-      port: 0, quiet: true, dataDir, sampleDir: sample, autoImport: true, buildWeb: false,
-      ...(onPostgres ? { databaseUrl: `${process.env.DATABASE_URL}`, schema: TEST_SCHEMA } : { databaseUrl: '', pgliteDir: 'memory' }),
-    });
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-quic', '--no-first-run', '--disable-component-update', '--disable-sync'],
-    });
+    server = await startTestServer(MONTHS, { buildWeb: false });
+    browser = await launchChromium();
   }, 400_000);
   afterAll(async () => {
     await browser?.close();
     await server?.close();
-    fs.rmSync(sample, { recursive: true, force: true });
   });
 
   it('opens review.html with no remote request and no script error, and prints it to a PDF holding the site name', async () => {
