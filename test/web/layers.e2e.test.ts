@@ -177,7 +177,7 @@ describe.skipIf(!hasChromium)('map layers, drawing and search in headless Chromi
     await page.getByTestId('zone-phase').waitFor({ timeout: 30_000 });
     expect(await page.getByTestId('zone-phase').textContent()).toBe('clear');
     expect(await page.getByTestId('area-panel').getAttribute('data-area')).toBe(`zone:${zoneId}`);
-    expect(await page.getByRole('link', { name: 'impact (JSON)' }).getAttribute('href')).toBe(`/api/impact?area=zone%3A${zoneId}&date=2019-10`);
+    expect(await page.getByRole('link', { name: 'impact (JSON)' }).getAttribute('href')).toBe(`/api/impact?area=zone%3A${zoneId}&date=2019-10&months=3&definition=public-proxy&scheme=cchi`);
   });
 
   it('opens an HCHH panel from the list, with a patrol briefing link for the analysis', async () => {
@@ -186,7 +186,14 @@ describe.skipIf(!hasChromium)('map layers, drawing and search in headless Chromi
     expect(await page.getByTestId('area-panel').getAttribute('data-area')).toBe('hchh:1');
     const hchh = await api<{ features: { properties: { rank: number; incidents: number } }[] }>('/api/hchh?from=2019-07&to=2019-12&resolution=9');
     expect(await page.getByTestId('area-incidents').textContent()).toBe(hchh.features[0]!.properties.incidents.toLocaleString('en-GB'));
-    expect(await page.getByRole('link', { name: 'impact (JSON)' }).getAttribute('href')).toMatch(/^\/api\/impact\?area=hchh%3A1&date=2019-12$/);
+    // Six months loaded: three before and three after 2019-10, measured by the real impact endpoint.
+    const href = (await page.getByRole('link', { name: 'impact (JSON)' }).getAttribute('href'))!;
+    expect(href).toMatch(/^\/api\/impact\?area=hchh%3A1&date=2019-10&months=3&definition=/);
+    await page.getByRole('button', { name: 'Measure impact' }).click();
+    await page.getByTestId('impact').filter({ hasNotText: 'Measuring' }).waitFor({ timeout: 60_000 });
+    const impact = await api<{ statement: string }>(href);
+    expect(impact.statement).toMatch(/^serious violence .*HCHH area 1.*force-wide \(ratio of rate ratios [0-9.]+, 95% CI/);
+    expect(await page.getByTestId('impact').textContent()).toBe(impact.statement);
     expect(await page.getByRole('link', { name: 'Patrol briefing' }).getAttribute('href')).toMatch(/^\/api\/patrol-briefing\.html\?from=2019-07&to=2019-12&definition=/);
   });
 

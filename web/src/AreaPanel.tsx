@@ -42,12 +42,16 @@ export function AreaPanel({ areaKey, query, hchh, zones, sites, onClose, onEdit,
   const [impact, setImpact] = useState<string | null>(null);
   const place = area?.kind === 'zone' ? zones.find((z) => String(z.id) === area.id) : area?.kind === 'site' ? sites.find((s) => String(s.id) === area.id) : undefined;
   const clearMonth = typeof place?.properties.clearStart === 'string' ? place.properties.clearStart.slice(0, 7) : null;
-  const [impactMonth, setImpactMonth] = useState(clearMonth ?? query.to);
+  // Equal windows inside the period: up to 12 months before and after; by default the after window is
+  // the end of the period (a zone's clear month when it has one).
+  const impactMonths = Math.max(1, Math.min(12, Math.floor(monthsBetween(query.from, query.to) / 2)));
+  const defaultImpactMonth = clearMonth ?? shiftMonth(query.to, -(impactMonths - 1));
+  const [impactMonth, setImpactMonth] = useState(defaultImpactMonth);
   const heading = useRef<HTMLHeadingElement | null>(null);
   const hchhCells = area?.kind === 'hchh' ? hchh?.features.find((f) => String(f.properties.rank) === area.id)?.properties.cellIds ?? null : null;
 
   useEffect(() => { heading.current?.focus(); }, [areaKey]);
-  useEffect(() => { setImpact(null); setImpactMonth(clearMonth ?? query.to); }, [areaKey, clearMonth, query.to]);
+  useEffect(() => { setImpact(null); setImpactMonth(defaultImpactMonth); }, [areaKey, defaultImpactMonth]);
   useEffect(() => {
     if (!area) return;
     const controller = new AbortController();
@@ -79,7 +83,7 @@ export function AreaPanel({ areaKey, query, hchh, zones, sites, onClose, onEdit,
   const measureImpact = async () => {
     setImpact('Measuring…');
     try {
-      const r = await getJson<{ statement?: string }>(`/api/impact?${qs({ area: impactArea!, date: impactMonth })}`);
+      const r = await getJson<{ statement?: string }>(`/api/impact?${qs({ area: impactArea!, date: impactMonth, months: impactMonths, definition: query.definition, scheme: query.scheme })}`);
       setImpact(r.statement ?? 'The impact service answered without a statement.');
     } catch (e) {
       setImpact(`The impact could not be measured: ${(e as Error).message}`);
@@ -177,10 +181,23 @@ export function AreaPanel({ areaKey, query, hchh, zones, sites, onClose, onEdit,
         <div className="row actions">
           <label className="inline">Intervention month <input type="month" value={impactMonth} onChange={(e) => setImpactMonth(e.target.value)} /></label>
           <button type="button" onClick={measureImpact}>Measure impact</button>
-          <a href={`/api/impact?${qs({ area: impactArea, date: impactMonth })}`} target="_blank" rel="noopener">impact (JSON)</a>
+          <a href={`/api/impact?${qs({ area: impactArea, date: impactMonth, months: impactMonths, definition: query.definition, scheme: query.scheme })}`} target="_blank" rel="noopener">impact (JSON)</a>
         </div>
       )}
       {impact && <p className="compact" role="status" data-testid="impact">{impact}</p>}
     </section>
   );
+}
+
+/** Months from `from` to `to` inclusive ('YYYY-MM'). */
+function monthsBetween(from: string, to: string): number {
+  const n = (m: string) => Number(m.slice(0, 4)) * 12 + Number(m.slice(5, 7)) - 1;
+  return from && to ? n(to) - n(from) + 1 : 0;
+}
+
+/** The month `by` months after `month` ('YYYY-MM'). */
+function shiftMonth(month: string, by: number): string {
+  if (!month) return month;
+  const t = Number(month.slice(0, 4)) * 12 + Number(month.slice(5, 7)) - 1 + by;
+  return `${Math.floor(t / 12)}-${String((t % 12) + 1).padStart(2, '0')}`;
 }
