@@ -6,7 +6,8 @@ import { seedBuiltins } from '../../server/db/seed';
  * dropped and made anew, so a real database's tables are never touched), else PGlite in memory.
  * CI runs the whole suite once each way.
  */
-export const TEST_SCHEMA = 'harmgrid_test';
+// HARMGRID_TEST_SCHEMA lets parallel checkouts share one PostgreSQL database without racing.
+export const TEST_SCHEMA = process.env.HARMGRID_TEST_SCHEMA || 'harmgrid_test';
 export const onPostgres = Boolean(process.env.DATABASE_URL);
 export const dbLabel = onPostgres ? 'PostgreSQL' : 'PGlite';
 
