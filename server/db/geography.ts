@@ -19,12 +19,20 @@ const json = <T>(v: unknown): T => (typeof v === 'string' ? JSON.parse(v) : v) a
 export class GeographyStore {
   constructor(private readonly db: Db | Knex.Transaction) {}
 
-  /** Replaces one boundary set (kind + vintage) with these boundaries. */
+  /**
+   * Stores these boundaries of one set (kind + vintage), replacing features with the same codes and
+   * keeping the others: one force's file never removes another force's districts, wards or LSOAs.
+   */
   async replaceBoundaries(kind: BoundaryKind, vintage: string, rows: BoundaryRecord[], importId: number): Promise<void> {
-    await this.db('boundary').where({ kind, vintage }).delete();
+    const codes = rows.map((b) => b.code);
+    // A district keeps the force it had (declared or from its incidents) across a reload of its outline.
+    const kept = new Map((await this.db('boundary').where({ kind, vintage }).whereIn('code', codes).select('code', 'force_code', 'force_declared'))
+      .map((r: { code: string; force_code: string | null; force_declared: boolean }) => [r.code, r]));
+    await this.db('boundary').where({ kind, vintage }).whereIn('code', codes).delete();
     for (let i = 0; i < rows.length; i += 100) {
       await this.db('boundary').insert(rows.slice(i, i + 100).map((b) => ({
         kind, vintage, code: b.code, name: b.name, district_code: b.districtCode, geometry: JSON.stringify(b.geometry), area_km2: b.areaKm2, import_id: importId,
+        force_code: kept.get(b.code)?.force_code ?? null, force_declared: kept.get(b.code)?.force_declared ?? false,
       })));
     }
   }
@@ -49,7 +57,8 @@ export class GeographyStore {
   }
 
   async replaceDeprivation(rows: (LsoaDeprivation & { lsoaName: string; districtCode: string; domains: Record<string, number> })[]): Promise<void> {
-    await this.db('lsoa_deprivation').delete();
+    // Rows of other LSOAs stay: deprivation files of several forces (or the national file) add up.
+    for (let i = 0; i < rows.length; i += 5000) await this.db('lsoa_deprivation').whereIn('lsoa_code', rows.slice(i, i + 5000).map((r) => r.lsoaCode)).delete();
     for (let i = 0; i < rows.length; i += 200) {
       await this.db('lsoa_deprivation').insert(rows.slice(i, i + 200).map((l) => ({
         lsoa_code: l.lsoaCode, lsoa_name: l.lsoaName, district_code: l.districtCode, imd_rank: l.imdRank, imd_decile: l.imdDecile,
@@ -66,7 +75,7 @@ export class GeographyStore {
   }
 
   async replaceLookup(rows: { lsoaCode: string; wardCode: string; wardName: string; districtCode: string; districtName: string }[]): Promise<void> {
-    await this.db('lsoa_ward_lookup').delete();
+    for (let i = 0; i < rows.length; i += 5000) await this.db('lsoa_ward_lookup').whereIn('lsoa_code', rows.slice(i, i + 5000).map((r) => r.lsoaCode)).delete();
     for (let i = 0; i < rows.length; i += 300) {
       await this.db('lsoa_ward_lookup').insert(rows.slice(i, i + 300).map((r) => ({
         lsoa_code: r.lsoaCode, ward_code: r.wardCode, ward_name: r.wardName, district_code: r.districtCode, district_name: r.districtName,
@@ -79,7 +88,7 @@ export class GeographyStore {
   }
 
   async replacePublishedWards(rows: { wardCode: string; wardName: string; districtCode: string; values: Record<string, number> }[]): Promise<void> {
-    await this.db('ward_deprivation_published').delete();
+    await this.db('ward_deprivation_published').whereIn('ward_code', rows.map((r) => r.wardCode)).delete();
     for (let i = 0; i < rows.length; i += 200) {
       await this.db('ward_deprivation_published').insert(rows.slice(i, i + 200).map((r) => ({
         ward_code: r.wardCode, ward_name: r.wardName, district_code: r.districtCode, values: JSON.stringify(r.values),

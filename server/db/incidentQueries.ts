@@ -1,6 +1,6 @@
 import type { Knex } from 'knex';
 import type { DefinitionRules } from '../domain/definitions';
-import { storageRangeOf } from '../domain/h3cell';
+import { CUBE_RESOLUTION, storageRangeOf } from '../domain/h3cell';
 import { monthToDate, type Month } from '../domain/months';
 
 /** What every incident query filters on. */
@@ -11,6 +11,8 @@ export interface IncidentFilter {
   schemeId: number;
   /** Restrict to these sources ('data.police.uk', 'force-extract'); all when absent. */
   sources?: string[] | undefined;
+  /** Restrict to these forces (ONS PFA codes); all when absent. */
+  forces?: string[] | undefined;
 }
 
 /** A WHERE fragment with its bindings, for knex.raw. */
@@ -46,29 +48,53 @@ export function definitionSql(rules: DefinitionRules, alias = 'i'): SqlFragment 
  * the scheme (offence-code weight, else category weight, else the scheme default, else 0).
  */
 export function filteredIncidents(f: IncidentFilter, extraWhere?: SqlFragment): { from: string; harm: string; bindings: Knex.RawBinding[] } {
+  return filtered('incident', f, extraWhere);
+}
+
+/**
+ * The same filter over the harm cube: `n` is the number of incidents a cube row stands for and
+ * `harm` its summed weight, so `sum(n)` and `sum(harm)` answer what count(*) and sum(weight) answer
+ * over raw incidents. The cube holds every field a definition, a scheme, a source or a force reads.
+ */
+export function filteredCube(f: IncidentFilter, extraWhere?: SqlFragment): { from: string; n: string; harm: string; bindings: Knex.RawBinding[] } {
+  const q = filtered('harm_cube', f, extraWhere);
+  return { ...q, n: 'i.incidents', harm: `i.incidents * ${q.harm}` };
+}
+
+function filtered(table: 'incident' | 'harm_cube', f: IncidentFilter, extraWhere?: SqlFragment): { from: string; harm: string; bindings: Knex.RawBinding[] } {
   const def = definitionSql(f.definition);
   const bindings: Knex.RawBinding[] = [f.schemeId, f.schemeId, f.schemeId, monthToDate(f.from), monthToDate(f.to), ...def.bindings];
   let sources = '';
   if (f.sources?.length) { sources = ' AND i.source = ANY(?::text[])'; bindings.push(f.sources as unknown as Knex.RawBinding); }
+  let forces = '';
+  if (f.forces?.length) { forces = ' AND i.force_code = ANY(?::text[])'; bindings.push(f.forces as unknown as Knex.RawBinding); }
   let extra = '';
   if (extraWhere) { extra = ` AND ${extraWhere.sql}`; bindings.push(...extraWhere.bindings); }
   return {
-    from: `incident i
+    from: `${table} i
       LEFT JOIN harm_weight wc ON wc.scheme_id = ? AND wc.match_kind = 'offence_code' AND wc.match_value = i.offence_code
       LEFT JOIN harm_weight wk ON wk.scheme_id = ? AND wk.match_kind = 'category' AND wk.match_value = i.category
       JOIN harm_scheme s ON s.id = ?
-      WHERE i.month BETWEEN ?::date AND ?::date AND ${def.sql}${sources}${extra}`,
+      WHERE i.month BETWEEN ?::date AND ?::date AND ${def.sql}${sources}${forces}${extra}`,
     harm: 'COALESCE(wc.weight, wk.weight, s.default_weight, 0)',
     bindings,
   };
 }
 
-/** Incidents inside any of the given cells (any resolution): one index range per cell. */
-export function cellsSql(cells: string[], alias = 'i'): SqlFragment {
+/**
+ * Incidents inside any of the given cells (any resolution): one index range per cell. `stored` is the
+ * resolution the table keeps its cells at (incidents 12, the harm cube 11).
+ */
+export function cellsSql(cells: string[], alias = 'i', stored?: number): SqlFragment {
   if (cells.length === 0) return { sql: 'FALSE', bindings: [] };
-  const ranges = cells.map(storageRangeOf);
+  const ranges = cells.map((c) => storageRangeOf(c, stored));
   return {
     sql: `(${ranges.map(() => `${alias}.cell BETWEEN ?::bigint AND ?::bigint`).join(' OR ')})`,
     bindings: ranges.flatMap((r) => [r.lo, r.hi]),
   };
+}
+
+/** cellsSql over the harm cube, whose cells are kept at res 11. */
+export function cubeCellsSql(cells: string[], alias = 'i'): SqlFragment {
+  return cellsSql(cells, alias, CUBE_RESOLUTION);
 }

@@ -4,7 +4,7 @@ import type { LocationTotal, NightWindow } from '../domain/repeatLocations';
 import type { IncidentGroup } from '../domain/siteReview';
 import type { IncidentRow } from '../ingest/incidentRow';
 import { rowsOf, type Db } from './connection';
-import { cellsSql, filteredIncidents, type IncidentFilter, type SqlFragment } from './incidentQueries';
+import { cubeCellsSql, filteredCube, filteredIncidents, type IncidentFilter, type SqlFragment } from './incidentQueries';
 
 export type { IncidentFilter } from './incidentQueries';
 
@@ -12,13 +12,13 @@ const INSERT_COLUMNS = [
   ['source', 'text'], ['source_ref', 'text'], ['month', 'date'], ['occurred_at', 'timestamptz'], ['category', 'text'],
   ['offence_code', 'text'], ['offence_name', 'text'], ['knife', 'boolean'], ['firearm', 'boolean'], ['domestic', 'boolean'],
   ['lon', 'float8'], ['lat', 'float8'], ['cell', 'int8'], ['location', 'text'], ['lsoa_code', 'text'], ['lsoa_name', 'text'],
-  ['outcome', 'text'], ['position_precision', 'text'], ['attributes', 'jsonb'], ['import_id', 'int4'],
+  ['outcome', 'text'], ['position_precision', 'text'], ['attributes', 'jsonb'], ['import_id', 'int4'], ['force_code', 'text'],
 ] as const;
 
 /**
- * The one place that reads and writes incidents. Every query of incidents in harmgrid goes through
- * here, so access rules (aggregates only, small-number suppression) and read replicas can be added
- * in one place later.
+ * The one place that reads and writes incidents. Aggregates (per cell, month, week; totals) are read
+ * from the harm cube, which triggers keep equal to the incidents in the same statement (migration
+ * 20261203000001); record-level views (locations, site detail, time of day) read the incidents.
  */
 export class IncidentStore {
   constructor(private readonly db: Db | Knex.Transaction) {}
@@ -28,14 +28,14 @@ export class IncidentStore {
    * One statement per batch with a column array per field (unnest), which both PostgreSQL and PGlite
    * run fast without a COPY protocol.
    */
-  async insert(trx: Knex.Transaction | Db, rows: IncidentRow[], importId: number): Promise<number> {
+  async insert(trx: Knex.Transaction | Db, rows: IncidentRow[], importId: number, force: string | null): Promise<number> {
     if (rows.length === 0) return 0;
     const columns: unknown[][] = INSERT_COLUMNS.map(() => new Array(rows.length));
     rows.forEach((r, i) => {
       const values = [
         r.source, r.sourceRef, `${r.month}-01`, r.occurredAt, r.category, r.offenceCode, r.offenceName, r.knife, r.firearm,
         r.domestic, r.lon, r.lat, r.cell, r.location, r.lsoaCode, r.lsoaName, r.outcome, r.positionPrecision,
-        r.attributes === null ? null : JSON.stringify(r.attributes), importId,
+        r.attributes === null ? null : JSON.stringify(r.attributes), importId, force,
       ];
       values.forEach((v, c) => { (columns[c] as unknown[])[i] = v; });
     });
@@ -53,10 +53,10 @@ export class IncidentStore {
 
   /** Incidents and harm per cell at `resolution` over the filter's period. */
   async cellTotals(f: IncidentFilter, resolution: number): Promise<CellTotal[]> {
-    const q = filteredIncidents(f);
+    const q = filteredCube(f);
     const result = await this.db.raw(
-      `SELECT to_hex(h3_parent(i.cell, ?)) AS cell, count(*)::int AS incidents, sum(${q.harm})::float8 AS harm
-       FROM ${q.from} AND i.cell IS NOT NULL GROUP BY 1`,
+      `SELECT to_hex(h3_parent(i.cell, ?)) AS cell, sum(${q.n})::int AS incidents, sum(${q.harm})::float8 AS harm
+       FROM ${q.from} AND i.cell IS NOT NULL GROUP BY 1 HAVING sum(${q.n}) > 0`,
       [resolution, ...q.bindings],
     );
     return rowsOf<CellTotal>(result);
@@ -64,11 +64,11 @@ export class IncidentStore {
 
   /** Incidents and harm per cell and month. */
   async cellMonthTotals(f: IncidentFilter, resolution: number): Promise<(CellTotal & { month: string })[]> {
-    const q = filteredIncidents(f);
+    const q = filteredCube(f);
     const result = await this.db.raw(
       `SELECT to_hex(h3_parent(i.cell, ?)) AS cell, to_char(i.month, 'YYYY-MM') AS month,
-              count(*)::int AS incidents, sum(${q.harm})::float8 AS harm
-       FROM ${q.from} AND i.cell IS NOT NULL GROUP BY 1, 2`,
+              sum(${q.n})::int AS incidents, sum(${q.harm})::float8 AS harm
+       FROM ${q.from} AND i.cell IS NOT NULL GROUP BY 1, 2 HAVING sum(${q.n}) > 0`,
       [resolution, ...q.bindings],
     );
     return rowsOf(result);
@@ -79,23 +79,22 @@ export class IncidentStore {
    * recorded time; `untimed` counts those in the filter that have none.
    */
   async cellWeekTotals(f: IncidentFilter, resolution: number): Promise<{ rows: (CellTotal & { week: string })[]; untimed: number }> {
-    const q = filteredIncidents(f);
-    const week = `to_char(date_trunc('week', i.occurred_at AT TIME ZONE 'Europe/London'), 'YYYY-MM-DD')`;
+    const q = filteredCube(f);
     const result = await this.db.raw(
-      `SELECT to_hex(h3_parent(i.cell, ?)) AS cell, ${week} AS week, count(*)::int AS incidents, sum(${q.harm})::float8 AS harm
-       FROM ${q.from} AND i.cell IS NOT NULL AND i.occurred_at IS NOT NULL GROUP BY 1, 2`,
+      `SELECT to_hex(h3_parent(i.cell, ?)) AS cell, to_char(i.week, 'YYYY-MM-DD') AS week, sum(${q.n})::int AS incidents, sum(${q.harm})::float8 AS harm
+       FROM ${q.from} AND i.cell IS NOT NULL AND i.week IS NOT NULL GROUP BY 1, 2 HAVING sum(${q.n}) > 0`,
       [resolution, ...q.bindings],
     );
-    const untimed = await this.db.raw(`SELECT count(*)::int AS n FROM ${q.from} AND i.occurred_at IS NULL`, q.bindings);
+    const untimed = await this.db.raw(`SELECT COALESCE(sum(${q.n}), 0)::int AS n FROM ${q.from} AND i.week IS NULL`, q.bindings);
     return { rows: rowsOf(result), untimed: rowsOf<{ n: number }>(untimed)[0]?.n ?? 0 };
   }
 
   /** Monthly incidents and harm inside one cell (any resolution), months without incidents left out. */
   async cellSeries(f: IncidentFilter, cell: string): Promise<{ month: string; incidents: number; harm: number }[]> {
-    const q = filteredIncidents(f, cellsSql([cell]));
+    const q = filteredCube(f, cubeCellsSql([cell]));
     const result = await this.db.raw(
-      `SELECT to_char(i.month, 'YYYY-MM') AS month, count(*)::int AS incidents, sum(${q.harm})::float8 AS harm
-       FROM ${q.from} GROUP BY 1 ORDER BY 1`,
+      `SELECT to_char(i.month, 'YYYY-MM') AS month, sum(${q.n})::int AS incidents, sum(${q.harm})::float8 AS harm
+       FROM ${q.from} GROUP BY 1 HAVING sum(${q.n}) > 0 ORDER BY 1`,
       q.bindings,
     );
     return rowsOf(result);
@@ -157,6 +156,15 @@ export class IncidentStore {
 
   /** Incidents and harm per month over the filter, optionally inside an area (SQL from areaSql). */
   async monthTotals(f: IncidentFilter, area?: SqlFragment): Promise<{ month: string; incidents: number; harm: number }[]> {
+    if (!area) {
+      const c = filteredCube(f);
+      const r = await this.db.raw(
+        `SELECT to_char(i.month, 'YYYY-MM') AS month, sum(${c.n})::int AS incidents, sum(${c.harm})::float8 AS harm
+         FROM ${c.from} GROUP BY 1 HAVING sum(${c.n}) > 0 ORDER BY 1`,
+        c.bindings,
+      );
+      return rowsOf(r);
+    }
     const q = filteredIncidents(f, area);
     const result = await this.db.raw(
       `SELECT to_char(i.month, 'YYYY-MM') AS month, count(*)::int AS incidents, sum(${q.harm})::float8 AS harm
@@ -168,10 +176,10 @@ export class IncidentStore {
 
   /** Totals over the filter, with and without a position. */
   async totals(f: IncidentFilter): Promise<{ incidents: number; harm: number; withoutLocation: number }> {
-    const q = filteredIncidents(f);
+    const q = filteredCube(f);
     const result = await this.db.raw(
-      `SELECT count(*)::int AS incidents, COALESCE(sum(${q.harm}), 0)::float8 AS harm,
-              count(*) FILTER (WHERE i.cell IS NULL)::int AS "withoutLocation" FROM ${q.from}`,
+      `SELECT COALESCE(sum(${q.n}), 0)::int AS incidents, COALESCE(sum(${q.harm}), 0)::float8 AS harm,
+              COALESCE(sum(${q.n}) FILTER (WHERE i.cell IS NULL), 0)::int AS "withoutLocation" FROM ${q.from}`,
       q.bindings,
     );
     return rowsOf<{ incidents: number; harm: number; withoutLocation: number }>(result)[0] ?? { incidents: 0, harm: 0, withoutLocation: 0 };
@@ -181,10 +189,11 @@ export class IncidentStore {
    * Fallback study area until boundaries are loaded: every cell at `resolution` that holds at least
    * one incident of any kind in any month loaded.
    */
-  async occupiedCells(resolution: number): Promise<string[]> {
+  async occupiedCells(resolution: number, forces?: string[]): Promise<string[]> {
     const result = await this.db.raw(
-      'SELECT DISTINCT to_hex(h3_parent(cell, ?)) AS cell FROM incident WHERE cell IS NOT NULL ORDER BY 1',
-      [resolution],
+      `SELECT to_hex(h3_parent(cell, ?)) AS cell FROM harm_cube WHERE cell IS NOT NULL${forces?.length ? ' AND force_code = ANY(?::text[])' : ''}
+       GROUP BY 1 HAVING sum(incidents) > 0 ORDER BY 1`,
+      [resolution, ...(forces?.length ? [forces as unknown as Knex.RawBinding] : [])],
     );
     return rowsOf<{ cell: string }>(result).map((r) => r.cell);
   }
@@ -226,9 +235,13 @@ export class IncidentStore {
     return rowsOf<{ inside: number; outside: number; untagged: number; withoutPosition: number }>(r)[0]!;
   }
 
-  /** Months that hold at least one incident, ascending ('YYYY-MM'). */
-  async months(): Promise<string[]> {
-    const result = await this.db.raw(`SELECT DISTINCT to_char(month, 'YYYY-MM') AS month FROM incident ORDER BY 1`);
+  /** Months that hold at least one incident (of these forces), ascending ('YYYY-MM'). */
+  async months(forces?: string[]): Promise<string[]> {
+    const result = await this.db.raw(
+      `SELECT to_char(month, 'YYYY-MM') AS month FROM harm_cube${forces?.length ? ' WHERE force_code = ANY(?::text[])' : ''}
+       GROUP BY 1 HAVING sum(incidents) > 0 ORDER BY 1`,
+      forces?.length ? [forces as unknown as Knex.RawBinding] : [],
+    );
     return rowsOf<{ month: string }>(result).map((r) => r.month);
   }
 
@@ -274,6 +287,30 @@ export class IncidentStore {
   async count(): Promise<number> {
     const result = await this.db.raw('SELECT count(*)::int AS n FROM incident');
     return rowsOf<{ n: number }>(result)[0]?.n ?? 0;
+  }
+
+  /**
+   * Sums the cube's fragments of these months (the triggers add one fragment per insert statement)
+   * into one row per key, dropping keys whose incidents were all deleted. Answers do not change.
+   */
+  async compactCube(from: string, to: string): Promise<void> {
+    await this.db.raw(
+      `WITH old AS (DELETE FROM harm_cube WHERE month BETWEEN ?::date AND ?::date RETURNING *)
+       INSERT INTO harm_cube (force_code, cell, month, week, source, category, offence_code, knife, firearm, domestic, incidents)
+       SELECT force_code, cell, month, week, source, category, offence_code, knife, firearm, domestic, sum(incidents)
+       FROM old GROUP BY 1, 2, 3, 4, 5, 6, 7, 8, 9, 10 HAVING sum(incidents) <> 0`,
+      [`${from}-01`, `${to}-01`],
+    );
+  }
+
+  /** Rebuilds the whole cube from the incidents (the reference the cube is tested against). */
+  async rebuildCube(): Promise<void> {
+    await this.db.raw('DELETE FROM harm_cube');
+    await this.db.raw(
+      `INSERT INTO harm_cube (force_code, cell, month, week, source, category, offence_code, knife, firearm, domestic, incidents)
+       SELECT force_code, h3_parent(cell, 11), month, (date_trunc('week', occurred_at AT TIME ZONE 'Europe/London'))::date,
+              source, category, offence_code, knife, firearm, domestic, count(*)
+       FROM incident GROUP BY 1, 2, 3, 4, 5, 6, 7, 8, 9, 10`);
   }
 
 }

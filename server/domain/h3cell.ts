@@ -2,6 +2,8 @@ import { cellToParent, getResolution, isValidCell, latLngToCell } from 'h3-js';
 
 /** Resolution at which every incident is stored; coarser cells are derived from it in SQL. */
 export const STORAGE_RESOLUTION = 12;
+/** Resolution of the harm cube's cells: the finest the API answers at. */
+export const CUBE_RESOLUTION = 11;
 /** Resolutions the API aggregates to (H3 res 7 ≈ 5.2 km², res 11 ≈ 0.002 km² per cell). */
 export const MIN_RESOLUTION = 7;
 export const MAX_RESOLUTION = 11;
@@ -39,18 +41,19 @@ export function parentCell(cell: string, resolution: number): string {
 }
 
 /**
- * The storage cells (resolution 12) under a coarser cell form one contiguous range of index values,
- * because the digits below a cell's resolution are the lowest bits of the index. Returned as decimal
- * strings for `cell BETWEEN lo AND hi`, which an ordinary b-tree index answers.
+ * The stored cells (resolution 12 for incidents, 11 for the harm cube) under a coarser cell form one
+ * contiguous range of index values, because the digits below a cell's resolution are the lowest bits
+ * of the index. Returned as decimal strings for `cell BETWEEN lo AND hi`, which a b-tree index answers.
  * @example storageRangeOf('89195da49b7ffff') // { lo: '…', hi: '…' }
  */
-export function storageRangeOf(cell: string): { lo: string; hi: string } {
+export function storageRangeOf(cell: string, stored = STORAGE_RESOLUTION): { lo: string; hi: string } {
   const res = getResolution(cell);
+  if (res > stored) throw new Error(`cell ${cell} is finer (res ${res}) than the stored resolution ${stored}`);
   const index = BigInt(`0x${cell}`);
   const resMask = 15n << 52n;
-  const atStorage = (index & ~resMask) | (BigInt(STORAGE_RESOLUTION) << 52n);
+  const atStorage = (index & ~resMask) | (BigInt(stored) << 52n);
   const belowParent = (1n << BigInt(3 * (15 - res))) - 1n; // digits res+1..15
-  const belowStorage = (1n << BigInt(3 * (15 - STORAGE_RESOLUTION))) - 1n; // digits 13..15, always 7
+  const belowStorage = (1n << BigInt(3 * (15 - stored))) - 1n; // digits below the stored resolution, always 7
   const lo = (atStorage & ~belowParent) | belowStorage;
   const hi = atStorage | belowParent;
   return { lo: lo.toString(), hi: hi.toString() };

@@ -2,8 +2,10 @@ import { OpenAPIRegistry, OpenApiGeneratorV31, extendZodWithOpenApi } from '@ast
 import express, { type Request, type Response } from 'express';
 import { z, type ZodType } from 'zod';
 import { authorise, callerOf, type Access, type Caller } from './access';
+import { AnswerCache } from './answerCache';
 import { HttpError } from './httpError';
 import { toCsv } from '../domain/csv';
+import { DomainError, type DomainErrorKind } from '../domain/errors';
 
 extendZodWithOpenApi(z);
 
@@ -30,6 +32,11 @@ interface RouteSpec<Q, P, B> {
   /** Request body read by the handler itself (streamed uploads); documented with this media type. */
   rawBody?: { contentType: string; description: string };
   response: { description: string; schema?: ZodType; contentType?: string };
+  /**
+   * The answer depends only on the stored data and the request: kept in the answer cache and sent with
+   * an ETag of the data version, so a repeated request (or a 304 revalidation) costs no computation.
+   */
+  cache?: boolean;
   handler: (ctx: { query: Q; params: P; body: B; caller: Caller; req: Request; res: Response }) => Promise<unknown>;
 }
 
@@ -40,6 +47,10 @@ interface RouteSpec<Q, P, B> {
 export class Api {
   readonly router = express.Router();
   private readonly registry = new OpenAPIRegistry();
+  private readonly answers = new AnswerCache();
+
+  /** `dataVersion` reads the stored data's version; without it nothing is cached. */
+  constructor(private readonly opts: { dataVersion?: () => Promise<number> } = {}) {}
 
   add<Q = undefined, P = undefined, B = undefined>(spec: RouteSpec<Q, P, B>): void {
     const openapiPath = spec.path.replace(/:([A-Za-z]+)/g, '{$1}');
@@ -70,8 +81,24 @@ export class Api {
       const query = spec.query ? parseOrThrow(spec.query, req.query, 'query') : (undefined as Q);
       const params = spec.params ? parseOrThrow(spec.params, req.params, 'path') : (undefined as P);
       const body = spec.body ? parseOrThrow(spec.body, req.body, 'body') : (undefined as B);
+      const cached = spec.cache && spec.method === 'get' && this.opts.dataVersion;
+      const version = cached ? await this.opts.dataVersion!() : 0;
+      const key = `${caller.role}|${req.originalUrl}`;
+      const etag = `W/"harmgrid-${version}-${caller.role}"`;
+      if (cached) {
+        res.setHeader('ETag', etag);
+        res.setHeader('Cache-Control', 'private, no-cache'); // revalidate every time: the data may have changed
+        if (req.headers['if-none-match'] === etag) { res.status(304).end(); return; }
+        const hit = this.answers.get(key, version);
+        if (hit) { res.type(hit.contentType).send(hit.body); return; }
+      }
       const result = await spec.handler({ query, params, body, caller, req, res });
-      if (!res.headersSent && result !== undefined) res.json(result);
+      if (res.headersSent || result === undefined) return;
+      if (!cached) { res.json(result); return; }
+      const text = JSON.stringify(result);
+      const contentType = String(res.getHeader('Content-Type') ?? 'application/json; charset=utf-8');
+      this.answers.set(key, version, text, contentType);
+      res.type(contentType).send(text);
     });
   }
 
@@ -87,10 +114,17 @@ function parseOrThrow<T>(schema: ZodType<T>, value: unknown, where: string): T {
   throw new HttpError(400, `invalid ${where}: ${issues.map((i) => `${i.path}: ${i.message}`).join('; ')}`, issues);
 }
 
+/** The status each domain error is answered with. */
+const DOMAIN_STATUS: Record<DomainErrorKind, number> = { invalid: 400, not_found: 404, conflict: 409, unprocessable: 422, unavailable: 503 };
+
 /** Turns any error into the JSON error shape; unexpected ones are logged and answered with 500. */
 export function errorMiddleware(err: unknown, _req: Request, res: Response, _next: express.NextFunction): void {
   if (err instanceof HttpError) {
     res.status(err.status).json({ error: { message: err.message, ...(err.details ? { issues: err.details } : {}) } });
+    return;
+  }
+  if (err instanceof DomainError) {
+    res.status(DOMAIN_STATUS[err.kind]).json({ error: { message: err.message, ...(err.details ? { issues: err.details } : {}) } });
     return;
   }
   const e = err as { type?: string; status?: number; message?: string };

@@ -46,7 +46,7 @@ export function createApp({ db, config, extraRouters = [] }: AppDeps): express.E
   app.use('/api', express.json({ limit: '2mb' }));
 
   const analysis = new Analysis(db);
-  const api = new Api();
+  const api = new Api({ dataVersion: () => analysis.version() });
   metaRoutes(api, { db, analysis, database: describeDb({ databaseUrl: config.databaseUrl, pgliteDir: config.pgliteDir }) });
   hotspotRoutes(api, analysis);
   hotspotExportRoutes(api, analysis);

@@ -1,7 +1,9 @@
 import path from 'node:path';
 import type { Db } from '../db/connection';
 import { IncidentStore } from '../db/incidents';
+import { ForceStore } from '../db/forces';
 import { ImportStore, type ImportRecord } from '../db/imports';
+import { findForce, type ForceRecord } from '../domain/forces';
 import { ReferenceStore } from '../db/reference';
 import { tagIncidents } from '../services/tagging';
 import { fileChecksum, csvRecords } from './csv';
@@ -53,7 +55,7 @@ export async function incidentParserFor(db: Db, header: string[]): Promise<{ for
  * and reason. Rows already stored (same source and reference) are counted as duplicates, so
  * re-importing a file or overlapping months adds nothing twice.
  */
-export async function importIncidentFile(db: Db, filePath: string, opts: { fileName?: string; onProgress?: ProgressFn; tag?: boolean } = {}): Promise<ImportOutcome> {
+export async function importIncidentFile(db: Db, filePath: string, opts: { fileName?: string; onProgress?: ProgressFn; tag?: boolean; force?: string } = {}): Promise<ImportOutcome> {
   const fileName = opts.fileName ?? path.basename(filePath);
   const imports = new ImportStore(db);
   const checksum = await fileChecksum(filePath);
@@ -76,6 +78,15 @@ export async function importIncidentFile(db: Db, filePath: string, opts: { fileN
   let withoutLocation = 0;
   let firstMonth: string | null = null;
   let lastMonth: string | null = null;
+  const forces = new ForceStore(db);
+  const registry = await forces.registry();
+  // The force a file's incidents belong to: named by the user, else the force data.police.uk writes
+  // in 'Falls within' (every row of a force's file carries it), else the one force already loaded.
+  let force: ForceRecord | undefined;
+  if (opts.force) {
+    force = findForce(registry, opts.force);
+    if (!force) throw new ImportFileError(fileName, `unknown force "${opts.force}"; give an ONS police force area code (e.g. ${registry[0]?.code ?? 'E23000001'}) or the force's name as data.police.uk writes it`);
+  }
 
   for await (const item of csvRecords(filePath)) {
     if ('error' in item) { rejections.push(item.error); break; }
@@ -96,6 +107,19 @@ export async function importIncidentFile(db: Db, filePath: string, opts: { fileN
       continue;
     }
     rowsTotal += 1;
+    if (format === 'data.police.uk street' && !opts.force) {
+      const fallsWithin = item.record[3]?.trim() ?? '';
+      if (!force) {
+        force = findForce(registry, fallsWithin);
+        if (!force) {
+          rejections.push({ line: item.line, field: 'Falls within', value: fallsWithin, reason: 'not a police force of England and Wales that harmgrid knows (geodata/forces.json); name the force at import (--force CODE)' });
+          continue;
+        }
+      } else if (findForce(registry, fallsWithin)?.code !== force.code) {
+        rejections.push({ line: item.line, field: 'Falls within', value: fallsWithin, reason: `a file holds one force's incidents; earlier rows fall within ${force.policeUkName}` });
+        continue;
+      }
+    }
     const result = parser.parse(item.record, item.line);
     if ('rejections' in result) { rejections.push(...result.rejections); continue; }
     const row = result.row;
@@ -130,13 +154,28 @@ export async function importIncidentFile(db: Db, filePath: string, opts: { fileN
     return { ...base, ...summary, status: 'rejected', importId, message, rejections: rejections.slice(0, 50) };
   }
 
+  if (!force && rows.length) {
+    // With no force loaded yet the incidents wait unassigned (answers then cover "all loaded data");
+    // with several loaded, guessing could put one force's records in another's answers.
+    const loaded = await forces.loaded();
+    if (loaded.length > 1) {
+      throw new ImportFileError(fileName, `this file does not say which force its incidents belong to and ${loaded.length} forces are loaded ` +
+        `(${loaded.map((f) => `${f.code} ${f.name}`).join(', ')}); name one at import (--force CODE, or the force field of the upload)`);
+    }
+    force = loaded[0];
+  }
   const store = new IncidentStore(db);
   const outcome = await db.transaction(async (trx) => {
     const id = await imports.create(trx, { ...summary, status: 'imported', message: null, rowsImported: 0, rowsDuplicate: 0 });
     let inserted = 0;
     for (let i = 0; i < rows.length; i += BATCH) {
-      inserted += await store.insert(trx, rows.slice(i, i + BATCH), id);
+      inserted += await store.insert(trx, rows.slice(i, i + BATCH), id, force?.code ?? null);
       opts.onProgress?.({ fileName, phase: 'storing', rows: Math.min(i + BATCH, rows.length) });
+    }
+    if (firstMonth && lastMonth) await new IncidentStore(trx).compactCube(firstMonth, lastMonth);
+    if (force) {
+      await trx('import_batch').where({ id }).update({ force_code: force.code });
+      await new ForceStore(trx).adoptUnassigned();
     }
     if (opts.tag !== false) await tagIncidents(trx, { importId: id });
     const duplicates = rows.length - inserted;

@@ -1,8 +1,12 @@
-import { cellArea, cellToBoundary, cellToLatLng, polygonToCells } from 'h3-js';
+import { cellArea, cellToBoundary, cellToLatLng, getHexagonAreaAvg, polygonToCells } from 'h3-js';
 import { vintageFor } from '../domain/geography/boundaries';
 import { nameArea } from '../domain/geography/areaName';
 import { RegionIndex } from '../domain/geography/pointInPolygon';
-import { GeographyStore } from '../db/geography';
+import { GeographyStore, type BoundaryRecord } from '../db/geography';
+import { rowsOf } from '../db/connection';
+import { ForceStore } from '../db/forces';
+import { DomainError } from '../domain/errors';
+import { findForce, scopeOf, type ForceScope } from '../domain/forces';
 import { cellsSql } from '../db/incidentQueries';
 import type { Db } from '../db/connection';
 import { IncidentStore, type IncidentFilter } from '../db/incidents';
@@ -11,7 +15,6 @@ import { DEFAULT_DEFINITION } from '../domain/definitions';
 import { CCHI_KEY, COUNT_KEY } from '../domain/harm';
 import { cellsOutline, hchhAreas, type CellTotal, type HchhOptions } from '../domain/hchh';
 import { monthRange, type Month } from '../domain/months';
-import { HttpError } from '../http/httpError';
 
 export interface AnalysisParams {
   resolution: number;
@@ -20,8 +23,10 @@ export interface AnalysisParams {
   definition?: string | undefined;
   scheme?: string | undefined;
   source?: string[] | undefined;
-  /** Study area: these districts' codes (default all loaded districts). */
+  /** Study area: these districts' codes (default all of the force's districts). */
   districts?: string[] | undefined;
+  /** The force (ONS PFA code), or 'all' for every loaded force together (default: the only one). */
+  force?: string | undefined;
 }
 
 export interface ResolvedParams {
@@ -32,108 +37,211 @@ export interface ResolvedParams {
   scheme: HarmSchemeRecord;
   filter: IncidentFilter;
   districts?: string[] | undefined;
+  /** The forces the answer is about. */
+  force: ForceScope;
+  /** Version of the stored data this context was resolved against. */
+  version: number;
 }
 
 /**
- * Hotspot analysis over stored incidents: resolves the request's definition, harm scheme and period,
- * then asks the incident store and the pure domain functions.
+ * The study area: the cells an analysis ranks, counts and tests, empty cells included — one meaning
+ * everywhere. Every cell whose centre lies in the force's districts (or the chosen ones); with no
+ * districts loaded, in its wards; with neither, every cell holding an incident of the force.
+ */
+export interface StudyArea {
+  force: ForceScope;
+  resolution: number;
+  cells: string[];
+  areaKm2: number;
+  districts: { code: string; name: string; vintage: string }[];
+  basis: string;
+}
+
+type LoadedForce = Awaited<ReturnType<ForceStore['loaded']>>[number];
+
+/**
+ * Hotspot analysis over stored incidents: resolves the request's force, definition, harm scheme and
+ * period once into a context, then asks the incident store and the pure domain functions. Everything
+ * read for a context (forces, study areas, cell totals) is kept until the data version changes, so a
+ * site review that needs the study area three times builds it once, and a repeated request is free.
  */
 export class Analysis {
   readonly incidents: IncidentStore;
   readonly reference: ReferenceStore;
   readonly geography: GeographyStore;
-  private readonly studyCellsCache = new Map<string, string[]>();
+  readonly forces: ForceStore;
+  private readonly db: Db;
+  private cache = new Map<string, Promise<unknown>>();
+  private cacheVersion = -1;
 
   constructor(db: Db) {
+    this.db = db;
     this.incidents = new IncidentStore(db);
     this.reference = new ReferenceStore(db);
     this.geography = new GeographyStore(db);
+    this.forces = new ForceStore(db);
   }
 
-  async defaults(): Promise<{ definition: string; scheme: string; months: Month[] }> {
-    const schemes = await this.reference.schemes();
-    return {
-      definition: DEFAULT_DEFINITION,
-      scheme: schemes.some((s) => s.key === CCHI_KEY) ? CCHI_KEY : COUNT_KEY,
-      months: await this.incidents.months(),
-    };
+  /** The stored data's version (bumped by triggers on every change; see migration 20261203000001). */
+  async version(): Promise<number> {
+    const v = Number(rowsOf<{ version: string | number }>(await this.db.raw('SELECT version FROM data_version WHERE id = 1'))[0]?.version ?? 0);
+    if (v !== this.cacheVersion) { this.cache = new Map(); this.cacheVersion = v; }
+    return v;
+  }
+
+  /** Runs `compute` once per key and data version; concurrent callers share the one promise. */
+  private memo<T>(key: string, compute: () => Promise<T>): Promise<T> {
+    let hit = this.cache.get(key) as Promise<T> | undefined;
+    if (!hit) {
+      hit = compute();
+      this.cache.set(key, hit);
+      hit.catch(() => this.cache.delete(key));
+    }
+    return hit;
+  }
+
+  async loadedForces(): Promise<LoadedForce[]> {
+    await this.version();
+    return this.memo('forces', () => this.forces.loaded());
+  }
+
+  /**
+   * The forces a request is about: `force=CODE`, `force=all` (every loaded force together), or by
+   * default the only force loaded. With several loaded and none named, the caller must choose.
+   */
+  async forceScope(param?: string): Promise<ForceScope> {
+    const loaded = await this.loadedForces();
+    if (param === undefined || param === '') {
+      if (loaded.length <= 1) return scopeOf(loaded);
+      throw new DomainError('invalid', `${loaded.length} forces are loaded; choose one with force= (${loaded.map((f) => `${f.code} ${f.name}`).join(', ')}) or force=all for all of them together`);
+    }
+    if (param.toLowerCase() === 'all') return scopeOf(loaded);
+    const f = findForce(loaded, param);
+    if (!f) {
+      const known = findForce(await this.forces.registry(), param);
+      throw new DomainError(known ? 'not_found' : 'invalid', known
+        ? `no data of ${known.name} (${known.code}) is loaded; loaded forces: ${loaded.map((x) => `${x.code} ${x.name}`).join(', ') || 'none'}`
+        : `unknown force "${param}"; give an ONS police force area code such as ${loaded[0]?.code ?? 'E23000001'}, or all`);
+    }
+    return scopeOf([f]);
+  }
+
+  async defaults(force?: ForceScope): Promise<{ definition: string; scheme: string; months: Month[] }> {
+    const version = await this.version();
+    return this.memo(`defaults|${force?.codes.join(',') ?? '*'}|${version}`, async () => {
+      const schemes = await this.reference.schemes();
+      return {
+        definition: DEFAULT_DEFINITION,
+        scheme: schemes.some((s) => s.key === CCHI_KEY) ? CCHI_KEY : COUNT_KEY,
+        months: await this.incidents.months(force?.codes.length ? force.codes : undefined),
+      };
+    });
   }
 
   async resolve(p: AnalysisParams): Promise<ResolvedParams> {
-    const defaults = await this.defaults();
+    const version = await this.version();
+    const force = await this.forceScope(p.force);
+    const defaults = await this.defaults(force);
     const definitionKey = p.definition ?? defaults.definition;
-    const definition = await this.reference.definition(definitionKey);
+    const definition = await this.memo(`definition|${definitionKey}`, () => this.reference.definition(definitionKey));
     if (!definition) {
       const known = (await this.reference.definitions()).map((d) => d.key).join(', ');
-      throw new HttpError(400, `unknown definition "${definitionKey}"; known definitions: ${known}`);
+      throw new DomainError('invalid', `unknown definition "${definitionKey}"; known definitions: ${known}`);
     }
     const schemeKey = p.scheme ?? defaults.scheme;
-    const scheme = await this.reference.scheme(schemeKey);
+    const scheme = await this.memo(`scheme|${schemeKey}`, () => this.reference.scheme(schemeKey));
     if (!scheme) {
       const known = (await this.reference.schemes()).map((s) => s.key).join(', ');
-      throw new HttpError(400, `unknown harm scheme "${schemeKey}"; known schemes: ${known}`);
+      throw new DomainError('invalid', `unknown harm scheme "${schemeKey}"; known schemes: ${known}`);
     }
     const first = defaults.months[0];
     const last = defaults.months[defaults.months.length - 1];
     const from = p.from ?? first;
     const to = p.to ?? last;
-    if (!from || !to) throw new HttpError(404, 'no incidents are loaded yet; import data first (see README)');
-    if (from > to) throw new HttpError(400, `from (${from}) is after to (${to})`);
+    if (!from || !to) throw new DomainError('not_found', `no incidents of ${force.label} are loaded yet; import data first (see README)`);
+    if (from > to) throw new DomainError('invalid', `from (${from}) is after to (${to})`);
     return {
-      resolution: p.resolution, from, to, definition, scheme, districts: p.districts,
-      filter: { from, to, definition: definition.rules, schemeId: scheme.id, sources: p.source },
+      resolution: p.resolution, from, to, definition, scheme, districts: p.districts, force, version,
+      filter: { from, to, definition: definition.rules, schemeId: scheme.id, sources: p.source, ...(force.codes.length && p.force?.toLowerCase() !== 'all' ? { forces: force.codes } : {}) },
     };
   }
 
   describe(r: ResolvedParams) {
     return {
+      force: { codes: r.force.codes, name: r.force.label },
       resolution: r.resolution, from: r.from, to: r.to, monthCount: monthRange(r.from, r.to).length,
       definition: { key: r.definition.key, name: r.definition.name, isProxy: r.definition.isProxy },
       scheme: { key: r.scheme.key, name: r.scheme.name, unit: r.scheme.unit },
     };
   }
 
+  /** Incidents and harm per cell (cells with incidents), read once per context and data version. */
+  cellTotals(r: ResolvedParams): Promise<CellTotal[]> {
+    return this.memo(`cells|${r.version}|${r.resolution}|${JSON.stringify(r.filter)}`, () => this.incidents.cellTotals(r.filter, r.resolution));
+  }
+
   /** Cells with incidents, highest harm first. */
   async cells(r: ResolvedParams): Promise<(CellTotal & { rank: number })[]> {
-    const totals = await this.incidents.cellTotals(r.filter, r.resolution);
+    const totals = [...await this.cellTotals(r)];
     totals.sort((a, b) => b.harm - a.harm || b.incidents - a.incidents || a.cell.localeCompare(b.cell));
     return totals.map((t, i) => ({ ...t, rank: i + 1 }));
   }
 
-  /**
-   * The study area's cells with their totals, empty cells included. Until boundaries are loaded the
-   * study area is every cell that holds at least one incident of any kind in any loaded month.
-   */
-  async studyArea(r: ResolvedParams, opts: { districts?: string[] | undefined } = {}): Promise<{ cells: CellTotal[]; basis: string }> {
-    opts = { districts: opts.districts ?? r.districts };
-    const loadedDistricts = await this.geography.boundaries('district');
-    const unknown = (opts.districts ?? []).filter((c) => !loadedDistricts.some((d) => d.code === c));
-    if (unknown.length) throw new HttpError(400, `unknown district ${unknown.join(', ')}; loaded districts: ${loadedDistricts.map((d) => `${d.code} ${d.name}`).join(', ') || 'none'}`);
-    // Optional filter: the union of the chosen districts (default all loaded: the five Merseyside districts).
-    const districts = opts.districts?.length ? loadedDistricts.filter((d) => opts.districts!.includes(d.code)) : loadedDistricts;
-    const totals = await this.incidents.cellTotals(r.filter, r.resolution);
-    const byCell = new Map(totals.map((t) => [t.cell, t]));
-    if (districts.length) {
-      // The study area: every cell whose centre lies in one of the districts, empty cells included.
-      const key = `${r.resolution}:${districts.map((d) => `${d.code}/${d.vintage}`).join(',')}`;
-      let cells = this.studyCellsCache.get(key);
-      if (!cells) {
-        const set = new Set<string>();
-        for (const d of districts) {
-          const polygons = d.geometry.type === 'Polygon' ? [d.geometry.coordinates] : (d.geometry.coordinates as unknown[]);
-          for (const p of polygons) for (const c of polygonToCells(p as number[][][], r.resolution, true)) set.add(c);
-        }
-        cells = [...set].sort();
-        this.studyCellsCache.set(key, cells);
+  /** The districts of the force scope (all loaded districts when no force is loaded). */
+  async districtsOf(force: ForceScope): Promise<BoundaryRecord[]> {
+    const [all, owned] = await Promise.all([
+      this.memo('districts', () => this.geography.boundaries('district')),
+      this.memo('district-forces', () => this.forces.districtForces()),
+    ]);
+    if (force.codes.length === 0) return all;
+    return all.filter((d) => force.codes.includes(owned.get(d.code) ?? ''));
+  }
+
+  /** The study area of a context (see StudyArea), built once per force, districts, resolution and data version. */
+  async studyAreaOf(r: ResolvedParams): Promise<StudyArea> {
+    const key = `study|${r.version}|${r.force.codes.join(',')}|${(r.districts ?? []).join(',')}|${r.resolution}`;
+    return this.memo(key, async () => {
+      const forceDistricts = await this.districtsOf(r.force);
+      const unknown = (r.districts ?? []).filter((c) => !forceDistricts.some((d) => d.code === c));
+      if (unknown.length) {
+        throw new DomainError('invalid', `unknown district ${unknown.join(', ')} for ${r.force.label}; its districts: ${forceDistricts.map((d) => `${d.code} ${d.name}`).join(', ') || 'none loaded'}`);
       }
+      const districts = r.districts?.length ? forceDistricts.filter((d) => r.districts!.includes(d.code)) : forceDistricts;
+      const regions: BoundaryRecord[] = districts.length ? districts : await this.fallbackWards();
+      if (regions.length) {
+        const cells = cellsWithCentreIn(regions, r.resolution);
+        const km2 = regions.reduce((s, d) => s + d.areaKm2, 0);
+        const what = districts.length
+          ? `the ${districts.length} district${districts.length === 1 ? '' : 's'} of ${r.force.label} (${districts.map((d) => d.name).join(', ')}; ${districts[0]!.vintage} boundaries, ${km2.toFixed(0)} km²)`
+          : `the ${regions.length} loaded ward${regions.length === 1 ? '' : 's'} (${regions[0]!.vintage} boundaries, ${km2.toFixed(0)} km²; no districts loaded)`;
+        return {
+          force: r.force, resolution: r.resolution, cells, areaKm2: cells.length * cellAreaKm2(r.resolution, cells),
+          districts: districts.map((d) => ({ code: d.code, name: d.name, vintage: d.vintage })),
+          basis: `H3 cells whose centre lies in ${what}`,
+        };
+      }
+      const cells = await this.incidents.occupiedCells(r.resolution, r.force.codes.length ? r.force.codes : undefined);
       return {
-        cells: cells.map((cell) => byCell.get(cell) ?? { cell, incidents: 0, harm: 0 }),
-        basis: `H3 cells whose centre lies in the ${districts.length} district${districts.length === 1 ? "" : "s"} (${districts.map((d) => d.name).join(', ')}; ${districts[0]!.vintage} boundaries, ${districts.reduce((s, d) => s + d.areaKm2, 0).toFixed(0)} km²)`,
+        force: r.force, resolution: r.resolution, cells, areaKm2: cells.length * cellAreaKm2(r.resolution, cells), districts: [],
+        basis: `cells holding at least one incident of ${r.force.label} of any kind in any loaded month (no district or ward boundaries loaded)`,
       };
-    }
-    const occupied = await this.incidents.occupiedCells(r.resolution);
-    const cells = occupied.map((cell) => byCell.get(cell) ?? { cell, incidents: 0, harm: 0 });
-    return { cells, basis: 'cells holding at least one incident of any kind in any loaded month (boundaries not loaded)' };
+    });
+  }
+
+  /** Wards of the latest loaded vintage: the study area's outline when no districts are loaded. */
+  private async fallbackWards(): Promise<BoundaryRecord[]> {
+    const vintages = (await this.geography.vintages()).filter((v) => v.kind === 'ward').map((v) => v.vintage).sort();
+    const latest = vintages[vintages.length - 1];
+    return latest ? this.memo(`wards|${latest}`, () => this.geography.boundaries('ward', latest)) : [];
+  }
+
+  /**
+   * The study area's cells with their totals, empty cells included.
+   */
+  async studyArea(r: ResolvedParams): Promise<{ cells: CellTotal[]; basis: string; area: StudyArea }> {
+    const [area, totals] = await Promise.all([this.studyAreaOf(r), this.cellTotals(r)]);
+    const byCell = new Map(totals.map((t) => [t.cell, t]));
+    return { cells: area.cells.map((cell) => byCell.get(cell) ?? { cell, incidents: 0, harm: 0 }), basis: area.basis, area };
   }
 
   /** Names areas of cells by the wards (vintage in force at `month`) and district their cell centres fall in. */
@@ -203,3 +311,20 @@ export function cellPolygon(cell: string): { type: 'Polygon'; coordinates: numbe
 }
 
 export { cellArea, cellsOutline };
+
+/** Cells whose centre lies in any of the regions, sorted. */
+function cellsWithCentreIn(regions: BoundaryRecord[], resolution: number): string[] {
+  const set = new Set<string>();
+  for (const d of regions) {
+    const polygons = d.geometry.type === 'Polygon' ? [d.geometry.coordinates] : (d.geometry.coordinates as unknown[]);
+    for (const p of polygons) for (const c of polygonToCells(p as number[][][], resolution, true)) set.add(c);
+  }
+  return [...set].sort();
+}
+
+/** Mean area of the given cells in km² (exact per cell for small sets, the resolution's mean otherwise). */
+function cellAreaKm2(resolution: number, cells: string[]): number {
+  if (cells.length === 0) return 0;
+  if (cells.length > 2000) return getHexagonAreaAvg(resolution, 'km2');
+  return cells.reduce((s, c) => s + cellArea(c, 'km2'), 0) / cells.length;
+}

@@ -11,7 +11,7 @@ import { validateSite, validateZone, zonePhases, type FieldProblem, type Polygon
 import { cellsOutline } from '../domain/hchh';
 import { parseCellId } from '../domain/h3cell';
 import { monthRange } from '../domain/months';
-import { HttpError } from '../http/httpError';
+import { DomainError } from '../domain/errors';
 import { round } from '../http/routes/hotspots';
 import type { Analysis, AnalysisParams, ResolvedParams } from './analysis';
 
@@ -37,10 +37,10 @@ export interface ResolvedArea {
 
 const POPULATION_SOURCE = 'English Indices of Deprivation 2019, File 6: total population mid-2015 excluding prisoners (MHCLG), by LSOA 2011';
 const POPULATION_YEAR = 'mid-2015';
-export const COMPARISON_RULE = 'force-wide: every incident inside the five Merseyside districts (in_study_area), the zone included';
+export const COMPARISON_RULE = "force-wide: every incident inside the force's districts (in_study_area), the zone included";
 
 const problemsError = (what: string, problems: FieldProblem[], prefix = '') =>
-  new HttpError(400, `invalid ${what}: ${problems.map((p) => `${prefix}${p.field}: ${p.message}`).join('; ')}`, problems.map((p) => ({ path: `${prefix}${p.field}`, message: p.message })));
+  new DomainError('invalid', `invalid ${what}: ${problems.map((p) => `${prefix}${p.field}: ${p.message}`).join('; ')}`, problems.map((p) => ({ path: `${prefix}${p.field}`, message: p.message })));
 
 /**
  * Statistics for any area, Clear-Hold-Build zones and sites: resolves what the user named to a set of
@@ -107,8 +107,8 @@ export class AreaService {
         const all = await this.geography.boundaries(spec.kind as BoundaryKind);
         const matches = all.filter((b) => b.code === spec.code);
         if (matches.length === 0) {
-          if (all.length === 0) throw new HttpError(404, `no ${spec.kind} boundaries are loaded; import the boundaries folder`);
-          throw new HttpError(404, `no ${spec.kind} with code ${spec.code} is loaded (vintages ${[...new Set(all.map((b) => b.vintage))].join(', ')})`);
+          if (all.length === 0) throw new DomainError('not_found', `no ${spec.kind} boundaries are loaded; import the boundaries folder`);
+          throw new DomainError('not_found', `no ${spec.kind} with code ${spec.code} is loaded (vintages ${[...new Set(all.map((b) => b.vintage))].join(', ')})`);
         }
         const vintage = vintageFor(spec.kind as BoundaryKind, periodEnd ?? '9999-12', matches.map((m) => m.vintage)) ?? matches[0]!.vintage;
         const b = matches.find((m) => m.vintage === vintage)!;
@@ -139,12 +139,12 @@ export class AreaService {
       }
       case 'zone': {
         const z = await this.places.getZone(spec.id);
-        if (!z) throw new HttpError(404, `no zone #${spec.id}`);
+        if (!z) throw new DomainError('not_found', `no zone #${spec.id}`);
         return this.drawn('zone', String(z.id), z.name, z.geometry, `zone "${z.name}"`);
       }
       case 'site': {
         const s = await this.places.getSite(spec.id);
-        if (!s) throw new HttpError(404, `no site #${spec.id}`);
+        if (!s) throw new DomainError('not_found', `no site #${spec.id}`);
         return this.drawn('site', String(s.id), s.name, siteOutline(s.geometry, s.bufferMetres), `site "${s.name}"${s.bufferMetres ? ` with a ${s.bufferMetres} m buffer` : ''}`);
       }
       case 'polygon':
@@ -152,7 +152,7 @@ export class AreaService {
       case 'cells': {
         const cells: string[] = [];
         for (const c of spec.cells) {
-          try { cells.push(parseCellId(c).cell); } catch (e) { throw new HttpError(400, `cells: ${(e as Error).message}`); }
+          try { cells.push(parseCellId(c).cell); } catch (e) { throw new DomainError('invalid', `cells: ${(e as Error).message}`); }
         }
         const outline = cellsOutline(cells);
         return {
@@ -167,7 +167,7 @@ export class AreaService {
   /** The recognisable name of an area of cells (an HCHH area): ward(s), district and main street. */
   async nameCells(r: ResolvedParams, cells: string[]): Promise<string> {
     for (const c of cells) {
-      try { parseCellId(c); } catch (e) { throw new HttpError(400, `cells: ${(e as Error).message}`); }
+      try { parseCellId(c); } catch (e) { throw new DomainError('invalid', `cells: ${(e as Error).message}`); }
     }
     const area: AreaSelector = { kind: 'cells', cells };
     const [wards, locations] = await Promise.all([this.queries.wardCounts(r.filter, area), this.queries.topLocations(r.filter, area, 20)]);
@@ -217,9 +217,9 @@ export class AreaService {
   /** Statistics of a zone with each Clear-Hold-Build phase against its baseline and against the force-wide change. */
   async zoneStatistics(id: number, params: Omit<AnalysisParams, 'resolution' | 'from' | 'to'>, baselineMonths = 12) {
     const zone = await this.places.getZone(id);
-    if (!zone) throw new HttpError(404, `no zone #${id}`);
+    if (!zone) throw new DomainError('not_found', `no zone #${id}`);
     const months = await this.analysis.incidents.months();
-    if (months.length === 0) throw new HttpError(404, 'no incidents are loaded yet; import data first');
+    if (months.length === 0) throw new DomainError('not_found', 'no incidents are loaded yet; import data first');
     const first = months[0]!, last = months[months.length - 1]!;
     const r = await this.analysis.resolve({ ...params, resolution: 9, from: first, to: last });
     const area = await this.resolveArea({ kind: 'zone', id }, r.to);
@@ -239,7 +239,7 @@ export class AreaService {
   async createZone(input: unknown): Promise<ZoneRecord> {
     const v = validateZone(input);
     if (!v.zone) throw problemsError('zone', v.problems);
-    if (await this.places.zoneByName(v.zone.name)) throw new HttpError(409, `a zone named "${v.zone.name}" exists already; names are unique`);
+    if (await this.places.zoneByName(v.zone.name)) throw new DomainError('conflict', `a zone named "${v.zone.name}" exists already; names are unique`);
     const id = await this.places.createZone({ ...v.zone, areaKm2: areaKm2(v.zone.geometry) });
     return (await this.places.getZone(id))!;
   }
@@ -248,8 +248,8 @@ export class AreaService {
     const v = validateZone(input);
     if (!v.zone) throw problemsError('zone', v.problems);
     const other = await this.places.zoneByName(v.zone.name);
-    if (other && other.id !== id) throw new HttpError(409, `zone #${other.id} is named "${v.zone.name}" already; names are unique`);
-    if (!(await this.places.updateZone(id, { ...v.zone, areaKm2: areaKm2(v.zone.geometry) }))) throw new HttpError(404, `no zone #${id}`);
+    if (other && other.id !== id) throw new DomainError('conflict', `zone #${other.id} is named "${v.zone.name}" already; names are unique`);
+    if (!(await this.places.updateZone(id, { ...v.zone, areaKm2: areaKm2(v.zone.geometry) }))) throw new DomainError('not_found', `no zone #${id}`);
     return (await this.places.getZone(id))!;
   }
 
@@ -282,7 +282,7 @@ export class AreaService {
         const z = { ...v.zone!, areaKm2: areaKm2(v.zone!.geometry) };
         const existing = typeof v.id === 'number' ? await store.getZone(v.id) : null;
         const byName = await store.zoneByName(z.name);
-        if (byName && byName.id !== existing?.id) throw new HttpError(409, `invalid zones file: features[${i}] (feature ${i + 1}).properties.name: zone #${byName.id} is named "${z.name}" already; nothing was imported`);
+        if (byName && byName.id !== existing?.id) throw new DomainError('conflict', `invalid zones file: features[${i}] (feature ${i + 1}).properties.name: zone #${byName.id} is named "${z.name}" already; nothing was imported`);
         if (existing) { await store.updateZone(existing.id, z); updated++; ids.push(existing.id); } else { ids.push(await store.createZone(z)); created++; }
       }
       const zones = await Promise.all(ids.map(async (id) => (await store.getZone(id))!));
@@ -295,7 +295,7 @@ export class AreaService {
   async createSite(input: unknown): Promise<SiteRecord> {
     const v = validateSite(input);
     if (!v.site) throw problemsError('site', v.problems);
-    if (await this.places.siteByName(v.site.name)) throw new HttpError(409, `a site named "${v.site.name}" exists already; names are unique`);
+    if (await this.places.siteByName(v.site.name)) throw new DomainError('conflict', `a site named "${v.site.name}" exists already; names are unique`);
     return (await this.places.getSite(await this.places.createSite(v.site)))!;
   }
 
@@ -303,8 +303,8 @@ export class AreaService {
     const v = validateSite(input);
     if (!v.site) throw problemsError('site', v.problems);
     const other = await this.places.siteByName(v.site.name);
-    if (other && other.id !== id) throw new HttpError(409, `site #${other.id} is named "${v.site.name}" already; names are unique`);
-    if (!(await this.places.updateSite(id, v.site))) throw new HttpError(404, `no site #${id}`);
+    if (other && other.id !== id) throw new DomainError('conflict', `site #${other.id} is named "${v.site.name}" already; names are unique`);
+    if (!(await this.places.updateSite(id, v.site))) throw new DomainError('not_found', `no site #${id}`);
     return (await this.places.getSite(id))!;
   }
 
@@ -325,7 +325,7 @@ export class AreaService {
       for (const [i, v] of valid.entries()) {
         const existing = typeof v.id === 'number' ? await store.getSite(v.id) : null;
         const byName = await store.siteByName(v.site!.name);
-        if (byName && byName.id !== existing?.id) throw new HttpError(409, `invalid sites file: features[${i}] (feature ${i + 1}).properties.name: site #${byName.id} is named "${v.site!.name}" already; nothing was imported`);
+        if (byName && byName.id !== existing?.id) throw new DomainError('conflict', `invalid sites file: features[${i}] (feature ${i + 1}).properties.name: site #${byName.id} is named "${v.site!.name}" already; nothing was imported`);
         if (existing) { await store.updateSite(existing.id, v.site!); updated++; ids.push(existing.id); } else { ids.push(await store.createSite(v.site!)); created++; }
       }
       const sites = await Promise.all(ids.map(async (id) => (await store.getSite(id))!));
@@ -355,13 +355,13 @@ function nameOf(f: Feature): string {
 
 function featuresOf(fc: unknown, what: string): Feature[] {
   const c = fc as { type?: string; features?: unknown; crs?: { properties?: { name?: string } } } | null;
-  if (!c || c.type !== 'FeatureCollection' || !Array.isArray(c.features)) throw new HttpError(400, `invalid ${what} file: expected a GeoJSON FeatureCollection`);
+  if (!c || c.type !== 'FeatureCollection' || !Array.isArray(c.features)) throw new DomainError('invalid', `invalid ${what} file: expected a GeoJSON FeatureCollection`);
   const crs = c.crs?.properties?.name;
-  if (crs && !/CRS84|4326/.test(crs)) throw new HttpError(400, `invalid ${what} file: wrong CRS ${crs}; GeoJSON must be WGS84 longitude/latitude (EPSG:4326, RFC 7946)`);
-  if (c.features.length === 0) throw new HttpError(400, `invalid ${what} file: no features`);
-  if (c.features.length > 1000) throw new HttpError(400, `invalid ${what} file: ${c.features.length} features; at most 1,000 at a time`);
+  if (crs && !/CRS84|4326/.test(crs)) throw new DomainError('invalid', `invalid ${what} file: wrong CRS ${crs}; GeoJSON must be WGS84 longitude/latitude (EPSG:4326, RFC 7946)`);
+  if (c.features.length === 0) throw new DomainError('invalid', `invalid ${what} file: no features`);
+  if (c.features.length > 1000) throw new DomainError('invalid', `invalid ${what} file: ${c.features.length} features; at most 1,000 at a time`);
   c.features.forEach((f: Feature, i: number) => {
-    if (!f || f.type !== 'Feature') throw new HttpError(400, `invalid ${what} file: features[${i}] (feature ${i + 1}) is not a GeoJSON Feature`, [{ path: `features[${i}]`, message: 'not a GeoJSON Feature' }]);
+    if (!f || f.type !== 'Feature') throw new DomainError('invalid', `invalid ${what} file: features[${i}] (feature ${i + 1}) is not a GeoJSON Feature`, [{ path: `features[${i}]`, message: 'not a GeoJSON Feature' }]);
   });
   return c.features as Feature[];
 }

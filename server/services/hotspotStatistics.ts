@@ -6,7 +6,7 @@ import { gistar } from '../domain/hotspots/gistar';
 import { h3Neighbours, type WeightScheme } from '../domain/hotspots/neighbours';
 import { spaceTimeGistar } from '../domain/hotspots/spaceTimeGistar';
 import { hchhAreas, type CellTotal } from '../domain/hchh';
-import { HttpError } from '../http/httpError';
+import { DomainError } from '../domain/errors';
 import { monthRange } from '../domain/months';
 import type { Analysis, ResolvedParams } from './analysis';
 
@@ -50,7 +50,7 @@ export class HotspotStatistics {
     if (o.step === 'week') {
       // Weeks only where every incident has a time: data.police.uk gives months only.
       const weekly = await this.analysis.incidents.cellWeekTotals(r.filter, r.resolution);
-      if (weekly.untimed > 0) throw new HttpError(400, `${weekly.untimed} incidents in this selection have no time (data.police.uk publishes months only), so weekly steps would leave them out; use step=month, or restrict source to force-extract`);
+      if (weekly.untimed > 0) throw new DomainError('invalid', `${weekly.untimed} incidents in this selection have no time (data.police.uk publishes months only), so weekly steps would leave them out; use step=month, or restrict source to force-extract`);
       months = weeksBetween(r.from, r.to);
       rows = weekly.rows.map((x) => ({ ...x, step: x.week }));
     } else {

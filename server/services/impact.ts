@@ -9,7 +9,7 @@ import { RegionIndex } from '../domain/geography/pointInPolygon';
 import { assessImpact, FieldError, impactWindows, type HarmCounts } from '../domain/impact';
 import { monthRange } from '../domain/months';
 import { STORAGE_RESOLUTION } from '../domain/h3cell';
-import { HttpError } from '../http/httpError';
+import { DomainError } from '../domain/errors';
 import { round } from '../http/routes/hotspots';
 import type { Analysis, ResolvedParams } from './analysis';
 import { COMPARISON_RULE, type AreaService, type AreaSpec, type ResolvedArea } from './areas';
@@ -30,7 +30,7 @@ export interface ImpactRequest {
   resolution: number;
 }
 
-const fieldError = (field: string, message: string) => new HttpError(400, `${field}: ${message}`, [{ path: field, message }]);
+const fieldError = (field: string, message: string) => new DomainError('invalid', `${field}: ${message}`, [{ path: field, message }]);
 
 /**
  * Parses an area spec string; errors name `field`.
@@ -61,7 +61,7 @@ export class ImpactService {
     const whole = await this.analysis.resolve({ resolution: r.resolution, definition: r.definition.key, scheme: r.scheme.key });
     const result = await this.analysis.hchh(whole, {});
     const a = result.areas.find((x) => x.rank === spec.rank);
-    if (!a) throw new HttpError(404, `${field}: no HCHH area ${spec.rank}; there are ${result.areas.length} (resolution ${r.resolution}, ${whole.from}–${whole.to}, top 1% by count and by harm)`);
+    if (!a) throw new DomainError('not_found', `${field}: no HCHH area ${spec.rank}; there are ${result.areas.length} (resolution ${r.resolution}, ${whole.from}–${whole.to}, top 1% by count and by harm)`);
     const resolved = await this.areas.resolveArea({ kind: 'cells', cells: a.cells }, r.to);
     return {
       ...resolved, kind: 'cells', id: `hchh:${a.rank}`, name: `HCHH area ${a.rank} (${a.name})`,
@@ -71,7 +71,7 @@ export class ImpactService {
 
   async impact(q: ImpactRequest) {
     const loaded = await this.analysis.incidents.months();
-    if (loaded.length === 0) throw new HttpError(404, 'no incidents are loaded yet; import data first');
+    if (loaded.length === 0) throw new DomainError('not_found', 'no incidents are loaded yet; import data first');
     if (!q.area && !q.geometry) throw fieldError('area', 'is required (hchh:N, zone:ID, site:ID, ward:CODE, district:CODE), or post a geometry');
     if (q.area && q.geometry) throw fieldError('geometry', 'give either area or geometry, not both');
     const spec: ImpactAreaSpec = q.geometry ? { kind: 'polygon', geometry: q.geometry } : parseAreaSpec(q.area!, 'area');
@@ -82,7 +82,7 @@ export class ImpactService {
       if (q.date) throw fieldError('phase', 'give either date or phase, not both');
       if (spec.kind !== 'zone') throw fieldError('phase', 'only a zone (area=zone:ID) has Clear-Hold-Build phases; give date=YYYY-MM');
       const zone = await this.areas.places.getZone(spec.id);
-      if (!zone) throw new HttpError(404, `area: no zone #${spec.id}`);
+      if (!zone) throw new DomainError('not_found', `area: no zone #${spec.id}`);
       const start = { clear: zone.clearStart, hold: zone.holdStart, build: zone.buildStart }[q.phase];
       if (!start) throw fieldError('phase', `zone #${zone.id} "${zone.name}" has no ${q.phase} date`);
       date = start.slice(0, 7);

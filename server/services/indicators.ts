@@ -2,7 +2,7 @@ import { indicatorTable, type IndicatorTable } from '../domain/indicatorTable';
 import type { IndicatorInput } from '../domain/indicators';
 import { monthRange } from '../domain/months';
 import { runChart, type RunChart } from '../domain/runChart';
-import { HttpError } from '../http/httpError';
+import { DomainError } from '../domain/errors';
 import type { Analysis } from './analysis';
 import type { AreaService, ResolvedArea } from './areas';
 
@@ -26,14 +26,14 @@ async function indicatorArea(analysis: Analysis, areas: AreaService, indicator: 
     const lsoas = await analysis.geography.deprivation();
     return {
       name: 'the force', area: null, population: lsoas.length ? lsoas.reduce((s, l) => s + l.population, 0) : null,
-      selection: 'every incident loaded (population: the LSOAs of the five districts)',
+      selection: "every incident of the force (population: the LSOAs of the force's districts)",
     };
   }
   if (a.type === 'hchh') {
     const r = await analysis.resolve({ resolution: a.resolution, from: indicator.baseline.from, to: indicator.baseline.to, definition: indicator.definition, scheme: indicator.scheme });
     const found = (await analysis.hchh(r, {})).areas;
     const chosen = a.rank === undefined ? found : found.filter((x) => x.rank === a.rank);
-    if (chosen.length === 0) throw new HttpError(422, a.rank === undefined ? 'no HCHH areas are found in the baseline period' : `no HCHH area of rank ${a.rank} in the baseline period (${found.length} areas)`);
+    if (chosen.length === 0) throw new DomainError('unprocessable', a.rank === undefined ? 'no HCHH areas are found in the baseline period' : `no HCHH area of rank ${a.rank} in the baseline period (${found.length} areas)`);
     const resolved = await areas.resolveArea({ kind: 'cells', cells: chosen.flatMap((x) => x.cells) }, lastMonth);
     const name = a.rank === undefined ? `the ${chosen.length} HCHH areas of ${indicator.baseline.from} to ${indicator.baseline.to}` : `HCHH area ${a.rank} (${chosen[0]!.name})`;
     return { name, area: resolved, population: resolved.population?.residents ?? null, selection: `${resolved.selection}; areas found on the baseline period and kept fixed` };

@@ -7,7 +7,7 @@ import { cellsSql } from '../db/incidentQueries';
 import { boxOf } from '../domain/geography/areaShape';
 import { patrolBriefing, VISIT_GUIDANCE } from '../domain/patrolBriefing';
 import type { HchhOptions } from '../domain/hchh';
-import { HttpError } from '../http/httpError';
+import { DomainError } from '../domain/errors';
 import { round } from '../http/routes/hotspots';
 import { cellsOutline, type Analysis, type ResolvedParams } from './analysis';
 import { AreaQueries } from '../db/areaQueries';
@@ -68,7 +68,7 @@ export class PatrolBriefingService {
     const result = await this.analysis.hchh(r, options);
     if (ranks) {
       const missing = ranks.filter((n) => !result.areas.some((a) => a.rank === n));
-      if (missing.length) throw new HttpError(404, `areas: no HCHH area ${missing.join(', ')}; there are ${result.areas.length} (ranks 1–${result.areas.length})`);
+      if (missing.length) throw new DomainError('not_found', `areas: no HCHH area ${missing.join(', ')}; there are ${result.areas.length} (ranks 1–${result.areas.length})`);
     }
     const chosen = ranks ? result.areas.filter((a) => ranks.includes(a.rank)) : result.areas;
     const [loaded, lastImport] = await Promise.all([this.analysis.incidents.months(), this.imports.list(20)]);

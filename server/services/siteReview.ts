@@ -12,7 +12,7 @@ import {
   CAVEATS, DEFAULT_RINGS, compareRate, dayHourTable, siteRings, summariseZones, trafficLight, zoneOf,
   type Exposure, type RateTest, type ReviewZone,
 } from '../domain/siteReview';
-import { HttpError } from '../http/httpError';
+import { DomainError } from '../domain/errors';
 import { round } from '../http/routes/hotspots';
 import type { Analysis, ResolvedParams } from './analysis';
 import type { AreaService } from './areas';
@@ -54,15 +54,15 @@ export class SiteReviewService {
   async review(id: number, p: SiteReviewParams) {
     const variant = p.variant ?? 'full';
     const site = await this.areas.places.getSite(id);
-    if (!site) throw new HttpError(404, `no site #${id}`);
+    if (!site) throw new DomainError('not_found', `no site #${id}`);
     const loaded = await this.analysis.incidents.months();
-    if (loaded.length === 0) throw new HttpError(404, 'no incidents are loaded yet; import data first (see README)');
+    if (loaded.length === 0) throw new DomainError('not_found', 'no incidents are loaded yet; import data first (see README)');
     const first = loaded[0]!, last = loaded[loaded.length - 1]!;
     const to = p.to ?? (p.from ? (addMonths(p.from, 11) < last ? addMonths(p.from, 11) : last) : last);
     const from = p.from ?? (addMonths(to, -11) > first ? addMonths(to, -11) : first);
-    if (from > to) throw new HttpError(400, `invalid query: from: ${from} is after to (${to})`, [{ path: 'from', message: `${from} is after to (${to})` }]);
+    if (from > to) throw new DomainError('invalid', `invalid query: from: ${from} is after to (${to})`, [{ path: 'from', message: `${from} is after to (${to})` }]);
     const months = monthRange(from, to);
-    if (months.length > MAX_MONTHS) throw new HttpError(400, `invalid query: from: the period is ${months.length} months; at most ${MAX_MONTHS}`, [{ path: 'from', message: `at most ${MAX_MONTHS} months` }]);
+    if (months.length > MAX_MONTHS) throw new DomainError('invalid', `invalid query: from: the period is ${months.length} months; at most ${MAX_MONTHS}`, [{ path: 'from', message: `at most ${MAX_MONTHS} months` }]);
     const prevFrom = addMonths(from, -months.length), prevTo = addMonths(from, -1);
     const previous = prevFrom >= first ? { from: prevFrom, to: prevTo } : null;
     const previousNote = previous ? null : `the ${months.length} months before the period (${prevFrom}…${prevTo}) are not all loaded (first month loaded: ${first}), so there is no comparison with the period before`;
@@ -180,12 +180,12 @@ export class SiteReviewService {
       const t = await this.areas.queries.totals(r.filter, area.selector);
       out.push({ kind, code: b.code, name: b.name, incidents: t.incidents, areaKm2: b.areaKm2, residents: area.population?.residents ?? null });
     }
-    const districts = await this.areas.geography.boundaries('district');
+    const districts = await this.analysis.districtsOf(r.force);
     if (districts.length) {
       const lsoas = await this.areas.geography.deprivation();
       const t = await this.areas.queries.totals(r.filter, { kind: 'force' });
       const residents = lsoas.reduce((s, l) => s + l.population, 0);
-      out.push({ kind: 'force', code: 'merseyside', name: `Merseyside (${districts.length} districts)`, incidents: t.incidents, areaKm2: districts.reduce((s, d) => s + d.areaKm2, 0), residents: residents || null });
+      out.push({ kind: 'force', code: r.force.codes.join(',') || 'force', name: `${r.force.label} (${districts.length} districts)`, incidents: t.incidents, areaKm2: districts.reduce((s, d) => s + d.areaKm2, 0), residents: residents || null });
     }
     return out;
   }

@@ -8,12 +8,12 @@ import {
 } from '../domain/successMeasures';
 import type { Analysis } from './analysis';
 
-/** Area codes a publisher may use for the whole force: Merseyside police force area (ONS E23000004), or area_type force. */
-const FORCE_AREA_CODES = new Set(['E23000004']);
+/** A publisher names the whole force by its police force area code (ONS E23…/W15…), or by area_type force. */
 const FORCE_AREA_TYPES = /^(force|police force area|pfa)$/i;
 const POPULATION_NOTE = 'residents mid-2015 (English Indices of Deprivation 2019, File 6), summed over the LSOAs of each district';
 
 export interface SuccessMeasuresReport {
+  force: { codes: string[]; name: string };
   population: { year: string; source: string };
   areas: {
     code: string;
@@ -30,11 +30,13 @@ export interface SuccessMeasuresReport {
  * violence from incidents with weapon flags (unavailable where only data.police.uk is loaded), the
  * others from imported aggregates, suppression kept.
  */
-export async function successMeasures(db: Db, analysis: Analysis): Promise<SuccessMeasuresReport> {
+export async function successMeasures(db: Db, analysis: Analysis, opts: { force?: string | undefined } = {}): Promise<SuccessMeasuresReport> {
   const geography = new GeographyStore(db);
+  const scope = await analysis.forceScope(opts.force);
+  const FORCE_AREA_CODES = new Set(scope.codes);
   const [districtShapes, lsoas, aggregates, months, flagged] = await Promise.all([
-    geography.boundaries('district'), geography.deprivation(), new AggregateStore(db).list({}),
-    analysis.incidents.months(), analysis.incidents.weaponFlagMonths(),
+    analysis.districtsOf(scope), geography.deprivation(), new AggregateStore(db).list({}),
+    analysis.incidents.months(scope.codes.length ? scope.codes : undefined), analysis.incidents.weaponFlagMonths(),
   ]);
   const districts = [...new Map(districtShapes.map((d) => [d.code, d.name])).entries()].sort((a, b) => a[1].localeCompare(b[1]));
   const population = new Map<string, number>();
@@ -56,7 +58,7 @@ export async function successMeasures(db: Db, analysis: Analysis): Promise<Succe
   const last = months[months.length - 1];
   const knife = new Map<string, Map<string, number>>();
   if (first && last && flagged.length) {
-    const r = await analysis.resolve({ resolution: 9, from: first, to: last, scheme: 'count' });
+    const r = await analysis.resolve({ resolution: 9, from: first, to: last, scheme: 'count', force: opts.force });
     const filter = { ...r.filter, definition: knifeEnabledRules };
     const queries = new AreaQueries(db);
     const selectors: [string, AreaSelector][] = [['force', { kind: 'force' }], ...districtCodes.map((code): [string, AreaSelector] => [code, { kind: 'district', code }])];
@@ -84,9 +86,10 @@ export async function successMeasures(db: Db, analysis: Analysis): Promise<Succe
   });
 
   return {
+    force: { codes: scope.codes, name: scope.label },
     population: { year: 'mid-2015', source: POPULATION_NOTE },
     areas: [
-      areaReport('force', 'Merseyside (the five districts)', 'force', forcePopulation),
+      areaReport('force', `${scope.label} (the ${districts.length} district${districts.length === 1 ? '' : 's'})`, 'force', forcePopulation),
       ...districts.map(([code, name]) => areaReport(code, name, 'district', population.get(code) ?? null)),
     ],
     notes: [

@@ -1,5 +1,6 @@
 import type { Knex } from 'knex';
 import type { Db } from '../db/connection';
+import { ForceStore } from '../db/forces';
 import { GeographyStore } from '../db/geography';
 import { IncidentStore } from '../db/incidents';
 import { vintageFor } from '../domain/geography/boundaries';
@@ -10,7 +11,8 @@ import { monthRange } from '../domain/months';
  * Tags incidents with their district, ward and LSOA by point in polygon, each incident against the
  * boundary vintage in force in its month. data.police.uk positions are snap points shared by many
  * incidents, so each distinct position is located once. Incidents outside the districts are kept and
- * flagged (in_study_area = false), never dropped.
+ * flagged (in_study_area = false), never dropped. Districts then take the force of the incidents
+ * inside them.
  */
 export async function tagIncidents(db: Db | Knex.Transaction, opts: { importId?: number } = {}): Promise<{ positions: number; ms: number }> {
   const t0 = Date.now();
@@ -47,5 +49,7 @@ export async function tagIncidents(db: Db | Knex.Transaction, opts: { importId?:
     await incidents.applyTags({ from, to, importId: opts.importId }, { ward: g.ward, lsoa: g.lsoa }, tags);
     total += positions.length;
   }
+  // A district belongs to the force whose incidents fall in it, unless the user declared its force.
+  await new ForceStore(db).assignDistricts(opts.importId);
   return { positions: total, ms: Date.now() - t0 };
 }

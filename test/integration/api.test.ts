@@ -170,11 +170,11 @@ describe(`HTTP API on ${dbLabel}, real data ${MONTHS[0]}…${MONTHS[2]}`, () => 
     const all = await get('/api/hchh?resolution=9');
     const liverpool = await get('/api/hchh?resolution=9&districts=E08000012');
     expect(liverpool.status).toBe(200);
-    expect(liverpool.body.studyArea.basis).toMatch(/in the 1 district \(Liverpool;/);
+    expect(liverpool.body.studyArea.basis).toMatch(/in the 1 district of Merseyside \(Liverpool;/);
     expect(liverpool.body.studyArea.cells).toBeLessThan(all.body.studyArea.cells / 3);
     const unknown = await get('/api/gistar?districts=E08000099');
     expect(unknown.status).toBe(400);
-    expect(unknown.body.error.message).toMatch(/unknown district E08000099; loaded districts: E08000011 Knowsley/);
+    expect(unknown.body.error.message).toMatch(/unknown district E08000099 for Merseyside; its districts: E08000011 Knowsley/);
   });
 
   it('answers bad parameters with 400 and says what is allowed', async () => {

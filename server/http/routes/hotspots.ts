@@ -11,7 +11,7 @@ const geojson = z.object({ type: z.literal('FeatureCollection'), features: z.arr
 
 export function hotspotRoutes(api: Api, analysis: Analysis): void {
   api.add({
-    method: 'get', path: '/api/cells', tag: 'hotspots', access: 'read',
+    method: 'get', path: '/api/cells', tag: 'hotspots', access: 'read', cache: true,
     summary: 'Incidents and harm per H3 cell (compact)',
     description: 'Parallel arrays, highest harm first: about a third of the bytes of the same cells as GeoJSON; the client draws hexagons from the ids.',
     query: analysisQuery.extend({
@@ -35,7 +35,7 @@ export function hotspotRoutes(api: Api, analysis: Analysis): void {
   });
 
   api.add({
-    method: 'get', path: '/api/cells/by-month', tag: 'hotspots', access: 'read',
+    method: 'get', path: '/api/cells/by-month', tag: 'hotspots', access: 'read', cache: true,
     summary: 'Incidents and harm per cell and month, for animation',
     query: analysisQuery,
     response: {
@@ -68,7 +68,7 @@ export function hotspotRoutes(api: Api, analysis: Analysis): void {
   });
 
   api.add({
-    method: 'get', path: '/api/hotspots', tag: 'hotspots', access: 'read',
+    method: 'get', path: '/api/hotspots', tag: 'hotspots', access: 'read', cache: true,
     summary: 'Hotspot cells as GeoJSON hexagons with count, harm and rank',
     query: analysisQuery.extend({ limit: z.coerce.number().int().min(1).max(200000).optional().describe('only the N cells with most harm') }).strict(),
     response: { description: 'GeoJSON FeatureCollection', schema: geojson, contentType: 'application/geo+json' },
@@ -89,7 +89,7 @@ export function hotspotRoutes(api: Api, analysis: Analysis): void {
   });
 
   api.add({
-    method: 'get', path: '/api/cells/:cell/series', tag: 'hotspots', access: 'read',
+    method: 'get', path: '/api/cells/:cell/series', tag: 'hotspots', access: 'read', cache: true,
     summary: 'Monthly incidents and harm of one cell',
     params: z.object({ cell: z.string().describe('H3 cell id, resolution 7–11') }),
     query: analysisQuery.omit({ resolution: true }).strict(),
@@ -113,7 +113,7 @@ export function hotspotRoutes(api: Api, analysis: Analysis): void {
   });
 
   api.add({
-    method: 'get', path: '/api/hchh', tag: 'hotspots', access: 'read',
+    method: 'get', path: '/api/hchh', tag: 'hotspots', access: 'read', cache: true,
     summary: 'High Crime High Harm areas as GeoJSON with their statistics',
     description: 'Cells in the top crimeTopPercent % by count AND the top harmTopPercent % by harm of the study area, merged where they touch, ranked by harm.',
     query: hchhQuery,

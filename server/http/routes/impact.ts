@@ -41,7 +41,7 @@ export function impactRoutes(api: Api, db: Db, analysis: Analysis): void {
   const impact = new ImpactService(analysis, new AreaService(db, analysis));
 
   api.add({
-    method: 'get', path: '/api/impact', tag: 'impact', access: 'read',
+    method: 'get', path: '/api/impact', tag: 'impact', access: 'read', cache: true,
     summary: 'Impact of an intervention on an area', description: DESCRIPTION,
     query: impactQuery,
     response: { description: 'before/after counts, relative change with interval, displacement, statement', schema: impactResponse },

@@ -3,6 +3,7 @@ import type { Db } from '../../db/connection';
 import { MAX_RESOLUTION, MIN_RESOLUTION } from '../../domain/h3cell';
 import type { Analysis } from '../../services/analysis';
 import type { Api } from '../api';
+import { forceParam } from '../schemas';
 
 export function metaRoutes(api: Api, deps: { db: Db; analysis: Analysis; database: string }): void {
   api.add({
@@ -12,23 +13,43 @@ export function metaRoutes(api: Api, deps: { db: Db; analysis: Analysis; databas
     handler: async () => ({ status: 'ok' as const, database: deps.database, incidents: await deps.analysis.incidents.count() }),
   });
 
+  const forceSchema = z.object({
+    code: z.string(), name: z.string(), policeUkName: z.string(), districts: z.array(z.string()),
+    incidents: z.number(), firstMonth: z.string().nullable(), lastMonth: z.string().nullable(),
+  });
+
   api.add({
-    method: 'get', path: '/api/meta', tag: 'meta', access: 'read',
-    summary: 'Months loaded and the defaults the API uses',
+    method: 'get', path: '/api/forces', tag: 'meta', access: 'read', cache: true,
+    summary: 'The forces whose data is loaded: districts, incidents and months of each',
+    description: 'A force is loaded when incidents or districts belong to it. Every analysis endpoint takes force= with one of these codes, or all.',
+    response: { description: 'loaded forces, by name', schema: z.object({ forces: z.array(forceSchema) }) },
+    handler: async () => ({ forces: await deps.analysis.loadedForces() }),
+  });
+
+  api.add({
+    method: 'get', path: '/api/meta', tag: 'meta', access: 'read', cache: true,
+    summary: 'Months loaded and the defaults the API uses, for one force (or all)',
+    query: z.object({ force: forceParam }).strict(),
     response: {
       description: 'what is loaded',
       schema: z.object({
+        force: z.object({ codes: z.array(z.string()), name: z.string() }),
         months: z.array(z.string()), defaultDefinition: z.string(), defaultScheme: z.string(),
         resolutions: z.array(z.number()), defaultResolution: z.number(), incidents: z.number(),
       }),
     },
-    handler: async () => {
-      const d = await deps.analysis.defaults();
+    handler: async ({ query }) => {
+      const forces = await deps.analysis.loadedForces();
+      // With several forces and none named, the meta still answers (listing them) so a client can offer the choice.
+      const scope = await deps.analysis.forceScope(query.force ?? (forces.length > 1 ? 'all' : undefined));
+      const d = await deps.analysis.defaults(scope);
       const resolutions = [];
       for (let r = MIN_RESOLUTION; r <= MAX_RESOLUTION; r++) resolutions.push(r);
+      const inScope = forces.filter((f) => scope.codes.includes(f.code));
       return {
+        force: { codes: scope.codes, name: scope.label },
         months: d.months, defaultDefinition: d.definition, defaultScheme: d.scheme, resolutions, defaultResolution: 9,
-        incidents: await deps.analysis.incidents.count(),
+        incidents: inScope.length ? inScope.reduce((s, f) => s + f.incidents, 0) : await deps.analysis.incidents.count(),
       };
     },
   });

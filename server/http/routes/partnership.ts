@@ -12,7 +12,9 @@ import { sendPrintable } from '../pages/html';
 import { indicatorPage, partnershipPackPage } from '../pages/partnership';
 import { AreaService } from '../../services/areas';
 import { sendCsv, type Api } from '../api';
+import { DomainError } from '../../domain/errors';
 import { HttpError } from '../httpError';
+import { forceParam } from '../schemas';
 import { round } from './hotspots';
 
 const aggregateOut = z.object({
@@ -39,7 +41,7 @@ export function partnershipRoutes(api: Api, db: Db, analysis: Analysis): void {
   });
 
   api.add({
-    method: 'get', path: '/api/sources', tag: 'partnership', access: 'read',
+    method: 'get', path: '/api/sources', tag: 'partnership', access: 'read', cache: true,
     summary: 'Every data source loaded: incident sources (police, emergency department, ambulance, fire) and published aggregates',
     description: 'Incident sources with their records, months, the precision their positions were given in (point, LSOA, text: never shown finer), and whether they carry times and weapon flags; aggregate sources with their measures, periods, suppressed values and revisions.',
     response: { description: 'incident and aggregate sources', schema: z.object({ incidents: z.array(z.any()), aggregates: z.array(z.any()) }) },
@@ -47,19 +49,21 @@ export function partnershipRoutes(api: Api, db: Db, analysis: Analysis): void {
   });
 
   api.add({
-    method: 'get', path: '/api/success-measures', tag: 'partnership', access: 'read',
+    method: 'get', path: '/api/success-measures', tag: 'partnership', access: 'read', cache: true,
     summary: 'The three Home Office success measures for the force and each district, by financial year and rolling 12 months',
     description: 'Hospital admissions for assault with a knife or sharp object (HES aggregates), knife-enabled serious violence (force-extract weapon flags; unavailable for data.police.uk data), homicides (Homicide Index aggregates): values, rates per population, change with the exact conditional Poisson test; suppressed figures stay suppressed.',
+    query: z.object({ force: forceParam }).strict(),
     response: { description: 'one entry per area, each with the three measures', schema: z.any() },
-    handler: async () => successMeasures(db, analysis),
+    handler: async ({ query }) => successMeasures(db, analysis, query),
   });
 
   api.add({
     method: 'get', path: '/api/success-measures.csv', tag: 'exports', access: 'export',
     summary: 'The success measures as a spreadsheet-safe CSV, one row per area, measure and period',
+    query: z.object({ force: forceParam }).strict(),
     response: { description: 'CSV download', contentType: 'text/csv' },
-    handler: async ({ res }) => {
-      const r = await successMeasures(db, analysis);
+    handler: async ({ query, res }) => {
+      const r = await successMeasures(db, analysis, query);
       const rows: Record<string, unknown>[] = r.areas.flatMap((a) => a.measures.flatMap((m) => (m.values.length ? m.values : [null]).map((v) => ({
         area_code: a.code, area: a.name, measure: m.name, source: m.source,
         period: v?.period ?? '', period_type: v?.periodType ?? '', status: v ? v.status : 'unavailable', value: v?.value ?? '',
@@ -83,13 +87,13 @@ export function partnershipRoutes(api: Api, db: Db, analysis: Analysis): void {
     try {
       return await indicatorReport(analysis, areas, indicator);
     } catch (e) {
-      if (e instanceof HttpError) throw e;
+      if (e instanceof HttpError || e instanceof DomainError) throw e;
       throw new HttpError(422, `indicator "${key}": ${(e as Error).message}`);
     }
   };
 
   api.add({
-    method: 'get', path: '/api/indicators', tag: 'partnership', access: 'read',
+    method: 'get', path: '/api/indicators', tag: 'partnership', access: 'read', cache: true,
     summary: 'Partnership indicators',
     response: { description: 'every indicator as defined', schema: z.object({ indicators: z.array(indicatorInputSchema) }) },
     handler: async () => ({ indicators: (await indicators.list()).map(({ id: _id, ...i }) => i) }),
@@ -123,7 +127,7 @@ export function partnershipRoutes(api: Api, db: Db, analysis: Analysis): void {
   });
 
   api.add({
-    method: 'get', path: '/api/indicators/:key/table', tag: 'partnership', access: 'read',
+    method: 'get', path: '/api/indicators/:key/table', tag: 'partnership', access: 'read', cache: true,
     summary: 'An indicator table: baseline, quarters, rolling 12 months, change, significance and RAG, with its run chart',
     params: keyParam,
     response: { description: 'the table, the RAG rule printed in words, notes and the XmR run chart of monthly values', schema: z.any() },
@@ -165,13 +169,13 @@ export function partnershipRoutes(api: Api, db: Db, analysis: Analysis): void {
     try {
       return await partnershipPack(db, analysis, areas, q);
     } catch (e) {
-      if (e instanceof HttpError) throw e;
+      if (e instanceof HttpError || e instanceof DomainError) throw e;
       throw new HttpError(422, `partnership pack: ${(e as Error).message}`);
     }
   };
 
   api.add({
-    method: 'get', path: '/api/partnership-pack', tag: 'partnership', access: 'read',
+    method: 'get', path: '/api/partnership-pack', tag: 'partnership', access: 'read', cache: true,
     summary: 'The partnership pack as data: success measures, every indicator, HCHH areas, emerging hot spots, wards by deprivation, sources and caveats',
     query: packQuery,
     response: { description: 'the pack', schema: z.any() },

@@ -23,7 +23,7 @@ export function patrolBriefingRoutes(api: Api, db: Db, analysis: Analysis, dataD
   };
 
   api.add({
-    method: 'get', path: '/api/patrol-briefing', tag: 'patrol', access: 'read',
+    method: 'get', path: '/api/patrol-briefing', tag: 'patrol', access: 'read', cache: true,
     summary: 'Hotspot patrol briefing for the High Crime High Harm areas (JSON)',
     description: 'For each HCHH area (as /api/hchh, or those chosen with areas=1,3,5): outline, streets with incidents and harm, peak months, peak days and hours where incident times exist (a statement where not), suggested 15–20 minute visits (Home Office Grip programme) and the latest month loaded. See docs/patrol-briefing.md.',
     query: briefingQuery,

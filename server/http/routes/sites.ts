@@ -90,7 +90,7 @@ export function siteRoutes(api: Api, areas: AreaService): void {
   });
 
   api.add({
-    method: 'get', path: '/api/sites/:id/statistics', tag: 'sites', access: 'read',
+    method: 'get', path: '/api/sites/:id/statistics', tag: 'sites', access: 'read', cache: true,
     summary: 'Statistics of a site (with its buffer)',
     params: idParam,
     query: areaStatsQuery,

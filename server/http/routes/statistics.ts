@@ -28,7 +28,7 @@ export function statisticsRoutes(api: Api, analysis: Analysis): void {
   const stats = new HotspotStatistics(analysis);
 
   api.add({
-    method: 'get', path: '/api/gistar', tag: 'statistics', access: 'read',
+    method: 'get', path: '/api/gistar', tag: 'statistics', access: 'read', cache: true,
     summary: 'Getis-Ord Gi* hot and cold spots over the study area (compact)',
     description: 'Every study-area cell takes part, empty cells as zero. z as spdep::localG; p two-sided; bin −3…+3 at 99/95/90 % with Benjamini–Hochberg per level unless fdr=false.',
     query: gistarQuery,
@@ -51,7 +51,7 @@ export function statisticsRoutes(api: Api, analysis: Analysis): void {
   });
 
   api.add({
-    method: 'get', path: '/api/emerging', tag: 'statistics', access: 'read',
+    method: 'get', path: '/api/emerging', tag: 'statistics', access: 'read', cache: true,
     summary: 'Emerging hot spots: ArcGIS patterns on the monthly space-time cube, and sfhotspot short-series patterns',
     description: `Gi* per cell and month with a backward time window; significance per month with FDR; Mann-Kendall on each cell's z series. Categories: ${EMERGING_CATEGORIES.join(', ')}. Short series: ${SHORT_SERIES_CATEGORIES.join(', ')}.`,
     query: emergingQuery,
@@ -87,7 +87,7 @@ export function statisticsRoutes(api: Api, analysis: Analysis): void {
   });
 
   api.add({
-    method: 'get', path: '/api/accuracy', tag: 'statistics', access: 'read',
+    method: 'get', path: '/api/accuracy', tag: 'statistics', access: 'read', cache: true,
     summary: 'How well hotspot selections made on one period predict a later one: hit rate, PAI, RRI at equal area',
     query: z.object({
       resolution: analysisQuery.shape.resolution, definition: analysisQuery.shape.definition, scheme: analysisQuery.shape.scheme,

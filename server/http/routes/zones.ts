@@ -105,7 +105,7 @@ export function zoneRoutes(api: Api, areas: AreaService): void {
   });
 
   api.add({
-    method: 'get', path: '/api/zones/:id/statistics', tag: 'zones', access: 'read',
+    method: 'get', path: '/api/zones/:id/statistics', tag: 'zones', access: 'read', cache: true,
     summary: 'Statistics of a zone, with each Clear-Hold-Build phase against its baseline and the force-wide change',
     description: 'Over every loaded month. Per phase: incidents per month against "before clear" (exact conditional Poisson test), the same for the force, and the ratio of rate ratios (< 1: the zone did better than the force).',
     params: idParam,

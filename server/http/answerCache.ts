@@ -1,0 +1,34 @@
+/**
+ * Answers kept until the stored data changes: keyed by who asks (their role sees its own answer) and
+ * the request URL, stamped with the data version they were computed at. A hit at the current version
+ * is served as it is; any import, boundary reload or edit bumps the version and so retires every entry.
+ * Bounded by total size, oldest out first.
+ */
+export class AnswerCache {
+  private readonly entries = new Map<string, { version: number; body: string; contentType: string }>();
+  private bytes = 0;
+
+  constructor(private readonly maxBytes = 256 * 1024 * 1024) {}
+
+  get(key: string, version: number): { body: string; contentType: string } | undefined {
+    const hit = this.entries.get(key);
+    if (!hit) return undefined;
+    this.entries.delete(key);
+    if (hit.version !== version) { this.bytes -= hit.body.length; return undefined; }
+    this.entries.set(key, hit); // most recently used last
+    return hit;
+  }
+
+  set(key: string, version: number, body: string, contentType: string): void {
+    if (body.length > this.maxBytes / 4) return;
+    const old = this.entries.get(key);
+    if (old) { this.bytes -= old.body.length; this.entries.delete(key); }
+    this.entries.set(key, { version, body, contentType });
+    this.bytes += body.length;
+    for (const [k, v] of this.entries) {
+      if (this.bytes <= this.maxBytes) break;
+      this.entries.delete(k);
+      this.bytes -= v.body.length;
+    }
+  }
+}

@@ -1,0 +1,116 @@
+import path from 'node:path';
+import { cellToParent, latLngToCell } from 'h3-js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Db } from '../../server/db/connection';
+import { rowsOf } from '../../server/db/connection';
+import { importPaths } from '../../server/ingest/importPaths';
+import { dbLabel, freshDb } from '../support/db';
+import { PROXY_CATEGORIES, dataDir, harmDir, monthFile, readRows } from '../support/data';
+import { serveApp } from '../support/server';
+
+// Two real forces in one instance: three months of each force's data.police.uk files and their
+// ONS boundaries, as published. Counts are checked against the CSV files read independently.
+const MONTHS = ['2020-01', '2020-02', '2020-03'];
+const leicestershireFile = (m: string) => path.join(dataDir, 'forces', 'leicestershire', 'police', `${m}-leicestershire-street.csv`);
+const MERSEYSIDE = 'E23000004';
+const LEICESTERSHIRE = 'E23000021';
+const MERSEYSIDE_PLACES = /Merseyside|Liverpool|Knowsley|Sefton|Wirral|St Helens|Birkenhead|Bootle/;
+const LEICESTERSHIRE_PLACES = /Leicestershire|Leicester|Rutland|Charnwood|Blaby|Harborough|Hinckley|Melton|Oadby/;
+
+const cellOf = (r: Record<string, string>, res: number) => cellToParent(latLngToCell(Number(r.Latitude), Number(r.Longitude), 12), res);
+
+describe(`two forces in one instance on ${dbLabel}`, () => {
+  let db: Db;
+  let app: { url: string; close(): Promise<void> };
+  const get = async (p: string) => {
+    const res = await fetch(app.url + p);
+    return { status: res.status, body: (await res.json()) as any, text: '' };
+  };
+  const proxyRows = (files: string[]) => files.flatMap((f) => readRows(f)).filter((r) => PROXY_CATEGORIES.has(r['Crime type']!) && r.Longitude);
+
+  beforeAll(async () => {
+    db = await freshDb();
+    const report = await importPaths(db, [
+      harmDir,
+      path.join(dataDir, 'boundaries', 'merseyside-lad.geojson'), path.join(dataDir, 'boundaries', 'merseyside-wards-2019.geojson'),
+      path.join(dataDir, 'forces', 'leicestershire', 'boundaries', 'leicestershire-lad.geojson'),
+      path.join(dataDir, 'forces', 'leicestershire', 'boundaries', 'leicestershire-wards-2019.geojson'),
+      ...MONTHS.map(monthFile), ...MONTHS.map(leicestershireFile),
+    ]);
+    expect(report.failed).toEqual([]);
+    app = await serveApp(db);
+  });
+  afterAll(async () => { await app?.close(); await db?.destroy(); });
+
+  it('registers each force with its own districts, from the incidents inside them', async () => {
+    const { body } = await get('/api/forces');
+    const byCode = new Map(body.forces.map((f: any) => [f.code, f]));
+    expect([...byCode.keys()].sort()).toEqual([MERSEYSIDE, LEICESTERSHIRE]);
+    expect((byCode.get(MERSEYSIDE) as any).districts).toEqual(['E08000011', 'E08000012', 'E08000013', 'E08000014', 'E08000015']);
+    expect((byCode.get(LEICESTERSHIRE) as any).districts).toEqual(['E06000016', 'E06000017', 'E07000129', 'E07000130', 'E07000131', 'E07000132', 'E07000133', 'E07000134', 'E07000135']);
+    expect((byCode.get(LEICESTERSHIRE) as any).incidents).toBe(MONTHS.reduce((s, m) => s + readRows(leicestershireFile(m)).length, 0));
+  });
+
+  it('asks which force when several are loaded and none is named', async () => {
+    const res = await get('/api/hchh?resolution=9');
+    expect(res.status).toBe(400);
+    expect(res.body.error.message).toMatch(/2 forces are loaded; choose one with force= \(E23000021 Leicestershire, E23000004 Merseyside\) or force=all/);
+  });
+
+  it("answers each force from its own incidents only, exactly as the files say", async () => {
+    for (const [code, files] of [[MERSEYSIDE, MONTHS.map(monthFile)], [LEICESTERSHIRE, MONTHS.map(leicestershireFile)]] as const) {
+      const rows = proxyRows([...files]);
+      const expected = new Map<string, number>();
+      for (const r of rows) expected.set(cellOf(r, 8), (expected.get(cellOf(r, 8)) ?? 0) + 1);
+      const { body } = await get(`/api/cells?resolution=8&force=${code}`);
+      expect(body.force.codes).toEqual([code]);
+      const got = new Map<string, number>(body.cells.map((c: string, i: number) => [c, body.incidents[i]]));
+      expect(got).toEqual(expected);
+    }
+    const all = await get('/api/cells?resolution=8&force=all');
+    expect(all.body.force.name).toBe('Leicestershire and Merseyside');
+    expect(all.body.incidents.reduce((s: number, n: number) => s + n, 0)).toBe(proxyRows([...MONTHS.map(monthFile), ...MONTHS.map(leicestershireFile)]).length);
+  });
+
+  it('finds HCHH areas in the force named, and no answer about one force mentions the other', async () => {
+    const leics = await fetch(`${app.url}/api/hchh?resolution=9&force=${LEICESTERSHIRE}`);
+    const text = await leics.text();
+    expect(leics.status).toBe(200);
+    const body = JSON.parse(text);
+    expect(body.force.name).toBe('Leicestershire');
+    expect(body.studyArea.basis).toMatch(/the 9 districts of Leicestershire \(/);
+    expect(body.features.length).toBeGreaterThan(0);
+    expect(body.features[0].properties.name).toMatch(LEICESTERSHIRE_PLACES);
+    expect(text).not.toMatch(MERSEYSIDE_PLACES);
+    const mersey = await (await fetch(`${app.url}/api/hchh?resolution=9&force=${MERSEYSIDE}`)).text();
+    expect(JSON.parse(mersey).studyArea.basis).toMatch(/the 5 districts of Merseyside/);
+    expect(mersey).not.toMatch(LEICESTERSHIRE_PLACES);
+    for (const p of [`/api/gistar?resolution=8&force=${LEICESTERSHIRE}`, `/api/meta?force=${LEICESTERSHIRE}`, `/api/success-measures?force=${LEICESTERSHIRE}`]) {
+      const t = await (await fetch(app.url + p)).text();
+      expect(t, p).not.toMatch(MERSEYSIDE_PLACES);
+    }
+  });
+
+  it('keeps the harm cube equal to the incidents: a rebuild from scratch changes nothing', async () => {
+    const snapshot = async () => rowsOf(await db.raw(`SELECT force_code, cell::text, month::text, week::text, source, category, offence_code, knife, firearm, domestic, sum(incidents)::int AS n
+      FROM harm_cube GROUP BY 1, 2, 3, 4, 5, 6, 7, 8, 9, 10 HAVING sum(incidents) <> 0 ORDER BY 1, 2, 3, 4, 5, 6, 7, 8, 9, 10`));
+    const raw = rowsOf<{ n: number }>(await db.raw('SELECT count(*)::int AS n FROM incident'))[0]!.n;
+    const before = await snapshot();
+    expect(before.reduce((s, r: any) => s + r.n, 0)).toBe(raw);
+    const { IncidentStore } = await import('../../server/db/incidents');
+    await new IncidentStore(db).rebuildCube();
+    expect(await snapshot()).toEqual(before);
+  });
+
+  it('answers with an ETag of the data version and revalidates to 304 until new data lands', async () => {
+    const url = `${app.url}/api/hchh?resolution=9&force=${MERSEYSIDE}`;
+    const first = await fetch(url);
+    const etag = first.headers.get('etag');
+    expect(etag).toMatch(/^W\/"harmgrid-\d+-/);
+    expect((await fetch(url, { headers: { 'If-None-Match': etag! } })).status).toBe(304);
+    await db('zone').insert({ name: 'cache test', clear_start: '2020-01-01', geometry: JSON.stringify({ type: 'Polygon', coordinates: [[[-2.98, 53.40], [-2.97, 53.40], [-2.97, 53.41], [-2.98, 53.40]]] }), area_km2: 0.5 });
+    const after = await fetch(url, { headers: { 'If-None-Match': etag! } });
+    expect(after.status).toBe(200);
+    expect(after.headers.get('etag')).not.toBe(etag);
+  });
+});
