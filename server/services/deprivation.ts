@@ -9,7 +9,7 @@ export interface AreaWithDeprivation extends AreaDeprivation { name: string; dis
 
 export interface DeprivationAnswer {
   level: DeprivationLevel;
-  /** The boundary vintage of the areas (the latest loaded unless asked), or null when none is loaded. */
+  /** The boundary vintage of the areas (unless asked: the latest with a lookup, else the latest loaded), or null when none is loaded. */
   vintage: string | null;
   /** False when no loaded area has deprivation figures; `missing` then says why. */
   available: boolean;
@@ -46,7 +46,9 @@ export class DeprivationService {
 
   async areas(level: DeprivationLevel, opts: { vintage?: string | undefined } = {}): Promise<DeprivationAnswer> {
     const vintages = (await this.geo.vintages()).filter((v) => v.kind === level).map((v) => v.vintage);
-    const vintage = opts.vintage ?? vintages.at(-1) ?? null;
+    // Default: the latest ward vintage with an ONS lookup (the official best fit), else the latest loaded.
+    const withLookup = level === 'ward' ? (await this.geo.lookupVintages()).filter((v) => vintages.includes(v)) : [];
+    const vintage = opts.vintage ?? withLookup.at(-1) ?? vintages.at(-1) ?? null;
     const answer = (a: Partial<DeprivationAnswer>): DeprivationAnswer => ({
       level, vintage, available: false, missing: null, source: SOURCE, method: null, caveat: null, areas: [], areasWithout: [], ...a,
     });

@@ -82,7 +82,7 @@ describe(`a second force on ${dbLabel}: Leicestershire boundaries, the national 
   });
 
   it('gives December-2022 wards (no lookup loaded) deprivation by LSOA representative points, mostly as the ONS best fit would', async () => {
-    const d = await new DeprivationService(db).areas('ward');
+    const d = await new DeprivationService(db).areas('ward', { vintage: '2022' });
     expect(d).toMatchObject({ vintage: '2022', available: true, method: 'representative point' });
     // Leicestershire's 2022 wards keep the 2019 codes (PROVENANCE.md section 2): compare with the lookup.
     const lookup = new Map(readRows(lookupFile).map((l) => [l.LSOA11CD!, l.WD19CD!]));

@@ -77,7 +77,7 @@ export function geographyRoutes(api: Api, analysis: Analysis): void {
     method: 'get', path: '/api/deprivation', tag: 'geography', access: 'read',
     summary: 'Deprivation of the loaded wards or districts (any vintage) from the English Indices of Deprivation 2019',
     description: 'Population-weighted mean IMD rank; share of LSOAs and of residents in the most deprived national decile; the same for the Crime domain. LSOAs go to wards by the ONS best-fit lookup of that ward vintage when loaded, else by their representative point in the loaded ward outlines. Every loaded area is answered: with figures in areas, or in areasWithout with the reason (Welsh areas, no LSOA); available and missing say plainly when nothing can be shown. Wards of 2019 also carry the published third-party aggregates when loaded.',
-    query: z.object({ level: z.enum(['ward', 'district']).default('ward'), vintage: z.string().regex(/^\d{4}$/).optional().describe('boundary vintage of the areas; default the latest loaded') }).strict(),
+    query: z.object({ level: z.enum(['ward', 'district']).default('ward'), vintage: z.string().regex(/^\d{4}$/).optional().describe('boundary vintage of the areas; default the latest ward vintage with an LSOA → ward lookup, else the latest loaded') }).strict(),
     response: { description: 'one row per area', schema: deprivationOut },
     handler: async ({ query }) => {
       const d = await deprivation.areas(query.level, { vintage: query.vintage });
