@@ -2,16 +2,18 @@ import path from 'node:path';
 import { loadConfig } from '../server/config';
 import { describeDb, migrate, openDb } from '../server/db/connection';
 import { seedBuiltins } from '../server/db/seed';
-import { importPaths } from '../server/ingest/importPaths';
+import { importPaths, summariseImport } from '../server/ingest/importPaths';
 
 /**
  * npm run import -- FILES_OR_FOLDERS…
- * Imports data.police.uk street files, force extracts and reference tables (offence codes, CCHI
- * weights) into the configured database. Exit code 1 when any file was rejected or failed.
+ * Imports data.police.uk street files, force extracts, partner events, ONS boundary files (GeoJSON),
+ * LSOA → ward lookups, the Indices of Deprivation and reference tables (offence codes, CCHI weights)
+ * into the configured database, each recognised by its content. Reports what was stored by kind
+ * (incidents, boundary features, reference rows). Exit code 1 when any file was rejected or failed.
  */
 const args = process.argv.slice(2);
 if (args.length === 0 || args.includes('--help')) {
-  console.log('usage: npm run import -- FILE_OR_FOLDER…   (CSV files; folders are searched recursively)');
+  console.log('usage: npm run import -- FILE_OR_FOLDER…   (CSV and GeoJSON files; folders are searched recursively)');
   process.exit(args.length === 0 ? 1 : 0);
 }
 const config = loadConfig();
@@ -32,10 +34,10 @@ try {
     console.log(`\n${f.fileName}: first rejections (all are in the import log, GET /api/imports/${f.importId}):`);
     for (const r of f.rejections.slice(0, 20)) console.log(`  line ${r.line}${r.field ? ` field "${r.field}"` : ''}${r.value !== null ? ` value "${r.value}"` : ''}: ${r.reason}`);
   }
-  const imported = report.files.reduce((s, f) => s + f.rowsImported, 0);
-  const rejected = report.files.filter((f) => f.status === 'rejected').length;
-  console.log(`\ndone: ${imported} incidents imported; ${report.files.length} files read, ${rejected} rejected, ${report.skipped.length} skipped, ${report.failed.length} failed`);
-  if (rejected || report.failed.length) exitCode = 1;
+  for (const f of report.failed) console.log(`\n${path.relative(process.cwd(), f.file)}: failed: ${f.reason}`);
+  const summary = summariseImport(report);
+  console.log(`\ndone: ${summary.message}`);
+  if (summary.files.rejected || summary.files.failed) exitCode = 1;
 } catch (e) {
   console.error(`import failed: ${(e as Error).message}`);
   exitCode = 1;

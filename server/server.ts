@@ -6,7 +6,7 @@ import { describeDb, migrate, openDb, type Db } from './db/connection';
 import { IncidentStore } from './db/incidents';
 import { seedBuiltins } from './db/seed';
 import { createApp } from './http/app';
-import { importPaths } from './ingest/importPaths';
+import { importPaths, summariseImport } from './ingest/importPaths';
 import { createBasemapRouter } from './tiles/router';
 import { ensureWebBuild } from './webBuild';
 
@@ -56,17 +56,15 @@ export async function startServer(opts: StartOptions = {}): Promise<RunningServe
   await seedBuiltins(db);
 
   if (config.autoImport && (await new IncidentStore(db).count()) === 0) {
-    const sources = ['harm', 'boundaries', 'deprivation'].map((d) => path.join(config.dataDir, d)).concat(config.sampleDir).filter((p) => fs.existsSync(p));
+    const sources = ['harm', 'boundaries', 'deprivation', path.join('national', 'deprivation')].map((d) => path.join(config.dataDir, d)).concat(config.sampleDir).filter((p) => fs.existsSync(p));
     if (sources.length === 0) {
       log(`harmgrid: the database is empty and no sample data was found at ${config.sampleDir}; set HARMGRID_DATA_DIR or import files with npm run import`);
     } else {
       log(`harmgrid: empty database — importing the sample data from ${sources.join(' and ')} (a minute or two, once)`);
       const t0 = Date.now();
       const report = await importPaths(db, sources, log);
-      const incidentFiles = report.files.filter((f) => f.format === 'data.police.uk street' || f.format === 'force extract' || f.format === 'partner events');
-      const rows = incidentFiles.reduce((s, f) => s + f.rowsImported, 0);
-      log(`harmgrid: imported ${rows} incidents from ${incidentFiles.length} files, and ${report.files.length - incidentFiles.length} boundary and reference files, in ${((Date.now() - t0) / 1000).toFixed(1)} s` +
-        (report.failed.length ? `; ${report.failed.length} files failed (see above)` : ''));
+      log(`harmgrid: ${summariseImport(report).message}, in ${((Date.now() - t0) / 1000).toFixed(1)} s` +
+        (report.failed.length || report.files.some((f) => f.status === 'rejected') ? ' (the reasons are above and in GET /api/imports)' : ''));
     }
   }
 

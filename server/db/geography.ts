@@ -13,6 +13,8 @@ export interface BoundaryRecord {
   areaKm2: number;
 }
 
+export interface LookupRow { lsoaCode: string; wardCode: string; wardName: string; districtCode: string; districtName: string }
+
 const json = <T>(v: unknown): T => (typeof v === 'string' ? JSON.parse(v) : v) as T;
 
 /** Boundaries, deprivation and the incident tags that point-in-polygon gives. */
@@ -56,35 +58,65 @@ export class GeographyStore {
     return rowsOf(r);
   }
 
+  /**
+   * Stores deprivation rows, replacing only the LSOAs these rows name: the national file and a local
+   * extract can be loaded in either order, and the national file keeps every English LSOA.
+   */
   async replaceDeprivation(rows: (LsoaDeprivation & { lsoaName: string; districtCode: string; domains: Record<string, number> })[]): Promise<void> {
-    // Rows of other LSOAs stay: deprivation files of several forces (or the national file) add up.
-    for (let i = 0; i < rows.length; i += 5000) await this.db('lsoa_deprivation').whereIn('lsoa_code', rows.slice(i, i + 5000).map((r) => r.lsoaCode)).delete();
-    for (let i = 0; i < rows.length; i += 200) {
-      await this.db('lsoa_deprivation').insert(rows.slice(i, i + 200).map((l) => ({
+    for (let i = 0; i < rows.length; i += 500) {
+      await this.db('lsoa_deprivation').insert(rows.slice(i, i + 500).map((l) => ({
         lsoa_code: l.lsoaCode, lsoa_name: l.lsoaName, district_code: l.districtCode, imd_rank: l.imdRank, imd_decile: l.imdDecile,
         crime_rank: l.crimeRank, crime_decile: l.crimeDecile, population: l.population, domains: JSON.stringify(l.domains),
-      })));
+      }))).onConflict('lsoa_code').merge();
     }
   }
 
+  /**
+   * Deprivation of the LSOAs of the loaded places: the LSOAs of the loaded LSOA boundaries (any
+   * vintage; a 2021 LSOA unchanged since 2011 keeps its code), else those of the loaded districts, else
+   * every stored row. A national file therefore never spreads an analysis across England.
+   */
   async deprivation(): Promise<(LsoaDeprivation & { districtCode: string; lsoaName: string })[]> {
-    return this.db('lsoa_deprivation').select({
+    const q = this.db('lsoa_deprivation').select({
       lsoaCode: 'lsoa_code', lsoaName: 'lsoa_name', districtCode: 'district_code', imdRank: 'imd_rank', imdDecile: 'imd_decile',
       crimeRank: 'crime_rank', crimeDecile: 'crime_decile', population: 'population',
-    });
+    }).orderBy('lsoa_code');
+    const [lsoas, districts] = await Promise.all([this.db('boundary').where({ kind: 'lsoa' }).first('id'), this.db('boundary').where({ kind: 'district' }).first('id')]);
+    if (lsoas) q.whereIn('lsoa_code', this.db('boundary').where({ kind: 'lsoa' }).select('code'));
+    else if (districts) q.whereIn('district_code', this.db('boundary').where({ kind: 'district' }).select('code'));
+    return q;
   }
 
-  async replaceLookup(rows: { lsoaCode: string; wardCode: string; wardName: string; districtCode: string; districtName: string }[]): Promise<void> {
-    for (let i = 0; i < rows.length; i += 5000) await this.db('lsoa_ward_lookup').whereIn('lsoa_code', rows.slice(i, i + 5000).map((r) => r.lsoaCode)).delete();
+  /** How many deprivation rows are stored in all (the national file holds 32,844). */
+  async deprivationRows(): Promise<number> {
+    const r = await this.db('lsoa_deprivation').count<{ n: string | number }[]>({ n: '*' });
+    return Number(r[0]?.n ?? 0);
+  }
+
+  /** Replaces the lookup rows of one pair of vintages (LSOA vintage → ward vintage). */
+  async replaceLookup(rows: LookupRow[], vintages: { lsoa: string; ward: string } = { lsoa: '2011', ward: '2019' }): Promise<void> {
+    // Rows of other LSOAs stay: the lookups of several forces add up.
+    for (let i = 0; i < rows.length; i += 5000) {
+      await this.db('lsoa_ward_lookup').where({ lsoa_vintage: vintages.lsoa, ward_vintage: vintages.ward })
+        .whereIn('lsoa_code', rows.slice(i, i + 5000).map((r) => r.lsoaCode)).delete();
+    }
     for (let i = 0; i < rows.length; i += 300) {
       await this.db('lsoa_ward_lookup').insert(rows.slice(i, i + 300).map((r) => ({
         lsoa_code: r.lsoaCode, ward_code: r.wardCode, ward_name: r.wardName, district_code: r.districtCode, district_name: r.districtName,
+        lsoa_vintage: vintages.lsoa, ward_vintage: vintages.ward,
       })));
     }
   }
 
-  async lookup(): Promise<{ lsoaCode: string; wardCode: string; wardName: string; districtCode: string; districtName: string }[]> {
-    return this.db('lsoa_ward_lookup').select({ lsoaCode: 'lsoa_code', wardCode: 'ward_code', wardName: 'ward_name', districtCode: 'district_code', districtName: 'district_name' });
+  /** The LSOA → ward lookup for one ward vintage (default: the LSOA 2011 → ward 2019 lookup). */
+  async lookup(wardVintage = '2019'): Promise<LookupRow[]> {
+    return this.db('lsoa_ward_lookup').where({ ward_vintage: wardVintage }).orderBy('lsoa_code')
+      .select({ lsoaCode: 'lsoa_code', wardCode: 'ward_code', wardName: 'ward_name', districtCode: 'district_code', districtName: 'district_name' });
+  }
+
+  /** The ward vintages that have a lookup loaded. */
+  async lookupVintages(): Promise<string[]> {
+    return (await this.db('lsoa_ward_lookup').distinct('ward_vintage').orderBy('ward_vintage')).map((r: { ward_vintage: string }) => r.ward_vintage);
   }
 
   async replacePublishedWards(rows: { wardCode: string; wardName: string; districtCode: string; values: Record<string, number> }[]): Promise<void> {

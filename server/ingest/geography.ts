@@ -3,28 +3,50 @@ import path from 'node:path';
 import type { Db } from '../db/connection';
 import { GeographyStore, type BoundaryRecord } from '../db/geography';
 import { ImportStore } from '../db/imports';
-import { ONS_CODE_COLUMNS, areaKm2, geometryProblems, selfIntersections } from '../domain/geography/boundaries';
+import { areaKm2, codeProblem, geometryProblems, onsColumnsOf } from '../domain/geography/boundaries';
+import { validateBoundarySet, type BoundaryIssue, type Polygonal } from '../domain/geography/validity';
 import { tagIncidents } from '../services/tagging';
-import { csvRecords, fileChecksum } from './csv';
+import { csvRecords, fileChecksum, readCsvHeader } from './csv';
 import { ImportFileError, formatRejection, type Rejection } from './errors';
 import type { ImportOutcome } from './importIncidents';
 
-/** Geography tables recognised by their header (the publishers' own column names). */
+/** Geography tables recognised by their header (the publishers' own column names, in their order). */
 export const GEOGRAPHY_TABLES = {
   deprivation: ['LSOA code (2011)', 'LSOA name (2011)', 'Local Authority District code (2019)'],
-  lookup: ['LSOA11CD', 'LSOA11NM', 'WD19CD', 'WD19NM', 'LAD19CD', 'LAD19NM'],
   wardAggregates: ['ward_code', 'ward_name', 'lad_code', 'lad_name', 'Score', 'Proportion'],
   districtSummaries: ['Local Authority District code (2019)', 'Local Authority District name (2019)', 'IMD - Average score'],
 } as const;
-export type GeographyTable = keyof typeof GEOGRAPHY_TABLES;
+export type GeographyTable = keyof typeof GEOGRAPHY_TABLES | 'lookup';
+
+const cleanHeader = (header: string[]) => header.map((c, i) => (i === 0 ? c.replace(/^\uFEFF/, '') : c).trim());
+
+/** The columns of an ONS LSOA → ward lookup (any vintages: LSOA11CD or LSOA21CD, WDyyCD/WDyyNM, LADyyCD/LADyyNM). */
+export interface LookupColumns { lsoa: string; lsoaVintage: string; ward: string; wardName: string; wardVintage: string; district: string; districtName: string }
+
+export function lookupColumnsOf(header: string[]): LookupColumns | null {
+  const h = cleanHeader(header);
+  const find = (re: RegExp) => h.map((c) => re.exec(c)).find((m) => m !== null) ?? null;
+  const lsoa = find(/^LSOA(11|21)CD$/), ward = find(/^WD(\d{2})CD$/), district = find(/^LAD(\d{2})CD$/);
+  if (!lsoa || !ward || !district) return null;
+  const wardName = `WD${ward[1]}NM`, districtName = `LAD${district[1]}NM`;
+  if (!h.includes(wardName) || !h.includes(districtName)) return null;
+  return { lsoa: lsoa[0], lsoaVintage: `20${lsoa[1]}`, ward: ward[0], wardName, wardVintage: `20${ward[1]}`, district: district[0], districtName };
+}
 
 export function geographyTableOf(header: string[]): GeographyTable | null {
-  const h = header.map((c, i) => (i === 0 ? c.replace(/^\uFEFF/, '') : c).trim());
+  const h = cleanHeader(header);
+  if (lookupColumnsOf(h)) return 'lookup';
   for (const [kind, cols] of Object.entries(GEOGRAPHY_TABLES) as [GeographyTable, readonly string[]][]) {
     if (cols.every((c, i) => h[i] === c)) return kind;
   }
   return null;
 }
+
+/** The import formats of the geography tables (reference rows in an import report). */
+export const GEOGRAPHY_FORMATS: string[] = ['IoD 2019 by LSOA', 'IMD 2019 ward aggregates (third party)', 'IoD 2019 district summaries'];
+const lookupFormat = (c: LookupColumns) => `LSOA ${c.lsoaVintage} → ward ${c.wardVintage} lookup`;
+const isLookupFormat = (f: string) => /^LSOA \d{4} → ward \d{4} lookup$/.test(f);
+export const isGeographyFormat = (f: string) => GEOGRAPHY_FORMATS.includes(f) || isLookupFormat(f);
 
 const base = (fileName: string, format: string) => ({
   fileName, format, status: 'imported' as const, importId: null as number | null, message: '', rowsTotal: 0, rowsImported: 0, rowsDuplicate: 0,
@@ -45,51 +67,78 @@ async function reject(db: Db, fileName: string, checksum: string, format: string
   return { ...base(fileName, format), status: 'rejected', importId, message, rowsTotal: total, rowsRejected, rejections: rejections.slice(0, 50) };
 }
 
+/** A boundary import's outcome, with the areas repaired (each by code, reason and rule). */
+export interface BoundaryOutcome extends ImportOutcome { repairs: BoundaryIssue[] }
+
+/** Reads a GeoJSON FeatureCollection of polygons, or says plainly why the file is not one. */
+function readFeatureCollection(filePath: string, fileName: string): { properties?: Record<string, unknown>; geometry?: unknown }[] {
+  let data: { type?: string; crs?: { properties?: { name?: string } }; features?: { properties?: Record<string, unknown>; geometry?: unknown }[] };
+  try { data = JSON.parse(fs.readFileSync(filePath, 'utf8')); } catch (e) { throw new ImportFileError(fileName, `not valid GeoJSON (the JSON does not parse: ${(e as Error).message})`); }
+  if (data?.type !== 'FeatureCollection' || !Array.isArray(data.features)) {
+    throw new ImportFileError(fileName, `not a GeoJSON FeatureCollection (its "type" is ${JSON.stringify(data?.type ?? null)}); export the boundary layer as a FeatureCollection`);
+  }
+  const crs = data.crs?.properties?.name;
+  if (crs && !/CRS84|4326/.test(crs)) throw new ImportFileError(fileName, `wrong CRS "${crs}": boundaries must be WGS84 longitude/latitude (EPSG:4326, as RFC 7946 GeoJSON)`);
+  if (data.features.length === 0) throw new ImportFileError(fileName, 'the FeatureCollection has no features');
+  return data.features;
+}
+
 /**
  * Imports an ONS boundary GeoJSON (districts, wards or LSOAs of one vintage, recognised by the ONS code
- * column) whole or not at all, replacing the stored set of that kind and vintage and re-tagging every
- * incident (unless `retag` is false, when the caller re-tags after loading several sets). Features are
- * numbered from 1 in rejections ("line" = feature number).
+ * column: LADyyCD, WDyyCD, LSOA11CD, LSOA21CD) whole or not at all, replacing the stored set of that kind
+ * and vintage and re-tagging every incident (unless `retag` is false, when the caller re-tags after
+ * loading several sets). Geometry is checked by validateBoundarySet (JTS validity): repaired areas are
+ * named in the outcome with the rule, rejected ones stop the file. Features are numbered from 1 in
+ * rejections ("line" = feature number).
  */
-export async function importBoundaryFile(db: Db, filePath: string, opts: { fileName?: string; retag?: boolean } = {}): Promise<ImportOutcome> {
+export async function importBoundaryFile(db: Db, filePath: string, opts: { fileName?: string; retag?: boolean } = {}): Promise<BoundaryOutcome> {
   const fileName = opts.fileName ?? path.basename(filePath);
   const checksum = await fileChecksum(filePath);
   const earlier = await new ImportStore(db).findImported(checksum);
-  if (earlier) return { ...base(fileName, earlier.format ?? 'boundaries'), status: 'skipped', importId: earlier.id, message: `already imported as import #${earlier.id} (same content); nothing to do` };
-  let data: { type?: string; crs?: { properties?: { name?: string } }; features?: { properties?: Record<string, unknown>; geometry?: unknown }[] };
-  try { data = JSON.parse(fs.readFileSync(filePath, 'utf8')); } catch (e) { throw new ImportFileError(fileName, `not valid JSON: ${(e as Error).message}`); }
-  if (data.type !== 'FeatureCollection' || !Array.isArray(data.features)) throw new ImportFileError(fileName, 'not a GeoJSON FeatureCollection');
-  const crs = data.crs?.properties?.name;
-  if (crs && !/CRS84|4326/.test(crs)) throw new ImportFileError(fileName, `wrong CRS "${crs}": boundaries must be WGS84 longitude/latitude (EPSG:4326, as RFC 7946 GeoJSON)`);
-  const props = data.features[0]?.properties ?? {};
-  const codeColumn = Object.keys(ONS_CODE_COLUMNS).find((c) => c in props);
-  if (!codeColumn) throw new ImportFileError(fileName, `no ONS code column in the features (expected one of ${Object.keys(ONS_CODE_COLUMNS).join(', ')})`);
-  const spec = ONS_CODE_COLUMNS[codeColumn]!;
+  if (earlier) return { ...base(fileName, earlier.format ?? 'boundaries'), status: 'skipped', importId: earlier.id, message: `already imported as import #${earlier.id} (same content); nothing to do`, repairs: [] };
+  const features = readFeatureCollection(filePath, fileName);
+  const columns = new Set<string>();
+  for (const f of features.slice(0, 50)) for (const k of Object.keys(f.properties ?? {})) columns.add(k);
+  const spec = onsColumnsOf([...columns]);
+  if ('error' in spec) throw new ImportFileError(fileName, spec.error);
   const format = `boundaries ${spec.kind} ${spec.vintage}`;
   const rows: BoundaryRecord[] = [];
   const rejections: Rejection[] = [];
   const seen = new Map<string, number>();
   // A ward or LSOA must lie in a loaded district (checked when districts are loaded: they import first).
   const knownDistricts = spec.kind === 'district' ? new Set<string>() : await new GeographyStore(db).codes('district');
-  data.features.forEach((f, i) => {
+  features.forEach((f, i) => {
     const line = i + 1;
-    const code = String(f.properties?.[codeColumn] ?? '').trim();
+    const code = String(f.properties?.[spec.code] ?? '').trim();
     const name = String(f.properties?.[spec.name] ?? '').trim();
-    if (!/^[EWSN]\d{8}$/.test(code)) { rejections.push({ line, field: codeColumn, value: code, reason: 'not an ONS area code (a letter and 8 digits, e.g. E05000886)' }); return; }
+    const bad = codeProblem(spec.kind, code);
+    if (bad) { rejections.push({ line, field: spec.code, value: code, reason: bad }); return; }
     if (!name) rejections.push({ line, field: spec.name, value: '', reason: 'empty name' });
     const dup = seen.get(code);
-    if (dup !== undefined) rejections.push({ line, field: codeColumn, value: code, reason: `duplicate code: feature ${dup} has it too` });
+    if (dup !== undefined) rejections.push({ line, field: spec.code, value: code, reason: `duplicate code: feature ${dup} has it too` });
     seen.set(code, line);
     for (const p of geometryProblems(f.geometry, { allowKinks: true })) rejections.push({ line, field: 'geometry', value: code, reason: p });
-    const district = spec.kind === 'district' ? code : String(f.properties?.[spec.district ?? ''] ?? '') || null;
+    const district = spec.kind === 'district' ? code : String(f.properties?.[spec.district ?? ''] ?? '').trim() || null;
     if (district && knownDistricts.size && !knownDistricts.has(district)) {
       rejections.push({ line, field: spec.district ?? 'district', value: district, reason: `unknown district code: the loaded districts are ${[...knownDistricts].sort().join(', ')}` });
     }
     if (rejections.some((r) => r.line === line)) return;
-    rows.push({ kind: spec.kind, vintage: spec.vintage, code, name, districtCode: district, geometry: f.geometry as BoundaryRecord['geometry'], areaKm2: areaKm2(f.geometry as never) });
+    rows.push({ kind: spec.kind, vintage: spec.vintage, code, name, districtCode: district, geometry: f.geometry as BoundaryRecord['geometry'], areaKm2: 0 });
   });
-  if (rejections.length) return reject(db, fileName, checksum, format, data.features.length, rejections);
-  const kinked = rows.filter((r) => selfIntersections(r.geometry as never) > 0).map((r) => r.code);
+  if (rejections.length) return { ...(await reject(db, fileName, checksum, format, features.length, rejections)), repairs: [] };
+  const { geometries, issues } = validateBoundarySet(rows.map((r) => ({ code: r.code, geometry: r.geometry as Polygonal })));
+  const lineOf = new Map(rows.map((r) => [r.code, seen.get(r.code)!]));
+  const refused = issues.filter((x) => x.action === 'rejected');
+  if (refused.length) {
+    const outcome = await reject(db, fileName, checksum, format, features.length,
+      refused.map((x) => ({ line: lineOf.get(x.code)!, field: 'geometry', value: x.code, reason: x.reason })));
+    return { ...outcome, repairs: [] };
+  }
+  const repairs = issues.filter((x) => x.action === 'repaired');
+  for (const r of rows) {
+    r.geometry = geometries.get(r.code)! as BoundaryRecord['geometry'];
+    r.areaKm2 = areaKm2(r.geometry as never);
+  }
   return db.transaction(async (trx) => {
     const imports = new ImportStore(trx);
     const id = await imports.create(trx, { fileName, checksum, format, status: 'imported', message: null, rowsTotal: rows.length, rowsImported: rows.length, rowsDuplicate: 0, rowsRejected: 0, rowsWithoutLocation: 0, firstMonth: null, lastMonth: null });
@@ -98,16 +147,21 @@ export async function importBoundaryFile(db: Db, filePath: string, opts: { fileN
     const tagged = opts.retag === false ? null : await tagIncidents(trx);
     const message = `${rows.length} ${spec.kind} boundaries (vintage ${spec.vintage}, ${rows.reduce((s, r) => s + r.areaKm2, 0).toFixed(1)} km²)` +
       (tagged ? `; incidents re-tagged at ${tagged.positions} positions` : '') +
-      (kinked.length ? `; warning: ${kinked.join(', ')} touch or cross themselves (kept: point-in-polygon still works)` : '');
+      (repairs.length ? `; ${repairs.length} invalid as published and repaired: ${repairs.map((x) => `${x.code} (${x.reason}; rule: ${x.rule})`).join('; ')}` : '');
     await imports.finish(trx, id, { message });
-    return { ...base(fileName, format), importId: id, message, rowsTotal: rows.length, rowsImported: rows.length };
+    return { ...base(fileName, format), importId: id, message, rowsTotal: rows.length, rowsImported: rows.length, repairs };
   });
 }
 
 /** Imports the IoD 2019 LSOA file, the LSOA → ward lookup or the published ward aggregates. */
 export async function importGeographyTable(db: Db, filePath: string, kind: GeographyTable, opts: { fileName?: string } = {}): Promise<ImportOutcome> {
   const fileName = opts.fileName ?? path.basename(filePath);
-  const format = { deprivation: 'IoD 2019 by LSOA', lookup: 'LSOA 2011 → ward 2019 lookup', wardAggregates: 'IMD 2019 ward aggregates (third party)', districtSummaries: 'IoD 2019 district summaries' }[kind];
+  let lookupColumns: LookupColumns | null = null;
+  if (kind === 'lookup') {
+    lookupColumns = lookupColumnsOf((await readCsvHeader(filePath)) ?? []);
+    if (!lookupColumns) throw new ImportFileError(fileName, 'not an LSOA → ward lookup: it needs LSOA11CD or LSOA21CD, WDyyCD, WDyyNM, LADyyCD and LADyyNM columns');
+  }
+  const format = lookupColumns ? lookupFormat(lookupColumns) : { deprivation: 'IoD 2019 by LSOA', wardAggregates: 'IMD 2019 ward aggregates (third party)', districtSummaries: 'IoD 2019 district summaries', lookup: '' }[kind];
   if (kind === 'districtSummaries') {
     return { ...base(fileName, format), status: 'skipped', message: 'district summaries are recomputed from the LSOA file; this file is kept only as a cross-check' };
   }
@@ -130,7 +184,9 @@ export async function importGeographyTable(db: Db, filePath: string, kind: Geogr
   };
   const lsoaCode = (r: (typeof rows)[number], c: string) => {
     const v = r.get(c);
-    if (!/^E01\d{6}$/.test(v)) rejections.push({ line: r.line, field: c, value: v, reason: 'not an English LSOA code (E01 and 6 digits)' });
+    // The Indices of Deprivation are England's: a Welsh LSOA (W01) belongs in a lookup, not here.
+    const bad = kind === 'deprivation' ? (/^E01\d{6}$/.test(v) ? null : 'not an English LSOA code (E01 and 6 digits)') : codeProblem('lsoa', v);
+    if (bad) rejections.push({ line: r.line, field: c, value: v, reason: bad });
     return v;
   };
   const store = (trx: Db) => new GeographyStore(trx);
@@ -150,9 +206,16 @@ export async function importGeographyTable(db: Db, filePath: string, kind: Geogr
       };
     });
     save = (trx) => store(trx).replaceDeprivation(out);
-  } else if (kind === 'lookup') {
-    const out = rows.map((r) => ({ lsoaCode: lsoaCode(r, 'LSOA11CD'), wardCode: r.get('WD19CD'), wardName: r.get('WD19NM'), districtCode: r.get('LAD19CD'), districtName: r.get('LAD19NM') }));
-    save = (trx) => store(trx).replaceLookup(out);
+  } else if (lookupColumns) {
+    const c = lookupColumns;
+    const out = rows.map((r) => {
+      for (const [column, what] of [[c.ward, 'ward'], [c.district, 'district']] as const) {
+        const bad = codeProblem(what, r.get(column));
+        if (bad) rejections.push({ line: r.line, field: column, value: r.get(column), reason: bad });
+      }
+      return { lsoaCode: lsoaCode(r, c.lsoa), wardCode: r.get(c.ward), wardName: r.get(c.wardName), districtCode: r.get(c.district), districtName: r.get(c.districtName) };
+    });
+    save = (trx) => store(trx).replaceLookup(out, { lsoa: c.lsoaVintage, ward: c.wardVintage });
   } else {
     const out = rows.map((r) => {
       const values: Record<string, number> = {};
@@ -165,22 +228,30 @@ export async function importGeographyTable(db: Db, filePath: string, kind: Geogr
     });
     save = (trx) => store(trx).replacePublishedWards(out);
   }
-  // Codes must name loaded areas (checked against each boundary set once it is loaded; boundaries import first).
+  // Codes must name loaded areas (checked against each boundary set once it is loaded; boundaries import
+  // first). The Indices of Deprivation cover every English LSOA, so they are stored whole, and the
+  // analyses read only the loaded places' LSOAs (GeographyStore.deprivation).
   const geo = new GeographyStore(db);
-  const known = { lsoa: await geo.codes('lsoa', '2011'), ward: await geo.codes('ward', '2019'), district: await geo.codes('district') };
+  const known = {
+    lsoa: await geo.codes('lsoa', lookupColumns?.lsoaVintage ?? '2011'),
+    ward: await geo.codes('ward', lookupColumns?.wardVintage ?? '2019'),
+    district: await geo.codes('district'),
+  };
   const unknown = (r: (typeof rows)[number], column: string, set: Set<string>, what: string) => {
     const v = r.get(column);
     if (set.size && v && !set.has(v)) rejections.push({ line: r.line, field: column, value: v, reason: `unknown code: no ${what} with this code is loaded` });
   };
   const seenCodes = new Map<string, number>();
-  const keyColumn = kind === 'deprivation' ? 'LSOA code (2011)' : kind === 'lookup' ? 'LSOA11CD' : 'ward_code';
+  const keyColumn = kind === 'deprivation' ? 'LSOA code (2011)' : lookupColumns ? lookupColumns.lsoa : 'ward_code';
   for (const r of rows) {
     const v = r.get(keyColumn);
     const dup = seenCodes.get(v);
     if (v && dup !== undefined) rejections.push({ line: r.line, field: keyColumn, value: v, reason: `duplicate code: line ${dup} has it too` });
     seenCodes.set(v, r.line);
-    if (kind === 'deprivation') { unknown(r, 'LSOA code (2011)', known.lsoa, 'LSOA 2011'); unknown(r, 'Local Authority District code (2019)', known.district, 'district'); }
-    if (kind === 'lookup') { unknown(r, 'LSOA11CD', known.lsoa, 'LSOA 2011'); unknown(r, 'WD19CD', known.ward, 'ward (December 2019)'); unknown(r, 'LAD19CD', known.district, 'district'); }
+    if (lookupColumns) {
+      const c = lookupColumns;
+      unknown(r, c.lsoa, known.lsoa, `LSOA ${c.lsoaVintage}`); unknown(r, c.ward, known.ward, `ward (December ${c.wardVintage})`); unknown(r, c.district, known.district, 'district');
+    }
     if (kind === 'wardAggregates') { unknown(r, 'ward_code', known.ward, 'ward (December 2019)'); unknown(r, 'lad_code', known.district, 'district'); }
   }
   if (rejections.length) return reject(db, fileName, checksum, format, rows.length, rejections);
@@ -188,7 +259,9 @@ export async function importGeographyTable(db: Db, filePath: string, kind: Geogr
     const imports = new ImportStore(trx);
     const id = await imports.create(trx, { fileName, checksum, format, status: 'imported', message: null, rowsTotal: rows.length, rowsImported: rows.length, rowsDuplicate: 0, rowsRejected: 0, rowsWithoutLocation: 0, firstMonth: null, lastMonth: null });
     await save(trx);
-    const message = `${rows.length} rows of the ${format}`;
+    const message = kind === 'deprivation'
+      ? `${rows.length} LSOAs of the ${format} (${(await new GeographyStore(trx).deprivation()).length} of them in the loaded places)`
+      : `${rows.length} rows of the ${format}`;
     await imports.finish(trx, id, { message });
     return { ...base(fileName, format), importId: id, message, rowsTotal: rows.length, rowsImported: rows.length };
   });

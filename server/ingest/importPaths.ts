@@ -6,7 +6,7 @@ import { ImportFileError } from './errors';
 import { importIncidentFile, incidentParserFor, type ImportOutcome, type ProgressFn } from './importIncidents';
 import { importReferenceFiles, referenceKindOf, type ReferenceOutcome } from './reference';
 import { importAggregateFile, looksLikeAggregates } from './aggregates';
-import { geographyTableOf, importBoundaryFile, importGeographyTable } from './geography';
+import { geographyTableOf, isGeographyFormat, importBoundaryFile, importGeographyTable } from './geography';
 import { tagIncidents } from '../services/tagging';
 
 /**
@@ -24,7 +24,7 @@ export async function importDataFile(db: Db, file: string, opts: { fileName?: st
   return importIncidentFile(db, file, { ...opts, tag: opts.retag ?? true });
 }
 
-/** Every .csv and .geojson file under the given files and folders, in name order. */
+/** Every .csv, .geojson and .json file under the given files and folders, in name order (a file named directly is always read). */
 export function listCsvFiles(paths: string[]): string[] {
   const out: string[] = [];
   const walk = (p: string) => {
@@ -32,11 +32,14 @@ export function listCsvFiles(paths: string[]): string[] {
     if (!stat) throw new Error(`${p}: no such file or folder`);
     if (stat.isDirectory()) {
       for (const entry of fs.readdirSync(p).sort()) walk(path.join(p, entry));
-    } else if (/\.(csv|geojson)$/i.test(p)) {
+    } else if (/\.(csv|geojson|json)$/i.test(p)) {
       out.push(p);
     }
   };
-  for (const p of paths) walk(p);
+  for (const p of paths) {
+    const stat = fs.statSync(p, { throwIfNoEntry: false });
+    if (stat?.isFile()) out.push(p); else walk(p);
+  }
   return out;
 }
 
@@ -79,8 +82,11 @@ export async function importPaths(db: Db, paths: string[], log: (line: string) =
     report.reference = await importReferenceFiles(db, referenceFiles);
     log(`ref    ${report.reference.message}`);
   }
-  // Boundaries first (districts, then wards, then LSOAs), then the tables and the incidents.
-  const rank = (f: string) => (/lad/i.test(f) ? 0 : /ward/i.test(f) ? 1 : /lsoa/i.test(f) ? 2 : 3);
+  // Boundaries first (districts, then wards, then LSOAs: each is checked against the districts), then
+  // the tables and the incidents. The kind is read from the file's ONS code column, not its name.
+  const ranks = new Map<string, number>();
+  for (const f of geographyFiles) ranks.set(f, await boundaryRank(f));
+  const rank = (f: string) => ranks.get(f) ?? 3;
   let n = 0;
   let boundariesChanged = false;
   const ordered = [...geographyFiles.sort((a, b) => rank(a) - rank(b) || a.localeCompare(b)), ...incidentFiles];
@@ -106,6 +112,67 @@ export async function importPaths(db: Db, paths: string[], log: (line: string) =
   return report;
 }
 
-async function isGeoJson(file: string): Promise<boolean> {
-  return /\.geojson$/i.test(file);
+/** 0 for a district GeoJSON, 1 for wards, 2 for LSOAs, 3 for a table, from the code columns near its start. */
+async function boundaryRank(file: string): Promise<number> {
+  if (!(await isGeoJson(file))) return 3;
+  const handle = await fs.promises.open(file, 'r');
+  try {
+    const { bytesRead, buffer } = await handle.read(Buffer.alloc(65536), 0, 65536, 0);
+    const head = buffer.subarray(0, bytesRead).toString('utf8');
+    return /"LSOA\d{2}CD"/.test(head) ? 2 : /"WD\d{2}CD"/.test(head) ? 1 : 0;
+  } finally {
+    await handle.close();
+  }
+}
+
+/**
+ * Whether a file holds JSON (a GeoJSON boundary file) rather than CSV, judged by its content — the
+ * first character after any byte-order mark and white space is "{" — not by its name, so an upload
+ * or a renamed file is read by what it is.
+ */
+export async function isGeoJson(file: string): Promise<boolean> {
+  const handle = await fs.promises.open(file, 'r');
+  try {
+    const { bytesRead, buffer } = await handle.read(Buffer.alloc(256), 0, 256, 0);
+    return /^\uFEFF?\s*\{/.test(buffer.subarray(0, bytesRead).toString('utf8'));
+  } finally {
+    await handle.close();
+  }
+}
+
+/** What an import holds, by its format: incidents, boundary features or reference rows. */
+export type ImportKind = 'incidents' | 'boundary features' | 'reference rows' | 'aggregate rows';
+
+export function importKindOf(format: string | null): ImportKind {
+  if (!format) return 'incidents';
+  if (format.startsWith('boundaries')) return 'boundary features';
+  if (format === 'aggregate counts') return 'aggregate rows';
+  if (isGeographyFormat(format)) return 'reference rows';
+  return 'incidents';
+}
+
+/** Counts of an import report by kind: what was stored, from how many files, and what failed. */
+export interface ImportSummary {
+  /** Rows or features stored, by kind (reference rows include the offence codes and harm weights). */
+  stored: Record<ImportKind, number>;
+  files: { imported: number; skipped: number; rejected: number; failed: number };
+  /** One line in plain words, e.g. "12,345 incidents, 1,834 boundary features and 910 reference rows imported from 9 files". */
+  message: string;
+}
+
+export function summariseImport(report: ImportReport): ImportSummary {
+  const stored: Record<ImportKind, number> = { incidents: 0, 'boundary features': 0, 'reference rows': 0, 'aggregate rows': 0 };
+  for (const f of report.files) if (f.status === 'imported') stored[importKindOf(f.format)] += f.rowsImported;
+  if (report.reference) stored['reference rows'] += report.reference.offences + report.reference.cchiOffenceWeights + report.reference.cchiCategoryWeights;
+  const files = {
+    imported: report.files.filter((f) => f.status === 'imported').length + (report.reference ? 1 : 0),
+    skipped: report.files.filter((f) => f.status === 'skipped').length + report.skipped.length,
+    rejected: report.files.filter((f) => f.status === 'rejected').length,
+    failed: report.failed.length,
+  };
+  const n = (v: number) => v.toLocaleString('en-GB');
+  const parts = (Object.entries(stored) as [ImportKind, number][]).filter(([k, v]) => v > 0 || k === 'incidents').map(([k, v]) => `${n(v)} ${k}`);
+  const list = parts.length > 1 ? `${parts.slice(0, -1).join(', ')} and ${parts.at(-1)}` : parts[0]!;
+  const problems = [files.rejected ? `${files.rejected} rejected` : '', files.failed ? `${files.failed} failed` : '', files.skipped ? `${files.skipped} skipped` : ''].filter(Boolean);
+  return { stored, files, message: `${list} imported from ${files.imported} file${files.imported === 1 ? '' : 's'}${problems.length ? `; ${problems.join(', ')}` : ''}` };
 }

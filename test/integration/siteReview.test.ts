@@ -124,7 +124,7 @@ describe(`site review report on ${dbLabel}: real boundaries and ${MONTHS.length}
     expect(report.comparators.map((c: any) => c.kind)).toEqual(['ward', 'district', 'force']);
     expect(report.comparators[1].name).toBe('Liverpool');
     // The ward's proxy incidents, counted from the rows with turf over the ward outline served by the API.
-    const outline = JSON.parse((await call(`/api/boundaries?kind=ward`)).text).features.find((f: any) => f.properties.code === ward.code && f.properties.vintage === '2019');
+    const outline = JSON.parse((await call(`/api/boundaries?kind=ward&vintage=2019`)).text).features.find((f: any) => f.properties.code === ward.code && f.properties.vintage === '2019');
     const wardCount = rows.filter((x) => PROXY_CATEGORIES.has(x['Crime type']!) && inPeriod(x, CURRENT) && booleanPointInPolygon([Number(x.Longitude), Number(x.Latitude)], outline.geometry)).length;
     expect(ward.incidents).toBe(wardCount);
     const s = report.zones[0];

@@ -1,9 +1,9 @@
 import { z } from 'zod';
 import type { Db } from '../../db/connection';
-import { areaDeprivation } from '../../domain/geography/deprivation';
 import { validateSite } from '../../domain/geography/places';
 import type { Analysis } from '../../services/analysis';
 import { AreaService } from '../../services/areas';
+import { DeprivationService } from '../../services/deprivation';
 import type { Api } from '../api';
 import { siteRoutes } from './sites';
 import { areaStatsQuery, feature, zoneRoutes } from './zones';
@@ -12,6 +12,7 @@ import { round } from './hotspots';
 
 export function geographyRoutes(api: Api, analysis: Analysis): void {
   const geo = analysis.geography;
+  const deprivation = new DeprivationService(geo);
 
   api.add({
     method: 'get', path: '/api/geography', tag: 'geography', access: 'read', cache: true,
@@ -26,54 +27,115 @@ export function geographyRoutes(api: Api, analysis: Analysis): void {
 
   api.add({
     method: 'get', path: '/api/boundaries', tag: 'geography', access: 'read', cache: true,
-    summary: 'Districts, wards or LSOAs of one vintage as GeoJSON',
+    summary: 'Districts, wards or LSOAs of one vintage as GeoJSON (default: the latest vintage loaded)',
     query: z.object({ kind: z.enum(['district', 'ward', 'lsoa']), vintage: z.string().regex(/^\d{4}$/).optional() }).strict(),
-    response: { description: 'GeoJSON FeatureCollection', schema: z.any(), contentType: 'application/geo+json' },
+    response: { description: 'GeoJSON FeatureCollection with the vintage', schema: boundaryCollection, contentType: 'application/geo+json' },
     handler: async ({ query, res }) => {
-      const rows = await geo.boundaries(query.kind, query.vintage);
-      if (rows.length === 0) throw new HttpError(404, `no ${query.kind} boundaries${query.vintage ? ` of vintage ${query.vintage}` : ''} are loaded`);
+      const loaded = (await geo.vintages()).filter((v) => v.kind === query.kind).map((v) => v.vintage);
+      const vintage = query.vintage ?? loaded.at(-1);
+      const rows = vintage ? await geo.boundaries(query.kind, vintage) : [];
+      if (rows.length === 0) {
+        throw new HttpError(404, `no ${query.kind} boundaries${query.vintage ? ` of vintage ${query.vintage}` : ''} are loaded` +
+          (loaded.length ? `; loaded ${query.kind} vintages: ${loaded.join(', ')}` : `; import the ONS ${query.kind} GeoJSON`));
+      }
       res.type('application/geo+json');
       return {
-        type: 'FeatureCollection',
-        features: rows.map((b) => ({ type: 'Feature', id: b.code, geometry: b.geometry, properties: { code: b.code, name: b.name, kind: b.kind, vintage: b.vintage, districtCode: b.districtCode, areaKm2: round(b.areaKm2) } })),
+        type: 'FeatureCollection' as const, kind: query.kind, vintage: vintage!,
+        features: rows.map((b) => ({ type: 'Feature' as const, id: b.code, geometry: b.geometry, properties: { code: b.code, name: b.name, kind: b.kind, vintage: b.vintage, districtCode: b.districtCode, areaKm2: round(b.areaKm2) } })),
       };
     },
   });
 
   api.add({
-    method: 'get', path: '/api/deprivation', tag: 'geography', access: 'read', cache: true,
-    summary: 'Deprivation of wards (December 2019) or districts from the English Indices of Deprivation 2019',
-    description: 'Population-weighted mean IMD rank; share of LSOAs and of residents in the most deprived national decile; the same for the Crime domain. LSOAs go to wards by the ONS best-fit lookup. Wards also carry the published third-party aggregates.',
-    query: z.object({ level: z.enum(['ward', 'district']).default('ward') }).strict(),
-    response: { description: 'one row per area', schema: z.any() },
+    method: 'get', path: '/api/areas/search', tag: 'geography', access: 'read', cache: true,
+    summary: 'Find wards and districts by name, from the loaded boundaries (latest vintage of each)',
+    description: 'Case-insensitive: names starting with the text first, then names containing it. Without q, every ward and district. Works with or without deprivation loaded.',
+    query: z.object({ q: z.string().max(100).default(''), kind: z.enum(['ward', 'district']).optional(), limit: z.coerce.number().int().min(1).max(5000).default(5000) }).strict(),
+    response: { description: 'matching areas with their bounding box', schema: z.object({ areas: z.array(searchHit) }) },
     handler: async ({ query }) => {
-      const [lsoas, lookup, published] = await Promise.all([geo.deprivation(), geo.lookup(), geo.publishedWards()]);
-      if (lsoas.length === 0) throw new HttpError(404, 'the Indices of Deprivation are not loaded; import the deprivation folder');
-      const names = new Map<string, string>();
-      const areaOf = new Map<string, string>();
-      if (query.level === 'ward') {
-        if (lookup.length === 0) throw new HttpError(404, 'the LSOA → ward lookup is not loaded; import the boundaries folder');
-        for (const l of lookup) { areaOf.set(l.lsoaCode, l.wardCode); names.set(l.wardCode, `${l.wardName}, ${l.districtName}`); }
-      } else {
-        for (const l of lsoas) areaOf.set(l.lsoaCode, l.districtCode);
-        for (const l of lookup) names.set(l.districtCode, l.districtName);
+      const loaded = await geo.vintages();
+      const kinds = query.kind ? [query.kind] : (['ward', 'district'] as const);
+      const districtNames = new Map((await geo.boundaries('district')).map((d) => [d.code, d.name]));
+      const text = query.q.trim().toLowerCase();
+      const hits: z.infer<typeof searchHit>[] = [];
+      for (const kind of kinds) {
+        const vintage = loaded.filter((v) => v.kind === kind).map((v) => v.vintage).at(-1);
+        if (!vintage) continue;
+        for (const b of await geo.boundaries(kind, vintage)) {
+          if (text && !b.name.toLowerCase().includes(text)) continue;
+          const district = kind === 'ward' && b.districtCode ? districtNames.get(b.districtCode) ?? null : null;
+          hits.push({ kind, code: b.code, name: district ? `${b.name}, ${district}` : b.name, vintage, districtCode: b.districtCode, bbox: bboxOf(b.geometry) });
+        }
       }
-      const pub = new Map(published.map((p) => [p.wardCode, p.values]));
+      const starts = (h: { name: string }) => (text && h.name.toLowerCase().startsWith(text) ? 0 : 1);
+      hits.sort((a, b) => starts(a) - starts(b) || a.name.localeCompare(b.name) || a.kind.localeCompare(b.kind));
+      return { areas: hits.slice(0, query.limit) };
+    },
+  });
+
+  api.add({
+    method: 'get', path: '/api/deprivation', tag: 'geography', access: 'read', cache: true,
+    summary: 'Deprivation of the loaded wards or districts (any vintage) from the English Indices of Deprivation 2019',
+    description: 'Population-weighted mean IMD rank; share of LSOAs and of residents in the most deprived national decile; the same for the Crime domain. LSOAs go to wards by the ONS best-fit lookup of that ward vintage when loaded, else by their representative point in the loaded ward outlines. Every loaded area is answered: with figures in areas, or in areasWithout with the reason (Welsh areas, no LSOA); available and missing say plainly when nothing can be shown. Wards of 2019 also carry the published third-party aggregates when loaded.',
+    query: z.object({ level: z.enum(['ward', 'district']).default('ward'), vintage: z.string().regex(/^\d{4}$/).optional().describe('boundary vintage of the areas; default the latest ward vintage with an LSOA → ward lookup, else the latest loaded') }).strict(),
+    response: { description: 'one row per area', schema: deprivationOut },
+    handler: async ({ query }) => {
+      const d = await deprivation.areas(query.level, { vintage: query.vintage });
+      const published = d.level === 'ward' && d.vintage === '2019' ? new Map((await geo.publishedWards()).map((p) => [p.wardCode, p.values])) : new Map<string, Record<string, number>>();
       return {
-        level: query.level,
-        source: 'English Indices of Deprivation 2019 (MHCLG), LSOA 2011; population mid-2015 excluding prisoners',
-        lookup: query.level === 'ward' ? 'ONS best-fit LSOA 2011 → ward December 2019: an LSOA straddling wards counts wholly in one' : null,
-        areas: areaDeprivation(lsoas, areaOf).map((a) => {
-          const p = query.level === 'ward' ? pub.get(a.code) : undefined;
+        ...d,
+        lookup: d.method === 'lookup' ? d.caveat : null,
+        areas: d.areas.map((a) => {
+          const p = published.get(a.code);
           return {
-            ...a, name: names.get(a.code) ?? a.code, meanImdRank: round(a.meanImdRank, 1), meanCrimeRank: round(a.meanCrimeRank, 1),
-            published: p ? { source: 'humaniverse/IMD ward aggregates (British Red Cross), computed from MHCLG File 7: not official statistics', score: p.Score, proportion: p.Proportion, extent: p.Extent, crimeProportion: p.Crime_Proportion } : null,
+            ...a, meanImdRank: round(a.meanImdRank, 1), meanCrimeRank: round(a.meanCrimeRank, 1),
+            published: p ? { source: 'humaniverse/IMD ward aggregates (British Red Cross), computed from MHCLG File 7: not official statistics', score: p.Score ?? null, proportion: p.Proportion ?? null, extent: p.Extent ?? null, crimeProportion: p.Crime_Proportion ?? null } : null,
           };
         }),
       };
     },
   });
 }
+
+/** [west, south, east, north] of an outline. */
+function bboxOf(geometry: { coordinates: unknown }): [number, number, number, number] {
+  const box: [number, number, number, number] = [Infinity, Infinity, -Infinity, -Infinity];
+  const visit = (c: unknown): void => {
+    if (Array.isArray(c) && typeof c[0] === 'number') {
+      const [x, y] = c as [number, number];
+      box[0] = Math.min(box[0], x); box[1] = Math.min(box[1], y); box[2] = Math.max(box[2], x); box[3] = Math.max(box[3], y);
+    } else if (Array.isArray(c)) c.forEach(visit);
+  };
+  visit(geometry.coordinates);
+  return box.map((v) => round(v, 6)) as [number, number, number, number];
+}
+
+const polygonal = z.object({ type: z.enum(['Polygon', 'MultiPolygon']), coordinates: z.array(z.array(z.unknown())) });
+const boundaryCollection = z.object({
+  type: z.literal('FeatureCollection'), kind: z.enum(['district', 'ward', 'lsoa']), vintage: z.string(),
+  features: z.array(z.object({
+    type: z.literal('Feature'), id: z.string(), geometry: polygonal,
+    properties: z.object({ code: z.string(), name: z.string(), kind: z.string(), vintage: z.string(), districtCode: z.string().nullable(), areaKm2: z.number() }),
+  })),
+});
+const searchHit = z.object({
+  kind: z.enum(['ward', 'district']), code: z.string(), name: z.string().describe('a ward\'s name is followed by its district\'s'), vintage: z.string(),
+  districtCode: z.string().nullable(), bbox: z.tuple([z.number(), z.number(), z.number(), z.number()]).describe('[west, south, east, north]'),
+});
+const deprivationOut = z.object({
+  level: z.enum(['ward', 'district']), vintage: z.string().nullable(),
+  available: z.boolean().describe('false when no loaded area has figures; missing then says why'),
+  missing: z.string().nullable().describe('why deprivation cannot be shown, in plain words'),
+  source: z.string(), method: z.enum(['lookup', 'representative point', 'district code']).nullable(), caveat: z.string().nullable(),
+  lookup: z.string().nullable(),
+  areas: z.array(z.object({
+    code: z.string(), name: z.string(), districtCode: z.string().nullable(), lsoas: z.number(), population: z.number(),
+    meanImdRank: z.number(), shareLsoasMostDeprived: z.number(), shareResidentsMostDeprived: z.number(),
+    meanCrimeRank: z.number(), shareLsoasMostDeprivedCrime: z.number(), shareResidentsMostDeprivedCrime: z.number(),
+    published: z.object({ source: z.string(), score: z.number().nullable(), proportion: z.number().nullable(), extent: z.number().nullable(), crimeProportion: z.number().nullable() }).nullable(),
+  })),
+  areasWithout: z.array(z.object({ code: z.string(), name: z.string(), reason: z.string() })),
+});
 
 const cellList = z.array(z.string().min(1).max(20)).min(1).max(20000);
 
@@ -90,7 +152,7 @@ export function areaRoutes(api: Api, db: Db, analysis: Analysis): void {
     method: 'get', path: '/api/areas/:kind/:code/statistics', tag: 'geography', access: 'read', cache: true,
     summary: 'Statistics of a district, ward or LSOA',
     description: 'Incidents and harm under the definition and scheme, rate per 1,000 residents (mid-2015, IoD 2019), offence mix, monthly series with zeros, the last 3 months against the previous 3 and the same months a year earlier (exact conditional Poisson test), deprivation, and the boundary vintages the incidents were tagged with.',
-    params: z.object({ kind: z.enum(['district', 'ward', 'lsoa']), code: z.string().regex(/^E0[1258]\d{6}$/, 'an ONS code, e.g. E05000886') }),
+    params: z.object({ kind: z.enum(['district', 'ward', 'lsoa']), code: z.string().regex(/^(E0[1256789]|W0[156])\d{6}$/, 'an ONS code, e.g. E05000886') }),
     query: areaStatsQuery,
     response: { description: 'GeoJSON Feature: the outline with its statistics as properties', schema: feature, contentType: 'application/geo+json' },
     handler: async ({ params, query, res }) => {
