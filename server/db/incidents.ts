@@ -1,4 +1,5 @@
 import type { Knex } from 'knex';
+import type { SliceRow } from '../domain/cube/cellMonthSlice';
 import type { CellTotal } from '../domain/hchh';
 import type { LocationTotal, NightWindow } from '../domain/repeatLocations';
 import type { IncidentGroup } from '../domain/siteReview';
@@ -60,6 +61,20 @@ export class IncidentStore {
       [resolution, ...q.bindings],
     );
     return rowsOf<CellTotal>(result);
+  }
+
+  /**
+   * Incidents and harm per res-11 cell and month over every loaded month: the rows of a CellMonthSlice
+   * (the filter's period is ignored; a slice answers any period).
+   */
+  async cellMonthSliceRows(f: IncidentFilter): Promise<SliceRow[]> {
+    const q = filteredCube({ ...f, from: '1900-01', to: '9999-12' });
+    const result = await this.db.raw(
+      `SELECT to_hex(i.cell) AS cell, to_char(i.month, 'YYYY-MM') AS month, sum(${q.n})::int AS incidents, sum(${q.harm})::float8 AS harm
+       FROM ${q.from} AND i.cell IS NOT NULL GROUP BY i.cell, i.month HAVING sum(${q.n}) > 0`,
+      q.bindings,
+    );
+    return rowsOf(result);
   }
 
   /** Incidents and harm per cell and month. */

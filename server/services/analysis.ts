@@ -13,6 +13,7 @@ import { IncidentStore, type IncidentFilter } from '../db/incidents';
 import { ReferenceStore, type DefinitionRecord, type HarmSchemeRecord } from '../db/reference';
 import { DEFAULT_DEFINITION } from '../domain/definitions';
 import { CCHI_KEY, COUNT_KEY } from '../domain/harm';
+import { CellMonthSlice } from '../domain/cube/cellMonthSlice';
 import { cellsOutline, hchhAreas, type CellTotal, type HchhOptions } from '../domain/hchh';
 import { monthRange, type Month } from '../domain/months';
 
@@ -175,9 +176,28 @@ export class Analysis {
     };
   }
 
-  /** Incidents and harm per cell (cells with incidents), read once per context and data version. */
-  cellTotals(r: ResolvedParams): Promise<CellTotal[]> {
-    return this.memo(`cells|${r.version}|${r.resolution}|${JSON.stringify(r.filter)}`, () => this.incidents.cellTotals(r.filter, r.resolution));
+  /**
+   * The cube cut of a context's definition, scheme, sources and forces over every month, read once per
+   * data version: every period and resolution of the same cut is then answered in memory.
+   */
+  private slice(r: ResolvedParams): Promise<CellMonthSlice> {
+    const { from: _from, to: _to, ...cut } = r.filter;
+    return this.memo(`slice|${r.version}|${JSON.stringify(cut)}`, async () => new CellMonthSlice(await this.incidents.cellMonthSliceRows(r.filter)));
+  }
+
+  /** Incidents and harm per cell (cells with incidents) over the context's period and resolution. */
+  async cellTotals(r: ResolvedParams): Promise<CellTotal[]> {
+    return this.memo(`cells|${r.version}|${r.resolution}|${JSON.stringify(r.filter)}`, async () => (await this.slice(r)).totals(r.from, r.to, r.resolution));
+  }
+
+  /** Incidents and harm per cell and month over the context's period and resolution. */
+  async cellMonthTotals(r: ResolvedParams): Promise<(CellTotal & { month: string })[]> {
+    return (await this.slice(r)).monthTotals(r.from, r.to, r.resolution);
+  }
+
+  /** Monthly incidents and harm inside one cell of any resolution 7–11. */
+  async cellSeries(r: ResolvedParams, cell: string): Promise<{ month: string; incidents: number; harm: number }[]> {
+    return (await this.slice(r)).series(cell, r.from, r.to);
   }
 
   /** Cells with incidents, highest harm first. */
@@ -242,6 +262,25 @@ export class Analysis {
     const [area, totals] = await Promise.all([this.studyAreaOf(r), this.cellTotals(r)]);
     const byCell = new Map(totals.map((t) => [t.cell, t]));
     return { cells: area.cells.map((cell) => byCell.get(cell) ?? { cell, incidents: 0, harm: 0 }), basis: area.basis, area };
+  }
+
+  /**
+   * The force a drawn place belongs to: the force of the district holding the centre of its bounding
+   * box, else the only force loaded, else none.
+   */
+  async forceAt(geometry: { type: string; coordinates: unknown }): Promise<string | null> {
+    await this.version();
+    const flat = JSON.stringify(geometry.coordinates).match(/-?\d+(\.\d+)?(e-?\d+)?/gi)?.map(Number) ?? [];
+    const lons = flat.filter((_, i) => i % 2 === 0), lats = flat.filter((_, i) => i % 2 === 1);
+    const lon = (Math.min(...lons) + Math.max(...lons)) / 2, lat = (Math.min(...lats) + Math.max(...lats)) / 2;
+    const [districts, owned, loaded] = await Promise.all([
+      this.memo('districts', () => this.geography.boundaries('district')),
+      this.memo('district-forces', () => this.forces.districtForces()),
+      this.loadedForces(),
+    ]);
+    const hit = districts.length ? new RegionIndex(districts).locate(lon, lat) : null;
+    const force = hit ? owned.get(hit) : undefined;
+    return force ?? (loaded.length === 1 ? loaded[0]!.code : null);
   }
 
   /** Names areas of cells by the wards (vintage in force at `month`) and district their cell centres fall in. */

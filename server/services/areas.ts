@@ -180,9 +180,16 @@ export class AreaService {
    * previous 3 and the same months a year earlier with an exact Poisson test, and the vintages used.
    */
   async statistics(spec: AreaSpec, params: Omit<AnalysisParams, 'resolution'>) {
-    const r = await this.analysis.resolve({ ...params, resolution: 9 });
+    const r = await this.analysis.resolve({ ...params, resolution: 9, force: params.force ?? (await this.forceOfPlace(spec)) });
     const area = await this.resolveArea(spec, r.to);
     return this.statisticsOf(area, r);
+  }
+
+  /** The force a stored zone or site belongs to (undefined for other areas: the request's or the default). */
+  private async forceOfPlace(spec: AreaSpec): Promise<string | undefined> {
+    if (spec.kind === 'zone') return (await this.places.getZone(spec.id))?.forceCode ?? undefined;
+    if (spec.kind === 'site') return (await this.places.getSite(spec.id))?.forceCode ?? undefined;
+    return undefined;
   }
 
   private async statisticsOf(area: ResolvedArea, r: ResolvedParams) {
@@ -218,10 +225,11 @@ export class AreaService {
   async zoneStatistics(id: number, params: Omit<AnalysisParams, 'resolution' | 'from' | 'to'>, baselineMonths = 12) {
     const zone = await this.places.getZone(id);
     if (!zone) throw new DomainError('not_found', `no zone #${id}`);
-    const months = await this.analysis.incidents.months();
-    if (months.length === 0) throw new DomainError('not_found', 'no incidents are loaded yet; import data first');
+    const scope = await this.analysis.forceScope(params.force ?? zone.forceCode ?? undefined);
+    const months = await this.analysis.incidents.months(scope.codes.length ? scope.codes : undefined);
+    if (months.length === 0) throw new DomainError('not_found', `no incidents of ${scope.label} are loaded yet; import data first`);
     const first = months[0]!, last = months[months.length - 1]!;
-    const r = await this.analysis.resolve({ ...params, resolution: 9, from: first, to: last });
+    const r = await this.analysis.resolve({ ...params, resolution: 9, from: first, to: last, force: scope.codes.join(',') || undefined });
     const area = await this.resolveArea({ kind: 'zone', id }, r.to);
     const phases = zonePhases(zone, first, last, baselineMonths);
     const [stats, force] = await Promise.all([this.statisticsOf(area, r), this.queries.monthTotals(r.filter, { kind: 'force' })]);
@@ -240,7 +248,7 @@ export class AreaService {
     const v = validateZone(input);
     if (!v.zone) throw problemsError('zone', v.problems);
     if (await this.places.zoneByName(v.zone.name)) throw new DomainError('conflict', `a zone named "${v.zone.name}" exists already; names are unique`);
-    const id = await this.places.createZone({ ...v.zone, areaKm2: areaKm2(v.zone.geometry) });
+    const id = await this.places.createZone({ ...v.zone, areaKm2: areaKm2(v.zone.geometry), forceCode: await this.analysis.forceAt(v.zone.geometry) });
     return (await this.places.getZone(id))!;
   }
 
@@ -249,7 +257,7 @@ export class AreaService {
     if (!v.zone) throw problemsError('zone', v.problems);
     const other = await this.places.zoneByName(v.zone.name);
     if (other && other.id !== id) throw new DomainError('conflict', `zone #${other.id} is named "${v.zone.name}" already; names are unique`);
-    if (!(await this.places.updateZone(id, { ...v.zone, areaKm2: areaKm2(v.zone.geometry) }))) throw new DomainError('not_found', `no zone #${id}`);
+    if (!(await this.places.updateZone(id, { ...v.zone, areaKm2: areaKm2(v.zone.geometry), forceCode: await this.analysis.forceAt(v.zone.geometry) }))) throw new DomainError('not_found', `no zone #${id}`);
     return (await this.places.getZone(id))!;
   }
 
@@ -279,7 +287,7 @@ export class AreaService {
       let created = 0, updated = 0;
       const ids: number[] = [];
       for (const [i, v] of valid.entries()) {
-        const z = { ...v.zone!, areaKm2: areaKm2(v.zone!.geometry) };
+        const z = { ...v.zone!, areaKm2: areaKm2(v.zone!.geometry), forceCode: await this.analysis.forceAt(v.zone!.geometry) };
         const existing = typeof v.id === 'number' ? await store.getZone(v.id) : null;
         const byName = await store.zoneByName(z.name);
         if (byName && byName.id !== existing?.id) throw new DomainError('conflict', `invalid zones file: features[${i}] (feature ${i + 1}).properties.name: zone #${byName.id} is named "${z.name}" already; nothing was imported`);
@@ -296,7 +304,7 @@ export class AreaService {
     const v = validateSite(input);
     if (!v.site) throw problemsError('site', v.problems);
     if (await this.places.siteByName(v.site.name)) throw new DomainError('conflict', `a site named "${v.site.name}" exists already; names are unique`);
-    return (await this.places.getSite(await this.places.createSite(v.site)))!;
+    return (await this.places.getSite(await this.places.createSite({ ...v.site, forceCode: await this.analysis.forceAt(v.site.geometry) })))!;
   }
 
   async updateSite(id: number, input: unknown): Promise<SiteRecord> {
@@ -304,7 +312,7 @@ export class AreaService {
     if (!v.site) throw problemsError('site', v.problems);
     const other = await this.places.siteByName(v.site.name);
     if (other && other.id !== id) throw new DomainError('conflict', `site #${other.id} is named "${v.site.name}" already; names are unique`);
-    if (!(await this.places.updateSite(id, v.site))) throw new DomainError('not_found', `no site #${id}`);
+    if (!(await this.places.updateSite(id, { ...v.site, forceCode: await this.analysis.forceAt(v.site.geometry) }))) throw new DomainError('not_found', `no site #${id}`);
     return (await this.places.getSite(id))!;
   }
 
@@ -326,7 +334,8 @@ export class AreaService {
         const existing = typeof v.id === 'number' ? await store.getSite(v.id) : null;
         const byName = await store.siteByName(v.site!.name);
         if (byName && byName.id !== existing?.id) throw new DomainError('conflict', `invalid sites file: features[${i}] (feature ${i + 1}).properties.name: site #${byName.id} is named "${v.site!.name}" already; nothing was imported`);
-        if (existing) { await store.updateSite(existing.id, v.site!); updated++; ids.push(existing.id); } else { ids.push(await store.createSite(v.site!)); created++; }
+        const site = { ...v.site!, forceCode: await this.analysis.forceAt(v.site!.geometry) };
+        if (existing) { await store.updateSite(existing.id, site); updated++; ids.push(existing.id); } else { ids.push(await store.createSite(site)); created++; }
       }
       const sites = await Promise.all(ids.map(async (id) => (await store.getSite(id))!));
       return { created, updated, sites };

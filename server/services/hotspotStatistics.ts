@@ -55,7 +55,7 @@ export class HotspotStatistics {
       rows = weekly.rows.map((x) => ({ ...x, step: x.week }));
     } else {
       months = monthRange(r.from, r.to);
-      rows = (await this.analysis.incidents.cellMonthTotals(r.filter, r.resolution)).map((x) => ({ ...x, step: x.month }));
+      rows = (await this.analysis.cellMonthTotals(r)).map((x) => ({ ...x, step: x.month }));
     }
     const n = cells.length, T = months.length;
     const monthIndex = new Map(months.map((m, t) => [m, t]));
@@ -103,7 +103,7 @@ export class HotspotStatistics {
     const inStudy = new Set(cells);
     const trainCounts = new Map(study.cells.map((c) => [c.cell, c.incidents]));
     const trainHarm = new Map(study.cells.map((c) => [c.cell, c.harm]));
-    const evalTotals = (await this.analysis.incidents.cellTotals(evaluate.filter, evaluate.resolution)).filter((c) => inStudy.has(c.cell));
+    const evalTotals = (await this.analysis.cellTotals(evaluate)).filter((c) => inStudy.has(c.cell));
     const evalCounts = new Map(evalTotals.map((c) => [c.cell, c.incidents]));
     const evalHarm = new Map(evalTotals.map((c) => [c.cell, c.harm]));
 

@@ -26,6 +26,7 @@ export interface ImpactRequest {
   bufferMetres: number;
   comparison: string;
   definition?: string | undefined;
+  force?: string | undefined;
   scheme?: string | undefined;
   resolution: number;
 }
@@ -58,7 +59,7 @@ export class ImpactService {
   /** Resolves an area spec, HCHH areas included (as /api/hchh lists them with the same definition, scheme and resolution over all loaded months). */
   async resolve(spec: ImpactAreaSpec, r: ResolvedParams, field: string): Promise<ResolvedArea & { hchhRule?: string }> {
     if (spec.kind !== 'hchh') return this.areas.resolveArea(spec, r.to);
-    const whole = await this.analysis.resolve({ resolution: r.resolution, definition: r.definition.key, scheme: r.scheme.key });
+    const whole = await this.analysis.resolve({ resolution: r.resolution, definition: r.definition.key, scheme: r.scheme.key, force: r.force.codes[0] });
     const result = await this.analysis.hchh(whole, {});
     const a = result.areas.find((x) => x.rank === spec.rank);
     if (!a) throw new DomainError('not_found', `${field}: no HCHH area ${spec.rank}; there are ${result.areas.length} (resolution ${r.resolution}, ${whole.from}–${whole.to}, top 1% by count and by harm)`);
@@ -70,7 +71,8 @@ export class ImpactService {
   }
 
   async impact(q: ImpactRequest) {
-    const loaded = await this.analysis.incidents.months();
+    const scope = await this.analysis.forceScope(q.force);
+    const loaded = await this.analysis.incidents.months(scope.codes.length ? scope.codes : undefined);
     if (loaded.length === 0) throw new DomainError('not_found', 'no incidents are loaded yet; import data first');
     if (!q.area && !q.geometry) throw fieldError('area', 'is required (hchh:N, zone:ID, site:ID, ward:CODE, district:CODE), or post a geometry');
     if (q.area && q.geometry) throw fieldError('geometry', 'give either area or geometry, not both');
@@ -93,7 +95,7 @@ export class ImpactService {
       if (e instanceof FieldError) throw fieldError(e.field, e.message.slice(e.field.length + 2));
       throw e;
     }
-    const r = await this.analysis.resolve({ resolution: q.resolution, from: w.before.from, to: w.after.to, definition: q.definition, scheme: q.scheme });
+    const r = await this.analysis.resolve({ resolution: q.resolution, from: w.before.from, to: w.after.to, definition: q.definition, scheme: q.scheme, force: q.force });
     const before: IncidentFilter = { ...r.filter, from: w.before.from, to: w.before.to };
     const after: IncidentFilter = { ...r.filter, from: w.after.from, to: w.after.to };
     const area = await this.resolve(spec, r, 'area');

@@ -31,15 +31,15 @@ export interface PartnershipPack {
  * with its table and run chart, the HCHH areas and emerging hot spots of the latest 12 months, wards by
  * deprivation with their serious-violence rate, and the sources with their caveats.
  */
-export async function partnershipPack(db: Db, analysis: Analysis, areas: AreaService, opts: { definition?: string | undefined; resolution?: number | undefined }): Promise<PartnershipPack> {
-  const { months } = await analysis.defaults();
+export async function partnershipPack(db: Db, analysis: Analysis, areas: AreaService, opts: { definition?: string | undefined; resolution?: number | undefined; force?: string | undefined }): Promise<PartnershipPack> {
+  const { months } = await analysis.defaults(await analysis.forceScope(opts.force));
   const first = months[0];
   const last = months[months.length - 1];
   if (!first || !last) throw new Error('no incidents are loaded yet');
   const yearFrom = addMonths(last, -11) < first ? first : addMonths(last, -11);
   const resolution = opts.resolution ?? 9;
-  const year = await analysis.resolve({ resolution, from: yearFrom, to: last, definition: opts.definition });
-  const all = await analysis.resolve({ resolution, from: first, to: last, definition: opts.definition, scheme: 'count' });
+  const year = await analysis.resolve({ resolution, from: yearFrom, to: last, definition: opts.definition, force: opts.force });
+  const all = await analysis.resolve({ resolution, from: first, to: last, definition: opts.definition, scheme: 'count', force: opts.force });
 
   const stored = await new IndicatorStore(db).list();
   const indicators = [];
@@ -89,7 +89,7 @@ export async function partnershipPack(db: Db, analysis: Analysis, areas: AreaSer
     months: { first, last },
     definition: { key: year.definition.key, name: year.definition.name, isProxy: year.definition.isProxy, description: definition?.description ?? '' },
     scheme: { key: year.scheme.key, unit: year.scheme.unit },
-    successMeasures: await successMeasures(db, analysis),
+    successMeasures: await successMeasures(db, analysis, { force: opts.force }),
     indicators,
     hchh: {
       period: { from: yearFrom, to: last },

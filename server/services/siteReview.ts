@@ -25,6 +25,7 @@ export interface SiteReviewParams {
   definition?: string | undefined;
   scheme?: string | undefined;
   variant?: 'full' | 'preliminary' | undefined;
+  force?: string | undefined;
 }
 
 /** Every recorded crime: a definition rule without conditions (compiles to TRUE). */
@@ -55,8 +56,10 @@ export class SiteReviewService {
     const variant = p.variant ?? 'full';
     const site = await this.areas.places.getSite(id);
     if (!site) throw new DomainError('not_found', `no site #${id}`);
-    const loaded = await this.analysis.incidents.months();
-    if (loaded.length === 0) throw new DomainError('not_found', 'no incidents are loaded yet; import data first (see README)');
+    // The site belongs to the force whose districts hold it, unless the request names one.
+    const force = await this.analysis.forceScope(p.force ?? site.forceCode ?? undefined);
+    const loaded = await this.analysis.incidents.months(force.codes.length ? force.codes : undefined);
+    if (loaded.length === 0) throw new DomainError('not_found', `no incidents of ${force.label} are loaded yet; import data first (see README)`);
     const first = loaded[0]!, last = loaded[loaded.length - 1]!;
     const to = p.to ?? (p.from ? (addMonths(p.from, 11) < last ? addMonths(p.from, 11) : last) : last);
     const from = p.from ?? (addMonths(to, -11) > first ? addMonths(to, -11) : first);
@@ -66,7 +69,7 @@ export class SiteReviewService {
     const prevFrom = addMonths(from, -months.length), prevTo = addMonths(from, -1);
     const previous = prevFrom >= first ? { from: prevFrom, to: prevTo } : null;
     const previousNote = previous ? null : `the ${months.length} months before the period (${prevFrom}…${prevTo}) are not all loaded (first month loaded: ${first}), so there is no comparison with the period before`;
-    const r = await this.analysis.resolve({ resolution: RESOLUTION, from, to, definition: p.definition, scheme: p.scheme });
+    const r = await this.analysis.resolve({ resolution: RESOLUTION, from, to, definition: p.definition, scheme: p.scheme, force: force.codes.join(',') || undefined });
 
     const outline = siteOutline(site.geometry, site.bufferMetres);
     const zones = siteRings(outline, p.rings ?? DEFAULT_RINGS);

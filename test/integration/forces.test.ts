@@ -102,6 +102,29 @@ describe(`two forces in one instance on ${dbLabel}`, () => {
     expect(await snapshot()).toEqual(before);
   });
 
+  it('answers every resolution, period, definition and scheme from the cube exactly as from the raw incidents', async () => {
+    const { Analysis } = await import('../../server/services/analysis');
+    const { filteredIncidents } = await import('../../server/db/incidentQueries');
+    const analysis = new Analysis(db);
+    for (const [force, definition, scheme, from, to] of [
+      [MERSEYSIDE, 'public-proxy', 'cchi', '2020-01', '2020-03'], [LEICESTERSHIRE, 'merseyside', 'count', '2020-02', '2020-03'], ['all', 'durham-darlington', 'cchi', '2020-03', '2020-03'],
+    ] as const) {
+      for (const resolution of [7, 9, 11]) {
+        const r = await analysis.resolve({ resolution, force, definition, scheme, from, to });
+        const q = filteredIncidents(r.filter);
+        const raw = rowsOf<{ cell: string; incidents: number; harm: number }>(await db.raw(
+          `SELECT to_hex(h3_parent(i.cell, ?)) AS cell, count(*)::int AS incidents, sum(${q.harm})::float8 AS harm FROM ${q.from} AND i.cell IS NOT NULL GROUP BY 1`,
+          [resolution, ...q.bindings]));
+        const cube = await analysis.cellTotals(r);
+        const key = (x: { cell: string }) => x.cell;
+        expect(cube.map((c) => [c.cell, c.incidents]).sort(), `${force} ${definition} res ${resolution}`)
+          .toEqual(raw.map((c) => [c.cell, c.incidents]).sort());
+        const rawHarm = new Map(raw.map((c) => [key(c), c.harm]));
+        for (const c of cube) expect(c.harm).toBeCloseTo(rawHarm.get(c.cell)!, 6);
+      }
+    }
+  });
+
   it('answers with an ETag of the data version and revalidates to 304 until new data lands', async () => {
     const url = `${app.url}/api/hchh?resolution=9&force=${MERSEYSIDE}`;
     const first = await fetch(url);

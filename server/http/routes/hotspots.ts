@@ -48,7 +48,7 @@ export function hotspotRoutes(api: Api, analysis: Analysis): void {
     },
     handler: async ({ query }) => {
       const r = await analysis.resolve(query);
-      const rows = await analysis.incidents.cellMonthTotals(r.filter, r.resolution);
+      const rows = await analysis.cellMonthTotals(r);
       const months = monthRange(r.from, r.to);
       const monthIndex = new Map(months.map((m, i) => [m, i]));
       const cells = [...new Set(rows.map((x) => x.cell))].sort();
@@ -101,7 +101,7 @@ export function hotspotRoutes(api: Api, analysis: Analysis): void {
       let cell: string;
       try { cell = parseCellId(params.cell).cell; } catch (e) { throw new HttpError(400, (e as Error).message); }
       const r = await analysis.resolve({ ...query, resolution: getResolution(cell) });
-      const rows = await analysis.incidents.cellSeries(r.filter, cell);
+      const rows = await analysis.cellSeries(r, cell);
       const byMonth = new Map(rows.map((x) => [x.month, x]));
       const months = monthRange(r.from, r.to);
       return {

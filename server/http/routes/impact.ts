@@ -7,6 +7,7 @@ import { ImpactService } from '../../services/impact';
 import type { Api } from '../api';
 import { HttpError } from '../httpError';
 import { MAX_RESOLUTION, MIN_RESOLUTION } from '../../domain/h3cell';
+import { forceParam } from '../schemas';
 
 const AREA_RULE = 'hchh:N (rank in /api/hchh), zone:ID, site:ID, ward:CODE, district:CODE or lsoa:CODE';
 
@@ -17,6 +18,7 @@ const impactFields = {
   months: z.coerce.number().int('must be a whole number').min(1).max(60).default(12).describe('months before and after (default 12)'),
   bufferMetres: z.coerce.number().min(10).max(5000).default(250).describe('width of the displacement buffer ring in metres (default 250)'),
   comparison: z.string().min(1).max(100).default('auto').describe(`auto (matched cells), force, or an area: ${AREA_RULE}`),
+  force: forceParam,
   definition: z.string().min(1).max(64).optional().describe('serious-violence definition key (default public-proxy)'),
   scheme: z.string().min(1).max(64).optional().describe('harm scheme key (default cchi when loaded)'),
   resolution: z.coerce.number().int().min(MIN_RESOLUTION).max(MAX_RESOLUTION).default(9).describe('H3 resolution of HCHH areas and matched comparison cells (default 9)'),

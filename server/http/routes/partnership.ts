@@ -162,6 +162,7 @@ export function partnershipRoutes(api: Api, db: Db, analysis: Analysis): void {
   });
 
   const packQuery = z.object({
+    force: forceParam,
     definition: z.string().min(1).max(64).optional().describe('serious-violence definition of the HCHH, emerging and ward sections (default public-proxy)'),
     resolution: z.coerce.number().int().min(7).max(11).default(9).describe('H3 resolution of the HCHH and emerging sections'),
   }).strict();

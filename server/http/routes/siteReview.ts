@@ -8,6 +8,7 @@ import type { Api } from '../api';
 import { renderSiteReview } from '../pages/siteReview';
 import { sendPrintable } from '../pages/html';
 import { idParam } from './zones';
+import { forceParam } from '../schemas';
 
 const month = z.string().regex(/^\d{4}-(0[1-9]|1[0-2])$/, 'a month as YYYY-MM, e.g. 2019-07');
 const RINGS_RULE = `a comma list of 1 to 3 different distances in whole metres, each ${MIN_RING_METRES}–${MAX_RING_METRES}, e.g. 250,500,1000`;
@@ -25,6 +26,7 @@ export const reviewQuery = z.object({
   }).describe(`rings around the site, ${RINGS_RULE} (default 250,500,1000); each ring is the annulus from the previous distance to this one outside the site's edge`),
   from: month.optional().describe('first month of the period (default: 11 months before `to`)'),
   to: month.optional().describe('last month of the period, inclusive (default: the latest month loaded, or 11 months after `from`)'),
+  force: forceParam,
   definition: z.string().min(1).max(64).optional().describe('serious-violence definition key (default public-proxy)'),
   scheme: z.string().min(1).max(64).optional().describe('harm scheme key (default cchi when loaded, else count)'),
   variant: z.enum(['full', 'preliminary']).default('full').describe('full report, or the preliminary short variant for outline planning applications (headline counts and rates against comparators, hotspot status, traffic light, caveats)'),
