@@ -38,7 +38,13 @@ try {
     m.set(c.chosen, (m.get(c.chosen) ?? 0) + 1);
     chosen.set(c.method, m);
   }
-  for (const [method, m] of chosen) console.log(`\n${method} chose: ${[...m.entries()].sort((a, b) => b[1] - a[1]).map(([k, v]) => `${k} (${v})`).join('; ')}`);
+  for (const [method, m] of chosen) {
+    const entries = [...m.entries()].sort((a, b) => b[1] - a[1]);
+    // Bandwidths vary by a few metres per origin: give their range rather than every value.
+    const metres = entries.map(([k]) => /^bandwidth (\d+) m$/.exec(k)?.[1]).filter(Boolean).map(Number);
+    const text = metres.length === entries.length ? `bandwidth ${Math.min(...metres)}–${Math.max(...metres)} m` : entries.map(([k, v]) => `${k} (${v})`).join('; ');
+    console.log(`\n${method} chose: ${text}`);
+  }
   const out = arg('json');
   if (out) fs.writeFileSync(out, JSON.stringify(result, null, 1));
 } finally {
