@@ -40,7 +40,8 @@ export class BacktestService {
 
   /** The study area's cells with their monthly incidents and harm (and positions when asked), months r.from…r.to. */
   async data(r: ResolvedParams, opts: { positions: boolean }): Promise<{ data: BacktestData; basis: string }> {
-    const study = await this.analysis.studyArea(r);
+    // The two queries are independent: run them side by side.
+    const [study, monthTotals] = await Promise.all([this.analysis.studyArea(r), this.analysis.incidents.cellMonthTotals(r.filter, r.resolution)]);
     const cells = study.cells.map((c) => c.cell);
     if (cells.length < 3) throw new HttpError(400, `the study area has ${cells.length} cells at resolution ${r.resolution}; a backtest needs at least 3`);
     const index = new Map(cells.map((c, i) => [c, i]));
@@ -49,7 +50,7 @@ export class BacktestService {
     const n = cells.length;
     const incidents = months.map(() => new Float64Array(n));
     const harm = months.map(() => new Float64Array(n));
-    for (const row of await this.analysis.incidents.cellMonthTotals(r.filter, r.resolution)) {
+    for (const row of monthTotals) {
       const i = index.get(row.cell), t = monthIndex.get(row.month);
       if (i === undefined || t === undefined) continue;
       incidents[t]![i] = row.incidents;
