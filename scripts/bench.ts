@@ -10,6 +10,9 @@
  * Queries: hotspot cells and HCHH areas at resolutions 8, 9 and 10 over that table, p50/p95 of
  * repeated runs, against a bare GROUP BY of the same rows.
  *
+ * Backtest: one selection method over 45 months at resolution 10 through the service, against the
+ * bare load of the same cell-month totals.
+ *
  * Runs on PostgreSQL (DATABASE_URL, default postgres://postgres@127.0.0.1:5432/test, in schema
  * harmgrid_bench); with --pglite also on the embedded database.
  */
@@ -26,6 +29,7 @@ import { csvRecords } from '../server/ingest/csv';
 import { importPaths, listCsvFiles } from '../server/ingest/importPaths';
 import { Analysis } from '../server/services/analysis';
 import { HotspotStatistics } from '../server/services/hotspotStatistics';
+import { BacktestService } from '../server/services/backtest';
 import { gistar } from '../server/domain/hotspots/gistar';
 import { h3Neighbours } from '../server/domain/hotspots/neighbours';
 
@@ -142,6 +146,19 @@ async function benchDatabase(label: string, db: Db, sample: { dir: string; rows:
     const emerging = await timeRuns(1, () => stats.emerging(r, { ...opts, timeStep: 1, alpha: 0.05, trendAlpha: 0.05, globalWindow: 'cube' }));
     const months = (await analysis.defaults()).months.length;
     console.log(`| ${resolution} | ${g.cells.length.toLocaleString('en-GB')} | ${months} | ${api.p50.toFixed(0)} ms | ${compute.p50.toFixed(1)} ms | ${spdep === null ? 'R not found' : `${(spdep * 1000).toFixed(1)} ms`} | ${spdep === null ? '' : `${(spdep * 1000 / compute.p50).toFixed(1)}× faster`} | ${(emerging.p50 / 1000).toFixed(1)} s |`);
+  }
+
+  // Backtest (issue 15): one method over the first 45 months at res 10, through the service (load + run),
+  // against the bare load of the same cell-month totals in the same run.
+  const backtest = new BacktestService(db, analysis);
+  const first = (await analysis.defaults()).months[0]!;
+  const r45 = await analysis.resolve({ resolution: 10, to: addMonths(first, 44) });
+  console.log('\n| backtest (45 months, res 10) | p50 | cell-month totals query alone p50 | ratio |');
+  console.log('|---|---|---|---|');
+  const load = await timeRuns(3, () => analysis.incidents.cellMonthTotals(r45.filter, 10));
+  for (const method of ['top-count', 'last-3-months', 'recency']) {
+    const run = await timeRuns(2, () => backtest.backtest(r45, { methods: [method] }));
+    console.log(`| ${method} | ${(run.p50 / 1000).toFixed(1)} s | ${(load.p50 / 1000).toFixed(1)} s | ${(run.p50 / load.p50).toFixed(1)}× |`);
   }
 }
 

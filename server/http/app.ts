@@ -8,6 +8,7 @@ import { describeDb, type Db } from '../db/connection';
 import { Analysis } from '../services/analysis';
 import { Api, errorMiddleware } from './api';
 import { HttpError } from './httpError';
+import { backtestRoutes } from './routes/backtest';
 import { areaRoutes, geographyRoutes } from './routes/geography';
 import { hotspotExportRoutes, hotspotRoutes } from './routes/hotspots';
 import { importRoutes } from './routes/imports';
@@ -60,6 +61,7 @@ export function createApp({ db, config, extraRouters = [] }: AppDeps): express.E
   impactRoutes(api, db, analysis);
   patrolBriefingRoutes(api, db, analysis, config.dataDir);
   siteReviewRoutes(api, db, analysis);
+  backtestRoutes(api, db, analysis);
 
   const openapi = api.document({
     title: 'harmgrid API',

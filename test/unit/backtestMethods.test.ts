@@ -1,0 +1,137 @@
+import { cellArea, gridDisk, latLngToCell } from 'h3-js';
+import { describe, expect, it } from 'vitest';
+import { meanInterval, ratioOfMeans } from '../../server/domain/backtest/bootstrap';
+import { History, LookAheadError, type BacktestData } from '../../server/domain/backtest/history';
+import { rankWithinBudget, type SelectionContext } from '../../server/domain/backtest/method';
+import { candidateBlends, chooseBlend, blendScores } from '../../server/domain/backtest/methods/combination';
+import { lastMonths, topCount, topHarm } from '../../server/domain/backtest/methods/counts';
+import { localEbRates } from '../../server/domain/backtest/methods/empiricalBayes';
+import { hchhMethod } from '../../server/domain/backtest/methods/hchh';
+import { bandwidthNrd, quarticDensity } from '../../server/domain/backtest/methods/kde';
+import { decayedCounts } from '../../server/domain/backtest/methods/recency';
+import { hchhAreas } from '../../server/domain/hchh';
+import { h3Neighbours, type Neighbours } from '../../server/domain/hotspots/neighbours';
+import { indexedAccuracy, selectionAccuracy } from '../../server/domain/hotspots/accuracy';
+
+// Seven real res-10 cells (a cell and its ring) with hand-chosen monthly counts.
+const centre = latLngToCell(53.4055, -2.9806, 10);
+const cells = gridDisk(centre, 1).sort();
+const n = cells.length;
+function data(incidents: number[][], harm?: number[][]): BacktestData {
+  const nb = h3Neighbours(cells, { k: 1 });
+  return {
+    cells, months: incidents.map((_, t) => `2020-${String(t + 1).padStart(2, '0')}`),
+    incidents: incidents.map((m) => Float64Array.from(m)), harm: (harm ?? incidents).map((m) => Float64Array.from(m)),
+    positions: null, areaKm2: Float64Array.from(cells, (c) => cellArea(c, 'km2')),
+    centreX: new Float64Array(n), centreY: new Float64Array(n), neighbours: () => nb,
+  };
+}
+const ctxOf = (d: BacktestData, origin: number, window = 12, budgetShare = 0.5): SelectionContext => ({ history: new History(d, origin), window, budgetShare, tuneBudgetShare: budgetShare, memo: new Map() });
+const z = () => new Array(n).fill(0);
+const withCounts = (pairs: [number, number][]) => { const m = z(); for (const [i, v] of pairs) m[i] = v; return m; };
+
+describe('selection methods against hand-worked cases', () => {
+  // Months 0–3: cell 0 was busy long ago, cell 1 lately, cell 2 steady.
+  const d = data([withCounts([[0, 9], [2, 2]]), withCounts([[0, 3], [2, 2]]), withCounts([[1, 4], [2, 2]]), withCounts([[1, 4], [2, 1]]), withCounts([[6, 50]])]);
+
+  it('top-count ranks the window total, last-3-months only the last 3 months; neither reads the origin month', () => {
+    const c = ctxOf(d, 4);
+    // Window totals: cell 0 = 12, cell 1 = 8, cell 2 = 7; last 3 months: cell 1 = 8, cell 2 = 5, cell 0 = 3.
+    expect(rankWithinBudget(topCount.score(c), d.areaKm2, 1)).toEqual([0, 1, 2]);
+    expect(rankWithinBudget(lastMonths.score(c), d.areaKm2, 1)).toEqual([1, 2, 0]);
+    expect(Array.from(topCount.score(c)).map(Math.floor)).toEqual([12, 8, 7, 0, 0, 0, 0]);
+    expect(topHarm.score(c)[6]).toBe(0); // month 4 (the origin) holds cell 6's 50: unseen
+  });
+
+  it('recency weights a month h months older by ½', () => {
+    const c = ctxOf(d, 4);
+    // Ages: month 3 → 0, month 2 → 1, month 1 → 2, month 0 → 3. Half-life 1: cell 0 = 9/8 + 3/4, cell 1 = 4 + 4/2.
+    const s = decayedCounts(c, 1);
+    expect(s[0]).toBeCloseTo(9 / 8 + 3 / 4, 12);
+    expect(s[1]).toBeCloseTo(6, 12);
+    expect(s[2]).toBeCloseTo(1 + 2 / 2 + 2 / 4 + 2 / 8, 12);
+  });
+
+  it('HCHH at a budget is the HCHH rule with both percentages at the budget, ranked by harm', () => {
+    const c = ctxOf(d, 4, 12, 0.3);
+    const s = hchhMethod.score(c);
+    const expected = hchhAreas(cells.map((cell, i) => ({ cell, incidents: [12, 8, 7, 0, 0, 0, 0][i]!, harm: [12, 8, 7, 0, 0, 0, 0][i]! })), { crimeTopPercent: 30, harmTopPercent: 30 });
+    // 30 % of 7 cells = 2 cells: the two busiest.
+    expect(expected.areas.flatMap((a) => a.cells).sort()).toEqual([cells[0], cells[1]].sort());
+    expect(Array.from(s)).toEqual([12, 8, 0, 0, 0, 0, 0]);
+  });
+
+  it('local empirical Bayes matches a hand computation of spdep::EBlocal(geoda = TRUE)', () => {
+    // A path of four cells 0–1–2–3, equal exposure 10; worked independently (Python) from Marshall's formulas.
+    const nb: Neighbours = { offsets: Int32Array.from([0, 2, 5, 8, 10]), indices: Int32Array.from([0, 1, 0, 1, 2, 1, 2, 3, 2, 3]), weights: new Float64Array(10).fill(1) };
+    const est = localEbRates([0, 30, 2, 12], [10, 10, 10, 10], nb);
+    expect(est[0]).toBeCloseTo(0.1, 12);
+    expect(est[1]).toBeCloseTo(2.890047393364929, 12);
+    expect(est[2]).toBeCloseTo(0.33841059602649004, 12);
+    expect(est[3]).toBeCloseTo(1.06, 12);
+    expect(() => localEbRates([1], [0], { offsets: Int32Array.from([0, 1]), indices: Int32Array.from([0]), weights: Float64Array.from([1]) })).toThrow(/exposure of cell 0 must be above 0/);
+  });
+
+  it('the quartic kernel and the bandwidth.nrd rule of thumb give the hand-worked values', () => {
+    // MASS::bandwidth.nrd(1:10) = 4 · 1.06 · min(sd 3.02765, IQR 4.5 / 1.34) · 10^(−1/5) = 8.09975.
+    expect(bandwidthNrd([1, 2, 3, 4, 5, 6, 7, 8, 9, 10], new Array(10).fill(1))).toBeCloseTo(8.099749284328091, 10);
+    // Weights repeat points: {1 ×2, 2, 3} is the sample 1, 1, 2, 3.
+    expect(bandwidthNrd([1, 2, 3], [2, 1, 1])).toBeCloseTo(bandwidthNrd([1, 1, 2, 3], [1, 1, 1, 1]), 12);
+    // One point of weight 2 at the origin; h = 100 m: at 0 m 2·3/(π·100²), at 50 m ×(1 − ¼)², at 100 m nothing.
+    const f = quarticDensity({ x: [0], y: [0], w: [2] }, [0, 50, 100], [0, 0, 0], 100);
+    expect(f[0]).toBeCloseTo(6 / (Math.PI * 1e4), 15);
+    expect(f[1]).toBeCloseTo((6 / (Math.PI * 1e4)) * 0.5625, 15);
+    expect(f[2]).toBe(0);
+  });
+
+  it('the combination uses the candidate with the best mean hit rate on earlier origins', () => {
+    // Twelve months in which the last month predicts the next exactly (the hot cell moves each month).
+    const months = Array.from({ length: 14 }, (_, t) => withCounts([[t % n, 10], [(t + 3) % n, 1]]));
+    const dd = data(months);
+    const c = ctxOf(dd, 13, 12, 1 / n + 1e-9);
+    const chosen = chooseBlend(c, [topCount, lastMonths]);
+    const all = candidateBlends([topCount, lastMonths]);
+    expect(all).toHaveLength(5);
+    // Score each candidate by hand over origins 3…12: next-month hit of the single top cell.
+    const hand = all.map((b) => {
+      let s = 0, k = 0;
+      for (let t = 3; t < 13; t++) {
+        const inner = { ...c, history: c.history.before(t) };
+        const top = rankWithinBudget(blendScores(inner, b), dd.areaKm2, c.tuneBudgetShare * dd.areaKm2.reduce((a, x) => a + x, 0));
+        const ev = dd.incidents[t]!;
+        s += top.reduce((a, i) => a + ev[i]!, 0) / ev.reduce((a, x) => a + x, 0); k++;
+      }
+      return s / k;
+    });
+    const best = Math.max(...hand);
+    expect(hand[all.indexOf(all.find((b) => b.parts.map((p) => `${p.weight}${p.method.key}`).join() === chosen.parts.map((p) => `${p.weight}${p.method.key}`).join())!)]).toBe(best);
+  });
+});
+
+describe('history, ranking, accuracy and bootstrap', () => {
+  it('refuses to read the origin month or later', () => {
+    const d = data([z(), z(), z()]);
+    const h = new History(d, 2);
+    expect(() => h.incidents(2)).toThrow(LookAheadError);
+    expect(() => h.before(5).harm(2)).toThrow(/look-ahead/);
+    expect(h.incidents(1)).toBe(d.incidents[1]);
+  });
+
+  it('indexed accuracy equals selectionAccuracy', () => {
+    const train = [40, 20, 10, 30], evaluate = [30, 10, 20, 40], area = [0.5, 0.5, 0.5, 0.5];
+    const a = indexedAccuracy({ selected: [0, 1], train, evaluate, areaKm2: area, studyAreaKm2: 10, totals: { train: 100, evaluate: 100 } });
+    const b = selectionAccuracy({ selected: ['a', 'b'], train: new Map([['a', 40], ['b', 20], ['c', 10], ['d', 30]]), evaluate: new Map([['a', 30], ['b', 10], ['c', 20], ['d', 40]]), areaOf: () => 0.5, studyAreaKm2: 10 });
+    expect(a).toEqual(b);
+  });
+
+  it('bootstrap intervals are seeded, contain the mean and collapse on a constant series', () => {
+    const v = [0.1, 0.14, 0.12, 0.09, 0.15, 0.11, 0.13, 0.1];
+    const a = meanInterval(v), b = meanInterval(v);
+    expect(a).toEqual(b);
+    expect(a.mean).toBeCloseTo(0.1175, 12);
+    expect(a.lower).toBeLessThan(a.mean);
+    expect(a.upper).toBeGreaterThan(a.mean);
+    expect(meanInterval([0.25, 0.25, 0.25])).toEqual({ mean: 0.25, lower: 0.25, upper: 0.25 });
+    expect(ratioOfMeans([2, 4], [1, 2]).mean).toBe(2);
+  });
+});
