@@ -5,6 +5,7 @@ import type { LocationTotal, NightWindow } from '../domain/repeatLocations';
 import type { IncidentGroup } from '../domain/siteReview';
 import type { IncidentRow } from '../ingest/incidentRow';
 import { rowsOf, type Db } from './connection';
+import { storageRangeOf } from '../domain/h3cell';
 import { cubeCellsSql, filteredCube, filteredIncidents, type IncidentFilter, type SqlFragment } from './incidentQueries';
 
 export type { IncidentFilter } from './incidentQueries';
@@ -124,6 +125,30 @@ export class IncidentStore {
       [...q.bindings, limit],
     );
     return rowsOf(result);
+  }
+
+  /**
+   * The most frequent location texts in each of several areas of cells, in one query: every area's
+   * cells become index ranges joined to the incidents, so 30 HCHH areas cost one scan of their cells.
+   */
+  async topLocationsByArea(f: IncidentFilter, areas: string[][], limit = 5): Promise<{ location: string; incidents: number; harm: number }[][]> {
+    if (areas.length === 0) return [];
+    const lo: string[] = [], hi: string[] = [], area: number[] = [];
+    areas.forEach((cells, k) => cells.forEach((c) => { const r = storageRangeOf(c); lo.push(r.lo); hi.push(r.hi); area.push(k); }));
+    const q = filteredIncidents(f, { sql: 'i.cell BETWEEN a.lo AND a.hi AND i.location IS NOT NULL', bindings: [] });
+    const result = await this.db.raw(
+      `WITH a AS (SELECT * FROM unnest(?::int8[], ?::int8[], ?::int[]) AS a(lo, hi, area)),
+       per AS (SELECT a.area, i.location AS location, count(*)::int AS incidents, sum(${q.harm})::float8 AS harm
+               FROM a, ${q.from}
+               GROUP BY 1, 2)
+       SELECT area, location, incidents, harm FROM (
+         SELECT per.*, row_number() OVER (PARTITION BY area ORDER BY incidents DESC, harm DESC, location) AS k FROM per) x
+       WHERE k <= ? ORDER BY area, k`,
+      [lo, hi, area, ...q.bindings, limit] as Knex.RawBinding[],
+    );
+    const out: { location: string; incidents: number; harm: number }[][] = areas.map(() => []);
+    for (const r of rowsOf<{ area: number; location: string; incidents: number; harm: number }>(result)) out[r.area]!.push({ location: r.location, incidents: r.incidents, harm: r.harm });
+    return out;
   }
 
   /**

@@ -311,9 +311,9 @@ export class Analysis {
   async hchh(r: ResolvedParams, options: Partial<HchhOptions>) {
     const study = await this.studyArea(r);
     const result = hchhAreas(study.cells, options);
-    const namer = await this.areaNamer(r.to);
-    const areas = await Promise.all(result.areas.map(async (a) => {
-      const topLocations = await this.incidents.topLocations(r.filter, cellsSql(a.cells), 5);
+    const [namer, locations] = await Promise.all([this.areaNamer(r.to), this.incidents.topLocationsByArea(r.filter, result.areas.map((a) => a.cells), 5)]);
+    const areas = result.areas.map((a, i) => {
+      const topLocations = locations[i]!;
       return {
         ...a,
         name: namer(a.cells, topLocations.map((l) => l.location)),
@@ -322,7 +322,7 @@ export class Analysis {
         shareOfHarm: result.studyArea.harm ? a.harm / result.studyArea.harm : 0,
         topLocations,
       };
-    }));
+    });
     const sum = (f: (a: (typeof areas)[number]) => number) => areas.reduce((s, a) => s + f(a), 0);
     return {
       areas,
