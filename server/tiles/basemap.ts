@@ -3,7 +3,10 @@ import path from 'node:path';
 import GeoJSONVT from 'geojson-vt';
 import vtpbf from 'vt-pbf';
 
-/** The OpenStreetMap layers of the offline basemap, and the boundary outlines drawn on top. */
+/**
+ * The OpenStreetMap layers of the offline basemap (scripts/build-basemap.ts writes them for any
+ * area). District and ward outlines are not among them: the web app draws the loaded boundaries.
+ */
 export const BASEMAP_LAYERS = [
   { layer: 'water', file: 'basemap/water.geojson', minzoom: 0 },
   { layer: 'landuse', file: 'basemap/landuse.geojson', minzoom: 12 },
@@ -15,8 +18,6 @@ export const BASEMAP_LAYERS = [
   { layer: 'ferries', file: 'basemap/ferries.geojson', minzoom: 10 },
   { layer: 'roads', file: 'basemap/roads.geojson', minzoom: 7 },
   { layer: 'places', file: 'basemap/places.geojson', minzoom: 0 },
-  { layer: 'districts', file: 'boundaries/merseyside-lad.geojson', minzoom: 0 },
-  { layer: 'wards', file: 'boundaries/merseyside-wards-2019.geojson', minzoom: 11 },
 ] as const;
 
 /** The zoom from which a road class is drawn, so that low-zoom tiles stay small. */
@@ -55,6 +56,29 @@ export class BasemapTiles {
   /** Whether any basemap file exists, without reading it (the style must stay fast). */
   hasFiles(): boolean {
     return BASEMAP_LAYERS.some((l) => fs.existsSync(path.join(this.dataDir, l.file)));
+  }
+
+  private box: [number, number, number, number] | null | undefined;
+
+  /**
+   * The area the layers cover: the box of the smallest layer that has one (places, a few kilobytes,
+   * in the shipped folder), read once. The web app compares it with the data's extent.
+   */
+  bounds(): [number, number, number, number] | null {
+    if (this.box !== undefined) return this.box;
+    const files = BASEMAP_LAYERS.map((l) => path.join(this.dataDir, l.file)).filter((f) => fs.existsSync(f))
+      .sort((a, b) => fs.statSync(a).size - fs.statSync(b).size);
+    this.box = null;
+    for (const file of files) {
+      let w = Infinity, s = Infinity, e = -Infinity, n = -Infinity;
+      const walk = (c: unknown): void => {
+        if (Array.isArray(c) && typeof c[0] === 'number') { const [x, y] = c as number[]; w = Math.min(w, x!); e = Math.max(e, x!); s = Math.min(s, y!); n = Math.max(n, y!); }
+        else if (Array.isArray(c)) c.forEach(walk);
+      };
+      for (const f of (JSON.parse(fs.readFileSync(file, 'utf8')) as GeoJSON.FeatureCollection).features) walk((f.geometry as { coordinates?: unknown } | null)?.coordinates);
+      if (Number.isFinite(w)) { this.box = [w, s, e, n]; break; }
+    }
+    return this.box;
   }
 
   /** Whether any basemap layer is available in the data folder. */
