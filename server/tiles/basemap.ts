@@ -61,13 +61,13 @@ export class BasemapTiles {
   private box: [number, number, number, number] | null | undefined;
 
   /**
-   * The area the layers cover: the box of the smallest layer that has one (places, a few kilobytes,
-   * in the shipped folder), read once. The web app compares it with the data's extent.
+   * The area the layers cover: the box of the places layer (a few kilobytes; places are spread over
+   * the whole area an extract covers), or of the water or roads where it is missing, read once. The
+   * web app compares it with the data's extent.
    */
   bounds(): [number, number, number, number] | null {
     if (this.box !== undefined) return this.box;
-    const files = BASEMAP_LAYERS.map((l) => path.join(this.dataDir, l.file)).filter((f) => fs.existsSync(f))
-      .sort((a, b) => fs.statSync(a).size - fs.statSync(b).size);
+    const files = ['places', 'water', 'roads'].map((id) => path.join(this.dataDir, BASEMAP_LAYERS.find((l) => l.layer === id)!.file)).filter((f) => fs.existsSync(f));
     this.box = null;
     for (const file of files) {
       let w = Infinity, s = Infinity, e = -Infinity, n = -Infinity;

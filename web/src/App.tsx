@@ -17,6 +17,7 @@ import { deprivationClasses } from './layers';
 import { analysisQuery, applyToggles } from './map/registry';
 import type { BuildResult } from './map/cellsProtocol';
 import { useMapInstance } from './map/useMapInstance';
+import { readiness } from './map/readiness';
 import { bboxOf, useOpening } from './map/useOpening';
 import { useDrawing } from './map/useDrawing';
 import { useTopCells } from './map/useTopCells';
@@ -90,6 +91,8 @@ export function App() {
   const topCells = useTopCells(map, cells.result);
   const draw = useDrawing(map, places.reload);
   drawRef.current = draw.busy;
+  // After the layer hooks above have said what they need: from now on readiness follows them.
+  useEffect(() => { if (map) readiness.start(); }, [map]);
 
   // Layer visibility and the selected cell.
   useEffect(() => {

@@ -5,7 +5,6 @@ import workerUrl from 'maplibre-gl/dist/maplibre-gl-worker.mjs?url';
 import { Protocol } from 'pmtiles';
 import { viewStore } from '../state';
 import { CLICK_ORDER, installLayers } from './registry';
-import { readiness } from './readiness';
 
 declare global {
   interface Window { __harmgridMap?: MlMap }
@@ -64,7 +63,6 @@ export function useMapInstance(container: React.RefObject<HTMLDivElement | null>
       installLayers(m, labelFont(m), boundariesOnly);
       window.__harmgridMap = m;
       setMap(m);
-      readiness.start();
     });
     m.on('click', (e: MapLayerMouseEvent) => {
       if (blockedRef.current()) return;

@@ -1,11 +1,11 @@
 import { useState } from 'react';
-import type { GeoJSONSource, Map as MlMap } from 'maplibre-gl';
+import type { Map as MlMap } from 'maplibre-gl';
 import { getBuffer } from '../../api';
 import type { ViewState } from '../../state';
 import { cellsWorker } from '../cellsClient';
 import type { BuildResult, CellsKind } from '../cellsProtocol';
 import { cellsRequest } from '../registry';
-import { useLayerData } from './useLayerData';
+import { setSourceData, useLayerData } from './useLayerData';
 
 /** What the cells show: the request, and how its answer is coloured. */
 function cellsKey(v: ViewState): string | null {
@@ -36,9 +36,8 @@ export function useCellsLayer(map: MlMap | null, onError: (e: Error) => void): {
     const built = await cellsWorker().build({ kind, buffer, measure, key: url, month: v.month ?? undefined, cumulative: v.cumulative });
     if (kind === 'month') heldMonth = url;
     if (signal.aborted) { cellsWorker().revoke(built.url); return; }
-    const source = map!.getSource('cells') as GeoJSONSource;
-    source.setData(built.url);
     map!.setPaintProperty('cells-fill', 'fill-antialias', built.count <= 20_000);
+    await setSourceData(map!, 'cells', built.url);
     // The map reads a blob: URL once, at setData: the previous hexagons' text can go.
     if (shownUrl) cellsWorker().revoke(shownUrl);
     shownUrl = built.url;

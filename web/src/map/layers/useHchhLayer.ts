@@ -3,7 +3,7 @@ import type { GeoJSONSource, Map as MlMap } from 'maplibre-gl';
 import { cellToLatLng } from 'h3-js';
 import { getJson, type Hchh } from '../../api';
 import { REGISTRY } from '../registry';
-import { useLayerData } from './useLayerData';
+import { setSourceData, useLayerData } from './useLayerData';
 
 const entry = REGISTRY.find((e) => e.id === 'hchh')!;
 
@@ -13,7 +13,6 @@ export function useHchhLayer(map: MlMap | null, onError: (e: Error) => void): Hc
   useLayerData(Boolean(map), 'hchh', entry.request, async (url, signal) => {
     const h = await getJson<Hchh>(url, signal);
     if (signal.aborted) return;
-    (map!.getSource('hchh') as GeoJSONSource).setData(h as unknown as GeoJSON.FeatureCollection);
     (map!.getSource('hchh-labels') as GeoJSONSource).setData({
       type: 'FeatureCollection',
       features: h.features.map((f) => {
@@ -23,6 +22,7 @@ export function useHchhLayer(map: MlMap | null, onError: (e: Error) => void): Hc
         return { type: 'Feature', geometry: { type: 'Point', coordinates: [lng, lat] }, properties: { rank: f.properties.rank } };
       }),
     });
+    await setSourceData(map!, 'hchh', h as unknown as GeoJSON.FeatureCollection);
     setHchh(h);
   }, onError);
   return hchh;

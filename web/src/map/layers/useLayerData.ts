@@ -38,3 +38,19 @@ export function useLayerData(
     return () => { off(); controller?.abort(); readiness.want(id, null); };
   }, [ready, id]);
 }
+
+/**
+ * Sets a GeoJSON source's data and resolves once the map has read it (its worker parsed it and the
+ * tiles are being cut), so that a layer is never counted as drawn while the map shows the old data.
+ */
+export function setSourceData(map: import('maplibre-gl').Map, id: string, data: GeoJSON.GeoJSON | string): Promise<void> {
+  return new Promise((resolve) => {
+    const onData = (e: import('maplibre-gl').MapSourceDataEvent) => {
+      if (e.sourceId !== id || e.sourceDataType !== 'content') return;
+      map.off('sourcedata', onData);
+      resolve();
+    };
+    map.on('sourcedata', onData);
+    (map.getSource(id) as import('maplibre-gl').GeoJSONSource).setData(data);
+  });
+}

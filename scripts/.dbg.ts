@@ -1,0 +1,12 @@
+import { launchChromium, startTestServer } from '../test/support/server';
+const server = await startTestServer(['2019-12']);
+const b = await launchChromium();
+const page = await b.newPage({ viewport: { width: 1400, height: 900 } });
+page.on('console', (m) => console.log('console', m.type(), m.text().slice(0, 300)));
+page.on('pageerror', (e) => console.log('pageerror', e.message));
+page.on('requestfailed', (r) => console.log('failed', r.url().slice(0, 100), r.failure()?.errorText));
+await page.goto(`${server.url}/${process.argv[2] ?? '?zoom=11&lat=53.405&lng=-2.975'}`);
+await page.waitForTimeout(15000);
+console.log(await page.evaluate(() => ({ ready: (window as any).__harmgridReady, n: (window as any).__harmgridMap?.queryRenderedFeatures({ layers: ['cells-fill'] }).length, url: location.search })));
+await page.screenshot({ path: '/tmp/webdbg/shot.png' });
+await b.close(); await server.close(); process.exit(0);
