@@ -12,7 +12,8 @@ export const BASEMAP_LAYERS = [
   { layer: 'landuse', file: 'basemap/landuse.geojson', minzoom: 12 },
   { layer: 'green', file: 'basemap/green.geojson', minzoom: 11 },
   { layer: 'waterways', file: 'basemap/waterways.geojson', minzoom: 11 },
-  { layer: 'buildings', file: 'basemap/buildings_liverpool_centre.geojson', minzoom: 14 },
+  // scripts/build-basemap.ts writes buildings.geojson; an older folder may name it buildings_<area>.geojson.
+  { layer: 'buildings', file: 'basemap/buildings.geojson', minzoom: 14 },
   { layer: 'paths', file: 'basemap/paths.geojson', minzoom: 14 },
   { layer: 'rail', file: 'basemap/rail.geojson', minzoom: 10 },
   { layer: 'ferries', file: 'basemap/ferries.geojson', minzoom: 10 },
@@ -43,7 +44,7 @@ export class BasemapTiles {
 
   private index(l: (typeof BASEMAP_LAYERS)[number]): GeoJSONVT | null {
     if (this.indexes.has(l.layer)) return this.indexes.get(l.layer)!;
-    const file = path.join(this.dataDir, l.file);
+    const file = this.fileOf(l.file);
     let index: GeoJSONVT | null = null;
     if (fs.existsSync(file)) {
       const data = JSON.parse(fs.readFileSync(file, 'utf8'));
@@ -53,9 +54,18 @@ export class BasemapTiles {
     return index;
   }
 
+  /** A layer's file; buildings may carry the name of the area they were clipped to. */
+  private fileOf(file: string): string {
+    const full = path.join(this.dataDir, file);
+    if (fs.existsSync(full) || !file.endsWith('buildings.geojson')) return full;
+    const dir = path.dirname(full);
+    const other = fs.existsSync(dir) ? fs.readdirSync(dir).find((f) => /^buildings.*\.geojson$/.test(f)) : undefined;
+    return other ? path.join(dir, other) : full;
+  }
+
   /** Whether any basemap file exists, without reading it (the style must stay fast). */
   hasFiles(): boolean {
-    return BASEMAP_LAYERS.some((l) => fs.existsSync(path.join(this.dataDir, l.file)));
+    return BASEMAP_LAYERS.some((l) => fs.existsSync(this.fileOf(l.file)));
   }
 
   private box: [number, number, number, number] | null | undefined;
