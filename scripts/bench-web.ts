@@ -1,63 +1,98 @@
 /**
- * npm run bench:web [-- URL] — render figures of the map in headless Chromium: time to the first
- * rendered hotspot layer, frame times while panning, and the JavaScript heap, at resolutions 9, 10
- * and 11 over the whole force, then with every study-area cell drawn, empty ones included (zeros=true):
- * resolution 10 over the five districts (about 48,000 cells) and resolution 11 over St Helens (about
- * 78,000). Starts the service on the configured database unless a URL is given.
+ * npm run bench:web [-- --before DIR] [-- --months 2019-10,2019-11,2019-12] [-- URL] — render figures of
+ * the map in headless Chromium, with software WebGL (SwiftShader): frame times are upper bounds.
+ *
+ * For each case (resolutions 9, 10 and 11 over the whole loaded area, then every study-area cell at
+ * resolution 10, empty ones included, about 48,000 on the sample): time from navigation to the first
+ * cells drawn, split into the wait for the API (the last cells answer's responseEnd, Resource Timing)
+ * and the client's own time after it; the longest main-thread task while loading and panning (Long
+ * Tasks API); frame times while panning; the JavaScript heap. With --before DIR (a `vite build` of an
+ * earlier commit) the same cases run on that build too, in the same run against the same server: its
+ * pages are served from DIR, the API and tiles from the server.
+ *
+ * Starts the service on the real data (the given months, PostgreSQL when DATABASE_URL is set, in
+ * schema HARMGRID_TEST_SCHEMA) unless a URL is given. The view is the loaded districts' centre, not a
+ * fixed place.
  */
-import { chromium } from 'playwright-core';
-import { startServer } from '../server/server';
+import fs from 'node:fs';
+import path from 'node:path';
+import type { Browser } from 'playwright-core';
+import type { RunningServer } from '../server/server';
+import { launchChromium, startTestServer } from '../test/support/server';
 
-const given = process.argv[2];
-const running = given ? null : await startServer({ port: 0, quiet: true });
+const arg = (name: string) => { const i = process.argv.indexOf(name); return i > 0 ? process.argv[i + 1] : undefined; };
+const before = arg('--before');
+const months = (arg('--months') ?? '2019-10,2019-11,2019-12').split(',');
+const given = process.argv.slice(2).find((a, i, all) => /^https?:/.test(a) && !['--before', '--months'].includes(all[i - 1] ?? ''));
+const running: RunningServer | null = given ? null : await startTestServer(months);
 const url = given ?? running!.url;
-const browser = await chromium.launch({
-  executablePath: '/usr/bin/chromium',
-  args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--enable-precise-memory-info'],
-});
-console.log('Headless Chromium with --disable-gpu renders WebGL in software (SwiftShader): frame times are upper bounds.');
-console.log('| resolution | cells drawn | first render (s) | pan frames p50 / p95 / max (ms) | longest main-thread stall (ms) | JS heap (MB) |');
-console.log('|---|---|---|---|---|---|');
-const cases: { resolution: number; zeros?: boolean; districts?: string; label?: string; centre?: [number, number] }[] = [
-  { resolution: 9 }, { resolution: 10 }, { resolution: 11 },
-  { resolution: 10, zeros: true, label: '10, empty cells too' },
-  { resolution: 11, zeros: true, districts: 'E08000013', label: '11, empty cells too, St Helens', centre: [-2.73, 53.46] },
+
+const districts = await (await fetch(`${url}/api/boundaries?kind=district`)).json() as GeoJSON.FeatureCollection;
+let w = Infinity, s = Infinity, e = -Infinity, n = -Infinity;
+const walk = (c: unknown): void => {
+  if (Array.isArray(c) && typeof c[0] === 'number') { w = Math.min(w, c[0]); e = Math.max(e, c[0]); s = Math.min(s, c[1] as number); n = Math.max(n, c[1] as number); }
+  else if (Array.isArray(c)) c.forEach(walk);
+};
+districts.features.forEach((f) => walk((f.geometry as { coordinates: unknown }).coordinates));
+const centre = [(w + e) / 2, (s + n) / 2];
+
+const browser: Browser = await launchChromium();
+console.log(`Headless Chromium, software WebGL; ${months.length} months of data; the view centred on the loaded districts.`);
+console.log('| build | case | cells drawn | first cells (s) | of which API wait (s) | client after the answer (s) | longest main-thread task (ms) | pan frames p50 / p95 / max (ms) | JS heap (MB) |');
+console.log('|---|---|---|---|---|---|---|---|---|');
+const cases = [
+  { resolution: 9, zoom: 10.3 }, { resolution: 10, zoom: 10.3 }, { resolution: 11, zoom: 10.3 },
+  { resolution: 10, zoom: 10.3, zeros: true, label: '10, empty cells too' },
 ];
-for (const { resolution, zeros, districts, label, centre } of cases) {
-  const extra = `${zeros ? '&zeros=1' : ''}${districts ? `&districts=${districts}` : ''}`;
-  const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
-  // tsx keeps function names with a __name helper that the page does not have.
-  await page.addInitScript(() => { (window as unknown as { __name: (f: unknown) => unknown }).__name = (f) => f; });
-  const t0 = Date.now();
-  // Long tasks (main thread busy over 50 ms): the page must never freeze while the cells load or pan.
-  await page.addInitScript(() => {
-    (window as any).__longest = 0;
-    new PerformanceObserver((l) => { for (const e of l.getEntries()) (window as any).__longest = Math.max((window as any).__longest, e.duration); }).observe({ type: 'longtask', buffered: true });
-  });
-  await page.goto(`${url}/?resolution=${resolution}&zoom=${centre ? 11 : 10.3}&lat=${centre?.[1] ?? 53.43}&lng=${centre?.[0] ?? -2.9}${extra}`);
-  await page.waitForFunction(() => (window as any).__harmgridReady === true, null, { timeout: 120_000 });
-  await page.waitForFunction(() => { const m = (window as any).__harmgridMap; return m.loaded() && m.areTilesLoaded() && !m.isMoving(); }, null, { timeout: 120_000 });
-  const firstRender = (Date.now() - t0) / 1000;
-  const drawn = ((await (await fetch(`${url}/api/cells?resolution=${resolution}${zeros ? '&zeros=true' : ''}${districts ? `&districts=${districts}` : ''}`)).json()) as { cells: string[] }).cells.length;
-  const frames = await page.evaluate(async () => {
-    const m = (window as any).__harmgridMap;
-    const deltas: number[] = [];
-    let last = performance.now();
-    let running = true;
-    const tick = () => { const now = performance.now(); deltas.push(now - last); last = now; if (running) requestAnimationFrame(tick); };
-    requestAnimationFrame(tick);
-    for (const [dx, dy] of [[300, 0], [0, 200], [-300, 0], [0, -200]]) {
-      m.panBy([dx, dy], { duration: 600 });
-      await new Promise((r) => setTimeout(r, 700));
+const builds: { name: string; dir: string | null }[] = [...(before ? [{ name: 'before', dir: path.resolve(before) }] : []), { name: 'after', dir: null }];
+for (const { resolution, zoom, zeros, label } of cases) {
+  const drawn = ((await (await fetch(`${url}/api/cells?resolution=${resolution}${zeros ? '&zeros=true' : ''}`)).json()) as { cells: string[] }).cells.length;
+  for (const build of builds) {
+    const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+    if (build.dir) {
+      const dir = build.dir;
+      await page.route((u) => u.origin === new URL(url).origin && !/^\/(api|tiles|health)\b/.test(u.pathname), (route) => {
+        const p = new URL(route.request().url()).pathname;
+        const file = path.join(dir, p === '/' ? 'index.html' : p);
+        if (!fs.existsSync(file)) return route.fulfill({ status: 404 });
+        const type = file.endsWith('.js') || file.endsWith('.mjs') ? 'text/javascript' : file.endsWith('.css') ? 'text/css' : file.endsWith('.html') ? 'text/html' : file.endsWith('.woff2') ? 'font/woff2' : 'application/octet-stream';
+        return route.fulfill({ status: 200, body: fs.readFileSync(file), contentType: type });
+      });
     }
-    running = false;
-    return deltas.slice(1).sort((a, b) => a - b);
-  });
-  const q = (p: number) => frames[Math.min(frames.length - 1, Math.floor(p * frames.length))]!;
-  const heap = await page.evaluate(() => ((performance as any).memory?.usedJSHeapSize ?? 0) / 1048576);
-  const longest = await page.evaluate(() => (window as any).__longest as number);
-  console.log(`| ${label ?? resolution} | ${drawn.toLocaleString('en-GB')} | ${firstRender.toFixed(1)} | ${q(0.5).toFixed(1)} / ${q(0.95).toFixed(1)} / ${frames[frames.length - 1]!.toFixed(1)} | ${longest.toFixed(0)} | ${heap.toFixed(0)} |`);
-  await page.close();
+    // tsx keeps function names with a __name helper that the page does not have.
+    await page.addInitScript(() => { (window as unknown as { __name: (f: unknown) => unknown }).__name = (f) => f; });
+    await page.addInitScript(() => {
+      (window as any).__longest = 0;
+      new PerformanceObserver((l) => { for (const en of l.getEntries()) (window as any).__longest = Math.max((window as any).__longest, en.duration); }).observe({ type: 'longtask', buffered: true });
+    });
+    await page.goto(`${url}/?resolution=${resolution}&zoom=${zoom}&lat=${centre[1]}&lng=${centre[0]}${zeros ? '&zeros=1' : ''}`);
+    // Polled every 50 ms in the page: its clock starts at navigation.
+    const firstCells = await (await page.waitForFunction(() => {
+      const m = (window as any).__harmgridMap;
+      return (window as any).__harmgridReady === true && m && m.loaded() && m.areTilesLoaded() && !m.isMoving() ? performance.now() : false;
+    }, null, { timeout: 300_000, polling: 50 })).jsonValue() as number;
+    const apiEnd = await page.evaluate(() => Math.max(0, ...performance.getEntriesByType('resource')
+      .filter((r) => /\/api\/(cells|gistar|emerging)\?/.test(r.name)).map((r) => (r as PerformanceResourceTiming).responseEnd)));
+    const frames = await page.evaluate(async () => {
+      const m = (window as any).__harmgridMap;
+      const deltas: number[] = [];
+      let last = performance.now();
+      let on = true;
+      const tick = () => { const now = performance.now(); deltas.push(now - last); last = now; if (on) requestAnimationFrame(tick); };
+      requestAnimationFrame(tick);
+      for (const [dx, dy] of [[300, 0], [0, 200], [-300, 0], [0, -200]]) {
+        m.panBy([dx, dy], { duration: 600 });
+        await new Promise((r) => setTimeout(r, 700));
+      }
+      on = false;
+      return deltas.slice(1).sort((a, b) => a - b);
+    });
+    const q = (p: number) => frames[Math.min(frames.length - 1, Math.floor(p * frames.length))]!;
+    const heap = await page.evaluate(() => ((performance as any).memory?.usedJSHeapSize ?? 0) / 1048576);
+    const longest = await page.evaluate(() => (window as any).__longest as number);
+    console.log(`| ${build.name} | ${label ?? resolution} | ${drawn.toLocaleString('en-GB')} | ${(firstCells / 1000).toFixed(2)} | ${(apiEnd / 1000).toFixed(2)} | ${((firstCells - apiEnd) / 1000).toFixed(2)} | ${longest.toFixed(0)} | ${q(0.5).toFixed(1)} / ${q(0.95).toFixed(1)} / ${frames[frames.length - 1]!.toFixed(1)} | ${heap.toFixed(0)} |`);
+    await page.close();
+  }
 }
 await browser.close();
 await running?.close();

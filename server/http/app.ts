@@ -36,10 +36,11 @@ export function createApp({ db, config, extraRouters = [] }: AppDeps): express.E
   app.use(helmet({
     contentSecurityPolicy: {
       directives: {
-        // MapLibre builds its workers from blob: URLs; everything else is served by harmgrid itself.
+        // MapLibre builds its workers from blob: URLs, and reads the hexagons the cells worker built from
+        // a blob: URL; everything else is served by harmgrid itself.
         'worker-src': ["'self'", 'blob:'],
         'img-src': ["'self'", 'data:', 'blob:'],
-        'connect-src': ["'self'", ...(process.env.HARMGRID_BASEMAP_STYLE_URL ? ['https:'] : [])],
+        'connect-src': ["'self'", 'blob:', ...(process.env.HARMGRID_BASEMAP_STYLE_URL ? ['https:'] : [])],
       },
     },
   }));

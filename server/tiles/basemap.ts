@@ -3,20 +3,22 @@ import path from 'node:path';
 import GeoJSONVT from 'geojson-vt';
 import vtpbf from 'vt-pbf';
 
-/** The OpenStreetMap layers of the offline basemap, and the boundary outlines drawn on top. */
+/**
+ * The OpenStreetMap layers of the offline basemap (scripts/build-basemap.ts writes them for any
+ * area). District and ward outlines are not among them: the web app draws the loaded boundaries.
+ */
 export const BASEMAP_LAYERS = [
   { layer: 'water', file: 'basemap/water.geojson', minzoom: 0 },
   { layer: 'landuse', file: 'basemap/landuse.geojson', minzoom: 12 },
   { layer: 'green', file: 'basemap/green.geojson', minzoom: 11 },
   { layer: 'waterways', file: 'basemap/waterways.geojson', minzoom: 11 },
-  { layer: 'buildings', file: 'basemap/buildings_liverpool_centre.geojson', minzoom: 14 },
+  // scripts/build-basemap.ts writes buildings.geojson; an older folder may name it buildings_<area>.geojson.
+  { layer: 'buildings', file: 'basemap/buildings.geojson', minzoom: 14 },
   { layer: 'paths', file: 'basemap/paths.geojson', minzoom: 14 },
   { layer: 'rail', file: 'basemap/rail.geojson', minzoom: 10 },
   { layer: 'ferries', file: 'basemap/ferries.geojson', minzoom: 10 },
   { layer: 'roads', file: 'basemap/roads.geojson', minzoom: 7 },
   { layer: 'places', file: 'basemap/places.geojson', minzoom: 0 },
-  { layer: 'districts', file: 'boundaries/merseyside-lad.geojson', minzoom: 0 },
-  { layer: 'wards', file: 'boundaries/merseyside-wards-2019.geojson', minzoom: 11 },
 ] as const;
 
 /** The zoom from which a road class is drawn, so that low-zoom tiles stay small. */
@@ -42,7 +44,7 @@ export class BasemapTiles {
 
   private index(l: (typeof BASEMAP_LAYERS)[number]): GeoJSONVT | null {
     if (this.indexes.has(l.layer)) return this.indexes.get(l.layer)!;
-    const file = path.join(this.dataDir, l.file);
+    const file = this.fileOf(l.file);
     let index: GeoJSONVT | null = null;
     if (fs.existsSync(file)) {
       const data = JSON.parse(fs.readFileSync(file, 'utf8'));
@@ -52,9 +54,41 @@ export class BasemapTiles {
     return index;
   }
 
+  /** A layer's file; buildings may carry the name of the area they were clipped to. */
+  private fileOf(file: string): string {
+    const full = path.join(this.dataDir, file);
+    if (fs.existsSync(full) || !file.endsWith('buildings.geojson')) return full;
+    const dir = path.dirname(full);
+    const other = fs.existsSync(dir) ? fs.readdirSync(dir).find((f) => /^buildings.*\.geojson$/.test(f)) : undefined;
+    return other ? path.join(dir, other) : full;
+  }
+
   /** Whether any basemap file exists, without reading it (the style must stay fast). */
   hasFiles(): boolean {
-    return BASEMAP_LAYERS.some((l) => fs.existsSync(path.join(this.dataDir, l.file)));
+    return BASEMAP_LAYERS.some((l) => fs.existsSync(this.fileOf(l.file)));
+  }
+
+  private box: [number, number, number, number] | null | undefined;
+
+  /**
+   * The area the layers cover: the box of the places layer (a few kilobytes; places are spread over
+   * the whole area an extract covers), or of the water or roads where it is missing, read once. The
+   * web app compares it with the data's extent.
+   */
+  bounds(): [number, number, number, number] | null {
+    if (this.box !== undefined) return this.box;
+    const files = ['places', 'water', 'roads'].map((id) => path.join(this.dataDir, BASEMAP_LAYERS.find((l) => l.layer === id)!.file)).filter((f) => fs.existsSync(f));
+    this.box = null;
+    for (const file of files) {
+      let w = Infinity, s = Infinity, e = -Infinity, n = -Infinity;
+      const walk = (c: unknown): void => {
+        if (Array.isArray(c) && typeof c[0] === 'number') { const [x, y] = c as number[]; w = Math.min(w, x!); e = Math.max(e, x!); s = Math.min(s, y!); n = Math.max(n, y!); }
+        else if (Array.isArray(c)) c.forEach(walk);
+      };
+      for (const f of (JSON.parse(fs.readFileSync(file, 'utf8')) as GeoJSON.FeatureCollection).features) walk((f.geometry as { coordinates?: unknown } | null)?.coordinates);
+      if (Number.isFinite(w)) { this.box = [w, s, e, n]; break; }
+    }
+    return this.box;
   }
 
   /** Whether any basemap layer is available in the data folder. */

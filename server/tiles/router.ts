@@ -1,6 +1,9 @@
 import zlib from 'node:zlib';
 import express from 'express';
+import fs from 'node:fs';
+import path from 'node:path';
 import { BASEMAP_MAX_ZOOM, BasemapTiles } from './basemap';
+import { readPmtiles, type PmtilesInfo } from './pmtiles';
 import { GLYPH_FONTS, glyphRange, knownFonts } from './glyphs';
 import { basemapStyle } from './style';
 
@@ -9,8 +12,11 @@ import { basemapStyle } from './style';
  * - GET /tiles/style.json — the quiet analytical style (vector tiles and glyphs from this server);
  * - GET /tiles/basemap/{z}/{x}/{y}.pbf — Mapbox Vector Tiles cut from the OSM GeoJSON layers;
  * - GET /tiles/glyphs/{fontstack}/{start}-{end}.pbf — SDF glyphs drawn from Noto Sans;
+ * - GET /tiles/basemap.pmtiles — the user's PMTiles archive (HARMGRID_BASEMAP_PMTILES), by range
+ *   requests; when set it is the basemap instead of the OSM layers;
  * - GET /tiles/config — the style the web app should load: HARMGRID_BASEMAP_STYLE_URL when set
- *   (a user with internet may use another basemap), else /tiles/style.json.
+ *   (an organisation's own style), else /tiles/style.json; and what that basemap covers, so the app
+ *   draws its boundaries-only basemap where none does.
  * A missing basemap folder never stops the service: tiles answer 404 with a message and the style
  * is served without the basemap source (background and overlays only).
  */
@@ -31,22 +37,41 @@ function sendPbf(req: express.Request, res: express.Response, body: Uint8Array):
   res.send(gz);
 }
 
-export function createBasemapRouter(opts: { dataDir: string; styleUrl?: string | undefined }): express.Router {
+export function createBasemapRouter(opts: { dataDir: string; styleUrl?: string | undefined; pmtiles?: string | undefined }): express.Router {
   const router = express.Router();
   const tiles = new BasemapTiles(opts.dataDir);
   const styleUrl = opts.styleUrl || process.env.HARMGRID_BASEMAP_STYLE_URL || undefined;
+  const pmtilesFile = opts.pmtiles || process.env.HARMGRID_BASEMAP_PMTILES || undefined;
+  // Read once; a bad archive fails every style request with its reason rather than drawing a blank map.
+  const pmtiles: Promise<PmtilesInfo> | null = pmtilesFile ? readPmtiles(path.resolve(pmtilesFile)) : null;
+  pmtiles?.catch(() => {});
 
-  router.get('/tiles/config', (_req, res) => {
-    res.json({ styleUrl: styleUrl ?? '/tiles/style.json', external: Boolean(styleUrl) });
+  router.get('/tiles/config', async (_req, res, next) => {
+    try {
+      const basemap = styleUrl ? { kind: 'style', bounds: null }
+        : pmtiles ? { kind: 'pmtiles', bounds: (await pmtiles).bounds }
+          : tiles.hasFiles() ? { kind: 'osm', bounds: tiles.bounds() } : { kind: 'none', bounds: null };
+      res.json({ styleUrl: styleUrl ?? '/tiles/style.json', external: Boolean(styleUrl), basemap });
+    } catch (e) { next(e); }
   });
 
-  router.get('/tiles/style.json', (req, res) => {
-    const origin = `${req.protocol}://${req.get('host')}`;
-    res.set('Cache-Control', 'no-cache');
-    res.json(basemapStyle({
-      tilesUrl: tiles.hasFiles() ? `${origin}/tiles/basemap/{z}/{x}/{y}.pbf` : null,
-      glyphsUrl: `${origin}/tiles/glyphs/{fontstack}/{range}.pbf`,
-    }));
+  router.get('/tiles/style.json', async (req, res, next) => {
+    try {
+      const origin = `${req.protocol}://${req.get('host')}`;
+      const source = pmtiles ? { kind: 'pmtiles' as const, url: `pmtiles://${origin}/tiles/basemap.pmtiles`, info: await pmtiles }
+        : tiles.hasFiles() ? { kind: 'osm' as const, tilesUrl: `${origin}/tiles/basemap/{z}/{x}/{y}.pbf`, bounds: tiles.bounds() } : null;
+      res.set('Cache-Control', 'no-cache');
+      res.json(basemapStyle({ source, glyphsUrl: `${origin}/tiles/glyphs/{fontstack}/{range}.pbf` }));
+    } catch (e) { next(e); }
+  });
+
+  // express's sendFile answers Range requests (206 Partial Content), which the pmtiles protocol uses.
+  router.get('/tiles/basemap.pmtiles', (_req, res) => {
+    if (!pmtilesFile || !fs.existsSync(pmtilesFile)) {
+      res.status(404).json({ error: { message: 'no PMTiles basemap: set HARMGRID_BASEMAP_PMTILES to the path of a .pmtiles archive' } });
+      return;
+    }
+    res.sendFile(path.resolve(pmtilesFile), { acceptRanges: true, cacheControl: true, maxAge: '1d', headers: { 'Content-Type': 'application/vnd.pmtiles' } });
   });
 
   router.get('/tiles/basemap/:z/:x/:y.pbf', (req, res) => {

@@ -144,13 +144,15 @@ describe.skipIf(!hasChromium)('map workspace in headless Chromium', () => {
     const aborted: string[] = [];
     const onFailed = (r: { url(): string; failure(): { errorText: string } | null }) => { if (r.url().includes('/api/cells?')) aborted.push(r.failure()?.errorText ?? ''); };
     page.on('requestfailed', onFailed);
-    // Hold each cells request for a moment so the second change surely lands while the first is in flight.
-    await page.route('**/api/cells?*', async (route) => { await new Promise((r) => setTimeout(r, 800)); await route.continue().catch(() => {}); });
+    // Hold the cells requests until the second change is made, so the first is surely in flight when it lands.
+    let release = () => {};
+    const secondMade = new Promise<void>((r) => { release = r; });
+    await page.route('**/api/cells?*', async (route) => { await secondMade; await route.continue().catch(() => {}); });
     try {
       const colour = page.getByRole('combobox', { name: /^Colour cells by/ });
       await colour.selectOption('count');
-      await page.waitForTimeout(150);
       await colour.selectOption('harm');
+      release();
       await expect.poll(() => aborted.length, { timeout: 10_000 }).toBeGreaterThan(0);
       expect(aborted[0]).toMatch(/ABORTED/i);
       await expect.poll(() => page.getByTestId('legend').textContent(), { timeout: 20_000 }).toContain('Harm per cell');

@@ -1,3 +1,5 @@
+import fs from 'node:fs';
+import path from 'node:path';
 import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
 import express from 'express';
@@ -94,7 +96,9 @@ describe('basemap router over HTTP', () => {
     for (const text of ['OpenStreetMap contributors', 'Office for National Statistics', 'OS data', 'data.police.uk', 'OGL v3']) {
       expect(style.sources.basemap!.attribution).toContain(text);
     }
-    expect(style.layers.map((l) => l.id)).toEqual(expect.arrayContaining(['water', 'roads-main', 'road-labels', 'place-towns', 'districts', 'wards']));
+    expect(style.layers.map((l) => l.id)).toEqual(expect.arrayContaining(['water', 'roads-main', 'road-labels', 'place-towns']));
+    // District and ward outlines come from the loaded boundaries (the web app draws them), not from the tiles.
+    expect(style.layers.map((l) => l.id)).not.toContain('districts');
   });
 
   it('serves a city-centre tile as protobuf', async () => {
@@ -145,10 +149,16 @@ describe('basemap router over HTTP', () => {
   });
 
   it('tells the web app which style to load', async () => {
-    expect(await (await fetch(`${real.url}/tiles/config`)).json()).toEqual({ styleUrl: '/tiles/style.json', external: false });
+    // The offline layers say what they cover: the box of their places, computed here independently.
+    const places = JSON.parse(fs.readFileSync(path.join(dataDir, 'basemap/places.geojson'), 'utf8')) as { features: { geometry: { coordinates: [number, number] } }[] };
+    const xs = places.features.map((f) => f.geometry.coordinates[0]), ys = places.features.map((f) => f.geometry.coordinates[1]);
+    expect(await (await fetch(`${real.url}/tiles/config`)).json()).toEqual({
+      styleUrl: '/tiles/style.json', external: false, basemap: { kind: 'osm', bounds: [Math.min(...xs), Math.min(...ys), Math.max(...xs), Math.max(...ys)] },
+    });
+    expect(await (await fetch(`${empty.url}/tiles/config`)).json()).toEqual({ styleUrl: '/tiles/style.json', external: false, basemap: { kind: 'none', bounds: null } });
     const other = await listen(express().use(createBasemapRouter({ dataDir, styleUrl: 'https://example.org/style.json' })));
     try {
-      expect(await (await fetch(`${other.url}/tiles/config`)).json()).toEqual({ styleUrl: 'https://example.org/style.json', external: true });
+      expect(await (await fetch(`${other.url}/tiles/config`)).json()).toEqual({ styleUrl: 'https://example.org/style.json', external: true, basemap: { kind: 'style', bounds: null } });
     } finally { other.server.close(); }
   });
 });

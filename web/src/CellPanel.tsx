@@ -1,14 +1,18 @@
 import { useEffect, useState } from 'react';
-import { getJson, qs, type Emerging, type Gistar, type Series } from './api';
+import { getJson, qs, type Series } from './api';
+import { cellsWorker } from './map/cellsClient';
+import type { CellStats } from './map/cellsProtocol';
 
 interface Props {
-  cell: string; query: { from: string; to: string; definition: string; scheme: string }; unit: string;
-  stats: { gistar: Gistar | null; emerging: Emerging | null }; onClose: () => void;
+  cell: string; query: { from: string; to: string; definition: string; scheme: string }; unit: string; onClose: () => void;
 }
 
 /** A clicked cell: its monthly series, totals and, where computed, its Gi* and emerging pattern. */
-export function CellPanel({ cell, query, unit, stats, onClose }: Props) {
+export function CellPanel({ cell, query, unit, onClose }: Props) {
   const [series, setSeries] = useState<Series | null>(null);
+  // The Gi* and emerging figures of the cell, where the map computed them (kept by the cells worker).
+  const [stats, setStats] = useState<CellStats>({});
+  useEffect(() => { cellsWorker().stats(cell).then(setStats).catch(() => setStats({})); }, [cell]);
   const [error, setError] = useState<string | null>(null);
   useEffect(() => {
     const controller = new AbortController();
@@ -16,8 +20,6 @@ export function CellPanel({ cell, query, unit, stats, onClose }: Props) {
       .catch((e: Error) => { if (e.name !== 'AbortError') setError(e.message); });
     return () => controller.abort();
   }, [cell, query.from, query.to, query.definition, query.scheme]);
-  const gi = stats.gistar?.cells.indexOf(cell) ?? -1;
-  const em = stats.emerging?.cells.indexOf(cell) ?? -1;
   const total = series?.incidents.reduce((a, b) => a + b, 0) ?? 0;
   const harm = series?.harm.reduce((a, b) => a + b, 0) ?? 0;
   return (
@@ -33,8 +35,8 @@ export function CellPanel({ cell, query, unit, stats, onClose }: Props) {
           <dl className="figures">
             <div><dt>Incidents</dt><dd data-testid="cell-incidents">{total.toLocaleString('en-GB')}</dd></div>
             <div><dt>Harm ({unit})</dt><dd data-testid="cell-harm">{Math.round(harm).toLocaleString('en-GB')}</dd></div>
-            {gi >= 0 && <div><dt>Gi* z</dt><dd>{stats.gistar!.z[gi]!.toFixed(2)} (bin {stats.gistar!.bin[gi]})</dd></div>}
-            {em >= 0 && <div><dt>Pattern</dt><dd>{stats.emerging!.category[em] ?? stats.emerging!.shortSeries[em]}</dd></div>}
+            {stats.giZ !== undefined && <div><dt>Gi* z</dt><dd>{stats.giZ.toFixed(2)} (bin {stats.giBin})</dd></div>}
+            {stats.pattern && <div><dt>Pattern</dt><dd>{stats.pattern}</dd></div>}
           </dl>
           <MonthlyChart months={series.months} values={series.incidents} title="Incidents per month" unit="incidents" colour="#3b528b" />
           <MonthlyChart months={series.months} values={series.harm} title={`Harm per month (${unit})`} unit={unit} colour="#5b3a7a" />

@@ -6,7 +6,7 @@ export interface SearchItem { key: string; name: string; kind: 'ward' | 'distric
  * Search by ward or district name: an ARIA 1.2 combobox (input + listbox). Arrow keys move through the
  * matches, Enter chooses, Escape closes; choosing flies to the area and opens its panel.
  */
-export function Search({ items, onChoose }: { items: SearchItem[]; onChoose: (item: SearchItem) => void }) {
+export function Search({ items, onChoose, onFocus }: { items: SearchItem[]; onChoose: (item: SearchItem) => void; onFocus?: () => void }) {
   const [text, setText] = useState('');
   const [open, setOpen] = useState(false);
   const [active, setActive] = useState(0);
@@ -24,10 +24,11 @@ export function Search({ items, onChoose }: { items: SearchItem[]; onChoose: (it
     <div className="search">
       <label htmlFor={`${id}-input`}>Find a ward or district</label>
       <input
-        id={`${id}-input`} type="text" role="combobox" autoComplete="off" placeholder="e.g. Central, Knowsley"
+        id={`${id}-input`} type="text" role="combobox" autoComplete="off" placeholder="a ward or district name"
         aria-autocomplete="list" aria-expanded={expanded} aria-controls={`${id}-list`}
         aria-activedescendant={expanded ? `${id}-opt-${active}` : undefined}
         value={text}
+        onFocus={onFocus}
         onChange={(e) => { setText(e.target.value); setOpen(true); setActive(0); }}
         onKeyDown={(e) => {
           if (e.key === 'ArrowDown') { e.preventDefault(); setOpen(true); setActive((a) => Math.min(matches.length - 1, a + 1)); }

@@ -29,6 +29,25 @@ export async function getJson<T>(path: string, signal?: AbortSignal): Promise<T>
   return body as T;
 }
 
+/** The raw answer, for a worker to parse off the main thread; API errors are thrown as getJson does. */
+export async function getBuffer(path: string, signal?: AbortSignal): Promise<ArrayBuffer> {
+  const res = await fetch(path, { signal });
+  if (!res.ok) {
+    const body = await res.json().catch(() => ({}));
+    throw new ApiError((body as { error?: { message?: string } }).error?.message ?? `${res.status} ${res.statusText}`);
+  }
+  return res.arrayBuffer();
+}
+
+/** GET /tiles/config: the style to load and what its basemap covers. */
+export interface TilesConfig {
+  styleUrl: string; external: boolean;
+  /** osm: the shipped offline layers; pmtiles: an archive the user supplied; style: an organisation's style; none. */
+  basemap?: { kind: 'osm' | 'pmtiles' | 'style' | 'none'; bounds: [number, number, number, number] | null };
+}
+export interface BoundaryProperties { code: string; name: string; kind: string; vintage: string; districtCode: string | null; areaKm2: number }
+export type Boundaries = GeoJSON.FeatureCollection<GeoJSON.Polygon | GeoJSON.MultiPolygon, BoundaryProperties>;
+
 export function qs(q: Partial<Query> & Record<string, string | number | undefined>): string {
   const p = new URLSearchParams();
   for (const [k, v] of Object.entries(q)) if (v !== undefined && v !== '') p.set(k, String(v));

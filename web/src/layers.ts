@@ -1,4 +1,3 @@
-import type { Map as MlMap } from 'maplibre-gl';
 import { scaleThreshold } from 'd3-scale';
 import { schemeYlOrBr } from 'd3-scale-chromatic';
 import type { Deprivation, PlaceFeature, Places } from './api';
@@ -85,54 +84,4 @@ export function zoneFeatures(zones: Places, day: string): GeoJSON.FeatureCollect
 
 export function siteFeatures(sites: Places): GeoJSON.FeatureCollection {
   return { type: 'FeatureCollection', features: sites.features.map((f) => ({ type: 'Feature', id: f.id, geometry: f.geometry, properties: { ...f.properties, id: f.id } })) };
-}
-
-const empty: GeoJSON.FeatureCollection = { type: 'FeatureCollection', features: [] };
-
-/** Sources and layers of the overlays: deprivation under the cells; zones, sites and repeat locations above. */
-export function addOverlayLayers(map: MlMap, font: string[]): void {
-  const before = map.getLayer('cells-fill') ? 'cells-fill' : undefined;
-  map.addSource('deprivation', { type: 'geojson', data: empty, attribution: 'Deprivation: English Indices of Deprivation 2019 (MHCLG, OGL v3)' });
-  map.addLayer({ id: 'deprivation-fill', type: 'fill', source: 'deprivation', layout: { visibility: 'none' }, paint: { 'fill-color': ['get', 'fill'], 'fill-opacity': 0.5 } }, before);
-  map.addLayer({ id: 'deprivation-line', type: 'line', source: 'deprivation', layout: { visibility: 'none' }, paint: { 'line-color': '#7a4a10', 'line-width': 0.6 } }, before);
-
-  map.addSource('zones', { type: 'geojson', data: empty });
-  map.addLayer({ id: 'zones-fill', type: 'fill', source: 'zones', paint: { 'fill-color': ['get', 'colour'], 'fill-opacity': 0.14 } });
-  map.addLayer({
-    id: 'zones-outline', type: 'line', source: 'zones',
-    paint: {
-      'line-color': ['get', 'colour'], 'line-width': 3,
-      // Each phase has its own dash too, so it reads without colour.
-      'line-dasharray': ['match', ['get', 'phase'], 'planned', ['literal', [1, 1.5]], 'clear', ['literal', [4, 1.5]], 'hold', ['literal', [2, 1, 0.5, 1]], ['literal', [1, 0]]],
-    },
-  });
-  map.addLayer({
-    id: 'zones-label', type: 'symbol', source: 'zones',
-    layout: { 'text-field': ['concat', ['get', 'name'], ' (', ['get', 'phase'], ')'], 'text-font': font, 'text-size': 12, 'symbol-placement': 'point' },
-    paint: { 'text-color': '#1a1a1a', 'text-halo-color': '#ffffff', 'text-halo-width': 2 },
-  });
-
-  map.addSource('sites', { type: 'geojson', data: empty });
-  map.addLayer({ id: 'sites-fill', type: 'fill', source: 'sites', filter: ['!=', ['geometry-type'], 'Point'], paint: { 'fill-color': SITE_COLOUR, 'fill-opacity': 0.25 } });
-  map.addLayer({ id: 'sites-outline', type: 'line', source: 'sites', filter: ['!=', ['geometry-type'], 'Point'], paint: { 'line-color': '#8a3f6e', 'line-width': 2.5 } });
-  map.addLayer({ id: 'sites-point', type: 'circle', source: 'sites', filter: ['==', ['geometry-type'], 'Point'], paint: { 'circle-color': SITE_COLOUR, 'circle-radius': 7, 'circle-stroke-color': '#8a3f6e', 'circle-stroke-width': 2 } });
-  map.addLayer({
-    id: 'sites-label', type: 'symbol', source: 'sites',
-    layout: { 'text-field': ['get', 'name'], 'text-font': font, 'text-size': 12, 'text-offset': [0, 1.2] },
-    paint: { 'text-color': '#5a1f46', 'text-halo-color': '#ffffff', 'text-halo-width': 2 },
-  });
-
-  map.addSource('area-selected', { type: 'geojson', data: empty });
-  // Yellow on a dark casing: apart from the phase colours, the site pink and the orange selected cell.
-  map.addLayer({ id: 'area-selected-casing', type: 'line', source: 'area-selected', paint: { 'line-color': '#1a1a1a', 'line-width': 6 } });
-  map.addLayer({ id: 'area-selected', type: 'line', source: 'area-selected', paint: { 'line-color': '#f0e442', 'line-width': 3 } });
-
-  map.addSource('repeat', { type: 'geojson', data: empty });
-  map.addLayer({
-    id: 'repeat-points', type: 'circle', source: 'repeat', layout: { visibility: 'none' },
-    paint: {
-      'circle-color': '#ffffff', 'circle-stroke-color': REPEAT_COLOUR, 'circle-stroke-width': 2,
-      'circle-radius': ['interpolate', ['linear'], ['sqrt', ['get', 'incidents']], 1, 3, 12, 14],
-    },
-  });
 }
