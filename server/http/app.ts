@@ -8,6 +8,7 @@ import { describeDb, type Db } from '../db/connection';
 import { Analysis } from '../services/analysis';
 import { Api, errorMiddleware } from './api';
 import { HttpError } from './httpError';
+import { mountAuth } from './routes/auth';
 import { areaRoutes, geographyRoutes } from './routes/geography';
 import { hotspotExportRoutes, hotspotRoutes } from './routes/hotspots';
 import { importRoutes } from './routes/imports';
@@ -47,6 +48,7 @@ export function createApp({ db, config, extraRouters = [] }: AppDeps): express.E
 
   const analysis = new Analysis(db);
   const api = new Api();
+  mountAuth(app, api, db, config); // Host and cross-site checks, who is calling, sign-in, accounts and audit routes
   metaRoutes(api, { db, analysis, database: describeDb({ databaseUrl: config.databaseUrl, pgliteDir: config.pgliteDir }) });
   hotspotRoutes(api, analysis);
   hotspotExportRoutes(api, analysis);

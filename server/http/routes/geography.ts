@@ -14,7 +14,7 @@ export function geographyRoutes(api: Api, analysis: Analysis): void {
   const geo = analysis.geography;
 
   api.add({
-    method: 'get', path: '/api/geography', tag: 'geography', access: 'read',
+    method: 'get', path: '/api/geography', tag: 'geography', access: 'public',
     summary: 'Boundary sets loaded (with their vintages) and how many incidents fall inside the study area',
     response: { description: 'vintages and tagging counts', schema: z.any() },
     handler: async () => ({
@@ -25,7 +25,7 @@ export function geographyRoutes(api: Api, analysis: Analysis): void {
   });
 
   api.add({
-    method: 'get', path: '/api/boundaries', tag: 'geography', access: 'read',
+    method: 'get', path: '/api/boundaries', tag: 'geography', access: 'public',
     summary: 'Districts, wards or LSOAs of one vintage as GeoJSON',
     query: z.object({ kind: z.enum(['district', 'ward', 'lsoa']), vintage: z.string().regex(/^\d{4}$/).optional() }).strict(),
     response: { description: 'GeoJSON FeatureCollection', schema: z.any(), contentType: 'application/geo+json' },
@@ -41,7 +41,7 @@ export function geographyRoutes(api: Api, analysis: Analysis): void {
   });
 
   api.add({
-    method: 'get', path: '/api/deprivation', tag: 'geography', access: 'read',
+    method: 'get', path: '/api/deprivation', tag: 'geography', access: 'public',
     summary: 'Deprivation of wards (December 2019) or districts from the English Indices of Deprivation 2019',
     description: 'Population-weighted mean IMD rank; share of LSOAs and of residents in the most deprived national decile; the same for the Crime domain. LSOAs go to wards by the ONS best-fit lookup. Wards also carry the published third-party aggregates.',
     query: z.object({ level: z.enum(['ward', 'district']).default('ward') }).strict(),

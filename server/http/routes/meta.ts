@@ -6,14 +6,14 @@ import type { Api } from '../api';
 
 export function metaRoutes(api: Api, deps: { db: Db; analysis: Analysis; database: string }): void {
   api.add({
-    method: 'get', path: '/health', tag: 'meta', access: 'read',
+    method: 'get', path: '/health', tag: 'meta', access: 'anonymous',
     summary: 'Service health: database reachable, incidents loaded',
     response: { description: 'ok', schema: z.object({ status: z.literal('ok'), database: z.string(), incidents: z.number() }) },
     handler: async () => ({ status: 'ok' as const, database: deps.database, incidents: await deps.analysis.incidents.count() }),
   });
 
   api.add({
-    method: 'get', path: '/api/meta', tag: 'meta', access: 'read',
+    method: 'get', path: '/api/meta', tag: 'meta', access: 'public',
     summary: 'Months loaded and the defaults the API uses',
     response: {
       description: 'what is loaded',
