@@ -39,10 +39,11 @@ export interface TokenRecord {
 const json = (v: unknown) => (typeof v === 'string' ? JSON.parse(v) : v);
 const iso = (v: unknown) => (v === null || v === undefined ? null : new Date(v as string).toISOString());
 
+// jsonb "all" comes back from the drivers as the plain string all, a list as an array.
 function toUser(r: Record<string, unknown>): UserRecord {
   return {
     id: r.id as number, username: r.username as string, displayName: r.display_name as string, role: r.role as Role,
-    forces: json(r.forces) as string[] | 'all', passwordHash: (r.password_hash as string | null) ?? null,
+    forces: (r.forces === 'all' ? 'all' : json(r.forces)) as string[] | 'all', passwordHash: (r.password_hash as string | null) ?? null,
     oidcIssuer: (r.oidc_issuer as string | null) ?? null, oidcSubject: (r.oidc_subject as string | null) ?? null,
     disabled: Boolean(r.disabled), createdAt: iso(r.created_at)!,
   };
