@@ -96,6 +96,10 @@ describe(`Sign-in, roles and the audit trail on ${dbLabel}, real data ${MONTH}`,
     expect((await call('/api/auth/me')).status).toBe(401);
     expect((await call('/api/hotspots?resolution=8')).status).toBe(401);
     expect((await call('/health')).status).toBe(200);
+    const page = await call('/');
+    expect(page.status).toBe(303);
+    expect(page.headers.get('location')).toBe('/sign-in?next=%2F');
+    expect((await call('/sign-in')).text).toMatch(/<form method="post" action="\/api\/auth\/sign-in">/);
 
     const s = await signIn('Analyst@example.org', PASSWORD);
     expect(s.status).toBe(200);
@@ -109,10 +113,20 @@ describe(`Sign-in, roles and the audit trail on ${dbLabel}, real data ${MONTH}`,
     // A session-authenticated change from another site is refused as in single-user mode.
     expect((await call('/api/zones', { method: 'POST', cookie: s.cookie, headers: { 'content-type': 'application/json', origin: 'http://attacker.example' }, body: '{}' })).status).toBe(403);
 
+    // The sign-in page's form: a redirect to where the user was going, or back to the page with the reason.
+    const form = { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', origin: server.url } };
+    const fromForm = await call('/api/auth/sign-in', { ...form, body: new URLSearchParams({ username: 'viewer@example.org', password: PASSWORD, next: '/api/meta' }).toString() });
+    expect(fromForm.status).toBe(303);
+    expect(fromForm.headers.get('location')).toBe('/api/meta');
+    expect(fromForm.headers.get('set-cookie')).toMatch(/^harmgrid_session=/);
+    const offSite = await call('/api/auth/sign-in', { ...form, body: new URLSearchParams({ username: 'viewer@example.org', password: 'wrong password!', next: '//attacker.example' }).toString() });
+    expect(offSite.headers.get('location')).toMatch(/^\/sign-in\?next=%2F&error=user%20name%20or%20password%20not%20recognised$/);
+
     expect((await call('/api/auth/sign-out', { method: 'POST', cookie: s.cookie })).status).toBe(200);
     expect((await call('/api/auth/me', { cookie: s.cookie })).status).toBe(401);
     const entries = await auth.audit.list({ action: 'sign-in' });
-    expect(entries.at(-1)).toMatchObject({ actor: 'analyst@example.org', role: 'analyst', target: 'user analyst@example.org' });
+    expect(entries.map((e) => e.actor)).toEqual(['analyst@example.org', 'viewer@example.org']);
+    expect(entries[0]).toMatchObject({ role: 'analyst', via: 'session', target: 'user analyst@example.org', detail: { method: 'password', address: expect.any(String) } });
   });
 
   it('throttles failed sign-ins per user name, even with the right password, and says when to retry', async () => {
@@ -122,7 +136,7 @@ describe(`Sign-in, roles and the audit trail on ${dbLabel}, real data ${MONTH}`,
     expect(Number(refused.headers.get('retry-after'))).toBeGreaterThan(800);
     expect(refused.body.error.message).toMatch(/too many failed sign-ins/);
     expect((await signIn('viewer@example.org', PASSWORD)).status).toBe(200); // other users are unaffected
-    expect((await auth.audit.list({ action: 'sign-in-failed' })).length).toBe(5);
+    expect((await auth.audit.list({ action: 'sign-in-failed' })).length).toBe(6); // 5 here, 1 from the form above
   });
 
   it('API tokens: hashed, scoped to access kinds, expiring, revocable', async () => {

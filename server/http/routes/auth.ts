@@ -91,6 +91,11 @@ export function mountAuth(app: express.Express, api: Api, db: Db, config: Config
       return null;
     });
     setAuditor(res, (caller, entry) => auth.record(caller, entry));
+    // The web app's page itself holds no data, but sends someone not signed in to the sign-in page first.
+    if (req.method === 'GET' && (req.path === '/' || req.path === '/index.html')) {
+      callerOf(req, res).then((c) => (c ? next() : res.redirect(303, `/sign-in?next=${encodeURIComponent(req.originalUrl)}`)), next);
+      return;
+    }
     next();
   });
   app.use('/api/auth/sign-in', express.urlencoded({ extended: false, limit: '16kb' }));
