@@ -1,5 +1,6 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { loadAuthConfig, type AuthConfig } from './authConfig';
 
 /** Repository root, so that defaults do not depend on the directory a command is run from. */
 export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -21,6 +22,8 @@ export interface Config {
   autoImport: boolean;
   /** Largest accepted upload in bytes (env HARMGRID_UPLOAD_LIMIT_MB, default 100). */
   uploadLimitBytes: number;
+  /** Sign-in, hosts, sessions and audit retention (server/authConfig.ts). */
+  auth: AuthConfig;
 }
 
 function intFromEnv(name: string, fallback: number, env: NodeJS.ProcessEnv): number {
@@ -45,5 +48,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     sampleDir: path.resolve(repoRoot, env.HARMGRID_SAMPLE_DIR || path.join(dataDir, 'police')),
     autoImport: env.HARMGRID_AUTO_IMPORT !== '0',
     uploadLimitBytes: intFromEnv('HARMGRID_UPLOAD_LIMIT_MB', 100, env) * 1024 * 1024,
+    auth: loadAuthConfig(env),
   };
 }

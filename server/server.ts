@@ -6,6 +6,7 @@ import { describeDb, migrate, openDb, type Db } from './db/connection';
 import { IncidentStore } from './db/incidents';
 import { seedBuiltins } from './db/seed';
 import { createApp } from './http/app';
+import { AuthService } from './services/auth';
 import { importPaths, summariseImport } from './ingest/importPaths';
 import { createBasemapRouter } from './tiles/router';
 import { ensureWebBuild } from './webBuild';
@@ -22,6 +23,10 @@ export interface StartOptions {
   /** PostgreSQL schema (tests); default public. */
   schema?: string;
   uploadLimitBytes?: number;
+  /** Interface to listen on (default HOST or 127.0.0.1). */
+  host?: string;
+  /** Sign-in settings (default from the environment, server/authConfig.ts). */
+  auth?: Partial<Config['auth']>;
   /** Build the web app first when it is missing or stale (default true). */
   buildWeb?: boolean;
 }
@@ -48,12 +53,15 @@ export async function startServer(opts: StartOptions = {}): Promise<RunningServe
     ...(opts.sampleDir !== undefined ? { sampleDir: opts.sampleDir } : {}),
     ...(opts.autoImport !== undefined ? { autoImport: opts.autoImport } : {}),
     ...(opts.uploadLimitBytes !== undefined ? { uploadLimitBytes: opts.uploadLimitBytes } : {}),
+    ...(opts.host !== undefined ? { host: opts.host } : {}),
+    auth: { ...base.auth, ...opts.auth },
   };
   const log = opts.quiet ? () => {} : (line: string) => console.log(line);
   const db = openDb({ databaseUrl: config.databaseUrl, pgliteDir: config.pgliteDir, ...(opts.schema ? { schema: opts.schema } : {}) });
   log(`harmgrid: database ${describeDb({ databaseUrl: config.databaseUrl, pgliteDir: config.pgliteDir })}`);
   await migrate(db);
   await seedBuiltins(db);
+  await new AuthService(db, config.auth).assertServable(config.host).catch(async (e) => { await db.destroy(); throw e; });
 
   if (config.autoImport && (await new IncidentStore(db).count()) === 0) {
     const sources = ['harm', 'boundaries', 'deprivation', path.join('national', 'deprivation')].map((d) => path.join(config.dataDir, d)).concat(config.sampleDir).filter((p) => fs.existsSync(p));

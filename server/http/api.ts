@@ -1,7 +1,9 @@
 import { OpenAPIRegistry, OpenApiGeneratorV31, extendZodWithOpenApi } from '@asteasolutions/zod-to-openapi';
 import express, { type Request, type Response } from 'express';
 import { z, type ZodType } from 'zod';
-import { authorise, callerOf, type Access, type Caller } from './access';
+import { ACCESS_POLICY, AUDITED_KINDS, PUBLIC_SOURCES_ONLY, auditorOf, authorise, callerOf, type Access, type Caller, type Role } from './access';
+import { PUBLIC_SOURCES, sourceSensitivity } from '../domain/sources';
+import { analysisQuery } from './schemas';
 import { AnswerCache } from './answerCache';
 import { HttpError } from './httpError';
 import { toCsv } from '../domain/csv';
@@ -25,7 +27,12 @@ interface RouteSpec<Q, P, B> {
   summary: string;
   description?: string;
   tag: string;
+  /** What the route does with the data: decides the roles (ACCESS_POLICY) and whether calls are audited. */
   access: Access;
+  /** Who may call it, when not the access kind's roles (e.g. site editing for designing-out-crime officers). */
+  roles?: readonly Role[];
+  /** Audit every call even though the access kind is not audited (the audit trail's own export). */
+  audit?: boolean;
   query?: ZodType<Q>;
   params?: ZodType<P>;
   body?: ZodType<B>;
@@ -42,7 +49,9 @@ interface RouteSpec<Q, P, B> {
 
 /**
  * Every route is declared once here: its zod schemas validate the request and generate the OpenAPI
- * document, and `authorise` sees every call, so the contract, the errors and the docs cannot drift.
+ * document, and `authorise` sees every call with the roles declared here (shown as x-roles), so the
+ * contract, the errors, the permissions and the docs cannot drift. Exports, record-level reads and
+ * changes are written to the audit trail here, once, before the response leaves.
  */
 export class Api {
   readonly router = express.Router();
@@ -50,16 +59,31 @@ export class Api {
   private readonly answers = new AnswerCache();
 
   /** `dataVersion` reads the stored data's version; without it nothing is cached. */
-  constructor(private readonly opts: { dataVersion?: () => Promise<number> } = {}) {}
+  constructor(private readonly opts: { dataVersion?: () => Promise<number> } = {}) {
+    this.registry.registerComponent('securitySchemes', 'session', { type: 'apiKey', in: 'cookie', name: 'harmgrid_session', description: 'Set by signing in (/sign-in: password or single sign-on); __Host-harmgrid_session behind TLS' });
+    this.registry.registerComponent('securitySchemes', 'token', { type: 'http', scheme: 'bearer', description: 'API token (hg_…), scoped to access kinds, expiring; POST /api/tokens' });
+  }
+
+  /** The roles that may call a route: its own, or its access kind's; viewers only where a public source can be chosen. */
+  static rolesOf(spec: { access: Access; roles?: readonly Role[]; query?: ZodType }): readonly Role[] {
+    const roles = spec.roles ?? ACCESS_POLICY[spec.access];
+    return spec.access === 'read' && !narrowsSources(spec.query) ? roles.filter((r) => !PUBLIC_SOURCES_ONLY.has(r)) : roles;
+  }
 
   add<Q = undefined, P = undefined, B = undefined>(spec: RouteSpec<Q, P, B>): void {
     const openapiPath = spec.path.replace(/:([A-Za-z]+)/g, '{$1}');
+    const roles = Api.rolesOf(spec as { access: Access; roles?: readonly Role[]; query?: ZodType });
+    const audited = spec.audit === true || AUDITED_KINDS.has(spec.access) || (spec.method !== 'get' && ['write', 'admin', 'self'].includes(spec.access));
     this.registry.registerPath({
       method: spec.method,
       path: openapiPath,
       summary: spec.summary,
       description: spec.description,
       tags: [spec.tag],
+      'x-access': spec.access,
+      'x-roles': roles,
+      'x-audited': audited,
+      security: spec.access === 'anonymous' ? [] : [{ session: [] }, { token: [] }],
       request: {
         ...(spec.query ? { query: spec.query as never } : {}),
         ...(spec.params ? { params: spec.params as never } : {}),
@@ -72,39 +96,117 @@ export class Api {
           ...(spec.response.schema ? { content: { [spec.response.contentType ?? 'application/json']: { schema: spec.response.schema } } } : {}),
         },
         400: { description: 'A parameter is missing or not allowed; the message says which and what is allowed', content: { 'application/json': { schema: errorSchema } } },
+        ...(spec.access === 'anonymous' ? {} : {
+          401: { description: 'Nobody is signed in (beyond loopback single-user mode), or the API token is unknown, revoked or expired', content: { 'application/json': { schema: errorSchema } } },
+          403: { description: `Signed in, but not as ${roles.join(', ')} (or the token is not scoped for ${spec.access})`, content: { 'application/json': { schema: errorSchema } } },
+        }),
         404: { description: 'Not found', content: { 'application/json': { schema: errorSchema } } },
       },
-    });
+    } as Parameters<OpenAPIRegistry['registerPath']>[0]);
     this.router[spec.method](spec.path, async (req: Request, res: Response) => {
-      const caller = callerOf(req);
-      authorise(caller, spec.access);
-      const query = spec.query ? parseOrThrow(spec.query, req.query, 'query') : (undefined as Q);
+      const caller = await callerOf(req, res);
+      authorise(caller, spec.access, roles);
+      const query = spec.query ? scopeToForces(parseOrThrow(spec.query, req.query, 'query'), spec.query, caller) : (undefined as Q);
+      if (caller && PUBLIC_SOURCES_ONLY.has(caller.role) && narrowsSources(spec.query)) narrowToPublic(query as { source?: string[] });
       const params = spec.params ? parseOrThrow(spec.params, req.params, 'path') : (undefined as P);
       const body = spec.body ? parseOrThrow(spec.body, req.body, 'body') : (undefined as B);
-      const cached = spec.cache && spec.method === 'get' && this.opts.dataVersion;
-      const version = cached ? await this.opts.dataVersion!() : 0;
-      const key = `${caller.role}|${req.originalUrl}`;
-      const etag = `W/"harmgrid-${version}-${caller.role}"`;
-      if (cached) {
-        res.setHeader('ETag', etag);
-        res.setHeader('Cache-Control', 'private, no-cache'); // revalidate every time: the data may have changed
-        if (req.headers['if-none-match'] === etag) { res.status(304).end(); return; }
-        const hit = this.answers.get(key, version);
-        if (hit) { res.type(hit.contentType).send(hit.body); return; }
+      if (!audited) {
+        const who = caller ? `${caller.role}:${caller.forces === 'all' ? '*' : caller.forces.join(',')}` : 'nobody';
+        const cached = spec.cache && spec.method === 'get' && this.opts.dataVersion;
+        const version = cached ? await this.opts.dataVersion!() : 0;
+        const key = `${who}|${req.originalUrl}`;
+        const etag = `W/"harmgrid-${version}-${who}"`;
+        if (cached) {
+          res.setHeader('ETag', etag);
+          res.setHeader('Cache-Control', 'private, no-cache'); // revalidate every time: the data may have changed
+          if (req.headers['if-none-match'] === etag) { res.status(304).end(); return; }
+          const hit = this.answers.get(key, version);
+          if (hit) { res.type(hit.contentType).send(hit.body); return; }
+        }
+        const result = await spec.handler({ query, params, body, caller: caller!, req, res });
+        if (res.headersSent || result === undefined) return;
+        if (!cached) { res.json(result); return; }
+        const text = JSON.stringify(result);
+        const contentType = String(res.getHeader('Content-Type') ?? 'application/json; charset=utf-8');
+        this.answers.set(key, version, text, contentType);
+        res.type(contentType).send(text);
+        return;
       }
-      const result = await spec.handler({ query, params, body, caller, req, res });
-      if (res.headersSent || result === undefined) return;
-      if (!cached) { res.json(result); return; }
-      const text = JSON.stringify(result);
-      const contentType = String(res.getHeader('Content-Type') ?? 'application/json; charset=utf-8');
-      this.answers.set(key, version, text, contentType);
-      res.type(contentType).send(text);
+      // Hold back what the handler sends until its audit entry is stored: no entry, no data.
+      const send = res.send.bind(res);
+      let held: { body: unknown } | undefined;
+      res.send = ((b: unknown) => { held = { body: b }; return res; }) as Response['send'];
+      let result: unknown;
+      try {
+        result = await spec.handler({ query, params, body, caller: caller!, req, res });
+      } finally {
+        res.send = send;
+      }
+      if (!held && result === undefined) return;
+      const rows = (res.locals.auditRows as number | undefined) ?? (held ? null : countRows(result));
+      const auditor = auditorOf(res);
+      if (!auditor) throw new Error(`${spec.path} is audited but the app has no audit trail mounted`);
+      await auditor(caller, {
+        action: auditAction(spec.access, spec.method), target: `${spec.method.toUpperCase()} ${req.originalUrl}`.slice(0, 2000), rows,
+        detail: { route: `${spec.method.toUpperCase()} ${spec.path}`, access: spec.access, ...(req.params && Object.keys(req.params).length ? { params: req.params } : {}) },
+      });
+      if (held) send(held.body as never);
+      else res.json(result);
     });
   }
 
   document(info: { title: string; version: string; description: string }): object {
     return new OpenApiGeneratorV31(this.registry.definitions).generateDocument({ openapi: '3.1.0', info });
   }
+}
+
+/** True when the route's query takes the shared `source` list, so a viewer's query can be narrowed to public sources. */
+function narrowsSources(query: ZodType | undefined): boolean {
+  const shape = (query as { shape?: Record<string, unknown> } | undefined)?.shape;
+  return Boolean(shape && shape.source === analysisQuery.shape.source);
+}
+
+function narrowToPublic(query: { source?: string[] }): void {
+  const restricted = (query.source ?? []).filter((s) => sourceSensitivity(s) === 'restricted');
+  if (restricted.length) throw new HttpError(403, `a viewer sees public sources only (${PUBLIC_SOURCES.join(', ')}); not ${restricted.join(', ')}`);
+  query.source = query.source?.length ? query.source : [...PUBLIC_SOURCES];
+}
+
+function auditAction(access: Access, method: string): string {
+  if (method === 'delete') return 'delete';
+  if (access === 'record' || access === 'site-review') return 'record-read';
+  if (access === 'export' || access === 'record-export') return 'export';
+  return access; // import, definition, write, admin, self
+}
+
+/** Rows in a JSON answer: the array itself, a GeoJSON collection's features, or the first list it holds. */
+function countRows(result: unknown): number | null {
+  if (Array.isArray(result)) return result.length;
+  if (result && typeof result === 'object') {
+    const o = result as Record<string, unknown>;
+    if (Array.isArray(o.features)) return o.features.length;
+    for (const v of Object.values(o)) if (Array.isArray(v)) return v.length;
+    return 1;
+  }
+  return null;
+}
+
+/**
+ * A caller whose account is scoped to some forces asks only about those: a query without `force`
+ * gets their force when they have one, and naming another force (or all) is refused.
+ */
+function scopeToForces<T>(query: T, schema: ZodType, caller: Caller | null | undefined): T {
+  const shape = (schema as unknown as { shape?: Record<string, unknown> }).shape;
+  if (!caller || caller.forces === 'all' || !shape || !('force' in shape)) return query;
+  const q = query as T & { force?: string };
+  if (q.force === undefined) {
+    if (caller.forces.length === 1) return { ...q, force: caller.forces[0] };
+    throw new HttpError(400, `your account covers ${caller.forces.length} forces (${caller.forces.join(', ')}); choose one with force=`);
+  }
+  if (!caller.forces.includes(q.force.toUpperCase())) {
+    throw new HttpError(403, `your account covers ${caller.forces.join(', ') || 'no force'}; it may not ask about ${q.force}`);
+  }
+  return q;
 }
 
 function parseOrThrow<T>(schema: ZodType<T>, value: unknown, where: string): T {
@@ -138,6 +240,7 @@ export function errorMiddleware(err: unknown, _req: Request, res: Response, _nex
 
 /** Sends rows as a spreadsheet-safe CSV download; export routes answer through here. */
 export function sendCsv(res: Response, fileName: string, rows: Record<string, unknown>[]): undefined {
+  res.locals.auditRows = rows.length;
   res.type('text/csv').attachment(fileName).send(toCsv(rows));
   return undefined;
 }

@@ -9,6 +9,7 @@ import { Analysis } from '../services/analysis';
 import { Api, errorMiddleware } from './api';
 import { HttpError } from './httpError';
 import { backtestRoutes } from './routes/backtest';
+import { mountAuth } from './routes/auth';
 import { areaRoutes, geographyRoutes } from './routes/geography';
 import { hotspotExportRoutes, hotspotRoutes } from './routes/hotspots';
 import { importRoutes } from './routes/imports';
@@ -49,6 +50,7 @@ export function createApp({ db, config, extraRouters = [] }: AppDeps): express.E
 
   const analysis = new Analysis(db);
   const api = new Api({ dataVersion: () => analysis.version() });
+  mountAuth(app, api, db, config); // Host and cross-site checks, who is calling, sign-in, accounts and audit routes
   metaRoutes(api, { db, analysis, database: describeDb({ databaseUrl: config.databaseUrl, pgliteDir: config.pgliteDir }) });
   hotspotRoutes(api, analysis);
   hotspotExportRoutes(api, analysis);

@@ -15,7 +15,7 @@ export function geographyRoutes(api: Api, analysis: Analysis): void {
   const deprivation = new DeprivationService(geo);
 
   api.add({
-    method: 'get', path: '/api/geography', tag: 'geography', access: 'read', cache: true,
+    method: 'get', path: '/api/geography', tag: 'geography', access: 'public', cache: true,
     summary: 'Boundary sets loaded (with their vintages) and how many incidents fall inside the study area',
     response: { description: 'vintages and tagging counts', schema: z.any() },
     handler: async () => ({
@@ -26,7 +26,7 @@ export function geographyRoutes(api: Api, analysis: Analysis): void {
   });
 
   api.add({
-    method: 'get', path: '/api/boundaries', tag: 'geography', access: 'read', cache: true,
+    method: 'get', path: '/api/boundaries', tag: 'geography', access: 'public', cache: true,
     summary: 'Districts, wards or LSOAs of one vintage as GeoJSON (default: the latest vintage loaded)',
     query: z.object({ kind: z.enum(['district', 'ward', 'lsoa']), vintage: z.string().regex(/^\d{4}$/).optional() }).strict(),
     response: { description: 'GeoJSON FeatureCollection with the vintage', schema: boundaryCollection, contentType: 'application/geo+json' },
@@ -47,7 +47,7 @@ export function geographyRoutes(api: Api, analysis: Analysis): void {
   });
 
   api.add({
-    method: 'get', path: '/api/areas/search', tag: 'geography', access: 'read', cache: true,
+    method: 'get', path: '/api/areas/search', tag: 'geography', access: 'public', cache: true,
     summary: 'Find wards and districts by name, from the loaded boundaries (latest vintage of each)',
     description: 'Case-insensitive: names starting with the text first, then names containing it. Without q, every ward and district. Works with or without deprivation loaded.',
     query: z.object({ q: z.string().max(100).default(''), kind: z.enum(['ward', 'district']).optional(), limit: z.coerce.number().int().min(1).max(5000).default(5000) }).strict(),
@@ -74,7 +74,7 @@ export function geographyRoutes(api: Api, analysis: Analysis): void {
   });
 
   api.add({
-    method: 'get', path: '/api/deprivation', tag: 'geography', access: 'read', cache: true,
+    method: 'get', path: '/api/deprivation', tag: 'geography', access: 'public', cache: true,
     summary: 'Deprivation of the loaded wards or districts (any vintage) from the English Indices of Deprivation 2019',
     description: 'Population-weighted mean IMD rank; share of LSOAs and of residents in the most deprived national decile; the same for the Crime domain. LSOAs go to wards by the ONS best-fit lookup of that ward vintage when loaded, else by their representative point in the loaded ward outlines. Every loaded area is answered: with figures in areas, or in areasWithout with the reason (Welsh areas, no LSOA); available and missing say plainly when nothing can be shown. Wards of 2019 also carry the published third-party aggregates when loaded.',
     query: z.object({ level: z.enum(['ward', 'district']).default('ward'), vintage: z.string().regex(/^\d{4}$/).optional().describe('boundary vintage of the areas; default the latest ward vintage with an LSOA → ward lookup, else the latest loaded') }).strict(),

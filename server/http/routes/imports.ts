@@ -74,14 +74,14 @@ export function importRoutes(api: Api, db: Db, uploadLimitBytes: number): void {
   const imports = new ImportStore(db);
 
   api.add({
-    method: 'get', path: '/api/imports', tag: 'imports', access: 'read',
+    method: 'get', path: '/api/imports', tag: 'imports', access: 'admin',
     summary: 'Imports, newest first',
     response: { description: 'the import log', schema: z.object({ imports: z.array(importOut) }) },
     handler: async () => ({ imports: await imports.list() }),
   });
 
   api.add({
-    method: 'get', path: '/api/imports/:id', tag: 'imports', access: 'read',
+    method: 'get', path: '/api/imports/:id', tag: 'imports', access: 'admin',
     summary: 'One import with its rejected rows',
     params: z.object({ id: z.coerce.number().int().min(1) }),
     query: z.object({ limit: z.coerce.number().int().min(1).max(10000).default(1000), offset: z.coerce.number().int().min(0).default(0) }).strict(),
@@ -94,7 +94,7 @@ export function importRoutes(api: Api, db: Db, uploadLimitBytes: number): void {
   });
 
   api.add({
-    method: 'post', path: '/api/imports', tag: 'imports', access: 'write',
+    method: 'post', path: '/api/imports', tag: 'imports', access: 'import',
     summary: 'Upload a data file: data.police.uk street-level CSV, force extract, partner events, published aggregates, an ONS boundary GeoJSON, an LSOA → ward lookup or the Indices of Deprivation',
     description: 'The body is the file itself, streamed (send GeoJSON as application/geo+json or application/octet-stream to pass the 2 MB JSON limit); its format is read from the content, and the file is imported whole or not at all. Boundary areas invalid as published are repaired by a documented rule and listed in repairs, or the file is rejected with the reason by code.',
     query: z.object({ fileName: z.string().min(1).max(255).regex(/^[^/\\]+$/, 'a file name without folders').describe('the file\'s name, kept in the import log') }).strict(),

@@ -7,7 +7,7 @@ import { forceParam } from '../schemas';
 
 export function metaRoutes(api: Api, deps: { db: Db; analysis: Analysis; database: string }): void {
   api.add({
-    method: 'get', path: '/health', tag: 'meta', access: 'read',
+    method: 'get', path: '/health', tag: 'meta', access: 'anonymous',
     summary: 'Service health: database reachable, incidents loaded',
     response: { description: 'ok', schema: z.object({ status: z.literal('ok'), database: z.string(), incidents: z.number() }) },
     handler: async () => ({ status: 'ok' as const, database: deps.database, incidents: await deps.analysis.incidents.count() }),
@@ -19,7 +19,7 @@ export function metaRoutes(api: Api, deps: { db: Db; analysis: Analysis; databas
   });
 
   api.add({
-    method: 'get', path: '/api/forces', tag: 'meta', access: 'read', cache: true,
+    method: 'get', path: '/api/forces', tag: 'meta', access: 'public', cache: true,
     summary: 'The forces whose data is loaded: districts, incidents and months of each',
     description: 'A force is loaded when incidents or districts belong to it. Every analysis endpoint takes force= with one of these codes, or all.',
     response: { description: 'loaded forces, by name', schema: z.object({ forces: z.array(forceSchema) }) },
@@ -27,7 +27,7 @@ export function metaRoutes(api: Api, deps: { db: Db; analysis: Analysis; databas
   });
 
   api.add({
-    method: 'get', path: '/api/meta', tag: 'meta', access: 'read', cache: true,
+    method: 'get', path: '/api/meta', tag: 'meta', access: 'public', cache: true,
     summary: 'Months loaded and the defaults the API uses, for one force (or all)',
     query: z.object({ force: forceParam }).strict(),
     response: {

@@ -23,7 +23,7 @@ export function patrolBriefingRoutes(api: Api, db: Db, analysis: Analysis, dataD
   };
 
   api.add({
-    method: 'get', path: '/api/patrol-briefing', tag: 'patrol', access: 'read', cache: true,
+    method: 'get', path: '/api/patrol-briefing', tag: 'patrol', access: 'record', cache: true,
     summary: 'Hotspot patrol briefing for the High Crime High Harm areas (JSON)',
     description: 'For each HCHH area (as /api/hchh, or those chosen with areas=1,3,5): outline, streets with incidents and harm, peak months, peak days and hours where incident times exist (a statement where not), suggested 15–20 minute visits (Home Office Grip programme) and the latest month loaded. See docs/patrol-briefing.md.',
     query: briefingQuery,
@@ -35,7 +35,7 @@ export function patrolBriefingRoutes(api: Api, db: Db, analysis: Analysis, dataD
   });
 
   api.add({
-    method: 'get', path: '/api/patrol-briefing.html', tag: 'patrol', access: 'export',
+    method: 'get', path: '/api/patrol-briefing.html', tag: 'patrol', access: 'record-export',
     summary: 'Hotspot patrol briefing, printable (HTML, one page per area)',
     description: 'Self-contained HTML with a print stylesheet: a cover, then per area an inline SVG outline map with the OpenStreetMap streets of the offline basemap, the streets table, peak months and times, suggested visits and the data refresh date.',
     query: briefingQuery,
@@ -47,7 +47,7 @@ export function patrolBriefingRoutes(api: Api, db: Db, analysis: Analysis, dataD
   });
 
   api.add({
-    method: 'get', path: '/api/patrol-briefing.csv', tag: 'exports', access: 'export',
+    method: 'get', path: '/api/patrol-briefing.csv', tag: 'exports', access: 'record-export',
     summary: 'Hotspot patrol briefing as a spreadsheet-safe CSV for patrol-tasking systems',
     description: 'One row per area and street (most harm first), with the suggested visit (order, minutes, when) for the streets to visit, peak months, the peak-time statement and the latest month loaded.',
     query: briefingQuery,

@@ -38,7 +38,7 @@ export function placeRoutes(api: Api, analysis: Analysis): void {
   };
 
   api.add({
-    method: 'get', path: '/api/repeat-locations', tag: 'places', access: 'read', cache: true,
+    method: 'get', path: '/api/repeat-locations', tag: 'places', access: 'record', cache: true,
     summary: 'Repeat locations: places with repeated serious violence, ranked by harm (GeoJSON points)',
     description: 'Default period: the latest 12 months loaded. firstHalf/secondHalf count the incidents in the two halves of the period.',
     query: repeatQuery,
@@ -65,7 +65,7 @@ export function placeRoutes(api: Api, analysis: Analysis): void {
   });
 
   api.add({
-    method: 'get', path: '/api/repeat-locations.csv', tag: 'exports', access: 'export',
+    method: 'get', path: '/api/repeat-locations.csv', tag: 'exports', access: 'record-export',
     summary: 'Repeat locations as a spreadsheet-safe CSV',
     query: repeatQuery,
     response: { description: 'one row per location', contentType: 'text/csv' },

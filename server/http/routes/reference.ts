@@ -28,14 +28,14 @@ export function referenceRoutes(api: Api, analysis: Analysis): void {
   const { reference } = analysis;
 
   api.add({
-    method: 'get', path: '/api/definitions', tag: 'definitions', access: 'read',
+    method: 'get', path: '/api/definitions', tag: 'definitions', access: 'public',
     summary: 'Serious-violence definitions (presets and user-made)',
     response: { description: 'all definitions', schema: z.object({ definitions: z.array(definitionOut) }) },
     handler: async () => ({ definitions: (await reference.definitions()).map(({ id: _id, ...d }) => d) }),
   });
 
   api.add({
-    method: 'post', path: '/api/definitions', tag: 'definitions', access: 'write',
+    method: 'post', path: '/api/definitions', tag: 'definitions', access: 'definition',
     summary: 'Create or replace a user definition',
     description: 'A definition is a list of rules; an incident belongs when it matches any rule. Built-in presets cannot be replaced.',
     body: definitionIn,
@@ -51,14 +51,14 @@ export function referenceRoutes(api: Api, analysis: Analysis): void {
   });
 
   api.add({
-    method: 'get', path: '/api/harm-schemes', tag: 'harm', access: 'read',
+    method: 'get', path: '/api/harm-schemes', tag: 'harm', access: 'public',
     summary: 'Harm schemes',
     response: { description: 'all schemes', schema: z.object({ schemes: z.array(schemeOut) }) },
     handler: async () => ({ schemes: (await reference.schemes()).map(({ id: _id, ...s }) => s) }),
   });
 
   api.add({
-    method: 'get', path: '/api/harm-schemes/:key', tag: 'harm', access: 'read',
+    method: 'get', path: '/api/harm-schemes/:key', tag: 'harm', access: 'public',
     summary: 'One harm scheme with its weights',
     params: z.object({ key: z.string().max(64) }),
     response: { description: 'the scheme and every weight', schema: schemeOut.extend({ weightList: z.array(z.object({ matchKind: z.string(), matchValue: z.string(), weight: z.number(), note: z.string() })) }) },
@@ -71,7 +71,7 @@ export function referenceRoutes(api: Api, analysis: Analysis): void {
   });
 
   api.add({
-    method: 'post', path: '/api/harm-schemes', tag: 'harm', access: 'write',
+    method: 'post', path: '/api/harm-schemes', tag: 'harm', access: 'definition',
     summary: 'Create or replace a user harm scheme',
     description: 'Weights by Home Office offence code are used before weights by category; unmatched incidents take defaultWeight (null: no harm).',
     body: harmSchemeInputSchema.meta({ id: 'HarmSchemeInput' }),

@@ -37,7 +37,7 @@ export function siteReviewRoutes(api: Api, db: Db, analysis: Analysis): void {
   const service = new SiteReviewService(analysis, new AreaService(db, analysis));
 
   api.add({
-    method: 'get', path: '/api/sites/:id/review', tag: 'sites', access: 'read', cache: true,
+    method: 'get', path: '/api/sites/:id/review', tag: 'sites', access: 'site-review', cache: true,
     summary: 'Site review report: the site and rings around it against ward, district and force, hotspots, deprivation, traffic light',
     description: 'Counts and harm by category and definition inside the site and each ring (annuli from the site edge), rates per km² and per 1,000 residents against the ward, district and force with the exact conditional Poisson test, monthly trend, day × hour where incidents carry times, top and repeat locations, HCHH / Gi* / emerging status of the cells the site touches, deprivation of its LSOAs, a traffic light with its rule, and the data caveats. See docs/site-review.md.',
     params: idParam,
@@ -47,7 +47,7 @@ export function siteReviewRoutes(api: Api, db: Db, analysis: Analysis): void {
   });
 
   api.add({
-    method: 'get', path: '/api/sites/:id/review.html', tag: 'sites', access: 'export',
+    method: 'get', path: '/api/sites/:id/review.html', tag: 'sites', access: 'site-review',
     summary: 'Site review report as a printable, self-contained HTML page (Print / save as PDF)',
     params: idParam,
     query: reviewQuery,

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { siteFeature, type AreaService } from '../../services/areas';
 import type { Api } from '../api';
 import { HttpError } from '../httpError';
+import type { Role } from '../access';
 import { areaStatsQuery, feature, featureCollection, flatten, idParam } from './zones';
 
 const siteBody = z.object({
@@ -10,6 +11,9 @@ const siteBody = z.object({
   notes: z.string().nullish(),
   geometry: z.any().describe('GeoJSON Point, Polygon or MultiPolygon, WGS84'),
 }).passthrough().describe('a site, or a GeoJSON Feature whose properties hold the fields');
+
+/** Designing-out-crime officers draw and edit the sites they review, as analysts do. */
+const SITE_EDITORS: readonly Role[] = ['administrator', 'analyst', 'designing-out-crime-officer'];
 
 /** Sites under review (regeneration sites, any place): CRUD, GeoJSON import and export, statistics. */
 export function siteRoutes(api: Api, areas: AreaService): void {
@@ -34,7 +38,7 @@ export function siteRoutes(api: Api, areas: AreaService): void {
   });
 
   api.add({
-    method: 'post', path: '/api/sites', tag: 'sites', access: 'write',
+    method: 'post', path: '/api/sites', tag: 'sites', access: 'write', roles: SITE_EDITORS,
     summary: 'Create a site',
     body: z.union([siteBody, feature]),
     response: { description: 'the site as a GeoJSON Feature', schema: feature },
@@ -46,7 +50,7 @@ export function siteRoutes(api: Api, areas: AreaService): void {
   });
 
   api.add({
-    method: 'post', path: '/api/sites/import', tag: 'sites', access: 'write',
+    method: 'post', path: '/api/sites/import', tag: 'sites', access: 'write', roles: SITE_EDITORS,
     summary: 'Import sites from a GeoJSON FeatureCollection, all or none',
     body: featureCollection,
     response: { description: 'how many sites were created and updated, and the sites', schema: z.any() },
@@ -70,7 +74,7 @@ export function siteRoutes(api: Api, areas: AreaService): void {
   });
 
   api.add({
-    method: 'put', path: '/api/sites/:id', tag: 'sites', access: 'write',
+    method: 'put', path: '/api/sites/:id', tag: 'sites', access: 'write', roles: SITE_EDITORS,
     summary: 'Replace a site',
     params: idParam,
     body: z.union([siteBody, feature]),
@@ -79,7 +83,7 @@ export function siteRoutes(api: Api, areas: AreaService): void {
   });
 
   api.add({
-    method: 'delete', path: '/api/sites/:id', tag: 'sites', access: 'write',
+    method: 'delete', path: '/api/sites/:id', tag: 'sites', access: 'write', roles: SITE_EDITORS,
     summary: 'Delete a site',
     params: idParam,
     response: { description: 'deleted', schema: z.object({ deleted: z.number() }) },
