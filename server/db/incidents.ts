@@ -343,6 +343,12 @@ export class IncidentStore {
     );
   }
 
+  /** Refreshes the planner's statistics of the incidents and the cube after a batch of imports. */
+  async analyse(): Promise<void> {
+    await this.db.raw('ANALYZE incident');
+    await this.db.raw('ANALYZE harm_cube');
+  }
+
   /** Rebuilds the whole cube from the incidents (the reference the cube is tested against). */
   async rebuildCube(): Promise<void> {
     await this.db.raw('DELETE FROM harm_cube');

@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
+import { IncidentStore } from '../db/incidents';
 import type { Db } from '../db/connection';
 import { readCsvHeader } from './csv';
 import { ImportFileError } from './errors';
@@ -109,6 +110,9 @@ export async function importPaths(db: Db, paths: string[], log: (line: string) =
     const t = await db.transaction((trx) => tagIncidents(trx));
     log(`tagged incidents at ${t.positions} positions with district, ward and LSOA in ${(t.ms / 1000).toFixed(1)} s`);
   }
+  // Fresh planner statistics once the batch is in: without them a first start's cube reads take
+  // seconds instead of milliseconds (the planner would guess one row and nest loops).
+  if (report.files.some((f) => f.status === 'imported')) await new IncidentStore(db).analyse();
   return report;
 }
 

@@ -58,3 +58,8 @@ export async function serveApp(db: Db): Promise<{ url: string; close(): Promise<
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };
 }
+
+/** Whether a page's request left the machine: anything but the server itself, its blob: URLs and data: URLs. */
+export function isRemoteRequest(url: string, serverUrl: string): boolean {
+  return !(url.startsWith(serverUrl) || url.startsWith(`blob:${serverUrl}`) || url.startsWith('data:'));
+}

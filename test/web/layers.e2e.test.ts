@@ -4,7 +4,7 @@ import { createRequire } from 'node:module';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningServer } from '../../server/server';
-import { hasChromium, launchChromium, startTestServer } from '../support/server';
+import { hasChromium, launchChromium, startTestServer, isRemoteRequest } from '../support/server';
 
 // Six months, so the area statistics compare the last three with the previous three.
 const MONTHS = ['2019-07', '2019-08', '2019-09', '2019-10', '2019-11', '2019-12'];
@@ -53,7 +53,7 @@ describe.skipIf(!hasChromium)('map layers, drawing and search in headless Chromi
     const context = await browser.newContext({ viewport: { width: 1400, height: 900 }, acceptDownloads: true });
     page = await context.newPage();
     page.on('pageerror', (e) => errors.push(e.message));
-    page.on('request', (r) => { if (!r.url().startsWith(server.url) && !r.url().startsWith('blob:') && !r.url().startsWith('data:')) errors.push(`remote request: ${r.url()}`); });
+    page.on('request', (r) => { if (isRemoteRequest(r.url(), server.url)) errors.push(`remote request: ${r.url()}`); });
     await page.goto(`${server.url}/?zoom=13&lat=53.4045&lng=-2.983`);
     await settled();
   });

@@ -4,7 +4,7 @@ import { createRequire } from 'node:module';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningServer } from '../../server/server';
-import { hasChromium, launchChromium, startTestServer } from '../support/server';
+import { hasChromium, launchChromium, startTestServer, isRemoteRequest } from '../support/server';
 
 const MONTHS = ['2019-10', '2019-11', '2019-12'];
 const artifacts = path.resolve('test-artifacts');
@@ -39,7 +39,7 @@ describe.skipIf(!hasChromium)('map workspace in headless Chromium', () => {
     page = await context.newPage();
     page.on('pageerror', (e) => errors.push(e.message));
     // Nothing may leave the machine: any request that is not to the harmgrid server fails the test.
-    page.on('request', (r) => { if (!r.url().startsWith(server.url) && !r.url().startsWith('blob:') && !r.url().startsWith('data:')) errors.push(`remote request: ${r.url()}`); });
+    page.on('request', (r) => { if (isRemoteRequest(r.url(), server.url)) errors.push(`remote request: ${r.url()}`); });
     page.on('response', async (r) => {
       const kind = /\/tiles\/basemap\//.test(r.url()) ? 'tiles' : /\/tiles\/glyphs\//.test(r.url()) ? 'glyphs' : /\/api\/cells\?/.test(r.url()) ? 'cells' : null;
       if (!kind || r.status() !== 200) return;

@@ -5,7 +5,7 @@ import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { monthRange } from '../../server/domain/months';
 import type { RunningServer } from '../../server/server';
-import { hasChromium, launchChromium, startTestServer } from '../support/server';
+import { hasChromium, launchChromium, startTestServer, isRemoteRequest } from '../support/server';
 import { PROXY_CATEGORIES, monthFile, readRows } from '../support/data';
 
 const MONTHS = monthRange('2018-04', '2019-09'); // baseline 2018/19, then 2019/20 Q1 and Q2
@@ -36,7 +36,7 @@ describe.skipIf(!hasChromium)('partnership pack in headless Chromium', () => {
     page = await (await browser.newContext({ viewport: { width: 1200, height: 900 } })).newPage();
     page.on('pageerror', (e) => errors.push(e.message));
     page.on('console', (m) => { if (m.type() === 'error') errors.push(m.text()); });
-    page.on('request', (r) => { if (!r.url().startsWith(server.url)) errors.push(`remote request: ${r.url()}`); });
+    page.on('request', (r) => { if (isRemoteRequest(r.url(), server.url)) errors.push(`remote request: ${r.url()}`); });
   }, 300_000);
   afterAll(async () => {
     await browser?.close();

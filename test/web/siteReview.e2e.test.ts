@@ -3,7 +3,7 @@ import path from 'node:path';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningServer } from '../../server/server';
-import { hasChromium, launchChromium, startTestServer } from '../support/server';
+import { hasChromium, launchChromium, startTestServer, isRemoteRequest } from '../support/server';
 
 // Three real months: too few for the period before, which the report must say rather than fail.
 const MONTHS = ['2021-07', '2021-08', '2021-09'];
@@ -36,7 +36,7 @@ describe.skipIf(!hasChromium)('site review report printed to PDF in headless Chr
     const page = await (await browser.newContext()).newPage();
     page.on('pageerror', (e) => errors.push(e.message));
     page.on('console', (m) => { if (m.type() === 'error') errors.push(m.text()); });
-    page.on('request', (r) => { if (!r.url().startsWith(server.url) && !r.url().startsWith('data:')) errors.push(`remote request: ${r.url()}`); });
+    page.on('request', (r) => { if (isRemoteRequest(r.url(), server.url)) errors.push(`remote request: ${r.url()}`); });
     const res = await page.goto(`${server.url}/api/sites/${id}/review.html`);
     expect(res?.status()).toBe(200);
     expect(await page.locator('h1').textContent()).toBe(`Site review: ${NAME}`);
