@@ -5,15 +5,19 @@ import { seedBuiltins } from '../server/db/seed';
 import { importPaths, summariseImport } from '../server/ingest/importPaths';
 
 /**
- * npm run import -- FILES_OR_FOLDERS…
+ * npm run import -- [--force CODE] FILES_OR_FOLDERS…
  * Imports data.police.uk street files, force extracts, partner events, ONS boundary files (GeoJSON),
  * LSOA → ward lookups, the Indices of Deprivation and reference tables (offence codes, CCHI weights)
  * into the configured database, each recognised by its content. Reports what was stored by kind
  * (incidents, boundary features, reference rows). Exit code 1 when any file was rejected or failed.
  */
-const args = process.argv.slice(2);
-if (args.length === 0 || args.includes('--help')) {
-  console.log('usage: npm run import -- FILE_OR_FOLDER…   (CSV and GeoJSON files; folders are searched recursively)');
+const argv = process.argv.slice(2);
+// --force CODE names the force of files that do not say it themselves (force extracts, partner events).
+const forceAt = argv.indexOf('--force');
+const force = forceAt >= 0 ? argv[forceAt + 1] : undefined;
+const args = forceAt >= 0 ? argv.filter((_, i) => i !== forceAt && i !== forceAt + 1) : argv;
+if (args.length === 0 || args.includes('--help') || (forceAt >= 0 && !force)) {
+  console.log('usage: npm run import -- [--force CODE] FILE_OR_FOLDER…   (CSV and GeoJSON files; folders are searched recursively;\n  --force names the ONS police force area code of files that do not carry their force, such as force extracts)');
   process.exit(args.length === 0 ? 1 : 0);
 }
 const config = loadConfig();
@@ -29,7 +33,7 @@ try {
       lastShown = Date.now();
       process.stdout.write(`\r  ${p.phase} ${p.fileName}: ${p.rows} rows…`.padEnd(80) + '\r');
     }
-  });
+  }, { force });
   for (const f of report.files.filter((x) => x.status === 'rejected')) {
     console.log(`\n${f.fileName}: first rejections (all are in the import log, GET /api/imports/${f.importId}):`);
     for (const r of f.rejections.slice(0, 20)) console.log(`  line ${r.line}${r.field ? ` field "${r.field}"` : ''}${r.value !== null ? ` value "${r.value}"` : ''}: ${r.reason}`);

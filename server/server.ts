@@ -64,7 +64,11 @@ export async function startServer(opts: StartOptions = {}): Promise<RunningServe
   await new AuthService(db, config.auth).assertServable(config.host).catch(async (e) => { await db.destroy(); throw e; });
 
   if (config.autoImport && (await new IncidentStore(db).count()) === 0) {
-    const sources = ['harm', 'boundaries', 'deprivation', path.join('national', 'deprivation')].map((d) => path.join(config.dataDir, d)).concat(config.sampleDir).filter((p) => fs.existsSync(p));
+    // A sample folder with boundary files of its own (a force's folder: police/ and boundaries/) brings
+    // its own places; otherwise the shared folder's boundaries and local deprivation go with it.
+    const ownPlaces = fs.existsSync(config.sampleDir) && holdsGeoJson(config.sampleDir);
+    const shared = ownPlaces ? ['harm', path.join('national', 'deprivation')] : ['harm', 'boundaries', 'deprivation', path.join('national', 'deprivation')];
+    const sources = shared.map((d) => path.join(config.dataDir, d)).concat(config.sampleDir).filter((p) => fs.existsSync(p));
     if (sources.length === 0) {
       log(`harmgrid: the database is empty and no sample data was found at ${config.sampleDir}; set HARMGRID_DATA_DIR or import files with npm run import`);
     } else {
@@ -98,4 +102,9 @@ export async function startServer(opts: StartOptions = {}): Promise<RunningServe
       await db.destroy();
     },
   };
+}
+
+/** Whether a folder (searched recursively) holds a GeoJSON file. */
+function holdsGeoJson(dir: string): boolean {
+  return fs.readdirSync(dir, { recursive: true, encoding: 'utf8' }).some((f) => /\.(geo)?json$/i.test(f));
 }

@@ -14,7 +14,7 @@ import { tagIncidents } from '../services/tagging';
  * Imports one data file of any kind harmgrid reads, chosen by its header: published aggregates, or
  * incidents (data.police.uk, force extract, partner events). Reference tables go through importPaths.
  */
-export async function importDataFile(db: Db, file: string, opts: { fileName?: string; onProgress?: ProgressFn; retag?: boolean } = {}): Promise<ImportOutcome> {
+export async function importDataFile(db: Db, file: string, opts: { fileName?: string; onProgress?: ProgressFn; retag?: boolean; force?: string | undefined } = {}): Promise<ImportOutcome> {
   const name = opts.fileName ?? path.basename(file);
   if (await isGeoJson(file)) return importBoundaryFile(db, file, { fileName: name, retag: opts.retag ?? true });
   const header = await readCsvHeader(file);
@@ -22,7 +22,7 @@ export async function importDataFile(db: Db, file: string, opts: { fileName?: st
   if (table) return importGeographyTable(db, file, table, { fileName: name });
   if (header && referenceKindOf(header)) throw new ImportFileError(name, 'this is a reference table (offence codes or harm weights); import it with npm run import -- FOLDER');
   if (header && looksLikeAggregates(header)) return importAggregateFile(db, file, { fileName: name });
-  return importIncidentFile(db, file, { ...opts, tag: opts.retag ?? true });
+  return importIncidentFile(db, file, { fileName: name, ...(opts.onProgress ? { onProgress: opts.onProgress } : {}), ...(opts.force ? { force: opts.force } : {}), tag: opts.retag ?? true });
 }
 
 /** Every .csv, .geojson and .json file under the given files and folders, in name order (a file named directly is always read). */
@@ -57,7 +57,7 @@ export interface ImportReport {
  * Imports files and folders: reference tables (offence codes, harm weights) first, then each incident
  * file on its own (each whole or not at all). Files that hold no incidents are listed with the reason.
  */
-export async function importPaths(db: Db, paths: string[], log: (line: string) => void = () => {}, onProgress?: ProgressFn): Promise<ImportReport> {
+export async function importPaths(db: Db, paths: string[], log: (line: string) => void = () => {}, onProgress?: ProgressFn, opts: { force?: string | undefined } = {}): Promise<ImportReport> {
   const files = listCsvFiles(paths);
   const report: ImportReport = { reference: null, files: [], skipped: [], failed: [] };
   const referenceFiles: string[] = [];
@@ -96,7 +96,7 @@ export async function importPaths(db: Db, paths: string[], log: (line: string) =
     const label = `[${n}/${ordered.length}] ${path.relative(process.cwd(), file)}`;
     try {
       // Once boundaries have changed in this batch, every incident is tagged in one pass at the end.
-      const outcome = await importDataFile(db, file, { fileName: path.basename(file), onProgress, retag: !boundariesChanged && !(await isGeoJson(file)) });
+      const outcome = await importDataFile(db, file, { fileName: path.basename(file), ...(onProgress ? { onProgress } : {}), force: opts.force, retag: !boundariesChanged && !(await isGeoJson(file)) });
       if (outcome.status === 'imported' && outcome.format?.startsWith('boundaries')) boundariesChanged = true;
       report.files.push(outcome);
       log(`${outcome.status.padEnd(6)} ${label}: ${outcome.message}`);

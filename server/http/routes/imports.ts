@@ -97,13 +97,17 @@ export function importRoutes(api: Api, db: Db, uploadLimitBytes: number): void {
     method: 'post', path: '/api/imports', tag: 'imports', access: 'import',
     summary: 'Upload a data file: data.police.uk street-level CSV, force extract, partner events, published aggregates, an ONS boundary GeoJSON, an LSOA → ward lookup or the Indices of Deprivation',
     description: 'The body is the file itself, streamed (send GeoJSON as application/geo+json or application/octet-stream to pass the 2 MB JSON limit); its format is read from the content, and the file is imported whole or not at all. Boundary areas invalid as published are repaired by a documented rule and listed in repairs, or the file is rejected with the reason by code.',
-    query: z.object({ fileName: z.string().min(1).max(255).regex(/^[^/\\]+$/, 'a file name without folders').describe('the file\'s name, kept in the import log') }).strict(),
+    query: z.object({
+      fileName: z.string().min(1).max(255).regex(/^[^/\\]+$/, 'a file name without folders').describe('the file\'s name, kept in the import log'),
+      force: z.string().regex(/^[EW]\d{8}$/i, 'an ONS police force area code such as E23000004').optional()
+        .describe('the force of a file that does not carry it (force extracts, partner events); data.police.uk files say it themselves'),
+    }).strict(),
     rawBody: { contentType: 'application/octet-stream', description: 'the CSV or GeoJSON file' },
     response: { description: 'the outcome: imported, rejected (with the first rejections) or skipped (already imported)', schema: uploadOut },
     handler: async ({ query, req, res }) => {
       const file = await spool(req, uploadLimitBytes, query.fileName);
       try {
-        const outcome = await importDataFile(db, file, { fileName: query.fileName });
+        const outcome = await importDataFile(db, file, { fileName: query.fileName, force: query.force });
         res.status(outcome.status === 'rejected' ? 422 : outcome.status === 'imported' ? 201 : 200);
         const repairs = 'repairs' in outcome ? (outcome as { repairs: z.infer<typeof repairOut>[] }).repairs : [];
         return uploadOut.parse({ ...outcome, kind: importKindOf(outcome.format), repairs });
