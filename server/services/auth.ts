@@ -59,12 +59,13 @@ export function callerFor(user: UserRecord, via: Caller['via'], scopes?: readonl
 /** The one local analyst of single-user mode: on loopback, with no accounts, they administer their own copy. */
 export const SINGLE_USER: Caller = Object.freeze({ userId: null, name: 'local analyst (single-user mode)', role: 'administrator', forces: 'all', via: 'single-user' });
 
-export const FORCE_ID = /^[a-z0-9][a-z0-9-]{0,63}$/;
+/** A force is named by its ONS police force area code (geodata/forces.json), as force= takes it. */
+export const FORCE_ID = /^[EW]\d{8}$/;
 
 function checkForces(forces: string[] | 'all'): void {
   if (forces === 'all') return;
   const bad = forces.filter((f) => !FORCE_ID.test(f));
-  if (bad.length) throw new AuthError('invalid', `force identifiers are lower-case letters, digits and dashes; got ${bad.map((b) => JSON.stringify(b)).join(', ')}`);
+  if (bad.length) throw new AuthError('invalid', `forces are ONS police force area codes such as E23000004; got ${bad.map((b) => JSON.stringify(b)).join(', ')}`);
 }
 
 function checkRole(role: string): Role {

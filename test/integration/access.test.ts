@@ -87,7 +87,7 @@ describe(`Sign-in, roles and the audit trail on ${dbLabel}, real data ${MONTH}`,
 
   it('local accounts: scrypt hashes, database sessions in cookies; single-user mode ends with the first account', async () => {
     for (const role of ROLES) {
-      const user = await auth.createUser({ username: `${role}@example.org`, role, forces: role === 'administrator' ? 'all' : ['force-a'], password: PASSWORD }, null);
+      const user = await auth.createUser({ username: `${role}@example.org`, role, forces: role === 'administrator' ? 'all' : ['E23000004'], password: PASSWORD }, null);
       expect(user.passwordHash).toMatch(/^scrypt\$32768\$8\$3\$[A-Za-z0-9_-]{22}\$[A-Za-z0-9_-]{43}$/);
       tokens[role] = (await auth.createToken({ userId: user.id, name: role, role, forces: user.forces, via: 'session' }, { name: 'matrix', scopes: [...TOKEN_SCOPES], days: 1 })).token;
     }
@@ -107,7 +107,7 @@ describe(`Sign-in, roles and the audit trail on ${dbLabel}, real data ${MONTH}`,
     const stored = await server.db('user_session').select('id_hash');
     expect(stored.map((r) => r.id_hash)).not.toContain(s.cookie!.split('=')[1]); // only the hash is stored
     const me = await call('/api/auth/me', { cookie: s.cookie });
-    expect(me.body).toMatchObject({ role: 'analyst', forces: ['force-a'], via: 'session' });
+    expect(me.body).toMatchObject({ role: 'analyst', forces: ['E23000004'], via: 'session' });
     expect((await call('/api/hotspots?resolution=8', { cookie: s.cookie })).status).toBe(200);
     expect((await call('/api/users', { cookie: s.cookie })).status).toBe(403);
     // A session-authenticated change from another site is refused as in single-user mode.

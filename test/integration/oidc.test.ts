@@ -12,7 +12,7 @@ const CLIENT_SECRET = 'a-client-secret-for-the-local-test-provider-only';
 
 /** The people the local identity provider knows, with the claims Entra ID would send (app roles in "roles"). */
 const PEOPLE: Record<string, { name: string; roles?: string[]; harmgrid_forces?: string[] }> = {
-  ana: { name: 'Ana Lyst', roles: ['analyst'], harmgrid_forces: ['force-b'] },
+  ana: { name: 'Ana Lyst', roles: ['analyst'], harmgrid_forces: ['E23000021'] },
   nobody: { name: 'No Role' },
   boss: { name: 'The Boss' },
 };
@@ -109,7 +109,7 @@ describe(`Single sign-on (OpenID Connect, code + PKCE) against a local oidc-prov
     expect(authorize.searchParams.get('nonce')).toBeTruthy();
     expect(signedIn.url).toBe(`${server.url}/api/auth/me`);
     expect(signedIn.res.status).toBe(200);
-    expect(JSON.parse(signedIn.text)).toMatchObject({ name: 'Ana Lyst', role: 'analyst', forces: ['force-b'], via: 'session' });
+    expect(JSON.parse(signedIn.text)).toMatchObject({ name: 'Ana Lyst', role: 'analyst', forces: ['E23000021'], via: 'session' });
 
     const auth = new AuthService(server.db, server.config.auth);
     const user = (await auth.users.byUsername('ana@example.org'))!;
