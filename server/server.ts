@@ -2,11 +2,14 @@ import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import fs from 'node:fs';
 import { loadConfig, type Config } from './config';
-import { describeDb, migrate, openDb, type Db } from './db/connection';
+import { clearedLockOf, describeDb, migrate, openDb, type Db } from './db/connection';
+import { FirstStartStore } from './db/firstStart';
 import { IncidentStore } from './db/incidents';
 import { seedBuiltins } from './db/seed';
 import { createApp } from './http/app';
 import { importPaths } from './ingest/importPaths';
+import { tagIncidents } from './services/tagging';
+import { requestLimits } from './http/limits';
 import { createBasemapRouter } from './tiles/router';
 import { ensureWebBuild } from './webBuild';
 
@@ -50,29 +53,31 @@ export async function startServer(opts: StartOptions = {}): Promise<RunningServe
     ...(opts.uploadLimitBytes !== undefined ? { uploadLimitBytes: opts.uploadLimitBytes } : {}),
   };
   const log = opts.quiet ? () => {} : (line: string) => console.log(line);
-  const db = openDb({ databaseUrl: config.databaseUrl, pgliteDir: config.pgliteDir, ...(opts.schema ? { schema: opts.schema } : {}) });
-  log(`harmgrid: database ${describeDb({ databaseUrl: config.databaseUrl, pgliteDir: config.pgliteDir })}`);
-  await migrate(db);
-  await seedBuiltins(db);
-
-  if (config.autoImport && (await new IncidentStore(db).count()) === 0) {
-    const sources = ['harm', 'boundaries', 'deprivation'].map((d) => path.join(config.dataDir, d)).concat(config.sampleDir).filter((p) => fs.existsSync(p));
-    if (sources.length === 0) {
-      log(`harmgrid: the database is empty and no sample data was found at ${config.sampleDir}; set HARMGRID_DATA_DIR or import files with npm run import`);
-    } else {
-      log(`harmgrid: empty database — importing the sample data from ${sources.join(' and ')} (a minute or two, once)`);
-      const t0 = Date.now();
-      const report = await importPaths(db, sources, log);
-      const incidentFiles = report.files.filter((f) => f.format === 'data.police.uk street' || f.format === 'force extract' || f.format === 'partner events');
-      const rows = incidentFiles.reduce((s, f) => s + f.rowsImported, 0);
-      log(`harmgrid: imported ${rows} incidents from ${incidentFiles.length} files, and ${report.files.length - incidentFiles.length} boundary and reference files, in ${((Date.now() - t0) / 1000).toFixed(1)} s` +
-        (report.failed.length ? `; ${report.failed.length} files failed (see above)` : ''));
+  const dbOpts = { databaseUrl: config.databaseUrl, pgliteDir: config.pgliteDir, ...(opts.schema ? { schema: opts.schema } : {}) };
+  const limits = requestLimits();
+  // On PostgreSQL the first-start import runs on its own handle without a statement timeout; the
+  // serving handle bounds every statement. PGlite allows one handle (and one process) per folder.
+  let db = openDb(dbOpts);
+  log(`harmgrid: database ${describeDb(dbOpts)}`);
+  const stale = clearedLockOf(db);
+  if (stale) log(`harmgrid: cleared the lock left by process ${stale.pid} (${stale.command}), which is no longer running; the database recovers from its write-ahead log`);
+  try {
+    await migrate(db);
+    await seedBuiltins(db);
+    if (config.autoImport) await firstStart(db, config, log);
+    await repairTagging(db, log);
+    if (config.databaseUrl && limits.statementTimeoutMs) {
+      await db.destroy();
+      db = openDb({ ...dbOpts, statementTimeoutMs: limits.statementTimeoutMs });
     }
+  } catch (e) {
+    await db.destroy().catch(() => {});
+    throw e;
   }
 
   if (opts.buildWeb ?? process.env.HARMGRID_SKIP_WEB_BUILD !== '1') await ensureWebBuild(log);
   const app = createApp({
-    db, config,
+    db, config, limits,
     extraRouters: [createBasemapRouter({ dataDir: config.dataDir, styleUrl: process.env.HARMGRID_BASEMAP_STYLE_URL || undefined })],
   });
   const server = app.listen(config.port, config.host);
@@ -92,4 +97,50 @@ export async function startServer(opts: StartOptions = {}): Promise<RunningServe
       await db.destroy();
     },
   };
+}
+
+/**
+ * Imports the sample data into a new database, recorded as begun and finished. A start that finds
+ * it begun but unfinished (the last one was killed) resumes it: each file is stored whole in its
+ * own transaction, so files already stored are recognised by checksum and skipped, and the files
+ * still missing are imported now.
+ */
+async function firstStart(db: Db, config: Config, log: (line: string) => void): Promise<void> {
+  const store = new FirstStartStore(db);
+  const record = await store.get();
+  if (record?.finishedAt) return;
+  const resuming = Boolean(record);
+  if (!resuming && (await new IncidentStore(db).count()) > 0) return; // incidents imported by hand, not a first start
+  const sources = ['harm', 'boundaries', 'deprivation'].map((d) => path.join(config.dataDir, d)).concat(config.sampleDir).filter((p) => fs.existsSync(p));
+  if (sources.length === 0) {
+    log(`harmgrid: the database is empty and no sample data was found at ${config.sampleDir}; set HARMGRID_DATA_DIR or import files with npm run import`);
+    return;
+  }
+  await store.begin();
+  log(resuming
+    ? `harmgrid: the first start's import was interrupted (begun ${new Date(record!.startedAt).toISOString()}); resuming it: files already stored whole are skipped, the rest imported now`
+    : `harmgrid: empty database — importing the sample data from ${sources.join(' and ')} (a minute or two, once)`);
+  const t0 = Date.now();
+  const report = await importPaths(db, sources, log);
+  const incidentFiles = report.files.filter((f) => f.format === 'data.police.uk street' || f.format === 'force extract' || f.format === 'partner events');
+  const rows = incidentFiles.reduce((s, f) => s + f.rowsImported, 0);
+  const already = report.files.filter((f) => f.status === 'skipped' && f.message.startsWith('already imported')).length;
+  const summary = `imported ${rows} incidents from ${incidentFiles.filter((f) => f.status === 'imported').length} files, and ` +
+    `${report.files.filter((f) => f.status === 'imported').length - incidentFiles.filter((f) => f.status === 'imported').length} boundary and reference files` +
+    (resuming ? `; ${already} files were already stored whole before the interruption` : '') +
+    (report.failed.length ? `; ${report.failed.length} files failed (see above)` : '');
+  log(`harmgrid: ${summary}, in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+  await store.finish(summary);
+}
+
+/**
+ * Incidents that a tagging pass never reached (an import or first start killed between storing a
+ * file and tagging the batch) are tagged now, so no district reads 0 for want of its tags.
+ */
+async function repairTagging(db: Db, log: (line: string) => void): Promise<void> {
+  const untagged = await new FirstStartStore(db).untaggedIncidents();
+  if (untagged === 0) return;
+  log(`harmgrid: ${untagged} incidents have no district, ward or LSOA yet (an import was interrupted before tagging); tagging them now`);
+  const t = await db.transaction((trx) => tagIncidents(trx));
+  log(`harmgrid: tagged incidents at ${t.positions} positions in ${(t.ms / 1000).toFixed(1)} s`);
 }

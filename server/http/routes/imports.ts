@@ -9,6 +9,7 @@ import { ImportFileError } from '../../ingest/errors';
 import { importDataFile } from '../../ingest/importPaths';
 import type { Api } from '../api';
 import { HttpError } from '../httpError';
+import { recordId } from '../schemas';
 
 const importOut = z.object({
   id: z.number(), fileName: z.string(), checksum: z.string(), format: z.string().nullable(),
@@ -62,7 +63,7 @@ export function importRoutes(api: Api, db: Db, uploadLimitBytes: number): void {
   api.add({
     method: 'get', path: '/api/imports/:id', tag: 'imports', access: 'read',
     summary: 'One import with its rejected rows',
-    params: z.object({ id: z.coerce.number().int().min(1) }),
+    params: z.object({ id: recordId }),
     query: z.object({ limit: z.coerce.number().int().min(1).max(10000).default(1000), offset: z.coerce.number().int().min(0).default(0) }).strict(),
     response: { description: 'the import and its rejections (file line, field, value, reason)', schema: importOut.extend({ rejections: z.array(rejectionOut) }) },
     handler: async ({ params, query }) => {
