@@ -24,11 +24,12 @@ const rejectionOut = z.object({ line: z.number(), field: z.string().nullable(), 
  * Streams a request body to a temporary file. Past `limit` bytes nothing more is written, but the
  * rest of the body is read and dropped, so the client gets its 413 instead of a reset connection.
  */
-async function spool(req: Request, limit: number): Promise<string> {
+async function spool(req: Request, limit: number, fileName: string): Promise<string> {
   const declared = Number(req.headers['content-length'] ?? NaN);
   const tooBig = () => new HttpError(413, `the upload is larger than the limit of ${Math.round(limit / 1048576)} MB (HARMGRID_UPLOAD_LIMIT_MB)`);
   const dir = await fs.promises.mkdtemp(path.join(os.tmpdir(), 'harmgrid-upload-'));
-  const file = path.join(dir, 'upload.csv');
+  // The name the client gave, so messages name its file; never one that leaves the folder ('.', '..').
+  const file = path.join(dir, /^\.*$/.test(fileName) || path.basename(fileName) !== fileName ? 'upload.csv' : fileName);
   const out = fs.createWriteStream(file);
   let bytes = 0;
   let over = Number.isFinite(declared) && declared > limit;
@@ -81,7 +82,7 @@ export function importRoutes(api: Api, db: Db, uploadLimitBytes: number): void {
     rawBody: { contentType: 'text/csv', description: 'the CSV file' },
     response: { description: 'the outcome: imported, rejected (with the first rejections) or skipped (already imported)', schema: z.any() },
     handler: async ({ query, req, res }) => {
-      const file = await spool(req, uploadLimitBytes);
+      const file = await spool(req, uploadLimitBytes, query.fileName);
       try {
         const outcome = await importDataFile(db, file, { fileName: query.fileName });
         res.status(outcome.status === 'rejected' ? 422 : outcome.status === 'imported' ? 201 : 200);
