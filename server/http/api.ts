@@ -106,6 +106,11 @@ export function errorMiddleware(err: unknown, req: Request, res: Response, _next
     res.end();
     return;
   }
+  if (req.destroyed && (e?.message === 'aborted' || e?.code === 'ECONNRESET')) {
+    // The client went away mid-request (a killed upload): no one to answer; its temporary file is already removed.
+    console.error(`harmgrid: ${req.method} ${req.originalUrl}: the client disconnected`);
+    return;
+  }
   let status = 500;
   let body: { message: string; issues?: unknown } = { message: 'internal error; the server log has the details' };
   if (err instanceof HttpError) {
