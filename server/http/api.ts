@@ -102,7 +102,7 @@ export function errorMiddleware(err: unknown, req: Request, res: Response, _next
   const e = err as { type?: string; status?: number; message?: string; code?: string; name?: string };
   if (res.headersSent) {
     // The answer was already sent (the time limit answered 503, or a stream had begun): nothing more to say.
-    if (!(err instanceof QueryAbandonedError)) console.error(`harmgrid: ${req.method} ${req.originalUrl} failed after its answer began: ${e?.message ?? String(err)}`);
+    if (!(err instanceof QueryAbandonedError)) console.error(`harmgrid: ${req.method} ${req.originalUrl} failed after its answer began: ${(e?.message ?? String(err)).split(' - ').pop()}`);
     res.end();
     return;
   }

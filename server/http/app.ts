@@ -8,6 +8,7 @@ import { describeDb, type Db } from '../db/connection';
 import { Analysis } from '../services/analysis';
 import { Api, errorMiddleware } from './api';
 import { HttpError } from './httpError';
+import { layerCache } from './layerCache';
 import { HEAVY_ROUTES, heavyRateLimit, monthBounds, requestDeadline, requestLimits, type RequestLimits } from './limits';
 import { areaRoutes, geographyRoutes } from './routes/geography';
 import { hotspotExportRoutes, hotspotRoutes } from './routes/hotspots';
@@ -50,6 +51,7 @@ export function createApp({ db, config, extraRouters = [], limits = requestLimit
   const heavy = heavyRateLimit(limits);
   if (heavy.length) app.use(HEAVY_ROUTES, ...heavy);
   app.use('/api', monthBounds(db));
+  app.use(layerCache(db));
   app.use('/api', express.json({ limit: '2mb' }));
 
   const analysis = new Analysis(db);
