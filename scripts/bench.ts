@@ -32,6 +32,7 @@ import { HotspotStatistics } from '../server/services/hotspotStatistics';
 import { BacktestService } from '../server/services/backtest';
 import { gistar } from '../server/domain/hotspots/gistar';
 import { h3Neighbours } from '../server/domain/hotspots/neighbours';
+import { loadTest } from './benchLoad';
 
 const TARGET_ROWS = 1_000_000;
 const config = loadConfig();
@@ -202,6 +203,9 @@ try {
   };
   await benchDatabase(`PostgreSQL (${pgUrl.replace(/\/\/[^@/]*@/, '//')})`, db, sample, copy);
   await db.destroy();
+  // Load: 50 clients on the map's layers, on both databases (HARMGRID_LOAD_SECONDS, default 60).
+  await loadTest('PostgreSQL', { databaseUrl: pgUrl, schema: 'harmgrid_load' });
+  await loadTest('PGlite (in memory)', {});
   if (withPglite) {
     const lite = openDb({ pgliteDir: 'memory' });
     await benchDatabase('PGlite (embedded, in memory)', lite, sample, null);

@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { loadConfig } from '../server/config';
-import { describeDb, migrate, openDb } from '../server/db/connection';
+import { describeDb, migrate, openDb, type Db } from '../server/db/connection';
 import { seedBuiltins } from '../server/db/seed';
 import { importPaths, summariseImport } from '../server/ingest/importPaths';
 
@@ -21,7 +21,14 @@ if (args.length === 0 || args.includes('--help') || (forceAt >= 0 && !force)) {
   process.exit(args.length === 0 ? 1 : 0);
 }
 const config = loadConfig();
-const db = openDb({ databaseUrl: config.databaseUrl, pgliteDir: config.pgliteDir });
+let db: Db;
+try {
+  db = openDb({ databaseUrl: config.databaseUrl, pgliteDir: config.pgliteDir });
+} catch (e) {
+  // Another process (npm start) holds the embedded database folder: say who, and how to import anyway.
+  console.error(`import refused: ${(e as Error).message}`);
+  process.exit(2);
+}
 console.log(`database: ${describeDb({ databaseUrl: config.databaseUrl, pgliteDir: config.pgliteDir })}`);
 let exitCode = 0;
 try {

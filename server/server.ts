@@ -2,12 +2,15 @@ import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import fs from 'node:fs';
 import { loadConfig, type Config } from './config';
-import { describeDb, migrate, openDb, type Db } from './db/connection';
+import { clearedLockOf, describeDb, migrate, openDb, type Db } from './db/connection';
+import { FirstStartStore } from './db/firstStart';
 import { IncidentStore } from './db/incidents';
 import { seedBuiltins } from './db/seed';
 import { createApp } from './http/app';
 import { AuthService } from './services/auth';
 import { importPaths, summariseImport } from './ingest/importPaths';
+import { tagIncidents } from './services/tagging';
+import { requestLimits } from './http/limits';
 import { createBasemapRouter } from './tiles/router';
 import { ensureWebBuild } from './webBuild';
 
@@ -57,32 +60,32 @@ export async function startServer(opts: StartOptions = {}): Promise<RunningServe
     auth: { ...base.auth, ...opts.auth },
   };
   const log = opts.quiet ? () => {} : (line: string) => console.log(line);
-  const db = openDb({ databaseUrl: config.databaseUrl, pgliteDir: config.pgliteDir, ...(opts.schema ? { schema: opts.schema } : {}) });
-  log(`harmgrid: database ${describeDb({ databaseUrl: config.databaseUrl, pgliteDir: config.pgliteDir })}`);
-  await migrate(db);
-  await seedBuiltins(db);
-  await new AuthService(db, config.auth).assertServable(config.host).catch(async (e) => { await db.destroy(); throw e; });
-
-  if (config.autoImport && (await new IncidentStore(db).count()) === 0) {
-    // A sample folder with boundary files of its own (a force's folder: police/ and boundaries/) brings
-    // its own places; otherwise the shared folder's boundaries and local deprivation go with it.
-    const ownPlaces = fs.existsSync(config.sampleDir) && holdsGeoJson(config.sampleDir);
-    const shared = ownPlaces ? ['harm', path.join('national', 'deprivation')] : ['harm', 'boundaries', 'deprivation', path.join('national', 'deprivation')];
-    const sources = shared.map((d) => path.join(config.dataDir, d)).concat(config.sampleDir).filter((p) => fs.existsSync(p));
-    if (sources.length === 0) {
-      log(`harmgrid: the database is empty and no sample data was found at ${config.sampleDir}; set HARMGRID_DATA_DIR or import files with npm run import`);
-    } else {
-      log(`harmgrid: empty database — importing the sample data from ${sources.join(' and ')} (a minute or two, once)`);
-      const t0 = Date.now();
-      const report = await importPaths(db, sources, log);
-      log(`harmgrid: ${summariseImport(report).message}, in ${((Date.now() - t0) / 1000).toFixed(1)} s` +
-        (report.failed.length || report.files.some((f) => f.status === 'rejected') ? ' (the reasons are above and in GET /api/imports)' : ''));
+  const dbOpts = { databaseUrl: config.databaseUrl, pgliteDir: config.pgliteDir, ...(opts.schema ? { schema: opts.schema } : {}) };
+  const limits = requestLimits();
+  // On PostgreSQL the first-start import runs on its own handle without a statement timeout; the
+  // serving handle bounds every statement. PGlite allows one handle (and one process) per folder.
+  let db = openDb(dbOpts);
+  log(`harmgrid: database ${describeDb(dbOpts)}`);
+  const stale = clearedLockOf(db);
+  if (stale) log(`harmgrid: cleared the lock left by process ${stale.pid} (${stale.command}), which is no longer running; the database recovers from its write-ahead log`);
+  try {
+    await migrate(db);
+    await seedBuiltins(db);
+    await new AuthService(db, config.auth).assertServable(config.host);
+    if (config.autoImport) await firstStart(db, config, log);
+    await repairTagging(db, log);
+    if (config.databaseUrl && limits.statementTimeoutMs) {
+      await db.destroy();
+      db = openDb({ ...dbOpts, statementTimeoutMs: limits.statementTimeoutMs });
     }
+  } catch (e) {
+    await db.destroy().catch(() => {});
+    throw e;
   }
 
   if (opts.buildWeb ?? process.env.HARMGRID_SKIP_WEB_BUILD !== '1') await ensureWebBuild(log);
   const app = createApp({
-    db, config,
+    db, config, limits,
     extraRouters: [createBasemapRouter({ dataDir: config.dataDir, styleUrl: process.env.HARMGRID_BASEMAP_STYLE_URL || undefined })],
   });
   const server = app.listen(config.port, config.host);
@@ -102,6 +105,52 @@ export async function startServer(opts: StartOptions = {}): Promise<RunningServe
       await db.destroy();
     },
   };
+}
+
+/**
+ * Imports the sample data into a new database, recorded as begun and finished. A start that finds
+ * it begun but unfinished (the last one was killed) resumes it: each file is stored whole in its
+ * own transaction, so files already stored are recognised by checksum and skipped, and the files
+ * still missing are imported now.
+ */
+async function firstStart(db: Db, config: Config, log: (line: string) => void): Promise<void> {
+  const store = new FirstStartStore(db);
+  const record = await store.get();
+  if (record?.finishedAt) return;
+  const resuming = Boolean(record);
+  if (!resuming && (await new IncidentStore(db).count()) > 0) return; // incidents imported by hand, not a first start
+  // A sample folder with boundary files of its own (a force's folder: police/ and boundaries/) brings
+  // its own places; otherwise the shared folder's boundaries and local deprivation go with it.
+  const ownPlaces = fs.existsSync(config.sampleDir) && holdsGeoJson(config.sampleDir);
+  const shared = ownPlaces ? ['harm', path.join('national', 'deprivation')] : ['harm', 'boundaries', 'deprivation', path.join('national', 'deprivation')];
+  const sources = shared.map((d) => path.join(config.dataDir, d)).concat(config.sampleDir).filter((p) => fs.existsSync(p));
+  if (sources.length === 0) {
+    log(`harmgrid: the database is empty and no sample data was found at ${config.sampleDir}; set HARMGRID_DATA_DIR or import files with npm run import`);
+    return;
+  }
+  await store.begin();
+  log(resuming
+    ? `harmgrid: the first start's import was interrupted (begun ${new Date(record!.startedAt).toISOString()}); resuming it: files already stored whole are skipped, the rest imported now`
+    : `harmgrid: empty database — importing the sample data from ${sources.join(' and ')} (a minute or two, once)`);
+  const t0 = Date.now();
+  const report = await importPaths(db, sources, log);
+  const already = report.files.filter((f) => f.status === 'skipped' && f.message.startsWith('already imported')).length;
+  const summary = summariseImport(report).message + (resuming ? `; ${already} files were already stored whole before the interruption` : '');
+  log(`harmgrid: ${summary}, in ${((Date.now() - t0) / 1000).toFixed(1)} s` +
+    (report.failed.length || report.files.some((f) => f.status === 'rejected') ? ' (the reasons are above and in GET /api/imports)' : ''));
+  await store.finish(summary);
+}
+
+/**
+ * Incidents that a tagging pass never reached (an import or first start killed between storing a
+ * file and tagging the batch) are tagged now, so no district reads 0 for want of its tags.
+ */
+async function repairTagging(db: Db, log: (line: string) => void): Promise<void> {
+  const untagged = await new FirstStartStore(db).untaggedIncidents();
+  if (untagged === 0) return;
+  log(`harmgrid: ${untagged} incidents have no district, ward or LSOA yet (an import was interrupted before tagging); tagging them now`);
+  const t = await db.transaction((trx) => tagIncidents(trx));
+  log(`harmgrid: tagged incidents at ${t.positions} positions in ${(t.ms / 1000).toFixed(1)} s`);
 }
 
 /** Whether a folder (searched recursively) holds a GeoJSON file. */

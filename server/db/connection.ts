@@ -1,8 +1,11 @@
-import fs from 'node:fs';
+import { AsyncLocalStorage } from 'node:async_hooks';
 import knexFactory, { type Knex } from 'knex';
 import ClientPgLite from 'knex-pglite';
 import pg from 'pg';
+import { lockFolder, type FolderLock, type LockHolder } from './folderLock';
 import { migrationSource } from './migrationSource';
+
+export { DatabaseLockedError } from './folderLock';
 
 // int8 (bigint) and numeric come back as strings from node-postgres by default; counts and sums
 // in this product stay far below 2^53, so parse them as numbers once, here, for every query.
@@ -17,7 +20,76 @@ export interface DbOptions {
   pgliteDir?: string;
   /** PostgreSQL schema to work in (tests use their own); default public. */
   schema?: string;
+  /**
+   * PostgreSQL only: statement_timeout of every connection in ms (the server sets it so that no single
+   * query can run on unbounded; imports run without). PGlite runs in this process and has no timer to
+   * stop a statement; see README "Limits".
+   */
+  statementTimeoutMs?: number;
 }
+
+/** What a handle took on opening: the embedded folder's lock and any stale lock it cleared. */
+export const lockOf = new WeakMap<Db, FolderLock>();
+export function clearedLockOf(db: Db): LockHolder | null {
+  return lockOf.get(db)?.cleared ?? null;
+}
+
+/** The work one request stands for: once it is abandoned, its queries are refused or cancelled. */
+export interface QueryScope {
+  signal: AbortSignal;
+  /** PostgreSQL backends running a query for this scope (pid → the handle that can cancel it). */
+  running: Map<number, Db>;
+}
+const scopes = new AsyncLocalStorage<QueryScope>();
+
+/** Runs fn with its queries bound to the signal: after abort no new query starts, running ones are cancelled. */
+export function withQueryScope<T>(signal: AbortSignal, fn: () => T): T {
+  const scope: QueryScope = { signal, running: new Map() };
+  signal.addEventListener('abort', () => {
+    for (const [pid, db] of scope.running) {
+      // A query of the abandoned request is still running on this backend: cancel it there.
+      db.raw('SELECT pg_cancel_backend(?)', [pid]).catch(() => {});
+    }
+  }, { once: true });
+  return scopes.run(scope, fn);
+}
+
+export class QueryAbandonedError extends Error {
+  constructor(reason: unknown) {
+    super(`the request was abandoned (${reason instanceof Error ? reason.message : String(reason ?? 'aborted')}), so its remaining queries were not run`);
+    this.name = 'QueryAbandonedError';
+  }
+}
+
+const patched = Symbol('harmgrid.queryScope');
+/**
+ * Hooks the knex client class (shared by transactions) once: a query asked for inside an aborted
+ * scope is refused, and a PostgreSQL backend's pid is recorded while it runs for a scope.
+ */
+function hookQueries(db: Db): void {
+  let proto = Object.getPrototypeOf(db.client) as Record<string | symbol, unknown>;
+  while (proto && !Object.prototype.hasOwnProperty.call(proto, 'query')) proto = Object.getPrototypeOf(proto) as Record<string | symbol, unknown>;
+  if (!proto || proto[patched]) return;
+  const original = proto.query as (this: unknown, conn: unknown, q: unknown) => Promise<unknown>;
+  proto.query = async function (this: { [k: symbol]: Db | undefined }, conn: { processID?: number }, q: unknown) {
+    const scope = scopes.getStore();
+    if (!scope) return original.call(this, conn, q);
+    // PGlite answers in this thread through promise callbacks only, so a request of many queries would
+    // keep timers and other requests waiting until its last one: give them a turn before each query.
+    await new Promise<void>((resolve) => setImmediate(resolve));
+    if (scope.signal.aborted) throw new QueryAbandonedError(scope.signal.reason);
+    const pid = conn?.processID;
+    const handle = this[ownerKey];
+    if (pid && handle) scope.running.set(pid, handle);
+    try {
+      return await original.call(this, conn, q);
+    } finally {
+      if (pid) scope.running.delete(pid);
+    }
+  };
+  proto[patched] = true;
+}
+const ownerKey = Symbol('harmgrid.owner');
 
 /** Which database a handle talks to, for messages and the /health endpoint. */
 export function describeDb(opts: DbOptions): string {
@@ -31,18 +103,41 @@ export function describeDb(opts: DbOptions): string {
  */
 export function openDb(opts: DbOptions): Db {
   if (opts.databaseUrl) {
-    return knexFactory({
-      client: 'pg', connection: opts.databaseUrl, pool: { min: 0, max: 8 },
+    const db = knexFactory({
+      client: 'pg',
+      connection: { connectionString: opts.databaseUrl, ...(opts.statementTimeoutMs ? { statement_timeout: opts.statementTimeoutMs } : {}) },
+      pool: { min: 0, max: 8 },
       ...(opts.schema ? { searchPath: [opts.schema] } : {}),
     });
+    // Cancelling needs a second connection: a separate small handle, so a full pool cannot block it.
+    const canceller = knexFactory({ client: 'pg', connection: opts.databaseUrl, pool: { min: 0, max: 1 } });
+    (db.client as { [ownerKey]?: Db })[ownerKey] = canceller;
+    hookQueries(db);
+    onDestroy(db, () => canceller.destroy());
+    return db;
   }
   const dir = opts.pgliteDir;
-  if (dir && dir !== 'memory') fs.mkdirSync(dir, { recursive: true });
-  return knexFactory({
+  const lock = dir && dir !== 'memory' ? lockFolder(dir) : null;
+  const db = knexFactory({
     client: ClientPgLite as unknown as Knex.Config['client'],
     dialect: 'postgres',
     connection: dir && dir !== 'memory' ? { filename: dir } : {},
   } as Knex.Config);
+  hookQueries(db);
+  if (lock) {
+    lockOf.set(db, lock);
+    onDestroy(db, async () => lock.release());
+  }
+  return db;
+}
+
+/** Runs `after` once the handle's pool is destroyed (knex's own destroy is read-only; its client's is not). */
+function onDestroy(db: Db, after: () => Promise<unknown>): void {
+  const client = db.client as { destroy(cb?: unknown): Promise<unknown> };
+  const destroy = client.destroy.bind(client);
+  client.destroy = async (cb?: unknown) => {
+    try { return await destroy(cb); } finally { await after(); }
+  };
 }
 
 /** Brings the schema up to date; the same migration files run on PostgreSQL and PGlite. */

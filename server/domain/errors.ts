@@ -11,3 +11,15 @@ export class DomainError extends Error {
     this.name = 'DomainError';
   }
 }
+
+/**
+ * The request is well formed but the data it selects cannot support the statistic: every cell has
+ * the same count, too few cells or time steps, no incidents in an evaluation period. Answered with
+ * 422 and this message, which says what is missing.
+ */
+export class InsufficientDataError extends DomainError {
+  constructor(message: string) {
+    super('unprocessable', message);
+    this.name = 'InsufficientDataError';
+  }
+}

@@ -8,6 +8,7 @@ import { AnswerCache } from './answerCache';
 import { HttpError } from './httpError';
 import { toCsv } from '../domain/csv';
 import { DomainError, type DomainErrorKind } from '../domain/errors';
+import { QueryAbandonedError } from '../db/connection';
 
 extendZodWithOpenApi(z);
 
@@ -219,23 +220,49 @@ function parseOrThrow<T>(schema: ZodType<T>, value: unknown, where: string): T {
 /** The status each domain error is answered with. */
 const DOMAIN_STATUS: Record<DomainErrorKind, number> = { invalid: 400, not_found: 404, conflict: 409, unprocessable: 422, unavailable: 503 };
 
-/** Turns any error into the JSON error shape; unexpected ones are logged and answered with 500. */
-export function errorMiddleware(err: unknown, _req: Request, res: Response, _next: express.NextFunction): void {
+/** PostgreSQL error classes that mean "a value the caller sent does not fit" (22: data exception). */
+const DATA_EXCEPTION = /^22/;
+
+/**
+ * Turns any error into the JSON error shape: HttpError as it says, data the statistic cannot use
+ * (a DomainError: by its kind, e.g. insufficient data 422), an abandoned or timed-out request 503, a value out of range for the
+ * database 400 (a backstop: the schemas refuse such values first). Anything else is logged in one
+ * line with its stack and answered 500 with no detail, so no stack trace reaches a client.
+ */
+export function errorMiddleware(err: unknown, req: Request, res: Response, _next: express.NextFunction): void {
+  const e = err as { type?: string; status?: number; message?: string; code?: string; name?: string };
+  if (res.headersSent) {
+    // The answer was already sent (the time limit answered 503, or a stream had begun): nothing more to say.
+    if (!(err instanceof QueryAbandonedError)) console.error(`harmgrid: ${req.method} ${req.originalUrl} failed after its answer began: ${(e?.message ?? String(err)).split(' - ').pop()}`);
+    res.end();
+    return;
+  }
+  if (req.destroyed && (e?.message === 'aborted' || e?.code === 'ECONNRESET')) {
+    // The client went away mid-request (a killed upload): no one to answer; its temporary file is already removed.
+    console.error(`harmgrid: ${req.method} ${req.originalUrl}: the client disconnected`);
+    return;
+  }
+  let status = 500;
+  let body: { message: string; issues?: unknown } = { message: 'internal error; the server log has the details' };
   if (err instanceof HttpError) {
-    res.status(err.status).json({ error: { message: err.message, ...(err.details ? { issues: err.details } : {}) } });
-    return;
+    status = err.status;
+    body = { message: err.message, ...(err.details ? { issues: err.details } : {}) };
+  } else if (err instanceof DomainError) {
+    status = DOMAIN_STATUS[err.kind];
+    body = { message: err.message, ...(err.details ? { issues: err.details } : {}) };
+  } else if (err instanceof QueryAbandonedError || e?.code === '57014') {
+    status = 503;
+    body = { message: `the request was stopped: ${e?.code === '57014' ? 'a database statement ran over the time limit' : (err as Error).message}; ask for a shorter period, a coarser resolution or a smaller area` };
+  } else if (e?.type === 'entity.parse.failed' || e?.type === 'entity.too.large' || e?.type === 'encoding.unsupported' || e?.type === 'charset.unsupported') {
+    status = e.status ?? 400;
+    body = { message: `request body: ${e.message}` };
+  } else if (typeof e?.code === 'string' && DATA_EXCEPTION.test(e.code)) {
+    status = 400;
+    body = { message: `a value in the request is out of range for the database (${(e.message ?? '').split(' - ').pop()})` };
+    console.error(`harmgrid: ${req.method} ${req.originalUrl}: a value reached the database unvalidated: ${e.message?.split(' - ').pop()}`);
   }
-  if (err instanceof DomainError) {
-    res.status(DOMAIN_STATUS[err.kind]).json({ error: { message: err.message, ...(err.details ? { issues: err.details } : {}) } });
-    return;
-  }
-  const e = err as { type?: string; status?: number; message?: string };
-  if (e?.type === 'entity.parse.failed' || e?.type === 'entity.too.large') {
-    res.status(e.status ?? 400).json({ error: { message: `request body: ${e.message}` } });
-    return;
-  }
-  console.error(err);
-  res.status(500).json({ error: { message: 'internal error; the server log has the details' } });
+  if (status === 500) console.error(`harmgrid: ${req.method} ${req.originalUrl} failed:`, err);
+  res.status(status).json({ error: body });
 }
 
 /** Sends rows as a spreadsheet-safe CSV download; export routes answer through here. */

@@ -10,6 +10,7 @@ import { Api, errorMiddleware } from './api';
 import { HttpError } from './httpError';
 import { backtestRoutes } from './routes/backtest';
 import { mountAuth } from './routes/auth';
+import { HEAVY_ROUTES, heavyRateLimit, monthBounds, requestDeadline, requestLimits, type RequestLimits } from './limits';
 import { areaRoutes, geographyRoutes } from './routes/geography';
 import { hotspotExportRoutes, hotspotRoutes } from './routes/hotspots';
 import { importRoutes } from './routes/imports';
@@ -27,10 +28,12 @@ export interface AppDeps {
   config: Config;
   /** Extra routers mounted before the API (basemap tiles). */
   extraRouters?: express.Router[];
+  /** Time and rate limits (default: from the environment, see http/limits.ts). */
+  limits?: RequestLimits;
 }
 
 /** The Express application: security headers, the validated API, its OpenAPI document, the web app. */
-export function createApp({ db, config, extraRouters = [] }: AppDeps): express.Express {
+export function createApp({ db, config, extraRouters = [], limits = requestLimits() }: AppDeps): express.Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('query parser', 'extended');
@@ -46,6 +49,10 @@ export function createApp({ db, config, extraRouters = [] }: AppDeps): express.E
     },
   }));
   app.use(compression());
+  app.use('/api', requestDeadline(limits));
+  const heavy = heavyRateLimit(limits);
+  if (heavy.length) app.use(HEAVY_ROUTES, ...heavy);
+  app.use('/api', monthBounds(db));
   app.use('/api', express.json({ limit: '2mb' }));
 
   const analysis = new Analysis(db);

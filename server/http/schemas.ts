@@ -3,7 +3,25 @@ import { MAX_RESOLUTION, MIN_RESOLUTION } from '../domain/h3cell';
 
 const RESOLUTION_RULE = `must be a whole number from ${MIN_RESOLUTION} to ${MAX_RESOLUTION}`;
 
-const month = z.string().regex(/^\d{4}-(0[1-9]|1[0-2])$/, 'a month as YYYY-MM, e.g. 2019-07');
+/** Years a month may name: the database's date type and the analyses need no more (0000-01 is no month). */
+export const MONTH_YEARS = { min: 1900, max: 2099 } as const;
+
+/** A calendar month, YYYY-MM, in MONTH_YEARS. */
+export const month = z.string().regex(/^\d{4}-(0[1-9]|1[0-2])$/, 'a month as YYYY-MM, e.g. 2019-07')
+  .refine((m) => Number(m.slice(0, 4)) >= MONTH_YEARS.min && Number(m.slice(0, 4)) <= MONTH_YEARS.max, `a month from ${MONTH_YEARS.min}-01 to ${MONTH_YEARS.max}-12`);
+
+/** The largest id a stored record can have (PostgreSQL integer). */
+export const MAX_ID = 2 ** 31 - 1;
+/** A stored record's id in a path: a whole number from 1 to 2^31 − 1. */
+export const recordId = z.coerce.number().int('a whole number').min(1, 'at least 1').max(MAX_ID, `at most ${MAX_ID}`);
+
+/** Text without control characters: PostgreSQL text cannot hold NUL, and no key or name needs the others. */
+export const plainText = (max: number) => z.string().max(max).regex(/^[^\u0000-\u001f\u007f]*$/, 'no control characters');
+
+const listOf = (max: number, describe: string) => z.union([plainText(2000), z.array(plainText(200)).max(100)]).optional()
+  .transform((v) => (v === undefined ? undefined : (Array.isArray(v) ? v : v.split(',')).map((s) => s.trim()).filter(Boolean)))
+  .refine((v) => v === undefined || v.length <= max, `at most ${max} values`)
+  .describe(describe);
 
 /** Which force an answer is about: an ONS police force area code, or all (the loaded forces together). */
 export const forceParam = z.string().regex(/^([EW]\d{8}|all)$/i, 'an ONS police force area code such as E23000004, or all').optional()
@@ -16,14 +34,10 @@ export const analysisQuery = z.object({
     .describe(`H3 resolution ${MIN_RESOLUTION}–${MAX_RESOLUTION} (9 ≈ 0.1 km² per cell)`),
   from: month.optional().describe('first month (default: the first month loaded)'),
   to: month.optional().describe('last month, inclusive (default: the last month loaded)'),
-  definition: z.string().min(1).max(64).optional().describe('serious-violence definition key (default public-proxy)'),
-  scheme: z.string().min(1).max(64).optional().describe('harm scheme key (default cchi when loaded, else count)'),
-  source: z.union([z.string(), z.array(z.string())]).optional()
-    .transform((v) => (v === undefined ? undefined : (Array.isArray(v) ? v : v.split(',')).map((s) => s.trim()).filter(Boolean)))
-    .describe('restrict to sources, comma-separated (data.police.uk, force-extract)'),
-  districts: z.union([z.string(), z.array(z.string())]).optional()
-    .transform((v) => (v === undefined ? undefined : (Array.isArray(v) ? v : v.split(',')).map((s) => s.trim()).filter(Boolean)))
-    .describe("study area for Gi*, HCHH and accuracy: these district codes, comma-separated (default all of the force's districts)"),
+  definition: plainText(64).min(1).optional().describe('serious-violence definition key (default public-proxy)'),
+  scheme: plainText(64).min(1).optional().describe('harm scheme key (default cchi when loaded, else count)'),
+  source: listOf(20, 'restrict to sources, comma-separated (data.police.uk, force-extract)'),
+  districts: listOf(100, 'study area for Gi*, HCHH and accuracy: these district codes, comma-separated (default all of the force\'s districts)'),
 }).strict();
 
 export type AnalysisQuery = z.infer<typeof analysisQuery>;

@@ -6,12 +6,14 @@ import { ImportStore, type ImportRecord } from '../db/imports';
 import { findForce, type ForceRecord } from '../domain/forces';
 import { ReferenceStore } from '../db/reference';
 import { tagIncidents } from '../services/tagging';
-import { fileChecksum, csvRecords } from './csv';
-import { ImportFileError, type Rejection } from './errors';
+import { checkCsvText, fileChecksum, csvRecords } from './csv';
+import { FileContentError, ImportFileError, MAX_FIELD_CHARS, type Rejection } from './errors';
 import { ForceExtractParser, looksLikeForceExtract, mapForceExtractHeader } from './forceExtract';
 import type { IncidentRow } from './incidentRow';
 import { PartnerEventParser, looksLikePartnerEvents } from './partnerEvents';
-import { POLICE_UK_OTHER_HEADERS, POLICE_UK_STREET_HEADER, PoliceUkStreetParser } from './policeUk';
+import { POLICE_UK_OTHER_HEADERS, POLICE_UK_STREET_HEADER, PoliceUkStreetParser, missingStreetColumns } from './policeUk';
+import { PARTNER_EVENT_COLUMNS } from './partnerEvents';
+import { mapColumns } from './fields';
 
 /** What an import did: the import log's record plus the first rejections. */
 export interface ImportOutcome extends Omit<ImportRecord, 'id' | 'checksum' | 'message' | 'startedAt' | 'finishedAt'> {
@@ -28,8 +30,12 @@ const PROGRESS_EVERY = 20000;
 
 type Parser = { parse(record: string[], line: number): { row: IncidentRow } | { rejections: Rejection[] } };
 
-/** What kind of file a header announces: a parser for incidents, or why the file holds none. */
-export async function incidentParserFor(db: Db, header: string[]): Promise<{ format: string; parser: Parser } | { notIncidents: string }> {
+/**
+ * What kind of file a header announces: a parser for incidents, why the file holds none, or — for a
+ * header that is recognisably one of the formats with a column missing — what is missing, so that the
+ * file fails with the column named instead of being skipped as unrecognised.
+ */
+export async function incidentParserFor(db: Db, header: string[]): Promise<{ format: string; parser: Parser } | { notIncidents: string } | { format: string; incomplete: string }> {
   const clean = header.map((h, i) => (i === 0 ? h.replace(/^\uFEFF/, '') : h).trim());
   if (clean.length === POLICE_UK_STREET_HEADER.length && clean.every((h, i) => h === POLICE_UK_STREET_HEADER[i])) {
     return { format: 'data.police.uk street', parser: new PoliceUkStreetParser() };
@@ -38,14 +44,24 @@ export async function incidentParserFor(db: Db, header: string[]): Promise<{ for
   for (const [prefix, what] of Object.entries(POLICE_UK_OTHER_HEADERS)) {
     if (joined.startsWith(prefix)) return { notIncidents: what };
   }
+  const missingStreet = missingStreetColumns(clean);
+  if (missingStreet) {
+    return { format: 'data.police.uk street', incomplete: `looks like a data.police.uk street-level file but has no column ${missingStreet.map((c) => `"${c}"`).join(', ')} (expected the published header ${POLICE_UK_STREET_HEADER.join(',')})` };
+  }
   if (looksLikePartnerEvents(clean)) {
     return { format: 'partner events', parser: new PartnerEventParser(clean) };
   }
-  if (looksLikeForceExtract(clean)) {
-    const { columns, problems } = mapForceExtractHeader(clean);
-    if (problems.length) throw new Error(`the force-extract header is incomplete: ${problems.join('; ')}`);
+  const partner = mapColumns(clean, PARTNER_EVENT_COLUMNS);
+  if (partner.source !== undefined && partner.eventId !== undefined) {
+    return { format: 'partner events', incomplete: `looks like a partner-events file but has no date column (one of: ${PARTNER_EVENT_COLUMNS.date.join(', ')})` };
+  }
+  const { columns, problems } = mapForceExtractHeader(clean);
+  const groups = [columns.incidentId !== undefined, columns.occurredAt !== undefined, columns.offenceCode !== undefined || columns.offenceName !== undefined];
+  if (looksLikeForceExtract(clean) && problems.length === 0) {
     return { format: 'force extract', parser: new ForceExtractParser(columns, await new ReferenceStore(db).offences()) };
   }
+  // Two of id, date-time and offence (or all three without a position): a force extract with columns missing.
+  if (groups.filter(Boolean).length >= 2) return { format: 'force extract', incomplete: `looks like a force extract but the header is incomplete: ${problems.join('; ')}` };
   return { notIncidents: '' };
 }
 
@@ -64,12 +80,19 @@ export async function importIncidentFile(db: Db, filePath: string, opts: { fileN
     rowsRejected: 0, rowsWithoutLocation: 0, firstMonth: null, lastMonth: null, rejections: [],
   };
 
+  try {
+    await checkCsvText(filePath);
+  } catch (e) {
+    if (e instanceof FileContentError) throw new ImportFileError(fileName, e.message);
+    throw e;
+  }
   const earlier = await imports.findImported(checksum);
   if (earlier) {
     return { ...base, importId: earlier.id, format: earlier.format, message: `already imported as import #${earlier.id} (same content); nothing to do` };
   }
 
   let parser: Parser | undefined;
+  let header: string[] = [];
   let format: string | null = null;
   const rows: IncidentRow[] = [];
   const rejections: Rejection[] = [];
@@ -97,6 +120,7 @@ export async function importIncidentFile(db: Db, filePath: string, opts: { fileN
       } catch (err) {
         throw new ImportFileError(fileName, (err as Error).message);
       }
+      if ('incomplete' in found) throw new ImportFileError(fileName, found.incomplete);
       if ('notIncidents' in found) {
         throw new ImportFileError(fileName, found.notIncidents
           ? `this is ${found.notIncidents}, so it was not imported`
@@ -104,9 +128,16 @@ export async function importIncidentFile(db: Db, filePath: string, opts: { fileN
             `(${POLICE_UK_STREET_HEADER.join(',')}) or a force extract (see README, "Force extract")`);
       }
       ({ parser, format } = found);
+      header = item.record;
       continue;
     }
     rowsTotal += 1;
+    const long = item.record.findIndex((v) => v.length > MAX_FIELD_CHARS);
+    if (long >= 0) {
+      const v = item.record[long]!;
+      rejections.push({ line: item.line, field: header[long]?.trim() || `column ${long + 1}`, value: `${v.slice(0, 40)}…`, reason: `${v.length.toLocaleString('en-GB')} characters; a field may hold at most ${MAX_FIELD_CHARS}` });
+      continue;
+    }
     if (format === 'data.police.uk street' && !opts.force) {
       const fallsWithin = item.record[3]?.trim() ?? '';
       if (!force) {

@@ -65,8 +65,16 @@ export async function importPaths(db: Db, paths: string[], log: (line: string) =
   const incidentFiles: string[] = [];
   for (const file of files) {
     if (await isGeoJson(file)) { geographyFiles.push(file); continue; }
-    const header = await readCsvHeader(file);
-    if (!header) { report.failed.push({ file, reason: 'empty file' }); continue; }
+    let header: string[] | null;
+    try {
+      header = await readCsvHeader(file);
+    } catch (e) {
+      if (!(e instanceof ImportFileError)) throw e;
+      report.failed.push({ file, reason: e.message });
+      log(`failed ${path.relative(process.cwd(), file)}: ${e.message}`);
+      continue;
+    }
+    if (!header) { report.failed.push({ file, reason: 'the file has no rows (only blank lines)' }); log(`failed ${path.relative(process.cwd(), file)}: the file has no rows (only blank lines)`); continue; }
     if (referenceKindOf(header)) { referenceFiles.push(file); continue; }
     if (geographyTableOf(header)) { geographyFiles.push(file); continue; }
     if (looksLikeAggregates(header)) { incidentFiles.push(file); continue; }

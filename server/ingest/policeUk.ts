@@ -12,6 +12,25 @@ export const POLICE_UK_STREET_HEADER = [
 
 export const POLICE_UK_SOURCE = 'data.police.uk';
 
+/**
+ * The crime types data.police.uk publishes (its crime-categories list, as in every street file since
+ * May 2013), plus the two it used before then. Any other value is a mistyped or altered file.
+ */
+export const POLICE_UK_CRIME_TYPES: readonly string[] = [
+  'Anti-social behaviour', 'Bicycle theft', 'Burglary', 'Criminal damage and arson', 'Drugs', 'Other theft',
+  'Possession of weapons', 'Public order', 'Robbery', 'Shoplifting', 'Theft from the person', 'Vehicle crime',
+  'Violence and sexual offences', 'Other crime',
+  'Violent crime', 'Public disorder and weapons',
+];
+const CRIME_TYPES = new Set(POLICE_UK_CRIME_TYPES);
+
+/** A header that shares most columns with the street-level file is one with columns missing or renamed. */
+export function missingStreetColumns(header: string[]): string[] | null {
+  const present = POLICE_UK_STREET_HEADER.filter((h) => header.includes(h));
+  if (present.length < 6 || present.length === POLICE_UK_STREET_HEADER.length) return null;
+  return POLICE_UK_STREET_HEADER.filter((h) => !header.includes(h));
+}
+
 /** Headers of the publisher's other files, recognised so that a folder import can say why it skips them. */
 export const POLICE_UK_OTHER_HEADERS: Record<string, string> = {
   'Crime ID,Month,Reported by,Falls within,Longitude,Latitude,Location,LSOA code,LSOA name,Outcome type':
@@ -37,6 +56,7 @@ export class PoliceUkStreetParser {
     const [crimeId, month, , , lonText, latText, location, lsoaCode, lsoaName, crimeType, outcome] = record.map((v) => v.trim()) as string[];
     if (!isMonth(month!)) reject('Month', month!, 'not a month in the form YYYY-MM');
     if (!crimeType) reject('Crime type', crimeType!, 'empty; every published row names its crime type');
+    else if (!CRIME_TYPES.has(crimeType)) reject('Crime type', crimeType, `not a data.police.uk crime type; the published types are: ${POLICE_UK_CRIME_TYPES.slice(0, 14).join(', ')}`);
 
     let lon: number | null = null;
     let lat: number | null = null;

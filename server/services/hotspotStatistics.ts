@@ -27,6 +27,29 @@ export function binLevelFor(alpha: number): number {
 
 const km2 = (c: string) => cellArea(c, 'km2');
 
+/**
+ * Most neighbour pairs (cells × the k-ring's 3k²+3k+1 cells) one request may weigh, and most
+ * cell-steps in an emerging cube: Gi* runs in this thread, so its cost bounds how long every other
+ * request waits. Measured on 2 cores: 2.35 M binary pairs (resolution 11, k = 1, 650 km²) take about
+ * 5 s; inverse-distance weights cost several times more per pair (1.8 M pairs about 11 s).
+ */
+export const NEIGHBOUR_BUDGET = { binary: 2_500_000, 'inverse-distance': 1_000_000 } as const;
+export const CUBE_BUDGET = 5_000_000;
+
+function checkBudget(cells: number, o: { k: number; weights: WeightScheme }, steps = 1): void {
+  const pairs = cells * (3 * o.k * o.k + 3 * o.k + 1);
+  const budget = NEIGHBOUR_BUDGET[o.weights];
+  const advice = 'use a coarser resolution, a smaller k, binary weights, fewer districts or a shorter period';
+  if (pairs > budget) {
+    throw new DomainError('invalid', `Gi* over ${cells.toLocaleString('en-GB')} cells with the ${o.k}-ring and ${o.weights} weights weighs ` +
+      `${pairs.toLocaleString('en-GB')} neighbour pairs; at most ${budget.toLocaleString('en-GB')} are computed per request: ${advice}`);
+  }
+  if (cells * steps > CUBE_BUDGET) {
+    throw new DomainError('invalid', `the space-time cube would hold ${cells.toLocaleString('en-GB')} cells × ${steps} steps = ${(cells * steps).toLocaleString('en-GB')} bins; ` +
+      `at most ${CUBE_BUDGET.toLocaleString('en-GB')} per request: ${advice}`);
+  }
+}
+
 /** Hot spot statistics over the study area's cells (empty cells included). */
 export class HotspotStatistics {
   constructor(private readonly analysis: Analysis) {}
@@ -34,6 +57,7 @@ export class HotspotStatistics {
   async gistar(r: ResolvedParams, o: GistarOptions) {
     const study = await this.analysis.studyArea(r);
     const cells = study.cells.map((c) => c.cell);
+    checkBudget(cells.length, o);
     const values = Float64Array.from(study.cells, (c) => (o.variable === 'harm' ? c.harm : c.incidents));
     const z = gistar(values, h3Neighbours(cells, { k: o.k, weights: o.weights }));
     const { bins, p, thresholds } = confidenceBins(z, { fdr: o.fdr });
@@ -58,6 +82,7 @@ export class HotspotStatistics {
       rows = (await this.analysis.cellMonthTotals(r)).map((x) => ({ ...x, step: x.month }));
     }
     const n = cells.length, T = months.length;
+    checkBudget(n, o, T);
     const monthIndex = new Map(months.map((m, t) => [m, t]));
     const cube = new Float64Array(n * T);
     for (const row of rows) {

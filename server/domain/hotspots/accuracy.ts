@@ -1,3 +1,4 @@
+import { InsufficientDataError } from '../errors';
 export interface Accuracy {
   cells: number;
   areaKm2: number;
@@ -32,7 +33,7 @@ export function selectionAccuracy(a: {
   if (!(a.studyAreaKm2 > 0)) throw new Error(`the study area must be larger than 0 km²; got ${a.studyAreaKm2}`);
   const total = (m: Map<string, number>) => { let s = 0; for (const v of m.values()) s += v; return s; };
   const N = total(a.evaluate), Ntrain = total(a.train);
-  if (N === 0) throw new Error('the evaluation period has no incidents, so accuracy cannot be measured');
+  if (N === 0) throw new InsufficientDataError('the evaluation period has no incidents, so accuracy cannot be measured');
   let n = 0, nTrain = 0, area = 0;
   for (const c of new Set(a.selected)) { n += a.evaluate.get(c) ?? 0; nTrain += a.train.get(c) ?? 0; area += a.areaOf(c); }
   const hitRate = n / N;

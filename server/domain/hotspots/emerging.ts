@@ -1,4 +1,5 @@
 import { mannKendall } from './mannKendall';
+import { InsufficientDataError } from '../errors';
 
 /** The ArcGIS Emerging Hot Spot Analysis patterns, hot and cold, and no pattern. */
 export const EMERGING_CATEGORIES = [
@@ -42,7 +43,7 @@ export interface EmergingResult {
 export function classifyEmerging(z: ArrayLike<number>, significance: ArrayLike<number>, trendAlpha = 0.05): EmergingResult {
   const n = z.length;
   if (significance.length !== n) throw new Error(`z has ${n} steps but significance has ${significance.length}`);
-  if (n < MIN_STEPS_EMERGING) throw new Error(`emerging hot spot patterns need at least ${MIN_STEPS_EMERGING} time steps; got ${n}`);
+  if (n < MIN_STEPS_EMERGING) throw new InsufficientDataError(`emerging hot spot patterns need at least ${MIN_STEPS_EMERGING} time steps; got ${n}`);
   const mk = mannKendall(z, trendAlpha);
   const trend = { tau: mk.tauB, p: mk.p, direction: (mk.trend === 'increasing' ? 'up' : mk.trend === 'decreasing' ? 'down' : 'none') as 'up' | 'down' | 'none' };
   const hot = Array.from({ length: n }, (_, t) => significance[t]! > 0);
@@ -103,7 +104,7 @@ export const defaultShortSeriesParams: ShortSeriesParams = { hotspotProp: 0.1, p
 export function classifyShortSeries(significance: ArrayLike<number>, params: Partial<ShortSeriesParams> = {}): ShortSeriesCategory {
   const p = { ...defaultShortSeriesParams, ...params };
   const P = significance.length;
-  if (P < 2) throw new Error(`the short-series patterns need at least 2 periods; got ${P}`);
+  if (P < 2) throw new InsufficientDataError(`the short-series patterns need at least 2 periods; got ${P}`);
   for (const [k, v] of Object.entries(p)) if (!(v > 0 && v <= 1)) throw new Error(`${k} must be a share above 0 and at most 1; got ${v}`);
   const r = Math.min(P - 1, Math.max(1, Math.floor(p.recentProp * P)));
   const label = (sign: 1 | -1, name: 'hotspot' | 'coldspot'): ShortSeriesCategory | null => {

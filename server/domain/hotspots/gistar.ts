@@ -1,5 +1,6 @@
 import normalCdf from '@stdlib/stats-base-dists-normal-cdf';
 import type { Neighbours } from './neighbours';
+import { InsufficientDataError } from '../errors';
 
 /**
  * Getis-Ord Gi* z-scores (Getis & Ord 1992; Ord & Getis 1995), each cell's neighbourhood including
@@ -12,7 +13,7 @@ import type { Neighbours } from './neighbours';
 export function gistar(values: ArrayLike<number>, nb: Neighbours): Float64Array {
   const n = values.length;
   if (nb.offsets.length !== n + 1) throw new Error(`the neighbours describe ${nb.offsets.length - 1} cells but there are ${n} values`);
-  if (n < 3) throw new Error(`Gi* needs at least 3 cells; got ${n}`);
+  if (n < 3) throw new InsufficientDataError(`Gi* needs at least 3 cells; got ${n}`);
   let sum = 0, sumSq = 0;
   for (let i = 0; i < n; i++) {
     const v = values[i]!;
@@ -22,7 +23,7 @@ export function gistar(values: ArrayLike<number>, nb: Neighbours): Float64Array 
   const mean = sum / n;
   for (let i = 0; i < n; i++) { const d = values[i]! - mean; sumSq += d * d; }
   const s = Math.sqrt(sumSq / n);
-  if (s === 0) throw new Error('every cell has the same value, so Gi* is undefined (no variation to test)');
+  if (s === 0) throw new InsufficientDataError('every cell has the same value, so Gi* is undefined (no variation to test)');
   const z = new Float64Array(n);
   for (let i = 0; i < n; i++) {
     let lag = 0, wi = 0, s1 = 0;

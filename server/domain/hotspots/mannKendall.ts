@@ -1,4 +1,5 @@
 import normalCdf from '@stdlib/stats-base-dists-normal-cdf';
+import { InsufficientDataError } from '../errors';
 
 export interface MannKendall {
   n: number;
@@ -29,7 +30,7 @@ export interface MannKendall {
  */
 export function mannKendall(series: ArrayLike<number>, alpha = 0.05): MannKendall {
   const n = series.length;
-  if (n < 3) throw new Error(`the Mann-Kendall test needs at least 3 values in the series; got ${n}`);
+  if (n < 3) throw new InsufficientDataError(`the Mann-Kendall test needs at least 3 values in the series; got ${n}`);
   for (let i = 0; i < n; i++) if (!Number.isFinite(series[i]!)) throw new Error(`value ${i} of the series is not a finite number`);
   let s = 0;
   for (let k = 0; k < n - 1; k++) {

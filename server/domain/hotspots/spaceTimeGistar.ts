@@ -1,4 +1,5 @@
 import type { Neighbours } from './neighbours';
+import { InsufficientDataError } from '../errors';
 
 export interface SpaceTimeOptions {
   /**
@@ -28,7 +29,7 @@ export function spaceTimeGistar(values: Float64Array, cells: number, steps: numb
   if (windowKind !== 'cube' && windowKind !== 'time-step') throw new Error(`globalWindow must be "cube" or "time-step"; got "${String(windowKind)}"`);
   if (values.length !== cells * steps) throw new Error(`the cube has ${values.length} values but ${cells} cells × ${steps} steps = ${cells * steps}`);
   if (nb.offsets.length !== cells + 1) throw new Error(`the neighbours describe ${nb.offsets.length - 1} cells but the cube has ${cells}`);
-  if (cells < 3) throw new Error(`Gi* needs at least 3 cells; got ${cells}`);
+  if (cells < 3) throw new InsufficientDataError(`Gi* needs at least 3 cells; got ${cells}`);
 
   const stats = (from: number, to: number) => {
     let sum = 0;
@@ -39,7 +40,7 @@ export function spaceTimeGistar(values: Float64Array, cells: number, steps: numb
     return { mean, s: Math.sqrt(ss / (to - from)), n: to - from };
   };
   const cube = windowKind === 'cube' ? stats(0, values.length) : null;
-  if (cube && cube.s === 0) throw new Error('every bin of the cube has the same value, so Gi* is undefined');
+  if (cube && cube.s === 0) throw new InsufficientDataError('every bin of the cube has the same value, so Gi* is undefined');
   const z = new Float64Array(values.length);
   for (let t = 0; t < steps; t++) {
     const g = cube ?? stats(t * cells, (t + 1) * cells);

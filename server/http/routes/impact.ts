@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { month } from '../schemas';
 import type { Db } from '../../db/connection';
 import { validateSite, type Polygonal } from '../../domain/geography/places';
 import type { Analysis } from '../../services/analysis';
@@ -13,7 +14,7 @@ const AREA_RULE = 'hchh:N (rank in /api/hchh), zone:ID, site:ID, ward:CODE, dist
 
 const impactFields = {
   area: z.string().min(1).max(100).optional().describe(`the area: ${AREA_RULE}`),
-  date: z.string().regex(/^\d{4}-(0[1-9]|1[0-2])$/, 'a month as YYYY-MM, e.g. 2019-07').optional().describe('intervention month (the first "after" month)'),
+  date: month.optional().describe('intervention month (the first "after" month)'),
   phase: z.enum(['clear', 'hold', 'build']).optional().describe('for a zone: the start of this Clear-Hold-Build phase is the intervention month'),
   months: z.coerce.number().int('must be a whole number').min(1).max(60).default(12).describe('months before and after (default 12)'),
   bufferMetres: z.coerce.number().min(10).max(5000).default(250).describe('width of the displacement buffer ring in metres (default 250)'),

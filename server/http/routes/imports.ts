@@ -9,6 +9,7 @@ import { ImportFileError } from '../../ingest/errors';
 import { importDataFile, importKindOf } from '../../ingest/importPaths';
 import type { Api } from '../api';
 import { HttpError } from '../httpError';
+import { recordId } from '../schemas';
 
 const importOut = z.object({
   id: z.number(), fileName: z.string(), checksum: z.string(), format: z.string().nullable(),
@@ -41,8 +42,10 @@ async function spool(req: Request, limit: number, fileName: string): Promise<str
   const tooBig = () => new HttpError(413, `the upload is larger than the limit of ${Math.round(limit / 1048576)} MB (HARMGRID_UPLOAD_LIMIT_MB)`);
   const dir = await fs.promises.mkdtemp(path.join(os.tmpdir(), 'harmgrid-upload-'));
   // Keep the upload's extension (the format is read from the content, the name goes to the import log).
+  // The name the client gave, so messages name its file; never one that leaves the folder ('.', '..').
+  const safe = !/^\.*$/.test(fileName) && path.basename(fileName) === fileName;
   const ext = path.extname(fileName);
-  const file = path.join(dir, `upload${/^\.[A-Za-z0-9]{1,10}$/.test(ext) ? ext.toLowerCase() : ''}`);
+  const file = path.join(dir, safe ? fileName : `upload${/^\.[A-Za-z0-9]{1,10}$/.test(ext) ? ext.toLowerCase() : ''}`);
   // A client that labels the body application/json has it parsed by the JSON middleware (up to its
   // 2 MB limit): write that back out rather than answer "empty upload".
   if ((req as Request & { _body?: boolean })._body && req.body && typeof req.body === 'object') {
@@ -83,7 +86,7 @@ export function importRoutes(api: Api, db: Db, uploadLimitBytes: number): void {
   api.add({
     method: 'get', path: '/api/imports/:id', tag: 'imports', access: 'admin',
     summary: 'One import with its rejected rows',
-    params: z.object({ id: z.coerce.number().int().min(1) }),
+    params: z.object({ id: recordId }),
     query: z.object({ limit: z.coerce.number().int().min(1).max(10000).default(1000), offset: z.coerce.number().int().min(0).default(0) }).strict(),
     response: { description: 'the import and its rejections (file line, field, value, reason)', schema: importOut.extend({ rejections: z.array(rejectionOut) }) },
     handler: async ({ params, query }) => {

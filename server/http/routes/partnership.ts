@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { plainText } from '../schemas';
 import type { Db } from '../../db/connection';
 import { AggregateStore } from '../../db/aggregates';
 import { periodTypes } from '../../domain/periods';
@@ -33,7 +34,7 @@ export function partnershipRoutes(api: Api, db: Db, analysis: Analysis): void {
     method: 'get', path: '/api/aggregates', tag: 'partnership', access: 'read',
     summary: 'Published aggregate counts (hospital admissions, Homicide Index …) with their suppression markers',
     query: z.object({
-      source: z.string().max(120).optional(), measure: z.string().max(200).optional(), areaCode: z.string().max(20).optional(),
+      source: plainText(120).optional(), measure: plainText(200).optional(), areaCode: plainText(20).optional(),
       periodType: z.enum(periodTypes).optional(),
     }).strict(),
     response: { description: 'values in source, measure, area and period order', schema: z.object({ values: z.array(aggregateOut) }) },
@@ -76,7 +77,7 @@ export function partnershipRoutes(api: Api, db: Db, analysis: Analysis): void {
     },
   });
 
-  const keyParam = z.object({ key: z.string().max(64) });
+  const keyParam = z.object({ key: plainText(64) });
   const find = async (key: string) => {
     const i = await indicators.get(key);
     if (!i) throw new HttpError(404, `no indicator "${key}"; GET /api/indicators lists them`);

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { plainText } from '../schemas';
 import { definitionRulesSchema } from '../../domain/definitions';
 import { harmSchemeInputSchema } from '../../domain/harm';
 import type { Analysis } from '../../services/analysis';
@@ -60,7 +61,7 @@ export function referenceRoutes(api: Api, analysis: Analysis): void {
   api.add({
     method: 'get', path: '/api/harm-schemes/:key', tag: 'harm', access: 'public',
     summary: 'One harm scheme with its weights',
-    params: z.object({ key: z.string().max(64) }),
+    params: z.object({ key: plainText(64) }),
     response: { description: 'the scheme and every weight', schema: schemeOut.extend({ weightList: z.array(z.object({ matchKind: z.string(), matchValue: z.string(), weight: z.number(), note: z.string() })) }) },
     handler: async ({ params }) => {
       const scheme = await reference.scheme(params.key);

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { month } from '../schemas';
 import type { Db } from '../../db/connection';
 import { MAX_RING_METRES, MIN_RING_METRES } from '../../domain/siteReview';
 import type { Analysis } from '../../services/analysis';
@@ -10,7 +11,6 @@ import { sendPrintable } from '../pages/html';
 import { idParam } from './zones';
 import { forceParam } from '../schemas';
 
-const month = z.string().regex(/^\d{4}-(0[1-9]|1[0-2])$/, 'a month as YYYY-MM, e.g. 2019-07');
 const RINGS_RULE = `a comma list of 1 to 3 different distances in whole metres, each ${MIN_RING_METRES}–${MAX_RING_METRES}, e.g. 250,500,1000`;
 
 export const reviewQuery = z.object({

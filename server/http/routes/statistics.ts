@@ -3,10 +3,9 @@ import { EMERGING_CATEGORIES, SHORT_SERIES_CATEGORIES } from '../../domain/hotsp
 import type { Analysis } from '../../services/analysis';
 import { HotspotStatistics } from '../../services/hotspotStatistics';
 import type { Api } from '../api';
-import { analysisQuery, resolvedDescription } from '../schemas';
+import { analysisQuery, resolvedDescription, month } from '../schemas';
 import { round } from './hotspots';
 
-const month = z.string().regex(/^\d{4}-(0[1-9]|1[0-2])$/, 'a month as YYYY-MM, e.g. 2019-07');
 const bool = z.enum(['true', 'false']).transform((v) => v === 'true');
 
 const gistarQuery = analysisQuery.extend({

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { recordId } from '../schemas';
 import { zoneFeature, type AreaService } from '../../services/areas';
 import type { Api } from '../api';
 import { HttpError } from '../httpError';
@@ -6,7 +7,7 @@ import { analysisQuery } from '../schemas';
 
 export const featureCollection = z.object({ type: z.literal('FeatureCollection'), features: z.array(z.any()) }).passthrough();
 export const feature = z.object({ type: z.literal('Feature'), geometry: z.any(), properties: z.any() }).passthrough();
-export const idParam = z.object({ id: z.coerce.number().int().min(1) });
+export const idParam = z.object({ id: recordId });
 export const areaStatsQuery = analysisQuery.omit({ resolution: true }).strict();
 
 const zoneBody = z.object({
