@@ -1,11 +1,11 @@
 import type { Knex } from 'knex';
 import type { SliceRow } from '../domain/cube/cellMonthSlice';
+import type { LocationRow } from '../domain/cube/locationSlice';
 import type { CellTotal } from '../domain/hchh';
 import type { LocationTotal, NightWindow } from '../domain/repeatLocations';
 import type { IncidentGroup } from '../domain/siteReview';
 import type { IncidentRow } from '../ingest/incidentRow';
 import { rowsOf, type Db } from './connection';
-import { storageRangeOf } from '../domain/h3cell';
 import { cubeCellsSql, filteredCube, filteredIncidents, type IncidentFilter, type SqlFragment } from './incidentQueries';
 
 export type { IncidentFilter } from './incidentQueries';
@@ -78,6 +78,17 @@ export class IncidentStore {
     return rowsOf(result);
   }
 
+  /** Incidents and harm per stored cell, month and location text over every loaded month: the rows of a LocationSlice. */
+  async locationSliceRows(f: IncidentFilter): Promise<LocationRow[]> {
+    const q = filteredIncidents({ ...f, from: '1900-01', to: '9999-12' });
+    const result = await this.db.raw(
+      `SELECT to_hex(i.cell) AS cell, to_char(i.month, 'YYYY-MM') AS month, i.location AS location, count(*)::int AS incidents, sum(${q.harm})::float8 AS harm
+       FROM ${q.from} AND i.cell IS NOT NULL AND i.location IS NOT NULL GROUP BY i.cell, i.month, i.location`,
+      q.bindings,
+    );
+    return rowsOf(result);
+  }
+
   /** Incidents and harm per cell and month. */
   async cellMonthTotals(f: IncidentFilter, resolution: number): Promise<(CellTotal & { month: string })[]> {
     const q = filteredCube(f);
@@ -125,30 +136,6 @@ export class IncidentStore {
       [...q.bindings, limit],
     );
     return rowsOf(result);
-  }
-
-  /**
-   * The most frequent location texts in each of several areas of cells, in one query: every area's
-   * cells become index ranges joined to the incidents, so 30 HCHH areas cost one scan of their cells.
-   */
-  async topLocationsByArea(f: IncidentFilter, areas: string[][], limit = 5): Promise<{ location: string; incidents: number; harm: number }[][]> {
-    if (areas.length === 0) return [];
-    const lo: string[] = [], hi: string[] = [], area: number[] = [];
-    areas.forEach((cells, k) => cells.forEach((c) => { const r = storageRangeOf(c); lo.push(r.lo); hi.push(r.hi); area.push(k); }));
-    const q = filteredIncidents(f, { sql: 'i.cell BETWEEN a.lo AND a.hi AND i.location IS NOT NULL', bindings: [] });
-    const result = await this.db.raw(
-      `WITH a AS (SELECT * FROM unnest(?::int8[], ?::int8[], ?::int[]) AS a(lo, hi, area)),
-       per AS (SELECT a.area, i.location AS location, count(*)::int AS incidents, sum(${q.harm})::float8 AS harm
-               FROM a, ${q.from}
-               GROUP BY 1, 2)
-       SELECT area, location, incidents, harm FROM (
-         SELECT per.*, row_number() OVER (PARTITION BY area ORDER BY incidents DESC, harm DESC, location) AS k FROM per) x
-       WHERE k <= ? ORDER BY area, k`,
-      [lo, hi, area, ...q.bindings, limit] as Knex.RawBinding[],
-    );
-    const out: { location: string; incidents: number; harm: number }[][] = areas.map(() => []);
-    for (const r of rowsOf<{ area: number; location: string; incidents: number; harm: number }>(result)) out[r.area]!.push({ location: r.location, incidents: r.incidents, harm: r.harm });
-    return out;
   }
 
   /**

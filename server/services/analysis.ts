@@ -14,6 +14,7 @@ import { ReferenceStore, type DefinitionRecord, type HarmSchemeRecord } from '..
 import { DEFAULT_DEFINITION } from '../domain/definitions';
 import { CCHI_KEY, COUNT_KEY } from '../domain/harm';
 import { CellMonthSlice } from '../domain/cube/cellMonthSlice';
+import { LocationSlice } from '../domain/cube/locationSlice';
 import { cellsOutline, hchhAreas, type CellTotal, type HchhOptions } from '../domain/hchh';
 import { monthRange, type Month } from '../domain/months';
 
@@ -185,6 +186,17 @@ export class Analysis {
     return this.memo(`slice|${r.version}|${JSON.stringify(cut)}`, async () => new CellMonthSlice(await this.incidents.cellMonthSliceRows(r.filter)));
   }
 
+  /** The location texts of a context's cut, read once per data version (see LocationSlice). */
+  private locations(r: ResolvedParams): Promise<LocationSlice> {
+    const { from: _from, to: _to, ...cut } = r.filter;
+    return this.memo(`locations|${r.version}|${JSON.stringify(cut)}`, async () => new LocationSlice(await this.incidents.locationSliceRows(r.filter)));
+  }
+
+  /** The most frequent location texts of each area of cells over the context's period. */
+  async topLocationsByArea(r: ResolvedParams, areas: string[][], limit = 5) {
+    return (await this.locations(r)).top(areas, r.from, r.to, limit);
+  }
+
   /** Incidents and harm per cell (cells with incidents) over the context's period and resolution. */
   async cellTotals(r: ResolvedParams): Promise<CellTotal[]> {
     return this.memo(`cells|${r.version}|${r.resolution}|${JSON.stringify(r.filter)}`, async () => (await this.slice(r)).totals(r.from, r.to, r.resolution));
@@ -311,7 +323,7 @@ export class Analysis {
   async hchh(r: ResolvedParams, options: Partial<HchhOptions>) {
     const study = await this.studyArea(r);
     const result = hchhAreas(study.cells, options);
-    const [namer, locations] = await Promise.all([this.areaNamer(r.to), this.incidents.topLocationsByArea(r.filter, result.areas.map((a) => a.cells), 5)]);
+    const [namer, locations] = await Promise.all([this.areaNamer(r.to), this.topLocationsByArea(r, result.areas.map((a) => a.cells), 5)]);
     const areas = result.areas.map((a, i) => {
       const topLocations = locations[i]!;
       return {

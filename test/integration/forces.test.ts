@@ -125,6 +125,19 @@ describe(`two forces in one instance on ${dbLabel}`, () => {
     }
   });
 
+  it('names the top locations of HCHH areas from the location slice exactly as a query of the incidents does', async () => {
+    const { Analysis } = await import('../../server/services/analysis');
+    const { IncidentStore } = await import('../../server/db/incidents');
+    const { cellsSql } = await import('../../server/db/incidentQueries');
+    const analysis = new Analysis(db);
+    const r = await analysis.resolve({ resolution: 9, force: MERSEYSIDE, from: '2020-02', to: '2020-03' });
+    const { areas } = await analysis.hchh(r, {});
+    expect(areas.length).toBeGreaterThan(3);
+    const store = new IncidentStore(db);
+    const rounded = (ls: { location: string; incidents: number; harm: number }[]) => ls.map((l) => ({ ...l, harm: Math.round(l.harm * 1e6) / 1e6 }));
+    for (const a of areas) expect(rounded(a.topLocations)).toEqual(rounded(await store.topLocations(r.filter, cellsSql(a.cells), 5)));
+  });
+
   it('answers with an ETag of the data version and revalidates to 304 until new data lands', async () => {
     const url = `${app.url}/api/hchh?resolution=9&force=${MERSEYSIDE}`;
     const first = await fetch(url);
