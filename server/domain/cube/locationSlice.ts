@@ -61,7 +61,12 @@ export class LocationSlice {
       if (t) { t.incidents += row.incidents; t.harm += row.harm; } else sums[k]!.set(row.location, { location: row.location, incidents: row.incidents, harm: row.harm });
     }
     return sums.map((m) => [...m.values()]
-      .sort((a, b) => b.incidents - a.incidents || b.harm - a.harm || (a.location < b.location ? -1 : a.location > b.location ? 1 : 0))
+      .sort((a, b) => b.incidents - a.incidents || harmOrder(a, b) || (a.location < b.location ? -1 : a.location > b.location ? 1 : 0))
       .slice(0, limit));
   }
+}
+
+/** More harm first; sums equal but for float rounding (the order of addition) count as ties. */
+function harmOrder(a: LocationTotal, b: LocationTotal): number {
+  return Math.abs(b.harm - a.harm) > 1e-6 * Math.max(1, Math.abs(a.harm)) ? b.harm - a.harm : 0;
 }
