@@ -122,7 +122,8 @@ async function firstStart(db: Db, config: Config, log: (line: string) => void): 
   // A sample folder with boundary files of its own (a force's folder: police/ and boundaries/) brings
   // its own places; otherwise the shared folder's boundaries and local deprivation go with it.
   const ownPlaces = fs.existsSync(config.sampleDir) && holdsGeoJson(config.sampleDir);
-  const shared = ownPlaces ? ['harm', path.join('national', 'deprivation')] : ['harm', 'boundaries', 'deprivation', path.join('national', 'deprivation')];
+  // The national deprivation file (all English LSOAs) serves a force that brings no deprivation of its own.
+  const shared = ownPlaces ? ['harm', path.join('national', 'deprivation')] : ['harm', 'boundaries', 'deprivation'];
   const sources = shared.map((d) => path.join(config.dataDir, d)).concat(config.sampleDir).filter((p) => fs.existsSync(p));
   if (sources.length === 0) {
     log(`harmgrid: the database is empty and no sample data was found at ${config.sampleDir}; set HARMGRID_DATA_DIR or import files with npm run import`);

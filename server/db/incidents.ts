@@ -5,6 +5,7 @@ import type { CellTotal } from '../domain/hchh';
 import type { LocationTotal, NightWindow } from '../domain/repeatLocations';
 import type { IncidentGroup } from '../domain/siteReview';
 import type { IncidentRow } from '../ingest/incidentRow';
+import type { IncidentTags } from '../domain/geography/tags';
 import { rowsOf, type Db } from './connection';
 import { cubeCellsSql, filteredCube, filteredIncidents, type IncidentFilter, type SqlFragment } from './incidentQueries';
 
@@ -15,7 +16,17 @@ const INSERT_COLUMNS = [
   ['offence_code', 'text'], ['offence_name', 'text'], ['knife', 'boolean'], ['firearm', 'boolean'], ['domestic', 'boolean'],
   ['lon', 'float8'], ['lat', 'float8'], ['cell', 'int8'], ['location', 'text'], ['lsoa_code', 'text'], ['lsoa_name', 'text'],
   ['outcome', 'text'], ['position_precision', 'text'], ['attributes', 'jsonb'], ['import_id', 'int4'], ['force_code', 'text'],
+  ['district_code', 'text'], ['ward_code', 'text'], ['ward_vintage', 'text'], ['lsoa_tagged', 'text'], ['lsoa_vintage', 'text'], ['in_study_area', 'boolean'],
 ] as const;
+
+/**
+ * The tag columns of one row: its tags; all null with in_study_area false when tagged outside every
+ * district; all null with in_study_area null when not tagged (no boundaries, or no position).
+ */
+function tagValues(t: IncidentTags | null | undefined): unknown[] {
+  if (!t) return [null, null, null, null, null, null];
+  return [t.district, t.ward, t.wardVintage, t.lsoa, t.lsoaVintage, t.district !== null];
+}
 
 /**
  * The one place that reads and writes incidents. Aggregates (per cell, month, week; totals) are read
@@ -30,7 +41,7 @@ export class IncidentStore {
    * One statement per batch with a column array per field (unnest), which both PostgreSQL and PGlite
    * run fast without a COPY protocol.
    */
-  async insert(trx: Knex.Transaction | Db, rows: IncidentRow[], importId: number, force: string | null): Promise<number> {
+  async insert(trx: Knex.Transaction | Db, rows: IncidentRow[], importId: number, force: string | null, tags?: (IncidentTags | null)[] | null): Promise<number> {
     if (rows.length === 0) return 0;
     const columns: unknown[][] = INSERT_COLUMNS.map(() => new Array(rows.length));
     rows.forEach((r, i) => {
@@ -38,6 +49,7 @@ export class IncidentStore {
         r.source, r.sourceRef, `${r.month}-01`, r.occurredAt, r.category, r.offenceCode, r.offenceName, r.knife, r.firearm,
         r.domestic, r.lon, r.lat, r.cell, r.location, r.lsoaCode, r.lsoaName, r.outcome, r.positionPrecision,
         r.attributes === null ? null : JSON.stringify(r.attributes), importId, force,
+        ...tagValues(tags ? tags[i] ?? null : undefined),
       ];
       values.forEach((v, c) => { (columns[c] as unknown[])[i] = v; });
     });

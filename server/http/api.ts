@@ -126,6 +126,7 @@ export class Api {
         }
         const result = await spec.handler({ query, params, body, caller: caller!, req, res });
         if (res.headersSent || result === undefined) return;
+        checkResponse(spec, result);
         if (!cached) { res.json(result); return; }
         const text = JSON.stringify(result);
         const contentType = String(res.getHeader('Content-Type') ?? 'application/json; charset=utf-8');
@@ -190,6 +191,21 @@ function countRows(result: unknown): number | null {
     return 1;
   }
   return null;
+}
+
+/**
+ * The answer is checked against the route's response schema, the contract the OpenAPI document and
+ * the web client share. A mismatch is a defect of harmgrid, not of the request: it is logged with the
+ * route and the first problems, and under the test runner it fails the request so tests catch it.
+ */
+function checkResponse(spec: { method: string; path: string; response: { schema?: ZodType } }, result: unknown): void {
+  const schema = spec.response.schema;
+  if (!schema) return;
+  const r = schema.safeParse(result);
+  if (r.success) return;
+  const problems = r.error.issues.slice(0, 3).map((i) => `${i.path.join('.') || '(answer)'}: ${i.message}`).join('; ');
+  console.error(`harmgrid: ${spec.method.toUpperCase()} ${spec.path} answered outside its response schema: ${problems}`);
+  if (process.env.VITEST) throw new Error(`${spec.method.toUpperCase()} ${spec.path} answered outside its response schema: ${problems}`);
 }
 
 /**

@@ -65,7 +65,7 @@ export async function importAggregateFile(db: Db, filePath: string, opts: { file
     const reject = (field: Column, value: string, reason: string) => rejections.push({ line, field: AGGREGATE_COLUMNS[field][0], value, reason });
     const before = rejections.length;
     for (const c of ['source', 'measure', 'areaCode', 'areaType'] as Column[]) if (!get(c)) reject(c, '', 'empty');
-    let period;
+    let period: ReturnType<typeof parsePeriod> | undefined;
     try { period = parsePeriod(get('periodType'), get('period')); } catch (e) { reject(get('periodType') && (e as Error).message.startsWith('unknown') ? 'periodType' : 'period', get('period'), (e as Error).message); }
     const value = parsePublishedValue(get('value'));
     if (!value) reject('value', get('value'), 'neither a count (≥ 0) nor a suppression marker (*, c, [c], x, [x], .., :, ~, [low], suppressed)');

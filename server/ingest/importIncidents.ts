@@ -5,7 +5,7 @@ import { ForceStore } from '../db/forces';
 import { ImportStore, type ImportRecord } from '../db/imports';
 import { findForce, type ForceRecord } from '../domain/forces';
 import { ReferenceStore } from '../db/reference';
-import { tagIncidents } from '../services/tagging';
+import { tagsForRows } from '../services/tagging';
 import { checkCsvText, fileChecksum, csvRecords } from './csv';
 import { FileContentError, ImportFileError, MAX_FIELD_CHARS, type Rejection } from './errors';
 import { ForceExtractParser, looksLikeForceExtract, mapForceExtractHeader } from './forceExtract';
@@ -114,7 +114,7 @@ export async function importIncidentFile(db: Db, filePath: string, opts: { fileN
   for await (const item of csvRecords(filePath)) {
     if ('error' in item) { rejections.push(item.error); break; }
     if (!parser) {
-      let found;
+      let found: Awaited<ReturnType<typeof incidentParserFor>>;
       try {
         found = await incidentParserFor(db, item.record);
       } catch (err) {
@@ -196,11 +196,13 @@ export async function importIncidentFile(db: Db, filePath: string, opts: { fileN
     force = loaded[0];
   }
   const store = new IncidentStore(db);
+  // Tagged as they are written (one pass over the file's distinct positions), not updated after.
+  const tags = opts.tag !== false ? await tagsForRows(db, rows) : null;
   const outcome = await db.transaction(async (trx) => {
     const id = await imports.create(trx, { ...summary, status: 'imported', message: null, rowsImported: 0, rowsDuplicate: 0 });
     let inserted = 0;
     for (let i = 0; i < rows.length; i += BATCH) {
-      inserted += await store.insert(trx, rows.slice(i, i + BATCH), id, force?.code ?? null);
+      inserted += await store.insert(trx, rows.slice(i, i + BATCH), id, force?.code ?? null, tags?.slice(i, i + BATCH));
       opts.onProgress?.({ fileName, phase: 'storing', rows: Math.min(i + BATCH, rows.length) });
     }
     if (firstMonth && lastMonth) await new IncidentStore(trx).compactCube(firstMonth, lastMonth);
@@ -208,7 +210,7 @@ export async function importIncidentFile(db: Db, filePath: string, opts: { fileN
       await trx('import_batch').where({ id }).update({ force_code: force.code });
       await new ForceStore(trx).adoptUnassigned();
     }
-    if (opts.tag !== false) await tagIncidents(trx, { importId: id });
+    if (tags) await new ForceStore(trx).assignDistricts(id);
     const duplicates = rows.length - inserted;
     const message = `imported ${inserted} incidents` +
       (duplicates ? `; ${duplicates} were already stored (same source and reference) and were skipped` : '') +

@@ -98,13 +98,17 @@ export async function importPaths(db: Db, paths: string[], log: (line: string) =
   const rank = (f: string) => ranks.get(f) ?? 3;
   let n = 0;
   let boundariesChanged = false;
+  // Incidents stored before this batch were tagged against the old boundaries; those of this batch are tagged as written.
+  const storedBefore = await new IncidentStore(db).count();
   const ordered = [...geographyFiles.sort((a, b) => rank(a) - rank(b) || a.localeCompare(b)), ...incidentFiles];
   for (const file of ordered) {
     n += 1;
     const label = `[${n}/${ordered.length}] ${path.relative(process.cwd(), file)}`;
     try {
       // Once boundaries have changed in this batch, every incident is tagged in one pass at the end.
-      const outcome = await importDataFile(db, file, { fileName: path.basename(file), ...(onProgress ? { onProgress } : {}), force: opts.force, retag: !boundariesChanged && !(await isGeoJson(file)) });
+      // Boundary files do not re-tag one by one (one pass at the end covers them all); incident files are
+      // tagged as they are written, against the boundaries stored so far.
+      const outcome = await importDataFile(db, file, { fileName: path.basename(file), ...(onProgress ? { onProgress } : {}), force: opts.force, retag: !(await isGeoJson(file)) });
       if (outcome.status === 'imported' && outcome.format?.startsWith('boundaries')) boundariesChanged = true;
       report.files.push(outcome);
       log(`${outcome.status.padEnd(6)} ${label}: ${outcome.message}`);
@@ -114,7 +118,7 @@ export async function importPaths(db: Db, paths: string[], log: (line: string) =
       log(`failed ${label}: ${e.message}`);
     }
   }
-  if (boundariesChanged) {
+  if (boundariesChanged && storedBefore > 0) {
     const t = await db.transaction((trx) => tagIncidents(trx));
     log(`tagged incidents at ${t.positions} positions with district, ward and LSOA in ${(t.ms / 1000).toFixed(1)} s`);
   }

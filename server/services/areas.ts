@@ -12,7 +12,7 @@ import { cellsOutline } from '../domain/hchh';
 import { parseCellId } from '../domain/h3cell';
 import { monthRange } from '../domain/months';
 import { DomainError } from '../domain/errors';
-import { round } from '../http/routes/hotspots';
+import { round } from '../domain/round';
 import type { Analysis, AnalysisParams, ResolvedParams } from './analysis';
 
 /** An area a user names: a boundary by code, a stored zone or site, H3 cells (an HCHH area), or an outline posted ad hoc. */

@@ -10,7 +10,7 @@ import { greedyPatrolAreas } from '../domain/backtest/patrolAreas';
 import { cellsOutline } from '../domain/hchh';
 import { h3Neighbours, type Neighbours } from '../domain/hotspots/neighbours';
 import { addMonths, monthRange } from '../domain/months';
-import { HttpError } from '../http/httpError';
+import { DomainError } from '../domain/errors';
 import type { Analysis, ResolvedParams } from './analysis';
 
 const M_PER_DEG_LAT = 110_574;
@@ -43,7 +43,7 @@ export class BacktestService {
     // The two queries are independent: run them side by side.
     const [study, monthTotals] = await Promise.all([this.analysis.studyArea(r), this.analysis.cellMonthTotals(r)]);
     const cells = study.cells.map((c) => c.cell);
-    if (cells.length < 3) throw new HttpError(400, `the study area has ${cells.length} cells at resolution ${r.resolution}; a backtest needs at least 3`);
+    if (cells.length < 3) throw new DomainError('invalid', `the study area has ${cells.length} cells at resolution ${r.resolution}; a backtest needs at least 3`);
     const index = new Map(cells.map((c, i) => [c, i]));
     const months = monthRange(r.from, r.to);
     const monthIndex = new Map(months.map((m, t) => [m, t]));
@@ -87,15 +87,15 @@ export class BacktestService {
 
   async backtest(r: ResolvedParams, o: { methods?: string[] | undefined; windows?: number[] | undefined; horizons?: number[] | undefined; budgets?: number[] | undefined }) {
     const methods = (o.methods?.length ? o.methods : METHODS.map((m) => m.key)).map((k) => {
-      try { return methodByKey(k); } catch (e) { throw new HttpError(400, (e as Error).message); }
+      try { return methodByKey(k); } catch (e) { throw new DomainError('invalid', (e as Error).message); }
     });
     const { data, basis } = await this.data(r, { positions: methods.some((m) => m.key === 'kde' || m.key === 'combination') });
     const options = { windows: o.windows ?? BACKTEST_DEFAULTS.windows, horizons: o.horizons ?? BACKTEST_DEFAULTS.horizons, budgets: o.budgets ?? BACKTEST_DEFAULTS.budgets };
-    let result;
+    let result: ReturnType<typeof runBacktest>;
     try {
       result = runBacktest(data, { methods, ...options });
     } catch (e) {
-      throw new HttpError(400, (e as Error).message);
+      throw new DomainError('invalid', (e as Error).message);
     }
     return {
       ...result,
@@ -111,8 +111,8 @@ export class BacktestService {
    * are and given its share of the study area, and of the window's incidents and harm.
    */
   async patrolAreas(r: ResolvedParams, q: PatrolAreaRequest) {
-    let method;
-    try { method = methodByKey(q.method); } catch (e) { throw new HttpError(400, (e as Error).message); }
+    let method: ReturnType<typeof methodByKey>;
+    try { method = methodByKey(q.method); } catch (e) { throw new DomainError('invalid', (e as Error).message); }
     const windowFrom = [addMonths(r.to, -(q.window - 1)), r.from].sort().pop()!;
     const windowed: ResolvedParams = { ...r, from: windowFrom, filter: { ...r.filter, from: windowFrom } };
     const { data, basis } = await this.data(windowed, { positions: method.key === 'kde' || method.key === 'combination' });

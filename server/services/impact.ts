@@ -10,7 +10,7 @@ import { assessImpact, FieldError, impactWindows, type HarmCounts } from '../dom
 import { monthRange } from '../domain/months';
 import { STORAGE_RESOLUTION } from '../domain/h3cell';
 import { DomainError } from '../domain/errors';
-import { round } from '../http/routes/hotspots';
+import { round } from '../domain/round';
 import type { Analysis, ResolvedParams } from './analysis';
 import { COMPARISON_RULE, type AreaService, type AreaSpec, type ResolvedArea } from './areas';
 

@@ -8,7 +8,7 @@ import { boxOf } from '../domain/geography/areaShape';
 import { patrolBriefing, VISIT_GUIDANCE } from '../domain/patrolBriefing';
 import type { HchhOptions } from '../domain/hchh';
 import { DomainError } from '../domain/errors';
-import { round } from '../http/routes/hotspots';
+import { round } from '../domain/round';
 import { cellsOutline, type Analysis, type ResolvedParams } from './analysis';
 import { AreaQueries } from '../db/areaQueries';
 

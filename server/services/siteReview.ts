@@ -13,7 +13,7 @@ import {
   type Exposure, type RateTest, type ReviewZone,
 } from '../domain/siteReview';
 import { DomainError } from '../domain/errors';
-import { round } from '../http/routes/hotspots';
+import { round } from '../domain/round';
 import type { Analysis, ResolvedParams } from './analysis';
 import type { AreaService } from './areas';
 import { HotspotStatistics } from './hotspotStatistics';

@@ -4,6 +4,7 @@ import { ForceStore } from '../db/forces';
 import { GeographyStore } from '../db/geography';
 import { IncidentStore } from '../db/incidents';
 import { vintageFor } from '../domain/geography/boundaries';
+import type { IncidentTags } from '../domain/geography/tags';
 import { RegionIndex } from '../domain/geography/pointInPolygon';
 import { monthRange } from '../domain/months';
 
@@ -52,4 +53,47 @@ export async function tagIncidents(db: Db | Knex.Transaction, opts: { importId?:
   // A district belongs to the force whose incidents fall in it, unless the user declared its force.
   await new ForceStore(db).assignDistricts(opts.importId);
   return { positions: total, ms: Date.now() - t0 };
+}
+
+
+/**
+ * Tags rows before they are stored, by the same rule as tagIncidents (the vintage in force in each
+ * row's month; nearest ward or LSOA within 100 m inside a district), so a file's incidents are
+ * written once with their tags instead of being updated after. Returns null when no boundaries are
+ * loaded. Indexes are built once per boundary set and month group of the file.
+ */
+export async function tagsForRows(db: Db | Knex.Transaction, rows: { month: string; lon: number | null; lat: number | null }[]): Promise<(IncidentTags | null)[] | null> {
+  const geo = new GeographyStore(db);
+  const loaded = await geo.vintages();
+  if (loaded.length === 0) return null;
+  const vintagesOf = (kind: 'ward' | 'lsoa') => loaded.filter((l) => l.kind === kind).map((l) => l.vintage);
+  const districts = await geo.boundaries('district');
+  const districtIndex = districts.length ? new RegionIndex(districts) : null;
+  const indexes = new Map<string, RegionIndex | null>();
+  const indexOf = async (kind: 'ward' | 'lsoa', vintage: string | null): Promise<RegionIndex | null> => {
+    if (!vintage) return null;
+    const key = `${kind}|${vintage}`;
+    if (!indexes.has(key)) {
+      const b = await geo.boundaries(kind, vintage);
+      indexes.set(key, b.length ? new RegionIndex(b) : null);
+    }
+    return indexes.get(key)!;
+  };
+  const memo = new Map<string, IncidentTags>();
+  const out: (IncidentTags | null)[] = [];
+  for (const r of rows) {
+    if (r.lon === null || r.lat === null) { out.push(null); continue; }
+    const wardVintage = vintageFor('ward', r.month, vintagesOf('ward'));
+    const lsoaVintage = vintageFor('lsoa', r.month, vintagesOf('lsoa'));
+    const key = `${r.lon},${r.lat},${wardVintage},${lsoaVintage}`;
+    let t = memo.get(key);
+    if (!t) {
+      const district = districtIndex?.locate(r.lon, r.lat) ?? null;
+      const find = (index: RegionIndex | null) => (index ? (district ? index.locateOrNearest(r.lon!, r.lat!, 100) : index.locate(r.lon!, r.lat!)) : null);
+      t = { district, ward: find(await indexOf('ward', wardVintage)), wardVintage, lsoa: find(await indexOf('lsoa', lsoaVintage)), lsoaVintage };
+      memo.set(key, t);
+    }
+    out.push(t);
+  }
+  return out;
 }

@@ -30,13 +30,13 @@ function deref(doc: { components?: { schemas?: Record<string, Schema> } }, s: Sc
   return s.$ref ? doc.components?.schemas?.[s.$ref.split('/').pop()!] ?? {} : s;
 }
 
-function valueOf(doc: object, raw: Schema, depth = 0, name = ''): fc.Arbitrary<unknown> {
+function arbitraryOf(doc: object, raw: Schema, depth = 0, name = ''): fc.Arbitrary<unknown> {
   const s = deref(doc, raw);
   const hostile = fc.oneof(fc.constantFrom<unknown>(...HOSTILE_STRINGS), fc.constantFrom<unknown>(...HOSTILE_NUMBERS));
   if (name === 'geometry') return GEOMETRY;
   if (name === 'cells' || name === 'cell') return fc.oneof(fc.array(CELL, { maxLength: 6 }), CELL, hostile);
   const alts = s.anyOf ?? s.oneOf;
-  if (alts?.length) return fc.oneof(...alts.map((a) => valueOf(doc, a, depth + 1, name)), hostile);
+  if (alts?.length) return fc.oneof(...alts.map((a) => arbitraryOf(doc, a, depth + 1, name)), hostile);
   if (s.enum?.length) return fc.oneof({ weight: 4, arbitrary: fc.constantFrom(...s.enum) }, { weight: 1, arbitrary: hostile });
   const type = Array.isArray(s.type) ? s.type[0] : s.type;
   switch (type) {
@@ -48,13 +48,13 @@ function valueOf(doc: object, raw: Schema, depth = 0, name = ''): fc.Arbitrary<u
       return fc.oneof({ weight: 2, arbitrary: fc.string({ minLength: s.minLength ?? 0, maxLength: Math.min(s.maxLength ?? 40, 80) }) }, { weight: 2, arbitrary: hostile });
     case 'array':
       if (depth > 3) return fc.constant([]);
-      return fc.oneof(fc.array(valueOf(doc, s.items ?? {}, depth + 1, name), { maxLength: 5 }), hostile);
+      return fc.oneof(fc.array(arbitraryOf(doc, s.items ?? {}, depth + 1, name), { maxLength: 5 }), hostile);
     case 'object': {
       if (depth > 3) return fc.constant({});
       const props = s.properties ?? {};
       const keys = Object.keys(props);
       return fc.oneof(
-        { weight: 4, arbitrary: fc.record(Object.fromEntries(keys.map((k) => [k, valueOf(doc, props[k]!, depth + 1, k)])), { requiredKeys: s.required?.filter((k) => keys.includes(k)) ?? [] }) },
+        { weight: 4, arbitrary: fc.record(Object.fromEntries(keys.map((k) => [k, arbitraryOf(doc, props[k]!, depth + 1, k)])), { requiredKeys: s.required?.filter((k) => keys.includes(k)) ?? [] }) },
         { weight: 1, arbitrary: fc.oneof(hostile, fc.constant([]), fc.constant({ unexpected: 1 })) },
       );
     }
@@ -75,11 +75,11 @@ export function requestArbitraries(doc: { paths: Record<string, Record<string, O
       const bodySchema = op.requestBody?.content['application/json']?.schema;
       const raw = op.requestBody?.content['text/csv'];
       const arbitrary = fc.record({
-        path: fc.tuple(...pathParams.map((x) => valueOf(doc, x.schema, 0, x.name)))
+        path: fc.tuple(...pathParams.map((x) => arbitraryOf(doc, x.schema, 0, x.name)))
           .map((vals) => pathParams.reduce((acc, x, i) => acc.replace(`{${x.name}}`, encodeURIComponent(asQueryString(vals[i]))), p)),
-        query: fc.record(Object.fromEntries(queryParams.map((x) => [x.name, valueOf(doc, x.schema, 0, x.name).map(asQueryString)])), { requiredKeys: [] }),
+        query: fc.record(Object.fromEntries(queryParams.map((x) => [x.name, arbitraryOf(doc, x.schema, 0, x.name).map(asQueryString)])), { requiredKeys: [] }),
         extra: fc.option(fc.constantFrom('unknown=1', 'from=0000-01', 'to=9999-12', 'source=%00'), { freq: 4 }),
-        body: bodySchema ? valueOf(doc, bodySchema) : fc.constant(undefined),
+        body: bodySchema ? arbitraryOf(doc, bodySchema) : fc.constant(undefined),
         rawBody: raw ? fc.oneof(fc.string({ maxLength: 200 }), fc.constant('Crime ID,Month\n,2021-01\n'), fc.constant('\u0000\u0001binary')) : fc.constant(undefined),
       }).map(({ path, query, extra, body, rawBody }) => {
         const q = Object.fromEntries(Object.entries(query).filter(([, v]) => v !== undefined)) as Record<string, string>;

@@ -6,6 +6,7 @@ import { cellPolygon, cellsOutline, type Analysis } from '../../services/analysi
 import { sendCsv, type Api } from '../api';
 import { HttpError } from '../httpError';
 import { analysisQuery, hchhQuery, resolvedDescription } from '../schemas';
+import { round } from '../../domain/round';
 
 const geojson = z.object({ type: z.literal('FeatureCollection'), features: z.array(z.any()) }).passthrough();
 
@@ -187,10 +188,7 @@ export function hotspotExportRoutes(api: Api, analysis: Analysis): void {
   });
 }
 
-export function round(v: number, digits = 3): number {
-  const f = 10 ** digits;
-  return Math.round(v * f) / f;
-}
+export { round };
 
 function roundAll<T extends Record<string, number>>(o: T): T {
   return Object.fromEntries(Object.entries(o).map(([k, v]) => [k, k.startsWith('share') ? round(v, 6) : round(v)])) as T;
