@@ -20,10 +20,13 @@ export function useBoundaries(keep: Set<string> | null, wardVintage: string | nu
   const [districts, setDistricts] = useState<Boundaries | null>(null);
   const [districtsFailed, setFailed] = useState(false);
   const [wards, setWards] = useState<{ url: string; b: Boundaries } | null>(null);
-  const needWards = useView((v) => v.showWards || v.showDeprivation);
+  // Whether any ward outlines are loaded (GET /api/geography): without them there is nothing to ask for.
+  const [wardsLoaded, setWardsLoaded] = useState(false);
+  const needWards = useView((v) => v.showWards || v.showDeprivation) && wardsLoaded;
   const url = wardsUrl(wardVintage);
   useEffect(() => {
     getJson<Boundaries>(DISTRICTS_URL).then(setDistricts).catch(() => setFailed(true));
+    getJson<{ boundaries: { kind: string }[] }>('/api/geography').then((g) => setWardsLoaded(g.boundaries.some((b) => b.kind === 'ward'))).catch(() => {});
   }, []);
   useEffect(() => {
     if (!needWards || wards?.url === url) return;
