@@ -36,6 +36,29 @@ export async function startTestServer(months: string[], opts: Omit<StartOptions,
 }
 
 /**
+ * The real server over exactly the files given (data.police.uk months and ONS boundary files of any
+ * force, linked, not copied), imported on first start like a user's own: a data folder of its own
+ * holds the harm tables and the basemap of the shared data and nothing else, so no other force's
+ * boundaries or deprivation come in. close() stops it and removes the folders.
+ */
+export async function startServerWith(files: string[], opts: Omit<StartOptions, 'sampleDir' | 'dataDir' | 'databaseUrl' | 'pgliteDir' | 'schema'> = {}): Promise<RunningServer> {
+  const data = tempDir('harmgrid-data-');
+  for (const d of ['harm', 'basemap']) if (fs.existsSync(path.join(dataDir, d))) fs.symlinkSync(path.join(dataDir, d), path.join(data, d));
+  const sample = path.join(data, 'files');
+  fs.mkdirSync(sample);
+  for (const f of files) {
+    if (!fs.existsSync(f)) throw new Error(`the test needs the real data file ${f}; set HARMGRID_DATA_DIR to the shared data folder`);
+    fs.symlinkSync(f, path.join(sample, path.basename(f)));
+  }
+  if (onPostgres) await (await freshDb()).destroy();
+  const server = await startServer({
+    port: 0, quiet: true, dataDir: data, sampleDir: sample, autoImport: true, ...opts,
+    ...(onPostgres ? { databaseUrl: `${process.env.DATABASE_URL}`, schema: TEST_SCHEMA } : { databaseUrl: '', pgliteDir: 'memory' }),
+  });
+  return { ...server, close: async () => { await server.close(); fs.rmSync(data, { recursive: true, force: true }); } };
+}
+
+/**
  * Debian's Chromium, headless, as the brief sets it: no sandbox (root in CI), no GPU, and no background
  * networking (the machine has no internet; Chromium's own calls home would be refused).
  */

@@ -1,20 +1,22 @@
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import type { GeoJSONSource, MapGeoJSONFeature } from 'maplibre-gl';
 import { cellToLatLng } from 'h3-js';
-import { getJson, qs, type Definition, type Meta, type Scheme, type TilesConfig } from './api';
+import { getJson, loadForceScope, qs, scopedPath, type AreaHit, type Definition, type Force, type Meta, type Scheme, type TilesConfig } from './api';
 import { resolutionOf, useView, viewStore, type ViewState } from './state';
 import { Controls } from './Controls';
 import { Legend, type LegendModel } from './Legend';
 import { CellPanel } from './CellPanel';
 import { HchhList } from './HchhList';
 import { PartnershipView } from './PartnershipView';
+import { BacktestView } from './BacktestView';
+import { ForcePicker, forceDistricts, openingForce } from './forces';
 import { AreaPanel } from './AreaPanel';
 import { Search, type SearchItem } from './Search';
 import { TopCells } from './TopCells';
 import { DrawControls } from './DrawControls';
 import { mapPng } from './exportPng';
-import { deprivationClasses } from './layers';
-import { analysisQuery, applyToggles } from './map/registry';
+import { deprivationClasses, deprivationSource } from './layers';
+import { analysisQuery, applyToggles, periodQuery } from './map/registry';
 import type { BuildResult } from './map/cellsProtocol';
 import { useMapInstance } from './map/useMapInstance';
 import { readiness } from './map/readiness';
@@ -24,7 +26,7 @@ import { useTopCells } from './map/useTopCells';
 import { useCellsLayer } from './map/layers/useCellsLayer';
 import { useHchhLayer } from './map/layers/useHchhLayer';
 import { useBoundaries, useBoundaryLayers } from './map/layers/useBoundaryLayers';
-import { useDeprivationLayer } from './map/layers/useDeprivationLayer';
+import { useDeprivation, useDeprivationLayer } from './map/layers/useDeprivationLayer';
 import { usePlaceLayers } from './map/layers/usePlaceLayers';
 import { useRepeatLayer } from './map/layers/useRepeatLayer';
 
@@ -48,30 +50,60 @@ function cellsLegend(r: BuildResult, v: ViewState, definitions: Definition[], sc
 /** The app: reference data, the map and its layers (each one hook), the sidebar and the panels. */
 export function App() {
   const view = useView((v) => v);
+  const [forces, setForces] = useState<Force[] | null>(null);
   const [meta, setMeta] = useState<Meta | null>(null);
   const [definitions, setDefinitions] = useState<Definition[]>([]);
   const [schemes, setSchemes] = useState<Scheme[]>([]);
   const [config, setConfig] = useState<TilesConfig | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [playing, setPlaying] = useState(false);
-  const [searching, setSearching] = useState(false);
   const mapDiv = useRef<HTMLDivElement | null>(null);
 
-  // Reference data and defaults, once.
+  /**
+   * Switches the view to a force: its months first (GET /api/meta for it), then the force and a
+   * period inside its months in one change of the view, so no layer asks for the new force with a
+   * period it does not have. The panels of the previous force close.
+   */
+  const applyForce = useCallback(async (force: string) => {
+    const m = await getJson<Meta>(scopedPath('/api/meta', 'GET', force));
+    setMeta(m);
+    viewStore.set((v) => {
+      const keep = m.months.includes(v.from) && m.months.includes(v.to) && v.from <= v.to;
+      return {
+        force, from: keep ? v.from : m.months[0] ?? '', to: keep ? v.to : m.months.at(-1) ?? '',
+        definition: v.definition || m.defaultDefinition, scheme: v.scheme || m.defaultScheme,
+        ...(v.force !== force ? { area: null, cell: null, month: null, districts: '' } : {}),
+      };
+    });
+  }, []);
+  const chooseForce = (force: string) => { setPlaying(false); applyForce(force).catch((e: Error) => setError(e.message)); };
+
+  // Reference data, the forces loaded and the force the view opens on, once.
   useEffect(() => {
     Promise.all([
-      getJson<Meta>('/api/meta'), getJson<{ definitions: Definition[] }>('/api/definitions'),
-      getJson<{ schemes: Scheme[] }>('/api/harm-schemes'), getJson<TilesConfig>('/tiles/config'),
-    ]).then(([m, d, s, c]) => {
-      setMeta(m); setDefinitions(d.definitions); setSchemes(s.schemes); setConfig(c);
-      viewStore.set((v) => ({
-        from: v.from || m.months[0] || '', to: v.to || m.months[m.months.length - 1] || '',
-        definition: v.definition || m.defaultDefinition, scheme: v.scheme || m.defaultScheme,
-      }));
+      getJson<{ forces: Force[] }>('/api/forces'), getJson<{ definitions: Definition[] }>('/api/definitions'),
+      getJson<{ schemes: Scheme[] }>('/api/harm-schemes'), getJson<TilesConfig>('/tiles/config'), loadForceScope(),
+    ]).then(async ([f, d, s, c]) => {
+      setForces(f.forces); setDefinitions(d.definitions); setSchemes(s.schemes);
+      await applyForce(openingForce(f.forces, viewStore.get().force));
+      setConfig(c);
     }).catch((e: Error) => setError(`The service did not answer: ${e.message}`));
-  }, []);
+  }, [applyForce]);
 
-  const { districts, districtsFailed, wards } = useBoundaries(searching);
+  // The page names the force it is about, as the API's answers name it.
+  const forceName = meta?.force.name ?? '';
+  useEffect(() => {
+    const page = view.page === 'partnership' ? 'Partnership' : view.page === 'backtest' ? 'Backtest' : 'serious violence hotspots';
+    document.title = forceName ? `harmgrid — ${page}, ${forceName}` : `harmgrid — ${page}`;
+  }, [forceName, view.page]);
+
+  const keep = useMemo(() => forceDistricts(forces ?? [], view.force), [forces, view.force]);
+  const deprivation = useDeprivation();
+  const boundaries = useBoundaries(keep, deprivation?.vintage ?? null);
+  // Until the forces are known, the outlines of no force are shown (nor opened on).
+  const { districtsFailed } = boundaries;
+  const districts = forces ? boundaries.districts : null;
+  const wards = forces ? boundaries.wards : null;
   const period = useMemo(() => (view.from && view.to ? { from: view.from, to: view.to } : null), [view.from, view.to]);
   const { opening, boundariesOnly } = useOpening(config, districts, districtsFailed, period);
   const drawRef = useRef<() => boolean>(() => false);
@@ -85,7 +117,7 @@ export function App() {
   const cells = useCellsLayer(map, (e) => setError(e.message));
   const hchh = useHchhLayer(map, (e) => setError(e.message));
   useBoundaryLayers(map, districts, wards);
-  useDeprivationLayer(map, wards);
+  useDeprivationLayer(map, wards, deprivation);
   const places = usePlaceLayers(map);
   useRepeatLayer(map, (e) => setError(e.message));
   const topCells = useTopCells(map, cells.result);
@@ -100,6 +132,16 @@ export function App() {
     applyToggles(map, view, boundariesOnly);
     map.setFilter('cells-selected', ['==', ['get', 'cell'], view.cell ?? '']);
   }, [map, view, boundariesOnly]);
+
+  // A new force: the map fits its districts (the first force is opened on by useOpening).
+  const fitted = useRef<string | null>(null);
+  useEffect(() => {
+    if (!map || !districts) return;
+    if (fitted.current === null) { fitted.current = view.force; return; }
+    if (fitted.current === view.force) return;
+    fitted.current = view.force;
+    if (districts.features.length) map.fitBounds(bboxOf(districts), { padding: 24, duration: 0 });
+  }, [map, districts, view.force]);
 
   // Month animation: one month a second.
   useEffect(() => {
@@ -122,9 +164,11 @@ export function App() {
     // eslint-disable-next-line react-hooks/exhaustive-deps
     [cells.result, definitions, schemes]);
   const overlays = useMemo(() => ({
-    deprivation: view.showDeprivation ? deprivationClasses(view.deprivationMeasure) : null,
+    deprivation: view.showDeprivation
+      ? { ...deprivationClasses(view.deprivationMeasure), source: deprivationSource(deprivation?.vintage ?? null), missing: deprivation && !deprivation.available ? deprivation.missing : null }
+      : null,
     zones: view.showZones && places.zones.features.length > 0, sites: view.showSites && places.sites.features.length > 0, repeat: view.showRepeat,
-  }), [view.showDeprivation, view.deprivationMeasure, view.showZones, view.showSites, view.showRepeat, places.zones, places.sites]);
+  }), [view.showDeprivation, view.deprivationMeasure, deprivation, view.showZones, view.showSites, view.showRepeat, places.zones, places.sites]);
 
   const exportPng = () => {
     if (!map) return;
@@ -143,41 +187,47 @@ export function App() {
   }, [map]);
   useEffect(() => { if (!view.area || view.cell) showOutline(null); }, [view.area, view.cell, showOutline]);
 
-  // Search names come from the loaded boundaries: wards with their district, then districts.
-  const searchItems = useMemo<SearchItem[]>(() => {
-    const districtName = new Map((districts?.features ?? []).map((f) => [f.properties.code, f.properties.name]));
-    return [
-      ...(wards?.features ?? []).map((f) => ({ key: `ward:${f.properties.code}`, name: districtName.has(f.properties.districtCode ?? '') ? `${f.properties.name}, ${districtName.get(f.properties.districtCode!)}` : f.properties.name, kind: 'ward' as const })),
-      ...(districts?.features ?? []).map((f) => ({ key: `district:${f.properties.code}`, name: f.properties.name, kind: 'district' as const })),
-    ];
-  }, [wards, districts]);
+  // Wards and districts by name from the loaded boundaries (the API's area search), of the view's force.
+  const findArea = useCallback(async (text: string, signal: AbortSignal): Promise<SearchItem[]> => {
+    const r = await getJson<{ areas: AreaHit[] }>(`/api/areas/search?${qs({ q: text })}`, signal);
+    return r.areas.filter((a) => !keep || keep.has(a.kind === 'ward' ? a.districtCode ?? '' : a.code))
+      .map((a) => ({ key: `${a.kind}:${a.code}`, name: a.name, kind: a.kind, bbox: a.bbox }));
+  }, [keep]);
   const chooseArea = (item: SearchItem) => {
-    const code = item.key.split(':')[1];
-    const f = (item.kind === 'ward' ? wards : districts)?.features.find((x) => x.properties.code === code);
-    if (f && map) map.fitBounds(bboxOf(f.geometry), { padding: 80, maxZoom: 15, duration: 800 });
+    const [w, s, e, n] = item.bbox;
+    map?.fitBounds([[w, s], [e, n]], { padding: 80, maxZoom: 15, duration: 800 });
     update({ area: item.key, cell: null });
   };
   const query = analysisQuery(view);
-  const periodQuery = { from: view.from, to: view.to, definition: view.definition, scheme: view.scheme };
+  const areaQuery = periodQuery(view);
   const unit = schemes.find((s) => s.key === view.scheme)?.unit ?? '';
 
   return (
     <div className="app">
       <header className="topbar">
         <h1>harmgrid</h1>
-        <p className="tagline">Where serious violence concentrates and where it is emerging</p>
+        <p className="tagline">Where serious violence concentrates and where it is emerging{forceName && <>: <strong className="force-name" data-testid="force-name">{forceName}</strong></>}</p>
         <nav className="views" aria-label="Views">
           <button type="button" aria-pressed={view.page === 'map'} onClick={() => update({ page: 'map' })}>Map</button>
           <button type="button" aria-pressed={view.page === 'partnership'} onClick={() => update({ page: 'partnership' })}>Partnership</button>
+          <button type="button" aria-pressed={view.page === 'backtest'} onClick={() => update({ page: 'backtest' })}>Backtest</button>
         </nav>
+        {forces && view.page === 'map' && <ForcePicker forces={forces} value={view.force} onChange={chooseForce} allowAll />}
         {cells.loading && <span className="status" role="status">Loading…</span>}
       </header>
-      {view.page === 'partnership' && meta && (
-        <div className="page-overlay"><PartnershipView meta={meta} definitions={definitions} onClose={() => update({ page: 'map' })} /></div>
+      {view.page === 'partnership' && meta && forces && (
+        <div className="page-overlay">
+          <PartnershipView meta={meta} definitions={definitions} forces={forces} force={view.force} keep={keep} onForce={chooseForce} onClose={() => update({ page: 'map' })} />
+        </div>
+      )}
+      {view.page === 'backtest' && meta && forces && (
+        <div className="page-overlay">
+          <BacktestView meta={meta} view={view} forces={forces} onForce={chooseForce} onClose={() => update({ page: 'map' })} />
+        </div>
       )}
       <aside className="sidebar" aria-label="Controls and results">
         {error && <p className="error" role="alert">{error}</p>}
-        <Search items={searchItems} onChoose={chooseArea} onFocus={() => setSearching(true)} />
+        <Search find={findArea} onChoose={chooseArea} />
         {meta && (
           <Controls view={view} update={update} meta={meta} definitions={definitions} schemes={schemes} resolution={resolutionOf(view)}
             playing={playing} setPlaying={setPlaying} exportPng={exportPng} analysisQuery={qs(query)} />
@@ -199,9 +249,9 @@ export function App() {
         <div ref={mapDiv} className="map" role="region" aria-label="Map of hotspot cells and High Crime High Harm areas" />
         {legend && <Legend model={legend} overlays={overlays} />}
       </main>
-      {view.cell && <CellPanel cell={view.cell} query={periodQuery} unit={unit} onClose={() => update({ cell: null })} />}
+      {view.cell && <CellPanel cell={view.cell} query={areaQuery} unit={unit} onClose={() => update({ cell: null })} />}
       {view.area && !view.cell && (
-        <AreaPanel areaKey={view.area} query={periodQuery} hchh={hchh}
+        <AreaPanel areaKey={view.area} query={areaQuery} hchh={hchh}
           zones={places.zones.features} sites={places.sites.features} onClose={() => update({ area: null })} onEdit={draw.edit}
           onDeleted={() => { update({ area: null }); places.reload().catch(() => {}); }} onOutline={showOutline} />
       )}

@@ -1,9 +1,9 @@
 import { useEffect, useRef, useState } from 'react';
-import { getJson, qs, sendJson, type AreaStats, type CountChange, type Hchh, type PlaceFeature } from './api';
+import { getJson, qs, scopedPath, sendJson, type AreaStats, type CountChange, type Hchh, type PlaceFeature } from './api';
 import { MonthlyChart } from './CellPanel';
 import { imdDecile, PHASE_LABELS, today, zonePhase } from './layers';
 
-export interface AreaQuery { from: string; to: string; definition: string; scheme: string }
+export interface AreaQuery { force?: string; from: string; to: string; definition: string; scheme: string }
 
 /** What an area key names: ward:CODE, district:CODE, hchh:RANK, zone:ID or site:ID. */
 export function parseArea(key: string): { kind: 'ward' | 'district' | 'hchh' | 'zone' | 'site'; id: string } | null {
@@ -66,17 +66,14 @@ export function AreaPanel({ areaKey, query, hchh, zones, sites, onClose, onEdit,
         case 'zone': return getJson(`/api/zones/${area.id}/statistics?${qs({ definition: query.definition, scheme: query.scheme })}`, controller.signal);
         case 'hchh': {
           if (!hchhCells) throw new Error(`HCHH area ${area.id} is not in the current list`);
-          const res = await fetch(`/api/areas/statistics?${q}`, { method: 'POST', signal: controller.signal, headers: { 'content-type': 'application/json' }, body: JSON.stringify({ cells: hchhCells }) });
-          const body = await res.json();
-          if (!res.ok) throw new Error(body?.error?.message ?? `${res.status}`);
-          return body;
+          return sendJson('POST', `/api/areas/statistics?${q}`, { cells: hchhCells }, controller.signal);
         }
       }
     };
     load().then((f) => { setStats(f.properties); onOutline((f as { geometry?: GeoJSON.Geometry }).geometry ?? null); }).catch((e: Error) => { if (e.name !== 'AbortError') setError(e.message); });
     return () => controller.abort();
     // eslint-disable-next-line react-hooks/exhaustive-deps
-  }, [areaKey, query.from, query.to, query.definition, query.scheme, hchhCells?.join(',')]);
+  }, [areaKey, query.force, query.from, query.to, query.definition, query.scheme, hchhCells?.join(',')]);
 
   if (!area) return null;
   const impactArea = area.kind === 'hchh' || area.kind === 'zone' || area.kind === 'site' ? `${area.kind}:${area.id}` : null;
@@ -166,8 +163,8 @@ export function AreaPanel({ areaKey, query, hchh, zones, sites, onClose, onEdit,
       <div className="row actions">
         {area.kind === 'site' && (
           <>
-            <a href={`/api/sites/${area.id}/review.html?${reviewQuery}`} target="_blank" rel="noopener">Review site</a>
-            <a href={`/api/sites/${area.id}/review.html?${reviewQuery}&variant=preliminary`} target="_blank" rel="noopener">Preliminary review</a>
+            <a href={scopedPath(`/api/sites/${area.id}/review.html?${reviewQuery}`)} target="_blank" rel="noopener">Review site</a>
+            <a href={scopedPath(`/api/sites/${area.id}/review.html?${reviewQuery}&variant=preliminary`)} target="_blank" rel="noopener">Preliminary review</a>
           </>
         )}
         {(area.kind === 'zone' || area.kind === 'site') && place && (
@@ -181,7 +178,7 @@ export function AreaPanel({ areaKey, query, hchh, zones, sites, onClose, onEdit,
         <div className="row actions">
           <label className="inline">Intervention month <input type="month" value={impactMonth} onChange={(e) => setImpactMonth(e.target.value)} /></label>
           <button type="button" onClick={measureImpact}>Measure impact</button>
-          <a href={`/api/impact?${qs({ area: impactArea, date: impactMonth, months: impactMonths, definition: query.definition, scheme: query.scheme })}`} target="_blank" rel="noopener">impact (JSON)</a>
+          <a href={scopedPath(`/api/impact?${qs({ area: impactArea, date: impactMonth, months: impactMonths, definition: query.definition, scheme: query.scheme })}`)} target="_blank" rel="noopener">impact (JSON)</a>
         </div>
       )}
       {impact && <p className="compact" role="status" data-testid="impact">{impact}</p>}

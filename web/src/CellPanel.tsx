@@ -4,7 +4,7 @@ import { cellsWorker } from './map/cellsClient';
 import type { CellStats } from './map/cellsProtocol';
 
 interface Props {
-  cell: string; query: { from: string; to: string; definition: string; scheme: string }; unit: string; onClose: () => void;
+  cell: string; query: { force?: string; from: string; to: string; definition: string; scheme: string }; unit: string; onClose: () => void;
 }
 
 /** A clicked cell: its monthly series, totals and, where computed, its Gi* and emerging pattern. */
@@ -19,7 +19,7 @@ export function CellPanel({ cell, query, unit, onClose }: Props) {
     getJson<Series>(`/api/cells/${cell}/series?${qs(query)}`, controller.signal).then(setSeries)
       .catch((e: Error) => { if (e.name !== 'AbortError') setError(e.message); });
     return () => controller.abort();
-  }, [cell, query.from, query.to, query.definition, query.scheme]);
+  }, [cell, query.force, query.from, query.to, query.definition, query.scheme]);
   const total = series?.incidents.reduce((a, b) => a + b, 0) ?? 0;
   const harm = series?.harm.reduce((a, b) => a + b, 0) ?? 0;
   return (

@@ -1,5 +1,6 @@
 import type { Definition, Meta, Scheme } from './api';
 import { qs } from './api';
+import { periodQuery as periodOf } from './map/registry';
 import type { ColourBy, DeprivationMeasure, ViewState } from './state';
 
 interface Props {
@@ -12,7 +13,7 @@ export function Controls({ view, update, meta, definitions, schemes, resolution,
   const months = meta.months.filter((m) => m >= view.from && m <= view.to);
   const monthIndex = view.month ? Math.max(0, months.indexOf(view.month)) : months.length - 1;
   const query = analysisQuery;
-  const periodQuery = qs({ from: view.from, to: view.to, definition: view.definition, scheme: view.scheme });
+  const periodQuery = qs(periodOf(view));
   return (
     <form className="controls" onSubmit={(e) => e.preventDefault()}>
       <fieldset>
@@ -95,7 +96,7 @@ export function Controls({ view, update, meta, definitions, schemes, resolution,
         <div className="row exports">
           <a href={`/api/hotspots?${query}`} download={`harmgrid-hotspots-${view.from}-${view.to}.geojson`}>Cells (GeoJSON)</a>
           <a href={`/api/hotspots.csv?${query}`}>Cells (CSV)</a>
-          <a href={`/api/hchh.csv?${qs({ from: view.from, to: view.to, definition: view.definition, scheme: view.scheme, resolution: 9 })}`}>HCHH areas (CSV)</a>
+          <a href={`/api/hchh.csv?${qs({ ...periodOf(view), resolution: 9 })}`}>HCHH areas (CSV)</a>
           <button type="button" onClick={exportPng}>Map (PNG)</button>
         </div>
       </fieldset>

@@ -1,8 +1,12 @@
 import { EMERGING_COLOURS, GI_BIN_COLOURS, GI_BIN_LABELS, sequential } from './colours';
-import { DEPRIVATION_SOURCE, PHASE_COLOURS, PHASE_LABELS, SITE_COLOUR, type Phase } from './layers';
+import { PHASE_COLOURS, PHASE_LABELS, SITE_COLOUR, type Phase } from './layers';
 
-/** Overlays shown, for the legend: deprivation classes, zones by phase, sites, repeat locations. */
-export interface Overlays { deprivation: { unit: string; classes: { label: string; colour: string }[] } | null; zones: boolean; sites: boolean; repeat: boolean }
+/**
+ * Overlays shown, for the legend: deprivation classes (or, where none can be shown, the API's
+ * sentence saying why), zones by phase, sites, repeat locations.
+ */
+export interface DeprivationLegend { unit: string; classes: { label: string; colour: string }[]; source: string; missing: string | null }
+export interface Overlays { deprivation: DeprivationLegend | null; zones: boolean; sites: boolean; repeat: boolean }
 
 const DASHES: Record<Phase, string> = { planned: '2 3', clear: '8 3', hold: '5 2 1.5 2', build: '' };
 
@@ -62,11 +66,20 @@ export function Legend({ model, overlays }: { model: LegendModel; overlays: Over
       </p>
       {overlays.deprivation && (
         <div data-testid="legend-deprivation">
-          <h3 className="legend-sub">Ward deprivation: {overlays.deprivation.unit}</h3>
-          <ul className="swatches classes">
-            {overlays.deprivation.classes.map((c) => <li key={c.label}><span className="swatch" style={{ background: c.colour }} />{c.label}</li>)}
-          </ul>
-          <p className="muted">Source: {DEPRIVATION_SOURCE}</p>
+          {overlays.deprivation.missing ? (
+            <>
+              <h3 className="legend-sub">Ward deprivation</h3>
+              <p data-testid="deprivation-missing">{overlays.deprivation.missing}</p>
+            </>
+          ) : (
+            <>
+              <h3 className="legend-sub">Ward deprivation: {overlays.deprivation.unit}</h3>
+              <ul className="swatches classes">
+                {overlays.deprivation.classes.map((c) => <li key={c.label}><span className="swatch" style={{ background: c.colour }} />{c.label}</li>)}
+              </ul>
+              <p className="muted">Source: {overlays.deprivation.source}</p>
+            </>
+          )}
         </div>
       )}
       {overlays.zones && (

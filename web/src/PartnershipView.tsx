@@ -1,5 +1,6 @@
 import { useCallback, useEffect, useState, type FormEvent } from 'react';
-import { ApiError, getJson, type Definition, type Meta } from './api';
+import { getJson, qs, scopedPath, sendJson, type AreaHit, type Definition, type Force, type Meta } from './api';
+import { ForcePicker } from './forces';
 
 /** Shapes of the partnership endpoints, as this view reads them. */
 interface MeasureValue {
@@ -7,6 +8,7 @@ interface MeasureValue {
   change: { against: string; percent: number | null; test: { pValue: number; direction: string } | null } | null;
 }
 interface SuccessMeasures {
+  force?: { codes: string[]; name: string };
   areas: { code: string; name: string; population: number | null; measures: { key: string; name: string; source: string; ratePer: number; available: boolean; reason: string | null; values: MeasureValue[] }[] }[];
   notes: string[];
 }
@@ -24,50 +26,67 @@ const fmt = (v: number | null | undefined, d = 0) => (v === null || v === undefi
 const pct = (v: number | null | undefined) => (v === null || v === undefined ? '–' : `${v > 0 ? '+' : ''}${v.toFixed(1)} %`);
 const p = (v: number | undefined) => (v === undefined ? '' : v < 0.001 ? v.toExponential(1) : v.toFixed(3));
 
-async function send(method: string, path: string, body?: unknown): Promise<void> {
-  const res = await fetch(path, { method, headers: body ? { 'content-type': 'application/json' } : {}, body: body ? JSON.stringify(body) : undefined });
-  if (!res.ok) {
-    const b = (await res.json().catch(() => ({}))) as { error?: { message?: string } };
-    throw new ApiError(b.error?.message ?? `${res.status} ${res.statusText}`);
-  }
+/** Wards and districts of the view's force (all of them when `keep` is null), from the loaded boundaries. */
+async function areasOf(kind: 'ward' | 'district', keep: Set<string> | null): Promise<AreaHit[]> {
+  const r = await getJson<{ areas: AreaHit[] }>(`/api/areas/search?${qs({ kind })}`);
+  return r.areas.filter((a) => !keep || keep.has(a.kind === 'ward' ? a.districtCode ?? '' : a.code)).sort((a, b) => a.name.localeCompare(b.name));
 }
+
+/**
+ * Whether an indicator is about the view's force. The indicators API is not scoped by force: an
+ * indicator of a district or ward is the force's when the area is; others (the force, zones, HCHH)
+ * are shown with every force.
+ */
+const ofForce = (i: IndicatorDef, areas: Set<string> | null) => !areas || !i.area.code || areas.has(i.area.code);
 
 /**
  * The Partnership view: the Home Office success measures, the partnership's indicators with baseline,
  * quarters, change, significance, RAG (rule printed) and run charts, a form to define indicators,
  * the sources loaded, and links to the printable pack and CSVs. Uses only the public API.
  */
-export function PartnershipView({ meta, definitions, onClose }: { meta: Meta; definitions: Definition[]; onClose: () => void }) {
+export function PartnershipView({ meta, definitions, forces, force, keep, onForce, onClose }: {
+  meta: Meta; definitions: Definition[]; forces: Force[]; force: string; keep: Set<string> | null; onForce: (force: string) => void; onClose: () => void;
+}) {
   const [measures, setMeasures] = useState<SuccessMeasures | null>(null);
   const [indicators, setIndicators] = useState<IndicatorDef[]>([]);
   const [tables, setTables] = useState<Record<string, IndicatorTable | string>>({});
   const [sources, setSources] = useState<Sources | null>(null);
   const [error, setError] = useState<string | null>(null);
+  const [districts, setDistricts] = useState<AreaOption[]>([]);
+  const [wards, setWards] = useState<AreaOption[]>([]);
 
   const load = useCallback(async () => {
     try {
-      const [m, i, s] = await Promise.all([
+      setMeasures(null);
+      const [m, i, s, d, w] = await Promise.all([
         getJson<SuccessMeasures>('/api/success-measures'), getJson<{ indicators: IndicatorDef[] }>('/api/indicators'), getJson<Sources>('/api/sources'),
+        areasOf('district', keep), areasOf('ward', keep),
       ]);
-      setMeasures(m); setIndicators(i.indicators); setSources(s);
-      const entries = await Promise.all(i.indicators.map(async (x) => {
+      const areas = keep ? new Set([...d, ...w].map((a) => a.code)) : null;
+      const mine = i.indicators.filter((x) => ofForce(x, areas));
+      setMeasures(m); setIndicators(mine); setSources(s); setDistricts(d); setWards(w);
+      const entries = await Promise.all(mine.map(async (x) => {
         try { return [x.key, await getJson<IndicatorTable>(`/api/indicators/${x.key}/table`)] as const; } catch (e) { return [x.key, (e as Error).message] as const; }
       }));
       setTables(Object.fromEntries(entries));
     } catch (e) { setError((e as Error).message); }
-  }, []);
+    // The force is read by the requests (scopedPath); a new force is a new load.
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [keep, force]);
   useEffect(() => { void load(); }, [load]);
 
   const remove = async (key: string) => {
-    try { await send('DELETE', `/api/indicators/${key}`); await load(); } catch (e) { setError((e as Error).message); }
+    try { await sendJson('DELETE', `/api/indicators/${key}`); await load(); } catch (e) { setError((e as Error).message); }
   };
+  const forceName = measures?.force?.name ?? meta.force.name;
 
   return (
     <section className="partnership" aria-labelledby="partnership-title">
       <header className="partnership-head">
-        <h2 id="partnership-title">Partnership</h2>
-        <a href="/api/partnership-pack.html" target="_blank" rel="noopener">Print the partnership pack</a>
-        <a href="/api/success-measures.csv" download>Success measures (CSV)</a>
+        <h2 id="partnership-title">Partnership: <span data-testid="partnership-force">{forceName}</span></h2>
+        <ForcePicker forces={forces} value={force} onChange={onForce} allowAll />
+        <a href={scopedPath('/api/partnership-pack.html')} target="_blank" rel="noopener">Print the partnership pack</a>
+        <a href={scopedPath('/api/success-measures.csv')} download>Success measures (CSV)</a>
         <button type="button" onClick={onClose}>Back to the map</button>
       </header>
       {error && <p className="error" role="alert">{error}</p>}
@@ -80,7 +99,7 @@ export function PartnershipView({ meta, definitions, onClose }: { meta: Meta; de
       {indicators.map((i) => (
         <IndicatorCard key={i.key} def={i} table={tables[i.key]} onDelete={() => remove(i.key)} />
       ))}
-      <NewIndicator meta={meta} definitions={definitions} onSaved={load} onError={setError} />
+      <NewIndicator key={meta.force.codes.join()} meta={meta} definitions={definitions} districts={districts} wards={wards} onSaved={load} onError={setError} />
 
       <h3>Sources loaded</h3>
       {sources && (
@@ -193,7 +212,9 @@ function RunChart({ chart, title }: { chart: IndicatorTable['runChart']; title: 
   );
 }
 
-function NewIndicator({ meta, definitions, onSaved, onError }: { meta: Meta; definitions: Definition[]; onSaved: () => Promise<void>; onError: (m: string | null) => void }) {
+function NewIndicator({ meta, definitions, districts, wards, onSaved, onError }: {
+  meta: Meta; definitions: Definition[]; districts: AreaOption[]; wards: AreaOption[]; onSaved: () => Promise<void>; onError: (m: string | null) => void;
+}) {
   const [name, setName] = useState('');
   const [measure, setMeasure] = useState('count');
   const [definition, setDefinition] = useState(meta.defaultDefinition);
@@ -203,14 +224,10 @@ function NewIndicator({ meta, definitions, onSaved, onError }: { meta: Meta; def
   const [from, setFrom] = useState(meta.months.find((m) => m.endsWith('-04')) ?? meta.months[0] ?? '');
   const [to, setTo] = useState('');
   const [target, setTarget] = useState('');
-  const [districts, setDistricts] = useState<AreaOption[]>([]);
-  const [wards, setWards] = useState<AreaOption[]>([]);
   const [zones, setZones] = useState<{ id: number; name: string }[]>([]);
   const [busy, setBusy] = useState(false);
 
   useEffect(() => {
-    getJson<{ areas: AreaOption[] }>('/api/deprivation?level=district').then((r) => setDistricts(r.areas)).catch(() => setDistricts([]));
-    getJson<{ areas: AreaOption[] }>('/api/deprivation?level=ward').then((r) => setWards([...r.areas].sort((a, b) => a.name.localeCompare(b.name)))).catch(() => setWards([]));
     getJson<{ features: { id: number; properties: { name: string } }[] }>('/api/zones').then((r) => setZones(r.features.map((f) => ({ id: f.id, name: f.properties.name })))).catch(() => setZones([]));
   }, []);
   const baselineTo = to || meta.months[meta.months.indexOf(from) + 11] || '';
@@ -222,7 +239,7 @@ function NewIndicator({ meta, definitions, onSaved, onError }: { meta: Meta; def
     const key = name.toLowerCase().normalize('NFKD').replace(/[^a-z0-9]+/g, '-').replace(/^-+|-+$/g, '').slice(0, 60) || 'indicator';
     const area = areaType === 'force' ? { type: 'force' } : areaType === 'zone' ? { type: 'zone', id: Number(zone) } : areaType === 'hchh' ? { type: 'hchh' } : { type: areaType, code };
     try {
-      await send('POST', '/api/indicators', {
+      await sendJson('POST', '/api/indicators', {
         key: key.length < 2 ? `${key}-1` : key, name, measure, definition, area, baseline: { from, to: baselineTo },
         rag: target ? { rule: 'target', targetPercent: Number(target) } : { rule: 'significance' },
       });

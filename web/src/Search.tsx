@@ -1,23 +1,25 @@
-import { useId, useMemo, useState } from 'react';
+import { useEffect, useId, useState } from 'react';
 
-export interface SearchItem { key: string; name: string; kind: 'ward' | 'district' }
+export interface SearchItem { key: string; name: string; kind: 'ward' | 'district'; bbox: [number, number, number, number] }
 
 /**
  * Search by ward or district name: an ARIA 1.2 combobox (input + listbox). Arrow keys move through the
- * matches, Enter chooses, Escape closes; choosing flies to the area and opens its panel.
+ * matches, Enter chooses, Escape closes; choosing flies to the area and opens its panel. `find` gives
+ * the matches of a text (the API's area search); a newer text cancels the older one's request.
  */
-export function Search({ items, onChoose, onFocus }: { items: SearchItem[]; onChoose: (item: SearchItem) => void; onFocus?: () => void }) {
+export function Search({ find, onChoose }: { find: (text: string, signal: AbortSignal) => Promise<SearchItem[]>; onChoose: (item: SearchItem) => void }) {
   const [text, setText] = useState('');
   const [open, setOpen] = useState(false);
   const [active, setActive] = useState(0);
+  const [matches, setMatches] = useState<SearchItem[]>([]);
   const id = useId();
-  const matches = useMemo(() => {
-    const t = text.trim().toLowerCase();
-    if (!t) return [];
-    return items.filter((i) => i.name.toLowerCase().includes(t))
-      .sort((a, b) => Number(!a.name.toLowerCase().startsWith(t)) - Number(!b.name.toLowerCase().startsWith(t)) || a.name.localeCompare(b.name))
-      .slice(0, 12);
-  }, [text, items]);
+  useEffect(() => {
+    const t = text.trim();
+    if (!t) { setMatches([]); return; }
+    const c = new AbortController();
+    find(t, c.signal).then((m) => { if (!c.signal.aborted) setMatches(m.slice(0, 12)); }).catch(() => {});
+    return () => c.abort();
+  }, [text, find]);
   const choose = (item: SearchItem) => { setText(item.name); setOpen(false); onChoose(item); };
   const expanded = open && matches.length > 0;
   return (
@@ -28,7 +30,6 @@ export function Search({ items, onChoose, onFocus }: { items: SearchItem[]; onCh
         aria-autocomplete="list" aria-expanded={expanded} aria-controls={`${id}-list`}
         aria-activedescendant={expanded ? `${id}-opt-${active}` : undefined}
         value={text}
-        onFocus={onFocus}
         onChange={(e) => { setText(e.target.value); setOpen(true); setActive(0); }}
         onKeyDown={(e) => {
           if (e.key === 'ArrowDown') { e.preventDefault(); setOpen(true); setActive((a) => Math.min(matches.length - 1, a + 1)); }

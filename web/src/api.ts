@@ -1,8 +1,15 @@
+import { viewStore } from './state';
+
 /** The public HTTP API, typed as the web app uses it. Every call can be cancelled. */
-export interface Meta { months: string[]; defaultDefinition: string; defaultScheme: string; resolutions: number[]; defaultResolution: number; incidents: number }
+/** Which force (or forces) an answer is about, as every analysis answer says. */
+export interface ForceNamed { codes: string[]; name: string }
+/** GET /api/forces: one loaded force. */
+export interface Force { code: string; name: string; districts: string[]; incidents: number; firstMonth: string | null; lastMonth: string | null }
+export interface Meta { force: ForceNamed; months: string[]; defaultDefinition: string; defaultScheme: string; resolutions: number[]; defaultResolution: number; incidents: number }
 export interface Definition { key: string; name: string; description: string; isProxy: boolean; source: string }
 export interface Scheme { key: string; name: string; unit: string; description: string }
 export interface Described {
+  force?: ForceNamed;
   resolution: number; from: string; to: string; monthCount: number;
   definition: { key: string; name: string; isProxy: boolean };
   scheme: { key: string; name: string; unit: string };
@@ -22,8 +29,39 @@ export interface Query { from: string; to: string; definition: string; scheme: s
 
 export class ApiError extends Error {}
 
+/**
+ * The operations that take force=, read from the API's own OpenAPI description (method and path
+ * pattern), so the app sends the chosen force to every request that can take it and to no other
+ * (the others refuse unknown parameters).
+ */
+let scoped: { method: string; path: RegExp }[] = [];
+let scopeLoad: Promise<void> | null = null;
+export function loadForceScope(): Promise<void> {
+  scopeLoad ??= fetch('/api/openapi.json').then((r) => r.json()).then((o: { paths: Record<string, Record<string, { parameters?: { in: string; name: string }[] }>> }) => {
+    scoped = Object.entries(o.paths).flatMap(([p, ops]) => Object.entries(ops)
+      .filter(([, op]) => op.parameters?.some((x) => x.in === 'query' && x.name === 'force'))
+      .map(([method]) => ({ method: method.toUpperCase(), path: new RegExp(`^${p.replace(/\{[^}/]+\}/g, '[^/]+')}$`) })));
+  });
+  return scopeLoad;
+}
+
+/** The path with the view's force added when the operation takes one (and the path does not name one). */
+export function scopedPath(path: string, method = 'GET', force: string = viewStore.get().force): string {
+  if (!force) return path;
+  const [pathname, search = ''] = path.split('?');
+  const params = new URLSearchParams(search);
+  if (params.has('force') || !scoped.some((s) => s.method === method && s.path.test(pathname!))) return path;
+  params.set('force', force);
+  return `${pathname}?${params.toString()}`;
+}
+
+async function send(path: string, init: RequestInit = {}): Promise<Response> {
+  if (path.startsWith('/api/')) await loadForceScope().catch(() => {});
+  return fetch(scopedPath(path, init.method ?? 'GET'), init);
+}
+
 export async function getJson<T>(path: string, signal?: AbortSignal): Promise<T> {
-  const res = await fetch(path, { signal });
+  const res = await send(path, { signal });
   const body = await res.json().catch(() => ({}));
   if (!res.ok) throw new ApiError((body as { error?: { message?: string } }).error?.message ?? `${res.status} ${res.statusText}`);
   return body as T;
@@ -31,7 +69,7 @@ export async function getJson<T>(path: string, signal?: AbortSignal): Promise<T>
 
 /** The raw answer, for a worker to parse off the main thread; API errors are thrown as getJson does. */
 export async function getBuffer(path: string, signal?: AbortSignal): Promise<ArrayBuffer> {
-  const res = await fetch(path, { signal });
+  const res = await send(path, { signal });
   if (!res.ok) {
     const body = await res.json().catch(() => ({}));
     throw new ApiError((body as { error?: { message?: string } }).error?.message ?? `${res.status} ${res.statusText}`);
@@ -46,7 +84,7 @@ export interface TilesConfig {
   basemap?: { kind: 'osm' | 'pmtiles' | 'style' | 'none'; bounds: [number, number, number, number] | null };
 }
 export interface BoundaryProperties { code: string; name: string; kind: string; vintage: string; districtCode: string | null; areaKm2: number }
-export type Boundaries = GeoJSON.FeatureCollection<GeoJSON.Polygon | GeoJSON.MultiPolygon, BoundaryProperties>;
+export type Boundaries = GeoJSON.FeatureCollection<GeoJSON.Polygon | GeoJSON.MultiPolygon, BoundaryProperties> & { vintage?: string };
 
 export function qs(q: Partial<Query> & Record<string, string | number | undefined>): string {
   const p = new URLSearchParams();
@@ -76,12 +114,18 @@ export interface AreaStats extends Described {
 }
 export interface PlaceFeature { type: 'Feature'; id: number; geometry: GeoJSON.Geometry; properties: Record<string, unknown> & { name: string } }
 export interface Places { type: 'FeatureCollection'; features: PlaceFeature[] }
-export interface WardDeprivation { code: string; name: string; lsoas: number; population: number; meanImdRank: number; shareLsoasMostDeprived: number; shareResidentsMostDeprived: number }
-export interface Deprivation { level: string; source: string; lookup: string | null; areas: WardDeprivation[] }
+export interface WardDeprivation { code: string; name: string; districtCode: string | null; lsoas: number; population: number; meanImdRank: number; shareLsoasMostDeprived: number; shareResidentsMostDeprived: number }
+/** GET /api/deprivation: `available` false with `missing` saying why when no loaded area has figures. */
+export interface Deprivation {
+  level: string; vintage: string | null; available: boolean; missing: string | null; source: string; method: string | null; caveat: string | null;
+  areas: WardDeprivation[]; areasWithout: { code: string; name: string; reason: string }[];
+}
+/** GET /api/areas/search: a ward or district with its bounding box [west, south, east, north]. */
+export interface AreaHit { kind: 'ward' | 'district'; code: string; name: string; vintage: string; districtCode: string | null; bbox: [number, number, number, number] }
 
 /** JSON to the API (POST, PUT, DELETE); the error message of the API is thrown as it is. */
 export async function sendJson<T>(method: 'POST' | 'PUT' | 'DELETE', path: string, body?: unknown, signal?: AbortSignal): Promise<T> {
-  const res = await fetch(path, { method, signal, headers: body === undefined ? {} : { 'content-type': 'application/json' }, body: body === undefined ? null : JSON.stringify(body) });
+  const res = await send(path, { method, signal, headers: body === undefined ? {} : { 'content-type': 'application/json' }, body: body === undefined ? null : JSON.stringify(body) });
   const out = await res.json().catch(() => ({}));
   if (!res.ok) throw new ApiError((out as { error?: { message?: string } }).error?.message ?? `${res.status} ${res.statusText}`);
   return out as T;

@@ -1,7 +1,7 @@
 import { EMERGING_COLOURS, GI_BIN_COLOURS, GI_BIN_LABELS, sequential } from './colours';
 import type { LegendModel } from './Legend';
 import { legendHeading, type Overlays } from './Legend';
-import { DEPRIVATION_SOURCE, PHASE_COLOURS, PHASE_LABELS, SITE_COLOUR, type Phase } from './layers';
+import { PHASE_COLOURS, PHASE_LABELS, SITE_COLOUR, type Phase } from './layers';
 
 export const ATTRIBUTION = '© OpenStreetMap contributors (ODbL) · Boundaries: ONS, contains OS data © Crown copyright (OGL v3) · Crime data: data.police.uk (OGL v3) · Deprivation: English Indices of Deprivation 2019 (MHCLG, OGL v3)';
 
@@ -26,10 +26,11 @@ function legendRows(model: LegendModel | null, overlays: Overlays): Row[] {
     if (model.note) rows.push({ kind: 'muted', text: model.note });
   }
   rows.push({ kind: 'line', colour: '#111111', text: 'High Crime High Harm areas (numbered by harm rank)' });
-  if (overlays.deprivation) {
+  if (overlays.deprivation?.missing) rows.push({ kind: 'muted', text: `Ward deprivation: ${overlays.deprivation.missing}` });
+  else if (overlays.deprivation) {
     rows.push({ kind: 'bold', text: `Wards: ${overlays.deprivation.unit}` });
     for (const c of overlays.deprivation.classes) rows.push({ kind: 'swatch', colour: c.colour, text: c.label });
-    rows.push({ kind: 'muted', text: DEPRIVATION_SOURCE });
+    rows.push({ kind: 'muted', text: overlays.deprivation.source });
   }
   if (overlays.zones) for (const p of Object.keys(PHASE_COLOURS) as Phase[]) rows.push({ kind: 'line', colour: PHASE_COLOURS[p], text: `Zone: ${PHASE_LABELS[p]}`, dash: p === 'planned' ? [3, 4] : p === 'clear' ? [10, 4] : p === 'hold' ? [6, 3, 2, 3] : [] });
   if (overlays.sites) rows.push({ kind: 'swatch', colour: SITE_COLOUR, text: 'Site' });

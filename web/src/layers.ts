@@ -5,7 +5,8 @@ import type { DeprivationMeasure } from './state';
 
 /** England has 32,844 LSOAs (2011) in the Indices of Deprivation 2019: rank 1 is the most deprived. */
 export const ENGLAND_LSOAS = 32_844;
-export const DEPRIVATION_SOURCE = 'English Indices of Deprivation 2019 (MHCLG); ONS wards December 2019';
+/** The source line of the deprivation layer: the Indices, and the ward vintage they are given for. */
+export const deprivationSource = (vintage: string | null): string => `English Indices of Deprivation 2019 (MHCLG)${vintage ? `; ONS wards December ${vintage}` : ''}`;
 
 /**
  * Deprivation classes, ColorBrewer YlOrBr (sequential, colour-blind safe): darker is more deprived.
@@ -35,7 +36,7 @@ export function deprivationClasses(measure: DeprivationMeasure): { colour: (v: n
 
 export const imdDecile = (meanRank: number) => Math.min(10, Math.max(1, Math.ceil((meanRank / ENGLAND_LSOAS) * 10)));
 
-/** Ward outlines (December 2019) joined with their deprivation, each with the fill of its class. */
+/** Ward outlines (of the deprivation's vintage) joined with their deprivation, each with the fill of its class. */
 export function deprivationFeatures(wards: GeoJSON.FeatureCollection, dep: Deprivation, measure: DeprivationMeasure): GeoJSON.FeatureCollection {
   const byCode = new Map(dep.areas.map((a) => [a.code, a]));
   const { colour } = deprivationClasses(measure);

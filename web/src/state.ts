@@ -10,8 +10,9 @@ export type DeprivationMeasure = 'rank' | 'share';
 export interface ViewState {
   from: string; to: string; definition: string; scheme: string;
   /**
-   * The police force the analysis covers (empty: every force loaded). Kept in the URL already; the
-   * API has no force parameter yet, so queries do not send it.
+   * The police force the view is about: its ONS code, `all` for every loaded force together (a
+   * regional view), or empty when only one force is loaded (the API's default). Sent with every API
+   * request that takes it (api.ts scopedPath).
    */
   force: string;
   resolution: 'auto' | number; colourBy: ColourBy;
@@ -27,8 +28,8 @@ export interface ViewState {
   /** The camera; null until the map has opened (on the loaded data's extent when the link gives none). */
   lng: number | null; lat: number | null; zoom: number | null;
   cell: string | null;
-  /** Which view fills the window: the map, or the Partnership view. */
-  page: 'map' | 'partnership';
+  /** Which view fills the window: the map, the Partnership view or the Backtest view. */
+  page: 'map' | 'partnership' | 'backtest';
 }
 
 export const defaultView: ViewState = {
@@ -45,7 +46,8 @@ export function readUrl(search: string = window.location.search): Partial<ViewSt
   (['from', 'to', 'definition', 'scheme', 'force', 'month', 'cell', 'area', 'districts'] as const).forEach(str);
   const colour = p.get('colourBy');
   if (colour && ['harm', 'count', 'gistar', 'emerging'].includes(colour)) out.colourBy = colour as ColourBy;
-  if (p.get('page') === 'partnership') out.page = 'partnership';
+  const page = p.get('page');
+  if (page === 'partnership' || page === 'backtest') out.page = page;
   const res = p.get('resolution');
   if (res) out.resolution = res === 'auto' ? 'auto' : Math.min(11, Math.max(7, Number(res) || 9));
   const dm = p.get('deprivationMeasure');

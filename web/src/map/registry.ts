@@ -33,9 +33,13 @@ const empty = (attribution?: string): SourceSpecification => ({ type: 'geojson',
 const CRIME = 'Crime data: data.police.uk (OGL v3)';
 const BOUNDARIES = 'Boundaries: Office for National Statistics (OGL v3)';
 
-/** The query every analysis layer shares: period, definition, scheme, resolution, study area. */
+/** The query every analysis layer shares: force, period, definition, scheme, resolution, study area. */
 export function analysisQuery(v: ViewState): Record<string, string | number> {
-  return { from: v.from, to: v.to, definition: v.definition, scheme: v.scheme, resolution: resolutionOf(v), ...(v.districts ? { districts: v.districts } : {}) };
+  return { ...periodQuery(v), resolution: resolutionOf(v), ...(v.districts ? { districts: v.districts } : {}) };
+}
+/** Force, period, definition and scheme: what every answer about incidents depends on. */
+export function periodQuery(v: ViewState): { force?: string; from: string; to: string; definition: string; scheme: string } {
+  return { ...(v.force ? { force: v.force } : {}), from: v.from, to: v.to, definition: v.definition, scheme: v.scheme };
 }
 /** Whether the view knows enough to ask the API (period, definition, scheme and a camera). */
 export const analysable = (v: ViewState): boolean => Boolean(v.from && v.to && v.definition && v.scheme && v.zoom !== null);
@@ -50,8 +54,11 @@ export function cellsRequest(v: ViewState): string | null {
   return `/api/cells?${qs({ ...q, ...(v.zeros ? { zeros: 'true' } : {}) })}`;
 }
 
-/** Ward outlines of December 2019, the vintage the Indices of Deprivation 2019 are published for. */
-export const WARDS_URL = '/api/boundaries?kind=ward&vintage=2019';
+/**
+ * Ward outlines: of the vintage the deprivation figures are given for once they are loaded (so the
+ * choropleth and the outlines match), else the latest vintage loaded.
+ */
+export const wardsUrl = (vintage: string | null): string => `/api/boundaries?kind=ward${vintage ? `&vintage=${vintage}` : ''}`;
 export const DISTRICTS_URL = '/api/boundaries?kind=district';
 
 export const REGISTRY: LayerEntry[] = [
@@ -66,7 +73,7 @@ export const REGISTRY: LayerEntry[] = [
     id: 'wards', toggle: 'showWards', legend: null, underLabels: true,
     sources: { wards: empty(BOUNDARIES) },
     layers: [() => ({ id: 'wards', type: 'line', source: 'wards', minzoom: 10, layout: { visibility: 'visible' }, paint: { 'line-color': '#8d8a84', 'line-width': 0.6, 'line-dasharray': [3, 2] } })],
-    request: (v) => (v.showWards ? WARDS_URL : null),
+    request: (v) => (v.showWards ? wardsUrl(null) : null),
   },
   {
     id: 'districts', toggle: null, legend: null, underLabels: true,
@@ -164,7 +171,7 @@ export const REGISTRY: LayerEntry[] = [
         'circle-radius': ['interpolate', ['linear'], ['sqrt', ['get', 'incidents']], 1, 3, 12, 14],
       },
     })],
-    request: (v) => (v.showRepeat && analysable(v) ? `/api/repeat-locations?${qs({ from: v.from, to: v.to, definition: v.definition, scheme: v.scheme })}` : null),
+    request: (v) => (v.showRepeat && analysable(v) ? `/api/repeat-locations?${qs(periodQuery(v))}` : null),
   },
   {
     // Names from the loaded boundaries, for the boundaries-only basemap: districts first, wards closer in.
