@@ -22,7 +22,7 @@ const MERSEYSIDE = 'E23000004';
 // Place names of each force, from its own files: the force, its districts and its wards.
 const namesIn = (file: string, keys: string[]) => (JSON.parse(fs.readFileSync(file, 'utf8')) as { features: { properties: Record<string, string> }[] }).features
   .flatMap((f) => keys.map((k) => f.properties[k]).filter((v): v is string => Boolean(v)));
-const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+const escapeRegExp = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 const placesOf = (force: string, lad: string, wards: string) => ({ force, districts: namesIn(lad, ['LAD19NM', 'LAD22NM', 'LAD23NM', 'LAD24NM']), wards: namesIn(wards, ['WD19NM']) });
 const merseyside = placesOf('Merseyside', path.join(dataDir, 'boundaries', 'merseyside-lad.geojson'), path.join(dataDir, 'boundaries', 'merseyside-wards-2019.geojson'));
 const leicestershire = placesOf('Leicestershire', leics('boundaries/leicestershire-lad.geojson'), leics('boundaries/leicestershire-wards-2019.geojson'));
@@ -30,7 +30,7 @@ const leicestershire = placesOf('Leicestershire', leics('boundaries/leicestershi
 // Fields") or street ("Church" in "Church Gate") says nothing about which force is shown: the names of
 // Leicestershire's own boundaries and of its HCHH areas (named by their streets), and the names of the
 // harm schemes ("Cambridge Crime Harm Index") take those out.
-const wordIn = (name: string, text: string) => new RegExp(`\\b${escape(name)}\\b`).test(text);
+const wordIn = (name: string, text: string) => new RegExp(`\\b${escapeRegExp(name)}\\b`).test(text);
 let MERSEYSIDE_PLACES = /$^/;
 let merseysideNames: string[] = [];
 function merseysidePlaces(leicestershireStreets: string[]): void {
