@@ -291,7 +291,7 @@ export class IncidentStore {
   }
 
   /** Every incident source loaded: its records, months, the precision its positions were given in, and whether it carries times and weapon flags. */
-  async sources(): Promise<{ source: string; records: number; firstMonth: string; lastMonth: string; point: number; lsoa: number; text: number; withoutPosition: number; timed: number; weaponFlagged: number }[]> {
+  async sources(forces?: string[]): Promise<{ source: string; records: number; firstMonth: string; lastMonth: string; point: number; lsoa: number; text: number; withoutPosition: number; timed: number; weaponFlagged: number }[]> {
     const result = await this.db.raw(`SELECT source, count(*)::int AS records,
         to_char(min(month), 'YYYY-MM') AS "firstMonth", to_char(max(month), 'YYYY-MM') AS "lastMonth",
         count(*) FILTER (WHERE position_precision = 'point' AND lon IS NOT NULL)::int AS point,
@@ -300,7 +300,7 @@ export class IncidentStore {
         count(*) FILTER (WHERE position_precision = 'point' AND lon IS NULL)::int AS "withoutPosition",
         count(*) FILTER (WHERE occurred_at IS NOT NULL)::int AS timed,
         count(*) FILTER (WHERE knife IS NOT NULL)::int AS "weaponFlagged"
-      FROM incident GROUP BY source ORDER BY source`);
+      FROM incident${forces?.length ? ' WHERE force_code = ANY(?::text[])' : ''} GROUP BY source ORDER BY source`, forces?.length ? [forces as unknown as Knex.RawBinding] : []);
     return rowsOf(result);
   }
 

@@ -52,6 +52,13 @@ export class AreaService {
   readonly places: PlaceStore;
   readonly geography: GeographyStore;
 
+  /** Zones or sites of one force (all without a force named; places of no force belong to every view). */
+  async ofForce<T extends { forceCode: string | null }>(places: T[], force: string | undefined): Promise<T[]> {
+    if (!force) return places;
+    const scope = await this.analysis.forceScope(force);
+    return places.filter((p) => p.forceCode === null || scope.codes.includes(p.forceCode));
+  }
+
   constructor(private readonly db: Db, private readonly analysis: Analysis) {
     this.queries = new AreaQueries(db);
     this.places = new PlaceStore(db);
@@ -379,11 +386,11 @@ function featuresOf(fc: unknown, what: string): Feature[] {
 export function zoneFeature(z: ZoneRecord) {
   return {
     type: 'Feature' as const, id: z.id, geometry: z.geometry,
-    properties: { name: z.name, partnership: z.partnership, clearStart: z.clearStart, holdStart: z.holdStart, buildStart: z.buildStart, notes: z.notes, areaKm2: z.areaKm2 },
+    properties: { name: z.name, partnership: z.partnership, clearStart: z.clearStart, holdStart: z.holdStart, buildStart: z.buildStart, notes: z.notes, areaKm2: z.areaKm2, forceCode: z.forceCode },
   };
 }
 
 /** A site as a GeoJSON Feature; importSites reads it back unchanged. */
 export function siteFeature(s: SiteRecord) {
-  return { type: 'Feature' as const, id: s.id, geometry: s.geometry, properties: { name: s.name, bufferMetres: s.bufferMetres, notes: s.notes } };
+  return { type: 'Feature' as const, id: s.id, geometry: s.geometry, properties: { name: s.name, bufferMetres: s.bufferMetres, notes: s.notes, forceCode: s.forceCode } };
 }

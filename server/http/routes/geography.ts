@@ -9,8 +9,15 @@ import { siteRoutes } from './sites';
 import { areaStatsQuery, feature, zoneRoutes } from './zones';
 import { HttpError } from '../httpError';
 import { round } from './hotspots';
+import { forceParam } from '../schemas';
 
 export function geographyRoutes(api: Api, analysis: Analysis): void {
+  /** Whether a boundary lies in the force's districts (a district itself, or a ward or LSOA of one). */
+  const forceFilter = async (force: string | undefined): Promise<(b: { code: string; districtCode: string | null }) => boolean> => {
+    if (!force) return () => true;
+    const codes = new Set((await analysis.districtsOf(await analysis.forceScope(force))).map((d) => d.code));
+    return (b) => codes.has(b.code) || (b.districtCode !== null && codes.has(b.districtCode));
+  };
   const geo = analysis.geography;
   const deprivation = new DeprivationService(geo);
 
@@ -28,12 +35,13 @@ export function geographyRoutes(api: Api, analysis: Analysis): void {
   api.add({
     method: 'get', path: '/api/boundaries', tag: 'geography', access: 'public', cache: true,
     summary: 'Districts, wards or LSOAs of one vintage as GeoJSON (default: the latest vintage loaded)',
-    query: z.object({ kind: z.enum(['district', 'ward', 'lsoa']), vintage: z.string().regex(/^\d{4}$/).optional() }).strict(),
+    query: z.object({ kind: z.enum(['district', 'ward', 'lsoa']), vintage: z.string().regex(/^\d{4}$/).optional(), force: forceParam }).strict(),
     response: { description: 'GeoJSON FeatureCollection with the vintage', schema: boundaryCollection, contentType: 'application/geo+json' },
     handler: async ({ query, res }) => {
       const loaded = (await geo.vintages()).filter((v) => v.kind === query.kind).map((v) => v.vintage);
       const vintage = query.vintage ?? loaded.at(-1);
-      const rows = vintage ? await geo.boundaries(query.kind, vintage) : [];
+      const inForce = await forceFilter(query.force);
+      const rows = (vintage ? await geo.boundaries(query.kind, vintage) : []).filter(inForce);
       if (rows.length === 0) {
         throw new HttpError(404, `no ${query.kind} boundaries${query.vintage ? ` of vintage ${query.vintage}` : ''} are loaded` +
           (loaded.length ? `; loaded ${query.kind} vintages: ${loaded.join(', ')}` : `; import the ONS ${query.kind} GeoJSON`));
@@ -50,18 +58,19 @@ export function geographyRoutes(api: Api, analysis: Analysis): void {
     method: 'get', path: '/api/areas/search', tag: 'geography', access: 'public', cache: true,
     summary: 'Find wards and districts by name, from the loaded boundaries (latest vintage of each)',
     description: 'Case-insensitive: names starting with the text first, then names containing it. Without q, every ward and district. Works with or without deprivation loaded.',
-    query: z.object({ q: z.string().max(100).default(''), kind: z.enum(['ward', 'district']).optional(), limit: z.coerce.number().int().min(1).max(5000).default(5000) }).strict(),
+    query: z.object({ q: z.string().max(100).default(''), kind: z.enum(['ward', 'district']).optional(), limit: z.coerce.number().int().min(1).max(5000).default(5000), force: forceParam }).strict(),
     response: { description: 'matching areas with their bounding box', schema: z.object({ areas: z.array(searchHit) }) },
     handler: async ({ query }) => {
       const loaded = await geo.vintages();
       const kinds = query.kind ? [query.kind] : (['ward', 'district'] as const);
+      const inForce = await forceFilter(query.force);
       const districtNames = new Map((await geo.boundaries('district')).map((d) => [d.code, d.name]));
       const text = query.q.trim().toLowerCase();
       const hits: z.infer<typeof searchHit>[] = [];
       for (const kind of kinds) {
         const vintage = loaded.filter((v) => v.kind === kind).map((v) => v.vintage).at(-1);
         if (!vintage) continue;
-        for (const b of await geo.boundaries(kind, vintage)) {
+        for (const b of (await geo.boundaries(kind, vintage)).filter(inForce)) {
           if (text && !b.name.toLowerCase().includes(text)) continue;
           const district = kind === 'ward' && b.districtCode ? districtNames.get(b.districtCode) ?? null : null;
           hits.push({ kind, code: b.code, name: district ? `${b.name}, ${district}` : b.name, vintage, districtCode: b.districtCode, bbox: bboxOf(b.geometry) });

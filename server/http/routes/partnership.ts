@@ -45,8 +45,12 @@ export function partnershipRoutes(api: Api, db: Db, analysis: Analysis): void {
     method: 'get', path: '/api/sources', tag: 'partnership', access: 'read', cache: true,
     summary: 'Every data source loaded: incident sources (police, emergency department, ambulance, fire) and published aggregates',
     description: 'Incident sources with their records, months, the precision their positions were given in (point, LSOA, text: never shown finer), and whether they carry times and weapon flags; aggregate sources with their measures, periods, suppressed values and revisions.',
+    query: z.object({ force: forceParam }).strict(),
     response: { description: 'incident and aggregate sources', schema: z.object({ incidents: z.array(z.any()), aggregates: z.array(z.any()) }) },
-    handler: async () => ({ incidents: await analysis.incidents.sources(), aggregates: await aggregates.sources() }),
+    handler: async ({ query }) => {
+      const scope = await analysis.forceScope(query.force ?? 'all');
+      return { incidents: await analysis.incidents.sources(query.force ? scope.codes : undefined), aggregates: await aggregates.sources() };
+    },
   });
 
   api.add({

@@ -4,6 +4,7 @@ import type { Api } from '../api';
 import { HttpError } from '../httpError';
 import type { Role } from '../access';
 import { areaStatsQuery, feature, featureCollection, flatten, idParam } from './zones';
+import { forceParam } from '../schemas';
 
 const siteBody = z.object({
   name: z.string(),
@@ -19,11 +20,12 @@ const SITE_EDITORS: readonly Role[] = ['administrator', 'analyst', 'designing-ou
 export function siteRoutes(api: Api, areas: AreaService): void {
   api.add({
     method: 'get', path: '/api/sites', tag: 'sites', access: 'read',
-    summary: 'Sites as GeoJSON',
+    summary: 'Sites as GeoJSON (of one force with force=)',
+    query: z.object({ force: forceParam }).strict(),
     response: { description: 'GeoJSON FeatureCollection', schema: featureCollection, contentType: 'application/geo+json' },
-    handler: async ({ res }) => {
+    handler: async ({ query, res }) => {
       res.type('application/geo+json');
-      return { type: 'FeatureCollection', features: (await areas.places.sites()).map(siteFeature) };
+      return { type: 'FeatureCollection', features: (await areas.ofForce(await areas.places.sites(), query.force)).map(siteFeature) };
     },
   });
 

@@ -4,6 +4,7 @@ import { zoneFeature, type AreaService } from '../../services/areas';
 import type { Api } from '../api';
 import { HttpError } from '../httpError';
 import { analysisQuery } from '../schemas';
+import { forceParam } from '../schemas';
 
 export const featureCollection = z.object({ type: z.literal('FeatureCollection'), features: z.array(z.any()) }).passthrough();
 export const feature = z.object({ type: z.literal('Feature'), geometry: z.any(), properties: z.any() }).passthrough();
@@ -30,11 +31,12 @@ export const flatten = (body: unknown): unknown => {
 export function zoneRoutes(api: Api, areas: AreaService): void {
   api.add({
     method: 'get', path: '/api/zones', tag: 'zones', access: 'read',
-    summary: 'Clear-Hold-Build zones as GeoJSON',
+    summary: 'Clear-Hold-Build zones as GeoJSON (of one force with force=)',
+    query: z.object({ force: forceParam }).strict(),
     response: { description: 'GeoJSON FeatureCollection', schema: featureCollection, contentType: 'application/geo+json' },
-    handler: async ({ res }) => {
+    handler: async ({ query, res }) => {
       res.type('application/geo+json');
-      return { type: 'FeatureCollection', features: (await areas.places.zones()).map(zoneFeature) };
+      return { type: 'FeatureCollection', features: (await areas.ofForce(await areas.places.zones(), query.force)).map(zoneFeature) };
     },
   });
 
