@@ -9,6 +9,7 @@ import { Analysis } from '../services/analysis';
 import { Api, errorMiddleware } from './api';
 import { HttpError } from './httpError';
 import { backtestRoutes } from './routes/backtest';
+import { coverageRoutes } from './routes/coverage';
 import { areaRoutes, geographyRoutes } from './routes/geography';
 import { hotspotExportRoutes, hotspotRoutes } from './routes/hotspots';
 import { importRoutes } from './routes/imports';
@@ -63,6 +64,7 @@ export function createApp({ db, config, extraRouters = [] }: AppDeps): express.E
   patrolBriefingRoutes(api, db, analysis, config.dataDir);
   siteReviewRoutes(api, db, analysis);
   backtestRoutes(api, db, analysis);
+  coverageRoutes(api, db, analysis);
 
   const openapi = api.document({
     title: 'harmgrid API',

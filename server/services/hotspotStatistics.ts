@@ -9,6 +9,8 @@ import { hchhAreas, type CellTotal } from '../domain/hchh';
 import { DomainError } from '../domain/errors';
 import { monthRange } from '../domain/months';
 import type { Analysis, ResolvedParams } from './analysis';
+import { longestCompleteRun, type PeriodCoverage } from '../domain/coverage';
+import { coverageOf, requireComplete } from './coverage';
 
 export interface GistarOptions {
   variable: 'count' | 'harm';
@@ -16,6 +18,8 @@ export interface GistarOptions {
   weights: WeightScheme;
   fdr: boolean;
 }
+
+export type EmergingOptions = GistarOptions & { timeStep: number; alpha: number; trendAlpha: number; globalWindow: 'cube' | 'time-step'; step?: 'month' | 'week' };
 
 /** The smallest |Gi_Bin| that is significant at alpha (0.10 → 1, 0.05 → 2, 0.01 → 3). */
 export function binLevelFor(alpha: number): number {
@@ -41,7 +45,25 @@ export class HotspotStatistics {
     return { cells, values, z, p, bins, thresholds, studyArea: { cells: cells.length, areaKm2, basis: study.basis } };
   }
 
-  async emerging(r: ResolvedParams, o: GistarOptions & { timeStep: number; alpha: number; trendAlpha: number; globalWindow: 'cube' | 'time-step'; step?: 'month' | 'week' }) {
+  /**
+   * Emerging hot spots. The space-time cube never fills a month that is not loaded with zeros (two
+   * such months before the last would make every steady hot cell look "historical"): over a period
+   * with missing or partial months it uses the longest run of complete months, and says so in
+   * `coverage`; with no complete month it refuses.
+   */
+  async emerging(r: ResolvedParams, o: EmergingOptions): Promise<Awaited<ReturnType<HotspotStatistics['emergingOver']>> & { coverage: PeriodCoverage & { used: { from: string; to: string; months: number } } }> {
+    const c = coverageOf(r);
+    if (c.complete) return { ...await this.emergingOver(r, o), coverage: { ...c, used: { from: r.from, to: r.to, months: monthRange(r.from, r.to).length } } };
+    const run = longestCompleteRun(c);
+    if (!run) requireComplete(r, 'the emerging hot spot cube');
+    const used = await this.emergingOver({ ...r, from: run!.from, to: run!.to }, o);
+    return {
+      ...used,
+      coverage: { ...c, used: run!, statement: `${c.statement}. The space-time cube never fills a missing month with zeros: it uses the longest run of complete months, ${run!.from} to ${run!.to} (${run!.months} months)` },
+    };
+  }
+
+  private async emergingOver(r: ResolvedParams, o: EmergingOptions) {
     const study = await this.analysis.studyArea(r);
     const cells = study.cells.map((c) => c.cell);
     const index = new Map(cells.map((c, i) => [c, i]));

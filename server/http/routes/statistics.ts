@@ -75,6 +75,7 @@ export function statisticsRoutes(api: Api, analysis: Analysis): void {
       return {
         ...analysis.describe(r),
         options: { variable: query.variable, k: query.k, weights: query.weights, fdr: query.fdr, timeStep: query.timeStep, globalWindow: query.globalWindow, alpha: query.alpha, trendAlpha: query.trendAlpha, step: query.step },
+        coverage: e.coverage,
         studyArea: { ...e.studyArea, areaKm2: round(e.studyArea.areaKm2) }, insufficient: e.insufficient, counts, step: e.step, steps: e.months,
         cells: e.cells,
         category: e.results.map((x) => x.emerging?.category ?? null),
