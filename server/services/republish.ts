@@ -46,7 +46,8 @@ export async function republishIncidentFile(db: Db, filePath: string, opts: { fi
     const outcome = await importIncidentFile(trx as unknown as Db, filePath, { fileName, force: force! });
     if (outcome.status !== 'imported' || outcome.importId === null) {
       // Nothing of a rejected file is stored, and the earlier months stay as they were.
-      throw new ImportFileError(fileName, `${outcome.message}; the earlier months were kept`);
+      const first = outcome.rejections.slice(0, 3).map((x) => `line ${x.line}${x.field ? ` field "${x.field}"` : ''}: ${x.reason}`).join('; ');
+      throw new ImportFileError(fileName, `${outcome.message}${first ? ` (${first})` : ''}; the earlier months were kept`);
     }
     const replaced: ReplacementRecord[] = scan.months.map((month) => {
       const before = stored.filter((s) => s.month === month);
