@@ -34,7 +34,7 @@ export function markCoverage(
   monthly: Map<Month, number>,
   incomplete: { missing: Month[]; partial: Month[] },
   opts: { rag: RagRule; isCount: boolean; adjustment: CoverageAdjustment; alpha?: number; scale?: number },
-): IndicatorTable & { rows: CoveredRow[] } {
+): Omit<IndicatorTable, 'rows'> & { rows: CoveredRow[] } {
   const missing = new Set(incomplete.missing);
   const partial = new Set(incomplete.partial);
   const scale = opts.scale ?? 1;

@@ -18,7 +18,7 @@ export interface IndicatorReport {
   scheme: { key: string; unit: string } | null;
   unit: string;
   area: { name: string; selection: string; population: number | null };
-  table: IndicatorTable & { rows: CoveredRow[] };
+  table: Omit<IndicatorTable, 'rows'> & { rows: CoveredRow[] };
   runChart: RunChart;
   lastMonth: string;
   /** What of the indicator's months is loaded; incomplete rows carry no test or RAG unless adjusted. */

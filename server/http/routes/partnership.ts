@@ -154,6 +154,7 @@ export function partnershipRoutes(api: Api, db: Db, analysis: Analysis): void {
         percent_change: x.percentChange === null ? '' : round(x.percentChange, 1),
         rate_ratio_ci: x.change?.ci ? `${round(x.change.ci[0], 3)} to ${round(x.change.ci[1], 3)}` : '',
         p_value: x.change ? round(x.change.pValue, 4) : '', change: x.change?.direction ?? '', rag: x.rag ?? '',
+        coverage: x.coverage.complete ? 'complete' : `${x.coverage.adjusted ? 'adjusted per loaded month' : 'incomplete'}: ${[...x.coverage.missing.map((m) => `${m} not loaded`), ...x.coverage.partial.map((m) => `${m} partial`)].join(', ') || 'baseline incomplete'}`,
       }));
       rows.push({ indicator: `RAG rule: ${r.table.rule}` });
       return sendCsv(res, `harmgrid-indicator-${params.key}.csv`, rows);

@@ -4,6 +4,7 @@ import type { Analysis } from '../../services/analysis';
 import { HotspotStatistics } from '../../services/hotspotStatistics';
 import type { Api } from '../api';
 import { analysisQuery, resolvedDescription } from '../schemas';
+import { periodCoverageSchema } from '../coverageSchemas';
 import { round } from './hotspots';
 
 const month = z.string().regex(/^\d{4}-(0[1-9]|1[0-2])$/, 'a month as YYYY-MM, e.g. 2019-07');
@@ -61,6 +62,7 @@ export function statisticsRoutes(api: Api, analysis: Analysis): void {
         cells: z.array(z.string()), category: z.array(z.string().nullable()), shortSeries: z.array(z.string().nullable()),
         trendTau: z.array(z.number().nullable()), trendP: z.array(z.number().nullable()), hotMonths: z.array(z.number().nullable()),
         counts: z.record(z.string(), z.number()), insufficient: z.string().nullable(), studyArea: z.any(), options: z.any(),
+        coverage: periodCoverageSchema.extend({ used: z.object({ from: z.string(), to: z.string(), months: z.number() }).describe('the months the cube was built from: the longest run of complete months') }),
         step: z.enum(['month', 'week']), steps: z.array(z.string()),
       }),
     },
