@@ -32,11 +32,13 @@ export class CoverageStore {
   async counts(forces?: string[]): Promise<ForceSourceCounts[]> {
     const where = forces?.length ? 'WHERE c.force_code = ANY(?::text[])' : '';
     const bind = forces?.length ? [forces as unknown as Knex.RawBinding] : [];
-    const [byDistrict, byDay, spans] = await Promise.all([
+    const [byDistrict, byDay, extents, spans] = await Promise.all([
       this.db.raw(`SELECT c.force_code AS force, c.source, to_char(c.month, 'YYYY-MM') AS month, c.district_code AS district, sum(c.incidents)::int AS n
         FROM coverage_count c ${where} GROUP BY 1, 2, 3, 4`, bind),
       this.db.raw(`SELECT c.force_code AS force, c.source, to_char(c.month, 'YYYY-MM') AS month, to_char(c.day, 'YYYY-MM-DD') AS day, sum(c.incidents)::int AS n
         FROM coverage_count c ${where ? `${where} AND` : 'WHERE'} c.day IS NOT NULL GROUP BY 1, 2, 3, 4`, bind),
+      this.db.raw(`SELECT c.force_code AS force, c.source, to_char(min(c.day), 'YYYY-MM-DD') AS first, to_char(max(c.day), 'YYYY-MM-DD') AS last
+        FROM coverage_count c ${where ? `${where} AND` : 'WHERE'} c.day IS NOT NULL GROUP BY c.force_code, c.source, c.import_id`, bind),
       this.db.raw(`SELECT DISTINCT c.force_code AS force, c.source, b.first_month AS first, b.last_month AS last
         FROM coverage_count c JOIN import_batch b ON b.id = c.import_id
         ${where ? `${where} AND` : 'WHERE'} b.status = 'imported' AND b.first_month IS NOT NULL AND b.last_month IS NOT NULL`, bind),
@@ -61,6 +63,10 @@ export class CoverageStore {
     }
     for (const r of rowsOf<Row & { day: string }>(byDay)) month(series(r.force, r.source), r.month).days.set(r.day, r.n);
     for (const r of rowsOf<{ force: string | null; source: string; first: string; last: string }>(spans)) series(r.force, r.source).imports.push({ first: r.first, last: r.last });
+    for (const r of rowsOf<{ force: string | null; source: string; first: string; last: string }>(extents)) {
+      const s = series(r.force, r.source);
+      (s.extents ??= []).push({ first: r.first, last: r.last });
+    }
     for (const s of out.values()) s.months.sort((a, b) => a.month.localeCompare(b.month));
     return [...out.values()].sort((a, b) => `${a.force}|${a.source}`.localeCompare(`${b.force}|${b.source}`));
   }

@@ -8,10 +8,10 @@ import { addMonths, monthRange, type Month } from './months';
  * - missing: no import of the source covers the month (an import covers its first to last month);
  * - partial, short latest month: the source's latest loaded month holds fewer than half the median
  *   of its previous six loaded months (at least three needed), as a late or part-published month does;
- * - partial, cut days: for a timed source (most incidents carry a time), a run of g days with no
- *   incident at the start, end or inside the month whose chance under a Poisson process at the
- *   month's daily rate λ is below one in a thousand, exp(−λ·g) < 0.001 — a force extract ending
- *   mid-month (Poisson zero probability; e.g. Diggle, "Statistical Analysis of Spatial and
+ * - partial, cut days: for a timed source (most incidents carry a time), an import that starts after
+ *   the month's first day or ends before its last, when g days without any incident there have a
+ *   chance under a Poisson process at the month's daily rate λ below one in a thousand,
+ *   exp(−λ·g) < 0.001 — a force extract ending mid-month (Poisson zero probability; e.g. Diggle, "Statistical Analysis of Spatial and
  *   Spatio-Temporal Point Patterns", 2013, ch. 2, for the homogeneous process);
  * - partial, districts left out: a district with no incident in the month whose median monthly
  *   count over the source's loaded months is at least 10 (exp(−10) < 0.0001): the file covers part
@@ -35,6 +35,8 @@ export interface SourceCounts {
   months: SourceMonthCounts[];
   /** The month spans of the imports that brought this source's incidents. */
   imports: { first: Month; last: Month }[];
+  /** Timed sources: the first and last day of each import's incidents ('YYYY-MM-DD'). */
+  extents?: { first: string; last: string }[];
 }
 
 export interface MonthCoverage {
@@ -46,6 +48,8 @@ export interface MonthCoverage {
   days: { first: string; last: string } | null;
   /** District codes that are missing in this month (the file covers part of the force). */
   missingDistricts: string[];
+  /** Partial only because the data starts or ends inside the month: the days from `days.first` to `days.last` are whole. */
+  cutOnly: boolean;
 }
 
 export const SHORT_MONTH_SHARE = 0.5;
@@ -65,26 +69,26 @@ function daysOf(month: Month): string[] {
   return Array.from({ length: n }, (_, i) => `${month}-${String(i + 1).padStart(2, '0')}`);
 }
 
-/** The longest run of days without an incident in a timed month, when implausible at the month's rate. */
-export function cutDays(month: Month, days: Map<string, number>): { from: string; to: string; days: number } | null {
+/**
+ * Where an import of a timed source starts after the first day of a month or ends before its last,
+ * the days outside it are cut when no incident there is implausible at the month's daily rate λ
+ * (incidents per covered day): exp(−λ·days) < CUT_DAYS_P. An extract's own months inside its span are
+ * never cut (a quiet day is a quiet day). Returns the days the imports cover in the month.
+ */
+export function cutDays(month: Month, extents: { first: string; last: string }[], timed: number): { first: string; last: string; cut: { from: string; to: string; days: number }[] } | null {
   const all = daysOf(month);
-  const timed = [...days.values()].reduce((s, n) => s + n, 0);
-  if (timed === 0) return null;
-  let best: { from: string; to: string; days: number } | null = null;
-  let start = -1;
-  for (let i = 0; i <= all.length; i++) {
-    const empty = i < all.length && !(days.get(all[i]!) ?? 0);
-    if (empty && start < 0) start = i;
-    if (!empty && start >= 0) {
-      const g = i - start;
-      if (!best || g > best.days) best = { from: all[start]!, to: all[i - 1]!, days: g };
-      start = -1;
-    }
-  }
-  if (!best) return null;
-  // The rate over the days that do hold data: a cut month must not dilute its own rate.
-  const rate = timed / (all.length - best.days);
-  return Math.exp(-rate * best.days) < CUT_DAYS_P ? best : null;
+  const start = all[0]!, end = all[all.length - 1]!;
+  const touching = extents.filter((e) => e.first <= end && e.last >= start);
+  if (touching.length === 0 || timed === 0) return null;
+  const first = touching.map((e) => (e.first < start ? start : e.first)).sort()[0]!;
+  const last = touching.map((e) => (e.last > end ? end : e.last)).sort().reverse()[0]!;
+  const covered = all.filter((d) => d >= first && d <= last).length;
+  const rate = timed / covered;
+  const cut: { from: string; to: string; days: number }[] = [];
+  const before = all.filter((d) => d < first), after = all.filter((d) => d > last);
+  if (before.length && Math.exp(-rate * before.length) < CUT_DAYS_P) cut.push({ from: before[0]!, to: before[before.length - 1]!, days: before.length });
+  if (after.length && Math.exp(-rate * after.length) < CUT_DAYS_P) cut.push({ from: after[0]!, to: after[after.length - 1]!, days: after.length });
+  return { first: cut.some((c) => c.from === start) ? first : start, last: cut.some((c) => c.to === end) ? last : end, cut };
 }
 
 /**
@@ -108,7 +112,7 @@ export function classifySourceMonths(s: SourceCounts, span: { first: Month; last
   return monthRange(span.first, span.last).map((month): MonthCoverage => {
     const c = counts.get(month);
     const incidents = c?.incidents ?? 0;
-    if (!covered.has(month)) return { month, status: 'missing', incidents, reasons: [`no ${s.source} import covers ${month}`], days: null, missingDistricts: [] };
+    if (!covered.has(month)) return { month, status: 'missing', incidents, reasons: [`no ${s.source} import covers ${month}`], days: null, missingDistricts: [], cutOnly: false };
     const reasons: string[] = [];
     if (month === latest) {
       const before = loaded.filter((m) => m < month).slice(-SHORT_MONTH_HISTORY).map((m) => counts.get(m)?.incidents ?? 0);
@@ -118,16 +122,19 @@ export function classifySourceMonths(s: SourceCounts, span: { first: Month; last
       }
     }
     let days: MonthCoverage['days'] = null;
+    let cutOnly = false;
     if (timedSource && c && c.days.size) {
-      const sorted = [...c.days.keys()].sort();
-      days = { first: sorted[0]!, last: sorted[sorted.length - 1]! };
-      const cut = cutDays(month, c.days);
-      if (cut) reasons.push(`no incident from ${cut.from} to ${cut.to} (${cut.days} days; chance below ${CUT_DAYS_P} at this month's rate): the data covers part of the month`);
+      const extent = cutDays(month, s.extents ?? [], [...c.days.values()].reduce((a, n) => a + n, 0));
+      if (extent) {
+        days = { first: extent.first, last: extent.last };
+        for (const cut of extent.cut) reasons.push(`the data ${cut.from.endsWith('-01') ? `starts on ${extent.first}` : `ends on ${extent.last}`}: no incident from ${cut.from} to ${cut.to} (${cut.days} days; chance below ${CUT_DAYS_P} at this month's rate), so the data covers part of the month`);
+        cutOnly = extent.cut.length > 0 && reasons.length === extent.cut.length;
+      }
     }
     const missingDistricts = [...districtMedians.entries()]
       .filter(([code, med]) => med >= DISTRICT_MEDIAN_MIN && !(c?.districts.get(code) ?? 0)).map(([code]) => code).sort();
     if (missingDistricts.length) reasons.push(`no incident in ${missingDistricts.map(districtName).join(', ')} (usually ${missingDistricts.map((d) => districtMedians.get(d)).join(', ')} a month): the data covers part of the force`);
-    return { month, status: reasons.length ? 'partial' : 'loaded', incidents, reasons, days, missingDistricts };
+    return { month, status: reasons.length ? 'partial' : 'loaded', incidents, reasons, days, missingDistricts, cutOnly: cutOnly && missingDistricts.length === 0 };
   });
 }
 
@@ -226,4 +233,23 @@ export function longestCompleteRun(p: PeriodCoverage): { from: Month; to: Month;
     run = [];
   }
   return best;
+}
+
+/**
+ * Which ISO weeks (by their Monday, 'YYYY-MM-DD') are wholly held by every series: each of the seven
+ * days lies in a month that is loaded, or partial only because the data starts or ends inside it and
+ * the day lies within the data.
+ */
+export function completeWeeks(series: SeriesCoverage[], mondays: string[]): boolean[] {
+  const byMonth = series.map((s) => new Map(s.months.map((m) => [m.month, m])));
+  const dayOk = (day: string) => byMonth.every((m) => {
+    const c = m.get(day.slice(0, 7));
+    if (!c || c.status === 'missing') return false;
+    if (c.status === 'loaded') return true;
+    return c.cutOnly && c.days !== null && day >= c.days.first && day <= c.days.last;
+  });
+  return mondays.map((monday) => {
+    const t = Date.parse(`${monday}T00:00:00Z`);
+    return Array.from({ length: 7 }, (_, i) => new Date(t + i * 86_400_000).toISOString().slice(0, 10)).every(dayOk);
+  });
 }

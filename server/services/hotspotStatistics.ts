@@ -9,7 +9,7 @@ import { hchhAreas, type CellTotal } from '../domain/hchh';
 import { DomainError } from '../domain/errors';
 import { monthRange } from '../domain/months';
 import type { Analysis, ResolvedParams } from './analysis';
-import { longestCompleteRun, type PeriodCoverage } from '../domain/coverage';
+import { completeWeeks, longestCompleteRun, type PeriodCoverage } from '../domain/coverage';
 import { coverageOf, requireComplete } from './coverage';
 
 export interface GistarOptions {
@@ -53,6 +53,21 @@ export class HotspotStatistics {
    */
   async emerging(r: ResolvedParams, o: EmergingOptions): Promise<Awaited<ReturnType<HotspotStatistics['emergingOver']>> & { coverage: PeriodCoverage & { used: { from: string; to: string; months: number } } }> {
     const c = coverageOf(r);
+    if (o.step === 'week') {
+      // Weeks are held when each of their days is: an extract starting on 8 July holds the weeks from then.
+      const all = weeksBetween(r.from, r.to);
+      const ok = completeWeeks(r.coverage, all);
+      let best: string[] = [], run: string[] = [];
+      all.forEach((w, i) => { if (ok[i]) { run.push(w); if (run.length >= best.length) best = [...run]; } else run = []; });
+      if (best.length === 0) requireComplete(r, 'the weekly emerging hot spot cube');
+      const used = await this.emergingOver(r, o, best);
+      const whole = best.length === all.length;
+      return {
+        ...used,
+        coverage: { ...c, used: { from: r.from, to: r.to, months: monthRange(r.from, r.to).length },
+          statement: whole ? c.statement : `${c.statement}. The weekly cube never fills a week without data with zeros: it uses the longest run of wholly held weeks, ${best[0]} to ${best[best.length - 1]} (${best.length} weeks)` },
+      };
+    }
     if (c.complete) return { ...await this.emergingOver(r, o), coverage: { ...c, used: { from: r.from, to: r.to, months: monthRange(r.from, r.to).length } } };
     const run = longestCompleteRun(c);
     if (!run) requireComplete(r, 'the emerging hot spot cube');
@@ -63,7 +78,7 @@ export class HotspotStatistics {
     };
   }
 
-  private async emergingOver(r: ResolvedParams, o: EmergingOptions) {
+  private async emergingOver(r: ResolvedParams, o: EmergingOptions, weeks?: string[]) {
     const study = await this.analysis.studyArea(r);
     const cells = study.cells.map((c) => c.cell);
     const index = new Map(cells.map((c, i) => [c, i]));
@@ -73,7 +88,7 @@ export class HotspotStatistics {
       // Weeks only where every incident has a time: data.police.uk gives months only.
       const weekly = await this.analysis.incidents.cellWeekTotals(r.filter, r.resolution);
       if (weekly.untimed > 0) throw new DomainError('invalid', `${weekly.untimed} incidents in this selection have no time (data.police.uk publishes months only), so weekly steps would leave them out; use step=month, or restrict source to force-extract`);
-      months = weeksBetween(r.from, r.to);
+      months = weeks ?? weeksBetween(r.from, r.to);
       rows = weekly.rows.map((x) => ({ ...x, step: x.week }));
     } else {
       months = monthRange(r.from, r.to);

@@ -145,11 +145,24 @@ describe(`coverage on ${dbLabel}: ${REAL.length} real months and ${LATER} relabe
     expect(hchh.coverage.statement).toMatch(/count the months held only/);
     const gi = (await get('/api/gistar?resolution=8&from=2021-01')).body;
     expect(gi.coverage.missing).toEqual(['2021-10', '2021-11']);
+    const repeat = (await get('/api/repeat-locations')).body;
+    expect(repeat.coverage.missing).toEqual(['2021-10', '2021-11']);
+    expect(repeat.halves.incomplete).toMatch(/2021-07 to 2021-12: 2 of the 6 months are not loaded: 2021-10, 2021-11/);
     const bt = await get('/api/backtest?resolution=8&from=2021-01');
     expect(bt.status).toBe(422);
     expect(bt.body.error.message).toMatch(/2021-10, 2021-11/);
     const impact = await get(`/api/impact?area=district:${LIVERPOOL}&date=2021-10&months=3`);
     expect(impact.status).toBe(422);
     expect(impact.body.error.message).toMatch(/2021-10, 2021-11/);
+  });
+
+  it('the partnership pack lists coverage on its first page, before the success measures', async () => {
+    const res = await fetch(`${app.url}/api/partnership-pack.html`);
+    expect(res.status).toBe(200);
+    const page = await res.text();
+    const coverageAt = page.indexOf('<h2>Data coverage</h2>');
+    expect(coverageAt).toBeGreaterThan(0);
+    expect(coverageAt).toBeLessThan(page.indexOf('Home Office success measures'));
+    expect(page.slice(coverageAt, page.indexOf('</section>', coverageAt))).toMatch(/data\.police\.uk<\/th><td class="n">28<\/td><td>2021-10, 2021-11<\/td>/);
   });
 });

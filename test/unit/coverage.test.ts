@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { classifySourceMonths, cutDays, longestCompleteRun, nameMonths, periodCoverage, type SourceMonthCounts } from '../../server/domain/coverage';
+import { classifySourceMonths, completeWeeks, cutDays, longestCompleteRun, nameMonths, periodCoverage, type SourceMonthCounts } from '../../server/domain/coverage';
 import { markCoverage } from '../../server/domain/indicatorCoverage';
 import { indicatorTable } from '../../server/domain/indicatorTable';
 import { countChange } from '../../server/domain/countChange';
@@ -34,16 +34,31 @@ describe('coverage rules', () => {
     expect(low.slice(0, 6).every((m) => m.status === 'loaded')).toBe(true);
   });
 
-  it('cut days: 14 empty days at 30 a day are implausible (exp(−420) < 0.001); 1 empty day at 3 a day is not', () => {
-    const days = new Map(monthRange('2021-12', '2021-12').flatMap(() => Array.from({ length: 17 }, (_, i) => [`2021-12-${String(i + 1).padStart(2, '0')}`, 30] as [string, number])));
-    expect(cutDays('2021-12', days)).toEqual({ from: '2021-12-18', to: '2021-12-31', days: 14 });
-    const sparse = new Map(Array.from({ length: 30 }, (_, i) => [`2021-11-${String(i + 1).padStart(2, '0')}`, 3] as [string, number]).filter(([d]) => d !== '2021-11-14'));
-    // rate 87/29 = 3 a day; exp(−3) = 0.0498 ≥ 0.001
-    expect(cutDays('2021-11', sparse)).toBeNull();
-    // Boundary: a gap of g days at rate λ is cut exactly when λ·g > ln 1000 = 6.9078
-    const edge = (perDay: number, gap: number) => new Map(Array.from({ length: 30 - gap }, (_, i) => [`2021-06-${String(i + 1).padStart(2, '0')}`, perDay] as [string, number]));
-    expect(cutDays('2021-06', edge(1, 7))).not.toBeNull(); // 7 > 6.908
-    expect(cutDays('2021-06', edge(1, 6))).toBeNull(); // 6 < 6.908
+  it('cut days: an extract ending on 17 December at 30 a day leaves 14 implausible days (exp(−420) < 0.001); one ending on the 30th at 3 a day does not', () => {
+    expect(cutDays('2021-12', [{ first: '2021-01-01', last: '2021-12-17' }], 17 * 30)).toEqual({
+      first: '2021-12-01', last: '2021-12-17', cut: [{ from: '2021-12-18', to: '2021-12-31', days: 14 }],
+    });
+    // rate 90/30 = 3 a day; exp(−3) = 0.0498 ≥ 0.001: the 31st was a quiet day
+    expect(cutDays('2021-12', [{ first: '2021-12-01', last: '2021-12-30' }], 90)!.cut).toEqual([]);
+    // An extract starting on 8 July: 7 days before it at 24 a day are cut.
+    expect(cutDays('2019-07', [{ first: '2019-07-08', last: '2019-09-30' }], 24 * 24)).toEqual({
+      first: '2019-07-08', last: '2019-07-31', cut: [{ from: '2019-07-01', to: '2019-07-07', days: 7 }],
+    });
+    // A month inside an extract's span is never cut, however quiet its last days.
+    expect(cutDays('2019-08', [{ first: '2019-07-08', last: '2019-09-30' }], 100)!.cut).toEqual([]);
+    // Boundary: g days at rate λ are cut exactly when λ·g > ln 1000 = 6.9078
+    expect(cutDays('2021-06', [{ first: '2021-06-01', last: '2021-06-23' }], 23)!.cut).toHaveLength(1); // 7 days × 1 > 6.908
+    expect(cutDays('2021-06', [{ first: '2021-06-01', last: '2021-06-24' }], 24)!.cut).toHaveLength(0); // 6 days × 1 < 6.908
+  });
+
+  it('weeks are held day by day: an extract from 8 July holds the weeks from then, not the week of 1 July', () => {
+    const days = new Map(Array.from({ length: 24 }, (_, i) => [`2019-07-${String(i + 8).padStart(2, '0')}`, 24] as [string, number]));
+    const s = { source: 'force-extract', months: [month('2019-07', 24 * 24, { days }), month('2019-08', 700, { days: new Map([['2019-08-05', 700]]) })], imports: [{ first: '2019-07', last: '2019-08' }], extents: [{ first: '2019-07-08', last: '2019-08-31' }] };
+    const c = classifySourceMonths(s, { first: '2019-07', last: '2019-08' });
+    expect(c[0]).toMatchObject({ status: 'partial', cutOnly: true, days: { first: '2019-07-08', last: '2019-07-31' } });
+    expect(c[0]!.reasons[0]).toMatch(/^the data starts on 2019-07-08: no incident from 2019-07-01 to 2019-07-07/);
+    expect(c[1]!.status).toBe('loaded');
+    expect(completeWeeks([{ force: null, source: s.source, months: c }], ['2019-07-01', '2019-07-08', '2019-08-26', '2019-09-02'])).toEqual([false, true, false, false]);
   });
 
   it('a district that usually holds ≥ 10 a month and holds none is missing; the month is partial', () => {
@@ -56,7 +71,7 @@ describe('coverage rules', () => {
 
   it('period coverage over two sources: missing where neither holds, named where one holds alone', () => {
     const cover = (source: string, statuses: Record<string, 'loaded' | 'missing'>) => ({
-      force: 'E23000004', source, months: Object.entries(statuses).map(([m, status]) => ({ month: m, status, incidents: 1, reasons: [], days: null, missingDistricts: [] })),
+      force: 'E23000004', source, months: Object.entries(statuses).map(([m, status]) => ({ month: m, status, incidents: 1, reasons: [], days: null, missingDistricts: [], cutOnly: false })),
     });
     const p = periodCoverage([
       cover('data.police.uk', { '2021-01': 'loaded', '2021-02': 'loaded', '2021-03': 'missing' }),
