@@ -31,7 +31,8 @@ describe(`coverage on ${dbLabel}: ${REAL.length} real months and ${LATER} relabe
   let app: { url: string; close(): Promise<void> };
   const sample = tempDir();
   const get = async (p: string) => {
-    const res = await fetch(app.url + p);
+    // One retry for a GET whose kept-alive socket the server closed while the test was busy (ECONNRESET).
+    const res = await fetch(app.url + p).catch(() => fetch(app.url + p));
     return { status: res.status, body: (await res.json()) as any };
   };
   // Liverpool's proxy incidents per month, counted from the files by point in polygon (independent of harmgrid).

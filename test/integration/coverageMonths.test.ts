@@ -31,7 +31,8 @@ describe(`partial and re-published months on ${dbLabel}`, () => {
   const shape = lad.find((d) => d.properties.LAD19CD === DISTRICT)!.geometry;
   const inside = rows.map((r) => Boolean(r.Longitude) && booleanPointInPolygon([Number(r.Longitude), Number(r.Latitude)], shape));
   const partialFile = path.join(dir, `${PARTIAL}-partial.csv`);
-  const get = async (p: string) => (await fetch(app.url + p)).json() as Promise<any>;
+  // One retry for a GET whose kept-alive socket the server closed while the test was busy importing (ECONNRESET).
+  const get = async (p: string) => (await fetch(app.url + p).catch(() => fetch(app.url + p))).json() as Promise<any>;
   const monthCount = async (table: 'incident' | 'harm_cube' | 'coverage_count', month: string) => rowsOf<{ n: number }>(await db.raw(
     `SELECT COALESCE(${table === 'incident' ? 'count(*)' : 'sum(incidents)'}, 0)::int AS n FROM ${table} WHERE month = ?::date`, [`${month}-01`]))[0]!.n;
 
