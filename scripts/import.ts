@@ -3,6 +3,7 @@ import { loadConfig } from '../server/config';
 import { describeDb, migrate, openDb, type Db } from '../server/db/connection';
 import { seedBuiltins } from '../server/db/seed';
 import { importPaths, summariseImport } from '../server/ingest/importPaths';
+import { republishIncidentFile } from '../server/services/republish';
 
 /**
  * npm run import -- [--force CODE] FILES_OR_FOLDERS…
@@ -10,14 +11,20 @@ import { importPaths, summariseImport } from '../server/ingest/importPaths';
  * LSOA → ward lookups, the Indices of Deprivation and reference tables (offence codes, CCHI weights)
  * into the configured database, each recognised by its content. Reports what was stored by kind
  * (incidents, boundary features, reference rows). Exit code 1 when any file was rejected or failed.
+ * npm run import -- --replace FILE… [--force CODE]: each incident file replaces the months it holds (a
+ * re-published month); the import log says per month how many records were kept, added and withdrawn.
  */
-const argv = process.argv.slice(2);
-// --force CODE names the force of files that do not say it themselves (force extracts, partner events).
-const forceAt = argv.indexOf('--force');
-const force = forceAt >= 0 ? argv[forceAt + 1] : undefined;
-const args = forceAt >= 0 ? argv.filter((_, i) => i !== forceAt && i !== forceAt + 1) : argv;
+const all = process.argv.slice(2);
+// --force CODE names the force of files that do not say it themselves (force extracts, partner events);
+// --replace makes an incident file's months replace the stored ones (a re-publication).
+const replace = all.includes('--replace');
+const forceAt = all.indexOf('--force');
+const force = forceAt >= 0 ? all[forceAt + 1] : undefined;
+const args = all.filter((a, i) => a !== '--replace' && (forceAt < 0 || (i !== forceAt && i !== forceAt + 1)));
 if (args.length === 0 || args.includes('--help') || (forceAt >= 0 && !force)) {
-  console.log('usage: npm run import -- [--force CODE] FILE_OR_FOLDER…   (CSV and GeoJSON files; folders are searched recursively;\n  --force names the ONS police force area code of files that do not carry their force, such as force extracts)');
+  console.log('usage: npm run import -- [--force CODE] FILE_OR_FOLDER…   (CSV and GeoJSON files; folders are searched recursively;\n' +
+    '         --force names the ONS police force area code of files that do not carry their force, such as force extracts)\n' +
+    '       npm run import -- --replace FILE… [--force CODE]   (incident files whose months replace the stored ones)');
   process.exit(args.length === 0 ? 1 : 0);
 }
 const config = loadConfig();
@@ -34,6 +41,18 @@ let exitCode = 0;
 try {
   await migrate(db);
   await seedBuiltins(db);
+  if (replace) {
+    for (const file of args) {
+      try {
+        console.log(`${path.basename(file)}: ${(await republishIncidentFile(db, path.resolve(file), { ...(force ? { force } : {}) })).message}`);
+      } catch (e) {
+        console.log(`${path.basename(file)}: refused: ${(e as Error).message}`);
+        exitCode = 1;
+      }
+    }
+    await db.destroy();
+    process.exit(exitCode);
+  }
   let lastShown = 0;
   const report = await importPaths(db, args.map((a) => path.resolve(a)), (line) => console.log(line), (p) => {
     if (process.stdout.isTTY && Date.now() - lastShown > 250) {

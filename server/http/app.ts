@@ -11,6 +11,7 @@ import { HttpError } from './httpError';
 import { backtestRoutes } from './routes/backtest';
 import { mountAuth } from './routes/auth';
 import { HEAVY_ROUTES, heavyRateLimit, monthBounds, requestDeadline, requestLimits, type RequestLimits } from './limits';
+import { coverageRoutes } from './routes/coverage';
 import { areaRoutes, geographyRoutes } from './routes/geography';
 import { hotspotExportRoutes, hotspotRoutes } from './routes/hotspots';
 import { importRoutes } from './routes/imports';
@@ -72,6 +73,7 @@ export function createApp({ db, config, extraRouters = [], limits = requestLimit
   patrolBriefingRoutes(api, db, analysis, config.dataDir);
   siteReviewRoutes(api, db, analysis);
   backtestRoutes(api, db, analysis);
+  coverageRoutes(api, db, analysis);
 
   const openapi = api.document({
     title: 'harmgrid API',

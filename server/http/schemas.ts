@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { MAX_RESOLUTION, MIN_RESOLUTION } from '../domain/h3cell';
+import { periodCoverageSchema } from './coverageSchemas';
 
 const RESOLUTION_RULE = `must be a whole number from ${MIN_RESOLUTION} to ${MAX_RESOLUTION}`;
 
@@ -54,4 +55,5 @@ export const resolvedDescription = z.object({
   resolution: z.number(), from: z.string(), to: z.string(), monthCount: z.number(),
   definition: z.object({ key: z.string(), name: z.string(), isProxy: z.boolean() }),
   scheme: z.object({ key: z.string(), name: z.string(), unit: z.string() }),
+  coverage: periodCoverageSchema,
 });

@@ -17,6 +17,7 @@ import { CellMonthSlice } from '../domain/cube/cellMonthSlice';
 import { LocationSlice } from '../domain/cube/locationSlice';
 import { cellsOutline, hchhAreas, type CellTotal, type HchhOptions } from '../domain/hchh';
 import { monthRange, type Month } from '../domain/months';
+import { contextSeries, coverageOf, type SeriesCoverage } from './coverage';
 
 export interface AnalysisParams {
   resolution: number;
@@ -43,6 +44,8 @@ export interface ResolvedParams {
   force: ForceScope;
   /** Version of the stored data this context was resolved against. */
   version: number;
+  /** What is loaded of the sources this context reads, month by month (services/coverage.ts). */
+  coverage: SeriesCoverage[];
 }
 
 /**
@@ -162,8 +165,9 @@ export class Analysis {
     const to = p.to ?? last;
     if (!from || !to) throw new DomainError('not_found', `no incidents of ${force.label} are loaded yet; import data first (see README)`);
     if (from > to) throw new DomainError('invalid', `from (${from}) is after to (${to})`);
+    const coverage = await contextSeries(this.db, version, { definition: definition.rules, schemeId: scheme.id, forces: force.codes.length ? force.codes : undefined, sources: p.source });
     return {
-      resolution: p.resolution, from, to, definition, scheme, districts: p.districts, force, version,
+      resolution: p.resolution, from, to, definition, scheme, districts: p.districts, force, version, coverage,
       filter: { from, to, definition: definition.rules, schemeId: scheme.id, sources: p.source, ...(force.codes.length && p.force?.toLowerCase() !== 'all' ? { forces: force.codes } : {}) },
     };
   }
@@ -174,6 +178,7 @@ export class Analysis {
       resolution: r.resolution, from: r.from, to: r.to, monthCount: monthRange(r.from, r.to).length,
       definition: { key: r.definition.key, name: r.definition.name, isProxy: r.definition.isProxy },
       scheme: { key: r.scheme.key, name: r.scheme.name, unit: r.scheme.unit },
+      coverage: coverageOf(r),
     };
   }
 

@@ -12,6 +12,7 @@ import { h3Neighbours, type Neighbours } from '../domain/hotspots/neighbours';
 import { addMonths, monthRange } from '../domain/months';
 import { DomainError } from '../domain/errors';
 import type { Analysis, ResolvedParams } from './analysis';
+import { requireComplete } from './coverage';
 
 const M_PER_DEG_LAT = 110_574;
 const M_PER_DEG_LON_EQUATOR = 111_320;
@@ -86,6 +87,7 @@ export class BacktestService {
   }
 
   async backtest(r: ResolvedParams, o: { methods?: string[] | undefined; windows?: number[] | undefined; horizons?: number[] | undefined; budgets?: number[] | undefined }) {
+    requireComplete(r, 'the backtest (every origin is scored on the months after it)');
     const methods = (o.methods?.length ? o.methods : METHODS.map((m) => m.key)).map((k) => {
       try { return methodByKey(k); } catch (e) { throw new DomainError('invalid', (e as Error).message); }
     });
@@ -114,6 +116,7 @@ export class BacktestService {
     let method: ReturnType<typeof methodByKey>;
     try { method = methodByKey(q.method); } catch (e) { throw new DomainError('invalid', (e as Error).message); }
     const windowFrom = [addMonths(r.to, -(q.window - 1)), r.from].sort().pop()!;
+    requireComplete(r, 'patrol areas (predicted from the months of the window)', windowFrom, r.to);
     const windowed: ResolvedParams = { ...r, from: windowFrom, filter: { ...r.filter, from: windowFrom } };
     const { data, basis } = await this.data(windowed, { positions: method.key === 'kde' || method.key === 'combination' });
     const T = data.months.length;

@@ -9,6 +9,8 @@ import { hchhAreas, type CellTotal } from '../domain/hchh';
 import { DomainError } from '../domain/errors';
 import { monthRange } from '../domain/months';
 import type { Analysis, ResolvedParams } from './analysis';
+import { completeWeeks, longestCompleteRun, type PeriodCoverage } from '../domain/coverage';
+import { coverageOf, requireComplete } from './coverage';
 
 export interface GistarOptions {
   variable: 'count' | 'harm';
@@ -16,6 +18,8 @@ export interface GistarOptions {
   weights: WeightScheme;
   fdr: boolean;
 }
+
+export type EmergingOptions = GistarOptions & { timeStep: number; alpha: number; trendAlpha: number; globalWindow: 'cube' | 'time-step'; step?: 'month' | 'week' };
 
 /** The smallest |Gi_Bin| that is significant at alpha (0.10 → 1, 0.05 → 2, 0.01 → 3). */
 export function binLevelFor(alpha: number): number {
@@ -65,7 +69,40 @@ export class HotspotStatistics {
     return { cells, values, z, p, bins, thresholds, studyArea: { cells: cells.length, areaKm2, basis: study.basis } };
   }
 
-  async emerging(r: ResolvedParams, o: GistarOptions & { timeStep: number; alpha: number; trendAlpha: number; globalWindow: 'cube' | 'time-step'; step?: 'month' | 'week' }) {
+  /**
+   * Emerging hot spots. The space-time cube never fills a month that is not loaded with zeros (two
+   * such months before the last would make every steady hot cell look "historical"): over a period
+   * with missing or partial months it uses the longest run of complete months, and says so in
+   * `coverage`; with no complete month it refuses.
+   */
+  async emerging(r: ResolvedParams, o: EmergingOptions): Promise<Awaited<ReturnType<HotspotStatistics['emergingOver']>> & { coverage: PeriodCoverage & { used: { from: string; to: string; months: number } } }> {
+    const c = coverageOf(r);
+    if (o.step === 'week') {
+      // Weeks are held when each of their days is: an extract starting on 8 July holds the weeks from then.
+      const all = weeksBetween(r.from, r.to);
+      const ok = completeWeeks(r.coverage, all);
+      let best: string[] = [], run: string[] = [];
+      all.forEach((w, i) => { if (ok[i]) { run.push(w); if (run.length >= best.length) best = [...run]; } else run = []; });
+      if (best.length === 0) requireComplete(r, 'the weekly emerging hot spot cube');
+      const used = await this.emergingOver(r, o, best);
+      const whole = best.length === all.length;
+      return {
+        ...used,
+        coverage: { ...c, used: { from: r.from, to: r.to, months: monthRange(r.from, r.to).length },
+          statement: whole ? c.statement : `${c.statement}. The weekly cube never fills a week without data with zeros: it uses the longest run of wholly held weeks, ${best[0]} to ${best[best.length - 1]} (${best.length} weeks)` },
+      };
+    }
+    if (c.complete) return { ...await this.emergingOver(r, o), coverage: { ...c, used: { from: r.from, to: r.to, months: monthRange(r.from, r.to).length } } };
+    const run = longestCompleteRun(c);
+    if (!run) requireComplete(r, 'the emerging hot spot cube');
+    const used = await this.emergingOver({ ...r, from: run!.from, to: run!.to }, o);
+    return {
+      ...used,
+      coverage: { ...c, used: run!, statement: `${c.statement}. The space-time cube never fills a missing month with zeros: it uses the longest run of complete months, ${run!.from} to ${run!.to} (${run!.months} months)` },
+    };
+  }
+
+  private async emergingOver(r: ResolvedParams, o: EmergingOptions, weeks?: string[]) {
     const study = await this.analysis.studyArea(r);
     const cells = study.cells.map((c) => c.cell);
     const index = new Map(cells.map((c, i) => [c, i]));
@@ -75,7 +112,7 @@ export class HotspotStatistics {
       // Weeks only where every incident has a time: data.police.uk gives months only.
       const weekly = await this.analysis.incidents.cellWeekTotals(r.filter, r.resolution);
       if (weekly.untimed > 0) throw new DomainError('invalid', `${weekly.untimed} incidents in this selection have no time (data.police.uk publishes months only), so weekly steps would leave them out; use step=month, or restrict source to force-extract`);
-      months = weeksBetween(r.from, r.to);
+      months = weeks ?? weeksBetween(r.from, r.to);
       rows = weekly.rows.map((x) => ({ ...x, step: x.week }));
     } else {
       months = monthRange(r.from, r.to);

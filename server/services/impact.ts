@@ -13,6 +13,7 @@ import { DomainError } from '../domain/errors';
 import { round } from '../domain/round';
 import type { Analysis, ResolvedParams } from './analysis';
 import { COMPARISON_RULE, type AreaService, type AreaSpec, type ResolvedArea } from './areas';
+import { requireComplete } from './coverage';
 
 /** An area as the impact and briefing endpoints name it: hchh:N, zone:ID, site:ID, ward:CODE, district:CODE, lsoa:CODE. */
 export type ImpactAreaSpec = AreaSpec | { kind: 'hchh'; rank: number };
@@ -96,6 +97,8 @@ export class ImpactService {
       throw e;
     }
     const r = await this.analysis.resolve({ resolution: q.resolution, from: w.before.from, to: w.after.to, definition: q.definition, scheme: q.scheme, force: q.force });
+    // Before and after are compared month for month: a month not loaded on either side would read as a fall or a rise.
+    requireComplete(r, 'an impact window', w.before.from, w.after.to);
     const before: IncidentFilter = { ...r.filter, from: w.before.from, to: w.before.to };
     const after: IncidentFilter = { ...r.filter, from: w.after.from, to: w.after.to };
     const area = await this.resolve(spec, r, 'area');

@@ -1,10 +1,14 @@
-import { indicatorTable, type IndicatorTable } from '../domain/indicatorTable';
+import { indicatorTable } from '../domain/indicatorTable';
+import { markCoverage, type CoverageAdjustment, type CoveredRow } from '../domain/indicatorCoverage';
+import { nameMonths, type PeriodCoverage } from '../domain/coverage';
+import type { IndicatorTable } from '../domain/indicatorTable';
 import type { IndicatorInput } from '../domain/indicators';
 import { monthRange } from '../domain/months';
 import { runChart, type RunChart } from '../domain/runChart';
 import { DomainError } from '../domain/errors';
 import type { Analysis } from './analysis';
 import type { AreaService, ResolvedArea } from './areas';
+import { coverageOf, incompleteMonthsOf } from './coverage';
 
 const RATE_PER = 100_000;
 
@@ -14,9 +18,11 @@ export interface IndicatorReport {
   scheme: { key: string; unit: string } | null;
   unit: string;
   area: { name: string; selection: string; population: number | null };
-  table: IndicatorTable;
+  table: Omit<IndicatorTable, 'rows'> & { rows: CoveredRow[] };
   runChart: RunChart;
   lastMonth: string;
+  /** What of the indicator's months is loaded; incomplete rows carry no test or RAG unless adjusted. */
+  coverage: PeriodCoverage & { adjustment: CoverageAdjustment };
 }
 
 /** The incidents an indicator's area holds, its name and its residents. */
@@ -46,7 +52,8 @@ async function indicatorArea(analysis: Analysis, areas: AreaService, indicator: 
 }
 
 /** Computes an indicator's table and run chart from the stored incidents. */
-export async function indicatorReport(analysis: Analysis, areas: AreaService, indicator: IndicatorInput): Promise<IndicatorReport> {
+export async function indicatorReport(analysis: Analysis, areas: AreaService, indicator: IndicatorInput, opts: { adjustment?: CoverageAdjustment } = {}): Promise<IndicatorReport> {
+  const adjustment = opts.adjustment ?? 'none';
   const months = (await analysis.defaults()).months;
   const lastMonth = months[months.length - 1];
   if (!lastMonth) throw new Error('no incidents are loaded yet');
@@ -60,17 +67,26 @@ export async function indicatorReport(analysis: Analysis, areas: AreaService, in
   const scale = indicator.measure === 'rate' ? RATE_PER / where.population! : 1;
   const value = (x: { incidents: number; harm: number }) => (indicator.measure === 'harm' ? x.harm : x.incidents);
   const monthly = new Map(rows.map((x) => [x.month, value(x)]));
-  const table = indicatorTable(monthly, { baseline: indicator.baseline, lastMonth, isCount: indicator.measure !== 'harm', rag: indicator.rag, scale });
-  if (indicator.measure === 'rate') table.notes.push(`Rates are per ${RATE_PER.toLocaleString('en-GB')} residents (${where.population!.toLocaleString('en-GB')}, mid-2015); the test is on the counts, as the population is the same in every period.`);
+  const coverage = coverageOf(r, indicator.baseline.from, lastMonth);
   const series = monthRange(indicator.baseline.from, lastMonth);
-  const baselinePoints = monthRange(indicator.baseline.from, indicator.baseline.to).length;
-  const chart = runChart(series.map((m) => ({ label: m, value: (monthly.get(m) ?? 0) * scale })), Math.max(2, baselinePoints));
+  const incomplete = incompleteMonthsOf(coverage, series);
+  const table = markCoverage(
+    indicatorTable(monthly, { baseline: indicator.baseline, lastMonth, isCount: indicator.measure !== 'harm', rag: indicator.rag, scale }),
+    monthly, incomplete, { rag: indicator.rag, isCount: indicator.measure !== 'harm', adjustment, scale },
+  );
+  if (indicator.measure === 'rate') table.notes.push(`Rates are per ${RATE_PER.toLocaleString('en-GB')} residents (${where.population!.toLocaleString('en-GB')}, mid-2015); the test is on the counts, as the population is the same in every period.`);
+  // A month not loaded is no point on the chart (not a zero); partial months are plotted and named in the notes.
+  const missing = new Set(incomplete.missing);
+  const plotted = series.filter((m) => !missing.has(m));
+  if (missing.size) table.notes.push(`The run chart leaves out the months not loaded (${nameMonths(incomplete.missing)}); they are unknown, not zero.`);
+  const baselinePoints = monthRange(indicator.baseline.from, indicator.baseline.to).filter((m) => !missing.has(m)).length;
+  const chart = runChart(plotted.map((m) => ({ label: m, value: (monthly.get(m) ?? 0) * scale })), Math.max(2, baselinePoints));
   return {
     indicator,
     definition: { key: r.definition.key, name: r.definition.name, isProxy: r.definition.isProxy },
     scheme: indicator.measure === 'harm' ? { key: r.scheme.key, unit: r.scheme.unit } : null,
     unit: indicator.measure === 'harm' ? r.scheme.unit : indicator.measure === 'rate' ? `incidents per ${RATE_PER.toLocaleString('en-GB')} residents` : 'incidents',
     area: { name: where.name, selection: where.selection, population: where.population },
-    table, runChart: chart, lastMonth,
+    table, runChart: chart, lastMonth, coverage: { ...coverage, adjustment },
   };
 }

@@ -8,6 +8,7 @@ import type { AreaService } from './areas';
 import { HotspotStatistics } from './hotspotStatistics';
 import { indicatorReport, type IndicatorReport } from './indicators';
 import { successMeasures, type SuccessMeasuresReport } from './successMeasures';
+import { coverageOf, forceCoverage, nameMonths, type PeriodCoverage } from './coverage';
 
 /** Emerging categories a partnership board acts on, in the order the pack lists them. */
 const CATEGORIES_OF_CONCERN = ['new hot spot', 'consecutive hot spot', 'intensifying hot spot', 'persistent hot spot'];
@@ -20,7 +21,9 @@ export interface PartnershipPack {
   successMeasures: SuccessMeasuresReport;
   indicators: ({ key: string; name: string; report: IndicatorReport | null; error: string | null })[];
   hchh: { period: { from: string; to: string }; rule: string; areas: { rank: number; name: string; cells: number; areaKm2: number; incidents: number; harm: number; shareOfHarm: number; shareOfIncidents: number }[]; totals: { areaKm2: number; shareOfArea: number; shareOfIncidents: number; shareOfHarm: number } };
-  emerging: { period: { from: string; to: string }; resolution: number; counts: Record<string, number>; insufficient: string | null; notable: { category: string; cell: string; place: string }[] };
+  emerging: { period: { from: string; to: string }; resolution: number; counts: Record<string, number>; insufficient: string | null; coverage: string; notable: { category: string; cell: string; place: string }[] };
+  /** First page: what is loaded, per source, and the coverage of the pack's definition. */
+  coverage: { definition: PeriodCoverage; sources: { force: string | null; source: string; loaded: number; missing: string; partial: { month: string; reasons: string[] }[] }[] };
   wards: { code: string; name: string; district: string; population: number; shareResidentsMostDeprived: number; incidents: number; ratePerThousand: number }[];
   sources: { incidents: Awaited<ReturnType<Analysis['incidents']['sources']>>; aggregates: Awaited<ReturnType<AggregateStore['sources']>> };
   caveats: string[];
@@ -97,7 +100,18 @@ export async function partnershipPack(db: Db, analysis: Analysis, areas: AreaSer
       areas: hchh.areas.map((a) => ({ rank: a.rank, name: a.name, cells: a.cells.length, areaKm2: a.areaKm2, incidents: a.incidents, harm: a.harm, shareOfHarm: a.shareOfHarm, shareOfIncidents: a.shareOfIncidents })),
       totals: { areaKm2: hchh.totals.areaKm2, shareOfArea: hchh.totals.shareOfArea, shareOfIncidents: hchh.totals.shareOfIncidents, shareOfHarm: hchh.totals.shareOfHarm },
     },
-    emerging: { period: { from: first, to: last }, resolution, counts, insufficient: emerging.insufficient, notable },
+    emerging: { period: { from: emerging.coverage.used.from, to: emerging.coverage.used.to }, resolution, counts, insufficient: emerging.insufficient, coverage: emerging.coverage.statement, notable },
+    coverage: {
+      definition: coverageOf(all),
+      sources: (await forceCoverage(db, all.version, all.force.codes.length ? all.force.codes : undefined)).flatMap((f) => f.sources.map((s) => {
+        const inPack = s.months.filter((m) => m.month >= first && m.month <= last);
+        return {
+          force: s.force, source: s.source, loaded: inPack.filter((m) => m.status !== 'missing').length,
+          missing: nameMonths(inPack.filter((m) => m.status === 'missing').map((m) => m.month)),
+          partial: inPack.filter((m) => m.status === 'partial').map((m) => ({ month: m.month, reasons: m.reasons })),
+        };
+      })),
+    },
     wards,
     sources: { incidents: await analysis.incidents.sources(), aggregates: await new AggregateStore(db).sources() },
     caveats: [

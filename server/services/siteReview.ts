@@ -17,6 +17,7 @@ import { round } from '../domain/round';
 import type { Analysis, ResolvedParams } from './analysis';
 import type { AreaService } from './areas';
 import { HotspotStatistics } from './hotspotStatistics';
+import { requireComplete } from './coverage';
 
 export interface SiteReviewParams {
   rings?: number[] | undefined;
@@ -71,6 +72,8 @@ export class SiteReviewService {
     const previousNote = previous ? null : `the ${months.length} months before the period (${prevFrom}…${prevTo}) are not all loaded (first month loaded: ${first}), so there is no comparison with the period before`;
     const r = await this.analysis.resolve({ resolution: RESOLUTION, from, to, definition: p.definition, scheme: p.scheme, force: force.codes.join(',') || undefined });
 
+    // The review counts the period, compares it with the period before and draws its months: each must be wholly loaded.
+    requireComplete(r, 'a site review', previous?.from ?? from, to);
     const outline = siteOutline(site.geometry, site.bufferMetres);
     const zones = siteRings(outline, p.rings ?? DEFAULT_RINGS);
     const footprint = zones[zones.length - 1]!.outer;

@@ -7,6 +7,8 @@ import {
   type MeasureValue, type PublishedValue, type SuccessMeasure,
 } from '../domain/successMeasures';
 import type { Analysis } from './analysis';
+import { completeMonths, nameMonths, periodCoverage, type PeriodCoverage } from '../domain/coverage';
+import { contextSeries } from './coverage';
 
 /** A publisher names the whole force by its police force area code (ONS E23…/W15…), or by area_type force. */
 const FORCE_AREA_TYPES = /^(force|police force area|pfa)$/i;
@@ -23,6 +25,8 @@ export interface SuccessMeasuresReport {
     measures: (Pick<SuccessMeasure, 'key' | 'name' | 'source' | 'definition' | 'ratePer'> & { available: boolean; reason: string | null; values: MeasureValue[] })[];
   }[];
   notes: string[];
+  /** Coverage of the knife-enabled measure's months (incidents); null when no weapon flags are loaded. */
+  coverage: PeriodCoverage | null;
 }
 
 /**
@@ -57,8 +61,14 @@ export async function successMeasures(db: Db, analysis: Analysis, opts: { force?
   const first = months[0];
   const last = months[months.length - 1];
   const knife = new Map<string, Map<string, number>>();
+  let coverage: PeriodCoverage | null = null;
+  let covered = new Set(flagged);
   if (first && last && flagged.length) {
     const r = await analysis.resolve({ resolution: 9, from: first, to: last, scheme: 'count', force: opts.force });
+    // A year holding a month that is not (fully) loaded is unavailable, never a partial sum.
+    coverage = periodCoverage(await contextSeries(db, r.version, { definition: knifeEnabledRules, schemeId: r.scheme.id, forces: r.force.codes.length ? r.force.codes : undefined }), first, last);
+    const complete = new Set(completeMonths(coverage));
+    covered = new Set(flagged.filter((m) => complete.has(m)));
     const filter = { ...r.filter, definition: knifeEnabledRules };
     const queries = new AreaQueries(db);
     const selectors: [string, AreaSelector][] = [['force', { kind: 'force' }], ...districtCodes.map((code): [string, AreaSelector] => [code, { kind: 'district', code }])];
@@ -66,8 +76,9 @@ export async function successMeasures(db: Db, analysis: Analysis, opts: { force?
       knife.set(code, new Map((await queries.monthTotals(filter, selector)).map((m) => [m.month, m.incidents])));
     }
   }
-  const covered = new Set(flagged);
-  const noFlags = 'data.police.uk publishes no weapon flag: knife-enabled violence needs a force extract with a knife column for these months';
+  const gaps = coverage && !coverage.complete ? [...coverage.missing, ...coverage.partial.map((p) => p.month)].sort() : [];
+  const noFlags = 'data.police.uk publishes no weapon flag: knife-enabled violence needs a force extract with a knife column for these months' +
+    (gaps.length ? `, each wholly loaded (not loaded or partial: ${nameMonths([...new Set(gaps)])})` : '');
 
   const areaReport = (code: string, name: string, type: 'force' | 'district', pop: number | null): SuccessMeasuresReport['areas'][number] => ({
     code, name, type, population: pop,
@@ -96,6 +107,8 @@ export async function successMeasures(db: Db, analysis: Analysis, opts: { force?
       'A suppressed or unpublished figure is shown as such, never as zero; a force total is summed from the districts only when every district has a value.',
       'Changes compare a financial year with the one before (and the latest rolling 12 months with the 12 before) with the exact conditional Poisson test where the values are counts.',
       'Knife-enabled violence counts incidents by where they happened; hospital admissions count patients by where they live.',
+      ...(coverage && !coverage.complete ? [`Coverage: ${coverage.statement}. A year holding such a month is shown as unavailable.`] : []),
     ],
+    coverage,
   };
 }

@@ -39,12 +39,22 @@ ${s.areas.map((a) => {
 ${s.notes.map((n) => html`<p class="note">${n}</p>`)}</section>`;
 }
 
+/** What the pack's figures stand on, on its first page: months missing are unknown, not zero. */
+function coverageSection(p: PartnershipPack) {
+  return html`<section class="coverage"><h2>Data coverage</h2>
+<p class="${p.coverage.definition.complete ? 'meta' : 'note'}">${p.coverage.definition.statement}.</p>
+<table><thead><tr><th>Source</th><th>Months loaded</th><th>Missing</th><th>Partial</th></tr></thead><tbody>
+${p.coverage.sources.map((s) => html`<tr><th scope="row">${s.source}</th><td class="n">${s.loaded}</td><td>${s.missing}</td><td>${s.partial.length ? s.partial.map((x) => `${x.month}: ${x.reasons.join('; ')}`).join(' · ') : 'none'}</td></tr>`)}
+</tbody></table></section>`;
+}
+
 /** The partnership pack: one printable document for the board. */
 export function partnershipPackPage(p: PartnershipPack): string {
   const def = p.definition;
   const body = html`<h1>Serious violence partnership pack</h1>
 <p class="meta">harmgrid · data ${p.months.first} to ${p.months.last} · generated ${p.generated.slice(0, 10)} · definition: ${def.name}${def.isProxy && !/proxy/i.test(def.name) ? ' (public-data proxy)' : ''} · harm in ${p.scheme.unit}</p>
 <p>${def.description}</p>
+${coverageSection(p)}
 ${successMeasuresSection(p.successMeasures)}
 <section class="page-break"><h2>Indicators</h2>
 ${p.indicators.length === 0 ? html`<p>No indicators are defined yet. A partnership defines them with <code>POST /api/indicators</code> or in the Partnership view of the map.</p>` : ''}
@@ -55,7 +65,7 @@ ${p.indicators.map((i) => (i.report ? indicatorSection(i.report) : html`<h3>${i.
 ${p.hchh.areas.map((a) => html`<tr><td class="n">${a.rank}</td><td>${a.name}</td><td class="n">${a.cells}</td><td class="n">${num(a.areaKm2, 2)}</td><td class="n">${num(a.incidents)}</td><td class="n">${num(a.harm)}</td><td class="n">${num(a.shareOfHarm * 100, 1)} %</td></tr>`)}
 </tbody></table></section>
 <section><h2>Emerging hot spots, ${p.emerging.period.from} to ${p.emerging.period.to}</h2>
-<p class="meta">Space-time Gi* on monthly counts at H3 resolution ${p.emerging.resolution} with the Mann-Kendall trend (ArcGIS categories).${p.emerging.insufficient ? ` ${p.emerging.insufficient}` : ''}</p>
+<p class="meta">Space-time Gi* on monthly counts at H3 resolution ${p.emerging.resolution} with the Mann-Kendall trend (ArcGIS categories).${p.emerging.insufficient ? ` ${p.emerging.insufficient}` : ''} ${p.emerging.coverage}.</p>
 <table><thead><tr><th scope="col">pattern</th><th scope="col">cells</th></tr></thead><tbody>
 ${Object.entries(p.emerging.counts).filter(([k]) => k !== 'none').sort((a, b) => b[1] - a[1]).map(([k, n]) => html`<tr><td>${k}</td><td class="n">${num(n)}</td></tr>`)}</tbody></table>
 ${p.emerging.notable.length ? html`<h3>Where to look first</h3><table><thead><tr><th scope="col">pattern</th><th scope="col">place</th><th scope="col">cell</th></tr></thead><tbody>${p.emerging.notable.map((n) => html`<tr><td>${n.category}</td><td>${n.place}</td><td><code>${n.cell}</code></td></tr>`)}</tbody></table>` : ''}

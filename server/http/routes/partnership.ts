@@ -7,6 +7,7 @@ import { IndicatorStore } from '../../db/indicators';
 import { indicatorInputSchema } from '../../domain/indicators';
 import type { Analysis } from '../../services/analysis';
 import { indicatorReport } from '../../services/indicators';
+import { COVERAGE_ADJUSTMENTS, type CoverageAdjustment } from '../../domain/indicatorCoverage';
 import { successMeasures } from '../../services/successMeasures';
 import { partnershipPack } from '../../services/partnershipPack';
 import { sendPrintable } from '../pages/html';
@@ -82,15 +83,19 @@ export function partnershipRoutes(api: Api, db: Db, analysis: Analysis): void {
   });
 
   const keyParam = z.object({ key: plainText(64) });
+  const adjustQuery = z.object({
+    adjust: z.enum(COVERAGE_ADJUSTMENTS).default('none')
+      .describe('periods with months not loaded: none (default) shows them incomplete, without test or RAG; loaded-months compares them per loaded month (README, "Coverage")'),
+  }).strict();
   const find = async (key: string) => {
     const i = await indicators.get(key);
     if (!i) throw new HttpError(404, `no indicator "${key}"; GET /api/indicators lists them`);
     return i;
   };
-  const report = async (key: string) => {
+  const report = async (key: string, adjustment?: CoverageAdjustment) => {
     const { id: _id, ...indicator } = await find(key);
     try {
-      return await indicatorReport(analysis, areas, indicator);
+      return await indicatorReport(analysis, areas, indicator, { adjustment });
     } catch (e) {
       if (e instanceof HttpError || e instanceof DomainError) throw e;
       throw new HttpError(422, `indicator "${key}": ${(e as Error).message}`);
@@ -135,23 +140,26 @@ export function partnershipRoutes(api: Api, db: Db, analysis: Analysis): void {
     method: 'get', path: '/api/indicators/:key/table', tag: 'partnership', access: 'read', cache: true,
     summary: 'An indicator table: baseline, quarters, rolling 12 months, change, significance and RAG, with its run chart',
     params: keyParam,
+    query: adjustQuery,
     response: { description: 'the table, the RAG rule printed in words, notes and the XmR run chart of monthly values', schema: z.any() },
-    handler: async ({ params }) => report(params.key),
+    handler: async ({ params, query }) => report(params.key, query.adjust),
   });
 
   api.add({
     method: 'get', path: '/api/indicators/:key/table.csv', tag: 'exports', access: 'export',
     summary: 'An indicator table as a spreadsheet-safe CSV, with the RAG rule in the last row',
     params: keyParam,
+    query: adjustQuery,
     response: { description: 'one row per period', contentType: 'text/csv' },
-    handler: async ({ params, res }) => {
-      const r = await report(params.key);
+    handler: async ({ params, query, res }) => {
+      const r = await report(params.key, query.adjust);
       const rows: Record<string, unknown>[] = r.table.rows.map((x) => ({
         indicator: r.indicator.name, period: x.period, period_type: x.periodType, value: round(x.value), unit: r.unit,
         baseline_equivalent: round(x.baselineEquivalent), absolute_change: round(x.absoluteChange),
         percent_change: x.percentChange === null ? '' : round(x.percentChange, 1),
         rate_ratio_ci: x.change?.ci ? `${round(x.change.ci[0], 3)} to ${round(x.change.ci[1], 3)}` : '',
         p_value: x.change ? round(x.change.pValue, 4) : '', change: x.change?.direction ?? '', rag: x.rag ?? '',
+        coverage: x.coverage.complete ? 'complete' : `${x.coverage.adjusted ? 'adjusted per loaded month' : 'incomplete'}: ${[...x.coverage.missing.map((m) => `${m} not loaded`), ...x.coverage.partial.map((m) => `${m} partial`)].join(', ') || 'baseline incomplete'}`,
       }));
       rows.push({ indicator: `RAG rule: ${r.table.rule}` });
       return sendCsv(res, `harmgrid-indicator-${params.key}.csv`, rows);
@@ -162,8 +170,9 @@ export function partnershipRoutes(api: Api, db: Db, analysis: Analysis): void {
     method: 'get', path: '/api/indicators/:key/table.html', tag: 'exports', access: 'export',
     summary: 'An indicator table as a printable page (print stylesheet; the browser saves it as PDF), with the RAG rule and run chart',
     params: keyParam,
+    query: adjustQuery,
     response: { description: 'a self-contained HTML page', contentType: 'text/html' },
-    handler: async ({ params, res }) => sendPrintable(res, indicatorPage(await report(params.key)), `harmgrid-indicator-${params.key}.html`),
+    handler: async ({ params, query, res }) => sendPrintable(res, indicatorPage(await report(params.key, query.adjust)), `harmgrid-indicator-${params.key}.html`),
   });
 
   const packQuery = z.object({

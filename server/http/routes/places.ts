@@ -5,6 +5,7 @@ import type { Analysis } from '../../services/analysis';
 import { sendCsv, type Api } from '../api';
 import { analysisQuery } from '../schemas';
 import { round } from './hotspots';
+import { coverageOf } from '../../services/coverage';
 
 const repeatQuery = analysisQuery.omit({ resolution: true }).extend({
   minIncidents: z.coerce.number().int().min(2).max(10000).default(3).describe('a repeat location has at least this many incidents in the period'),
@@ -28,8 +29,12 @@ export function placeRoutes(api: Api, analysis: Analysis): void {
     ]);
     const result = repeatLocations(all, total, query.minIncidents);
     const d = analysis.describe(r);
+    // The halves are compared location by location: a half holding a month not loaded reads as a fall.
+    const halves = [coverageOf(r, r.from, split.firstHalfEnd), coverageOf(r, split.secondHalfStart, r.to)];
+    const halvesNote = halves.every((h) => h.complete) ? null
+      : `the halves are not comparable: ${halves.filter((h) => !h.complete).map((h) => `${h.from} to ${h.to}: ${h.statement}`).join('; ')}`;
     return {
-      d, result, split, halfMonths: half,
+      d, result, split, halfMonths: half, halvesNote,
       rule: `locations with at least ${query.minIncidents} incidents from ${r.from} to ${r.to}, ranked by harm; ` +
         'night-time economy: Friday and Saturday 20:00–04:00 UK time',
       timesNote: result.timesAvailable ? null
@@ -44,11 +49,11 @@ export function placeRoutes(api: Api, analysis: Analysis): void {
     query: repeatQuery,
     response: { description: 'GeoJSON FeatureCollection of locations with their totals', schema: z.object({ type: z.literal('FeatureCollection'), features: z.array(z.any()) }).passthrough(), contentType: 'application/geo+json' },
     handler: async ({ query, res }) => {
-      const { d, result, rule, timesNote, split, halfMonths } = await compute(query);
+      const { d, result, rule, timesNote, split, halfMonths, halvesNote } = await compute(query);
       res.type('application/geo+json');
       return {
         type: 'FeatureCollection', ...d, rule, timesAvailable: result.timesAvailable, timesNote,
-        halves: { months: halfMonths, firstHalfEnd: split.firstHalfEnd, secondHalfStart: split.secondHalfStart },
+        halves: { months: halfMonths, firstHalfEnd: split.firstHalfEnd, secondHalfStart: split.secondHalfStart, incomplete: halvesNote },
         totals: { ...result.totals, harm: round(result.totals.harm), repeatHarm: round(result.totals.repeatHarm), repeatShare: round(result.totals.repeatShare, 6), repeatHarmShare: round(result.totals.repeatHarmShare, 6) },
         features: result.locations.slice(0, query.limit).map((l) => ({
           type: 'Feature', geometry: { type: 'Point', coordinates: [round(l.lon, 6), round(l.lat, 6)] },

@@ -4,6 +4,7 @@ import type { Analysis } from '../../services/analysis';
 import { HotspotStatistics } from '../../services/hotspotStatistics';
 import type { Api } from '../api';
 import { analysisQuery, resolvedDescription, month } from '../schemas';
+import { periodCoverageSchema } from '../coverageSchemas';
 import { round } from './hotspots';
 
 const bool = z.enum(['true', 'false']).transform((v) => v === 'true');
@@ -60,6 +61,7 @@ export function statisticsRoutes(api: Api, analysis: Analysis): void {
         cells: z.array(z.string()), category: z.array(z.string().nullable()), shortSeries: z.array(z.string().nullable()),
         trendTau: z.array(z.number().nullable()), trendP: z.array(z.number().nullable()), hotMonths: z.array(z.number().nullable()),
         counts: z.record(z.string(), z.number()), insufficient: z.string().nullable(), studyArea: z.any(), options: z.any(),
+        coverage: periodCoverageSchema.extend({ used: z.object({ from: z.string(), to: z.string(), months: z.number() }).describe('the months the cube was built from: the longest run of complete months') }),
         step: z.enum(['month', 'week']), steps: z.array(z.string()),
       }),
     },
@@ -74,6 +76,7 @@ export function statisticsRoutes(api: Api, analysis: Analysis): void {
       return {
         ...analysis.describe(r),
         options: { variable: query.variable, k: query.k, weights: query.weights, fdr: query.fdr, timeStep: query.timeStep, globalWindow: query.globalWindow, alpha: query.alpha, trendAlpha: query.trendAlpha, step: query.step },
+        coverage: e.coverage,
         studyArea: { ...e.studyArea, areaKm2: round(e.studyArea.areaKm2) }, insufficient: e.insufficient, counts, step: e.step, steps: e.months,
         cells: e.cells,
         category: e.results.map((x) => x.emerging?.category ?? null),
