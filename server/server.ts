@@ -4,6 +4,7 @@ import fs from 'node:fs';
 import { loadConfig, type Config } from './config';
 import { describeDb, migrate, openDb, type Db } from './db/connection';
 import { IncidentStore } from './db/incidents';
+import { ReadRouter, readUrlsFromEnv } from './db/routing';
 import { seedBuiltins } from './db/seed';
 import { createApp } from './http/app';
 import { importPaths, summariseImport } from './ingest/importPaths';
@@ -22,6 +23,8 @@ export interface StartOptions {
   /** PostgreSQL schema (tests); default public. */
   schema?: string;
   uploadLimitBytes?: number;
+  /** Replica connection strings for reads (default DATABASE_READ_URL). */
+  readUrls?: string[];
   /** Build the web app first when it is missing or stale (default true). */
   buildWeb?: boolean;
 }
@@ -30,6 +33,8 @@ export interface RunningServer {
   url: string;
   db: Db;
   config: Config;
+  /** Read routing to replicas, when DATABASE_READ_URL (or readUrls) names any. */
+  router: ReadRouter | null;
   close(): Promise<void>;
 }
 
@@ -68,6 +73,13 @@ export async function startServer(opts: StartOptions = {}): Promise<RunningServe
     }
   }
 
+  // Read replicas (DATABASE_READ_URL) take the read-only statements once the schema and sample are in.
+  const readUrls = opts.readUrls ?? readUrlsFromEnv();
+  const router = readUrls.length && config.databaseUrl
+    ? new ReadRouter(db, { urls: readUrls, primaryUrl: config.databaseUrl, schema: opts.schema, maxLagMs: Number(process.env.DATABASE_READ_MAX_LAG_MS || 5000) })
+    : null;
+  if (router) { await router.ready(); log(`harmgrid: reads on ${readUrls.length} replica(s): ${router.status().replicas.map((r) => `${r.url} ${r.up ? 'up' : `down (${r.lastError})`}`).join(', ')}`); }
+
   if (opts.buildWeb ?? process.env.HARMGRID_SKIP_WEB_BUILD !== '1') await ensureWebBuild(log);
   const app = createApp({
     db, config,
@@ -82,11 +94,12 @@ export async function startServer(opts: StartOptions = {}): Promise<RunningServe
   const { port } = server.address() as AddressInfo;
   const url = `http://${config.host === '0.0.0.0' ? '127.0.0.1' : config.host}:${port}`;
   return {
-    url, db, config,
+    url, db, config, router,
     close: async () => {
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeAllConnections(); // keep-alive connections would otherwise hold the close open
       await closed;
+      await router?.close();
       await db.destroy();
     },
   };
