@@ -115,6 +115,14 @@ BEGIN
         nsp, fpart, cols, cols, nsp, tbl || '_default', p_force);
       EXECUTE format('DELETE FROM %I.%I WHERE force_code IS NOT DISTINCT FROM %L', nsp, tbl || '_default', p_force);
       EXECUTE format('ALTER TABLE %I.%I ATTACH PARTITION %I.%I FOR VALUES IN (%s)', nsp, tbl, nsp, fpart, bound);
+      -- Once a force lives on a shard the identity index and the key to its import are kept per force
+      -- partition (a partitioned table with foreign partitions holds neither; server/db/shards.ts).
+      IF tbl = 'incident' AND to_regclass(format('%I.incident_identity', nsp)) IS NULL THEN
+        EXECUTE format('CREATE UNIQUE INDEX %I ON %I.%I (source, source_ref, force_code, month) NULLS NOT DISTINCT', fpart || '_identity', nsp, fpart);
+      END IF;
+      IF tbl = 'incident' AND NOT EXISTS (SELECT 1 FROM pg_constraint WHERE conrelid = to_regclass(format('%I.incident', nsp)) AND contype = 'f') THEN
+        EXECUTE format('ALTER TABLE %I.%I ADD FOREIGN KEY (import_id) REFERENCES %I.import_batch (id)', nsp, fpart, nsp);
+      END IF;
       made := made + 1;
     END IF;
     FOR y IN SELECT DISTINCT extract(year FROM m)::int FROM unnest(p_months) m WHERE m IS NOT NULL ORDER BY 1 LOOP

@@ -8,6 +8,7 @@ import { rowsOf, type Db } from './connection';
 import { storageRangeOf } from '../domain/h3cell';
 import { cubeCellsSql, filteredCube, filteredIncidents, type IncidentFilter, type SqlFragment } from './incidentQueries';
 import { ensurePartitions } from './partitions';
+import { incidentTarget } from './shards';
 
 export type { IncidentFilter } from './incidentQueries';
 
@@ -30,7 +31,8 @@ export class IncidentStore {
    * Inserts rows, skipping any whose (source, source_ref, force, month) is already stored, or stored
    * unassigned to a force (which adoption would later collide with); returns how many were new. One
    * statement per batch with a column array per field (unnest), which both PostgreSQL and PGlite run
-   * fast without a COPY protocol. The force's partitions are made first (migration 20261203000050).
+   * fast without a COPY protocol. The force's partitions are made first (migration 20261203000050);
+   * a force on a shard is written to its foreign partition (server/db/shards.ts).
    */
   async insert(trx: Knex.Transaction | Db, rows: IncidentRow[], importId: number, force: string | null): Promise<number> {
     if (rows.length === 0) return 0;
@@ -50,9 +52,10 @@ export class IncidentStore {
          AND u.source = r.source AND u.source_ref = r.source_ref AND u.month = r.month)`;
     // No conflict target: the identity index is the only unique one, and a target-less DO NOTHING
     // also passes through postgres_fdw to a sharded force's own identity index.
+    const target = await incidentTarget(trx, force);
     const result = await trx.raw(
       `WITH ins AS (
-         INSERT INTO incident (${names}) SELECT * FROM unnest(${arrays}) AS r(${names}) ${unassignedTwin}
+         INSERT INTO ${target} (${names}) SELECT * FROM unnest(${arrays}) AS r(${names}) ${unassignedTwin}
          ON CONFLICT DO NOTHING RETURNING 1)
        SELECT count(*)::int AS n FROM ins`,
       columns as Knex.RawBinding[],

@@ -6,6 +6,7 @@ import helmet from 'helmet';
 import { repoRoot, type Config } from '../config';
 import { describeDb, type Db } from '../db/connection';
 import { Analysis } from '../services/analysis';
+import { shardFailure } from '../services/shards';
 import { Api, errorMiddleware } from './api';
 import { HttpError } from './httpError';
 import { backtestRoutes } from './routes/backtest';
@@ -82,6 +83,10 @@ export function createApp({ db, config, extraRouters = [] }: AppDeps): express.E
       res.type('text/plain').send('harmgrid API is running. The web app is not built: run `npm run build:web`. API: /api/openapi.json');
     });
   }
+  // A shard that is down answers 503 naming its forces (server/services/shards.ts).
+  app.use((err: unknown, _req: express.Request, _res: express.Response, next: express.NextFunction) => {
+    shardFailure(db, err).then((failure) => next(failure ?? err), () => next(err));
+  });
   app.use(errorMiddleware);
   return app;
 }

@@ -5,6 +5,7 @@ import { RegionIndex } from '../domain/geography/pointInPolygon';
 import { GeographyStore, type BoundaryRecord } from '../db/geography';
 import { rowsOf } from '../db/connection';
 import { ForceStore } from '../db/forces';
+import { loadedDespiteDownShard } from './shards';
 import { DomainError } from '../domain/errors';
 import { findForce, scopeOf, type ForceScope } from '../domain/forces';
 import { cellsSql } from '../db/incidentQueries';
@@ -103,7 +104,8 @@ export class Analysis {
 
   async loadedForces(): Promise<LoadedForce[]> {
     await this.version();
-    return this.memo('forces', () => this.forces.loaded());
+    // A shard that is down leaves its forces uncounted (not cached), so the others still answer.
+    return this.memo('forces', () => this.forces.loaded()).catch((err: unknown) => loadedDespiteDownShard(this.db, this.forces, err));
   }
 
   /**
