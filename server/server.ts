@@ -4,6 +4,7 @@ import fs from 'node:fs';
 import { loadConfig, type Config } from './config';
 import { describeDb, migrate, openDb, type Db } from './db/connection';
 import { IncidentStore } from './db/incidents';
+import { DataVersionFeed } from './db/notify';
 import { ReadRouter, readUrlsFromEnv } from './db/routing';
 import { seedBuiltins } from './db/seed';
 import { createApp } from './http/app';
@@ -80,9 +81,17 @@ export async function startServer(opts: StartOptions = {}): Promise<RunningServe
     : null;
   if (router) { await router.ready(); log(`harmgrid: reads on ${readUrls.length} replica(s): ${router.status().replicas.map((r) => `${r.url} ${r.up ? 'up' : `down (${r.lastError})`}`).join(', ')}`); }
 
+  // Cached answers end on every node when any writer changes the data (NOTIFY, migration 20261203000051);
+  // a write announced by another node also sends this node's reads to the primary until replicas catch up.
+  const feed = config.databaseUrl ? new DataVersionFeed(config.databaseUrl, opts.schema) : null;
+  if (feed) {
+    feed.subscribe(() => router?.noteWrite());
+    await feed.start().catch((err: Error) => log(`harmgrid: not following data changes by LISTEN (${err.message}); the version is read per request`));
+  }
+
   if (opts.buildWeb ?? process.env.HARMGRID_SKIP_WEB_BUILD !== '1') await ensureWebBuild(log);
   const app = createApp({
-    db, config,
+    db, config, ...(feed ? { versionFeed: feed } : {}),
     extraRouters: [createBasemapRouter({ dataDir: config.dataDir, styleUrl: process.env.HARMGRID_BASEMAP_STYLE_URL || undefined })],
   });
   const server = app.listen(config.port, config.host);
@@ -99,6 +108,7 @@ export async function startServer(opts: StartOptions = {}): Promise<RunningServe
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeAllConnections(); // keep-alive connections would otherwise hold the close open
       await closed;
+      await feed?.close();
       await router?.close();
       await db.destroy();
     },

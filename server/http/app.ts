@@ -27,10 +27,12 @@ export interface AppDeps {
   config: Config;
   /** Extra routers mounted before the API (basemap tiles). */
   extraRouters?: express.Router[];
+  /** The data version as announced by the database (LISTEN/NOTIFY), shared by every node. */
+  versionFeed?: { current: number | null };
 }
 
 /** The Express application: security headers, the validated API, its OpenAPI document, the web app. */
-export function createApp({ db, config, extraRouters = [] }: AppDeps): express.Express {
+export function createApp({ db, config, extraRouters = [], versionFeed }: AppDeps): express.Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('query parser', 'extended');
@@ -49,6 +51,7 @@ export function createApp({ db, config, extraRouters = [] }: AppDeps): express.E
   app.use('/api', express.json({ limit: '2mb' }));
 
   const analysis = new Analysis(db);
+  if (versionFeed) analysis.versionFeed = versionFeed;
   const api = new Api({ dataVersion: () => analysis.version() });
   metaRoutes(api, { db, analysis, database: describeDb({ databaseUrl: config.databaseUrl, pgliteDir: config.pgliteDir }) });
   hotspotRoutes(api, analysis);

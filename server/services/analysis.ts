@@ -84,9 +84,16 @@ export class Analysis {
     this.forces = new ForceStore(db);
   }
 
+  /**
+   * Where the version comes from without a query: the database's announcements (server/db/notify.ts),
+   * null while they are not being received.
+   */
+  versionFeed: { current: number | null } | null = null;
+
   /** The stored data's version (bumped by triggers on every change; see migration 20261203000001). */
   async version(): Promise<number> {
-    const v = Number(rowsOf<{ version: string | number }>(await this.db.raw('SELECT version FROM data_version WHERE id = 1'))[0]?.version ?? 0);
+    const v = this.versionFeed?.current
+      ?? Number(rowsOf<{ version: string | number }>(await this.db.raw('SELECT version FROM data_version WHERE id = 1'))[0]?.version ?? 0);
     if (v !== this.cacheVersion) { this.cache = new Map(); this.cacheVersion = v; }
     return v;
   }
