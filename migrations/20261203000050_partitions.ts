@@ -93,8 +93,8 @@ async function recreate(knex: Knex, table: string, partitionBy: string | null): 
  * year's. Rows already sitting in a default partition for them are moved in first, so ATTACH finds
  * the default clean. Each new partition is made as a plain table and attached, which locks the
  * parent only against other partition changes (SHARE UPDATE EXCLUSIVE), not against reads and
- * writes. Serialised by an advisory lock; returns how many partitions it made. Tables are made in
- * the parent's schema.
+ * writes. Serialised by an advisory lock, taken only when a partition is missing; returns how many
+ * partitions it made. Tables are made in the parent's schema.
  */
 const ENSURE_FUNCTION = `
 CREATE FUNCTION harmgrid_ensure_partitions(p_force text, p_months date[]) RETURNS integer LANGUAGE plpgsql AS $$
@@ -102,6 +102,17 @@ DECLARE
   tbl text; nsp text; cols text; fpart text; ypart text; y integer; made integer := 0;
   bound text := CASE WHEN p_force IS NULL THEN 'NULL' ELSE quote_literal(p_force) END;
 BEGIN
+  -- Nothing missing (the usual case): return before taking the lock, which an importer's transaction
+  -- would otherwise hold to its end and so queue every other import behind it.
+  IF NOT EXISTS (
+    SELECT 1 FROM unnest(ARRAY['incident', 'harm_cube']) t,
+      (SELECT DISTINCT extract(year FROM m)::int AS y FROM unnest(p_months) m WHERE m IS NOT NULL) ys,
+      LATERAL (SELECT t || '_' || COALESCE(lower(p_force), 'unassigned') AS f) n
+    WHERE to_regclass(n.f) IS NULL
+       OR ((SELECT relkind FROM pg_class WHERE oid = to_regclass(n.f)) = 'p' AND to_regclass(n.f || '_' || ys.y) IS NULL)
+  ) THEN
+    RETURN 0;
+  END IF;
   PERFORM pg_advisory_xact_lock(hashtext('harmgrid_ensure_partitions'));
   FOREACH tbl IN ARRAY ARRAY['incident', 'harm_cube'] LOOP
     SELECT n.nspname INTO nsp FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.oid = to_regclass(tbl);
