@@ -5,6 +5,8 @@ import { loadConfig, type Config } from './config';
 import { clearedLockOf, describeDb, migrate, openDb, type Db } from './db/connection';
 import { FirstStartStore } from './db/firstStart';
 import { IncidentStore } from './db/incidents';
+import { DataVersionFeed } from './db/notify';
+import { ReadRouter, readUrlsFromEnv } from './db/routing';
 import { seedBuiltins } from './db/seed';
 import { createApp } from './http/app';
 import { AuthService } from './services/auth';
@@ -30,6 +32,8 @@ export interface StartOptions {
   host?: string;
   /** Sign-in settings (default from the environment, server/authConfig.ts). */
   auth?: Partial<Config['auth']>;
+  /** Replica connection strings for reads (default DATABASE_READ_URL). */
+  readUrls?: string[];
   /** Build the web app first when it is missing or stale (default true). */
   buildWeb?: boolean;
 }
@@ -38,6 +42,8 @@ export interface RunningServer {
   url: string;
   db: Db;
   config: Config;
+  /** Read routing to replicas, when DATABASE_READ_URL (or readUrls) names any. */
+  router: ReadRouter | null;
   close(): Promise<void>;
 }
 
@@ -83,9 +89,24 @@ export async function startServer(opts: StartOptions = {}): Promise<RunningServe
     throw e;
   }
 
+  // Read replicas (DATABASE_READ_URL) take the read-only statements once the schema and sample are in.
+  const readUrls = opts.readUrls ?? readUrlsFromEnv();
+  const router = readUrls.length && config.databaseUrl
+    ? new ReadRouter(db, { urls: readUrls, primaryUrl: config.databaseUrl, schema: opts.schema, maxLagMs: Number(process.env.DATABASE_READ_MAX_LAG_MS || 5000) })
+    : null;
+  if (router) { await router.ready(); log(`harmgrid: reads on ${readUrls.length} replica(s): ${router.status().replicas.map((r) => `${r.url} ${r.up ? 'up' : `down (${r.lastError})`}`).join(', ')}`); }
+
+  // Cached answers end on every node when any writer changes the data (NOTIFY, migration 20261203000051);
+  // a write announced by another node also sends this node's reads to the primary until replicas catch up.
+  const feed = config.databaseUrl ? new DataVersionFeed(config.databaseUrl, opts.schema) : null;
+  if (feed) {
+    feed.subscribe(() => router?.noteWrite());
+    await feed.start().catch((err: Error) => log(`harmgrid: not following data changes by LISTEN (${err.message}); the version is read per request`));
+  }
+
   if (opts.buildWeb ?? process.env.HARMGRID_SKIP_WEB_BUILD !== '1') await ensureWebBuild(log);
   const app = createApp({
-    db, config, limits,
+    db, config, limits, ...(feed ? { versionFeed: feed } : {}),
     extraRouters: [createBasemapRouter({ dataDir: config.dataDir, styleUrl: process.env.HARMGRID_BASEMAP_STYLE_URL || undefined })],
   });
   const server = app.listen(config.port, config.host);
@@ -97,11 +118,13 @@ export async function startServer(opts: StartOptions = {}): Promise<RunningServe
   const { port } = server.address() as AddressInfo;
   const url = `http://${config.host === '0.0.0.0' ? '127.0.0.1' : config.host}:${port}`;
   return {
-    url, db, config,
+    url, db, config, router,
     close: async () => {
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeAllConnections(); // keep-alive connections would otherwise hold the close open
       await closed;
+      await feed?.close();
+      await router?.close();
       await db.destroy();
     },
   };

@@ -32,17 +32,20 @@ export class ForceStore {
     return this.db('force').select('code', 'name', { policeUkName: 'police_uk_name' }).orderBy('code');
   }
 
-  /** Forces that hold incidents or districts, with their districts and loaded months. */
-  async loaded(): Promise<(ForceRecord & { districts: string[]; incidents: number; firstMonth: string | null; lastMonth: string | null })[]> {
+  /**
+   * Forces that hold incidents or districts, with their districts and loaded months; `only` reads the
+   * cube of these forces alone (the others' partitions are not touched, as when a shard is down).
+   */
+  async loaded(only?: string[]): Promise<(ForceRecord & { districts: string[]; incidents: number; firstMonth: string | null; lastMonth: string | null })[]> {
     const result = await this.db.raw(`
       WITH inc AS (SELECT force_code, sum(incidents)::int AS incidents, to_char(min(month), 'YYYY-MM') AS first_month,
-                          to_char(max(month), 'YYYY-MM') AS last_month FROM harm_cube GROUP BY 1),
+                          to_char(max(month), 'YYYY-MM') AS last_month FROM harm_cube${only ? ' WHERE force_code = ANY(?::text[])' : ''} GROUP BY 1),
            dis AS (SELECT force_code, array_agg(DISTINCT code ORDER BY code) AS districts FROM boundary
                    WHERE kind = 'district' AND force_code IS NOT NULL GROUP BY 1)
       SELECT f.code, f.name, f.police_uk_name AS "policeUkName", COALESCE(dis.districts, '{}') AS districts,
              COALESCE(inc.incidents, 0) AS incidents, inc.first_month AS "firstMonth", inc.last_month AS "lastMonth"
       FROM force f LEFT JOIN inc ON inc.force_code = f.code LEFT JOIN dis ON dis.force_code = f.code
-      WHERE inc.force_code IS NOT NULL OR dis.force_code IS NOT NULL ORDER BY f.name`);
+      WHERE inc.force_code IS NOT NULL OR dis.force_code IS NOT NULL ORDER BY f.name`, only ? [only as unknown as Knex.RawBinding] : []);
     return rowsOf(result);
   }
 

@@ -8,6 +8,8 @@ import type { IncidentRow } from '../ingest/incidentRow';
 import type { IncidentTags } from '../domain/geography/tags';
 import { rowsOf, type Db } from './connection';
 import { cubeCellsSql, filteredCube, filteredIncidents, type IncidentFilter, type SqlFragment } from './incidentQueries';
+import { ensurePartitions } from './partitions';
+import { incidentTarget } from './shards';
 
 export type { IncidentFilter } from './incidentQueries';
 
@@ -37,9 +39,11 @@ export class IncidentStore {
   constructor(private readonly db: Db | Knex.Transaction) {}
 
   /**
-   * Inserts rows, skipping any whose (source, source_ref) is already stored; returns how many were new.
-   * One statement per batch with a column array per field (unnest), which both PostgreSQL and PGlite
-   * run fast without a COPY protocol.
+   * Inserts rows, skipping any whose (source, source_ref, force, month) is already stored, or stored
+   * unassigned to a force (which adoption would later collide with); returns how many were new. One
+   * statement per batch with a column array per field (unnest), which both PostgreSQL and PGlite run
+   * fast without a COPY protocol. The force's partitions are made first (migration 20261203000050);
+   * a force on a shard is written to its foreign partition (server/db/shards.ts).
    */
   async insert(trx: Knex.Transaction | Db, rows: IncidentRow[], importId: number, force: string | null, tags?: (IncidentTags | null)[] | null): Promise<number> {
     if (rows.length === 0) return 0;
@@ -53,12 +57,18 @@ export class IncidentStore {
       ];
       values.forEach((v, c) => { (columns[c] as unknown[])[i] = v; });
     });
+    await ensurePartitions(trx, force, [...new Set(columns[2] as string[])]);
     const names = INSERT_COLUMNS.map(([n]) => n).join(', ');
     const arrays = INSERT_COLUMNS.map(([, t]) => `?::${t}[]`).join(', ');
+    const unassignedTwin = force === null ? '' : `WHERE NOT EXISTS (SELECT 1 FROM incident u WHERE u.force_code IS NULL
+         AND u.source = r.source AND u.source_ref = r.source_ref AND u.month = r.month)`;
+    // No conflict target: the identity index is the only unique one, and a target-less DO NOTHING
+    // also passes through postgres_fdw to a sharded force's own identity index.
+    const target = await incidentTarget(trx, force);
     const result = await trx.raw(
       `WITH ins AS (
-         INSERT INTO incident (${names}) SELECT * FROM unnest(${arrays})
-         ON CONFLICT (source, source_ref) DO NOTHING RETURNING 1)
+         INSERT INTO ${target} (${names}) SELECT * FROM unnest(${arrays}) AS r(${names}) ${unassignedTwin}
+         ON CONFLICT DO NOTHING RETURNING 1)
        SELECT count(*)::int AS n FROM ins`,
       columns as Knex.RawBinding[],
     );

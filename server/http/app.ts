@@ -6,6 +6,7 @@ import helmet from 'helmet';
 import { repoRoot, type Config } from '../config';
 import { describeDb, type Db } from '../db/connection';
 import { Analysis } from '../services/analysis';
+import { shardFailure } from '../services/shards';
 import { Api, errorMiddleware } from './api';
 import { HttpError } from './httpError';
 import { backtestRoutes } from './routes/backtest';
@@ -31,10 +32,12 @@ export interface AppDeps {
   extraRouters?: express.Router[];
   /** Time and rate limits (default: from the environment, see http/limits.ts). */
   limits?: RequestLimits;
+  /** The data version as announced by the database (LISTEN/NOTIFY), shared by every node. */
+  versionFeed?: { current: number | null };
 }
 
 /** The Express application: security headers, the validated API, its OpenAPI document, the web app. */
-export function createApp({ db, config, extraRouters = [], limits = requestLimits() }: AppDeps): express.Express {
+export function createApp({ db, config, extraRouters = [], limits = requestLimits(), versionFeed }: AppDeps): express.Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('query parser', 'extended');
@@ -57,6 +60,7 @@ export function createApp({ db, config, extraRouters = [], limits = requestLimit
   app.use('/api', express.json({ limit: '2mb' }));
 
   const analysis = new Analysis(db);
+  if (versionFeed) analysis.versionFeed = versionFeed;
   const api = new Api({ dataVersion: () => analysis.version() });
   mountAuth(app, api, db, config); // Host and cross-site checks, who is calling, sign-in, accounts and audit routes
   metaRoutes(api, { db, analysis, database: describeDb({ databaseUrl: config.databaseUrl, pgliteDir: config.pgliteDir }) });
@@ -93,6 +97,10 @@ export function createApp({ db, config, extraRouters = [], limits = requestLimit
       res.type('text/plain').send('harmgrid API is running. The web app is not built: run `npm run build:web`. API: /api/openapi.json');
     });
   }
+  // A shard that is down answers 503 naming its forces (server/services/shards.ts).
+  app.use((err: unknown, _req: express.Request, _res: express.Response, next: express.NextFunction) => {
+    shardFailure(db, err).then((failure) => next(failure ?? err), () => next(err));
+  });
   app.use(errorMiddleware);
   return app;
 }

@@ -5,6 +5,7 @@ import { RegionIndex } from '../domain/geography/pointInPolygon';
 import { GeographyStore, type BoundaryRecord } from '../db/geography';
 import { rowsOf } from '../db/connection';
 import { ForceStore } from '../db/forces';
+import { loadedDespiteDownShard } from './shards';
 import { DomainError } from '../domain/errors';
 import { findForce, scopeOf, type ForceScope } from '../domain/forces';
 import { cellsSql } from '../db/incidentQueries';
@@ -87,9 +88,16 @@ export class Analysis {
     this.forces = new ForceStore(db);
   }
 
+  /**
+   * Where the version comes from without a query: the database's announcements (server/db/notify.ts),
+   * null while they are not being received.
+   */
+  versionFeed: { current: number | null } | null = null;
+
   /** The stored data's version (bumped by triggers on every change; see migration 20261203000001). */
   async version(): Promise<number> {
-    const v = Number(rowsOf<{ version: string | number }>(await this.db.raw('SELECT version FROM data_version WHERE id = 1'))[0]?.version ?? 0);
+    const v = this.versionFeed?.current
+      ?? Number(rowsOf<{ version: string | number }>(await this.db.raw('SELECT version FROM data_version WHERE id = 1'))[0]?.version ?? 0);
     if (v !== this.cacheVersion) { this.cache = new Map(); this.cacheVersion = v; }
     return v;
   }
@@ -107,7 +115,8 @@ export class Analysis {
 
   async loadedForces(): Promise<LoadedForce[]> {
     await this.version();
-    return this.memo('forces', () => this.forces.loaded());
+    // A shard that is down leaves its forces uncounted (not cached), so the others still answer.
+    return this.memo('forces', () => this.forces.loaded()).catch((err: unknown) => loadedDespiteDownShard(this.db, this.forces, err));
   }
 
   /**
