@@ -63,6 +63,8 @@ export async function startServerWith(files: string[], opts: Omit<StartOptions, 
  * networking (the machine has no internet; Chromium's own calls home would be refused).
  */
 export function launchChromium(): Promise<Browser> {
+  // Fail loudly: a browser test that skips without Chromium would pass without testing anything.
+  if (!hasChromium) throw new Error(`the browser tests need Chromium at ${CHROMIUM} (apt-get install chromium)`);
   return chromium.launch({
     executablePath: CHROMIUM,
     args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-quic', '--no-first-run', '--disable-component-update', '--disable-sync'],

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { monthRange } from '../../server/domain/months';
 import type { RunningServer } from '../../server/server';
 import { dataDir } from '../support/data';
-import { CHROMIUM, hasChromium, launchChromium, startServerWith } from '../support/server';
+import { launchChromium, startServerWith } from '../support/server';
 
 // 14 real Leicestershire months: 12 to select on, then two origins to score (the fewest a backtest
 // with a next-month horizon and a stability between origins needs), and the force's districts.
@@ -31,7 +31,6 @@ describe('Backtest view in headless Chromium', () => {
   const api = async <T>(p: string): Promise<T> => (await fetch(server.url + p)).json() as Promise<T>;
 
   beforeAll(async () => {
-    if (!hasChromium) throw new Error(`the browser tests need Chromium at ${CHROMIUM} (apt-get install chromium)`);
     fs.mkdirSync(artifacts, { recursive: true });
     server = await startServerWith(FILES);
     browser = await launchChromium();

@@ -4,7 +4,7 @@ import { createRequire } from 'node:module';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningServer } from '../../server/server';
-import { hasChromium, launchChromium, startTestServer, isRemoteRequest } from '../support/server';
+import { launchChromium, startTestServer, isRemoteRequest } from '../support/server';
 
 // Six months, so the area statistics compare the last three with the previous three.
 const MONTHS = ['2019-07', '2019-08', '2019-09', '2019-10', '2019-11', '2019-12'];
@@ -24,7 +24,7 @@ const ZONE = {
 };
 
 // New layers, drawing, search, keyboard access and export, in real headless Chromium on real data.
-describe.skipIf(!hasChromium)('map layers, drawing and search in headless Chromium', () => {
+describe('map layers, drawing and search in headless Chromium', () => {
   let server: RunningServer;
   let browser: Browser;
   let page: Page;

@@ -4,7 +4,7 @@ import { createRequire } from 'node:module';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningServer } from '../../server/server';
-import { hasChromium, launchChromium, startTestServer, isRemoteRequest } from '../support/server';
+import { launchChromium, startTestServer, isRemoteRequest } from '../support/server';
 
 const MONTHS = ['2019-10', '2019-11', '2019-12'];
 const artifacts = path.resolve('test-artifacts');
@@ -14,7 +14,7 @@ type TestWindow = Window & { __harmgridMap: any; __harmgridReady?: boolean };
 declare const window: TestWindow;
 
 // Real headless Chromium (Debian's package; .ci/run installs it) on the real server and real data.
-describe.skipIf(!hasChromium)('map workspace in headless Chromium', () => {
+describe('map workspace in headless Chromium', () => {
   let server: RunningServer;
   let browser: Browser;
   let page: Page;

@@ -5,7 +5,7 @@ import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { monthRange } from '../../server/domain/months';
 import type { RunningServer } from '../../server/server';
-import { hasChromium, launchChromium, startTestServer, isRemoteRequest } from '../support/server';
+import { launchChromium, startTestServer, isRemoteRequest } from '../support/server';
 import { PROXY_CATEGORIES, monthFile, readRows } from '../support/data';
 
 const MONTHS = monthRange('2018-04', '2019-09'); // baseline 2018/19, then 2019/20 Q1 and Q2
@@ -16,7 +16,7 @@ const artifacts = path.resolve('test-artifacts');
 const pdfPages = (pdf: Buffer) => (pdf.toString('latin1').match(/\/Type\s*\/Page(?![s\w])/g) ?? []).length;
 
 // The printable partnership pack and indicator page, opened and printed to PDF in real headless Chromium.
-describe.skipIf(!hasChromium)('partnership pack in headless Chromium', () => {
+describe('partnership pack in headless Chromium', () => {
   let server: RunningServer;
   let browser: Browser;
   let page: Page;

@@ -3,7 +3,7 @@ import path from 'node:path';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningServer } from '../../server/server';
-import { hasChromium, launchChromium, startTestServer, isRemoteRequest } from '../support/server';
+import { launchChromium, startTestServer, isRemoteRequest } from '../support/server';
 
 // Three real months: too few for the period before, which the report must say rather than fail.
 const MONTHS = ['2021-07', '2021-08', '2021-09'];
@@ -14,7 +14,7 @@ const NAME = 'Church Street review (e2e)';
 const SITE = { name: NAME, bufferMetres: 60, notes: 'drawn by the e2e test', geometry: { type: 'Point', coordinates: [-2.983228, 53.405125] } };
 
 // Real headless Chromium (Debian's package) on the real server and real data.
-describe.skipIf(!hasChromium)('site review report printed to PDF in headless Chromium', () => {
+describe('site review report printed to PDF in headless Chromium', () => {
   let server: RunningServer;
   let browser: Browser;
   const errors: string[] = [];
