@@ -38,10 +38,17 @@ function verify(dir: string): number {
   let bad = 0;
   for (const f of manifest.files) {
     const file = path.join(dir, f.file);
-    if (!fs.existsSync(file)) { console.log(`missing  ${f.file}`); bad++; continue; }
+    if (!fs.existsSync(file)) {
+      console.log(`missing  ${f.file}`);
+      bad++;
+      continue;
+    }
     const sum = crypto.createHash('sha256').update(fs.readFileSync(file)).digest('hex');
     if (sum === f.sha256) console.log(`ok       ${f.file} (${f.vintage}; ${f.licence})`);
-    else { console.log(`CHANGED  ${f.file}: sha256 ${sum}, manifest ${f.sha256}`); bad++; }
+    else {
+      console.log(`CHANGED  ${f.file}: sha256 ${sum}, manifest ${f.sha256}`);
+      bad++;
+    }
   }
   return bad;
 }
@@ -53,10 +60,16 @@ async function download(dest: string): Promise<number> {
       const target = path.join(dest, 'parts', f.file, part.url.split('/').slice(-2).join('-'));
       fs.mkdirSync(path.dirname(target), { recursive: true });
       const res = await fetch(part.url);
-      if (!res.ok) { console.log(`failed   ${part.url}: HTTP ${res.status}`); bad++; continue; }
+      if (!res.ok) {
+        console.log(`failed   ${part.url}: HTTP ${res.status}`);
+        bad++;
+        continue;
+      }
       const bytes = Buffer.from(await res.arrayBuffer());
       if (part.gitBlob && gitBlobId(bytes) !== part.gitBlob) {
-        console.log(`CHANGED  ${part.url}: git blob ${gitBlobId(bytes)}, manifest ${part.gitBlob}`); bad++; continue;
+        console.log(`CHANGED  ${part.url}: git blob ${gitBlobId(bytes)}, manifest ${part.gitBlob}`);
+        bad++;
+        continue;
       }
       fs.writeFileSync(target, bytes);
       console.log(`saved    ${path.relative(process.cwd(), target)}${part.gitBlob ? ' (git blob id checked)' : ''}`);

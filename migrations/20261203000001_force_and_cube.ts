@@ -16,15 +16,21 @@ export async function up(knex: Knex): Promise<void> {
     t.text('name').notNullable();
     t.text('police_uk_name').notNullable();
   });
-  await knex.schema.alterTable('incident', (t) => { t.text('force_code'); });
-  await knex.schema.alterTable('import_batch', (t) => { t.text('force_code'); });
+  await knex.schema.alterTable('incident', (t) => {
+    t.text('force_code');
+  });
+  await knex.schema.alterTable('import_batch', (t) => {
+    t.text('force_code');
+  });
   await knex.schema.alterTable('boundary', (t) => {
     t.text('force_code');
     // true when the user named the force at import; else it follows the incidents inside the district
     t.boolean('force_declared').notNullable().defaultTo(false);
   });
   for (const table of ['zone', 'site', 'indicator']) {
-    await knex.schema.alterTable(table, (t) => { t.text('force_code'); });
+    await knex.schema.alterTable(table, (t) => {
+      t.text('force_code');
+    });
   }
   await knex.raw('CREATE INDEX incident_force_month ON incident (force_code, month)');
 
@@ -88,8 +94,23 @@ export async function up(knex: Knex): Promise<void> {
 const WEEK_SQL = `(date_trunc('week', occurred_at AT TIME ZONE 'Europe/London'))::date`;
 
 /** Tables whose contents change an answer. */
-export const DATA_TABLES = ['incident', 'import_batch', 'boundary', 'lsoa_deprivation', 'lsoa_ward_lookup', 'ward_deprivation_published',
-  'harm_scheme', 'harm_weight', 'sv_definition', 'offence_code', 'zone', 'site', 'indicator', 'force', 'aggregate_count'];
+export const DATA_TABLES = [
+  'incident',
+  'import_batch',
+  'boundary',
+  'lsoa_deprivation',
+  'lsoa_ward_lookup',
+  'ward_deprivation_published',
+  'harm_scheme',
+  'harm_weight',
+  'sv_definition',
+  'offence_code',
+  'zone',
+  'site',
+  'indicator',
+  'force',
+  'aggregate_count',
+];
 
 export async function down(knex: Knex): Promise<void> {
   for (const table of DATA_TABLES) await knex.raw(`DROP TRIGGER ${table}_data_version ON ${table}`);
@@ -100,9 +121,19 @@ export async function down(knex: Knex): Promise<void> {
   await knex.schema.dropTable('harm_cube');
   await knex.schema.dropTable('data_version');
   await knex.raw('DROP INDEX incident_force_month');
-  for (const table of ['zone', 'site', 'indicator']) await knex.schema.alterTable(table, (t) => { t.dropColumn('force_code'); });
-  await knex.schema.alterTable('boundary', (t) => { t.dropColumn('force_code'); t.dropColumn('force_declared'); });
-  await knex.schema.alterTable('import_batch', (t) => { t.dropColumn('force_code'); });
-  await knex.schema.alterTable('incident', (t) => { t.dropColumn('force_code'); });
+  for (const table of ['zone', 'site', 'indicator'])
+    await knex.schema.alterTable(table, (t) => {
+      t.dropColumn('force_code');
+    });
+  await knex.schema.alterTable('boundary', (t) => {
+    t.dropColumn('force_code');
+    t.dropColumn('force_declared');
+  });
+  await knex.schema.alterTable('import_batch', (t) => {
+    t.dropColumn('force_code');
+  });
+  await knex.schema.alterTable('incident', (t) => {
+    t.dropColumn('force_code');
+  });
   await knex.schema.dropTable('force');
 }

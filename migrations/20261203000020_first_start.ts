@@ -13,7 +13,13 @@ export async function up(knex: Knex): Promise<void> {
     t.text('summary');
   });
   const [row] = await knex('incident').count<{ n: number | string }[]>({ n: '*' });
-  if (Number(row?.n ?? 0) > 0) await knex('first_start').insert({ id: 1, started_at: knex.fn.now(), finished_at: knex.fn.now(), summary: 'database created before the first start was recorded' });
+  if (Number(row?.n ?? 0) > 0)
+    await knex('first_start').insert({
+      id: 1,
+      started_at: knex.fn.now(),
+      finished_at: knex.fn.now(),
+      summary: 'database created before the first start was recorded',
+    });
 }
 
 export async function down(knex: Knex): Promise<void> {

@@ -11,7 +11,10 @@ import { Analysis } from '../server/services/analysis';
 import { BacktestService } from '../server/services/backtest';
 
 const args = process.argv.slice(2);
-const arg = (name: string) => { const i = args.indexOf(`--${name}`); return i >= 0 ? args[i + 1] : undefined; };
+const arg = (name: string) => {
+  const i = args.indexOf(`--${name}`);
+  return i >= 0 ? args[i + 1] : undefined;
+};
 const config = loadConfig();
 const db = openDb({ databaseUrl: config.databaseUrl, pgliteDir: config.pgliteDir });
 try {
@@ -23,13 +26,19 @@ try {
   const seconds = (performance.now() - t0) / 1000;
   const pc = (v: number) => (100 * v).toFixed(1);
   const iv = (x: { mean: number; lower: number; upper: number }, f: (v: number) => string) => `${f(x.mean)} (${f(x.lower)}–${f(x.upper)})`;
-  console.log(`${r.definition.name}, harm ${r.scheme.name}, resolution ${r.resolution}, months ${result.months.first} to ${result.months.last} (${result.months.count}); study area ${result.studyArea.cells} cells, ${result.studyArea.areaKm2.toFixed(0)} km²; ${seconds.toFixed(1)} s`);
+  console.log(
+    `${r.definition.name}, harm ${r.scheme.name}, resolution ${r.resolution}, months ${result.months.first} to ${result.months.last} (${result.months.count}); study area ${result.studyArea.cells} cells, ${result.studyArea.areaKm2.toFixed(0)} km²; ${seconds.toFixed(1)} s`,
+  );
   for (const horizon of result.options.horizons) {
-    console.log(`\nhorizon ${horizon} month${horizon > 1 ? 's' : ''}, window ${result.options.windows.join(', ')} months, ${result.rows.find((x) => x.horizon === horizon)?.origins} origins`);
+    console.log(
+      `\nhorizon ${horizon} month${horizon > 1 ? 's' : ''}, window ${result.options.windows.join(', ')} months, ${result.rows.find((x) => x.horizon === horizon)?.origins} origins`,
+    );
     console.log('| method | budget | hit rate % | harm captured % | PAI | RRI | stability % | hit rate ÷ last 3 months |');
     console.log('|---|---|---|---|---|---|---|---|');
     for (const row of result.rows.filter((x) => x.horizon === horizon)) {
-      console.log(`| ${row.method} | ${(row.budgetShare * 100).toFixed(2)} % | ${iv(row.hitRate, pc)} | ${iv(row.harmCaptured, pc)} | ${iv(row.pai, (v) => v.toFixed(1))} | ${row.rri ? iv(row.rri, (v) => v.toFixed(2)) : '–'} | ${row.stability ? iv(row.stability, pc) : '–'} | ${row.hitRateVsBaseline ? iv(row.hitRateVsBaseline, (v) => v.toFixed(2)) : '–'} |`);
+      console.log(
+        `| ${row.method} | ${(row.budgetShare * 100).toFixed(2)} % | ${iv(row.hitRate, pc)} | ${iv(row.harmCaptured, pc)} | ${iv(row.pai, (v) => v.toFixed(1))} | ${row.rri ? iv(row.rri, (v) => v.toFixed(2)) : '–'} | ${row.stability ? iv(row.stability, pc) : '–'} | ${row.hitRateVsBaseline ? iv(row.hitRateVsBaseline, (v) => v.toFixed(2)) : '–'} |`,
+      );
     }
   }
   const chosen = new Map<string, Map<string, number>>();
@@ -41,8 +50,12 @@ try {
   for (const [method, m] of chosen) {
     const entries = [...m.entries()].sort((a, b) => b[1] - a[1]);
     // Bandwidths vary by a few metres per origin: give their range rather than every value.
-    const metres = entries.map(([k]) => /^bandwidth (\d+) m$/.exec(k)?.[1]).filter(Boolean).map(Number);
-    const text = metres.length === entries.length ? `bandwidth ${Math.min(...metres)}–${Math.max(...metres)} m` : entries.map(([k, v]) => `${k} (${v})`).join('; ');
+    const metres = entries
+      .map(([k]) => /^bandwidth (\d+) m$/.exec(k)?.[1])
+      .filter(Boolean)
+      .map(Number);
+    const text =
+      metres.length === entries.length ? `bandwidth ${Math.min(...metres)}–${Math.max(...metres)} m` : entries.map(([k, v]) => `${k} (${v})`).join('; ');
     console.log(`\n${method} chose: ${text}`);
   }
   const out = arg('json');

@@ -38,13 +38,19 @@ import { startServer } from '../server/server';
 
 const SCHEMA = 'harmgrid_bench_scale';
 const pgUrl = process.env.DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/test';
-const arg = (name: string) => { const i = process.argv.indexOf(name); return i >= 0 ? process.argv[i + 1] : undefined; };
+const arg = (name: string) => {
+  const i = process.argv.indexOf(name);
+  return i >= 0 ? process.argv[i + 1] : undefined;
+};
 const sizes = (arg('--sizes') ?? '1.3,5').split(',').map((s) => Math.round(Number(s) * 1e6));
 const withReplica = process.argv.includes('--replica');
 const RUNS = 12;
 const INGEST_SAMPLE = 50_000;
 
-const pct = (xs: number[], p: number) => { const s = [...xs].sort((a, b) => a - b); return s[Math.min(s.length - 1, Math.ceil(p * s.length) - 1)]!; };
+const pct = (xs: number[], p: number) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.ceil(p * s.length) - 1)]!;
+};
 const count = async (db: Db) => rowsOf<{ n: number }>(await db.raw('SELECT count(*)::int AS n FROM incident'))[0]!.n;
 
 async function prepare(): Promise<{ db: Db; base: string }> {
@@ -60,40 +66,73 @@ async function prepare(): Promise<{ db: Db; base: string }> {
   const report = await importPaths(db, [path.join(dataDir, 'harm'), path.join(dataDir, 'police', 'merseyside')]);
   if (report.failed.length) throw new Error(`import failed: ${JSON.stringify(report.failed).slice(0, 500)}`);
   const n = await count(db);
-  console.log(`base: ${n} real rows imported in ${((performance.now() - t0) / 1000).toFixed(0)} s (${Math.round(n / ((performance.now() - t0) / 1000))} rows/s, whole import path)`);
+  console.log(
+    `base: ${n} real rows imported in ${((performance.now() - t0) / 1000).toFixed(0)} s (${Math.round(n / ((performance.now() - t0) / 1000))} rows/s, whole import path)`,
+  );
   const base = rowsOf<{ f: string }>(await db.raw('SELECT force_code AS f FROM incident GROUP BY 1 ORDER BY count(*) DESC LIMIT 1'))[0]!.f;
   return { db, base };
 }
 
 /** Copies the base force's rows under `force` (resampled real rows), partitions first; the cube triggers count them. */
 async function copyForce(db: Db, base: string, force: string): Promise<void> {
-  const months = rowsOf<{ m: string }>(await db.raw(`SELECT DISTINCT to_char(month, 'YYYY-MM') AS m FROM incident WHERE force_code = ?`, [base])).map((r) => r.m);
+  const months = rowsOf<{ m: string }>(await db.raw(`SELECT DISTINCT to_char(month, 'YYYY-MM') AS m FROM incident WHERE force_code = ?`, [base])).map(
+    (r) => r.m,
+  );
   await ensurePartitions(db, force, months);
-  const cols = rowsOf<{ c: string }>(await db.raw(`SELECT string_agg(quote_ident(attname), ', ' ORDER BY attnum) AS c FROM pg_attribute
-    WHERE attrelid = 'incident'::regclass AND attnum > 0 AND NOT attisdropped AND attname NOT IN ('id', 'force_code')`))[0]!.c;
+  const cols = rowsOf<{ c: string }>(
+    await db.raw(`SELECT string_agg(quote_ident(attname), ', ' ORDER BY attnum) AS c FROM pg_attribute
+    WHERE attrelid = 'incident'::regclass AND attnum > 0 AND NOT attisdropped AND attname NOT IN ('id', 'force_code')`),
+  )[0]!.c;
   for (const m of months) {
-    await db.raw(`INSERT INTO incident (${cols}, force_code) SELECT ${cols}, ? FROM incident WHERE force_code = ? AND month = ?::date`, [force, base, `${m}-01`]);
+    await db.raw(`INSERT INTO incident (${cols}, force_code) SELECT ${cols}, ? FROM incident WHERE force_code = ? AND month = ?::date`, [
+      force,
+      base,
+      `${m}-01`,
+    ]);
   }
   await new IncidentStore(db).compactCube(months[0]!, months[months.length - 1]!);
 }
 
 /** Real rows of the base force, as an import would send them, re-filed under `force`. */
 async function sampleRows(db: Db, base: string): Promise<IncidentRow[]> {
-  const r = await db.raw(`SELECT source, source_ref, to_char(month, 'YYYY-MM') AS month, category, lon, lat, cell::text AS cell, location,
-    lsoa_code, lsoa_name, outcome, position_precision FROM incident WHERE force_code = ? ORDER BY id LIMIT ?`, [base, INGEST_SAMPLE]);
+  const r = await db.raw(
+    `SELECT source, source_ref, to_char(month, 'YYYY-MM') AS month, category, lon, lat, cell::text AS cell, location,
+    lsoa_code, lsoa_name, outcome, position_precision FROM incident WHERE force_code = ? ORDER BY id LIMIT ?`,
+    [base, INGEST_SAMPLE],
+  );
   return rowsOf<any>(r).map((x) => ({
-    source: x.source, sourceRef: x.source_ref, month: x.month, occurredAt: null, category: x.category, offenceCode: null, offenceName: null,
-    knife: null, firearm: null, domestic: null, lon: x.lon, lat: x.lat, cell: x.cell, location: x.location, lsoaCode: x.lsoa_code,
-    lsoaName: x.lsoa_name, outcome: x.outcome, positionPrecision: x.position_precision, attributes: null,
+    source: x.source,
+    sourceRef: x.source_ref,
+    month: x.month,
+    occurredAt: null,
+    category: x.category,
+    offenceCode: null,
+    offenceName: null,
+    knife: null,
+    firearm: null,
+    domestic: null,
+    lon: x.lon,
+    lat: x.lat,
+    cell: x.cell,
+    location: x.location,
+    lsoaCode: x.lsoa_code,
+    lsoaName: x.lsoa_name,
+    outcome: x.outcome,
+    positionPrecision: x.position_precision,
+    attributes: null,
   }));
 }
 
 async function ingestRate(db: Db, rows: IncidentRow[], force: string): Promise<number> {
   const store = new IncidentStore(db);
-  const importId = rowsOf<{ id: number }>(await db.raw(`INSERT INTO import_batch (file_name, checksum, status) VALUES ('bench:scale', ?, 'imported') RETURNING id`, [`bench-${force}`]))[0]!.id;
+  const importId = rowsOf<{ id: number }>(
+    await db.raw(`INSERT INTO import_batch (file_name, checksum, status) VALUES ('bench:scale', ?, 'imported') RETURNING id`, [`bench-${force}`]),
+  )[0]!.id;
   const t0 = performance.now();
   for (let i = 0; i < rows.length; i += 5000) {
-    await db.transaction(async (trx: Knex.Transaction) => { await store.insert(trx, rows.slice(i, i + 5000), importId, force); });
+    await db.transaction(async (trx: Knex.Transaction) => {
+      await store.insert(trx, rows.slice(i, i + 5000), importId, force);
+    });
   }
   return rows.length / ((performance.now() - t0) / 1000);
 }
@@ -116,17 +155,31 @@ async function readLoad(db: Db, forces: string[], months: string[], seconds: num
   const scheme = (await new ReferenceStore(db).schemes())[0]!;
   const store = new IncidentStore(db);
   const end = performance.now() + seconds * 1000;
-  let done = 0, errors = 0, k = 0;
-  await Promise.all(Array.from({ length: 50 }, async () => {
-    while (performance.now() < end) {
-      const at = (k++ * 7) % (months.length - 3);
-      try {
-        await store.cellTotals({ from: months[at] as never, to: months[at + 2] as never, schemeId: scheme.id, forces: [forces[k % forces.length]!],
-          definition: { anyOf: [{ categories: ['Violence and sexual offences', 'Robbery', 'Possession of weapons'], weapon: 'any', domestic: 'include' }] } }, 8);
-        done += 1;
-      } catch { errors += 1; }
-    }
-  }));
+  let done = 0,
+    errors = 0,
+    k = 0;
+  await Promise.all(
+    Array.from({ length: 50 }, async () => {
+      while (performance.now() < end) {
+        const at = (k++ * 7) % (months.length - 3);
+        try {
+          await store.cellTotals(
+            {
+              from: months[at] as never,
+              to: months[at + 2] as never,
+              schemeId: scheme.id,
+              forces: [forces[k % forces.length]!],
+              definition: { anyOf: [{ categories: ['Violence and sexual offences', 'Robbery', 'Possession of weapons'], weapon: 'any', domestic: 'include' }] },
+            },
+            8,
+          );
+          done += 1;
+        } catch {
+          errors += 1;
+        }
+      }
+    }),
+  );
   return { perSecond: done / seconds, errors };
 }
 
@@ -135,7 +188,10 @@ const registry = rowsOf<{ code: string }>(await db.raw('SELECT code FROM force W
 const sample = await sampleRows(db, base);
 const baseRows = await count(db);
 const server = await startServer({ databaseUrl: pgUrl, schema: SCHEMA, port: 0, autoImport: false, buildWeb: false, quiet: true, readUrls: [] });
-const curve: string[] = ['| rows (resampled real) | forces | ingest rows/s | hotspot cells p50 / p95 ms | HCHH p50 / p95 ms | national res-7 p50 / p95 ms |', '|---|---|---|---|---|---|'];
+const curve: string[] = [
+  '| rows (resampled real) | forces | ingest rows/s | hotspot cells p50 / p95 ms | HCHH p50 / p95 ms | national res-7 p50 / p95 ms |',
+  '|---|---|---|---|---|---|',
+];
 let next = 0;
 for (const target of sizes) {
   while ((await count(db)) + baseRows / 2 < target) {
@@ -162,18 +218,24 @@ if (withReplica) {
   execFileSync(path.join(repoRoot, 'scripts', 'replica-cluster.sh'), ['start', '5433'], { stdio: 'inherit' });
   const forces = rowsOf<{ f: string }>(await db.raw('SELECT DISTINCT force_code AS f FROM harm_cube')).map((r) => r.f);
   const months = rowsOf<{ m: string }>(await db.raw(`SELECT DISTINCT to_char(month, 'YYYY-MM') AS m FROM harm_cube ORDER BY 1`)).map((r) => r.m);
-  const replicaUrl = new URL(pgUrl); replicaUrl.port = '5433';
+  const replicaUrl = new URL(pgUrl);
+  replicaUrl.port = '5433';
   const primaryOnly = await readLoad(db, forces, months, 15);
   const routedDb = openDb({ databaseUrl: pgUrl, schema: SCHEMA });
   const router = new ReadRouter(routedDb, { urls: [replicaUrl.toString()], primaryUrl: pgUrl, schema: SCHEMA, poolSize: 8 });
   await router.ready();
-  for (let i = 0; i < 120 && (router.status().replicas[0]!.lagging || !router.status().replicas[0]!.up); i++) { await new Promise((r) => setTimeout(r, 500)); await router.check(); }
+  for (let i = 0; i < 120 && (router.status().replicas[0]!.lagging || !router.status().replicas[0]!.up); i++) {
+    await new Promise((r) => setTimeout(r, 500));
+    await router.check();
+  }
   const routed = await readLoad(routedDb, forces, months, 15);
   const st = router.status();
   console.log('\nRead scaling, 50 concurrent clients, 15 s each way, cell totals of one force over 3 months at res 8');
   console.log('| setup | reads/s | errors |\n|---|---|---|');
   console.log(`| primary alone (8 connections) | ${primaryOnly.perSecond.toFixed(0)} | ${primaryOnly.errors} |`);
-  console.log(`| primary + 1 replica (8 + 8 connections; replica took ${st.replicas[0]!.reads}, primary ${st.primaryReads}) | ${routed.perSecond.toFixed(0)} | ${routed.errors} |`);
+  console.log(
+    `| primary + 1 replica (8 + 8 connections; replica took ${st.replicas[0]!.reads}, primary ${st.primaryReads}) | ${routed.perSecond.toFixed(0)} | ${routed.errors} |`,
+  );
   console.log(`ratio routed / primary alone: ${(routed.perSecond / primaryOnly.perSecond).toFixed(2)}`);
   await router.close();
   await routedDb.destroy();

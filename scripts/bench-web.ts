@@ -20,28 +20,42 @@ import type { Browser } from 'playwright-core';
 import type { RunningServer } from '../server/server';
 import { launchChromium, startTestServer } from '../test/support/server';
 
-const arg = (name: string) => { const i = process.argv.indexOf(name); return i > 0 ? process.argv[i + 1] : undefined; };
+const arg = (name: string) => {
+  const i = process.argv.indexOf(name);
+  return i > 0 ? process.argv[i + 1] : undefined;
+};
 const before = arg('--before');
 const months = (arg('--months') ?? '2019-10,2019-11,2019-12').split(',');
 const given = process.argv.slice(2).find((a, i, all) => /^https?:/.test(a) && !['--before', '--months'].includes(all[i - 1] ?? ''));
 const running: RunningServer | null = given ? null : await startTestServer(months);
 const url = given ?? running!.url;
 
-const districts = await (await fetch(`${url}/api/boundaries?kind=district`)).json() as GeoJSON.FeatureCollection;
-let w = Infinity, s = Infinity, e = -Infinity, n = -Infinity;
+const districts = (await (await fetch(`${url}/api/boundaries?kind=district`)).json()) as GeoJSON.FeatureCollection;
+let w = Infinity,
+  s = Infinity,
+  e = -Infinity,
+  n = -Infinity;
 const walk = (c: unknown): void => {
-  if (Array.isArray(c) && typeof c[0] === 'number') { w = Math.min(w, c[0]); e = Math.max(e, c[0]); s = Math.min(s, c[1] as number); n = Math.max(n, c[1] as number); }
-  else if (Array.isArray(c)) c.forEach(walk);
+  if (Array.isArray(c) && typeof c[0] === 'number') {
+    w = Math.min(w, c[0]);
+    e = Math.max(e, c[0]);
+    s = Math.min(s, c[1] as number);
+    n = Math.max(n, c[1] as number);
+  } else if (Array.isArray(c)) c.forEach(walk);
 };
 districts.features.forEach((f) => walk((f.geometry as { coordinates: unknown }).coordinates));
 const centre = [(w + e) / 2, (s + n) / 2];
 
 const browser: Browser = await launchChromium();
 console.log(`Headless Chromium, software WebGL; ${months.length} months of data; the view centred on the loaded districts.`);
-console.log('| build | case | cells drawn | first cells (s) | of which API wait (s) | client after the answer (s) | longest main-thread task (ms) | pan frames p50 / p95 / max (ms) | JS heap (MB) |');
+console.log(
+  '| build | case | cells drawn | first cells (s) | of which API wait (s) | client after the answer (s) | longest main-thread task (ms) | pan frames p50 / p95 / max (ms) | JS heap (MB) |',
+);
 console.log('|---|---|---|---|---|---|---|---|---|');
 const cases = [
-  { resolution: 9, zoom: 10.3 }, { resolution: 10, zoom: 10.3 }, { resolution: 11, zoom: 10.3 },
+  { resolution: 9, zoom: 10.3 },
+  { resolution: 10, zoom: 10.3 },
+  { resolution: 11, zoom: 10.3 },
   { resolution: 10, zoom: 10.3, zeros: true, label: '10, empty cells too' },
 ];
 const builds: { name: string; dir: string | null }[] = [...(before ? [{ name: 'before', dir: path.resolve(before) }] : []), { name: 'after', dir: null }];
@@ -51,36 +65,75 @@ for (const { resolution, zoom, zeros, label } of cases) {
     const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
     if (build.dir) {
       const dir = build.dir;
-      await page.route((u) => u.origin === new URL(url).origin && !/^\/(api|tiles|health)\b/.test(u.pathname), (route) => {
-        const p = new URL(route.request().url()).pathname;
-        const file = path.join(dir, p === '/' ? 'index.html' : p);
-        if (!fs.existsSync(file)) return route.fulfill({ status: 404 });
-        const type = file.endsWith('.js') || file.endsWith('.mjs') ? 'text/javascript' : file.endsWith('.css') ? 'text/css' : file.endsWith('.html') ? 'text/html' : file.endsWith('.woff2') ? 'font/woff2' : 'application/octet-stream';
-        return route.fulfill({ status: 200, body: fs.readFileSync(file), contentType: type });
-      });
+      await page.route(
+        (u) => u.origin === new URL(url).origin && !/^\/(api|tiles|health)\b/.test(u.pathname),
+        (route) => {
+          const p = new URL(route.request().url()).pathname;
+          const file = path.join(dir, p === '/' ? 'index.html' : p);
+          if (!fs.existsSync(file)) return route.fulfill({ status: 404 });
+          const type =
+            file.endsWith('.js') || file.endsWith('.mjs')
+              ? 'text/javascript'
+              : file.endsWith('.css')
+                ? 'text/css'
+                : file.endsWith('.html')
+                  ? 'text/html'
+                  : file.endsWith('.woff2')
+                    ? 'font/woff2'
+                    : 'application/octet-stream';
+          return route.fulfill({ status: 200, body: fs.readFileSync(file), contentType: type });
+        },
+      );
     }
     // tsx keeps function names with a __name helper that the page does not have.
-    await page.addInitScript(() => { (window as unknown as { __name: (f: unknown) => unknown }).__name = (f) => f; });
+    await page.addInitScript(() => {
+      (window as unknown as { __name: (f: unknown) => unknown }).__name = (f) => f;
+    });
     await page.addInitScript(() => {
       (window as any).__longest = 0;
-      new PerformanceObserver((l) => { for (const en of l.getEntries()) (window as any).__longest = Math.max((window as any).__longest, en.duration); }).observe({ type: 'longtask', buffered: true });
+      new PerformanceObserver((l) => {
+        for (const en of l.getEntries()) (window as any).__longest = Math.max((window as any).__longest, en.duration);
+      }).observe({ type: 'longtask', buffered: true });
     });
     await page.goto(`${url}/?resolution=${resolution}&zoom=${zoom}&lat=${centre[1]}&lng=${centre[0]}${zeros ? '&zeros=1' : ''}`);
     // Polled every 50 ms in the page: its clock starts at navigation.
-    const firstCells = await (await page.waitForFunction(() => {
-      const m = (window as any).__harmgridMap;
-      return (window as any).__harmgridReady === true && m && m.loaded() && m.areTilesLoaded() && !m.isMoving() ? performance.now() : false;
-    }, null, { timeout: 300_000, polling: 50 })).jsonValue() as number;
-    const apiEnd = await page.evaluate(() => Math.max(0, ...performance.getEntriesByType('resource')
-      .filter((r) => /\/api\/(cells|gistar|emerging)\?/.test(r.name)).map((r) => (r as PerformanceResourceTiming).responseEnd)));
+    const firstCells = (await (
+      await page.waitForFunction(
+        () => {
+          const m = (window as any).__harmgridMap;
+          return (window as any).__harmgridReady === true && m && m.loaded() && m.areTilesLoaded() && !m.isMoving() ? performance.now() : false;
+        },
+        null,
+        { timeout: 300_000, polling: 50 },
+      )
+    ).jsonValue()) as number;
+    const apiEnd = await page.evaluate(() =>
+      Math.max(
+        0,
+        ...performance
+          .getEntriesByType('resource')
+          .filter((r) => /\/api\/(cells|gistar|emerging)\?/.test(r.name))
+          .map((r) => (r as PerformanceResourceTiming).responseEnd),
+      ),
+    );
     const frames = await page.evaluate(async () => {
       const m = (window as any).__harmgridMap;
       const deltas: number[] = [];
       let last = performance.now();
       let on = true;
-      const tick = () => { const now = performance.now(); deltas.push(now - last); last = now; if (on) requestAnimationFrame(tick); };
+      const tick = () => {
+        const now = performance.now();
+        deltas.push(now - last);
+        last = now;
+        if (on) requestAnimationFrame(tick);
+      };
       requestAnimationFrame(tick);
-      for (const [dx, dy] of [[300, 0], [0, 200], [-300, 0], [0, -200]]) {
+      for (const [dx, dy] of [
+        [300, 0],
+        [0, 200],
+        [-300, 0],
+        [0, -200],
+      ]) {
         m.panBy([dx, dy], { duration: 600 });
         await new Promise((r) => setTimeout(r, 700));
       }
@@ -90,7 +143,9 @@ for (const { resolution, zoom, zeros, label } of cases) {
     const q = (p: number) => frames[Math.min(frames.length - 1, Math.floor(p * frames.length))]!;
     const heap = await page.evaluate(() => ((performance as any).memory?.usedJSHeapSize ?? 0) / 1048576);
     const longest = await page.evaluate(() => (window as any).__longest as number);
-    console.log(`| ${build.name} | ${label ?? resolution} | ${drawn.toLocaleString('en-GB')} | ${(firstCells / 1000).toFixed(2)} | ${(apiEnd / 1000).toFixed(2)} | ${((firstCells - apiEnd) / 1000).toFixed(2)} | ${longest.toFixed(0)} | ${q(0.5).toFixed(1)} / ${q(0.95).toFixed(1)} / ${frames[frames.length - 1]!.toFixed(1)} | ${heap.toFixed(0)} |`);
+    console.log(
+      `| ${build.name} | ${label ?? resolution} | ${drawn.toLocaleString('en-GB')} | ${(firstCells / 1000).toFixed(2)} | ${(apiEnd / 1000).toFixed(2)} | ${((firstCells - apiEnd) / 1000).toFixed(2)} | ${longest.toFixed(0)} | ${q(0.5).toFixed(1)} / ${q(0.95).toFixed(1)} / ${frames[frames.length - 1]!.toFixed(1)} | ${heap.toFixed(0)} |`,
+    );
     await page.close();
   }
 }

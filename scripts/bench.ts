@@ -57,7 +57,11 @@ async function resample(): Promise<{ dir: string; rows: number; files: number }>
     let first = true;
     for await (const item of csvRecords(file)) {
       if ('error' in item) throw new Error(`${file}: ${item.error.reason}`);
-      if (first) { header = csvLine(item.record); first = false; continue; }
+      if (first) {
+        header = csvLine(item.record);
+        first = false;
+        continue;
+      }
       const m = item.record[1]!;
       if (!byMonth.has(m)) byMonth.set(m, []);
       byMonth.get(m)!.push(item.record);
@@ -65,7 +69,8 @@ async function resample(): Promise<{ dir: string; rows: number; files: number }>
     }
   }
   const copies = Math.ceil(TARGET_ROWS / realRows);
-  let rows = 0, files = 0;
+  let rows = 0,
+    files = 0;
   for (let c = 0; c < copies; c++) {
     for (const [month, records] of byMonth) {
       const shifted = addMonths(month, c * span);
@@ -76,7 +81,8 @@ async function resample(): Promise<{ dir: string; rows: number; files: number }>
         return csvLine(x);
       });
       fs.writeFileSync(path.join(dir, `${shifted}-resampled-street.csv`), `${header}\n${out.join('\n')}\n`);
-      rows += out.length; files += 1;
+      rows += out.length;
+      files += 1;
     }
   }
   return { dir, rows, files };
@@ -90,7 +96,11 @@ function quantile(xs: number[], q: number): number {
 async function timeRuns(n: number, f: () => Promise<unknown>): Promise<{ p50: number; p95: number }> {
   await f(); // warm
   const times: number[] = [];
-  for (let i = 0; i < n; i++) { const t0 = performance.now(); await f(); times.push(performance.now() - t0); }
+  for (let i = 0; i < n; i++) {
+    const t0 = performance.now();
+    await f();
+    times.push(performance.now() - t0);
+  }
   return { p50: quantile(times, 0.5), p95: quantile(times, 0.95) };
 }
 
@@ -104,10 +114,14 @@ async function benchDatabase(label: string, db: Db, sample: { dir: string; rows:
   const seconds = (performance.now() - t0) / 1000;
   const imported = report.files.reduce((s, f) => s + f.rowsImported, 0);
   console.log(`\n## ${label}`);
-  console.log(`ingest: ${imported.toLocaleString('en-GB')} rows (RESAMPLED real rows) from ${files.length} files in ${seconds.toFixed(1)} s = ${Math.round(imported / seconds).toLocaleString('en-GB')} rows/s`);
+  console.log(
+    `ingest: ${imported.toLocaleString('en-GB')} rows (RESAMPLED real rows) from ${files.length} files in ${seconds.toFixed(1)} s = ${Math.round(imported / seconds).toLocaleString('en-GB')} rows/s`,
+  );
   if (copyFiles) {
     const copySeconds = copyFiles(files);
-    console.log(`plain COPY of the same files into a bare text table: ${copySeconds.toFixed(1)} s = ${Math.round(sample.rows / copySeconds).toLocaleString('en-GB')} rows/s; harmgrid takes ${(seconds / copySeconds).toFixed(1)}× as long (it validates every field, indexes H3 cells, de-duplicates and logs the import)`);
+    console.log(
+      `plain COPY of the same files into a bare text table: ${copySeconds.toFixed(1)} s = ${Math.round(sample.rows / copySeconds).toLocaleString('en-GB')} rows/s; harmgrid takes ${(seconds / copySeconds).toFixed(1)}× as long (it validates every field, indexes H3 cells, de-duplicates and logs the import)`,
+    );
   }
   await db.raw('ANALYZE');
   // Three costs per answer: cold (a new data version: the cube slice of the definition is read once),
@@ -117,19 +131,28 @@ async function benchDatabase(label: string, db: Db, sample: { dir: string; rows:
   const analysis = new Analysis(db);
   let k = 0;
   const nextFrom = () => months[(k++ * 7) % Math.max(1, months.length - 12)]!;
-  console.log('| resolution | cells | cold p50 (slice read) | warm p50 / p95 (another period) | bare GROUP BY over the cube p50 | warm ÷ bare | HCHH warm p50 / p95 | HCHH areas |');
+  console.log(
+    '| resolution | cells | cold p50 (slice read) | warm p50 / p95 (another period) | bare GROUP BY over the cube p50 | warm ÷ bare | HCHH warm p50 / p95 | HCHH areas |',
+  );
   console.log('|---|---|---|---|---|---|---|---|');
   for (const resolution of [7, 8, 9, 10, 11]) {
-    const cold = await timeRuns(3, async () => { const a = new Analysis(db); await a.cells(await a.resolve({ resolution })); });
+    const cold = await timeRuns(3, async () => {
+      const a = new Analysis(db);
+      await a.cells(await a.resolve({ resolution }));
+    });
     const cells = await analysis.cells(await analysis.resolve({ resolution }));
     const warm = await timeRuns(7, async () => analysis.cells(await analysis.resolve({ resolution, from: nextFrom() })));
-    const bare = await timeRuns(5, () => db.raw(
-      `SELECT h3_parent(cell, ?) AS c, sum(incidents) FROM harm_cube WHERE category = ANY(?::text[]) AND cell IS NOT NULL AND month >= ?::date GROUP BY 1`,
-      [resolution, ['Violence and sexual offences', 'Robbery', 'Possession of weapons'], `${nextFrom()}-01`],
-    ));
+    const bare = await timeRuns(5, () =>
+      db.raw(
+        `SELECT h3_parent(cell, ?) AS c, sum(incidents) FROM harm_cube WHERE category = ANY(?::text[]) AND cell IS NOT NULL AND month >= ?::date GROUP BY 1`,
+        [resolution, ['Violence and sexual offences', 'Robbery', 'Possession of weapons'], `${nextFrom()}-01`],
+      ),
+    );
     const hchh = await timeRuns(3, async () => analysis.hchh(await analysis.resolve({ resolution, from: nextFrom() }), {}));
     const areas = (await analysis.hchh(await analysis.resolve({ resolution }), {})).areas.length;
-    console.log(`| ${resolution} | ${cells.length.toLocaleString('en-GB')} | ${cold.p50.toFixed(0)} ms | ${warm.p50.toFixed(1)} / ${warm.p95.toFixed(1)} ms | ${bare.p50.toFixed(0)} ms | ${(warm.p50 / bare.p50).toFixed(2)} | ${hchh.p50.toFixed(0)} / ${hchh.p95.toFixed(0)} ms | ${areas} |`);
+    console.log(
+      `| ${resolution} | ${cells.length.toLocaleString('en-GB')} | ${cold.p50.toFixed(0)} ms | ${warm.p50.toFixed(1)} / ${warm.p95.toFixed(1)} ms | ${bare.p50.toFixed(0)} ms | ${(warm.p50 / bare.p50).toFixed(2)} | ${hchh.p50.toFixed(0)} / ${hchh.p95.toFixed(0)} ms | ${areas} |`,
+    );
   }
   const n = rowsOf<{ n: number }>(await db.raw('SELECT count(*)::int AS n FROM incident'))[0]!.n;
   console.log(`(over ${n.toLocaleString('en-GB')} incidents; definition public-proxy, scheme cchi, all months)`);
@@ -152,7 +175,9 @@ async function benchDatabase(label: string, db: Db, sample: { dir: string; rows:
     const spdep = spdepSeconds(g.values, nb);
     const emerging = await timeRuns(1, () => stats.emerging(r, { ...opts, timeStep: 1, alpha: 0.05, trendAlpha: 0.05, globalWindow: 'cube' }));
     const months = (await analysis.defaults()).months.length;
-    console.log(`| ${resolution} | ${g.cells.length.toLocaleString('en-GB')} | ${months} | ${api.p50.toFixed(0)} ms | ${compute.p50.toFixed(1)} ms | ${spdep === null ? 'R not found' : `${(spdep * 1000).toFixed(1)} ms`} | ${spdep === null ? '' : `${(spdep * 1000 / compute.p50).toFixed(1)}× faster`} | ${(emerging.p50 / 1000).toFixed(1)} s |`);
+    console.log(
+      `| ${resolution} | ${g.cells.length.toLocaleString('en-GB')} | ${months} | ${api.p50.toFixed(0)} ms | ${compute.p50.toFixed(1)} ms | ${spdep === null ? 'R not found' : `${(spdep * 1000).toFixed(1)} ms`} | ${spdep === null ? '' : `${((spdep * 1000) / compute.p50).toFixed(1)}× faster`} | ${(emerging.p50 / 1000).toFixed(1)} s |`,
+    );
   }
 
   // Backtest (issue 15): one method over the first 45 months at res 10, through the service (load + run),
@@ -171,7 +196,11 @@ async function benchDatabase(label: string, db: Db, sample: { dir: string; rows:
 
 /** Times spdep::localG on the same values and neighbours, where R and spdep are installed. */
 function spdepSeconds(values: Float64Array, nb: ReturnType<typeof h3Neighbours>): number | null {
-  try { execFileSync('Rscript', ['-e', 'suppressPackageStartupMessages(library(spdep))'], { stdio: 'ignore' }); } catch { return null; }
+  try {
+    execFileSync('Rscript', ['-e', 'suppressPackageStartupMessages(library(spdep))'], { stdio: 'ignore' });
+  } catch {
+    return null;
+  }
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'harmgrid-spdep-'));
   const rows: number[][] = [];
   for (let i = 0; i < values.length; i++) rows.push(Array.from(nb.indices.slice(nb.offsets[i]!, nb.offsets[i + 1]!), (j) => j + 1));
@@ -193,7 +222,9 @@ function spdepSeconds(values: Float64Array, nb: ReturnType<typeof h3Neighbours>)
 
 const sample = await resample();
 console.log(`# harmgrid bench (${os.cpus().length} cores, node ${process.version})`);
-console.log(`sample: ${sample.rows.toLocaleString('en-GB')} rows in ${sample.files} files — RESAMPLED from the real 45 months (each real row twice, the copy in months shifted by 45)`);
+console.log(
+  `sample: ${sample.rows.toLocaleString('en-GB')} rows in ${sample.files} files — RESAMPLED from the real 45 months (each real row twice, the copy in months shifted by 45)`,
+);
 try {
   const admin = openDb({ databaseUrl: pgUrl });
   await admin.raw('DROP SCHEMA IF EXISTS harmgrid_bench CASCADE');
@@ -202,7 +233,9 @@ try {
   const db = openDb({ databaseUrl: pgUrl, schema: 'harmgrid_bench' });
   const copy = (files: string[]) => {
     const psql = (sql: string) => execFileSync('psql', [pgUrl, '-q', '-v', 'ON_ERROR_STOP=1', '-c', sql], { stdio: ['ignore', 'ignore', 'inherit'] });
-    psql('DROP TABLE IF EXISTS harmgrid_bench.copy_target; CREATE TABLE harmgrid_bench.copy_target (crime_id text, month text, reported_by text, falls_within text, longitude text, latitude text, location text, lsoa_code text, lsoa_name text, crime_type text, last_outcome text, context text)');
+    psql(
+      'DROP TABLE IF EXISTS harmgrid_bench.copy_target; CREATE TABLE harmgrid_bench.copy_target (crime_id text, month text, reported_by text, falls_within text, longitude text, latitude text, location text, lsoa_code text, lsoa_name text, crime_type text, last_outcome text, context text)',
+    );
     const t0 = performance.now();
     for (const f of files) psql(`\\copy harmgrid_bench.copy_target FROM '${f}' WITH (FORMAT csv, HEADER true)`);
     return (performance.now() - t0) / 1000;

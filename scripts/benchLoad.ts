@@ -19,7 +19,8 @@ export async function loadTest(label: string, db: { databaseUrl?: string; schema
   const months = (process.env.HARMGRID_LOAD_MONTHS || '2021-04,2021-05,2021-06,2021-07,2021-08,2021-09').split(',');
   const config = loadConfig();
   const sample = fs.mkdtempSync(path.join(os.tmpdir(), 'harmgrid-load-'));
-  for (const m of months) fs.symlinkSync(path.join(config.dataDir, 'police', 'merseyside', `${m}-merseyside-street.csv`), path.join(sample, `${m}-merseyside-street.csv`));
+  for (const m of months)
+    fs.symlinkSync(path.join(config.dataDir, 'police', 'merseyside', `${m}-merseyside-street.csv`), path.join(sample, `${m}-merseyside-street.csv`));
   if (db.databaseUrl && db.schema) {
     const admin = openDb({ databaseUrl: db.databaseUrl });
     await admin.raw(`DROP SCHEMA IF EXISTS ${db.schema} CASCADE`);
@@ -28,7 +29,11 @@ export async function loadTest(label: string, db: { databaseUrl?: string; schema
   }
   process.env.HARMGRID_RATE_LIMIT_PER_MIN = '0';
   const server = await startServer({
-    port: 0, quiet: true, sampleDir: sample, autoImport: true, buildWeb: false,
+    port: 0,
+    quiet: true,
+    sampleDir: sample,
+    autoImport: true,
+    buildWeb: false,
     ...(db.databaseUrl ? { databaseUrl: db.databaseUrl, schema: db.schema } : { databaseUrl: '', pgliteDir: 'memory' }),
   });
   const paths = ['/api/cells?resolution=10', '/api/hchh?resolution=9'];
@@ -36,7 +41,9 @@ export async function loadTest(label: string, db: { databaseUrl?: string; schema
   let errors = 0;
   const errorKinds = new Map<string, number>();
   let peakRss = process.memoryUsage().rss;
-  const sampler = setInterval(() => { peakRss = Math.max(peakRss, process.memoryUsage().rss); }, 250);
+  const sampler = setInterval(() => {
+    peakRss = Math.max(peakRss, process.memoryUsage().rss);
+  }, 250);
   const end = performance.now() + seconds * 1000;
   const client = async (i: number) => {
     let n = i;
@@ -46,7 +53,10 @@ export async function loadTest(label: string, db: { databaseUrl?: string; schema
       try {
         const res = await fetch(server.url + p);
         await res.arrayBuffer();
-        if (res.status !== 200) { errors++; errorKinds.set(String(res.status), (errorKinds.get(String(res.status)) ?? 0) + 1); }
+        if (res.status !== 200) {
+          errors++;
+          errorKinds.set(String(res.status), (errorKinds.get(String(res.status)) ?? 0) + 1);
+        }
       } catch (e) {
         errors++;
         const k = (e as Error).message;
@@ -61,9 +71,11 @@ export async function loadTest(label: string, db: { databaseUrl?: string; schema
   fs.rmSync(sample, { recursive: true, force: true });
   latencies.sort((a, b) => a - b);
   const q = (p: number) => latencies[Math.min(latencies.length - 1, Math.floor(p * latencies.length))] ?? 0;
-  console.log(`load ${label}: ${clients} clients × ${seconds} s on loopback, ${months.length} months: ${latencies.length} requests ` +
-    `(${(latencies.length / seconds).toFixed(1)}/s), ${errors} errors${errors ? ` ${JSON.stringify(Object.fromEntries(errorKinds))}` : ''}, ` +
-    `p50 ${q(0.5).toFixed(0)} ms, p95 ${q(0.95).toFixed(0)} ms, max ${q(1).toFixed(0)} ms, peak RSS ${(peakRss / 1048576).toFixed(0)} MB`);
+  console.log(
+    `load ${label}: ${clients} clients × ${seconds} s on loopback, ${months.length} months: ${latencies.length} requests ` +
+      `(${(latencies.length / seconds).toFixed(1)}/s), ${errors} errors${errors ? ` ${JSON.stringify(Object.fromEntries(errorKinds))}` : ''}, ` +
+      `p50 ${q(0.5).toFixed(0)} ms, p95 ${q(0.95).toFixed(0)} ms, max ${q(1).toFixed(0)} ms, peak RSS ${(peakRss / 1048576).toFixed(0)} MB`,
+  );
 }
 
 if (process.argv[1] && path.resolve(process.argv[1]) === path.resolve(new URL(import.meta.url).pathname)) {

@@ -21,16 +21,59 @@ type Layer = 'roads' | 'paths' | 'rail' | 'ferries' | 'water' | 'waterways' | 'g
 export const LAYERS: Layer[] = ['roads', 'paths', 'rail', 'ferries', 'water', 'waterways', 'green', 'landuse', 'places', 'buildings'];
 
 const ROAD_CLASS: Record<string, string> = {
-  motorway: 'motorway', trunk: 'trunk', primary: 'primary', secondary: 'secondary', tertiary: 'tertiary',
-  residential: 'minor', unclassified: 'minor', living_street: 'minor', road: 'minor', service: 'service',
-  pedestrian: 'pedestrian', construction: 'construction', raceway: 'raceway',
+  motorway: 'motorway',
+  trunk: 'trunk',
+  primary: 'primary',
+  secondary: 'secondary',
+  tertiary: 'tertiary',
+  residential: 'minor',
+  unclassified: 'minor',
+  living_street: 'minor',
+  road: 'minor',
+  service: 'service',
+  pedestrian: 'pedestrian',
+  construction: 'construction',
+  raceway: 'raceway',
 };
 const PATH_CLASS: Record<string, string> = { footway: 'path', steps: 'path', path: 'path', track: 'track', cycleway: 'track', bridleway: 'track' };
 const GREEN: Record<string, string> = {
-  park: 'grass', garden: 'grass', golf_course: 'grass', recreation_ground: 'grass', grass: 'grass', grassland: 'grass', meadow: 'grass',
-  allotments: 'grass', village_green: 'grass', wood: 'wood', forest: 'wood', farmland: 'farmland', sand: 'sand', beach: 'sand', wetland: 'wetland',
+  park: 'grass',
+  garden: 'grass',
+  golf_course: 'grass',
+  recreation_ground: 'grass',
+  grass: 'grass',
+  grassland: 'grass',
+  meadow: 'grass',
+  allotments: 'grass',
+  village_green: 'grass',
+  wood: 'wood',
+  forest: 'wood',
+  farmland: 'farmland',
+  sand: 'sand',
+  beach: 'sand',
+  wetland: 'wetland',
 };
-const LANDUSE = new Set(['residential', 'industrial', 'retail', 'commercial', 'school', 'college', 'university', 'hospital', 'cemetery', 'pitch', 'playground', 'railway', 'military', 'stadium', 'zoo', 'library', 'kindergarten', 'bus_station', 'theme_park']);
+const LANDUSE = new Set([
+  'residential',
+  'industrial',
+  'retail',
+  'commercial',
+  'school',
+  'college',
+  'university',
+  'hospital',
+  'cemetery',
+  'pitch',
+  'playground',
+  'railway',
+  'military',
+  'stadium',
+  'zoo',
+  'library',
+  'kindergarten',
+  'bus_station',
+  'theme_park',
+]);
 const PLACES = new Set(['city', 'town', 'village', 'suburb', 'hamlet', 'neighbourhood', 'locality', 'island', 'islet']);
 const brunnel = (p: Props) => (p.bridge && p.bridge !== 'no' ? 'bridge' : p.tunnel && p.tunnel !== 'no' ? 'tunnel' : null);
 const named = (p: Props) => p.name ?? null;
@@ -45,18 +88,32 @@ export function classify(geometry: GeoJSON.Geometry, p: Props): { layer: Layer; 
   if (geometry.type === 'Point') return p.place && PLACES.has(p.place) && p.name ? { layer: 'places', properties: { name: p.name, class: p.place } } : null;
   if (line && p.highway) {
     const base = p.highway.replace(/_link$/, '');
-    if (ROAD_CLASS[base]) return { layer: 'roads', properties: { name: named(p), class: ROAD_CLASS[base], highway: base === ROAD_CLASS[base] ? ROAD_CLASS[base] : base, ref: p.ref ?? null, brunnel: brunnel(p) } };
+    if (ROAD_CLASS[base])
+      return {
+        layer: 'roads',
+        properties: {
+          name: named(p),
+          class: ROAD_CLASS[base],
+          highway: base === ROAD_CLASS[base] ? ROAD_CLASS[base] : base,
+          ref: p.ref ?? null,
+          brunnel: brunnel(p),
+        },
+      };
     if (PATH_CLASS[p.highway]) return { layer: 'paths', properties: { name: named(p), class: PATH_CLASS[p.highway], highway: p.highway, brunnel: brunnel(p) } };
     return null;
   }
-  if (line && p.railway && !['abandoned', 'disused', 'razed', 'platform'].includes(p.railway)) return { layer: 'rail', properties: { name: named(p), railway: p.railway, service: p.service ?? null, brunnel: brunnel(p) } };
+  if (line && p.railway && !['abandoned', 'disused', 'razed', 'platform'].includes(p.railway))
+    return { layer: 'rail', properties: { name: named(p), railway: p.railway, service: p.service ?? null, brunnel: brunnel(p) } };
   if (line && p.route === 'ferry') return { layer: 'ferries', properties: { name: named(p), class: 'ferry' } };
-  if (line && p.waterway && ['river', 'canal', 'stream', 'drain', 'ditch'].includes(p.waterway)) return { layer: 'waterways', properties: { name: named(p), class: p.waterway, brunnel: brunnel(p) } };
+  if (line && p.waterway && ['river', 'canal', 'stream', 'drain', 'ditch'].includes(p.waterway))
+    return { layer: 'waterways', properties: { name: named(p), class: p.waterway, brunnel: brunnel(p) } };
   if (!area) return null;
   if (p.building && p.building !== 'no') return { layer: 'buildings', properties: { height: Number.isFinite(Number(p.height)) ? Number(p.height) : null } };
-  if (p.natural === 'water' || p.landuse === 'reservoir' || p.landuse === 'basin') return { layer: 'water', properties: { class: p.water === 'river' || p.water === 'canal' ? 'river' : 'lake' } };
+  if (p.natural === 'water' || p.landuse === 'reservoir' || p.landuse === 'basin')
+    return { layer: 'water', properties: { class: p.water === 'river' || p.water === 'canal' ? 'river' : 'lake' } };
   if (p.waterway === 'riverbank' || p.waterway === 'dock') return { layer: 'water', properties: { class: 'river' } };
-  if (p.leisure === 'nature_reserve' || p.boundary === 'protected_area') return { layer: 'green', properties: { class: 'nature_reserve', subclass: 'nature_reserve', name: named(p) } };
+  if (p.leisure === 'nature_reserve' || p.boundary === 'protected_area')
+    return { layer: 'green', properties: { class: 'nature_reserve', subclass: 'nature_reserve', name: named(p) } };
   const green = [p.leisure, p.landuse, p.natural].find((v) => v && GREEN[v]);
   if (green) return { layer: 'green', properties: { class: GREEN[green], subclass: green, name: null } };
   const use = [p.landuse, p.amenity, p.leisure].find((v) => v && LANDUSE.has(v));
@@ -69,7 +126,11 @@ const round6 = (c: unknown): unknown => (Array.isArray(c) ? (typeof c[0] === 'nu
 /** Runs the three osmium steps and writes OUTDIR/<layer>.geojson; returns the feature count per layer. */
 export async function buildBasemap(extract: string, outDir: string, bbox?: [number, number, number, number]): Promise<Record<Layer, number>> {
   if (!fs.existsSync(extract)) throw new Error(`no OpenStreetMap extract at ${extract}`);
-  try { execFileSync('osmium', ['--version'], { stdio: 'ignore' }); } catch { throw new Error('osmium is not installed: apt-get install osmium-tool'); }
+  try {
+    execFileSync('osmium', ['--version'], { stdio: 'ignore' });
+  } catch {
+    throw new Error('osmium is not installed: apt-get install osmium-tool');
+  }
   const work = fs.mkdtempSync(path.join(os.tmpdir(), 'harmgrid-basemap-'));
   try {
     let input = extract;
@@ -78,7 +139,24 @@ export async function buildBasemap(extract: string, outDir: string, bbox?: [numb
       execFileSync('osmium', ['extract', '--bbox', bbox.join(','), '--strategy', 'smart', '-o', input, '--overwrite', extract]);
     }
     const kept = path.join(work, 'kept.osm.pbf');
-    execFileSync('osmium', ['tags-filter', input, 'w/highway', 'w/railway', 'w/route=ferry', 'w/waterway', 'n/place', 'wr/natural', 'wr/landuse', 'wr/leisure', 'wr/amenity', 'wr/building', 'wr/boundary=protected_area', '-o', kept, '--overwrite']);
+    execFileSync('osmium', [
+      'tags-filter',
+      input,
+      'w/highway',
+      'w/railway',
+      'w/route=ferry',
+      'w/waterway',
+      'n/place',
+      'wr/natural',
+      'wr/landuse',
+      'wr/leisure',
+      'wr/amenity',
+      'wr/building',
+      'wr/boundary=protected_area',
+      '-o',
+      kept,
+      '--overwrite',
+    ]);
     const seq = path.join(work, 'features.geojsonseq');
     execFileSync('osmium', ['export', kept, '-f', 'geojsonseq', '-x', 'print_record_separator=false', '-o', seq, '--overwrite']);
     fs.mkdirSync(outDir, { recursive: true });
@@ -91,7 +169,11 @@ export async function buildBasemap(extract: string, outDir: string, bbox?: [numb
       n++;
       if (!text.trim()) continue;
       let f: GeoJSON.Feature;
-      try { f = JSON.parse(text) as GeoJSON.Feature; } catch { throw new Error(`${seq}, line ${n}: osmium wrote a feature that is not JSON`); }
+      try {
+        f = JSON.parse(text) as GeoJSON.Feature;
+      } catch {
+        throw new Error(`${seq}, line ${n}: osmium wrote a feature that is not JSON`);
+      }
       const hit = f.geometry && classify(f.geometry, (f.properties ?? {}) as Props);
       if (!hit) continue;
       const geometry = { ...f.geometry, coordinates: round6((f.geometry as { coordinates: unknown }).coordinates) };
@@ -99,13 +181,15 @@ export async function buildBasemap(extract: string, outDir: string, bbox?: [numb
     }
     await Promise.all([...out.values()].map((w) => new Promise((r) => w.end('\n]}\n', () => r(null)))));
     return counts;
-  } finally { fs.rmSync(work, { recursive: true, force: true }); }
+  } finally {
+    fs.rmSync(work, { recursive: true, force: true });
+  }
 }
 
 if (process.argv[1] && path.resolve(process.argv[1]) === path.resolve(new URL(import.meta.url).pathname)) {
   const [extract, outDir] = process.argv.slice(2).filter((a, i, all) => !a.startsWith('--') && all[i - 1] !== '--bbox');
   const b = process.argv.indexOf('--bbox');
-  const bbox = b > 0 ? process.argv[b + 1]!.split(',').map(Number) as [number, number, number, number] : undefined;
+  const bbox = b > 0 ? (process.argv[b + 1]!.split(',').map(Number) as [number, number, number, number]) : undefined;
   if (!extract || !outDir || (bbox && (bbox.length !== 4 || bbox.some((x) => !Number.isFinite(x))))) {
     console.error('usage: npx tsx scripts/build-basemap.ts EXTRACT.osm.pbf OUTDIR [--bbox west,south,east,north]');
     process.exit(2);

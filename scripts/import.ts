@@ -22,9 +22,11 @@ const forceAt = all.indexOf('--force');
 const force = forceAt >= 0 ? all[forceAt + 1] : undefined;
 const args = all.filter((a, i) => a !== '--replace' && (forceAt < 0 || (i !== forceAt && i !== forceAt + 1)));
 if (args.length === 0 || args.includes('--help') || (forceAt >= 0 && !force)) {
-  console.log('usage: npm run import -- [--force CODE] FILE_OR_FOLDER…   (CSV and GeoJSON files; folders are searched recursively;\n' +
-    '         --force names the ONS police force area code of files that do not carry their force, such as force extracts)\n' +
-    '       npm run import -- --replace FILE… [--force CODE]   (incident files whose months replace the stored ones)');
+  console.log(
+    'usage: npm run import -- [--force CODE] FILE_OR_FOLDER…   (CSV and GeoJSON files; folders are searched recursively;\n' +
+      '         --force names the ONS police force area code of files that do not carry their force, such as force extracts)\n' +
+      '       npm run import -- --replace FILE… [--force CODE]   (incident files whose months replace the stored ones)',
+  );
   process.exit(args.length === 0 ? 1 : 0);
 }
 const config = loadConfig();
@@ -54,15 +56,22 @@ try {
     process.exit(exitCode);
   }
   let lastShown = 0;
-  const report = await importPaths(db, args.map((a) => path.resolve(a)), (line) => console.log(line), (p) => {
-    if (process.stdout.isTTY && Date.now() - lastShown > 250) {
-      lastShown = Date.now();
-      process.stdout.write(`\r  ${p.phase} ${p.fileName}: ${p.rows} rows…`.padEnd(80) + '\r');
-    }
-  }, { force });
+  const report = await importPaths(
+    db,
+    args.map((a) => path.resolve(a)),
+    (line) => console.log(line),
+    (p) => {
+      if (process.stdout.isTTY && Date.now() - lastShown > 250) {
+        lastShown = Date.now();
+        process.stdout.write(`\r  ${p.phase} ${p.fileName}: ${p.rows} rows…`.padEnd(80) + '\r');
+      }
+    },
+    { force },
+  );
   for (const f of report.files.filter((x) => x.status === 'rejected')) {
     console.log(`\n${f.fileName}: first rejections (all are in the import log, GET /api/imports/${f.importId}):`);
-    for (const r of f.rejections.slice(0, 20)) console.log(`  line ${r.line}${r.field ? ` field "${r.field}"` : ''}${r.value !== null ? ` value "${r.value}"` : ''}: ${r.reason}`);
+    for (const r of f.rejections.slice(0, 20))
+      console.log(`  line ${r.line}${r.field ? ` field "${r.field}"` : ''}${r.value !== null ? ` value "${r.value}"` : ''}: ${r.reason}`);
   }
   for (const f of report.failed) console.log(`\n${path.relative(process.cwd(), f.file)}: failed: ${f.reason}`);
   const summary = summariseImport(report);

@@ -51,7 +51,10 @@ export function loadAuthConfig(env: NodeJS.ProcessEnv = process.env): AuthConfig
       throw new Error(`HARMGRID_PUBLIC_URL must be a full address such as https://harmgrid.example.org; got "${publicUrl}"`);
     }
   }
-  const listed = (env.HARMGRID_ALLOWED_HOSTS ?? '').split(',').map((h) => h.trim().toLowerCase()).filter(Boolean);
+  const listed = (env.HARMGRID_ALLOWED_HOSTS ?? '')
+    .split(',')
+    .map((h) => h.trim().toLowerCase())
+    .filter(Boolean);
   const issuer = env.HARMGRID_OIDC_ISSUER || undefined;
   const clientId = env.HARMGRID_OIDC_CLIENT_ID || undefined;
   if (Boolean(issuer) !== Boolean(clientId)) throw new Error('single sign-on needs both HARMGRID_OIDC_ISSUER and HARMGRID_OIDC_CLIENT_ID');
@@ -65,20 +68,27 @@ export function loadAuthConfig(env: NodeJS.ProcessEnv = process.env): AuthConfig
     throttleWindowMinutes: positive('HARMGRID_SIGNIN_WINDOW_MINUTES', 15, env),
     tokenMaxDays: positive('HARMGRID_TOKEN_MAX_DAYS', 365, env),
     auditRetentionDays: positive('HARMGRID_AUDIT_RETENTION_DAYS', 2192, env),
-    oidc: issuer && clientId ? {
-      issuer, clientId,
-      clientSecret: env.HARMGRID_OIDC_CLIENT_SECRET || undefined,
-      redirectUrl: env.HARMGRID_OIDC_REDIRECT_URL || undefined,
-      scopes: env.HARMGRID_OIDC_SCOPES || 'openid profile email',
-      roleClaim: env.HARMGRID_OIDC_ROLE_CLAIM || 'roles',
-      forcesClaim: env.HARMGRID_OIDC_FORCES_CLAIM || 'harmgrid_forces',
-      label: env.HARMGRID_OIDC_LABEL || 'Sign in with your organisation account',
-    } : undefined,
+    oidc:
+      issuer && clientId
+        ? {
+            issuer,
+            clientId,
+            clientSecret: env.HARMGRID_OIDC_CLIENT_SECRET || undefined,
+            redirectUrl: env.HARMGRID_OIDC_REDIRECT_URL || undefined,
+            scopes: env.HARMGRID_OIDC_SCOPES || 'openid profile email',
+            roleClaim: env.HARMGRID_OIDC_ROLE_CLAIM || 'roles',
+            forcesClaim: env.HARMGRID_OIDC_FORCES_CLAIM || 'harmgrid_forces',
+            label: env.HARMGRID_OIDC_LABEL || 'Sign in with your organisation account',
+          }
+        : undefined,
   };
 }
 
 /** Loopback interfaces and names: the only places single-user mode answers. */
 export function isLoopback(hostOrAddress: string): boolean {
-  const h = hostOrAddress.toLowerCase().replace(/^\[|\]$/g, '').replace(/^::ffff:/, '');
+  const h = hostOrAddress
+    .toLowerCase()
+    .replace(/^\[|\]$/g, '')
+    .replace(/^::ffff:/, '');
   return h === 'localhost' || h === '::1' || /^127\.\d+\.\d+\.\d+$/.test(h);
 }

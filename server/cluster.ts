@@ -45,5 +45,7 @@ if (cluster.isPrimary) {
     process.exit(1);
   });
   process.send?.({ listening: running.url });
-  process.on('SIGTERM', () => { void running.close().then(() => process.exit(0)); });
+  process.on('SIGTERM', () => {
+    void running.close().then(() => process.exit(0));
+  });
 }

@@ -73,7 +73,10 @@ export async function startServer(opts: StartOptions = {}): Promise<RunningServe
   let db = openDb(dbOpts);
   log(`harmgrid: database ${describeDb(dbOpts)}`);
   const stale = clearedLockOf(db);
-  if (stale) log(`harmgrid: cleared the lock left by process ${stale.pid} (${stale.command}), which is no longer running; the database recovers from its write-ahead log`);
+  if (stale)
+    log(
+      `harmgrid: cleared the lock left by process ${stale.pid} (${stale.command}), which is no longer running; the database recovers from its write-ahead log`,
+    );
   try {
     await migrate(db);
     await seedBuiltins(db);
@@ -91,10 +94,24 @@ export async function startServer(opts: StartOptions = {}): Promise<RunningServe
 
   // Read replicas (DATABASE_READ_URL) take the read-only statements once the schema and sample are in.
   const readUrls = opts.readUrls ?? readUrlsFromEnv();
-  const router = readUrls.length && config.databaseUrl
-    ? new ReadRouter(db, { urls: readUrls, primaryUrl: config.databaseUrl, schema: opts.schema, maxLagMs: Number(process.env.DATABASE_READ_MAX_LAG_MS || 5000) })
-    : null;
-  if (router) { await router.ready(); log(`harmgrid: reads on ${readUrls.length} replica(s): ${router.status().replicas.map((r) => `${r.url} ${r.up ? 'up' : `down (${r.lastError})`}`).join(', ')}`); }
+  const router =
+    readUrls.length && config.databaseUrl
+      ? new ReadRouter(db, {
+          urls: readUrls,
+          primaryUrl: config.databaseUrl,
+          schema: opts.schema,
+          maxLagMs: Number(process.env.DATABASE_READ_MAX_LAG_MS || 5000),
+        })
+      : null;
+  if (router) {
+    await router.ready();
+    log(
+      `harmgrid: reads on ${readUrls.length} replica(s): ${router
+        .status()
+        .replicas.map((r) => `${r.url} ${r.up ? 'up' : `down (${r.lastError})`}`)
+        .join(', ')}`,
+    );
+  }
 
   // Cached answers end on every node when any writer changes the data (NOTIFY, migration 20261203000051);
   // a write announced by another node also sends this node's reads to the primary until replicas catch up.
@@ -106,7 +123,10 @@ export async function startServer(opts: StartOptions = {}): Promise<RunningServe
 
   if (opts.buildWeb ?? process.env.HARMGRID_SKIP_WEB_BUILD !== '1') await ensureWebBuild(log);
   const app = createApp({
-    db, config, limits, ...(feed ? { versionFeed: feed } : {}),
+    db,
+    config,
+    limits,
+    ...(feed ? { versionFeed: feed } : {}),
     extraRouters: [createBasemapRouter({ dataDir: config.dataDir, styleUrl: process.env.HARMGRID_BASEMAP_STYLE_URL || undefined })],
   });
   const server = app.listen(config.port, config.host);
@@ -114,11 +134,17 @@ export async function startServer(opts: StartOptions = {}): Promise<RunningServe
   // never reuses a socket the server has just closed (ECONNRESET on the next request).
   server.keepAliveTimeout = 65_000;
   server.headersTimeout = 66_000;
-  await new Promise<void>((resolve, reject) => { server.once('listening', resolve); server.once('error', reject); });
+  await new Promise<void>((resolve, reject) => {
+    server.once('listening', resolve);
+    server.once('error', reject);
+  });
   const { port } = server.address() as AddressInfo;
   const url = `http://${config.host === '0.0.0.0' ? '127.0.0.1' : config.host}:${port}`;
   return {
-    url, db, config, router,
+    url,
+    db,
+    config,
+    router,
     close: async () => {
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeAllConnections(); // keep-alive connections would otherwise hold the close open
@@ -147,21 +173,28 @@ async function firstStart(db: Db, config: Config, log: (line: string) => void): 
   const ownPlaces = fs.existsSync(config.sampleDir) && holdsGeoJson(config.sampleDir);
   // The national deprivation file (all English LSOAs) serves a force that brings no deprivation of its own.
   const shared = ownPlaces ? ['harm', path.join('national', 'deprivation')] : ['harm', 'boundaries', 'deprivation'];
-  const sources = shared.map((d) => path.join(config.dataDir, d)).concat(config.sampleDir).filter((p) => fs.existsSync(p));
+  const sources = shared
+    .map((d) => path.join(config.dataDir, d))
+    .concat(config.sampleDir)
+    .filter((p) => fs.existsSync(p));
   if (sources.length === 0) {
     log(`harmgrid: the database is empty and no sample data was found at ${config.sampleDir}; set HARMGRID_DATA_DIR or import files with npm run import`);
     return;
   }
   await store.begin();
-  log(resuming
-    ? `harmgrid: the first start's import was interrupted (begun ${new Date(record!.startedAt).toISOString()}); resuming it: files already stored whole are skipped, the rest imported now`
-    : `harmgrid: empty database — importing the sample data from ${sources.join(' and ')} (a minute or two, once)`);
+  log(
+    resuming
+      ? `harmgrid: the first start's import was interrupted (begun ${new Date(record!.startedAt).toISOString()}); resuming it: files already stored whole are skipped, the rest imported now`
+      : `harmgrid: empty database — importing the sample data from ${sources.join(' and ')} (a minute or two, once)`,
+  );
   const t0 = Date.now();
   const report = await importPaths(db, sources, log);
   const already = report.files.filter((f) => f.status === 'skipped' && f.message.startsWith('already imported')).length;
   const summary = summariseImport(report).message + (resuming ? `; ${already} files were already stored whole before the interruption` : '');
-  log(`harmgrid: ${summary}, in ${((Date.now() - t0) / 1000).toFixed(1)} s` +
-    (report.failed.length || report.files.some((f) => f.status === 'rejected') ? ' (the reasons are above and in GET /api/imports)' : ''));
+  log(
+    `harmgrid: ${summary}, in ${((Date.now() - t0) / 1000).toFixed(1)} s` +
+      (report.failed.length || report.files.some((f) => f.status === 'rejected') ? ' (the reasons are above and in GET /api/imports)' : ''),
+  );
   await store.finish(summary);
 }
 

@@ -9,8 +9,9 @@ function newestSource(dir: string): number {
   let newest = 0;
   for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
     const p = path.join(dir, entry.name);
-    if (entry.isDirectory()) { if (entry.name !== 'dist') newest = Math.max(newest, newestSource(p)); }
-    else newest = Math.max(newest, fs.statSync(p).mtimeMs);
+    if (entry.isDirectory()) {
+      if (entry.name !== 'dist') newest = Math.max(newest, newestSource(p));
+    } else newest = Math.max(newest, fs.statSync(p).mtimeMs);
   }
   return newest;
 }

@@ -28,7 +28,10 @@ for (let m = 1; m <= 12; m++) {
     const [, , , , lon, lat, , , , type] = item.record;
     if (!lon || !lat) continue;
     const cell = cellToParent(latLngToCell(Number(lat), Number(lon), 12), 8);
-    if (!counts.has(cell)) { counts.set(cell, 0); harm.set(cell, 0); }
+    if (!counts.has(cell)) {
+      counts.set(cell, 0);
+      harm.set(cell, 0);
+    }
     if (proxy.has(type!)) {
       counts.set(cell, counts.get(cell)! + 1);
       harm.set(cell, harm.get(cell)! + weights[type!]!);
@@ -36,13 +39,15 @@ for (let m = 1; m <= 12; m++) {
   }
 }
 const cells = [...counts.keys()].sort();
-const rows = (nb: ReturnType<typeof h3Neighbours>) => cells.map((_, i) => {
-  const out: [number, number][] = [];
-  for (let p = nb.offsets[i]!; p < nb.offsets[i + 1]!; p++) out.push([nb.indices[p]!, nb.weights[p]!]);
-  return out;
-});
+const rows = (nb: ReturnType<typeof h3Neighbours>) =>
+  cells.map((_, i) => {
+    const out: [number, number][] = [];
+    for (let p = nb.offsets[i]!; p < nb.offsets[i + 1]!; p++) out.push([nb.indices[p]!, nb.weights[p]!]);
+    return out;
+  });
 const out = {
-  description: 'H3 res-8 cells with any data.police.uk incident in 2019 (Merseyside); public-proxy counts and CCHI harm in 2019; k=1 neighbours (self included)',
+  description:
+    'H3 res-8 cells with any data.police.uk incident in 2019 (Merseyside); public-proxy counts and CCHI harm in 2019; k=1 neighbours (self included)',
   cells,
   counts: cells.map((c) => counts.get(c)!),
   harm: cells.map((c) => Math.round(harm.get(c)! * 100) / 100),

@@ -19,9 +19,19 @@ export interface AggregateRow {
 }
 
 const SELECT = {
-  source: 'source', measure: 'measure', areaCode: 'area_code', areaName: 'area_name', areaType: 'area_type',
-  periodType: 'period_type', periodLabel: 'period_label', periodStart: 'period_start', periodEnd: 'period_end',
-  ageBand: 'age_band', value: 'value', suppressionMarker: 'suppression_marker', revision: 'revision',
+  source: 'source',
+  measure: 'measure',
+  areaCode: 'area_code',
+  areaName: 'area_name',
+  areaType: 'area_type',
+  periodType: 'period_type',
+  periodLabel: 'period_label',
+  periodStart: 'period_start',
+  periodEnd: 'period_end',
+  ageBand: 'age_band',
+  value: 'value',
+  suppressionMarker: 'suppression_marker',
+  revision: 'revision',
 };
 
 /** Published area-period counts from partners (hospital admissions, Homicide Index). */
@@ -30,24 +40,45 @@ export class AggregateStore {
 
   /** Inserts rows, replacing stored values with the same key (a revision); counts both. */
   async upsert(rows: AggregateRow[], importId: number): Promise<{ inserted: number; replaced: number }> {
-    let inserted = 0, replaced = 0;
+    let inserted = 0,
+      replaced = 0;
     for (let i = 0; i < rows.length; i += 500) {
       const chunk = rows.slice(i, i + 500).map((r) => ({
-        source: r.source, measure: r.measure, area_code: r.areaCode, area_name: r.areaName, area_type: r.areaType,
-        period_type: r.periodType, period_label: r.periodLabel, period_start: r.periodStart, period_end: r.periodEnd,
-        age_band: r.ageBand, value: r.value, suppression_marker: r.suppressionMarker, revision: r.revision, import_id: importId,
+        source: r.source,
+        measure: r.measure,
+        area_code: r.areaCode,
+        area_name: r.areaName,
+        area_type: r.areaType,
+        period_type: r.periodType,
+        period_label: r.periodLabel,
+        period_start: r.periodStart,
+        period_end: r.periodEnd,
+        age_band: r.ageBand,
+        value: r.value,
+        suppression_marker: r.suppressionMarker,
+        revision: r.revision,
+        import_id: importId,
       }));
       // xmax = 0 marks a freshly inserted row in PostgreSQL; a replaced row has a non-zero xmax.
-      const result = await this.db('aggregate_count').insert(chunk)
+      const result = (await this.db('aggregate_count')
+        .insert(chunk)
         .onConflict(['source', 'measure', 'area_code', 'period_type', 'period_label', 'age_band'])
         .merge(['area_name', 'area_type', 'period_start', 'period_end', 'value', 'suppression_marker', 'revision', 'import_id'])
-        .returning(this.db.raw('(xmax = 0) AS inserted') as unknown as string) as unknown as { inserted: boolean }[];
-      for (const r of result) { if (r.inserted) inserted += 1; else replaced += 1; }
+        .returning(this.db.raw('(xmax = 0) AS inserted') as unknown as string)) as unknown as { inserted: boolean }[];
+      for (const r of result) {
+        if (r.inserted) inserted += 1;
+        else replaced += 1;
+      }
     }
     return { inserted, replaced };
   }
 
-  async list(f: { source?: string | undefined; measure?: string | undefined; areaCode?: string | undefined; periodType?: string | undefined }): Promise<AggregateRow[]> {
+  async list(f: {
+    source?: string | undefined;
+    measure?: string | undefined;
+    areaCode?: string | undefined;
+    periodType?: string | undefined;
+  }): Promise<AggregateRow[]> {
     const q = this.db('aggregate_count').select(SELECT).orderBy(['source', 'measure', 'area_code', 'period_start', 'age_band']);
     if (f.source) q.where('source', f.source);
     if (f.measure) q.where('measure', f.measure);
@@ -57,7 +88,18 @@ export class AggregateStore {
   }
 
   /** Each published source and measure: how many values, how many suppressed, the periods and revisions it holds. */
-  async sources(): Promise<{ source: string; measure: string; values: number; suppressed: number; periodTypes: string[]; firstPeriod: string; lastPeriod: string; revisions: string[] }[]> {
+  async sources(): Promise<
+    {
+      source: string;
+      measure: string;
+      values: number;
+      suppressed: number;
+      periodTypes: string[];
+      firstPeriod: string;
+      lastPeriod: string;
+      revisions: string[];
+    }[]
+  > {
     const rows = await this.db('aggregate_count')
       .select('source', 'measure')
       .count({ values: '*' })
@@ -65,7 +107,8 @@ export class AggregateStore {
       .select(this.db.raw('array_agg(DISTINCT period_type ORDER BY period_type) AS "periodTypes"'))
       .select(this.db.raw('min(period_start) AS "firstPeriod"'), this.db.raw('max(period_end) AS "lastPeriod"'))
       .select(this.db.raw('array_agg(DISTINCT revision ORDER BY revision) AS revisions'))
-      .groupBy('source', 'measure').orderBy(['source', 'measure']);
+      .groupBy('source', 'measure')
+      .orderBy(['source', 'measure']);
     return rows.map((r: Record<string, unknown>) => ({ ...r, values: Number(r.values), suppressed: Number(r.suppressed) })) as never;
   }
 }

@@ -13,17 +13,23 @@ export type AreaSelector =
 /** The WHERE fragment of an area (alias i). */
 export function areaSql(area: AreaSelector): SqlFragment {
   switch (area.kind) {
-    case 'district': return { sql: 'i.district_code = ?', bindings: [area.code] };
-    case 'ward': return { sql: 'i.ward_code = ?', bindings: [area.code] };
-    case 'lsoa': return { sql: 'i.lsoa_tagged = ?', bindings: [area.code] };
-    case 'force': return { sql: 'i.in_study_area IS TRUE', bindings: [] };
-    case 'cells': return cellsSql(area.cells);
+    case 'district':
+      return { sql: 'i.district_code = ?', bindings: [area.code] };
+    case 'ward':
+      return { sql: 'i.ward_code = ?', bindings: [area.code] };
+    case 'lsoa':
+      return { sql: 'i.lsoa_tagged = ?', bindings: [area.code] };
+    case 'force':
+      return { sql: 'i.in_study_area IS TRUE', bindings: [] };
+    case 'cells':
+      return cellsSql(area.cells);
     case 'positions':
       if (area.positions.length === 0) return { sql: 'FALSE', bindings: [] };
       {
         // The box around the positions first: without it PGlite tests every incident against the list
         // (minutes for a few hundred positions over two years); with it, only the few inside the box.
-        const lons = area.positions.map((p) => p.lon), lats = area.positions.map((p) => p.lat);
+        const lons = area.positions.map((p) => p.lon),
+          lats = area.positions.map((p) => p.lat);
         return {
           sql: 'i.lon BETWEEN ? AND ? AND i.lat BETWEEN ? AND ? AND (i.lon, i.lat) IN (SELECT * FROM unnest(?::float8[], ?::float8[]))',
           bindings: [Math.min(...lons), Math.max(...lons), Math.min(...lats), Math.max(...lats), lons, lats] as unknown as Knex.RawBinding[],
@@ -41,10 +47,7 @@ export class AreaQueries {
 
   /** Distinct incident positions inside a box [west, south, east, north]: the candidates for an exact point-in-polygon test. */
   async positionsInBox(box: [number, number, number, number]): Promise<{ lon: number; lat: number }[]> {
-    const r = await this.db.raw(
-      'SELECT DISTINCT lon, lat FROM incident WHERE lon BETWEEN ? AND ? AND lat BETWEEN ? AND ?',
-      [box[0], box[2], box[1], box[3]],
-    );
+    const r = await this.db.raw('SELECT DISTINCT lon, lat FROM incident WHERE lon BETWEEN ? AND ? AND lat BETWEEN ? AND ?', [box[0], box[2], box[1], box[3]]);
     return rowsOf(r);
   }
 
@@ -73,7 +76,10 @@ export class AreaQueries {
   }
 
   /** The area's incidents per ward (with the ward's and district's names in the vintage each incident was tagged with). */
-  async wardCounts(f: IncidentFilter, area: AreaSelector): Promise<{ wardCode: string | null; wardName: string | null; wardVintage: string | null; districtName: string | null; incidents: number }[]> {
+  async wardCounts(
+    f: IncidentFilter,
+    area: AreaSelector,
+  ): Promise<{ wardCode: string | null; wardName: string | null; wardVintage: string | null; districtName: string | null; incidents: number }[]> {
     const q = filteredIncidents(f, areaSql(area));
     const r = await this.db.raw(
       `SELECT x.ward_code AS "wardCode", w.name AS "wardName", x.ward_vintage AS "wardVintage", d.name AS "districtName", x.n::int AS incidents

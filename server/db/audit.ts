@@ -7,17 +7,35 @@ const json = (v: unknown) => (typeof v === 'string' ? JSON.parse(v) : v);
 
 function toEntry(r: Record<string, unknown>): AuditEntry {
   return {
-    seq: Number(r.seq), at: new Date(r.at as string).toISOString(), userId: (r.user_id as number | null) ?? null,
-    actor: r.actor as string, role: (r.role as string | null) ?? null, via: (r.via as string | null) ?? null,
-    action: r.action as string, target: r.target as string, rows: r.rows === null || r.rows === undefined ? null : Number(r.rows),
-    detail: r.detail === null || r.detail === undefined ? null : json(r.detail), prevHash: r.prev_hash as string, hash: r.hash as string,
+    seq: Number(r.seq),
+    at: new Date(r.at as string).toISOString(),
+    userId: (r.user_id as number | null) ?? null,
+    actor: r.actor as string,
+    role: (r.role as string | null) ?? null,
+    via: (r.via as string | null) ?? null,
+    action: r.action as string,
+    target: r.target as string,
+    rows: r.rows === null || r.rows === undefined ? null : Number(r.rows),
+    detail: r.detail === null || r.detail === undefined ? null : json(r.detail),
+    prevHash: r.prev_hash as string,
+    hash: r.hash as string,
   };
 }
 
 function toRow(e: AuditEntry): Record<string, unknown> {
   return {
-    seq: e.seq, at: e.at, user_id: e.userId, actor: e.actor, role: e.role, via: e.via, action: e.action, target: e.target,
-    rows: e.rows, detail: e.detail === null ? null : JSON.stringify(e.detail), prev_hash: e.prevHash, hash: e.hash,
+    seq: e.seq,
+    at: e.at,
+    user_id: e.userId,
+    actor: e.actor,
+    role: e.role,
+    via: e.via,
+    action: e.action,
+    target: e.target,
+    rows: e.rows,
+    detail: e.detail === null ? null : JSON.stringify(e.detail),
+    prev_hash: e.prevHash,
+    hash: e.hash,
   };
 }
 
@@ -82,10 +100,26 @@ export class AuditStore {
       if (!doomed) return 0;
       const [counted] = await trx('audit_entry').where('seq', '<=', doomed.seq).count({ n: '*' });
       const n = Number(counted!.n);
-      const detail: CheckpointDetail = { prunedThroughSeq: Number(doomed.seq), anchorHash: doomed.hash as string, prunedCount: Number(n), olderThan: olderThan.toISOString() };
-      await this.appendLocked(trx, {
-        userId: null, actor, role: null, via: null, action: 'checkpoint', target: 'audit retention', rows: Number(n), detail: { ...detail },
-      }, now);
+      const detail: CheckpointDetail = {
+        prunedThroughSeq: Number(doomed.seq),
+        anchorHash: doomed.hash as string,
+        prunedCount: Number(n),
+        olderThan: olderThan.toISOString(),
+      };
+      await this.appendLocked(
+        trx,
+        {
+          userId: null,
+          actor,
+          role: null,
+          via: null,
+          action: 'checkpoint',
+          target: 'audit retention',
+          rows: Number(n),
+          detail: { ...detail },
+        },
+        now,
+      );
       await trx.raw("SET LOCAL harmgrid.audit_prune = 'on'");
       await trx('audit_entry').where('seq', '<=', doomed.seq).delete();
       return Number(n);

@@ -45,12 +45,16 @@ const scopes = new AsyncLocalStorage<QueryScope>();
 /** Runs fn with its queries bound to the signal: after abort no new query starts, running ones are cancelled. */
 export function withQueryScope<T>(signal: AbortSignal, fn: () => T): T {
   const scope: QueryScope = { signal, running: new Map() };
-  signal.addEventListener('abort', () => {
-    for (const [pid, db] of scope.running) {
-      // A query of the abandoned request is still running on this backend: cancel it there.
-      db.raw('SELECT pg_cancel_backend(?)', [pid]).catch(() => {});
-    }
-  }, { once: true });
+  signal.addEventListener(
+    'abort',
+    () => {
+      for (const [pid, db] of scope.running) {
+        // A query of the abandoned request is still running on this backend: cancel it there.
+        db.raw('SELECT pg_cancel_backend(?)', [pid]).catch(() => {});
+      }
+    },
+    { once: true },
+  );
   return scopes.run(scope, fn);
 }
 
@@ -136,7 +140,11 @@ function onDestroy(db: Db, after: () => Promise<unknown>): void {
   const client = db.client as { destroy(cb?: unknown): Promise<unknown> };
   const destroy = client.destroy.bind(client);
   client.destroy = async (cb?: unknown) => {
-    try { return await destroy(cb); } finally { await after(); }
+    try {
+      return await destroy(cb);
+    } finally {
+      await after();
+    }
   };
 }
 

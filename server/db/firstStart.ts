@@ -24,9 +24,12 @@ export class FirstStartStore {
 
   /** Incidents with a position that no tagging pass has reached (boundaries loaded but in_study_area unset). */
   async untaggedIncidents(): Promise<number> {
-    const r = rowsOf<{ n: number }>(await this.db.raw(
-      `SELECT count(*)::int AS n FROM incident WHERE lon IS NOT NULL AND in_study_area IS NULL
-         AND EXISTS (SELECT 1 FROM boundary WHERE kind = 'district')`));
+    const r = rowsOf<{ n: number }>(
+      await this.db.raw(
+        `SELECT count(*)::int AS n FROM incident WHERE lon IS NOT NULL AND in_study_area IS NULL
+         AND EXISTS (SELECT 1 FROM boundary WHERE kind = 'district')`,
+      ),
+    );
     return r[0]?.n ?? 0;
   }
 }

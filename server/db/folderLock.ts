@@ -22,10 +22,15 @@ export interface LockHolder {
 }
 
 export class DatabaseLockedError extends Error {
-  constructor(readonly folder: string, readonly holder: LockHolder) {
-    super(`the embedded database folder ${folder} is in use by process ${holder.pid} (${holder.command}, since ${holder.since}). ` +
-      'Only one process may open it at a time: stop that process first, or, while the server runs, import through it ' +
-      '(POST /api/imports?fileName=NAME with the CSV as the body, e.g. curl --data-binary @FILE -H "Content-Type: text/csv").');
+  constructor(
+    readonly folder: string,
+    readonly holder: LockHolder,
+  ) {
+    super(
+      `the embedded database folder ${folder} is in use by process ${holder.pid} (${holder.command}, since ${holder.since}). ` +
+        'Only one process may open it at a time: stop that process first, or, while the server runs, import through it ' +
+        '(POST /api/imports?fileName=NAME with the CSV as the body, e.g. curl --data-binary @FILE -H "Content-Type: text/csv").',
+    );
     this.name = 'DatabaseLockedError';
   }
 }
@@ -75,9 +80,16 @@ export function lockFolder(folder: string): FolderLock {
   fs.mkdirSync(folder, { recursive: true });
   const file = path.join(folder, LOCK_FILE);
   const me: LockHolder = {
-    pid: process.pid, startTicks: startTicksOf(process.pid),
-    command: process.argv.slice(1).map((a) => path.basename(a)).join(' ').slice(0, 200) || 'node',
-    host: os.hostname(), since: new Date().toISOString(),
+    pid: process.pid,
+    startTicks: startTicksOf(process.pid),
+    command:
+      process.argv
+        .slice(1)
+        .map((a) => path.basename(a))
+        .join(' ')
+        .slice(0, 200) || 'node',
+    host: os.hostname(),
+    since: new Date().toISOString(),
   };
   let cleared: LockHolder | null = null;
   for (let attempt = 0; attempt < 3; attempt += 1) {
@@ -103,11 +115,22 @@ export function lockFolder(folder: string): FolderLock {
     if (holder && holderAlive(holder)) throw new DatabaseLockedError(folder, holder);
     if (!holder && Date.now() - fs.statSync(file).mtimeMs < 5_000) {
       // Another process is writing its lock this very moment.
-      throw new DatabaseLockedError(folder, { pid: 0, startTicks: null, command: 'a process starting now', host: os.hostname(), since: new Date().toISOString() });
+      throw new DatabaseLockedError(folder, {
+        pid: 0,
+        startTicks: null,
+        command: 'a process starting now',
+        host: os.hostname(),
+        since: new Date().toISOString(),
+      });
     }
     // Stale: move it aside atomically (only one contender wins the rename), then try again.
     const aside = `${file}.stale-${process.pid}`;
-    try { fs.renameSync(file, aside); fs.rmSync(aside, { force: true }); } catch { /* another contender cleared it */ }
+    try {
+      fs.renameSync(file, aside);
+      fs.rmSync(aside, { force: true });
+    } catch {
+      /* another contender cleared it */
+    }
     cleared = holder ?? { pid: 0, startTicks: null, command: 'unknown (unreadable lock)', host: os.hostname(), since: '' };
   }
   throw new Error(`could not take the lock ${file}; another process keeps taking it`);

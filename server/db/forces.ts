@@ -23,8 +23,10 @@ export class ForceStore {
       return !e || e.name !== f.name || e.policeUkName !== f.policeUkName;
     });
     if (changed.length === 0) return;
-    await this.db('force').insert(changed.map((f) => ({ code: f.code, name: f.name, police_uk_name: f.policeUkName })))
-      .onConflict('code').merge();
+    await this.db('force')
+      .insert(changed.map((f) => ({ code: f.code, name: f.name, police_uk_name: f.policeUkName })))
+      .onConflict('code')
+      .merge();
   }
 
   /** Every force known, loaded or not. */
@@ -37,7 +39,8 @@ export class ForceStore {
    * cube of these forces alone (the others' partitions are not touched, as when a shard is down).
    */
   async loaded(only?: string[]): Promise<(ForceRecord & { districts: string[]; incidents: number; firstMonth: string | null; lastMonth: string | null })[]> {
-    const result = await this.db.raw(`
+    const result = await this.db.raw(
+      `
       WITH inc AS (SELECT force_code, sum(incidents)::int AS incidents, to_char(min(month), 'YYYY-MM') AS first_month,
                           to_char(max(month), 'YYYY-MM') AS last_month FROM harm_cube${only ? ' WHERE force_code = ANY(?::text[])' : ''} GROUP BY 1),
            dis AS (SELECT force_code, array_agg(DISTINCT code ORDER BY code) AS districts FROM boundary
@@ -45,7 +48,9 @@ export class ForceStore {
       SELECT f.code, f.name, f.police_uk_name AS "policeUkName", COALESCE(dis.districts, '{}') AS districts,
              COALESCE(inc.incidents, 0) AS incidents, inc.first_month AS "firstMonth", inc.last_month AS "lastMonth"
       FROM force f LEFT JOIN inc ON inc.force_code = f.code LEFT JOIN dis ON dis.force_code = f.code
-      WHERE inc.force_code IS NOT NULL OR dis.force_code IS NOT NULL ORDER BY f.name`, only ? [only as unknown as Knex.RawBinding] : []);
+      WHERE inc.force_code IS NOT NULL OR dis.force_code IS NOT NULL ORDER BY f.name`,
+      only ? [only as unknown as Knex.RawBinding] : [],
+    );
     return rowsOf(result);
   }
 
@@ -54,18 +59,23 @@ export class ForceStore {
    * import, when given). A district nobody's incidents fall in keeps no force.
    */
   async assignDistricts(importId?: number): Promise<void> {
-    await this.db.raw(`
+    await this.db.raw(
+      `
       UPDATE boundary b SET force_code = m.force_code FROM (
         SELECT DISTINCT ON (district_code) district_code, force_code FROM incident
         WHERE district_code IS NOT NULL AND force_code IS NOT NULL${importId ? ' AND import_id = ?' : ''}
         GROUP BY district_code, force_code ORDER BY district_code, count(*) DESC) m
       WHERE b.kind = 'district' AND b.code = m.district_code AND NOT b.force_declared AND b.force_code IS DISTINCT FROM m.force_code`,
-    importId ? [importId] : []);
+      importId ? [importId] : [],
+    );
   }
 
   /** The force each district belongs to (districts without one are left out). */
   async districtForces(): Promise<Map<string, string>> {
-    const rows: { code: string; force_code: string }[] = await this.db('boundary').where({ kind: 'district' }).whereNotNull('force_code').select('code', 'force_code');
+    const rows: { code: string; force_code: string }[] = await this.db('boundary')
+      .where({ kind: 'district' })
+      .whereNotNull('force_code')
+      .select('code', 'force_code');
     return new Map(rows.map((r) => [r.code, r.force_code]));
   }
 
@@ -75,8 +85,11 @@ export class ForceStore {
    * exact. With several forces loaded they stay unassigned until the user names their force.
    */
   async adoptUnassigned(): Promise<number> {
-    const forces = rowsOf<{ force_code: string }>(await this.db.raw(
-      'SELECT DISTINCT force_code FROM harm_cube WHERE force_code IS NOT NULL UNION SELECT DISTINCT force_code FROM boundary WHERE force_code IS NOT NULL'));
+    const forces = rowsOf<{ force_code: string }>(
+      await this.db.raw(
+        'SELECT DISTINCT force_code FROM harm_cube WHERE force_code IS NOT NULL UNION SELECT DISTINCT force_code FROM boundary WHERE force_code IS NOT NULL',
+      ),
+    );
     if (forces.length !== 1) return 0;
     const code = forces[0]!.force_code;
     const moved = await this.db('incident').whereNull('force_code').update({ force_code: code });

@@ -21,10 +21,21 @@ export interface ImportRecord {
 }
 
 const SELECT = {
-  id: 'id', fileName: 'file_name', checksum: 'checksum', format: 'format', status: 'status', message: 'message',
-  rowsTotal: 'rows_total', rowsImported: 'rows_imported', rowsDuplicate: 'rows_duplicate', rowsRejected: 'rows_rejected',
-  rowsWithoutLocation: 'rows_without_location', firstMonth: 'first_month', lastMonth: 'last_month',
-  startedAt: 'started_at', finishedAt: 'finished_at',
+  id: 'id',
+  fileName: 'file_name',
+  checksum: 'checksum',
+  format: 'format',
+  status: 'status',
+  message: 'message',
+  rowsTotal: 'rows_total',
+  rowsImported: 'rows_imported',
+  rowsDuplicate: 'rows_duplicate',
+  rowsRejected: 'rows_rejected',
+  rowsWithoutLocation: 'rows_without_location',
+  firstMonth: 'first_month',
+  lastMonth: 'last_month',
+  startedAt: 'started_at',
+  finishedAt: 'finished_at',
 };
 
 export type ImportSummary = Omit<ImportRecord, 'id' | 'startedAt' | 'finishedAt'>;
@@ -42,8 +53,12 @@ export class ImportStore {
   }
 
   async rejections(importId: number, limit = 1000, offset = 0): Promise<Rejection[]> {
-    return this.db('import_rejection').select('line', 'field', 'value', 'reason')
-      .where({ import_id: importId }).orderBy(['line', 'id']).limit(limit).offset(offset);
+    return this.db('import_rejection')
+      .select('line', 'field', 'value', 'reason')
+      .where({ import_id: importId })
+      .orderBy(['line', 'id'])
+      .limit(limit)
+      .offset(offset);
   }
 
   /** The earlier successful import of a file with this content, if any. */
@@ -52,30 +67,52 @@ export class ImportStore {
   }
 
   async create(trx: Knex.Transaction | Db, summary: ImportSummary): Promise<number> {
-    const inserted = await trx('import_batch').insert({
-      file_name: summary.fileName, checksum: summary.checksum, format: summary.format, status: summary.status,
-      message: summary.message, rows_total: summary.rowsTotal, rows_imported: summary.rowsImported,
-      rows_duplicate: summary.rowsDuplicate, rows_rejected: summary.rowsRejected,
-      rows_without_location: summary.rowsWithoutLocation, first_month: summary.firstMonth, last_month: summary.lastMonth,
-    }).returning('id');
+    const inserted = await trx('import_batch')
+      .insert({
+        file_name: summary.fileName,
+        checksum: summary.checksum,
+        format: summary.format,
+        status: summary.status,
+        message: summary.message,
+        rows_total: summary.rowsTotal,
+        rows_imported: summary.rowsImported,
+        rows_duplicate: summary.rowsDuplicate,
+        rows_rejected: summary.rowsRejected,
+        rows_without_location: summary.rowsWithoutLocation,
+        first_month: summary.firstMonth,
+        last_month: summary.lastMonth,
+      })
+      .returning('id');
     return (inserted[0] as { id: number }).id;
   }
 
-  async finish(trx: Knex.Transaction | Db, id: number, patch: Partial<Pick<ImportSummary, 'rowsImported' | 'rowsDuplicate' | 'status' | 'message'>>): Promise<void> {
-    await trx('import_batch').where({ id }).update({
-      ...(patch.rowsImported !== undefined ? { rows_imported: patch.rowsImported } : {}),
-      ...(patch.rowsDuplicate !== undefined ? { rows_duplicate: patch.rowsDuplicate } : {}),
-      ...(patch.status !== undefined ? { status: patch.status } : {}),
-      ...(patch.message !== undefined ? { message: patch.message } : {}),
-      finished_at: trx.fn.now(),
-    });
+  async finish(
+    trx: Knex.Transaction | Db,
+    id: number,
+    patch: Partial<Pick<ImportSummary, 'rowsImported' | 'rowsDuplicate' | 'status' | 'message'>>,
+  ): Promise<void> {
+    await trx('import_batch')
+      .where({ id })
+      .update({
+        ...(patch.rowsImported !== undefined ? { rows_imported: patch.rowsImported } : {}),
+        ...(patch.rowsDuplicate !== undefined ? { rows_duplicate: patch.rowsDuplicate } : {}),
+        ...(patch.status !== undefined ? { status: patch.status } : {}),
+        ...(patch.message !== undefined ? { message: patch.message } : {}),
+        finished_at: trx.fn.now(),
+      });
   }
 
   async addRejections(trx: Knex.Transaction | Db, importId: number, rejections: Rejection[]): Promise<void> {
     for (let i = 0; i < rejections.length; i += 1000) {
-      await trx('import_rejection').insert(rejections.slice(i, i + 1000).map((r) => ({
-        import_id: importId, line: r.line, field: r.field, value: r.value, reason: r.reason,
-      })));
+      await trx('import_rejection').insert(
+        rejections.slice(i, i + 1000).map((r) => ({
+          import_id: importId,
+          line: r.line,
+          field: r.field,
+          value: r.value,
+          reason: r.reason,
+        })),
+      );
     }
   }
 

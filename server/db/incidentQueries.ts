@@ -27,14 +27,29 @@ export function definitionSql(rules: DefinitionRules, alias = 'i'): SqlFragment 
   const bindings: Knex.RawBinding[] = [];
   for (const rule of rules.anyOf) {
     const conds: string[] = [];
-    if (rule.categories?.length) { conds.push(`${alias}.category = ANY(?::text[])`); bindings.push(rule.categories as unknown as Knex.RawBinding); }
-    if (rule.offenceCodes?.length) { conds.push(`${alias}.offence_code = ANY(?::text[])`); bindings.push(rule.offenceCodes as unknown as Knex.RawBinding); }
+    if (rule.categories?.length) {
+      conds.push(`${alias}.category = ANY(?::text[])`);
+      bindings.push(rule.categories as unknown as Knex.RawBinding);
+    }
+    if (rule.offenceCodes?.length) {
+      conds.push(`${alias}.offence_code = ANY(?::text[])`);
+      bindings.push(rule.offenceCodes as unknown as Knex.RawBinding);
+    }
     switch (rule.weapon) {
-      case 'knife': conds.push(`${alias}.knife IS TRUE`); break;
-      case 'firearm': conds.push(`${alias}.firearm IS TRUE`); break;
-      case 'knife_or_firearm': conds.push(`(${alias}.knife IS TRUE OR ${alias}.firearm IS TRUE)`); break;
-      case 'none': conds.push(`${alias}.knife IS NOT TRUE AND ${alias}.firearm IS NOT TRUE`); break;
-      default: break;
+      case 'knife':
+        conds.push(`${alias}.knife IS TRUE`);
+        break;
+      case 'firearm':
+        conds.push(`${alias}.firearm IS TRUE`);
+        break;
+      case 'knife_or_firearm':
+        conds.push(`(${alias}.knife IS TRUE OR ${alias}.firearm IS TRUE)`);
+        break;
+      case 'none':
+        conds.push(`${alias}.knife IS NOT TRUE AND ${alias}.firearm IS NOT TRUE`);
+        break;
+      default:
+        break;
     }
     if (rule.domestic === 'exclude') conds.push(`${alias}.domestic IS NOT TRUE`);
     if (rule.domestic === 'only') conds.push(`${alias}.domestic IS TRUE`);
@@ -65,11 +80,20 @@ function filtered(table: 'incident' | 'harm_cube', f: IncidentFilter, extraWhere
   const def = definitionSql(f.definition);
   const bindings: Knex.RawBinding[] = [f.schemeId, f.schemeId, f.schemeId, monthToDate(f.from), monthToDate(f.to), ...def.bindings];
   let sources = '';
-  if (f.sources?.length) { sources = ' AND i.source = ANY(?::text[])'; bindings.push(f.sources as unknown as Knex.RawBinding); }
+  if (f.sources?.length) {
+    sources = ' AND i.source = ANY(?::text[])';
+    bindings.push(f.sources as unknown as Knex.RawBinding);
+  }
   let forces = '';
-  if (f.forces?.length) { forces = ' AND i.force_code = ANY(?::text[])'; bindings.push(f.forces as unknown as Knex.RawBinding); }
+  if (f.forces?.length) {
+    forces = ' AND i.force_code = ANY(?::text[])';
+    bindings.push(f.forces as unknown as Knex.RawBinding);
+  }
   let extra = '';
-  if (extraWhere) { extra = ` AND ${extraWhere.sql}`; bindings.push(...extraWhere.bindings); }
+  if (extraWhere) {
+    extra = ` AND ${extraWhere.sql}`;
+    bindings.push(...extraWhere.bindings);
+  }
   return {
     from: `${table} i
       LEFT JOIN harm_weight wc ON wc.scheme_id = ? AND wc.match_kind = 'offence_code' AND wc.match_value = i.offence_code

@@ -14,11 +14,33 @@ import { incidentTarget } from './shards';
 export type { IncidentFilter } from './incidentQueries';
 
 const INSERT_COLUMNS = [
-  ['source', 'text'], ['source_ref', 'text'], ['month', 'date'], ['occurred_at', 'timestamptz'], ['category', 'text'],
-  ['offence_code', 'text'], ['offence_name', 'text'], ['knife', 'boolean'], ['firearm', 'boolean'], ['domestic', 'boolean'],
-  ['lon', 'float8'], ['lat', 'float8'], ['cell', 'int8'], ['location', 'text'], ['lsoa_code', 'text'], ['lsoa_name', 'text'],
-  ['outcome', 'text'], ['position_precision', 'text'], ['attributes', 'jsonb'], ['import_id', 'int4'], ['force_code', 'text'],
-  ['district_code', 'text'], ['ward_code', 'text'], ['ward_vintage', 'text'], ['lsoa_tagged', 'text'], ['lsoa_vintage', 'text'], ['in_study_area', 'boolean'],
+  ['source', 'text'],
+  ['source_ref', 'text'],
+  ['month', 'date'],
+  ['occurred_at', 'timestamptz'],
+  ['category', 'text'],
+  ['offence_code', 'text'],
+  ['offence_name', 'text'],
+  ['knife', 'boolean'],
+  ['firearm', 'boolean'],
+  ['domestic', 'boolean'],
+  ['lon', 'float8'],
+  ['lat', 'float8'],
+  ['cell', 'int8'],
+  ['location', 'text'],
+  ['lsoa_code', 'text'],
+  ['lsoa_name', 'text'],
+  ['outcome', 'text'],
+  ['position_precision', 'text'],
+  ['attributes', 'jsonb'],
+  ['import_id', 'int4'],
+  ['force_code', 'text'],
+  ['district_code', 'text'],
+  ['ward_code', 'text'],
+  ['ward_vintage', 'text'],
+  ['lsoa_tagged', 'text'],
+  ['lsoa_vintage', 'text'],
+  ['in_study_area', 'boolean'],
 ] as const;
 
 /**
@@ -45,22 +67,51 @@ export class IncidentStore {
    * fast without a COPY protocol. The force's partitions are made first (migration 20261203000050);
    * a force on a shard is written to its foreign partition (server/db/shards.ts).
    */
-  async insert(trx: Knex.Transaction | Db, rows: IncidentRow[], importId: number, force: string | null, tags?: (IncidentTags | null)[] | null): Promise<number> {
+  async insert(
+    trx: Knex.Transaction | Db,
+    rows: IncidentRow[],
+    importId: number,
+    force: string | null,
+    tags?: (IncidentTags | null)[] | null,
+  ): Promise<number> {
     if (rows.length === 0) return 0;
     const columns: unknown[][] = INSERT_COLUMNS.map(() => new Array(rows.length));
     rows.forEach((r, i) => {
       const values = [
-        r.source, r.sourceRef, `${r.month}-01`, r.occurredAt, r.category, r.offenceCode, r.offenceName, r.knife, r.firearm,
-        r.domestic, r.lon, r.lat, r.cell, r.location, r.lsoaCode, r.lsoaName, r.outcome, r.positionPrecision,
-        r.attributes === null ? null : JSON.stringify(r.attributes), importId, force,
-        ...tagValues(tags ? tags[i] ?? null : undefined),
+        r.source,
+        r.sourceRef,
+        `${r.month}-01`,
+        r.occurredAt,
+        r.category,
+        r.offenceCode,
+        r.offenceName,
+        r.knife,
+        r.firearm,
+        r.domestic,
+        r.lon,
+        r.lat,
+        r.cell,
+        r.location,
+        r.lsoaCode,
+        r.lsoaName,
+        r.outcome,
+        r.positionPrecision,
+        r.attributes === null ? null : JSON.stringify(r.attributes),
+        importId,
+        force,
+        ...tagValues(tags ? (tags[i] ?? null) : undefined),
       ];
-      values.forEach((v, c) => { (columns[c] as unknown[])[i] = v; });
+      values.forEach((v, c) => {
+        (columns[c] as unknown[])[i] = v;
+      });
     });
     await ensurePartitions(trx, force, [...new Set(columns[2] as string[])]);
     const names = INSERT_COLUMNS.map(([n]) => n).join(', ');
     const arrays = INSERT_COLUMNS.map(([, t]) => `?::${t}[]`).join(', ');
-    const unassignedTwin = force === null ? '' : `WHERE NOT EXISTS (SELECT 1 FROM incident u WHERE u.force_code IS NULL
+    const unassignedTwin =
+      force === null
+        ? ''
+        : `WHERE NOT EXISTS (SELECT 1 FROM incident u WHERE u.force_code IS NULL
          AND u.source = r.source AND u.source_ref = r.source_ref AND u.month = r.month)`;
     // No conflict target: the identity index is the only unique one, and a target-less DO NOTHING
     // also passes through postgres_fdw to a sharded force's own identity index.
@@ -165,7 +216,12 @@ export class IncidentStore {
    * coordinates; other sources group by their location text. `split` is the last month of the first
    * half and the first month of the second half, for a before/after count per location.
    */
-  async locationTotals(f: IncidentFilter, split: { firstHalfEnd: string; secondHalfStart: string }, night: NightWindow, area?: SqlFragment): Promise<LocationTotal[]> {
+  async locationTotals(
+    f: IncidentFilter,
+    split: { firstHalfEnd: string; secondHalfStart: string },
+    night: NightWindow,
+    area?: SqlFragment,
+  ): Promise<LocationTotal[]> {
     const q = filteredIncidents(f, area);
     const local = `(i.occurred_at AT TIME ZONE 'Europe/London')`;
     const previousDays = night.days.map((d) => (d + 1) % 7);
@@ -191,7 +247,10 @@ export class IncidentStore {
    * When an area's incidents happened, for those with a recorded time: incidents per weekday (0 = Sunday)
    * and hour, UK local time; `untimed` counts those with a month only (all of data.police.uk).
    */
-  async timeProfile(f: IncidentFilter, area: SqlFragment): Promise<{ rows: { dow: number; hour: number; incidents: number; harm: number }[]; untimed: number }> {
+  async timeProfile(
+    f: IncidentFilter,
+    area: SqlFragment,
+  ): Promise<{ rows: { dow: number; hour: number; incidents: number; harm: number }[]; untimed: number }> {
     const q = filteredIncidents(f, area);
     const local = `(i.occurred_at AT TIME ZONE 'Europe/London')`;
     const result = await this.db.raw(
@@ -269,8 +328,18 @@ export class IncidentStore {
                 in_study_area = (t.d IS NOT NULL)
          FROM unnest(?::float8[], ?::float8[], ?::text[], ?::text[], ?::text[]) AS t(lon, lat, d, w, l)
          WHERE i.lon = t.lon AND i.lat = t.lat AND i.month BETWEEN ?::date AND ?::date${range.importId ? ' AND i.import_id = ?' : ''}`,
-        [vintages.ward, vintages.lsoa, chunk.map((t) => t.lon), chunk.map((t) => t.lat), chunk.map((t) => t.district), chunk.map((t) => t.ward), chunk.map((t) => t.lsoa),
-          `${range.from}-01`, `${range.to}-01`, ...(range.importId ? [range.importId] : [])] as Knex.RawBinding[],
+        [
+          vintages.ward,
+          vintages.lsoa,
+          chunk.map((t) => t.lon),
+          chunk.map((t) => t.lat),
+          chunk.map((t) => t.district),
+          chunk.map((t) => t.ward),
+          chunk.map((t) => t.lsoa),
+          `${range.from}-01`,
+          `${range.to}-01`,
+          ...(range.importId ? [range.importId] : []),
+        ] as Knex.RawBinding[],
       );
     }
   }
@@ -301,8 +370,24 @@ export class IncidentStore {
   }
 
   /** Every incident source loaded: its records, months, the precision its positions were given in, and whether it carries times and weapon flags. */
-  async sources(forces?: string[]): Promise<{ source: string; records: number; firstMonth: string; lastMonth: string; point: number; lsoa: number; text: number; withoutPosition: number; timed: number; weaponFlagged: number }[]> {
-    const result = await this.db.raw(`SELECT source, count(*)::int AS records,
+  async sources(
+    forces?: string[],
+  ): Promise<
+    {
+      source: string;
+      records: number;
+      firstMonth: string;
+      lastMonth: string;
+      point: number;
+      lsoa: number;
+      text: number;
+      withoutPosition: number;
+      timed: number;
+      weaponFlagged: number;
+    }[]
+  > {
+    const result = await this.db.raw(
+      `SELECT source, count(*)::int AS records,
         to_char(min(month), 'YYYY-MM') AS "firstMonth", to_char(max(month), 'YYYY-MM') AS "lastMonth",
         count(*) FILTER (WHERE position_precision = 'point' AND lon IS NOT NULL)::int AS point,
         count(*) FILTER (WHERE position_precision = 'lsoa')::int AS lsoa,
@@ -310,7 +395,9 @@ export class IncidentStore {
         count(*) FILTER (WHERE position_precision = 'point' AND lon IS NULL)::int AS "withoutPosition",
         count(*) FILTER (WHERE occurred_at IS NOT NULL)::int AS timed,
         count(*) FILTER (WHERE knife IS NOT NULL)::int AS "weaponFlagged"
-      FROM incident${forces?.length ? ' WHERE force_code = ANY(?::text[])' : ''} GROUP BY source ORDER BY source`, forces?.length ? [forces as unknown as Knex.RawBinding] : []);
+      FROM incident${forces?.length ? ' WHERE force_code = ANY(?::text[])' : ''} GROUP BY source ORDER BY source`,
+      forces?.length ? [forces as unknown as Knex.RawBinding] : [],
+    );
     return rowsOf(result);
   }
 
@@ -365,7 +452,7 @@ export class IncidentStore {
       `INSERT INTO harm_cube (force_code, cell, month, week, source, category, offence_code, knife, firearm, domestic, incidents)
        SELECT force_code, h3_parent(cell, 11), month, (date_trunc('week', occurred_at AT TIME ZONE 'Europe/London'))::date,
               source, category, offence_code, knife, firearm, domestic, count(*)
-       FROM incident GROUP BY 1, 2, 3, 4, 5, 6, 7, 8, 9, 10`);
+       FROM incident GROUP BY 1, 2, 3, 4, 5, 6, 7, 8, 9, 10`,
+    );
   }
-
 }

@@ -32,11 +32,21 @@ export class IndicatorStore {
   }
 
   async save(i: IndicatorInput): Promise<void> {
-    await this.db('indicator').insert({
-      key: i.key, name: i.name, measure: i.measure, definition_key: i.definition, scheme_key: i.scheme ?? null,
-      sources: i.sources ? JSON.stringify(i.sources) : null, area: JSON.stringify(i.area),
-      baseline_from: i.baseline.from, baseline_to: i.baseline.to, rag: JSON.stringify(i.rag),
-    }).onConflict('key').merge();
+    await this.db('indicator')
+      .insert({
+        key: i.key,
+        name: i.name,
+        measure: i.measure,
+        definition_key: i.definition,
+        scheme_key: i.scheme ?? null,
+        sources: i.sources ? JSON.stringify(i.sources) : null,
+        area: JSON.stringify(i.area),
+        baseline_from: i.baseline.from,
+        baseline_to: i.baseline.to,
+        rag: JSON.stringify(i.rag),
+      })
+      .onConflict('key')
+      .merge();
   }
 
   async remove(key: string): Promise<boolean> {

@@ -14,14 +14,20 @@ export class DataVersionFeed {
   private retryMs = 250;
   private readonly listeners = new Set<(version: number) => void>();
 
-  constructor(private readonly url: string, private readonly schema = 'public') {}
+  constructor(
+    private readonly url: string,
+    private readonly schema = 'public',
+  ) {}
 
   /** Called with every newer version (not the first read). */
-  subscribe(fn: (version: number) => void): void { this.listeners.add(fn); }
+  subscribe(fn: (version: number) => void): void {
+    this.listeners.add(fn);
+  }
 
   async start(): Promise<void> {
     const client = new pg.Client({
-      connectionString: this.url, application_name: `harmgrid data version ${this.schema}`,
+      connectionString: this.url,
+      application_name: `harmgrid data version ${this.schema}`,
       ...(this.schema !== 'public' ? { options: `-c search_path=${this.schema}` } : {}),
     });
     client.on('error', () => this.lost(client));
@@ -62,7 +68,9 @@ export class DataVersionFeed {
     if (this.closed) return;
     const wait = this.retryMs;
     this.retryMs = Math.min(this.retryMs * 2, 10_000);
-    setTimeout(() => { if (!this.closed) this.start().catch(() => this.retry()); }, wait).unref();
+    setTimeout(() => {
+      if (!this.closed) this.start().catch(() => this.retry());
+    }, wait).unref();
   }
 
   async close(): Promise<void> {

@@ -20,11 +20,16 @@ const known = new WeakMap<object, Set<string>>();
 export async function ensurePartitions(db: Db | Knex.Transaction, force: string | null, months: string[]): Promise<number> {
   if (!onPostgresServer(db) || months.length === 0) return 0;
   let seen = known.get(db);
-  if (!seen) { seen = new Set(); known.set(db, seen); }
+  if (!seen) {
+    seen = new Set();
+    known.set(db, seen);
+  }
   const missing = [...new Set(months.map((m) => m.slice(0, 4)))].filter((y) => !seen.has(`${force}|${y}`));
   if (missing.length === 0) return 0;
-  const made = rowsOf<{ made: number }>(await db.raw('SELECT harmgrid_ensure_partitions(?::text, ?::date[]) AS made',
-    [force, missing.map((y) => `${y}-01-01`)] as Knex.RawBinding[]))[0]?.made ?? 0;
+  const made =
+    rowsOf<{ made: number }>(
+      await db.raw('SELECT harmgrid_ensure_partitions(?::text, ?::date[]) AS made', [force, missing.map((y) => `${y}-01-01`)] as Knex.RawBinding[]),
+    )[0]?.made ?? 0;
   for (const y of missing) seen.add(`${force}|${y}`);
   return made;
 }

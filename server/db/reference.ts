@@ -38,7 +38,8 @@ export class ReferenceStore {
   }
 
   async schemeWeights(schemeId: number): Promise<{ matchKind: string; matchValue: string; weight: number; note: string }[]> {
-    return this.db('harm_weight').where({ scheme_id: schemeId })
+    return this.db('harm_weight')
+      .where({ scheme_id: schemeId })
       .select({ matchKind: 'match_kind', matchValue: 'match_value', weight: 'weight', note: 'note' })
       .orderBy(['match_kind', 'match_value']);
   }
@@ -47,8 +48,13 @@ export class ReferenceStore {
   async saveScheme(input: HarmSchemeInput, opts: { builtin?: boolean; trx?: Knex.Transaction } = {}): Promise<number> {
     const run = async (trx: Knex.Transaction) => {
       const row = {
-        key: input.key, name: input.name, unit: input.unit, description: input.description, source: input.source,
-        default_weight: input.defaultWeight, builtin: opts.builtin ?? false,
+        key: input.key,
+        name: input.name,
+        unit: input.unit,
+        description: input.description,
+        source: input.source,
+        default_weight: input.defaultWeight,
+        builtin: opts.builtin ?? false,
       };
       const existing = await trx('harm_scheme').where({ key: input.key }).first('id');
       let id: number;
@@ -62,7 +68,11 @@ export class ReferenceStore {
       }
       for (let i = 0; i < input.weights.length; i += 1000) {
         const chunk = input.weights.slice(i, i + 1000).map((w) => ({
-          scheme_id: id, match_kind: w.matchKind, match_value: w.matchValue, weight: w.weight, note: w.note,
+          scheme_id: id,
+          match_kind: w.matchKind,
+          match_value: w.matchValue,
+          weight: w.weight,
+          note: w.note,
         }));
         await trx('harm_weight').insert(chunk);
       }
@@ -72,7 +82,9 @@ export class ReferenceStore {
   }
 
   async definitions(): Promise<DefinitionRecord[]> {
-    const rows = await this.db('sv_definition').select('*').orderBy([{ column: 'builtin', order: 'desc' }, 'id']);
+    const rows = await this.db('sv_definition')
+      .select('*')
+      .orderBy([{ column: 'builtin', order: 'desc' }, 'id']);
     return rows.map((r: Record<string, unknown>) => ({
       id: r.id as number,
       key: r.key as string,
@@ -92,25 +104,38 @@ export class ReferenceStore {
   /** Creates a definition, or replaces a user's own; built-in presets are never overwritten by users. */
   async saveDefinition(d: Definition, opts: { builtin?: boolean } = {}): Promise<void> {
     const row = {
-      key: d.key, name: d.name, description: d.description, source: d.source, is_proxy: d.isProxy,
-      builtin: opts.builtin ?? false, rules: JSON.stringify(d.rules),
+      key: d.key,
+      name: d.name,
+      description: d.description,
+      source: d.source,
+      is_proxy: d.isProxy,
+      builtin: opts.builtin ?? false,
+      rules: JSON.stringify(d.rules),
     };
     await this.db('sv_definition').insert(row).onConflict('key').merge();
   }
 
   async offences(): Promise<Map<string, OffenceClass>> {
     const rows = await this.db('offence_code').select('code', 'name', 'subgroup', { group: 'offence_group' });
-    return new Map(rows.map((r: { code: string; name: string; subgroup: string | null; group: string | null }) => [
-      r.code.toUpperCase(), { code: r.code, name: r.name, subgroup: r.subgroup ?? '', group: r.group ?? '' },
-    ]));
+    return new Map(
+      rows.map((r: { code: string; name: string; subgroup: string | null; group: string | null }) => [
+        r.code.toUpperCase(),
+        { code: r.code, name: r.name, subgroup: r.subgroup ?? '', group: r.group ?? '' },
+      ]),
+    );
   }
 
   async saveOffences(trx: Knex.Transaction, offences: OffenceClass[]): Promise<void> {
     await trx('offence_code').delete();
     for (let i = 0; i < offences.length; i += 500) {
-      await trx('offence_code').insert(offences.slice(i, i + 500).map((o) => ({
-        code: o.code, name: o.name, subgroup: o.subgroup || null, offence_group: o.group || null,
-      })));
+      await trx('offence_code').insert(
+        offences.slice(i, i + 500).map((o) => ({
+          code: o.code,
+          name: o.name,
+          subgroup: o.subgroup || null,
+          offence_group: o.group || null,
+        })),
+      );
     }
   }
 }

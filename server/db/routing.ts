@@ -61,7 +61,8 @@ export function lsnValue(lsn: string): bigint {
 // Statements that read only: SELECT, WITH … SELECT and EXPLAIN, none of which writes, locks rows,
 // or calls a function that changes anything.
 const READ_START = /^\s*(select|with|explain)\b/i;
-const WRITES = /\b(insert|update|delete|merge|for\s+(no\s+key\s+)?update|for\s+(key\s+)?share|nextval|setval|pg_notify|pg_advisory\w*|harmgrid_ensure_partitions|into)\b/i;
+const WRITES =
+  /\b(insert|update|delete|merge|for\s+(no\s+key\s+)?update|for\s+(key\s+)?share|nextval|setval|pg_notify|pg_advisory\w*|harmgrid_ensure_partitions|into)\b/i;
 
 /** True when a statement can run on a replica. */
 export function isReadOnly(sql: string, method?: string): boolean {
@@ -71,7 +72,21 @@ export function isReadOnly(sql: string, method?: string): boolean {
 
 // Errors after which the same read is run again on the primary: the replica is unreachable, shutting
 // down, or cancelled the read for a conflict with replay.
-const REPLICA_GONE = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', '57P01', '57P02', '57P03', '08000', '08001', '08003', '08004', '08006', '40001']);
+const REPLICA_GONE = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'EPIPE',
+  'ETIMEDOUT',
+  '57P01',
+  '57P02',
+  '57P03',
+  '08000',
+  '08001',
+  '08003',
+  '08004',
+  '08006',
+  '40001',
+]);
 function replicaGone(err: unknown): boolean {
   const e = err as { code?: string; message?: string };
   return REPLICA_GONE.has(e.code ?? '') || /Connection terminated|connection timeout|Client has encountered a connection error/i.test(e.message ?? '');
@@ -92,12 +107,20 @@ export class ReadRouter {
   private readonly original: KnexClient['_query'];
   private readonly client: KnexClient;
 
-  constructor(private readonly db: Db, opts: ReadRoutingOptions) {
+  constructor(
+    private readonly db: Db,
+    opts: ReadRoutingOptions,
+  ) {
     if (opts.urls.length === 0) throw new Error('read routing needs at least one replica URL (DATABASE_READ_URL)');
     const options = opts.schema ? `-c search_path=${opts.schema}` : undefined;
     this.maxLagMs = opts.maxLagMs ?? 5000;
     this.replicas = opts.urls.map((url) => ({
-      url, pool: this.pool(url, opts.poolSize ?? 8, options), up: false, replay: 0n, reads: 0, lastError: 'not checked yet',
+      url,
+      pool: this.pool(url, opts.poolSize ?? 8, options),
+      up: false,
+      replay: 0n,
+      reads: 0,
+      lastError: 'not checked yet',
     }));
     this.control = this.pool(opts.primaryUrl, 1, options);
     this.client = db.client as unknown as KnexClient;
@@ -107,13 +130,17 @@ export class ReadRouter {
       return router.run(this, connection, obj);
     };
     const every = opts.checkEveryMs ?? 500;
-    this.timer = setInterval(() => { void this.check(); }, every);
+    this.timer = setInterval(() => {
+      void this.check();
+    }, every);
     this.timer.unref();
   }
 
   private pool(url: string, max: number, options: string | undefined): pg.Pool {
     const pool = new pg.Pool({ connectionString: url, max, connectionTimeoutMillis: 2000, ...(options ? { options } : {}) });
-    pool.on('error', () => { /* an idle client lost its server; the next check marks the replica down */ });
+    pool.on('error', () => {
+      /* an idle client lost its server; the next check marks the replica down */
+    });
     return pool;
   }
 
@@ -125,33 +152,48 @@ export class ReadRouter {
       this.samples.push({ at: now, lsn: lsnValue(r.rows[0]!.lsn) });
       // Keep one sample older than the bound, so a lag past it can still be seen.
       while (this.samples.length > 2 && this.samples[1]!.at < now - this.maxLagMs) this.samples.shift();
-    } catch { /* primary unreachable: reads go there anyway and fail there */ }
-    await Promise.all(this.replicas.map(async (rep) => {
-      try {
-        const r = await rep.pool.query<{ standby: boolean; replay: string | null }>(
-          'SELECT pg_is_in_recovery() AS standby, pg_last_wal_replay_lsn()::text AS replay');
-        const row = r.rows[0]!;
-        if (!row.standby || !row.replay) throw new Error('not a streaming replica (pg_is_in_recovery() is false)');
-        rep.replay = lsnValue(row.replay);
-        rep.up = true;
-        rep.lastError = null;
-      } catch (err) {
-        rep.up = false;
-        rep.lastError = (err as Error).message;
-      }
-    }));
+    } catch {
+      /* primary unreachable: reads go there anyway and fail there */
+    }
+    await Promise.all(
+      this.replicas.map(async (rep) => {
+        try {
+          const r = await rep.pool.query<{ standby: boolean; replay: string | null }>(
+            'SELECT pg_is_in_recovery() AS standby, pg_last_wal_replay_lsn()::text AS replay',
+          );
+          const row = r.rows[0]!;
+          if (!row.standby || !row.replay) throw new Error('not a streaming replica (pg_is_in_recovery() is false)');
+          rep.replay = lsnValue(row.replay);
+          rep.up = true;
+          rep.lastError = null;
+        } catch (err) {
+          rep.up = false;
+          rep.lastError = (err as Error).message;
+        }
+      }),
+    );
   }
 
   /** Reads go to the primary until the replicas have replayed the primary's present position. */
-  noteWrite(): void { this.writePending = true; }
+  noteWrite(): void {
+    this.writePending = true;
+  }
 
   /** Waits for the first health check (startup and tests). */
-  async ready(): Promise<void> { await this.check(); }
+  async ready(): Promise<void> {
+    await this.check();
+  }
 
   status(): RoutingStatus {
     return {
       primaryReads: this.primaryReads,
-      replicas: this.replicas.map((r) => ({ url: r.url.replace(/\/\/[^@/]*@/, '//***@'), up: r.up, lagging: this.lagging(r), reads: r.reads, lastError: r.lastError })),
+      replicas: this.replicas.map((r) => ({
+        url: r.url.replace(/\/\/[^@/]*@/, '//***@'),
+        up: r.up,
+        lagging: this.lagging(r),
+        reads: r.reads,
+        lastError: r.lastError,
+      })),
     };
   }
 
@@ -213,5 +255,8 @@ export class ReadRouter {
 
 /** DATABASE_READ_URL as a list (comma-separated; blanks ignored). */
 export function readUrlsFromEnv(env: NodeJS.ProcessEnv = process.env): string[] {
-  return (env.DATABASE_READ_URL ?? '').split(',').map((s) => s.trim()).filter(Boolean);
+  return (env.DATABASE_READ_URL ?? '')
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
 }

@@ -45,11 +45,14 @@ async function schemaOf(db: Db): Promise<string> {
  * (the foreign partition is written directly, so it fills ids from the coordinator's sequence).
  */
 async function columnsDdl(db: Db | Knex.Transaction, table: string, defaults = false): Promise<string> {
-  const r = await db.raw(`SELECT string_agg(format('%I %s%s%s', a.attname, format_type(a.atttypid, a.atttypmod),
+  const r = await db.raw(
+    `SELECT string_agg(format('%I %s%s%s', a.attname, format_type(a.atttypid, a.atttypmod),
       CASE WHEN a.attnotnull THEN ' NOT NULL' ELSE '' END, CASE WHEN ? AND d.adbin IS NOT NULL THEN ' DEFAULT ' || pg_get_expr(d.adbin, d.adrelid) ELSE '' END),
       ', ' ORDER BY a.attnum) AS ddl
     FROM pg_attribute a LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum
-    WHERE a.attrelid = to_regclass(?) AND a.attnum > 0 AND NOT a.attisdropped`, [defaults, table]);
+    WHERE a.attrelid = to_regclass(?) AND a.attnum > 0 AND NOT a.attisdropped`,
+    [defaults, table],
+  );
   return rowsOf<{ ddl: string }>(r)[0]!.ddl;
 }
 
@@ -58,8 +61,10 @@ async function columnsDdl(db: Db | Knex.Transaction, table: string, defaults = f
  * the parent (idempotent): a partitioned table with foreign partitions can hold neither.
  */
 async function keysPerPartition(trx: Knex.Transaction): Promise<void> {
-  const parts = rowsOf<{ name: string }>(await trx.raw(`SELECT c.relname AS name FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid
-    WHERE i.inhparent = 'incident'::regclass AND c.relkind IN ('r', 'p') ORDER BY 1`));
+  const parts = rowsOf<{ name: string }>(
+    await trx.raw(`SELECT c.relname AS name FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid
+    WHERE i.inhparent = 'incident'::regclass AND c.relkind IN ('r', 'p') ORDER BY 1`),
+  );
   if (rowsOf<{ x: string | null }>(await trx.raw("SELECT to_regclass('incident_identity')::text AS x"))[0]!.x) {
     for (const p of parts) {
       await trx.raw(`CREATE UNIQUE INDEX IF NOT EXISTS ${p.name}_identity ON ${p.name} (source, source_ref, force_code, month) NULLS NOT DISTINCT`);
@@ -113,8 +118,13 @@ export async function placeForceOnShard(db: Db, placement: ShardPlacement): Prom
       const local = `${table}_${f}`;
       const kind = rowsOf<{ k: string | null }>(await trx.raw('SELECT relkind::text AS k FROM pg_class WHERE oid = to_regclass(?)', [local]))[0]?.k;
       if (kind === 'f') continue; // already on a shard
-      const cols = rowsOf<{ c: string }>(await trx.raw(`SELECT string_agg(quote_ident(attname), ', ' ORDER BY attnum) AS c FROM pg_attribute
-        WHERE attrelid = to_regclass(?) AND attnum > 0 AND NOT attisdropped`, [table]))[0]!.c;
+      const cols = rowsOf<{ c: string }>(
+        await trx.raw(
+          `SELECT string_agg(quote_ident(attname), ', ' ORDER BY attnum) AS c FROM pg_attribute
+        WHERE attrelid = to_regclass(?) AND attnum > 0 AND NOT attisdropped`,
+          [table],
+        ),
+      )[0]!.c;
       if (kind) {
         await trx.raw(`ALTER TABLE ${table} DETACH PARTITION ${local}`);
         await trx.raw(`ALTER TABLE ${local} RENAME TO ${local}_moving`);
@@ -132,7 +142,11 @@ export async function placeForceOnShard(db: Db, placement: ShardPlacement): Prom
   // Only now, so the rows copied above (whose cube rows were copied too) are not counted twice.
   const after = new pg.Client({ connectionString: placement.url });
   await after.connect();
-  try { await shardCubeTriggers(db, after, schema, f); } finally { await after.end(); }
+  try {
+    await shardCubeTriggers(db, after, schema, f);
+  } finally {
+    await after.end();
+  }
 }
 
 /**
@@ -145,9 +159,15 @@ async function shardCubeTriggers(db: Db, shard: pg.Client, schema: string, f: st
   const body = rowsOf<{ src: string }>(await db.raw("SELECT prosrc AS src FROM pg_proc WHERE oid = 'harm_cube_add()'::regprocedure"))[0]!.src;
   const s = pg.escapeIdentifier(schema);
   await shard.query(h3);
-  await shard.query(`CREATE OR REPLACE FUNCTION ${s}.harm_cube_add_${f}() RETURNS trigger LANGUAGE plpgsql SET search_path = ${s} AS ${pg.escapeLiteral(
-    body.replace(/INSERT INTO harm_cube\b/, `INSERT INTO harm_cube_${f}`))}`);
-  for (const [event, ref] of [['INSERT', 'NEW'], ['DELETE', 'OLD']] as const) {
+  await shard.query(
+    `CREATE OR REPLACE FUNCTION ${s}.harm_cube_add_${f}() RETURNS trigger LANGUAGE plpgsql SET search_path = ${s} AS ${pg.escapeLiteral(
+      body.replace(/INSERT INTO harm_cube\b/, `INSERT INTO harm_cube_${f}`),
+    )}`,
+  );
+  for (const [event, ref] of [
+    ['INSERT', 'NEW'],
+    ['DELETE', 'OLD'],
+  ] as const) {
     await shard.query(`CREATE OR REPLACE TRIGGER incident_${f}_cube_${event.toLowerCase()} AFTER ${event} ON ${s}.incident_${f}
       REFERENCING ${ref} TABLE AS changed FOR EACH STATEMENT EXECUTE FUNCTION ${s}.harm_cube_add_${f}()`);
   }
@@ -166,10 +186,13 @@ export async function incidentTarget(db: Db | Knex.Transaction, force: string | 
 
 /** The forces whose partitions live on a foreign server (by its name), with their names. */
 export async function forcesOnServer(db: Db, server: string): Promise<{ code: string; name: string }[]> {
-  const r = await db.raw(`SELECT DISTINCT f.code, f.name FROM pg_foreign_table ft
+  const r = await db.raw(
+    `SELECT DISTINCT f.code, f.name FROM pg_foreign_table ft
       JOIN pg_foreign_server s ON s.oid = ft.ftserver JOIN pg_class c ON c.oid = ft.ftrelid
       JOIN force f ON pg_get_expr(c.relpartbound, c.oid) = format('FOR VALUES IN (%L)', f.code)
-    WHERE s.srvname = ? AND c.relnamespace = current_schema()::regnamespace ORDER BY f.name`, [server]);
+    WHERE s.srvname = ? AND c.relnamespace = current_schema()::regnamespace ORDER BY f.name`,
+    [server],
+  );
   return rowsOf(r);
 }
 

@@ -42,18 +42,30 @@ const iso = (v: unknown) => (v === null || v === undefined ? null : new Date(v a
 // jsonb "all" comes back from the drivers as the plain string all, a list as an array.
 function toUser(r: Record<string, unknown>): UserRecord {
   return {
-    id: r.id as number, username: r.username as string, displayName: r.display_name as string, role: r.role as Role,
-    forces: (r.forces === 'all' ? 'all' : json(r.forces)) as string[] | 'all', passwordHash: (r.password_hash as string | null) ?? null,
-    oidcIssuer: (r.oidc_issuer as string | null) ?? null, oidcSubject: (r.oidc_subject as string | null) ?? null,
-    disabled: Boolean(r.disabled), createdAt: iso(r.created_at)!,
+    id: r.id as number,
+    username: r.username as string,
+    displayName: r.display_name as string,
+    role: r.role as Role,
+    forces: (r.forces === 'all' ? 'all' : json(r.forces)) as string[] | 'all',
+    passwordHash: (r.password_hash as string | null) ?? null,
+    oidcIssuer: (r.oidc_issuer as string | null) ?? null,
+    oidcSubject: (r.oidc_subject as string | null) ?? null,
+    disabled: Boolean(r.disabled),
+    createdAt: iso(r.created_at)!,
   };
 }
 
 function toToken(r: Record<string, unknown>): TokenRecord {
   return {
-    id: r.id as number, userId: r.user_id as number, name: r.name as string, secretHash: r.secret_hash as string,
-    scopes: json(r.scopes) as Access[], createdAt: iso(r.created_at)!, expiresAt: iso(r.expires_at)!,
-    lastUsedAt: iso(r.last_used_at), revokedAt: iso(r.revoked_at),
+    id: r.id as number,
+    userId: r.user_id as number,
+    name: r.name as string,
+    secretHash: r.secret_hash as string,
+    scopes: json(r.scopes) as Access[],
+    createdAt: iso(r.created_at)!,
+    expiresAt: iso(r.expires_at)!,
+    lastUsedAt: iso(r.last_used_at),
+    revokedAt: iso(r.revoked_at),
   };
 }
 
@@ -85,14 +97,24 @@ export class UserStore {
   }
 
   async create(u: NewUser): Promise<UserRecord> {
-    const [r] = await this.db('app_user').insert({
-      username: u.username, display_name: u.displayName, role: u.role, forces: JSON.stringify(u.forces),
-      password_hash: u.passwordHash ?? null, oidc_issuer: u.oidcIssuer ?? null, oidc_subject: u.oidcSubject ?? null,
-    }).returning('*');
+    const [r] = await this.db('app_user')
+      .insert({
+        username: u.username,
+        display_name: u.displayName,
+        role: u.role,
+        forces: JSON.stringify(u.forces),
+        password_hash: u.passwordHash ?? null,
+        oidc_issuer: u.oidcIssuer ?? null,
+        oidc_subject: u.oidcSubject ?? null,
+      })
+      .returning('*');
     return toUser(r);
   }
 
-  async update(id: number, change: Partial<Pick<UserRecord, 'displayName' | 'role' | 'forces' | 'passwordHash' | 'disabled' | 'oidcIssuer' | 'oidcSubject'>>): Promise<UserRecord | undefined> {
+  async update(
+    id: number,
+    change: Partial<Pick<UserRecord, 'displayName' | 'role' | 'forces' | 'passwordHash' | 'disabled' | 'oidcIssuer' | 'oidcSubject'>>,
+  ): Promise<UserRecord | undefined> {
     const row: Record<string, unknown> = {};
     if (change.displayName !== undefined) row.display_name = change.displayName;
     if (change.role !== undefined) row.role = change.role;
@@ -137,9 +159,16 @@ export class UserStore {
   }
 
   async createToken(t: { userId: number; name: string; secretHash: string; scopes: Access[]; now: Date; expiresAt: Date }): Promise<TokenRecord> {
-    const [r] = await this.db('api_token').insert({
-      user_id: t.userId, name: t.name, secret_hash: t.secretHash, scopes: JSON.stringify(t.scopes), created_at: t.now, expires_at: t.expiresAt,
-    }).returning('*');
+    const [r] = await this.db('api_token')
+      .insert({
+        user_id: t.userId,
+        name: t.name,
+        secret_hash: t.secretHash,
+        scopes: JSON.stringify(t.scopes),
+        created_at: t.now,
+        expires_at: t.expiresAt,
+      })
+      .returning('*');
     return toToken(r);
   }
 
@@ -177,7 +206,14 @@ export class UserStore {
 
   async startFlow(f: { idHash: string; state: string; nonce: string; codeVerifier: string; returnTo: string; expiresAt: Date }): Promise<void> {
     await this.db('oidc_flow').where('expires_at', '<', new Date()).delete();
-    await this.db('oidc_flow').insert({ id_hash: f.idHash, state: f.state, nonce: f.nonce, code_verifier: f.codeVerifier, return_to: f.returnTo, expires_at: f.expiresAt });
+    await this.db('oidc_flow').insert({
+      id_hash: f.idHash,
+      state: f.state,
+      nonce: f.nonce,
+      code_verifier: f.codeVerifier,
+      return_to: f.returnTo,
+      expires_at: f.expiresAt,
+    });
   }
 
   /** The flow, removed as it is read: each authorisation response is used once. */

@@ -57,7 +57,9 @@ export function canonicalJson(value: unknown): string {
   if (value instanceof Date) return JSON.stringify(value.toISOString());
   if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
   if (typeof value === 'object') {
-    const entries = Object.entries(value as Record<string, unknown>).filter(([, v]) => v !== undefined).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    const entries = Object.entries(value as Record<string, unknown>)
+      .filter(([, v]) => v !== undefined)
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
     return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
   }
   if (typeof value === 'number' && !Number.isFinite(value)) throw new Error(`audit entries hold finite numbers only; got ${value}`);
@@ -67,12 +69,23 @@ export function canonicalJson(value: unknown): string {
 export function entryHash(prevHash: string, fields: AuditFields): string {
   if (!/^[0-9a-f]{64}$/.test(prevHash)) throw new Error(`previous hash must be 64 hex digits; got "${prevHash}"`);
   if (!Number.isInteger(fields.seq) || fields.seq < 1) throw new Error(`audit seq must be a positive whole number; got ${fields.seq}`);
-  if (Number.isNaN(Date.parse(fields.at)) || new Date(fields.at).toISOString() !== fields.at) throw new Error(`audit time must be ISO 8601 UTC with milliseconds; got "${fields.at}"`);
+  if (Number.isNaN(Date.parse(fields.at)) || new Date(fields.at).toISOString() !== fields.at)
+    throw new Error(`audit time must be ISO 8601 UTC with milliseconds; got "${fields.at}"`);
   const body: AuditFields = {
-    seq: fields.seq, at: fields.at, userId: fields.userId, actor: fields.actor, role: fields.role, via: fields.via,
-    action: fields.action, target: fields.target, rows: fields.rows, detail: fields.detail,
+    seq: fields.seq,
+    at: fields.at,
+    userId: fields.userId,
+    actor: fields.actor,
+    role: fields.role,
+    via: fields.via,
+    action: fields.action,
+    target: fields.target,
+    rows: fields.rows,
+    detail: fields.detail,
   };
-  return createHash('sha256').update(`${prevHash}\n${canonicalJson(body)}`).digest('hex');
+  return createHash('sha256')
+    .update(`${prevHash}\n${canonicalJson(body)}`)
+    .digest('hex');
 }
 
 export function chainEntry(prevHash: string, fields: AuditFields): AuditEntry {
@@ -94,8 +107,13 @@ export interface ChainCheck {
  * The first entry must chain to the newest checkpoint's anchor (or GENESIS when nothing was pruned).
  */
 export function verifyChain(entries: readonly AuditEntry[]): ChainCheck {
-  const bad = (e: AuditEntry, reason: string, anchoredAtCheckpoint: number | null): ChainCheck =>
-    ({ ok: false, entries: entries.length, firstBadSeq: e.seq, reason, anchoredAtCheckpoint });
+  const bad = (e: AuditEntry, reason: string, anchoredAtCheckpoint: number | null): ChainCheck => ({
+    ok: false,
+    entries: entries.length,
+    firstBadSeq: e.seq,
+    reason,
+    anchoredAtCheckpoint,
+  });
   let checkpoint: AuditEntry | null = null;
   for (const e of entries) if (e.action === 'checkpoint') checkpoint = e;
   const anchor = checkpoint ? (checkpoint.detail as unknown as CheckpointDetail).anchorHash : GENESIS;
@@ -106,9 +124,13 @@ export function verifyChain(entries: readonly AuditEntry[]): ChainCheck {
   for (const e of entries) {
     if (e.seq <= prevSeq) return bad(e, `entry ${e.seq} is out of order (after ${prevSeq})`, anchoredAt);
     if (e.prevHash !== prev) {
-      return bad(e, prevSeq === startSeq
-        ? `entry ${e.seq} does not chain to the ${checkpoint ? `checkpoint ${checkpoint.seq}'s anchor` : 'start of the trail'}: entries before it are missing`
-        : `entry ${e.seq} does not follow entry ${prevSeq}: an entry between them was removed or changed`, anchoredAt);
+      return bad(
+        e,
+        prevSeq === startSeq
+          ? `entry ${e.seq} does not chain to the ${checkpoint ? `checkpoint ${checkpoint.seq}'s anchor` : 'start of the trail'}: entries before it are missing`
+          : `entry ${e.seq} does not follow entry ${prevSeq}: an entry between them was removed or changed`,
+        anchoredAt,
+      );
     }
     if (entryHash(e.prevHash, e) !== e.hash) return bad(e, `entry ${e.seq} was changed after it was written (its hash no longer matches)`, anchoredAt);
     prev = e.hash;

@@ -49,7 +49,9 @@ export function matchComparisonCells(targets: MatchCell[], candidates: MatchCell
   const overlap = candidates.find((c) => targetIds.has(c.cell));
   if (overlap) throw new Error(`candidate cell ${overlap.cell} is also a target cell; candidates must exclude the area`);
   if (candidates.length < targets.length) {
-    throw new Error(`only ${candidates.length} candidate cells outside the area and its buffer for ${targets.length} target cells; the area is too large for a matched comparison area`);
+    throw new Error(
+      `only ${candidates.length} candidate cells outside the area and its buffer for ${targets.length} target cells; the area is too large for a matched comparison area`,
+    );
   }
   const usedDeprivation = [...targets, ...candidates].every((c) => c.imdRank !== null);
   const sd = (v: number[]) => {
@@ -59,27 +61,31 @@ export function matchComparisonCells(targets: MatchCell[], candidates: MatchCell
   };
   const sdCount = sd(candidates.map((c) => c.before));
   const sdImd = usedDeprivation ? sd(candidates.map((c) => c.imdRank!)) : 1;
-  const distance = (a: MatchCell, b: MatchCell) => Math.sqrt(
-    ((a.before - b.before) / sdCount) ** 2 + (usedDeprivation ? ((a.imdRank! - b.imdRank!) / sdImd) ** 2 : 0),
-  );
+  const distance = (a: MatchCell, b: MatchCell) =>
+    Math.sqrt(((a.before - b.before) / sdCount) ** 2 + (usedDeprivation ? ((a.imdRank! - b.imdRank!) / sdImd) ** 2 : 0));
   const order = [...targets].sort((a, b) => b.before - a.before || a.cell.localeCompare(b.cell));
   const pool = [...candidates].sort((a, b) => a.cell.localeCompare(b.cell));
   const used = new Uint8Array(pool.length);
   const pairs: MatchedPair[] = [];
   const cells: MatchCell[] = [];
   for (const t of order) {
-    let best = -1, bestD = Infinity;
+    let best = -1,
+      bestD = Infinity;
     for (let i = 0; i < pool.length; i++) {
       if (used[i]) continue;
       const d = distance(t, pool[i]!);
-      if (d < bestD) { bestD = d; best = i; }
+      if (d < bestD) {
+        bestD = d;
+        best = i;
+      }
     }
     used[best] = 1;
     pairs.push({ target: t.cell, match: pool[best]!.cell, distance: bestD });
     cells.push(pool[best]!);
   }
   return {
-    cells, pairs,
+    cells,
+    pairs,
     targetBefore: targets.reduce((s, c) => s + c.before, 0),
     matchedBefore: cells.reduce((s, c) => s + c.before, 0),
     usedDeprivation,

@@ -35,14 +35,18 @@ export interface CountChange {
  *          // rateRatio 1.55, pValue ≈ 0.037 → a significant rise at alpha 0.05
  */
 export function countChange(c: { before: CountOverExposure; after: CountOverExposure }, alpha = 0.05): CountChange {
-  for (const [name, v] of [['before', c.before], ['after', c.after]] as const) {
+  for (const [name, v] of [
+    ['before', c.before],
+    ['after', c.after],
+  ] as const) {
     if (!Number.isInteger(v.count) || v.count < 0) throw new Error(`${name}.count must be a whole number ≥ 0 (a count of incidents); got ${v.count}`);
-    if (!(v.exposure > 0) || !Number.isFinite(v.exposure)) throw new Error(`${name}.exposure must be a positive number (months, or person-months); got ${v.exposure}`);
+    if (!(v.exposure > 0) || !Number.isFinite(v.exposure))
+      throw new Error(`${name}.exposure must be a positive number (months, or person-months); got ${v.exposure}`);
   }
   if (!(alpha > 0 && alpha < 1)) throw new Error(`alpha must be between 0 and 1; got ${alpha}`);
   const method = 'exact conditional Poisson test (binomial on the after count given the total), two-sided';
   const n = c.before.count + c.after.count;
-  const rateRatio = c.before.count > 0 ? (c.after.count / c.after.exposure) / (c.before.count / c.before.exposure) : null;
+  const rateRatio = c.before.count > 0 ? c.after.count / c.after.exposure / (c.before.count / c.before.exposure) : null;
   const percentChange = rateRatio === null ? null : (rateRatio - 1) * 100;
   if (n === 0) {
     return { ...c, rateRatio: null, percentChange: null, ci: null, pValue: 1, significant: false, direction: 'no significant change', method };
@@ -55,7 +59,13 @@ export function countChange(c: { before: CountOverExposure; after: CountOverExpo
   const afterRate = c.after.count / c.after.exposure;
   const beforeRate = c.before.count / c.before.exposure;
   return {
-    ...c, rateRatio, percentChange, ci, pValue: test.pValue, significant, method,
+    ...c,
+    rateRatio,
+    percentChange,
+    ci,
+    pValue: test.pValue,
+    significant,
+    method,
     direction: !significant ? 'no significant change' : afterRate > beforeRate ? 'rise' : 'fall',
   };
 }

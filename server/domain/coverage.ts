@@ -75,17 +75,26 @@ function daysOf(month: Month): string[] {
  * (incidents per covered day): exp(−λ·days) < CUT_DAYS_P. An extract's own months inside its span are
  * never cut (a quiet day is a quiet day). Returns the days the imports cover in the month.
  */
-export function cutDays(month: Month, extents: { first: string; last: string }[], timed: number): { first: string; last: string; cut: { from: string; to: string; days: number }[] } | null {
+export function cutDays(
+  month: Month,
+  extents: { first: string; last: string }[],
+  timed: number,
+): { first: string; last: string; cut: { from: string; to: string; days: number }[] } | null {
   const all = daysOf(month);
-  const start = all[0]!, end = all[all.length - 1]!;
+  const start = all[0]!,
+    end = all[all.length - 1]!;
   const touching = extents.filter((e) => e.first <= end && e.last >= start);
   if (touching.length === 0 || timed === 0) return null;
   const first = touching.map((e) => (e.first < start ? start : e.first)).sort()[0]!;
-  const last = touching.map((e) => (e.last > end ? end : e.last)).sort().reverse()[0]!;
+  const last = touching
+    .map((e) => (e.last > end ? end : e.last))
+    .sort()
+    .reverse()[0]!;
   const covered = all.filter((d) => d >= first && d <= last).length;
   const rate = timed / covered;
   const cut: { from: string; to: string; days: number }[] = [];
-  const before = all.filter((d) => d < first), after = all.filter((d) => d > last);
+  const before = all.filter((d) => d < first),
+    after = all.filter((d) => d > last);
   if (before.length && Math.exp(-rate * before.length) < CUT_DAYS_P) cut.push({ from: before[0]!, to: before[before.length - 1]!, days: before.length });
   if (after.length && Math.exp(-rate * after.length) < CUT_DAYS_P) cut.push({ from: after[0]!, to: after[after.length - 1]!, days: after.length });
   return { first: cut.some((c) => c.from === start) ? first : start, last: cut.some((c) => c.to === end) ? last : end, cut };
@@ -102,8 +111,9 @@ export function classifySourceMonths(s: SourceCounts, span: { first: Month; last
   for (const m of s.months) if (m.incidents > 0) covered.add(m.month);
   const loaded = [...covered].sort();
   const latest = loaded[loaded.length - 1];
-  const timedSource = s.months.reduce((a, m) => a + [...m.days.values()].reduce((x, n) => x + n, 0), 0) >= 0.9 * s.months.reduce((a, m) => a + m.incidents, 0)
-    && s.months.some((m) => m.days.size > 0);
+  const timedSource =
+    s.months.reduce((a, m) => a + [...m.days.values()].reduce((x, n) => x + n, 0), 0) >= 0.9 * s.months.reduce((a, m) => a + m.incidents, 0) &&
+    s.months.some((m) => m.days.size > 0);
   // A district belongs to the source's footprint when it holds many incidents in a typical month.
   const districtMedians = new Map<string, number>();
   for (const code of new Set(s.months.flatMap((m) => [...m.districts.keys()]))) {
@@ -112,29 +122,55 @@ export function classifySourceMonths(s: SourceCounts, span: { first: Month; last
   return monthRange(span.first, span.last).map((month): MonthCoverage => {
     const c = counts.get(month);
     const incidents = c?.incidents ?? 0;
-    if (!covered.has(month)) return { month, status: 'missing', incidents, reasons: [`no ${s.source} import covers ${month}`], days: null, missingDistricts: [], cutOnly: false };
+    if (!covered.has(month))
+      return { month, status: 'missing', incidents, reasons: [`no ${s.source} import covers ${month}`], days: null, missingDistricts: [], cutOnly: false };
     const reasons: string[] = [];
     if (month === latest) {
-      const before = loaded.filter((m) => m < month).slice(-SHORT_MONTH_HISTORY).map((m) => counts.get(m)?.incidents ?? 0);
+      const before = loaded
+        .filter((m) => m < month)
+        .slice(-SHORT_MONTH_HISTORY)
+        .map((m) => counts.get(m)?.incidents ?? 0);
       const med = median(before);
       if (before.length >= 3 && incidents < SHORT_MONTH_SHARE * med) {
-        reasons.push(`the latest month holds ${incidents} incidents, ${Math.round((incidents / med) * 100)} % of the median of the ${before.length} months before (${med}): it looks partly published`);
+        reasons.push(
+          `the latest month holds ${incidents} incidents, ${Math.round((incidents / med) * 100)} % of the median of the ${before.length} months before (${med}): it looks partly published`,
+        );
       }
     }
     let days: MonthCoverage['days'] = null;
     let cutOnly = false;
     if (timedSource && c && c.days.size) {
-      const extent = cutDays(month, s.extents ?? [], [...c.days.values()].reduce((a, n) => a + n, 0));
+      const extent = cutDays(
+        month,
+        s.extents ?? [],
+        [...c.days.values()].reduce((a, n) => a + n, 0),
+      );
       if (extent) {
         days = { first: extent.first, last: extent.last };
-        for (const cut of extent.cut) reasons.push(`the data ${cut.from.endsWith('-01') ? `starts on ${extent.first}` : `ends on ${extent.last}`}: no incident from ${cut.from} to ${cut.to} (${cut.days} days; chance below ${CUT_DAYS_P} at this month's rate), so the data covers part of the month`);
+        for (const cut of extent.cut)
+          reasons.push(
+            `the data ${cut.from.endsWith('-01') ? `starts on ${extent.first}` : `ends on ${extent.last}`}: no incident from ${cut.from} to ${cut.to} (${cut.days} days; chance below ${CUT_DAYS_P} at this month's rate), so the data covers part of the month`,
+          );
         cutOnly = extent.cut.length > 0 && reasons.length === extent.cut.length;
       }
     }
     const missingDistricts = [...districtMedians.entries()]
-      .filter(([code, med]) => med >= DISTRICT_MEDIAN_MIN && !(c?.districts.get(code) ?? 0)).map(([code]) => code).sort();
-    if (missingDistricts.length) reasons.push(`no incident in ${missingDistricts.map(districtName).join(', ')} (usually ${missingDistricts.map((d) => districtMedians.get(d)).join(', ')} a month): the data covers part of the force`);
-    return { month, status: reasons.length ? 'partial' : 'loaded', incidents, reasons, days, missingDistricts, cutOnly: cutOnly && missingDistricts.length === 0 };
+      .filter(([code, med]) => med >= DISTRICT_MEDIAN_MIN && !(c?.districts.get(code) ?? 0))
+      .map(([code]) => code)
+      .sort();
+    if (missingDistricts.length)
+      reasons.push(
+        `no incident in ${missingDistricts.map(districtName).join(', ')} (usually ${missingDistricts.map((d) => districtMedians.get(d)).join(', ')} a month): the data covers part of the force`,
+      );
+    return {
+      month,
+      status: reasons.length ? 'partial' : 'loaded',
+      incidents,
+      reasons,
+      days,
+      missingDistricts,
+      cutOnly: cutOnly && missingDistricts.length === 0,
+    };
   });
 }
 
@@ -165,7 +201,8 @@ export function nameMonths(months: Month[]): string {
   const runs: Month[][] = [];
   for (const m of months) {
     const last = runs[runs.length - 1];
-    if (last && addMonths(last[last.length - 1]!, 1) === m) last.push(m); else runs.push([m]);
+    if (last && addMonths(last[last.length - 1]!, 1) === m) last.push(m);
+    else runs.push([m]);
   }
   return runs.map((r) => (r.length <= 2 ? r.join(', ') : `${r[0]} … ${r[r.length - 1]} (${r.length} months)`)).join(', ');
 }
@@ -187,7 +224,10 @@ export function periodCoverage(series: SeriesCoverage[], from: Month, to: Month)
     const byMonth = own.map((s) => ({ source: s.source, m: new Map(s.months.map((x) => [x.month, x])) }));
     for (const month of months) {
       const held = byMonth.filter((b) => (b.m.get(month)?.status ?? 'missing') !== 'missing');
-      if (held.length === 0) { missing.add(month); continue; }
+      if (held.length === 0) {
+        missing.add(month);
+        continue;
+      }
       if (held.length < byMonth.length) {
         singleSource.push({ month, force, sources: held.map((b) => b.source), without: byMonth.filter((b) => !held.includes(b)).map((b) => b.source) });
       }
@@ -205,13 +245,23 @@ export function periodCoverage(series: SeriesCoverage[], from: Month, to: Month)
   if (partial.length) parts.push(`partial: ${partial.map((p) => `${p.month} (${p.source}: ${p.reasons.join('; ')})`).join('; ')}`);
   if (singleSource.length) {
     const groups = new Map<string, Month[]>();
-    for (const s of singleSource) groups.set(`${s.sources.join(' + ')} only (no ${s.without.join(', ')})`, [...(groups.get(`${s.sources.join(' + ')} only (no ${s.without.join(', ')})`) ?? []), s.month]);
+    for (const s of singleSource)
+      groups.set(`${s.sources.join(' + ')} only (no ${s.without.join(', ')})`, [
+        ...(groups.get(`${s.sources.join(' + ')} only (no ${s.without.join(', ')})`) ?? []),
+        s.month,
+      ]);
     parts.push(`months held by some sources only: ${[...groups.entries()].map(([k, ms]) => `${nameMonths([...new Set(ms)].sort())}: ${k}`).join('; ')}`);
   }
   const complete = series.length > 0 && missingList.length === 0 && partial.length === 0;
   if (!complete && series.length) parts.push('figures over the whole period count the months held only: a missing month is unknown, not zero');
   return {
-    from, to, complete, missing: missingList, partial, singleSource, sources,
+    from,
+    to,
+    complete,
+    missing: missingList,
+    partial,
+    singleSource,
+    sources,
     statement: parts.length ? parts.join('. ') : `every month from ${from} to ${to} is loaded for ${sources.join(', ')}`,
   };
 }
@@ -228,7 +278,10 @@ export function longestCompleteRun(p: PeriodCoverage): { from: Month; to: Month;
   let best: { from: Month; to: Month; months: number } | null = null;
   let run: Month[] = [];
   for (const m of [...monthRange(p.from, p.to), null]) {
-    if (m !== null && ok.has(m)) { run.push(m); continue; }
+    if (m !== null && ok.has(m)) {
+      run.push(m);
+      continue;
+    }
     if (run.length && (!best || run.length >= best.months)) best = { from: run[0]!, to: run[run.length - 1]!, months: run.length };
     run = [];
   }
@@ -242,12 +295,13 @@ export function longestCompleteRun(p: PeriodCoverage): { from: Month; to: Month;
  */
 export function completeWeeks(series: SeriesCoverage[], mondays: string[]): boolean[] {
   const byMonth = series.map((s) => new Map(s.months.map((m) => [m.month, m])));
-  const dayOk = (day: string) => byMonth.every((m) => {
-    const c = m.get(day.slice(0, 7));
-    if (!c || c.status === 'missing') return false;
-    if (c.status === 'loaded') return true;
-    return c.cutOnly && c.days !== null && day >= c.days.first && day <= c.days.last;
-  });
+  const dayOk = (day: string) =>
+    byMonth.every((m) => {
+      const c = m.get(day.slice(0, 7));
+      if (!c || c.status === 'missing') return false;
+      if (c.status === 'loaded') return true;
+      return c.cutOnly && c.days !== null && day >= c.days.first && day <= c.days.last;
+    });
   return mondays.map((monday) => {
     const t = Date.parse(`${monday}T00:00:00Z`);
     return Array.from({ length: 7 }, (_, i) => new Date(t + i * 86_400_000).toISOString().slice(0, 10)).every(dayOk);

@@ -11,15 +11,15 @@ export const domesticConditions = ['include', 'exclude', 'only'] as const;
 
 export const definitionRuleSchema = z
   .object({
-    label: z.string().max(200).optional().describe('What the rule covers, in the partnership\'s words'),
-    categories: z.array(z.string().min(1).max(120)).max(100).optional()
-      .describe('data.police.uk crime types or force-extract offence groups; any of them'),
-    offenceCodes: z.array(z.string().regex(/^[0-9A-Za-z.\-]{1,20}$/)).max(500).optional()
+    label: z.string().max(200).optional().describe("What the rule covers, in the partnership's words"),
+    categories: z.array(z.string().min(1).max(120)).max(100).optional().describe('data.police.uk crime types or force-extract offence groups; any of them'),
+    offenceCodes: z
+      .array(z.string().regex(/^[0-9A-Za-z.\-]{1,20}$/))
+      .max(500)
+      .optional()
       .describe('Home Office offence codes, e.g. 5D, 34B; any of them'),
-    weapon: z.enum(weaponConditions).default('any')
-      .describe('knife: knife/sharp-instrument flag set; knife_or_firearm: either flag; none: neither flag set'),
-    domestic: z.enum(domesticConditions).default('include')
-      .describe('exclude: not flagged domestic abuse; only: flagged domestic abuse'),
+    weapon: z.enum(weaponConditions).default('any').describe('knife: knife/sharp-instrument flag set; knife_or_firearm: either flag; none: neither flag set'),
+    domestic: z.enum(domesticConditions).default('include').describe('exclude: not flagged domestic abuse; only: flagged domestic abuse'),
   })
   .strict()
   .refine((r) => (r.categories?.length ?? 0) + (r.offenceCodes?.length ?? 0) > 0, {
@@ -61,11 +61,20 @@ function matchesRule(rule: DefinitionRule, i: ClassifiableIncident): boolean {
   const knife = i.knife === true;
   const firearm = i.firearm === true;
   switch (rule.weapon) {
-    case 'knife': if (!knife) return false; break;
-    case 'firearm': if (!firearm) return false; break;
-    case 'knife_or_firearm': if (!knife && !firearm) return false; break;
-    case 'none': if (knife || firearm) return false; break;
-    default: break;
+    case 'knife':
+      if (!knife) return false;
+      break;
+    case 'firearm':
+      if (!firearm) return false;
+      break;
+    case 'knife_or_firearm':
+      if (!knife && !firearm) return false;
+      break;
+    case 'none':
+      if (knife || firearm) return false;
+      break;
+    default:
+      break;
   }
   // An unknown domestic-abuse flag is read as "not flagged", as force systems record the flag only when set.
   const domestic = i.domestic === true;
@@ -89,9 +98,17 @@ const SEXUAL_ASSAULT = ['17A', '17B', '20A', '20B'];
 const ARSON_ENDANGERING_LIFE = ['56A'];
 
 const weaponEnabledCodes = [
-  ...ATTEMPT_MURDER, ...S18_WOUNDING, ...ROBBERY, ...THREATS_TO_KILL, ...ASSAULT_WITH_INJURY,
-  ...AGGRAVATED_ASSAULT_WITH_INJURY, ...ASSAULT_WITH_INJURY_ON_CONSTABLE, ...RAPE, ...SEXUAL_ASSAULT,
-  ...ENDANGERING_LIFE, ...HOMICIDE,
+  ...ATTEMPT_MURDER,
+  ...S18_WOUNDING,
+  ...ROBBERY,
+  ...THREATS_TO_KILL,
+  ...ASSAULT_WITH_INJURY,
+  ...AGGRAVATED_ASSAULT_WITH_INJURY,
+  ...ASSAULT_WITH_INJURY_ON_CONSTABLE,
+  ...RAPE,
+  ...SEXUAL_ASSAULT,
+  ...ENDANGERING_LIFE,
+  ...HOMICIDE,
 ];
 // Without a weapon: homicide and attempt murder, s18, arson endangering life, robbery. The strategy's
 // "GBH variants of assault on a constable" (wounding with intent to resist arrest) are recorded under 5D.
@@ -123,13 +140,18 @@ export const presetDefinitions: Definition[] = [
     name: 'County Durham & Darlington (domestic abuse with a knife included)',
     description:
       'The Merseyside offence list, but knife-enabled offences count when they are domestic-abuse related, ' +
-      'following the partnership\'s priority to reduce domestic-abuse-related violence with a knife or sharp instrument. ' +
-      'harmgrid\'s reading of the published priorities: the partnership\'s own code list is not published.',
+      "following the partnership's priority to reduce domestic-abuse-related violence with a knife or sharp instrument. " +
+      "harmgrid's reading of the published priorities: the partnership's own code list is not published.",
     source: 'County Durham & Darlington Serious Violence Duty briefing slides (strategic priority 4)',
     isProxy: false,
     rules: {
       anyOf: [
-        { label: 'Knife- or firearm-enabled offences, domestic abuse included', offenceCodes: weaponEnabledCodes, weapon: 'knife_or_firearm', domestic: 'include' },
+        {
+          label: 'Knife- or firearm-enabled offences, domestic abuse included',
+          offenceCodes: weaponEnabledCodes,
+          weapon: 'knife_or_firearm',
+          domestic: 'include',
+        },
         { label: 'Offences counted with or without a weapon', offenceCodes: unarmedCodes, weapon: 'any', domestic: 'exclude' },
       ],
     },
@@ -140,10 +162,14 @@ export const presetDefinitions: Definition[] = [
     description:
       'data.police.uk publishes no offence code, weapon or domestic-abuse flag, so this proxy counts the categories ' +
       '"Violence and sexual offences", "Robbery" and "Possession of weapons". It includes common assault, harassment ' +
-      'and domestic abuse that local definitions exclude: read it as an upper bound, not the partnership\'s measure.',
+      "and domestic abuse that local definitions exclude: read it as an upper bound, not the partnership's measure.",
     source: 'data.police.uk street-level crime categories',
     isProxy: true,
-    rules: { anyOf: [{ label: 'Public categories', categories: ['Violence and sexual offences', 'Robbery', 'Possession of weapons'], weapon: 'any', domestic: 'include' }] },
+    rules: {
+      anyOf: [
+        { label: 'Public categories', categories: ['Violence and sexual offences', 'Robbery', 'Possession of weapons'], weapon: 'any', domestic: 'include' },
+      ],
+    },
   },
 ];
 

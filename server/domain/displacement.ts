@@ -43,7 +43,7 @@ export function weightedDisplacementQuotient(c: DisplacementCounts): Displacemen
   const sm = c.target.after / c.control.after - c.target.before / c.control.before;
   const bdm = c.buffer.after / c.control.after - c.buffer.before / c.control.before;
   const trend = c.control.after / c.control.before;
-  const totalNetEffect = (c.target.before * trend - c.target.after) + (c.buffer.before * trend - c.buffer.after);
+  const totalNetEffect = c.target.before * trend - c.target.after + (c.buffer.before * trend - c.buffer.after);
   const wdq = sm < 0 ? bdm / sm : null;
   return { successMeasure: sm, bufferMeasure: bdm, wdq, totalNetEffect, reading: readWdq(wdq) };
 }

@@ -6,7 +6,11 @@
 export type DomainErrorKind = 'invalid' | 'not_found' | 'conflict' | 'unprocessable' | 'unavailable';
 
 export class DomainError extends Error {
-  constructor(readonly kind: DomainErrorKind, message: string, readonly details?: { path: string; message: string }[]) {
+  constructor(
+    readonly kind: DomainErrorKind,
+    message: string,
+    readonly details?: { path: string; message: string }[],
+  ) {
     super(message);
     this.name = 'DomainError';
   }

@@ -20,8 +20,12 @@ export interface ForceScope {
  * @example forceKey('Devon & Cornwall Police') // 'devon and cornwall'
  */
 export function forceKey(name: string): string {
-  return name.toLowerCase().replace(/&/g, ' and ').replace(/\b(police|constabulary|service)\b/g, ' ')
-    .replace(/[^a-z0-9]+/g, ' ').trim();
+  return name
+    .toLowerCase()
+    .replace(/&/g, ' and ')
+    .replace(/\b(police|constabulary|service)\b/g, ' ')
+    .replace(/[^a-z0-9]+/g, ' ')
+    .trim();
 }
 
 /** The force a published name or a code denotes, or undefined. */

@@ -7,22 +7,26 @@ import { z } from 'zod';
  * takes its offence-code weight when the scheme has one, else its category weight, else the scheme's
  * default weight, else no harm (0).
  */
-export const harmWeightSchema = z.object({
-  matchKind: z.enum(['offence_code', 'category']).describe('offence_code is used before category'),
-  matchValue: z.string().min(1).max(120),
-  weight: z.number().finite().min(0).max(1_000_000),
-  note: z.string().max(500).default(''),
-}).strict();
+export const harmWeightSchema = z
+  .object({
+    matchKind: z.enum(['offence_code', 'category']).describe('offence_code is used before category'),
+    matchValue: z.string().min(1).max(120),
+    weight: z.number().finite().min(0).max(1_000_000),
+    note: z.string().max(500).default(''),
+  })
+  .strict();
 
-export const harmSchemeInputSchema = z.object({
-  key: z.string().regex(/^[a-z0-9][a-z0-9-]{1,62}$/, 'lower-case letters, digits and hyphens, 2–63 characters'),
-  name: z.string().min(1).max(200),
-  unit: z.string().min(1).max(60),
-  description: z.string().max(2000).default(''),
-  source: z.string().max(1000).default(''),
-  defaultWeight: z.number().finite().min(0).nullable().default(null),
-  weights: z.array(harmWeightSchema).max(5000).default([]),
-}).strict();
+export const harmSchemeInputSchema = z
+  .object({
+    key: z.string().regex(/^[a-z0-9][a-z0-9-]{1,62}$/, 'lower-case letters, digits and hyphens, 2–63 characters'),
+    name: z.string().min(1).max(200),
+    unit: z.string().min(1).max(60),
+    description: z.string().max(2000).default(''),
+    source: z.string().max(1000).default(''),
+    defaultWeight: z.number().finite().min(0).nullable().default(null),
+    weights: z.array(harmWeightSchema).max(5000).default([]),
+  })
+  .strict();
 
 export type HarmSchemeInput = z.infer<typeof harmSchemeInputSchema>;
 export type HarmWeight = z.infer<typeof harmWeightSchema>;

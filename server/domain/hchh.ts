@@ -48,7 +48,10 @@ export interface HchhResult {
  */
 export function hchhAreas(studyCells: CellTotal[], options: Partial<HchhOptions> = {}): HchhResult {
   const opts = { ...defaultHchhOptions, ...options };
-  for (const [name, v] of [['crimeTopPercent', opts.crimeTopPercent], ['harmTopPercent', opts.harmTopPercent]] as const) {
+  for (const [name, v] of [
+    ['crimeTopPercent', opts.crimeTopPercent],
+    ['harmTopPercent', opts.harmTopPercent],
+  ] as const) {
     if (!(v > 0 && v <= 100)) throw new Error(`${name} must be a percentage above 0 and at most 100; got ${v}`);
   }
   if (!Number.isInteger(opts.minCells) || opts.minCells < 1) throw new Error(`minCells must be a whole number ≥ 1; got ${opts.minCells}`);
@@ -57,7 +60,9 @@ export function hchhAreas(studyCells: CellTotal[], options: Partial<HchhOptions>
   }
 
   const areaPerCell = new Map<string, number>();
-  let studyKm2 = 0, studyIncidents = 0, studyHarm = 0;
+  let studyKm2 = 0,
+    studyIncidents = 0,
+    studyHarm = 0;
   for (const c of studyCells) {
     const a = cellArea(c.cell, 'km2');
     areaPerCell.set(c.cell, a);
@@ -65,8 +70,14 @@ export function hchhAreas(studyCells: CellTotal[], options: Partial<HchhOptions>
     studyIncidents += c.incidents;
     studyHarm += c.harm;
   }
-  const minIncidents = topThreshold(studyCells.map((c) => c.incidents), opts.crimeTopPercent);
-  const minHarm = topThreshold(studyCells.map((c) => c.harm), opts.harmTopPercent);
+  const minIncidents = topThreshold(
+    studyCells.map((c) => c.incidents),
+    opts.crimeTopPercent,
+  );
+  const minHarm = topThreshold(
+    studyCells.map((c) => c.harm),
+    opts.harmTopPercent,
+  );
   const selected = new Map<string, CellTotal>();
   for (const c of studyCells) {
     if (c.incidents > 0 && c.harm > 0 && c.incidents >= minIncidents && c.harm >= minHarm) selected.set(c.cell, c);
@@ -84,20 +95,29 @@ export function hchhAreas(studyCells: CellTotal[], options: Partial<HchhOptions>
       const cell = stack.pop() as string;
       cells.push(cell);
       for (const n of gridDisk(cell, 1)) {
-        if (!seen.has(n) && selected.has(n)) { seen.add(n); stack.push(n); }
+        if (!seen.has(n) && selected.has(n)) {
+          seen.add(n);
+          stack.push(n);
+        }
       }
     }
     if (cells.length < opts.minCells) continue;
-    let incidents = 0, harm = 0, areaKm2 = 0;
+    let incidents = 0,
+      harm = 0,
+      areaKm2 = 0;
     for (const cell of cells) {
       const t = selected.get(cell) as CellTotal;
-      incidents += t.incidents; harm += t.harm; areaKm2 += areaPerCell.get(cell) ?? 0;
+      incidents += t.incidents;
+      harm += t.harm;
+      areaKm2 += areaPerCell.get(cell) ?? 0;
     }
     areas.push({ rank: 0, cells: cells.sort(), incidents, harm, areaKm2 });
   }
   areas.sort((a, b) => b.harm - a.harm || b.incidents - a.incidents || (a.cells[0] ?? '').localeCompare(b.cells[0] ?? ''));
   const kept = opts.maxAreas === null ? areas : areas.slice(0, opts.maxAreas);
-  kept.forEach((a, i) => { a.rank = i + 1; });
+  kept.forEach((a, i) => {
+    a.rank = i + 1;
+  });
   return {
     areas: kept,
     thresholds: { minIncidents, minHarm },

@@ -2,7 +2,11 @@ import { weightedDisplacementQuotient, type DisplacementResult } from './displac
 import { addMonths, isMonth, monthRange, type Month } from './months';
 import { relativeChange, type RelativeChange } from './relativeChange';
 
-export interface Window { from: Month; to: Month; months: number }
+export interface Window {
+  from: Month;
+  to: Month;
+  months: number;
+}
 
 /**
  * The before and after windows of an intervention: `months` months before the intervention month,
@@ -16,19 +20,38 @@ export function impactWindows(date: Month, months: number, first: Month, last: M
   if (!Number.isInteger(months) || months < 1 || months > 60) throw new FieldError('months', `must be a whole number from 1 to 60; got ${months}`);
   const before = { from: addMonths(date, -months), to: addMonths(date, -1), months };
   const after = { from: date, to: addMonths(date, months - 1), months };
-  if (before.from < first) throw new FieldError('date', `${months} months before ${date} start at ${before.from}, before the first month loaded (${first}); choose a later date or fewer months`);
-  if (after.to > last) throw new FieldError('date', `${months} months from ${date} end at ${after.to}, after the last month loaded (${last}); choose an earlier date or fewer months`);
+  if (before.from < first)
+    throw new FieldError(
+      'date',
+      `${months} months before ${date} start at ${before.from}, before the first month loaded (${first}); choose a later date or fewer months`,
+    );
+  if (after.to > last)
+    throw new FieldError(
+      'date',
+      `${months} months from ${date} end at ${after.to}, after the last month loaded (${last}); choose an earlier date or fewer months`,
+    );
   monthRange(before.from, after.to);
   return { before, after };
 }
 
 /** An input problem tied to one request field. */
 export class FieldError extends Error {
-  constructor(readonly field: string, message: string) { super(`${field}: ${message}`); }
+  constructor(
+    readonly field: string,
+    message: string,
+  ) {
+    super(`${field}: ${message}`);
+  }
 }
 
-export interface Counts { before: number; after: number }
-export interface HarmCounts extends Counts { harmBefore: number; harmAfter: number }
+export interface Counts {
+  before: number;
+  after: number;
+}
+export interface HarmCounts extends Counts {
+  harmBefore: number;
+  harmAfter: number;
+}
 
 export interface ImpactInput {
   areaName: string;
@@ -75,7 +98,7 @@ export function assessImpact(i: ImpactInput): ImpactAssessment {
   const againstForce = relativeChange(i.area, i.force, alpha);
   const againstComparison = i.comparison ? relativeChange(i.area, i.comparison, alpha) : null;
   const control = i.comparison ?? i.force;
-  const controlName = i.comparison ? 'comparison' as const : 'force' as const;
+  const controlName = i.comparison ? ('comparison' as const) : ('force' as const);
   let displacement: ImpactAssessment['displacement'];
   try {
     displacement = { ...weightedDisplacementQuotient({ target: pick(i.area), buffer: pick(i.buffer), control: pick(control) }), control: controlName };
@@ -86,20 +109,27 @@ export function assessImpact(i: ImpactInput): ImpactAssessment {
   return {
     changePercent: { area: pct(i.area), force: pct(i.force), buffer: pct(i.buffer), comparison: i.comparison ? pct(i.comparison) : null },
     harmChangePercent: { area: harmPct(i.area), force: harmPct(i.force), buffer: harmPct(i.buffer), comparison: i.comparison ? harmPct(i.comparison) : null },
-    againstForce, againstComparison, displacement,
+    againstForce,
+    againstComparison,
+    displacement,
     statement: impactStatement(i.subject, i.areaName, i.area, i.force, 'force-wide', againstForce, level),
-    comparisonStatement: againstComparison ? impactStatement(i.subject, i.areaName, i.area, i.comparison!, 'in the comparison area', againstComparison, level) : null,
+    comparisonStatement: againstComparison
+      ? impactStatement(i.subject, i.areaName, i.area, i.comparison!, 'in the comparison area', againstComparison, level)
+      : null,
   };
 }
 
-function pick(c: Counts): Counts { return { before: c.before, after: c.after }; }
+function pick(c: Counts): Counts {
+  return { before: c.before, after: c.after };
+}
 
 /**
  * "serious violence fell 54% in X against 31% force-wide (ratio of rate ratios 0.67, 95% CI 0.46–0.96, p = 0.028)".
  * The interval is part of the sentence, so the sentence cannot be quoted without it.
  */
 export function impactStatement(subject: string, areaName: string, area: Counts, other: Counts, where: string, rc: RelativeChange, level = 95): string {
-  const a = pct(area), o = pct(other);
+  const a = pct(area),
+    o = pct(other);
   const move = (p: number | null) => (p === null ? 'had no incidents before' : p < 0 ? `fell ${fmtPct(p)}` : p > 0 ? `rose ${fmtPct(p)}` : 'did not change');
   const areaPart = a === null ? `${subject} had no incidents in ${areaName} before (${area.after} after)` : `${subject} ${move(a)} in ${areaName}`;
   let otherPart: string;

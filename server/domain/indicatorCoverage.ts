@@ -61,23 +61,37 @@ export function markCoverage(
     const baseValue = sum(b.used);
     const value = row.periodType === 'baseline' ? baseValue : sum(c.used);
     const equivalent = (baseValue * c.used.length) / b.used.length;
-    const change = row.periodType === 'baseline' || !opts.isCount ? null
-      : countChange({ before: { count: baseValue, exposure: b.used.length }, after: { count: value, exposure: c.used.length } }, opts.alpha ?? 0.05);
+    const change =
+      row.periodType === 'baseline' || !opts.isCount
+        ? null
+        : countChange({ before: { count: baseValue, exposure: b.used.length }, after: { count: value, exposure: c.used.length } }, opts.alpha ?? 0.05);
     return {
-      ...row, value: value * scale, count: value, baselineEquivalent: equivalent * scale, absoluteChange: (value - equivalent) * scale,
+      ...row,
+      value: value * scale,
+      count: value,
+      baselineEquivalent: equivalent * scale,
+      absoluteChange: (value - equivalent) * scale,
       percentChange: equivalent > 0 ? ((value - equivalent) / equivalent) * 100 : null,
-      change, rag: change ? ragStatus(change, opts.rag) : null,
+      change,
+      rag: change ? ragStatus(change, opts.rag) : null,
       coverage: { ...coverage, monthsUsed: c.used.length, adjusted: true },
     };
   });
   const bad = rows.filter((r) => !r.coverage.complete);
   if (bad.length) {
     for (const r of bad) {
-      const what = [r.coverage.missing.length ? `${nameMonths(r.coverage.missing)} not loaded` : '', r.coverage.partial.length ? `${nameMonths(r.coverage.partial)} partly loaded` : '']
-        .filter(Boolean).join('; ') || `the baseline is incomplete`;
-      notes.push(r.coverage.adjusted
-        ? `${r.period}: ${what}; adjusted per loaded month (${r.coverage.monthsUsed} of ${r.months.length} months), compared with the baseline's ${b.used.length} complete months.`
-        : `${r.period} is incomplete (${what}): its value is the sum of the months loaded, with no change test and no RAG status. Choose adjust=loaded-months to compare per loaded month.`);
+      const what =
+        [
+          r.coverage.missing.length ? `${nameMonths(r.coverage.missing)} not loaded` : '',
+          r.coverage.partial.length ? `${nameMonths(r.coverage.partial)} partly loaded` : '',
+        ]
+          .filter(Boolean)
+          .join('; ') || `the baseline is incomplete`;
+      notes.push(
+        r.coverage.adjusted
+          ? `${r.period}: ${what}; adjusted per loaded month (${r.coverage.monthsUsed} of ${r.months.length} months), compared with the baseline's ${b.used.length} complete months.`
+          : `${r.period} is incomplete (${what}): its value is the sum of the months loaded, with no change test and no RAG status. Choose adjust=loaded-months to compare per loaded month.`,
+      );
     }
   }
   return { ...table, rows, notes };

@@ -53,7 +53,8 @@ export function indicatorTable(
 ): IndicatorTable {
   const alpha = opts.alpha ?? 0.05;
   const baselineMonths = monthRange(opts.baseline.from, opts.baseline.to);
-  if (opts.lastMonth <= opts.baseline.to) throw new Error(`no months after the baseline (${opts.baseline.from}…${opts.baseline.to}) are loaded; the last is ${opts.lastMonth}`);
+  if (opts.lastMonth <= opts.baseline.to)
+    throw new Error(`no months after the baseline (${opts.baseline.from}…${opts.baseline.to}) are loaded; the last is ${opts.lastMonth}`);
   const sum = (ms: Month[]) => ms.reduce((s, m) => s + (monthly.get(m) ?? 0), 0);
   const baseValue = sum(baselineMonths);
   const scale = opts.scale ?? 1;
@@ -62,18 +63,36 @@ export function indicatorTable(
   const row = (period: string, periodType: IndicatorRow['periodType'], months: Month[]): IndicatorRow => {
     const value = sum(months);
     const baselineEquivalent = (baseValue * months.length) / baselineMonths.length;
-    const change = opts.isCount ? countChange({ before: { count: baseValue, exposure: baselineMonths.length }, after: { count: value, exposure: months.length } }, alpha) : null;
+    const change = opts.isCount
+      ? countChange({ before: { count: baseValue, exposure: baselineMonths.length }, after: { count: value, exposure: months.length } }, alpha)
+      : null;
     return {
-      period, periodType, months, value: value * scale, count: value, baselineEquivalent: baselineEquivalent * scale,
+      period,
+      periodType,
+      months,
+      value: value * scale,
+      count: value,
+      baselineEquivalent: baselineEquivalent * scale,
       absoluteChange: (value - baselineEquivalent) * scale,
       percentChange: baselineEquivalent > 0 ? ((value - baselineEquivalent) / baselineEquivalent) * 100 : null,
-      change, rag: change ? ragStatus(change, opts.rag) : null,
+      change,
+      rag: change ? ragStatus(change, opts.rag) : null,
     };
   };
-  const rows: IndicatorRow[] = [{
-    period: `${opts.baseline.from} to ${opts.baseline.to}`, periodType: 'baseline', months: baselineMonths, value: baseValue * scale, count: baseValue,
-    baselineEquivalent: baseValue * scale, absoluteChange: 0, percentChange: 0, change: null, rag: null,
-  }];
+  const rows: IndicatorRow[] = [
+    {
+      period: `${opts.baseline.from} to ${opts.baseline.to}`,
+      periodType: 'baseline',
+      months: baselineMonths,
+      value: baseValue * scale,
+      count: baseValue,
+      baselineEquivalent: baseValue * scale,
+      absoluteChange: 0,
+      percentChange: 0,
+      change: null,
+      rag: null,
+    },
+  ];
   const afterStart = monthRange(opts.baseline.to, opts.lastMonth)[1]!;
   for (const q of financialQuartersWithin(afterStart, opts.lastMonth)) rows.push(row(q.label, 'financial_quarter', q.months));
   const rolling = monthRange(opts.baseline.from, opts.lastMonth).slice(-12);

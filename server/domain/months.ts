@@ -25,7 +25,10 @@ export function monthRange(from: Month, to: Month): Month[] {
     out.push(month);
     if (month === to) return out;
     m += 1;
-    if (m === 13) { m = 1; y += 1; }
+    if (m === 13) {
+      m = 1;
+      y += 1;
+    }
   }
 }
 

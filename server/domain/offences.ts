@@ -21,11 +21,16 @@ export function policeUkCategoryOf(o: OffenceClass): string {
     case 'Violence against the person':
     case 'Sexual offences':
       return 'Violence and sexual offences';
-    case 'Robbery': return 'Robbery';
-    case 'Possession of weapons offences': return 'Possession of weapons';
-    case 'Criminal damage and arson': return 'Criminal damage and arson';
-    case 'Drug offences': return 'Drugs';
-    case 'Public order offences': return 'Public order';
+    case 'Robbery':
+      return 'Robbery';
+    case 'Possession of weapons offences':
+      return 'Possession of weapons';
+    case 'Criminal damage and arson':
+      return 'Criminal damage and arson';
+    case 'Drug offences':
+      return 'Drugs';
+    case 'Public order offences':
+      return 'Public order';
     case 'Theft offences':
       if (/burglary/i.test(o.subgroup)) return 'Burglary';
       if (['Theft from a vehicle', 'Theft of a motor vehicle', 'Vehicle interference'].includes(o.subgroup)) return 'Vehicle crime';

@@ -8,20 +8,32 @@ export interface BriefingInput {
   times: { rows: { dow: number; hour: number; incidents: number }[]; untimed: number };
 }
 
-export interface StreetLine { street: string; incidents: number; harm: number }
+export interface StreetLine {
+  street: string;
+  incidents: number;
+  harm: number;
+}
 
 export interface PatrolBriefing {
   streets: StreetLine[];
   peakMonths: { month: string; incidents: number; harm: number }[];
   peakTimes:
     | { available: false; statement: string }
-    | { available: true; statement: string; timed: number; untimed: number; days: { day: string; incidents: number }[]; hours: { hour: string; incidents: number }[] };
+    | {
+        available: true;
+        statement: string;
+        timed: number;
+        untimed: number;
+        days: { day: string; incidents: number }[];
+        hours: { hour: string; incidents: number }[];
+      };
   visits: { order: number; street: string; minutes: string; when: string }[];
 }
 
 export const DAYS = ['Sunday', 'Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday', 'Saturday'];
 export const VISIT_MINUTES = '15–20';
-export const VISIT_GUIDANCE = 'Visible patrols of 15–20 minutes in each hotspot, repeated at unpredictable times, as in the Home Office Grip hot spot policing programme (Serious Violence Fund, 2019 onwards); Koper (1995, Justice Quarterly 12(4)) found that a stop of about 10–15 minutes gave the longest residual deterrence, with diminishing returns beyond.';
+export const VISIT_GUIDANCE =
+  'Visible patrols of 15–20 minutes in each hotspot, repeated at unpredictable times, as in the Home Office Grip hot spot policing programme (Serious Violence Fund, 2019 onwards); Koper (1995, Justice Quarterly 12(4)) found that a stop of about 10–15 minutes gave the longest residual deterrence, with diminishing returns beyond.';
 
 /** "On or near Bold Street" → "Bold Street"; other texts unchanged. */
 export function streetOf(location: string): string {
@@ -44,19 +56,24 @@ export function patrolBriefing(input: BriefingInput, opts: { streets?: number; v
   const maxVisits = opts.visits ?? 3;
   if (!Number.isInteger(maxStreets) || maxStreets < 1) throw new Error(`streets must be a whole number ≥ 1; got ${maxStreets}`);
   if (!Number.isInteger(maxVisits) || maxVisits < 1) throw new Error(`visits must be a whole number ≥ 1; got ${maxVisits}`);
-  for (const l of input.locations) if (!Number.isInteger(l.incidents) || l.incidents < 0) throw new Error(`incidents at "${l.location}" must be a whole number ≥ 0; got ${l.incidents}`);
-  for (const r of input.times.rows) if (!(r.dow >= 0 && r.dow <= 6 && r.hour >= 0 && r.hour <= 23)) throw new Error(`time profile row out of range: day ${r.dow}, hour ${r.hour}`);
+  for (const l of input.locations)
+    if (!Number.isInteger(l.incidents) || l.incidents < 0) throw new Error(`incidents at "${l.location}" must be a whole number ≥ 0; got ${l.incidents}`);
+  for (const r of input.times.rows)
+    if (!(r.dow >= 0 && r.dow <= 6 && r.hour >= 0 && r.hour <= 23)) throw new Error(`time profile row out of range: day ${r.dow}, hour ${r.hour}`);
 
   const byStreet = new Map<string, StreetLine>();
   for (const l of input.locations) {
     const street = streetOf(l.location);
     const s = byStreet.get(street) ?? { street, incidents: 0, harm: 0 };
-    s.incidents += l.incidents; s.harm += l.harm;
+    s.incidents += l.incidents;
+    s.harm += l.harm;
     byStreet.set(street, s);
   }
   const streets = [...byStreet.values()].sort((a, b) => b.harm - a.harm || b.incidents - a.incidents || a.street.localeCompare(b.street)).slice(0, maxStreets);
-  const peakMonths = input.months.filter((m) => m.incidents > 0)
-    .sort((a, b) => b.incidents - a.incidents || b.harm - a.harm || a.month.localeCompare(b.month)).slice(0, 3);
+  const peakMonths = input.months
+    .filter((m) => m.incidents > 0)
+    .sort((a, b) => b.incidents - a.incidents || b.harm - a.harm || a.month.localeCompare(b.month))
+    .slice(0, 3);
 
   const timed = input.times.rows.reduce((s, r) => s + r.incidents, 0);
   let peakTimes: PatrolBriefing['peakTimes'];
@@ -68,11 +85,24 @@ export function patrolBriefing(input: BriefingInput, opts: { streets?: number; v
     };
   } else {
     const dayCounts = DAYS.map((day, i) => ({ day, incidents: input.times.rows.filter((r) => r.dow === i).reduce((s, r) => s + r.incidents, 0) }));
-    const hourCounts = Array.from({ length: 24 }, (_, h) => ({ hour: `${String(h).padStart(2, '0')}:00–${String((h + 1) % 24).padStart(2, '0')}:00`, incidents: input.times.rows.filter((r) => r.hour === h).reduce((s, r) => s + r.incidents, 0) }));
-    const days = dayCounts.filter((d) => d.incidents > 0).sort((a, b) => b.incidents - a.incidents || DAYS.indexOf(a.day) - DAYS.indexOf(b.day)).slice(0, 2);
-    const hours = hourCounts.filter((h) => h.incidents > 0).sort((a, b) => b.incidents - a.incidents || a.hour.localeCompare(b.hour)).slice(0, 3);
+    const hourCounts = Array.from({ length: 24 }, (_, h) => ({
+      hour: `${String(h).padStart(2, '0')}:00–${String((h + 1) % 24).padStart(2, '0')}:00`,
+      incidents: input.times.rows.filter((r) => r.hour === h).reduce((s, r) => s + r.incidents, 0),
+    }));
+    const days = dayCounts
+      .filter((d) => d.incidents > 0)
+      .sort((a, b) => b.incidents - a.incidents || DAYS.indexOf(a.day) - DAYS.indexOf(b.day))
+      .slice(0, 2);
+    const hours = hourCounts
+      .filter((h) => h.incidents > 0)
+      .sort((a, b) => b.incidents - a.incidents || a.hour.localeCompare(b.hour))
+      .slice(0, 3);
     peakTimes = {
-      available: true, timed, untimed: input.times.untimed, days, hours,
+      available: true,
+      timed,
+      untimed: input.times.untimed,
+      days,
+      hours,
       statement: `From ${timed} incidents with a recorded time${input.times.untimed ? ` (${input.times.untimed} others carry the month only)` : ''}: most on ${days.map((d) => d.day).join(' and ')}, most often ${hours.map((h) => h.hour).join(', ')}.`,
     };
     when = `at varied times within the peaks (${days.map((d) => d.day).join(', ')}; ${hours.map((h) => h.hour).join(', ')})`;

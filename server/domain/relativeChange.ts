@@ -29,7 +29,10 @@ export interface RelativeChange {
  *          // ratio 0.667 (the area fell 54 %, the force 31 %), 95 % CI 0.46–0.96, p = 0.028
  */
 export function relativeChange(area: BeforeAfter, comparison: BeforeAfter, alpha = 0.05): RelativeChange {
-  for (const [name, v] of [['area', area], ['comparison', comparison]] as const) {
+  for (const [name, v] of [
+    ['area', area],
+    ['comparison', comparison],
+  ] as const) {
     for (const k of ['before', 'after'] as const) {
       if (!Number.isInteger(v[k]) || v[k] < 0) throw new Error(`${name}.${k} must be a whole number ≥ 0 (a count); got ${v[k]}`);
     }
@@ -38,15 +41,20 @@ export function relativeChange(area: BeforeAfter, comparison: BeforeAfter, alpha
   const counts = [area.before, area.after, comparison.before, comparison.after];
   const corrected = counts.some((c) => c === 0);
   const [a0, a1, c0, c1] = counts.map((c) => (corrected ? c + 0.5 : c)) as [number, number, number, number];
-  const ratio = (a1 / a0) / (c1 / c0);
+  const ratio = a1 / a0 / (c1 / c0);
   const se = Math.sqrt(1 / a0 + 1 / a1 + 1 / c0 + 1 / c1);
   const z = normalQuantile(1 - alpha / 2, 0, 1);
   const zStat = Math.log(ratio) / se;
   const pValue = 2 * normalCdf(-Math.abs(zStat), 0, 1);
   const pct = (v: BeforeAfter) => (v.before > 0 ? ((v.after - v.before) / v.before) * 100 : null);
   return {
-    ratio, ci: [Math.exp(Math.log(ratio) - z * se), Math.exp(Math.log(ratio) + z * se)], pValue, significant: pValue < alpha,
-    areaChangePercent: pct(area), comparisonChangePercent: pct(comparison), corrected,
+    ratio,
+    ci: [Math.exp(Math.log(ratio) - z * se), Math.exp(Math.log(ratio) + z * se)],
+    pValue,
+    significant: pValue < alpha,
+    areaChangePercent: pct(area),
+    comparisonChangePercent: pct(comparison),
+    corrected,
     method: 'ratio of rate ratios with a log-normal interval (Poisson counts)' + (corrected ? '; 0.5 added to every count because one was 0' : ''),
   };
 }

@@ -41,8 +41,10 @@ export interface RepeatLocationResult {
  * @param total the period's incidents and harm, including those without a location
  */
 export function repeatLocations(all: LocationTotal[], total: { incidents: number; harm: number }, minIncidents: number): RepeatLocationResult {
-  if (!Number.isInteger(minIncidents) || minIncidents < 2) throw new Error(`minIncidents must be a whole number ≥ 2 (a repeat needs two incidents); got ${minIncidents}`);
-  const repeats = all.filter((l) => l.incidents >= minIncidents)
+  if (!Number.isInteger(minIncidents) || minIncidents < 2)
+    throw new Error(`minIncidents must be a whole number ≥ 2 (a repeat needs two incidents); got ${minIncidents}`);
+  const repeats = all
+    .filter((l) => l.incidents >= minIncidents)
     .sort((a, b) => b.harm - a.harm || b.incidents - a.incidents || a.location.localeCompare(b.location));
   const repeatIncidents = repeats.reduce((s, l) => s + l.incidents, 0);
   const repeatHarm = repeats.reduce((s, l) => s + l.harm, 0);
@@ -55,7 +57,11 @@ export function repeatLocations(all: LocationTotal[], total: { incidents: number
       nightTimeShare: l.timed ? l.nightTime / l.timed : null,
     })),
     totals: {
-      incidents: total.incidents, harm: total.harm, repeatIncidents, repeatHarm, locations: repeats.length,
+      incidents: total.incidents,
+      harm: total.harm,
+      repeatIncidents,
+      repeatHarm,
+      locations: repeats.length,
       repeatShare: total.incidents ? repeatIncidents / total.incidents : 0,
       repeatHarmShare: total.harm ? repeatHarm / total.harm : 0,
     },

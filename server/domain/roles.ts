@@ -62,4 +62,3 @@ export interface Caller {
   /** For API tokens: the kinds of route the token may call. */
   scopes?: readonly Access[];
 }
-

@@ -51,7 +51,9 @@ export function runChart(values: { label: string; value: number }[], baselinePoi
   const mark = (from: number, to: number, s: RunChartPoint['signals'][number]) => {
     for (let k = from; k <= to; k++) if (!points[k]!.signals.includes(s)) points[k]!.signals.push(s);
   };
-  points.forEach((p, i) => { if (p.value > upper || p.value < lower) mark(i, i, 'outside limits'); });
+  points.forEach((p, i) => {
+    if (p.value > upper || p.value < lower) mark(i, i, 'outside limits');
+  });
   // Shift: runs of 7+ strictly on one side of the mean (points on the mean break the run).
   let start = 0;
   for (let i = 1; i <= points.length; i++) {

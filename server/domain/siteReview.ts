@@ -19,9 +19,11 @@ export const MAX_RING_METRES = 2000;
  * @example checkRings([1000, 250]) // [250, 1000]
  */
 export function checkRings(rings: number[]): number[] {
-  if (!Array.isArray(rings) || rings.length < 1 || rings.length > 3) throw new Error(`rings must be 1 to 3 distances in metres; got ${Array.isArray(rings) ? rings.length : 'none'}`);
+  if (!Array.isArray(rings) || rings.length < 1 || rings.length > 3)
+    throw new Error(`rings must be 1 to 3 distances in metres; got ${Array.isArray(rings) ? rings.length : 'none'}`);
   for (const r of rings) {
-    if (!Number.isInteger(r) || r < MIN_RING_METRES || r > MAX_RING_METRES) throw new Error(`each ring must be a whole number of metres from ${MIN_RING_METRES} to ${MAX_RING_METRES}; got ${r}`);
+    if (!Number.isInteger(r) || r < MIN_RING_METRES || r > MAX_RING_METRES)
+      throw new Error(`each ring must be a whole number of metres from ${MIN_RING_METRES} to ${MAX_RING_METRES}; got ${r}`);
   }
   const sorted = [...rings].sort((a, b) => a - b);
   if (new Set(sorted).size !== sorted.length) throw new Error(`ring distances must differ; got ${rings.join(', ')}`);
@@ -53,7 +55,9 @@ export interface ReviewZone {
 export function siteRings(site: Polygonal, rings: number[]): ReviewZone[] {
   if (site?.type !== 'Polygon' && site?.type !== 'MultiPolygon') throw new Error('siteRings needs the site as a Polygon or MultiPolygon');
   const distances = checkRings(rings);
-  const zones: ReviewZone[] = [{ key: 'site', label: 'site', innerMetres: null, outerMetres: null, geometry: site, outer: site, areaKm2: turfArea(site as never) / 1e6 }];
+  const zones: ReviewZone[] = [
+    { key: 'site', label: 'site', innerMetres: null, outerMetres: null, geometry: site, outer: site, areaKm2: turfArea(site as never) / 1e6 },
+  ];
   let inner: Polygonal = site;
   let innerMetres = 0;
   for (const d of distances) {
@@ -61,7 +65,15 @@ export function siteRings(site: Polygonal, rings: number[]): ReviewZone[] {
     if (!outer) throw new Error(`the ${d} m buffer of the site is empty`);
     const ring = difference(featureCollection([feature(outer as never), feature(inner as never)]) as never)?.geometry as Polygonal | undefined;
     if (!ring) throw new Error(`the ${innerMetres}–${d} m ring is empty`);
-    zones.push({ key: `ring-${d}`, label: `${innerMetres}–${d} m ring`, innerMetres, outerMetres: d, geometry: ring, outer, areaKm2: turfArea(ring as never) / 1e6 });
+    zones.push({
+      key: `ring-${d}`,
+      label: `${innerMetres}–${d} m ring`,
+      innerMetres,
+      outerMetres: d,
+      geometry: ring,
+      outer,
+      areaKm2: turfArea(ring as never) / 1e6,
+    });
     inner = outer;
     innerMetres = d;
   }
@@ -97,8 +109,14 @@ export interface IncidentGroup {
   harm: number;
 }
 
-export interface Tally { incidents: number; harm: number }
-export interface PeriodTally { current: Tally; previous: Tally | null }
+export interface Tally {
+  incidents: number;
+  harm: number;
+}
+export interface PeriodTally {
+  current: Tally;
+  previous: Tally | null;
+}
 
 export interface ZoneSummary {
   total: PeriodTally;
@@ -109,7 +127,10 @@ export interface ZoneSummary {
   topLocations: { location: string; incidents: number; harm: number }[];
 }
 
-const add = (t: Tally, g: { incidents: number; harm: number }) => { t.incidents += g.incidents; t.harm += g.harm; };
+const add = (t: Tally, g: { incidents: number; harm: number }) => {
+  t.incidents += g.incidents;
+  t.harm += g.harm;
+};
 
 /**
  * Incidents and harm of each zone by category (all recorded crime) and by each serious-violence
@@ -120,9 +141,13 @@ const add = (t: Tally, g: { incidents: number; harm: number }) => { t.incidents 
  * @example summariseZones(groups, (lon, lat) => zoneOf(zones, lon, lat), zones.length, defs, 'public-proxy', current, previous)
  */
 export function summariseZones(
-  groups: IncidentGroup[], zoneIndex: (lon: number, lat: number) => number, zoneCount: number,
-  definitions: { key: string; name: string; rules: DefinitionRules }[], chosen: string,
-  current: { from: Month; to: Month }, previous: { from: Month; to: Month } | null,
+  groups: IncidentGroup[],
+  zoneIndex: (lon: number, lat: number) => number,
+  zoneCount: number,
+  definitions: { key: string; name: string; rules: DefinitionRules }[],
+  chosen: string,
+  current: { from: Month; to: Month },
+  previous: { from: Month; to: Month } | null,
 ): ZoneSummary[] {
   if (!Number.isInteger(zoneCount) || zoneCount < 1) throw new Error(`zoneCount must be a whole number ≥ 1; got ${zoneCount}`);
   const chosenDef = definitions.find((d) => d.key === chosen);
@@ -131,14 +156,20 @@ export function summariseZones(
   const zero = (): Tally => ({ incidents: 0, harm: 0 });
   const period = (): PeriodTally => ({ current: zero(), previous: previous ? zero() : null });
   const out = Array.from({ length: zoneCount }, () => ({
-    total: period(), categories: new Map<string, PeriodTally>(), definitions: definitions.map(period),
-    monthly: new Map(months.map((m) => [m, { month: m, incidents: 0, harm: 0, allCrime: 0 }])), locations: new Map<string, Tally>(),
+    total: period(),
+    categories: new Map<string, PeriodTally>(),
+    definitions: definitions.map(period),
+    monthly: new Map(months.map((m) => [m, { month: m, incidents: 0, harm: 0, allCrime: 0 }])),
+    locations: new Map<string, Tally>(),
   }));
   const zoneCache = new Map<string, number>();
   for (const g of groups) {
     const key = `${g.lon},${g.lat}`;
     let k = zoneCache.get(key);
-    if (k === undefined) { k = zoneIndex(g.lon, g.lat); zoneCache.set(key, k); }
+    if (k === undefined) {
+      k = zoneIndex(g.lon, g.lat);
+      zoneCache.set(key, k);
+    }
     if (k < 0 || k >= zoneCount) continue;
     const z = out[k]!;
     const inCurrent = g.month >= current.from && g.month <= current.to;
@@ -147,13 +178,18 @@ export function summariseZones(
     const category = g.category ?? '(none)';
     const classifiable = { category, offenceCode: g.offenceCode, knife: g.knife, firearm: g.firearm, domestic: g.domestic };
     if (m) m.allCrime += g.incidents;
-    if (m && matchesDefinition(chosenDef.rules, classifiable)) { m.incidents += g.incidents; m.harm += g.harm; }
+    if (m && matchesDefinition(chosenDef.rules, classifiable)) {
+      m.incidents += g.incidents;
+      m.harm += g.harm;
+    }
     if (!inCurrent && !inPrevious) continue;
     const pick = (p: PeriodTally) => (inCurrent ? p.current : p.previous!);
     add(pick(z.total), g);
     if (!z.categories.has(category)) z.categories.set(category, period());
     add(pick(z.categories.get(category)!), g);
-    definitions.forEach((d, i) => { if (matchesDefinition(d.rules, classifiable)) add(pick(z.definitions[i]!), g); });
+    definitions.forEach((d, i) => {
+      if (matchesDefinition(d.rules, classifiable)) add(pick(z.definitions[i]!), g);
+    });
     if (inCurrent && g.location) {
       if (!z.locations.has(g.location)) z.locations.set(g.location, zero());
       add(z.locations.get(g.location)!, g);
@@ -161,16 +197,23 @@ export function summariseZones(
   }
   return out.map((z) => ({
     total: z.total,
-    byCategory: [...z.categories.entries()].map(([category, p]) => ({ category, ...p }))
+    byCategory: [...z.categories.entries()]
+      .map(([category, p]) => ({ category, ...p }))
       .sort((a, b) => b.current.harm - a.current.harm || b.current.incidents - a.current.incidents || a.category.localeCompare(b.category)),
     byDefinition: definitions.map((d, i) => ({ key: d.key, name: d.name, ...z.definitions[i]! })),
     monthly: [...z.monthly.values()],
-    topLocations: [...z.locations.entries()].map(([location, t]) => ({ location, ...t }))
-      .sort((a, b) => b.incidents - a.incidents || b.harm - a.harm || a.location.localeCompare(b.location)).slice(0, 10),
+    topLocations: [...z.locations.entries()]
+      .map(([location, t]) => ({ location, ...t }))
+      .sort((a, b) => b.incidents - a.incidents || b.harm - a.harm || a.location.localeCompare(b.location))
+      .slice(0, 10),
   }));
 }
 
-export interface Exposure { incidents: number; areaKm2: number; residents: number | null }
+export interface Exposure {
+  incidents: number;
+  areaKm2: number;
+  residents: number | null;
+}
 
 export interface RateTest {
   subjectRate: number;
@@ -196,15 +239,22 @@ export interface RateTest {
  *          // perKm2: 2,400 against 2,000 a km², ratio 1.2, p ≈ 0.05
  */
 export function compareRate(zone: Exposure, comparator: Exposure, alpha = 0.05): { perKm2: RateTest; perThousandResidents: RateTest | null } {
-  for (const [name, v] of [['zone', zone], ['comparator', comparator]] as const) {
+  for (const [name, v] of [
+    ['zone', zone],
+    ['comparator', comparator],
+  ] as const) {
     if (!Number.isInteger(v.incidents) || v.incidents < 0) throw new Error(`${name}.incidents must be a whole number ≥ 0; got ${v.incidents}`);
     if (!(v.areaKm2 > 0)) throw new Error(`${name}.areaKm2 must be positive; got ${v.areaKm2}`);
   }
   const one = (x: number, e: number, X: number, E: number, scale: number): RateTest => {
     const test = countChange({ before: { count: X, exposure: E }, after: { count: x, exposure: e } }, alpha);
-    const subjectRate = (x / e) * scale, comparatorRate = (X / E) * scale;
+    const subjectRate = (x / e) * scale,
+      comparatorRate = (X / E) * scale;
     return {
-      subjectRate, comparatorRate, ratio: comparatorRate > 0 ? subjectRate / comparatorRate : null, test,
+      subjectRate,
+      comparatorRate,
+      ratio: comparatorRate > 0 ? subjectRate / comparatorRate : null,
+      test,
       verdict: test.direction === 'rise' ? 'higher' : test.direction === 'fall' ? 'lower' : 'no significant difference',
     };
   };
@@ -231,19 +281,25 @@ export interface DayHourTable {
  *          // timed 2 (table[4][23] = 2), untimed 40
  */
 export function dayHourTable(rows: { dow: number | null; hour: number | null; incidents: number }[]): DayHourTable {
-  let timed = 0, untimed = 0;
+  let timed = 0,
+    untimed = 0;
   const table = Array.from({ length: 7 }, () => new Array<number>(24).fill(0));
   for (const r of rows) {
-    if (r.dow === null || r.hour === null) { untimed += r.incidents; continue; }
-    if (!(Number.isInteger(r.dow) && r.dow >= 0 && r.dow <= 6 && Number.isInteger(r.hour) && r.hour >= 0 && r.hour <= 23)) throw new Error(`dow must be 0–6 and hour 0–23; got ${r.dow}, ${r.hour}`);
+    if (r.dow === null || r.hour === null) {
+      untimed += r.incidents;
+      continue;
+    }
+    if (!(Number.isInteger(r.dow) && r.dow >= 0 && r.dow <= 6 && Number.isInteger(r.hour) && r.hour >= 0 && r.hour <= 23))
+      throw new Error(`dow must be 0–6 and hour 0–23; got ${r.dow}, ${r.hour}`);
     timed += r.incidents;
     table[(r.dow + 6) % 7]![r.hour]! += r.incidents;
   }
-  const statement = timed === 0
-    ? `No day-of-week × hour table: none of these ${untimed.toLocaleString('en-GB')} incidents carries a time. data.police.uk publishes the month of each crime only; a force extract with dates and times gives the table.`
-    : untimed === 0
-      ? `All ${timed.toLocaleString('en-GB')} incidents carry a time (UK local time).`
-      : `${timed.toLocaleString('en-GB')} incidents carry a time and are in the table (UK local time); ${untimed.toLocaleString('en-GB')} have the month only (data.police.uk) and are left out of it.`;
+  const statement =
+    timed === 0
+      ? `No day-of-week × hour table: none of these ${untimed.toLocaleString('en-GB')} incidents carries a time. data.police.uk publishes the month of each crime only; a force extract with dates and times gives the table.`
+      : untimed === 0
+        ? `All ${timed.toLocaleString('en-GB')} incidents carry a time (UK local time).`
+        : `${timed.toLocaleString('en-GB')} incidents carry a time and are in the table (UK local time); ${untimed.toLocaleString('en-GB')} have the month only (data.police.uk) and are left out of it.`;
   return { timed, untimed, table: timed ? table : null, statement };
 }
 
@@ -263,9 +319,9 @@ export interface TrafficLightInput {
 }
 
 export const TRAFFIC_LIGHT_RULE =
-  'Red: the site touches a High Crime High Harm cell, or its rate per km² is significantly higher than the district\'s. ' +
-  'Amber (otherwise): the site touches a Gi* hot cell at 95 % or more (bin ≥ 2), or its rate per km² is significantly higher than the force\'s, ' +
-  'or its count rose significantly against the period before, or the first ring\'s rate per km² is significantly higher than the district\'s. ' +
+  "Red: the site touches a High Crime High Harm cell, or its rate per km² is significantly higher than the district's. " +
+  "Amber (otherwise): the site touches a Gi* hot cell at 95 % or more (bin ≥ 2), or its rate per km² is significantly higher than the force's, " +
+  "or its count rose significantly against the period before, or the first ring's rate per km² is significantly higher than the district's. " +
   'Green: none of these. "Significantly" means the exact conditional Poisson test at the 5 % level, two-sided.';
 
 /**
@@ -275,7 +331,8 @@ export const TRAFFIC_LIGHT_RULE =
  * @example trafficLight({ touchesHchh: true, ... }) // { light: 'red', reasons: ['touches a High Crime High Harm cell'] }
  */
 export function trafficLight(i: TrafficLightInput): { light: Light; rule: string; reasons: string[] } {
-  const red: string[] = [], amber: string[] = [];
+  const red: string[] = [],
+    amber: string[] = [];
   const pv = (v: number) => (v < 1e-300 ? '< 10⁻³⁰⁰' : `= ${v.toPrecision(2)}`);
   const pct = (t: RateTest) => (t.ratio === null ? '' : ` (${t.ratio.toFixed(1)} times, p ${pv(t.test.pValue)})`);
   if (i.touchesHchh) red.push('the site touches a High Crime High Harm cell');
@@ -283,7 +340,8 @@ export function trafficLight(i: TrafficLightInput): { light: Light; rule: string
   if (i.maxGiBin !== null && i.maxGiBin >= 2) amber.push(`the site touches a Gi* hot cell (bin ${i.maxGiBin})`);
   if (i.siteVsForce?.verdict === 'higher') amber.push(`the site's rate per km² is significantly higher than the force's${pct(i.siteVsForce)}`);
   if (i.change?.direction === 'rise') amber.push(`the site's count rose significantly against the period before (p ${pv(i.change.pValue)})`);
-  if (i.firstRingVsDistrict?.verdict === 'higher') amber.push(`the first ring's rate per km² is significantly higher than the district's${pct(i.firstRingVsDistrict)}`);
+  if (i.firstRingVsDistrict?.verdict === 'higher')
+    amber.push(`the first ring's rate per km² is significantly higher than the district's${pct(i.firstRingVsDistrict)}`);
   const light: Light = red.length ? 'red' : amber.length ? 'amber' : 'green';
   return { light, rule: TRAFFIC_LIGHT_RULE, reasons: light === 'red' ? [...red, ...amber] : amber };
 }

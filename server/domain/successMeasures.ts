@@ -24,7 +24,8 @@ export const SUCCESS_MEASURES: readonly SuccessMeasure[] = [
     key: 'hospital-admissions-knife-assault',
     name: 'Hospital admissions for assault with a knife or sharp object',
     source: 'NHS Hospital Episode Statistics (admitted patient care), imported as published aggregates',
-    definition: 'Finished admission episodes with ICD-10 external cause X99 (assault by sharp object), by the financial year the episode ends and the patient\'s area of residence; A&E attendances without admission are not included. Aggregate rows count when their measure names X99, or admissions with a knife or sharp object.',
+    definition:
+      "Finished admission episodes with ICD-10 external cause X99 (assault by sharp object), by the financial year the episode ends and the patient's area of residence; A&E attendances without admission are not included. Aggregate rows count when their measure names X99, or admissions with a knife or sharp object.",
     from: 'aggregates',
     ratePer: 100_000,
   },
@@ -32,7 +33,8 @@ export const SUCCESS_MEASURES: readonly SuccessMeasure[] = [
     key: 'knife-enabled-serious-violence',
     name: 'Knife- and sharp-object-enabled serious violence recorded by the police',
     source: 'Force extract incidents with a knife or sharp instrument flag',
-    definition: 'The seven offence types the Home Office knife collection can flag (homicide, attempted murder, threats to kill, assault with injury and assault with intent to cause serious harm, robbery, rape, sexual assault; Home Office codes below) with the knife flag set. data.police.uk has no weapon flag, so months without force-extract data are unavailable, never zero.',
+    definition:
+      'The seven offence types the Home Office knife collection can flag (homicide, attempted murder, threats to kill, assault with injury and assault with intent to cause serious harm, robbery, rape, sexual assault; Home Office codes below) with the knife flag set. data.police.uk has no weapon flag, so months without force-extract data are unavailable, never zero.',
     from: 'incidents',
     ratePer: 100_000,
   },
@@ -40,7 +42,8 @@ export const SUCCESS_MEASURES: readonly SuccessMeasure[] = [
     key: 'homicides',
     name: 'Homicides',
     source: 'Home Office Homicide Index (police-recorded, victim-based), imported as published aggregates',
-    definition: 'Homicides as recorded by the police at the publication date; the Index revises figures as cases progress, so each value keeps its revision status. Aggregate rows count when their measure names homicide.',
+    definition:
+      'Homicides as recorded by the police at the publication date; the Index revises figures as cases progress, so each value keeps its revision status. Aggregate rows count when their measure names homicide.',
     from: 'aggregates',
     ratePer: 1_000_000,
   },
@@ -49,13 +52,29 @@ export const SUCCESS_MEASURES: readonly SuccessMeasure[] = [
 // Home Office offence codes of the seven knife-flaggable offence types (ONS knife or sharp instrument
 // collection; codes from the Home Office Counting Rules 2017/18 classification).
 export const KNIFE_ENABLED_OFFENCE_CODES = [
-  '1', '4.1', '4.2', '4.10', '1-4.1-4.10-4.2', // homicide
+  '1',
+  '4.1',
+  '4.2',
+  '4.10',
+  '1-4.1-4.10-4.2', // homicide
   '2', // attempted murder
   '3B', // threats to kill
-  '5D', '8N', '8P', '8S', // assault with intent to cause serious harm; assault with injury
-  '34A', '34B', // robbery
-  '19C', '19D', '19E', '19F', '19G', '19H', // rape
-  '17A', '17B', '20A', '20B', // sexual assault
+  '5D',
+  '8N',
+  '8P',
+  '8S', // assault with intent to cause serious harm; assault with injury
+  '34A',
+  '34B', // robbery
+  '19C',
+  '19D',
+  '19E',
+  '19F',
+  '19G',
+  '19H', // rape
+  '17A',
+  '17B',
+  '20A',
+  '20B', // sexual assault
 ] as const;
 
 export const knifeEnabledRules: DefinitionRules = {
@@ -118,14 +137,29 @@ export function publishedValue(rows: PublishedValue[]): Pick<MeasureValue, 'stat
   const revisionOf = (rs: PublishedValue[]) => [...new Set(rs.map((r) => r.revision))].join(', ');
   if (all) {
     return all.value === null
-      ? { status: 'suppressed', value: null, revision: all.revision, note: all.suppressionMarker?.startsWith('unknown') ? all.suppressionMarker : `suppressed by the publisher (${all.suppressionMarker})` }
+      ? {
+          status: 'suppressed',
+          value: null,
+          revision: all.revision,
+          note: all.suppressionMarker?.startsWith('unknown') ? all.suppressionMarker : `suppressed by the publisher (${all.suppressionMarker})`,
+        }
       : { status: 'value', value: all.value, revision: all.revision, note: null };
   }
   const suppressed = rows.filter((r) => r.value === null);
   if (suppressed.length) {
-    return { status: 'suppressed', value: null, revision: revisionOf(rows), note: `age bands ${suppressed.map((r) => `${r.ageBand} (${r.suppressionMarker})`).join(', ')} suppressed by the publisher, so the total is unknown` };
+    return {
+      status: 'suppressed',
+      value: null,
+      revision: revisionOf(rows),
+      note: `age bands ${suppressed.map((r) => `${r.ageBand} (${r.suppressionMarker})`).join(', ')} suppressed by the publisher, so the total is unknown`,
+    };
   }
-  return { status: 'value', value: rows.reduce((s, r) => s + r.value!, 0), revision: revisionOf(rows), note: `sum of age bands ${rows.map((r) => r.ageBand).join(', ')}` };
+  return {
+    status: 'value',
+    value: rows.reduce((s, r) => s + r.value!, 0),
+    revision: revisionOf(rows),
+    note: `sum of age bands ${rows.map((r) => r.ageBand).join(', ')}`,
+  };
 }
 
 /** The financial years ('2019/20') that overlap a span of months, in order. */
@@ -149,17 +183,20 @@ function withChange(values: MeasureValue[], isCount: boolean): MeasureValue[] {
 
 function changeBetween(prev: MeasureValue, v: MeasureValue, isCount: boolean): MeasureValue['change'] {
   if (prev.value === null || v.value === null) return null;
-  const test = isCount && Number.isInteger(prev.value) && Number.isInteger(v.value) && prev.value + v.value > 0
-    ? countChange({ before: { count: prev.value, exposure: 12 }, after: { count: v.value, exposure: 12 } })
-    : null;
+  const test =
+    isCount && Number.isInteger(prev.value) && Number.isInteger(v.value) && prev.value + v.value > 0
+      ? countChange({ before: { count: prev.value, exposure: 12 }, after: { count: v.value, exposure: 12 } })
+      : null;
   return {
-    against: prev.period, previous: prev.value, absolute: v.value - prev.value,
-    percent: prev.value > 0 ? ((v.value - prev.value) / prev.value) * 100 : null, test,
+    against: prev.period,
+    previous: prev.value,
+    absolute: v.value - prev.value,
+    percent: prev.value > 0 ? ((v.value - prev.value) / prev.value) * 100 : null,
+    test,
   };
 }
 
-const rateOf = (value: number | null, population: number | null, per: number) =>
-  value === null || !population ? null : (value / population) * per;
+const rateOf = (value: number | null, population: number | null, per: number) => (value === null || !population ? null : (value / population) * per);
 
 /**
  * A success measure from monthly incident counts: each financial year and the latest rolling 12
@@ -182,12 +219,32 @@ export function measureFromMonthly(
     const missing = months.filter((m) => !covered.has(m));
     if (missing.length) {
       return {
-        period, periodType, months: [start, end], status: 'unavailable', value: null, ratePerPopulation: null, revision: null, change: null,
-        note: missing.length === months.length ? unavailableReason : `${unavailableReason} (${missing.length} of ${months.length} months missing: ${missing[0]}${missing.length > 1 ? ` … ${missing[missing.length - 1]}` : ''})`,
+        period,
+        periodType,
+        months: [start, end],
+        status: 'unavailable',
+        value: null,
+        ratePerPopulation: null,
+        revision: null,
+        change: null,
+        note:
+          missing.length === months.length
+            ? unavailableReason
+            : `${unavailableReason} (${missing.length} of ${months.length} months missing: ${missing[0]}${missing.length > 1 ? ` … ${missing[missing.length - 1]}` : ''})`,
       };
     }
     const value = months.reduce((s, m) => s + (monthly.get(m) ?? 0), 0);
-    return { period, periodType, months: [start, end], status: 'value', value, ratePerPopulation: rateOf(value, population, ratePer), revision: null, note: null, change: null };
+    return {
+      period,
+      periodType,
+      months: [start, end],
+      status: 'value',
+      value,
+      ratePerPopulation: rateOf(value, population, ratePer),
+      revision: null,
+      note: null,
+      change: null,
+    };
   };
   const years = financialYearsOverlapping(span.first, span.last)
     .map((label) => parsePeriod('financial_year', label))
@@ -223,24 +280,44 @@ export function measureFromAggregates(rows: PublishedValue[], population: number
     if (v.status === 'not published') {
       const quarters = [1, 2, 3, 4].map((q) => publishedValue(byPeriod.get(`financial_quarter|${label} Q${q}`) ?? []));
       if (quarters.every((q) => q.status === 'value')) {
-        v = { status: 'value', value: quarters.reduce((s, q) => s + q.value!, 0), revision: [...new Set(quarters.map((q) => q.revision))].join(', '), note: 'sum of the four published financial quarters' };
+        v = {
+          status: 'value',
+          value: quarters.reduce((s, q) => s + q.value!, 0),
+          revision: [...new Set(quarters.map((q) => q.revision))].join(', '),
+          note: 'sum of the four published financial quarters',
+        };
       } else if (quarters.some((q) => q.status === 'suppressed')) {
         v = { status: 'suppressed', value: null, revision: null, note: 'a quarter of the year is suppressed by the publisher, so the year is unknown' };
       } else {
         v = { status: 'not published', value: null, revision: null, note: 'the year is not published, nor all four of its quarters' };
       }
     }
-    return { period: label, periodType: 'financial_year', months: [p.start, p.end], ...v, ratePerPopulation: rateOf(v.value, population, ratePer), change: null };
+    return {
+      period: label,
+      periodType: 'financial_year',
+      months: [p.start, p.end],
+      ...v,
+      ratePerPopulation: rateOf(v.value, population, ratePer),
+      change: null,
+    };
   });
   const out = withChange(yearValues, true);
   const rolling = [...new Set(rows.filter((r) => r.periodType === 'rolling_12_months').map((r) => r.periodLabel))]
-    .map((label) => parsePeriod('rolling_12_months', label)).sort((a, b) => a.end.localeCompare(b.end));
+    .map((label) => parsePeriod('rolling_12_months', label))
+    .sort((a, b) => a.end.localeCompare(b.end));
   const latest = rolling[rolling.length - 1];
   if (latest) {
     const v = publishedValue(byPeriod.get(`rolling_12_months|${latest.label}`) ?? []);
     const prevLabel = rolling.find((p) => p.end === addMonths(latest.end, -12));
     const prev = prevLabel ? publishedValue(byPeriod.get(`rolling_12_months|${prevLabel.label}`) ?? []) : null;
-    const current: MeasureValue = { period: latest.label, periodType: 'rolling_12_months', months: [latest.start, latest.end], ...v, ratePerPopulation: rateOf(v.value, population, ratePer), change: null };
+    const current: MeasureValue = {
+      period: latest.label,
+      periodType: 'rolling_12_months',
+      months: [latest.start, latest.end],
+      ...v,
+      ratePerPopulation: rateOf(v.value, population, ratePer),
+      change: null,
+    };
     out.push({ ...current, change: prev && prevLabel ? changeBetween({ ...current, period: prevLabel.label, value: prev.value }, current, true) : null });
   }
   return out;
@@ -267,7 +344,10 @@ export function forceFromDistricts(rows: PublishedValue[], forceCodes: Set<strin
     const first = rs[0]!;
     const known = perDistrict.every((d) => d.status === 'value');
     out.push({
-      areaCode: 'force', periodType: first.periodType, periodLabel: first.periodLabel, ageBand: 'all ages',
+      areaCode: 'force',
+      periodType: first.periodType,
+      periodLabel: first.periodLabel,
+      ageBand: 'all ages',
       value: known ? perDistrict.reduce((s, d) => s + d.value!, 0) : null,
       suppressionMarker: known ? null : 'unknown: a district is suppressed or not published',
       revision: [...new Set(rs.map((r) => r.revision))].join(', '),

@@ -23,11 +23,15 @@ export function authorise(caller: Caller | null, access: Access, roles: readonly
   if (access === 'anonymous') return;
   if (!caller) throw new HttpError(401, 'sign in first: /sign-in, or send an API token as "Authorization: Bearer …"');
   if (!roles.includes(caller.role)) throw new HttpError(403, `a ${caller.role} may not use this route (${access}; allowed: ${roles.join(', ')})`);
-  if (caller.scopes && !caller.scopes.includes(access)) throw new HttpError(403, `this API token is not scoped for ${access} (its scopes: ${caller.scopes.join(', ')})`);
+  if (caller.scopes && !caller.scopes.includes(access))
+    throw new HttpError(403, `this API token is not scoped for ${access} (its scopes: ${caller.scopes.join(', ')})`);
 }
 
 /** Writes one audit entry for the caller; set per request by the sign-in middleware alongside the caller. */
-export type Auditor = (caller: Caller | null, entry: { action: string; target: string; rows: number | null; detail: Record<string, unknown> | null }) => Promise<void>;
+export type Auditor = (
+  caller: Caller | null,
+  entry: { action: string; target: string; rows: number | null; detail: Record<string, unknown> | null },
+) => Promise<void>;
 
 const AUDITOR = 'harmgridAuditor';
 

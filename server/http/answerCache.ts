@@ -14,7 +14,10 @@ export class AnswerCache {
     const hit = this.entries.get(key);
     if (!hit) return undefined;
     this.entries.delete(key);
-    if (hit.version !== version) { this.bytes -= hit.body.length; return undefined; }
+    if (hit.version !== version) {
+      this.bytes -= hit.body.length;
+      return undefined;
+    }
     this.entries.set(key, hit); // most recently used last
     return hit;
   }
@@ -22,7 +25,10 @@ export class AnswerCache {
   set(key: string, version: number, body: string, contentType: string): void {
     if (body.length > this.maxBytes / 4) return;
     const old = this.entries.get(key);
-    if (old) { this.bytes -= old.body.length; this.entries.delete(key); }
+    if (old) {
+      this.bytes -= old.body.length;
+      this.entries.delete(key);
+    }
     this.entries.set(key, { version, body, contentType });
     this.bytes += body.length;
     for (const [k, v] of this.entries) {

@@ -14,12 +14,14 @@ extendZodWithOpenApi(z);
 
 export { HttpError };
 
-export const errorSchema = z.object({
-  error: z.object({
-    message: z.string(),
-    issues: z.array(z.object({ path: z.string(), message: z.string() })).optional(),
-  }),
-}).meta({ id: 'Error' });
+export const errorSchema = z
+  .object({
+    error: z.object({
+      message: z.string(),
+      issues: z.array(z.object({ path: z.string(), message: z.string() })).optional(),
+    }),
+  })
+  .meta({ id: 'Error' });
 
 interface RouteSpec<Q, P, B> {
   method: 'get' | 'post' | 'put' | 'delete';
@@ -61,8 +63,17 @@ export class Api {
 
   /** `dataVersion` reads the stored data's version; without it nothing is cached. */
   constructor(private readonly opts: { dataVersion?: () => Promise<number> } = {}) {
-    this.registry.registerComponent('securitySchemes', 'session', { type: 'apiKey', in: 'cookie', name: 'harmgrid_session', description: 'Set by signing in (/sign-in: password or single sign-on); __Host-harmgrid_session behind TLS' });
-    this.registry.registerComponent('securitySchemes', 'token', { type: 'http', scheme: 'bearer', description: 'API token (hg_…), scoped to access kinds, expiring; POST /api/tokens' });
+    this.registry.registerComponent('securitySchemes', 'session', {
+      type: 'apiKey',
+      in: 'cookie',
+      name: 'harmgrid_session',
+      description: 'Set by signing in (/sign-in: password or single sign-on); __Host-harmgrid_session behind TLS',
+    });
+    this.registry.registerComponent('securitySchemes', 'token', {
+      type: 'http',
+      scheme: 'bearer',
+      description: 'API token (hg_…), scoped to access kinds, expiring; POST /api/tokens',
+    });
   }
 
   /** The roles that may call a route: its own, or its access kind's; viewers only where a public source can be chosen. */
@@ -96,11 +107,22 @@ export class Api {
           description: spec.response.description,
           ...(spec.response.schema ? { content: { [spec.response.contentType ?? 'application/json']: { schema: spec.response.schema } } } : {}),
         },
-        400: { description: 'A parameter is missing or not allowed; the message says which and what is allowed', content: { 'application/json': { schema: errorSchema } } },
-        ...(spec.access === 'anonymous' ? {} : {
-          401: { description: 'Nobody is signed in (beyond loopback single-user mode), or the API token is unknown, revoked or expired', content: { 'application/json': { schema: errorSchema } } },
-          403: { description: `Signed in, but not as ${roles.join(', ')} (or the token is not scoped for ${spec.access})`, content: { 'application/json': { schema: errorSchema } } },
-        }),
+        400: {
+          description: 'A parameter is missing or not allowed; the message says which and what is allowed',
+          content: { 'application/json': { schema: errorSchema } },
+        },
+        ...(spec.access === 'anonymous'
+          ? {}
+          : {
+              401: {
+                description: 'Nobody is signed in (beyond loopback single-user mode), or the API token is unknown, revoked or expired',
+                content: { 'application/json': { schema: errorSchema } },
+              },
+              403: {
+                description: `Signed in, but not as ${roles.join(', ')} (or the token is not scoped for ${spec.access})`,
+                content: { 'application/json': { schema: errorSchema } },
+              },
+            }),
         404: { description: 'Not found', content: { 'application/json': { schema: errorSchema } } },
       },
     } as Parameters<OpenAPIRegistry['registerPath']>[0]);
@@ -120,14 +142,23 @@ export class Api {
         if (cached) {
           res.setHeader('ETag', etag);
           res.setHeader('Cache-Control', 'private, no-cache'); // revalidate every time: the data may have changed
-          if (req.headers['if-none-match'] === etag) { res.status(304).end(); return; }
+          if (req.headers['if-none-match'] === etag) {
+            res.status(304).end();
+            return;
+          }
           const hit = this.answers.get(key, version);
-          if (hit) { res.type(hit.contentType).send(hit.body); return; }
+          if (hit) {
+            res.type(hit.contentType).send(hit.body);
+            return;
+          }
         }
         const result = await spec.handler({ query, params, body, caller: caller!, req, res });
         if (res.headersSent || result === undefined) return;
         checkResponse(spec, result);
-        if (!cached) { res.json(result); return; }
+        if (!cached) {
+          res.json(result);
+          return;
+        }
         const text = JSON.stringify(result);
         const contentType = String(res.getHeader('Content-Type') ?? 'application/json; charset=utf-8');
         this.answers.set(key, version, text, contentType);
@@ -137,7 +168,10 @@ export class Api {
       // Hold back what the handler sends until its audit entry is stored: no entry, no data.
       const send = res.send.bind(res);
       let held: { body: unknown } | undefined;
-      res.send = ((b: unknown) => { held = { body: b }; return res; }) as Response['send'];
+      res.send = ((b: unknown) => {
+        held = { body: b };
+        return res;
+      }) as Response['send'];
       let result: unknown;
       try {
         result = await spec.handler({ query, params, body, caller: caller!, req, res });
@@ -149,8 +183,14 @@ export class Api {
       const auditor = auditorOf(res);
       if (!auditor) throw new Error(`${spec.path} is audited but the app has no audit trail mounted`);
       await auditor(caller, {
-        action: auditAction(spec.access, spec.method), target: `${spec.method.toUpperCase()} ${req.originalUrl}`.slice(0, 2000), rows,
-        detail: { route: `${spec.method.toUpperCase()} ${spec.path}`, access: spec.access, ...(req.params && Object.keys(req.params).length ? { params: req.params } : {}) },
+        action: auditAction(spec.access, spec.method),
+        target: `${spec.method.toUpperCase()} ${req.originalUrl}`.slice(0, 2000),
+        rows,
+        detail: {
+          route: `${spec.method.toUpperCase()} ${spec.path}`,
+          access: spec.access,
+          ...(req.params && Object.keys(req.params).length ? { params: req.params } : {}),
+        },
       });
       if (held) send(held.body as never);
       else res.json(result);
@@ -203,7 +243,10 @@ function checkResponse(spec: { method: string; path: string; response: { schema?
   if (!schema) return;
   const r = schema.safeParse(result);
   if (r.success) return;
-  const problems = r.error.issues.slice(0, 3).map((i) => `${i.path.join('.') || '(answer)'}: ${i.message}`).join('; ');
+  const problems = r.error.issues
+    .slice(0, 3)
+    .map((i) => `${i.path.join('.') || '(answer)'}: ${i.message}`)
+    .join('; ');
   console.error(`harmgrid: ${spec.method.toUpperCase()} ${spec.path} answered outside its response schema: ${problems}`);
   if (process.env.VITEST) throw new Error(`${spec.method.toUpperCase()} ${spec.path} answered outside its response schema: ${problems}`);
 }
@@ -249,7 +292,8 @@ export function errorMiddleware(err: unknown, req: Request, res: Response, _next
   const e = err as { type?: string; status?: number; message?: string; code?: string; name?: string };
   if (res.headersSent) {
     // The answer was already sent (the time limit answered 503, or a stream had begun): nothing more to say.
-    if (!(err instanceof QueryAbandonedError)) console.error(`harmgrid: ${req.method} ${req.originalUrl} failed after its answer began: ${(e?.message ?? String(err)).split(' - ').pop()}`);
+    if (!(err instanceof QueryAbandonedError))
+      console.error(`harmgrid: ${req.method} ${req.originalUrl} failed after its answer began: ${(e?.message ?? String(err)).split(' - ').pop()}`);
     res.end();
     return;
   }
@@ -268,7 +312,9 @@ export function errorMiddleware(err: unknown, req: Request, res: Response, _next
     body = { message: err.message, ...(err.details ? { issues: err.details } : {}) };
   } else if (err instanceof QueryAbandonedError || e?.code === '57014') {
     status = 503;
-    body = { message: `the request was stopped: ${e?.code === '57014' ? 'a database statement ran over the time limit' : (err as Error).message}; ask for a shorter period, a coarser resolution or a smaller area` };
+    body = {
+      message: `the request was stopped: ${e?.code === '57014' ? 'a database statement ran over the time limit' : (err as Error).message}; ask for a shorter period, a coarser resolution or a smaller area`,
+    };
   } else if (e?.type === 'entity.parse.failed' || e?.type === 'entity.too.large' || e?.type === 'encoding.unsupported' || e?.type === 'charset.unsupported') {
     status = e.status ?? 400;
     body = { message: `request body: ${e.message}` };

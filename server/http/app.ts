@@ -41,17 +41,19 @@ export function createApp({ db, config, extraRouters = [], limits = requestLimit
   const app = express();
   app.disable('x-powered-by');
   app.set('query parser', 'extended');
-  app.use(helmet({
-    contentSecurityPolicy: {
-      directives: {
-        // MapLibre builds its workers from blob: URLs, and reads the hexagons the cells worker built from
-        // a blob: URL; everything else is served by harmgrid itself.
-        'worker-src': ["'self'", 'blob:'],
-        'img-src': ["'self'", 'data:', 'blob:'],
-        'connect-src': ["'self'", 'blob:', ...(process.env.HARMGRID_BASEMAP_STYLE_URL ? ['https:'] : [])],
+  app.use(
+    helmet({
+      contentSecurityPolicy: {
+        directives: {
+          // MapLibre builds its workers from blob: URLs, and reads the hexagons the cells worker built from
+          // a blob: URL; everything else is served by harmgrid itself.
+          'worker-src': ["'self'", 'blob:'],
+          'img-src': ["'self'", 'data:', 'blob:'],
+          'connect-src': ["'self'", 'blob:', ...(process.env.HARMGRID_BASEMAP_STYLE_URL ? ['https:'] : [])],
+        },
       },
-    },
-  }));
+    }),
+  );
   app.use(compression());
   app.use('/api', requestDeadline(limits));
   const heavy = heavyRateLimit(limits);
@@ -84,7 +86,9 @@ export function createApp({ db, config, extraRouters = [], limits = requestLimit
     version: '0.1.0',
     description: 'Harm-weighted H3 hotspots, High Crime High Harm areas and their data. Every parameter is validated; errors say what is allowed.',
   });
-  app.get('/api/openapi.json', (_req, res) => { res.json(openapi); });
+  app.get('/api/openapi.json', (_req, res) => {
+    res.json(openapi);
+  });
   for (const router of extraRouters) app.use(router);
   app.use(api.router);
   app.use('/api', (req, _res, next) => next(new HttpError(404, `no endpoint ${req.method} /api${req.path}; see /api/openapi.json`)));
@@ -99,7 +103,10 @@ export function createApp({ db, config, extraRouters = [], limits = requestLimit
   }
   // A shard that is down answers 503 naming its forces (server/services/shards.ts).
   app.use((err: unknown, _req: express.Request, _res: express.Response, next: express.NextFunction) => {
-    shardFailure(db, err).then((failure) => next(failure ?? err), () => next(err));
+    shardFailure(db, err).then(
+      (failure) => next(failure ?? err),
+      () => next(err),
+    );
   });
   app.use(errorMiddleware);
   return app;

@@ -29,10 +29,25 @@ export const MONTH_MARGIN = 12;
 
 /** Heavy analyses: each can take seconds of CPU; the map's own layers (cells, HCHH) are not listed. */
 export const HEAVY_ROUTES = [
-  '/api/gistar', '/api/emerging', '/api/accuracy', '/api/impact', '/api/areas/statistics', '/api/repeat-locations',
-  '/api/repeat-locations.csv', '/api/partnership-pack', '/api/partnership-pack.html', '/api/patrol-briefing',
-  '/api/patrol-briefing.html', '/api/patrol-briefing.csv', '/api/success-measures', '/api/success-measures.csv',
-  '/api/hotspots.csv', '/api/hchh.csv', '/api/sites/:id/review', '/api/sites/:id/review.html', '/api/imports',
+  '/api/gistar',
+  '/api/emerging',
+  '/api/accuracy',
+  '/api/impact',
+  '/api/areas/statistics',
+  '/api/repeat-locations',
+  '/api/repeat-locations.csv',
+  '/api/partnership-pack',
+  '/api/partnership-pack.html',
+  '/api/patrol-briefing',
+  '/api/patrol-briefing.html',
+  '/api/patrol-briefing.csv',
+  '/api/success-measures',
+  '/api/success-measures.csv',
+  '/api/hotspots.csv',
+  '/api/hchh.csv',
+  '/api/sites/:id/review',
+  '/api/sites/:id/review.html',
+  '/api/imports',
 ];
 
 function seconds(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
@@ -59,14 +74,24 @@ export function requestDeadline(limits: RequestLimits): express.RequestHandler {
     const upload = req.method === 'POST' && req.path === '/api/imports';
     const limitMs = upload ? limits.importTimeoutMs : limits.requestTimeoutMs;
     const controller = new AbortController();
-    const timer = limitMs > 0 ? setTimeout(() => {
-      controller.abort(new Error(`over the time limit of ${limitMs / 1000} s`));
-      if (!res.headersSent) {
-        res.status(503).set('Retry-After', '60').json({ error: { message:
-          `the request took longer than the limit of ${limitMs / 1000} s and was stopped; ask for a shorter period, a coarser resolution ` +
-          `or a smaller area (the limit is HARMGRID_${upload ? 'IMPORT' : 'REQUEST'}_TIMEOUT_S)` } });
-      }
-    }, limitMs) : null;
+    const timer =
+      limitMs > 0
+        ? setTimeout(() => {
+            controller.abort(new Error(`over the time limit of ${limitMs / 1000} s`));
+            if (!res.headersSent) {
+              res
+                .status(503)
+                .set('Retry-After', '60')
+                .json({
+                  error: {
+                    message:
+                      `the request took longer than the limit of ${limitMs / 1000} s and was stopped; ask for a shorter period, a coarser resolution ` +
+                      `or a smaller area (the limit is HARMGRID_${upload ? 'IMPORT' : 'REQUEST'}_TIMEOUT_S)`,
+                  },
+                });
+            }
+          }, limitMs)
+        : null;
     timer?.unref();
     res.on('close', () => {
       if (timer) clearTimeout(timer);
@@ -86,10 +111,14 @@ export function monthBounds(db: Db): express.RequestHandler {
       if (!cached || Date.now() - cached.at > 5_000) cached = { at: Date.now(), range: await loadedMonthRange(db) };
       const range = cached.range;
       if (!range) return;
-      const lo = addMonths(range.first, -MONTH_MARGIN), hi = addMonths(range.last, MONTH_MARGIN);
+      const lo = addMonths(range.first, -MONTH_MARGIN),
+        hi = addMonths(range.last, MONTH_MARGIN);
       const outside = named.filter(([, m]) => m < lo || m > hi);
       if (outside.length) {
-        const issues = outside.map(([k, m]) => ({ path: k, message: `${m} is outside the loaded months (${range.first} to ${range.last}) by more than ${MONTH_MARGIN} months; use a month from ${lo} to ${hi}` }));
+        const issues = outside.map(([k, m]) => ({
+          path: k,
+          message: `${m} is outside the loaded months (${range.first} to ${range.last}) by more than ${MONTH_MARGIN} months; use a month from ${lo} to ${hi}`,
+        }));
         throw new HttpError(400, `invalid query: ${issues.map((i) => `${i.path}: ${i.message}`).join('; ')}`, issues);
       }
     };
@@ -101,9 +130,18 @@ export function monthBounds(db: Db): express.RequestHandler {
 export function heavyRateLimit(limits: RequestLimits): express.RequestHandler[] {
   if (limits.heavyPerMinute <= 0) return [];
   const limiter = rateLimit({
-    windowMs: 60_000, limit: limits.heavyPerMinute, standardHeaders: 'draft-8', legacyHeaders: false,
+    windowMs: 60_000,
+    limit: limits.heavyPerMinute,
+    standardHeaders: 'draft-8',
+    legacyHeaders: false,
     handler: (_req, res, _next, options) => {
-      res.status(429).json({ error: { message: `too many heavy analyses from this client: at most ${options.limit} a minute; retry after the time in the RateLimit header (HARMGRID_RATE_LIMIT_PER_MIN)` } });
+      res
+        .status(429)
+        .json({
+          error: {
+            message: `too many heavy analyses from this client: at most ${options.limit} a minute; retry after the time in the RateLimit header (HARMGRID_RATE_LIMIT_PER_MIN)`,
+          },
+        });
     },
   });
   return [limiter];

@@ -8,8 +8,13 @@ const RESOLUTION_RULE = `must be a whole number from ${MIN_RESOLUTION} to ${MAX_
 export const MONTH_YEARS = { min: 1900, max: 2099 } as const;
 
 /** A calendar month, YYYY-MM, in MONTH_YEARS. */
-export const month = z.string().regex(/^\d{4}-(0[1-9]|1[0-2])$/, 'a month as YYYY-MM, e.g. 2019-07')
-  .refine((m) => Number(m.slice(0, 4)) >= MONTH_YEARS.min && Number(m.slice(0, 4)) <= MONTH_YEARS.max, `a month from ${MONTH_YEARS.min}-01 to ${MONTH_YEARS.max}-12`);
+export const month = z
+  .string()
+  .regex(/^\d{4}-(0[1-9]|1[0-2])$/, 'a month as YYYY-MM, e.g. 2019-07')
+  .refine(
+    (m) => Number(m.slice(0, 4)) >= MONTH_YEARS.min && Number(m.slice(0, 4)) <= MONTH_YEARS.max,
+    `a month from ${MONTH_YEARS.min}-01 to ${MONTH_YEARS.max}-12`,
+  );
 
 /** The largest id a stored record can have (PostgreSQL integer). */
 export const MAX_ID = 2 ** 31 - 1;
@@ -17,42 +22,64 @@ export const MAX_ID = 2 ** 31 - 1;
 export const recordId = z.coerce.number().int('a whole number').min(1, 'at least 1').max(MAX_ID, `at most ${MAX_ID}`);
 
 /** Text without control characters: PostgreSQL text cannot hold NUL, and no key or name needs the others. */
-export const plainText = (max: number) => z.string().max(max).regex(/^[^\u0000-\u001f\u007f]*$/, 'no control characters');
+export const plainText = (max: number) =>
+  z
+    .string()
+    .max(max)
+    .regex(/^[^\u0000-\u001f\u007f]*$/, 'no control characters');
 
-const listOf = (max: number, describe: string) => z.union([plainText(2000), z.array(plainText(200)).max(100)]).optional()
-  .transform((v) => (v === undefined ? undefined : (Array.isArray(v) ? v : v.split(',')).map((s) => s.trim()).filter(Boolean)))
-  .refine((v) => v === undefined || v.length <= max, `at most ${max} values`)
-  .describe(describe);
+const listOf = (max: number, describe: string) =>
+  z
+    .union([plainText(2000), z.array(plainText(200)).max(100)])
+    .optional()
+    .transform((v) => (v === undefined ? undefined : (Array.isArray(v) ? v : v.split(',')).map((s) => s.trim()).filter(Boolean)))
+    .refine((v) => v === undefined || v.length <= max, `at most ${max} values`)
+    .describe(describe);
 
 /** Which force an answer is about: an ONS police force area code, or all (the loaded forces together). */
-export const forceParam = z.string().regex(/^([EW]\d{8}|all)$/i, 'an ONS police force area code such as E23000004, or all').optional()
+export const forceParam = z
+  .string()
+  .regex(/^([EW]\d{8}|all)$/i, 'an ONS police force area code such as E23000004, or all')
+  .optional()
   .describe('the force: its ONS police force area code, or all for every loaded force together (default: the only force loaded; GET /api/forces lists them)');
 
 /** Query parameters shared by every hotspot endpoint. */
-export const analysisQuery = z.object({
-  force: forceParam,
-  resolution: z.coerce.number().int(RESOLUTION_RULE).min(MIN_RESOLUTION, RESOLUTION_RULE).max(MAX_RESOLUTION, RESOLUTION_RULE).default(9)
-    .describe(`H3 resolution ${MIN_RESOLUTION}–${MAX_RESOLUTION} (9 ≈ 0.1 km² per cell)`),
-  from: month.optional().describe('first month (default: the first month loaded)'),
-  to: month.optional().describe('last month, inclusive (default: the last month loaded)'),
-  definition: plainText(64).min(1).optional().describe('serious-violence definition key (default public-proxy)'),
-  scheme: plainText(64).min(1).optional().describe('harm scheme key (default cchi when loaded, else count)'),
-  source: listOf(20, 'restrict to sources, comma-separated (data.police.uk, force-extract)'),
-  districts: listOf(100, 'study area for Gi*, HCHH and accuracy: these district codes, comma-separated (default all of the force\'s districts)'),
-}).strict();
+export const analysisQuery = z
+  .object({
+    force: forceParam,
+    resolution: z.coerce
+      .number()
+      .int(RESOLUTION_RULE)
+      .min(MIN_RESOLUTION, RESOLUTION_RULE)
+      .max(MAX_RESOLUTION, RESOLUTION_RULE)
+      .default(9)
+      .describe(`H3 resolution ${MIN_RESOLUTION}–${MAX_RESOLUTION} (9 ≈ 0.1 km² per cell)`),
+    from: month.optional().describe('first month (default: the first month loaded)'),
+    to: month.optional().describe('last month, inclusive (default: the last month loaded)'),
+    definition: plainText(64).min(1).optional().describe('serious-violence definition key (default public-proxy)'),
+    scheme: plainText(64).min(1).optional().describe('harm scheme key (default cchi when loaded, else count)'),
+    source: listOf(20, 'restrict to sources, comma-separated (data.police.uk, force-extract)'),
+    districts: listOf(100, "study area for Gi*, HCHH and accuracy: these district codes, comma-separated (default all of the force's districts)"),
+  })
+  .strict();
 
 export type AnalysisQuery = z.infer<typeof analysisQuery>;
 
-export const hchhQuery = analysisQuery.extend({
-  crimeTopPercent: z.coerce.number().gt(0).max(100).default(1).describe('a cell is high-crime when in the top N % of study-area cells by count'),
-  harmTopPercent: z.coerce.number().gt(0).max(100).default(1).describe('a cell is high-harm when in the top N % of study-area cells by harm'),
-  minCells: z.coerce.number().int().min(1).max(1000).default(1).describe('drop areas with fewer cells'),
-  maxAreas: z.coerce.number().int().min(1).max(1000).optional().describe('keep only the N areas with most harm'),
-}).strict();
+export const hchhQuery = analysisQuery
+  .extend({
+    crimeTopPercent: z.coerce.number().gt(0).max(100).default(1).describe('a cell is high-crime when in the top N % of study-area cells by count'),
+    harmTopPercent: z.coerce.number().gt(0).max(100).default(1).describe('a cell is high-harm when in the top N % of study-area cells by harm'),
+    minCells: z.coerce.number().int().min(1).max(1000).default(1).describe('drop areas with fewer cells'),
+    maxAreas: z.coerce.number().int().min(1).max(1000).optional().describe('keep only the N areas with most harm'),
+  })
+  .strict();
 
 export const resolvedDescription = z.object({
   force: z.object({ codes: z.array(z.string()), name: z.string() }).describe('the force or forces the answer is about'),
-  resolution: z.number(), from: z.string(), to: z.string(), monthCount: z.number(),
+  resolution: z.number(),
+  from: z.string(),
+  to: z.string(),
+  monthCount: z.number(),
   definition: z.object({ key: z.string(), name: z.string(), isProxy: z.boolean() }),
   scheme: z.object({ key: z.string(), name: z.string(), unit: z.string() }),
   coverage: periodCoverageSchema,

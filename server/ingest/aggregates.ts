@@ -42,7 +42,18 @@ export async function importAggregateFile(db: Db, filePath: string, opts: { file
   const fileName = opts.fileName ?? path.basename(filePath);
   const imports = new ImportStore(db);
   const checksum = await fileChecksum(filePath);
-  const base = { fileName, format: 'aggregate counts', rowsTotal: 0, rowsImported: 0, rowsDuplicate: 0, rowsRejected: 0, rowsWithoutLocation: 0, firstMonth: null as string | null, lastMonth: null as string | null, rejections: [] as Rejection[] };
+  const base = {
+    fileName,
+    format: 'aggregate counts',
+    rowsTotal: 0,
+    rowsImported: 0,
+    rowsDuplicate: 0,
+    rowsRejected: 0,
+    rowsWithoutLocation: 0,
+    firstMonth: null as string | null,
+    lastMonth: null as string | null,
+    rejections: [] as Rejection[],
+  };
   const earlier = await imports.findImported(checksum);
   if (earlier) return { ...base, status: 'skipped', importId: earlier.id, message: `already imported as import #${earlier.id} (same content); nothing to do` };
 
@@ -51,7 +62,10 @@ export async function importAggregateFile(db: Db, filePath: string, opts: { file
   const rejections: Rejection[] = [];
   const keys = new Map<string, number>();
   for await (const item of csvRecords(filePath)) {
-    if ('error' in item) { rejections.push(item.error); break; }
+    if ('error' in item) {
+      rejections.push(item.error);
+      break;
+    }
     if (!columns) {
       columns = mapColumns(item.record, AGGREGATE_COLUMNS);
       const missing = REQUIRED.filter((c) => columns![c] === undefined);
@@ -61,12 +75,19 @@ export async function importAggregateFile(db: Db, filePath: string, opts: { file
     base.rowsTotal += 1;
     const line = item.line;
     const cols = columns;
-    const get = (c: Column) => { const i = cols[c]; return i === undefined ? '' : (item.record[i] ?? '').trim(); };
+    const get = (c: Column) => {
+      const i = cols[c];
+      return i === undefined ? '' : (item.record[i] ?? '').trim();
+    };
     const reject = (field: Column, value: string, reason: string) => rejections.push({ line, field: AGGREGATE_COLUMNS[field][0], value, reason });
     const before = rejections.length;
     for (const c of ['source', 'measure', 'areaCode', 'areaType'] as Column[]) if (!get(c)) reject(c, '', 'empty');
     let period: ReturnType<typeof parsePeriod> | undefined;
-    try { period = parsePeriod(get('periodType'), get('period')); } catch (e) { reject(get('periodType') && (e as Error).message.startsWith('unknown') ? 'periodType' : 'period', get('period'), (e as Error).message); }
+    try {
+      period = parsePeriod(get('periodType'), get('period'));
+    } catch (e) {
+      reject(get('periodType') && (e as Error).message.startsWith('unknown') ? 'periodType' : 'period', get('period'), (e as Error).message);
+    }
     const value = parsePublishedValue(get('value'));
     if (!value) reject('value', get('value'), 'neither a count (≥ 0) nor a suppression marker (*, c, [c], x, [x], .., :, ~, [low], suppressed)');
     const revision = (get('revision') || 'unknown').toLowerCase();
@@ -75,18 +96,39 @@ export async function importAggregateFile(db: Db, filePath: string, opts: { file
     const ageBand = get('ageBand') || 'all ages';
     const key = [get('source'), get('measure'), get('areaCode'), period.type, period.label, ageBand].join('|');
     const dup = keys.get(key);
-    if (dup !== undefined) { reject('period', get('period'), `the same source, measure, area, period and age band is already on line ${dup}`); continue; }
+    if (dup !== undefined) {
+      reject('period', get('period'), `the same source, measure, area, period and age band is already on line ${dup}`);
+      continue;
+    }
     keys.set(key, line);
     rows.push({
-      source: get('source'), measure: get('measure'), areaCode: get('areaCode'), areaName: get('areaName') || null, areaType: get('areaType').toLowerCase(),
-      periodType: period.type, periodLabel: period.label, periodStart: period.start, periodEnd: period.end, ageBand,
-      value: value.value, suppressionMarker: value.marker, revision,
+      source: get('source'),
+      measure: get('measure'),
+      areaCode: get('areaCode'),
+      areaName: get('areaName') || null,
+      areaType: get('areaType').toLowerCase(),
+      periodType: period.type,
+      periodLabel: period.label,
+      periodStart: period.start,
+      periodEnd: period.end,
+      ageBand,
+      value: value.value,
+      suppressionMarker: value.marker,
+      revision,
     });
     if (!base.firstMonth || period.start < base.firstMonth) base.firstMonth = period.start;
     if (!base.lastMonth || period.end > base.lastMonth) base.lastMonth = period.end;
   }
   if (!columns && rejections.length === 0) throw new ImportFileError(fileName, 'the file is empty (no header row)');
-  const summary = { fileName, checksum, format: base.format, rowsTotal: base.rowsTotal, rowsWithoutLocation: 0, firstMonth: base.firstMonth, lastMonth: base.lastMonth };
+  const summary = {
+    fileName,
+    checksum,
+    format: base.format,
+    rowsTotal: base.rowsTotal,
+    rowsWithoutLocation: 0,
+    firstMonth: base.firstMonth,
+    lastMonth: base.lastMonth,
+  };
   if (rejections.length) {
     const rowsRejected = new Set(rejections.map((r) => r.line)).size;
     const message = `rejected: ${rowsRejected} of ${base.rowsTotal} rows have errors; nothing from this file was stored`;
@@ -102,7 +144,9 @@ export async function importAggregateFile(db: Db, filePath: string, opts: { file
     const id = await imports.create(trx, { ...summary, status: 'imported', message: null, rowsImported: 0, rowsDuplicate: 0, rowsRejected: 0 });
     const { inserted, replaced } = await new AggregateStore(trx).upsert(rows, id);
     const suppressed = rows.filter((r) => r.value === null).length;
-    const message = `imported ${inserted} aggregate values` + (replaced ? `; ${replaced} replaced earlier values (revisions)` : '') +
+    const message =
+      `imported ${inserted} aggregate values` +
+      (replaced ? `; ${replaced} replaced earlier values (revisions)` : '') +
       (suppressed ? `; ${suppressed} are suppressed by the publisher and kept as suppressed` : '');
     await imports.finish(trx, id, { rowsImported: inserted + replaced, rowsDuplicate: 0, message });
     return { ...base, status: 'imported' as const, importId: id, message, rowsImported: inserted + replaced };

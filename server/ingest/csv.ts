@@ -33,14 +33,20 @@ export async function checkCsvText(path: string): Promise<void> {
       const at = firstInvalidUtf8(buf);
       const before = buf.subarray(0, at);
       for (const b of before) if (b === 10) line += 1;
-      throw new FileContentError(`line ${line} is not UTF-8 text (byte 0x${buf[at]?.toString(16).toUpperCase().padStart(2, '0')}); ` +
-        'the file looks like Latin-1 or Windows-1252 (a spreadsheet\'s plain "CSV" save). It was not imported: save it as "CSV UTF-8", ' +
-        'or convert it (iconv -f WINDOWS-1252 -t UTF-8 FILE > FILE.utf8.csv), and import that');
+      throw new FileContentError(
+        `line ${line} is not UTF-8 text (byte 0x${buf[at]?.toString(16).toUpperCase().padStart(2, '0')}); ` +
+          'the file looks like Latin-1 or Windows-1252 (a spreadsheet\'s plain "CSV" save). It was not imported: save it as "CSV UTF-8", ' +
+          'or convert it (iconv -f WINDOWS-1252 -t UTF-8 FILE > FILE.utf8.csv), and import that',
+      );
     }
     for (const b of buf) if (b === 10) line += 1;
     bytes += buf.length;
   }
-  try { decoder.decode(); } catch { throw new FileContentError('the file ends in the middle of a UTF-8 character; it is cut short or not UTF-8 text'); }
+  try {
+    decoder.decode();
+  } catch {
+    throw new FileContentError('the file ends in the middle of a UTF-8 character; it is cut short or not UTF-8 text');
+  }
   if (bytes === 0) throw new FileContentError('the file is empty (0 bytes)');
 }
 
@@ -62,7 +68,9 @@ export async function readCsvHeader(path: string): Promise<string[] | null> {
  * quote) ends the stream with a rejection naming the line.
  */
 export async function* csvRecords(path: string): AsyncGenerator<{ record: string[]; line: number } | { error: Rejection }> {
-  const parser = fs.createReadStream(path).pipe(parse({ bom: true, relax_column_count: true, skip_empty_lines: true, info: true, max_record_size: MAX_RECORD_BYTES }));
+  const parser = fs
+    .createReadStream(path)
+    .pipe(parse({ bom: true, relax_column_count: true, skip_empty_lines: true, info: true, max_record_size: MAX_RECORD_BYTES }));
   try {
     for await (const item of parser as AsyncIterable<{ record: string[]; info: { lines: number } }>) {
       yield { record: item.record, line: item.info.lines };
@@ -70,9 +78,10 @@ export async function* csvRecords(path: string): AsyncGenerator<{ record: string
   } catch (err) {
     if (err instanceof CsvError) {
       const line = Number((err as CsvError & { lines?: number }).lines ?? 0);
-      const reason = err.code === 'CSV_MAX_RECORD_SIZE'
-        ? `a record longer than ${MAX_RECORD_BYTES / 1024} KB starts here (no field of a data file needs more than ${MAX_FIELD_CHARS} characters); nothing was imported`
-        : `the file is not valid CSV here: ${err.message}`;
+      const reason =
+        err.code === 'CSV_MAX_RECORD_SIZE'
+          ? `a record longer than ${MAX_RECORD_BYTES / 1024} KB starts here (no field of a data file needs more than ${MAX_FIELD_CHARS} characters); nothing was imported`
+          : `the file is not valid CSV here: ${err.message}`;
       yield { error: { line, field: null, value: null, reason } };
       return;
     }

@@ -8,7 +8,10 @@ export interface Rejection {
 
 /** A file that cannot be read at all (unknown format, no header); names the file. */
 export class ImportFileError extends Error {
-  constructor(readonly fileName: string, message: string) {
+  constructor(
+    readonly fileName: string,
+    message: string,
+  ) {
     super(`${fileName}: ${message}`);
     this.name = 'ImportFileError';
   }

@@ -3,7 +3,11 @@ import { GB_BOUNDS } from './incidentRow';
 
 /** Header cell → comparable form: lower case, no BOM, spaces and dashes as underscores. */
 export function normaliseHeader(h: string): string {
-  return h.replace(/^\uFEFF/, '').trim().toLowerCase().replace(/[\s-]+/g, '_');
+  return h
+    .replace(/^\uFEFF/, '')
+    .trim()
+    .toLowerCase()
+    .replace(/[\s-]+/g, '_');
 }
 
 /** Finds each column of a format by its accepted spellings; the first matching header cell wins. */
@@ -19,9 +23,11 @@ export function mapColumns<K extends string>(header: string[], spellings: Record
 
 // British National Grid (EPSG:27700) with the OSGB36 → WGS84 Helmert shift, as EPSG publishes it.
 // Accurate to a few metres, below the ~9 m edge of the resolution-12 storage cell.
-proj4.defs('EPSG:27700',
+proj4.defs(
+  'EPSG:27700',
   '+proj=tmerc +lat_0=49 +lon_0=-2 +k=0.9996012717 +x_0=400000 +y_0=-100000 +ellps=airy ' +
-  '+towgs84=446.448,-125.157,542.06,0.15,0.247,0.842,-20.489 +units=m +no_defs');
+    '+towgs84=446.448,-125.157,542.06,0.15,0.247,0.842,-20.489 +units=m +no_defs',
+);
 const bngToWgs84 = proj4('EPSG:27700', 'EPSG:4326');
 
 const TRUE_FLAGS = new Set(['y', 'yes', 'true', '1', 't']);
@@ -32,17 +38,31 @@ const FALSE_FLAGS = new Set(['n', 'no', 'false', '0', 'f']);
  * day-first 05/03/2021 22:14. A time without an offset is UK local time (Europe/London).
  */
 export function parseUkDateTime(text: string): Date | null {
-  let y: number, mo: number, d: number, h = 0, mi = 0, s = 0, offset: string | undefined;
+  let y: number,
+    mo: number,
+    d: number,
+    h = 0,
+    mi = 0,
+    s = 0,
+    offset: string | undefined;
   let m = /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.\d+)?)?)?\s*(Z|[+-]\d{2}:?\d{2})?$/.exec(text);
   if (m) {
     [y, mo, d] = [Number(m[1]), Number(m[2]), Number(m[3])];
-    if (m[4]) { h = Number(m[4]); mi = Number(m[5]); s = Number(m[6] ?? 0); }
+    if (m[4]) {
+      h = Number(m[4]);
+      mi = Number(m[5]);
+      s = Number(m[6] ?? 0);
+    }
     offset = m[7];
   } else {
     m = /^(\d{1,2})\/(\d{1,2})\/(\d{4})(?:\s+(\d{1,2}):(\d{2})(?::(\d{2}))?)?$/.exec(text);
     if (!m) return null;
     [d, mo, y] = [Number(m[1]), Number(m[2]), Number(m[3])];
-    if (m[4]) { h = Number(m[4]); mi = Number(m[5]); s = Number(m[6] ?? 0); }
+    if (m[4]) {
+      h = Number(m[4]);
+      mi = Number(m[5]);
+      s = Number(m[6] ?? 0);
+    }
   }
   if (mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || s > 59) return null;
   const utcGuess = Date.UTC(y, mo - 1, d, h, mi, s);
@@ -84,17 +104,31 @@ export function readPosition(
   reject: (field: 'latitude' | 'longitude' | 'easting' | 'northing', value: string, reason: string) => void,
 ): { lon: number | null; lat: number | null } {
   if (t.latitude || t.longitude) {
-    const lat = Number(t.latitude), lon = Number(t.longitude);
+    const lat = Number(t.latitude),
+      lon = Number(t.longitude);
     let ok = true;
-    if (!t.latitude || !Number.isFinite(lat) || lat < GB_BOUNDS.minLat || lat > GB_BOUNDS.maxLat) { reject('latitude', t.latitude, `not a latitude in Great Britain (${GB_BOUNDS.minLat} to ${GB_BOUNDS.maxLat})`); ok = false; }
-    if (!t.longitude || !Number.isFinite(lon) || lon < GB_BOUNDS.minLon || lon > GB_BOUNDS.maxLon) { reject('longitude', t.longitude, `not a longitude in Great Britain (${GB_BOUNDS.minLon} to ${GB_BOUNDS.maxLon})`); ok = false; }
+    if (!t.latitude || !Number.isFinite(lat) || lat < GB_BOUNDS.minLat || lat > GB_BOUNDS.maxLat) {
+      reject('latitude', t.latitude, `not a latitude in Great Britain (${GB_BOUNDS.minLat} to ${GB_BOUNDS.maxLat})`);
+      ok = false;
+    }
+    if (!t.longitude || !Number.isFinite(lon) || lon < GB_BOUNDS.minLon || lon > GB_BOUNDS.maxLon) {
+      reject('longitude', t.longitude, `not a longitude in Great Britain (${GB_BOUNDS.minLon} to ${GB_BOUNDS.maxLon})`);
+      ok = false;
+    }
     return ok ? { lon, lat } : { lon: null, lat: null };
   }
   if (t.easting || t.northing) {
-    const e = Number(t.easting), n = Number(t.northing);
+    const e = Number(t.easting),
+      n = Number(t.northing);
     let ok = true;
-    if (!t.easting || !Number.isFinite(e) || e < 0 || e > 700_000) { reject('easting', t.easting, 'not a British National Grid easting in metres (0 to 700000)'); ok = false; }
-    if (!t.northing || !Number.isFinite(n) || n < 0 || n > 1_300_000) { reject('northing', t.northing, 'not a British National Grid northing in metres (0 to 1300000)'); ok = false; }
+    if (!t.easting || !Number.isFinite(e) || e < 0 || e > 700_000) {
+      reject('easting', t.easting, 'not a British National Grid easting in metres (0 to 700000)');
+      ok = false;
+    }
+    if (!t.northing || !Number.isFinite(n) || n < 0 || n > 1_300_000) {
+      reject('northing', t.northing, 'not a British National Grid northing in metres (0 to 1300000)');
+      ok = false;
+    }
     if (!ok) return { lon: null, lat: null };
     const [lon, lat] = bngToWgs84.forward([e, n]) as [number, number];
     return { lon, lat };

@@ -6,7 +6,6 @@ import { precisionOf, type IncidentRow } from './incidentRow';
 
 export const FORCE_EXTRACT_SOURCE = 'force-extract';
 
-
 /** Accepted spellings of each force-extract column (compared lower-case, spaces/dashes as underscores). */
 export const FORCE_EXTRACT_COLUMNS = {
   incidentId: ['incident_id', 'crime_id', 'crime_reference', 'crime_ref', 'urn', 'occurrence_id', 'id'],
@@ -25,7 +24,6 @@ export const FORCE_EXTRACT_COLUMNS = {
 } as const;
 
 type Column = keyof typeof FORCE_EXTRACT_COLUMNS;
-
 
 /** Maps a header row onto the extract's columns, or says which required column is missing. */
 export function mapForceExtractHeader(header: string[]): { columns: Partial<Record<Column, number>>; problems: string[] } {
@@ -106,8 +104,11 @@ export class ForceExtractParser {
         category: offence ? policeUkCategoryOf(offence) : 'Other crime',
         offenceCode: offence?.code ?? (code || null),
         offenceName: offence?.name ?? (name || null),
-        knife, firearm, domestic,
-        lon, lat,
+        knife,
+        firearm,
+        domestic,
+        lon,
+        lat,
         cell,
         location: get('location') || null,
         lsoaCode,
@@ -119,4 +120,3 @@ export class ForceExtractParser {
     };
   }
 }
-

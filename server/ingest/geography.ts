@@ -21,14 +21,25 @@ export type GeographyTable = keyof typeof GEOGRAPHY_TABLES | 'lookup';
 const cleanHeader = (header: string[]) => header.map((c, i) => (i === 0 ? c.replace(/^\uFEFF/, '') : c).trim());
 
 /** The columns of an ONS LSOA → ward lookup (any vintages: LSOA11CD or LSOA21CD, WDyyCD/WDyyNM, LADyyCD/LADyyNM). */
-export interface LookupColumns { lsoa: string; lsoaVintage: string; ward: string; wardName: string; wardVintage: string; district: string; districtName: string }
+export interface LookupColumns {
+  lsoa: string;
+  lsoaVintage: string;
+  ward: string;
+  wardName: string;
+  wardVintage: string;
+  district: string;
+  districtName: string;
+}
 
 export function lookupColumnsOf(header: string[]): LookupColumns | null {
   const h = cleanHeader(header);
   const find = (re: RegExp) => h.map((c) => re.exec(c)).find((m) => m !== null) ?? null;
-  const lsoa = find(/^LSOA(11|21)CD$/), ward = find(/^WD(\d{2})CD$/), district = find(/^LAD(\d{2})CD$/);
+  const lsoa = find(/^LSOA(11|21)CD$/),
+    ward = find(/^WD(\d{2})CD$/),
+    district = find(/^LAD(\d{2})CD$/);
   if (!lsoa || !ward || !district) return null;
-  const wardName = `WD${ward[1]}NM`, districtName = `LAD${district[1]}NM`;
+  const wardName = `WD${ward[1]}NM`,
+    districtName = `LAD${district[1]}NM`;
   if (!h.includes(wardName) || !h.includes(districtName)) return null;
   return { lsoa: lsoa[0], lsoaVintage: `20${lsoa[1]}`, ward: ward[0], wardName, wardVintage: `20${ward[1]}`, district: district[0], districtName };
 }
@@ -49,8 +60,19 @@ const isLookupFormat = (f: string) => /^LSOA \d{4} → ward \d{4} lookup$/.test(
 export const isGeographyFormat = (f: string) => GEOGRAPHY_FORMATS.includes(f) || isLookupFormat(f);
 
 const base = (fileName: string, format: string) => ({
-  fileName, format, status: 'imported' as const, importId: null as number | null, message: '', rowsTotal: 0, rowsImported: 0, rowsDuplicate: 0,
-  rowsRejected: 0, rowsWithoutLocation: 0, firstMonth: null, lastMonth: null, rejections: [] as Rejection[],
+  fileName,
+  format,
+  status: 'imported' as const,
+  importId: null as number | null,
+  message: '',
+  rowsTotal: 0,
+  rowsImported: 0,
+  rowsDuplicate: 0,
+  rowsRejected: 0,
+  rowsWithoutLocation: 0,
+  firstMonth: null,
+  lastMonth: null,
+  rejections: [] as Rejection[],
 });
 
 /** Records a rejected geography file with its reasons, storing nothing else. */
@@ -59,7 +81,20 @@ async function reject(db: Db, fileName: string, checksum: string, format: string
   const rowsRejected = new Set(rejections.map((r) => r.line)).size;
   const message = `rejected: ${rowsRejected} of ${total} ${format.startsWith('boundaries') ? 'features' : 'rows'} have errors; nothing from this file was stored`;
   const importId = await db.transaction(async (trx) => {
-    const id = await imports.create(trx, { fileName, checksum, format, status: 'rejected', message, rowsTotal: total, rowsImported: 0, rowsDuplicate: 0, rowsRejected, rowsWithoutLocation: 0, firstMonth: null, lastMonth: null });
+    const id = await imports.create(trx, {
+      fileName,
+      checksum,
+      format,
+      status: 'rejected',
+      message,
+      rowsTotal: total,
+      rowsImported: 0,
+      rowsDuplicate: 0,
+      rowsRejected,
+      rowsWithoutLocation: 0,
+      firstMonth: null,
+      lastMonth: null,
+    });
     await imports.addRejections(trx, id, rejections);
     await imports.finish(trx, id, {});
     return id;
@@ -68,17 +103,27 @@ async function reject(db: Db, fileName: string, checksum: string, format: string
 }
 
 /** A boundary import's outcome, with the areas repaired (each by code, reason and rule). */
-export interface BoundaryOutcome extends ImportOutcome { repairs: BoundaryIssue[] }
+export interface BoundaryOutcome extends ImportOutcome {
+  repairs: BoundaryIssue[];
+}
 
 /** Reads a GeoJSON FeatureCollection of polygons, or says plainly why the file is not one. */
 function readFeatureCollection(filePath: string, fileName: string): { properties?: Record<string, unknown>; geometry?: unknown }[] {
   let data: { type?: string; crs?: { properties?: { name?: string } }; features?: { properties?: Record<string, unknown>; geometry?: unknown }[] };
-  try { data = JSON.parse(fs.readFileSync(filePath, 'utf8')); } catch (e) { throw new ImportFileError(fileName, `not valid GeoJSON (the JSON does not parse: ${(e as Error).message})`); }
+  try {
+    data = JSON.parse(fs.readFileSync(filePath, 'utf8'));
+  } catch (e) {
+    throw new ImportFileError(fileName, `not valid GeoJSON (the JSON does not parse: ${(e as Error).message})`);
+  }
   if (data?.type !== 'FeatureCollection' || !Array.isArray(data.features)) {
-    throw new ImportFileError(fileName, `not a GeoJSON FeatureCollection (its "type" is ${JSON.stringify(data?.type ?? null)}); export the boundary layer as a FeatureCollection`);
+    throw new ImportFileError(
+      fileName,
+      `not a GeoJSON FeatureCollection (its "type" is ${JSON.stringify(data?.type ?? null)}); export the boundary layer as a FeatureCollection`,
+    );
   }
   const crs = data.crs?.properties?.name;
-  if (crs && !/CRS84|4326/.test(crs)) throw new ImportFileError(fileName, `wrong CRS "${crs}": boundaries must be WGS84 longitude/latitude (EPSG:4326, as RFC 7946 GeoJSON)`);
+  if (crs && !/CRS84|4326/.test(crs))
+    throw new ImportFileError(fileName, `wrong CRS "${crs}": boundaries must be WGS84 longitude/latitude (EPSG:4326, as RFC 7946 GeoJSON)`);
   if (data.features.length === 0) throw new ImportFileError(fileName, 'the FeatureCollection has no features');
   return data.features;
 }
@@ -95,7 +140,14 @@ export async function importBoundaryFile(db: Db, filePath: string, opts: { fileN
   const fileName = opts.fileName ?? path.basename(filePath);
   const checksum = await fileChecksum(filePath);
   const earlier = await new ImportStore(db).findImported(checksum);
-  if (earlier) return { ...base(fileName, earlier.format ?? 'boundaries'), status: 'skipped', importId: earlier.id, message: `already imported as import #${earlier.id} (same content); nothing to do`, repairs: [] };
+  if (earlier)
+    return {
+      ...base(fileName, earlier.format ?? 'boundaries'),
+      status: 'skipped',
+      importId: earlier.id,
+      message: `already imported as import #${earlier.id} (same content); nothing to do`,
+      repairs: [],
+    };
   const features = readFeatureCollection(filePath, fileName);
   const columns = new Set<string>();
   for (const f of features.slice(0, 50)) for (const k of Object.keys(f.properties ?? {})) columns.add(k);
@@ -112,7 +164,10 @@ export async function importBoundaryFile(db: Db, filePath: string, opts: { fileN
     const code = String(f.properties?.[spec.code] ?? '').trim();
     const name = String(f.properties?.[spec.name] ?? '').trim();
     const bad = codeProblem(spec.kind, code);
-    if (bad) { rejections.push({ line, field: spec.code, value: code, reason: bad }); return; }
+    if (bad) {
+      rejections.push({ line, field: spec.code, value: code, reason: bad });
+      return;
+    }
     if (!name) rejections.push({ line, field: spec.name, value: '', reason: 'empty name' });
     const dup = seen.get(code);
     if (dup !== undefined) rejections.push({ line, field: spec.code, value: code, reason: `duplicate code: feature ${dup} has it too` });
@@ -120,7 +175,12 @@ export async function importBoundaryFile(db: Db, filePath: string, opts: { fileN
     for (const p of geometryProblems(f.geometry, { allowKinks: true })) rejections.push({ line, field: 'geometry', value: code, reason: p });
     const district = spec.kind === 'district' ? code : String(f.properties?.[spec.district ?? ''] ?? '').trim() || null;
     if (district && knownDistricts.size && !knownDistricts.has(district)) {
-      rejections.push({ line, field: spec.district ?? 'district', value: district, reason: `unknown district code: the loaded districts are ${[...knownDistricts].sort().join(', ')}` });
+      rejections.push({
+        line,
+        field: spec.district ?? 'district',
+        value: district,
+        reason: `unknown district code: the loaded districts are ${[...knownDistricts].sort().join(', ')}`,
+      });
     }
     if (rejections.some((r) => r.line === line)) return;
     rows.push({ kind: spec.kind, vintage: spec.vintage, code, name, districtCode: district, geometry: f.geometry as BoundaryRecord['geometry'], areaKm2: 0 });
@@ -130,8 +190,14 @@ export async function importBoundaryFile(db: Db, filePath: string, opts: { fileN
   const lineOf = new Map(rows.map((r) => [r.code, seen.get(r.code)!]));
   const refused = issues.filter((x) => x.action === 'rejected');
   if (refused.length) {
-    const outcome = await reject(db, fileName, checksum, format, features.length,
-      refused.map((x) => ({ line: lineOf.get(x.code)!, field: 'geometry', value: x.code, reason: x.reason })));
+    const outcome = await reject(
+      db,
+      fileName,
+      checksum,
+      format,
+      features.length,
+      refused.map((x) => ({ line: lineOf.get(x.code)!, field: 'geometry', value: x.code, reason: x.reason })),
+    );
     return { ...outcome, repairs: [] };
   }
   const repairs = issues.filter((x) => x.action === 'repaired');
@@ -141,13 +207,29 @@ export async function importBoundaryFile(db: Db, filePath: string, opts: { fileN
   }
   return db.transaction(async (trx) => {
     const imports = new ImportStore(trx);
-    const id = await imports.create(trx, { fileName, checksum, format, status: 'imported', message: null, rowsTotal: rows.length, rowsImported: rows.length, rowsDuplicate: 0, rowsRejected: 0, rowsWithoutLocation: 0, firstMonth: null, lastMonth: null });
+    const id = await imports.create(trx, {
+      fileName,
+      checksum,
+      format,
+      status: 'imported',
+      message: null,
+      rowsTotal: rows.length,
+      rowsImported: rows.length,
+      rowsDuplicate: 0,
+      rowsRejected: 0,
+      rowsWithoutLocation: 0,
+      firstMonth: null,
+      lastMonth: null,
+    });
     await new GeographyStore(trx).replaceBoundaries(spec.kind, spec.vintage, rows, id);
     // A folder import loads several sets and re-tags once at the end (importPaths); a single file re-tags here.
     const tagged = opts.retag === false ? null : await tagIncidents(trx);
-    const message = `${rows.length} ${spec.kind} boundaries (vintage ${spec.vintage}, ${rows.reduce((s, r) => s + r.areaKm2, 0).toFixed(1)} km²)` +
+    const message =
+      `${rows.length} ${spec.kind} boundaries (vintage ${spec.vintage}, ${rows.reduce((s, r) => s + r.areaKm2, 0).toFixed(1)} km²)` +
       (tagged ? `; incidents re-tagged at ${tagged.positions} positions` : '') +
-      (repairs.length ? `; ${repairs.length} invalid as published and repaired: ${repairs.map((x) => `${x.code} (${x.reason}; rule: ${x.rule})`).join('; ')}` : '');
+      (repairs.length
+        ? `; ${repairs.length} invalid as published and repaired: ${repairs.map((x) => `${x.code} (${x.reason}; rule: ${x.rule})`).join('; ')}`
+        : '');
     await imports.finish(trx, id, { message });
     return { ...base(fileName, format), importId: id, message, rowsTotal: rows.length, rowsImported: rows.length, repairs };
   });
@@ -159,27 +241,52 @@ export async function importGeographyTable(db: Db, filePath: string, kind: Geogr
   let lookupColumns: LookupColumns | null = null;
   if (kind === 'lookup') {
     lookupColumns = lookupColumnsOf((await readCsvHeader(filePath)) ?? []);
-    if (!lookupColumns) throw new ImportFileError(fileName, 'not an LSOA → ward lookup: it needs LSOA11CD or LSOA21CD, WDyyCD, WDyyNM, LADyyCD and LADyyNM columns');
+    if (!lookupColumns)
+      throw new ImportFileError(fileName, 'not an LSOA → ward lookup: it needs LSOA11CD or LSOA21CD, WDyyCD, WDyyNM, LADyyCD and LADyyNM columns');
   }
-  const format = lookupColumns ? lookupFormat(lookupColumns) : { deprivation: 'IoD 2019 by LSOA', wardAggregates: 'IMD 2019 ward aggregates (third party)', districtSummaries: 'IoD 2019 district summaries', lookup: '' }[kind];
+  const format = lookupColumns
+    ? lookupFormat(lookupColumns)
+    : {
+        deprivation: 'IoD 2019 by LSOA',
+        wardAggregates: 'IMD 2019 ward aggregates (third party)',
+        districtSummaries: 'IoD 2019 district summaries',
+        lookup: '',
+      }[kind];
   if (kind === 'districtSummaries') {
-    return { ...base(fileName, format), status: 'skipped', message: 'district summaries are recomputed from the LSOA file; this file is kept only as a cross-check' };
+    return {
+      ...base(fileName, format),
+      status: 'skipped',
+      message: 'district summaries are recomputed from the LSOA file; this file is kept only as a cross-check',
+    };
   }
   const checksum = await fileChecksum(filePath);
   const earlier = await new ImportStore(db).findImported(checksum);
-  if (earlier) return { ...base(fileName, format), status: 'skipped', importId: earlier.id, message: `already imported as import #${earlier.id} (same content); nothing to do` };
+  if (earlier)
+    return {
+      ...base(fileName, format),
+      status: 'skipped',
+      importId: earlier.id,
+      message: `already imported as import #${earlier.id} (same content); nothing to do`,
+    };
   let header: string[] | null = null;
   const rows: { line: number; get: (c: string) => string; record: string[] }[] = [];
   for await (const item of csvRecords(filePath)) {
     if ('error' in item) throw new ImportFileError(fileName, formatRejection(fileName, item.error));
-    if (!header) { header = item.record.map((c, i) => (i === 0 ? c.replace(/^\uFEFF/, '') : c).trim()); continue; }
-    const h = header, record = item.record;
+    if (!header) {
+      header = item.record.map((c, i) => (i === 0 ? c.replace(/^\uFEFF/, '') : c).trim());
+      continue;
+    }
+    const h = header,
+      record = item.record;
     rows.push({ line: item.line, record, get: (c) => (record[h.indexOf(c)] ?? '').trim() });
   }
   const rejections: Rejection[] = [];
   const int = (r: (typeof rows)[number], c: string, min: number, max: number) => {
     const v = Number(r.get(c));
-    if (!Number.isInteger(v) || v < min || v > max) { rejections.push({ line: r.line, field: c, value: r.get(c), reason: `not a whole number from ${min} to ${max}` }); return NaN; }
+    if (!Number.isInteger(v) || v < min || v > max) {
+      rejections.push({ line: r.line, field: c, value: r.get(c), reason: `not a whole number from ${min} to ${max}` });
+      return NaN;
+    }
     return v;
   };
   const lsoaCode = (r: (typeof rows)[number], c: string) => {
@@ -194,9 +301,13 @@ export async function importGeographyTable(db: Db, filePath: string, kind: Geogr
   if (kind === 'deprivation') {
     const out = rows.map((r) => {
       const domains: Record<string, number> = {};
-      header!.slice(4).forEach((c, i) => { domains[c] = Number(r.record[i + 4]); });
+      header!.slice(4).forEach((c, i) => {
+        domains[c] = Number(r.record[i + 4]);
+      });
       return {
-        lsoaCode: lsoaCode(r, 'LSOA code (2011)'), lsoaName: r.get('LSOA name (2011)'), districtCode: r.get('Local Authority District code (2019)'),
+        lsoaCode: lsoaCode(r, 'LSOA code (2011)'),
+        lsoaName: r.get('LSOA name (2011)'),
+        districtCode: r.get('Local Authority District code (2019)'),
         imdRank: int(r, 'Index of Multiple Deprivation (IMD) Rank (where 1 is most deprived)', 1, 32844),
         imdDecile: int(r, 'Index of Multiple Deprivation (IMD) Decile (where 1 is most deprived 10% of LSOAs)', 1, 10),
         crimeRank: int(r, 'Crime Rank (where 1 is most deprived)', 1, 32844),
@@ -209,11 +320,20 @@ export async function importGeographyTable(db: Db, filePath: string, kind: Geogr
   } else if (lookupColumns) {
     const c = lookupColumns;
     const out = rows.map((r) => {
-      for (const [column, what] of [[c.ward, 'ward'], [c.district, 'district']] as const) {
+      for (const [column, what] of [
+        [c.ward, 'ward'],
+        [c.district, 'district'],
+      ] as const) {
         const bad = codeProblem(what, r.get(column));
         if (bad) rejections.push({ line: r.line, field: column, value: r.get(column), reason: bad });
       }
-      return { lsoaCode: lsoaCode(r, c.lsoa), wardCode: r.get(c.ward), wardName: r.get(c.wardName), districtCode: r.get(c.district), districtName: r.get(c.districtName) };
+      return {
+        lsoaCode: lsoaCode(r, c.lsoa),
+        wardCode: r.get(c.ward),
+        wardName: r.get(c.wardName),
+        districtCode: r.get(c.district),
+        districtName: r.get(c.districtName),
+      };
     });
     save = (trx) => store(trx).replaceLookup(out, { lsoa: c.lsoaVintage, ward: c.wardVintage });
   } else {
@@ -250,18 +370,37 @@ export async function importGeographyTable(db: Db, filePath: string, kind: Geogr
     seenCodes.set(v, r.line);
     if (lookupColumns) {
       const c = lookupColumns;
-      unknown(r, c.lsoa, known.lsoa, `LSOA ${c.lsoaVintage}`); unknown(r, c.ward, known.ward, `ward (December ${c.wardVintage})`); unknown(r, c.district, known.district, 'district');
+      unknown(r, c.lsoa, known.lsoa, `LSOA ${c.lsoaVintage}`);
+      unknown(r, c.ward, known.ward, `ward (December ${c.wardVintage})`);
+      unknown(r, c.district, known.district, 'district');
     }
-    if (kind === 'wardAggregates') { unknown(r, 'ward_code', known.ward, 'ward (December 2019)'); unknown(r, 'lad_code', known.district, 'district'); }
+    if (kind === 'wardAggregates') {
+      unknown(r, 'ward_code', known.ward, 'ward (December 2019)');
+      unknown(r, 'lad_code', known.district, 'district');
+    }
   }
   if (rejections.length) return reject(db, fileName, checksum, format, rows.length, rejections);
   return db.transaction(async (trx) => {
     const imports = new ImportStore(trx);
-    const id = await imports.create(trx, { fileName, checksum, format, status: 'imported', message: null, rowsTotal: rows.length, rowsImported: rows.length, rowsDuplicate: 0, rowsRejected: 0, rowsWithoutLocation: 0, firstMonth: null, lastMonth: null });
+    const id = await imports.create(trx, {
+      fileName,
+      checksum,
+      format,
+      status: 'imported',
+      message: null,
+      rowsTotal: rows.length,
+      rowsImported: rows.length,
+      rowsDuplicate: 0,
+      rowsRejected: 0,
+      rowsWithoutLocation: 0,
+      firstMonth: null,
+      lastMonth: null,
+    });
     await save(trx);
-    const message = kind === 'deprivation'
-      ? `${rows.length} LSOAs of the ${format} (${(await new GeographyStore(trx).deprivation()).length} of them in the loaded places)`
-      : `${rows.length} rows of the ${format}`;
+    const message =
+      kind === 'deprivation'
+        ? `${rows.length} LSOAs of the ${format} (${(await new GeographyStore(trx).deprivation()).length} of them in the loaded places)`
+        : `${rows.length} rows of the ${format}`;
     await imports.finish(trx, id, { message });
     return { ...base(fileName, format), importId: id, message, rowsTotal: rows.length, rowsImported: rows.length };
   });

@@ -35,7 +35,10 @@ type Parser = { parse(record: string[], line: number): { row: IncidentRow } | { 
  * header that is recognisably one of the formats with a column missing — what is missing, so that the
  * file fails with the column named instead of being skipped as unrecognised.
  */
-export async function incidentParserFor(db: Db, header: string[]): Promise<{ format: string; parser: Parser } | { notIncidents: string } | { format: string; incomplete: string }> {
+export async function incidentParserFor(
+  db: Db,
+  header: string[],
+): Promise<{ format: string; parser: Parser } | { notIncidents: string } | { format: string; incomplete: string }> {
   const clean = header.map((h, i) => (i === 0 ? h.replace(/^\uFEFF/, '') : h).trim());
   if (clean.length === POLICE_UK_STREET_HEADER.length && clean.every((h, i) => h === POLICE_UK_STREET_HEADER[i])) {
     return { format: 'data.police.uk street', parser: new PoliceUkStreetParser() };
@@ -46,14 +49,20 @@ export async function incidentParserFor(db: Db, header: string[]): Promise<{ for
   }
   const missingStreet = missingStreetColumns(clean);
   if (missingStreet) {
-    return { format: 'data.police.uk street', incomplete: `looks like a data.police.uk street-level file but has no column ${missingStreet.map((c) => `"${c}"`).join(', ')} (expected the published header ${POLICE_UK_STREET_HEADER.join(',')})` };
+    return {
+      format: 'data.police.uk street',
+      incomplete: `looks like a data.police.uk street-level file but has no column ${missingStreet.map((c) => `"${c}"`).join(', ')} (expected the published header ${POLICE_UK_STREET_HEADER.join(',')})`,
+    };
   }
   if (looksLikePartnerEvents(clean)) {
     return { format: 'partner events', parser: new PartnerEventParser(clean) };
   }
   const partner = mapColumns(clean, PARTNER_EVENT_COLUMNS);
   if (partner.source !== undefined && partner.eventId !== undefined) {
-    return { format: 'partner events', incomplete: `looks like a partner-events file but has no date column (one of: ${PARTNER_EVENT_COLUMNS.date.join(', ')})` };
+    return {
+      format: 'partner events',
+      incomplete: `looks like a partner-events file but has no date column (one of: ${PARTNER_EVENT_COLUMNS.date.join(', ')})`,
+    };
   }
   const { columns, problems } = mapForceExtractHeader(clean);
   const groups = [columns.incidentId !== undefined, columns.occurredAt !== undefined, columns.offenceCode !== undefined || columns.offenceName !== undefined];
@@ -61,7 +70,8 @@ export async function incidentParserFor(db: Db, header: string[]): Promise<{ for
     return { format: 'force extract', parser: new ForceExtractParser(columns, await new ReferenceStore(db).offences()) };
   }
   // Two of id, date-time and offence (or all three without a position): a force extract with columns missing.
-  if (groups.filter(Boolean).length >= 2) return { format: 'force extract', incomplete: `looks like a force extract but the header is incomplete: ${problems.join('; ')}` };
+  if (groups.filter(Boolean).length >= 2)
+    return { format: 'force extract', incomplete: `looks like a force extract but the header is incomplete: ${problems.join('; ')}` };
   return { notIncidents: '' };
 }
 
@@ -71,13 +81,28 @@ export async function incidentParserFor(db: Db, header: string[]): Promise<{ for
  * and reason. Rows already stored (same source and reference) are counted as duplicates, so
  * re-importing a file or overlapping months adds nothing twice.
  */
-export async function importIncidentFile(db: Db, filePath: string, opts: { fileName?: string; onProgress?: ProgressFn; tag?: boolean; force?: string } = {}): Promise<ImportOutcome> {
+export async function importIncidentFile(
+  db: Db,
+  filePath: string,
+  opts: { fileName?: string; onProgress?: ProgressFn; tag?: boolean; force?: string } = {},
+): Promise<ImportOutcome> {
   const fileName = opts.fileName ?? path.basename(filePath);
   const imports = new ImportStore(db);
   const checksum = await fileChecksum(filePath);
   const base: ImportOutcome = {
-    fileName, status: 'skipped', importId: null, format: null, message: '', rowsTotal: 0, rowsImported: 0, rowsDuplicate: 0,
-    rowsRejected: 0, rowsWithoutLocation: 0, firstMonth: null, lastMonth: null, rejections: [],
+    fileName,
+    status: 'skipped',
+    importId: null,
+    format: null,
+    message: '',
+    rowsTotal: 0,
+    rowsImported: 0,
+    rowsDuplicate: 0,
+    rowsRejected: 0,
+    rowsWithoutLocation: 0,
+    firstMonth: null,
+    lastMonth: null,
+    rejections: [],
   };
 
   try {
@@ -108,11 +133,18 @@ export async function importIncidentFile(db: Db, filePath: string, opts: { fileN
   let force: ForceRecord | undefined;
   if (opts.force) {
     force = findForce(registry, opts.force);
-    if (!force) throw new ImportFileError(fileName, `unknown force "${opts.force}"; give an ONS police force area code (e.g. ${registry[0]?.code ?? 'E23000001'}) or the force's name as data.police.uk writes it`);
+    if (!force)
+      throw new ImportFileError(
+        fileName,
+        `unknown force "${opts.force}"; give an ONS police force area code (e.g. ${registry[0]?.code ?? 'E23000001'}) or the force's name as data.police.uk writes it`,
+      );
   }
 
   for await (const item of csvRecords(filePath)) {
-    if ('error' in item) { rejections.push(item.error); break; }
+    if ('error' in item) {
+      rejections.push(item.error);
+      break;
+    }
     if (!parser) {
       let found: Awaited<ReturnType<typeof incidentParserFor>>;
       try {
@@ -122,10 +154,13 @@ export async function importIncidentFile(db: Db, filePath: string, opts: { fileN
       }
       if ('incomplete' in found) throw new ImportFileError(fileName, found.incomplete);
       if ('notIncidents' in found) {
-        throw new ImportFileError(fileName, found.notIncidents
-          ? `this is ${found.notIncidents}, so it was not imported`
-          : `unrecognised header "${item.record.join(',').slice(0, 200)}"; expected a data.police.uk street-level file ` +
-            `(${POLICE_UK_STREET_HEADER.join(',')}) or a force extract (see README, "Force extract")`);
+        throw new ImportFileError(
+          fileName,
+          found.notIncidents
+            ? `this is ${found.notIncidents}, so it was not imported`
+            : `unrecognised header "${item.record.join(',').slice(0, 200)}"; expected a data.police.uk street-level file ` +
+                `(${POLICE_UK_STREET_HEADER.join(',')}) or a force extract (see README, "Force extract")`,
+        );
       }
       ({ parser, format } = found);
       header = item.record;
@@ -135,7 +170,12 @@ export async function importIncidentFile(db: Db, filePath: string, opts: { fileN
     const long = item.record.findIndex((v) => v.length > MAX_FIELD_CHARS);
     if (long >= 0) {
       const v = item.record[long]!;
-      rejections.push({ line: item.line, field: header[long]?.trim() || `column ${long + 1}`, value: `${v.slice(0, 40)}…`, reason: `${v.length.toLocaleString('en-GB')} characters; a field may hold at most ${MAX_FIELD_CHARS}` });
+      rejections.push({
+        line: item.line,
+        field: header[long]?.trim() || `column ${long + 1}`,
+        value: `${v.slice(0, 40)}…`,
+        reason: `${v.length.toLocaleString('en-GB')} characters; a field may hold at most ${MAX_FIELD_CHARS}`,
+      });
       continue;
     }
     if (format === 'data.police.uk street' && !opts.force) {
@@ -143,16 +183,29 @@ export async function importIncidentFile(db: Db, filePath: string, opts: { fileN
       if (!force) {
         force = findForce(registry, fallsWithin);
         if (!force) {
-          rejections.push({ line: item.line, field: 'Falls within', value: fallsWithin, reason: 'not a police force of England and Wales that harmgrid knows (geodata/forces.json); name the force at import (--force CODE)' });
+          rejections.push({
+            line: item.line,
+            field: 'Falls within',
+            value: fallsWithin,
+            reason: 'not a police force of England and Wales that harmgrid knows (geodata/forces.json); name the force at import (--force CODE)',
+          });
           continue;
         }
       } else if (findForce(registry, fallsWithin)?.code !== force.code) {
-        rejections.push({ line: item.line, field: 'Falls within', value: fallsWithin, reason: `a file holds one force's incidents; earlier rows fall within ${force.policeUkName}` });
+        rejections.push({
+          line: item.line,
+          field: 'Falls within',
+          value: fallsWithin,
+          reason: `a file holds one force's incidents; earlier rows fall within ${force.policeUkName}`,
+        });
         continue;
       }
     }
     const result = parser.parse(item.record, item.line);
-    if ('rejections' in result) { rejections.push(...result.rejections); continue; }
+    if ('rejections' in result) {
+      rejections.push(...result.rejections);
+      continue;
+    }
     const row = result.row;
     if (!row.sourceRef.startsWith('derived:')) {
       const earlierLine = firstLineOfRef.get(row.sourceRef);
@@ -171,7 +224,13 @@ export async function importIncidentFile(db: Db, filePath: string, opts: { fileN
   if (!parser && rejections.length === 0) throw new ImportFileError(fileName, 'the file is empty (no header row)');
 
   const summary = {
-    fileName, checksum, format, rowsTotal, rowsWithoutLocation: withoutLocation, firstMonth, lastMonth,
+    fileName,
+    checksum,
+    format,
+    rowsTotal,
+    rowsWithoutLocation: withoutLocation,
+    firstMonth,
+    lastMonth,
     rowsRejected: rejections.length ? new Set(rejections.map((r) => r.line)).size : 0,
   };
   if (rejections.length) {
@@ -190,8 +249,11 @@ export async function importIncidentFile(db: Db, filePath: string, opts: { fileN
     // with several loaded, guessing could put one force's records in another's answers.
     const loaded = await forces.loaded();
     if (loaded.length > 1) {
-      throw new ImportFileError(fileName, `this file does not say which force its incidents belong to and ${loaded.length} forces are loaded ` +
-        `(${loaded.map((f) => `${f.code} ${f.name}`).join(', ')}); name one at import (--force CODE, or the force field of the upload)`);
+      throw new ImportFileError(
+        fileName,
+        `this file does not say which force its incidents belong to and ${loaded.length} forces are loaded ` +
+          `(${loaded.map((f) => `${f.code} ${f.name}`).join(', ')}); name one at import (--force CODE, or the force field of the upload)`,
+      );
     }
     force = loaded[0];
   }
@@ -212,14 +274,20 @@ export async function importIncidentFile(db: Db, filePath: string, opts: { fileN
     }
     if (tags) await new ForceStore(trx).assignDistricts(id);
     const duplicates = rows.length - inserted;
-    const message = `imported ${inserted} incidents` +
+    const message =
+      `imported ${inserted} incidents` +
       (duplicates ? `; ${duplicates} were already stored (same source and reference) and were skipped` : '') +
       (withoutLocation ? `; ${withoutLocation} have no coordinates and are kept without a position (not on the map)` : '');
     await imports.finish(trx, id, { rowsImported: inserted, rowsDuplicate: duplicates, message });
     return { id, inserted, duplicates, message };
   });
   return {
-    ...base, ...summary, status: 'imported', importId: outcome.id, message: outcome.message,
-    rowsImported: outcome.inserted, rowsDuplicate: outcome.duplicates,
+    ...base,
+    ...summary,
+    status: 'imported',
+    importId: outcome.id,
+    message: outcome.message,
+    rowsImported: outcome.inserted,
+    rowsDuplicate: outcome.duplicates,
   };
 }

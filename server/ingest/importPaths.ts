@@ -14,15 +14,25 @@ import { tagIncidents } from '../services/tagging';
  * Imports one data file of any kind harmgrid reads, chosen by its header: published aggregates, or
  * incidents (data.police.uk, force extract, partner events). Reference tables go through importPaths.
  */
-export async function importDataFile(db: Db, file: string, opts: { fileName?: string; onProgress?: ProgressFn; retag?: boolean; force?: string | undefined } = {}): Promise<ImportOutcome> {
+export async function importDataFile(
+  db: Db,
+  file: string,
+  opts: { fileName?: string; onProgress?: ProgressFn; retag?: boolean; force?: string | undefined } = {},
+): Promise<ImportOutcome> {
   const name = opts.fileName ?? path.basename(file);
   if (await isGeoJson(file)) return importBoundaryFile(db, file, { fileName: name, retag: opts.retag ?? true });
   const header = await readCsvHeader(file);
   const table = header && geographyTableOf(header);
   if (table) return importGeographyTable(db, file, table, { fileName: name });
-  if (header && referenceKindOf(header)) throw new ImportFileError(name, 'this is a reference table (offence codes or harm weights); import it with npm run import -- FOLDER');
+  if (header && referenceKindOf(header))
+    throw new ImportFileError(name, 'this is a reference table (offence codes or harm weights); import it with npm run import -- FOLDER');
   if (header && looksLikeAggregates(header)) return importAggregateFile(db, file, { fileName: name });
-  return importIncidentFile(db, file, { fileName: name, ...(opts.onProgress ? { onProgress: opts.onProgress } : {}), ...(opts.force ? { force: opts.force } : {}), tag: opts.retag ?? true });
+  return importIncidentFile(db, file, {
+    fileName: name,
+    ...(opts.onProgress ? { onProgress: opts.onProgress } : {}),
+    ...(opts.force ? { force: opts.force } : {}),
+    tag: opts.retag ?? true,
+  });
 }
 
 /** Every .csv, .geojson and .json file under the given files and folders, in name order (a file named directly is always read). */
@@ -39,7 +49,8 @@ export function listCsvFiles(paths: string[]): string[] {
   };
   for (const p of paths) {
     const stat = fs.statSync(p, { throwIfNoEntry: false });
-    if (stat?.isFile()) out.push(p); else walk(p);
+    if (stat?.isFile()) out.push(p);
+    else walk(p);
   }
   return out;
 }
@@ -57,14 +68,23 @@ export interface ImportReport {
  * Imports files and folders: reference tables (offence codes, harm weights) first, then each incident
  * file on its own (each whole or not at all). Files that hold no incidents are listed with the reason.
  */
-export async function importPaths(db: Db, paths: string[], log: (line: string) => void = () => {}, onProgress?: ProgressFn, opts: { force?: string | undefined } = {}): Promise<ImportReport> {
+export async function importPaths(
+  db: Db,
+  paths: string[],
+  log: (line: string) => void = () => {},
+  onProgress?: ProgressFn,
+  opts: { force?: string | undefined } = {},
+): Promise<ImportReport> {
   const files = listCsvFiles(paths);
   const report: ImportReport = { reference: null, files: [], skipped: [], failed: [] };
   const referenceFiles: string[] = [];
   const geographyFiles: string[] = [];
   const incidentFiles: string[] = [];
   for (const file of files) {
-    if (await isGeoJson(file)) { geographyFiles.push(file); continue; }
+    if (await isGeoJson(file)) {
+      geographyFiles.push(file);
+      continue;
+    }
     let header: string[] | null;
     try {
       header = await readCsvHeader(file);
@@ -74,10 +94,23 @@ export async function importPaths(db: Db, paths: string[], log: (line: string) =
       log(`failed ${path.relative(process.cwd(), file)}: ${e.message}`);
       continue;
     }
-    if (!header) { report.failed.push({ file, reason: 'the file has no rows (only blank lines)' }); log(`failed ${path.relative(process.cwd(), file)}: the file has no rows (only blank lines)`); continue; }
-    if (referenceKindOf(header)) { referenceFiles.push(file); continue; }
-    if (geographyTableOf(header)) { geographyFiles.push(file); continue; }
-    if (looksLikeAggregates(header)) { incidentFiles.push(file); continue; }
+    if (!header) {
+      report.failed.push({ file, reason: 'the file has no rows (only blank lines)' });
+      log(`failed ${path.relative(process.cwd(), file)}: the file has no rows (only blank lines)`);
+      continue;
+    }
+    if (referenceKindOf(header)) {
+      referenceFiles.push(file);
+      continue;
+    }
+    if (geographyTableOf(header)) {
+      geographyFiles.push(file);
+      continue;
+    }
+    if (looksLikeAggregates(header)) {
+      incidentFiles.push(file);
+      continue;
+    }
     const kind = await incidentParserFor(db, header).catch((e: Error) => ({ notIncidents: e.message }));
     if ('notIncidents' in kind) {
       const reason = kind.notIncidents ? `${kind.notIncidents}` : `header not recognised: ${header.slice(0, 6).join(',')}…`;
@@ -108,7 +141,12 @@ export async function importPaths(db: Db, paths: string[], log: (line: string) =
       // Once boundaries have changed in this batch, every incident is tagged in one pass at the end.
       // Boundary files do not re-tag one by one (one pass at the end covers them all); incident files are
       // tagged as they are written, against the boundaries stored so far.
-      const outcome = await importDataFile(db, file, { fileName: path.basename(file), ...(onProgress ? { onProgress } : {}), force: opts.force, retag: !(await isGeoJson(file)) });
+      const outcome = await importDataFile(db, file, {
+        fileName: path.basename(file),
+        ...(onProgress ? { onProgress } : {}),
+        force: opts.force,
+        retag: !(await isGeoJson(file)),
+      });
       if (outcome.status === 'imported' && outcome.format?.startsWith('boundaries')) boundariesChanged = true;
       report.files.push(outcome);
       log(`${outcome.status.padEnd(6)} ${label}: ${outcome.message}`);
@@ -189,6 +227,14 @@ export function summariseImport(report: ImportReport): ImportSummary {
   const n = (v: number) => v.toLocaleString('en-GB');
   const parts = (Object.entries(stored) as [ImportKind, number][]).filter(([k, v]) => v > 0 || k === 'incidents').map(([k, v]) => `${n(v)} ${k}`);
   const list = parts.length > 1 ? `${parts.slice(0, -1).join(', ')} and ${parts.at(-1)}` : parts[0]!;
-  const problems = [files.rejected ? `${files.rejected} rejected` : '', files.failed ? `${files.failed} failed` : '', files.skipped ? `${files.skipped} skipped` : ''].filter(Boolean);
-  return { stored, files, message: `${list} imported from ${files.imported} file${files.imported === 1 ? '' : 's'}${problems.length ? `; ${problems.join(', ')}` : ''}` };
+  const problems = [
+    files.rejected ? `${files.rejected} rejected` : '',
+    files.failed ? `${files.failed} failed` : '',
+    files.skipped ? `${files.skipped} skipped` : '',
+  ].filter(Boolean);
+  return {
+    stored,
+    files,
+    message: `${list} imported from ${files.imported} file${files.imported === 1 ? '' : 's'}${problems.length ? `; ${problems.join(', ')}` : ''}`,
+  };
 }

@@ -46,7 +46,10 @@ export class PartnerEventParser {
   parse(record: string[], line: number): { row: IncidentRow } | { rejections: Rejection[] } {
     const rejections: Rejection[] = [];
     const reject = (field: Column, value: string | null, reason: string) => rejections.push({ line, field, value, reason });
-    const get = (c: Column) => { const i = this.columns[c]; return i === undefined ? '' : (record[i] ?? '').trim(); };
+    const get = (c: Column) => {
+      const i = this.columns[c];
+      return i === undefined ? '' : (record[i] ?? '').trim();
+    };
 
     const source = get('source').toLowerCase();
     if (!(source in PARTNER_SOURCES)) reject('source', get('source'), `not a partner source; use one of ${Object.keys(PARTNER_SOURCES).join(', ')}`);
@@ -74,12 +77,24 @@ export class PartnerEventParser {
     if (get('locationType')) attributes.locationType = get('locationType');
     return {
       row: {
-        source, sourceRef: eventId, month: londonMonth(when),
+        source,
+        sourceRef: eventId,
+        month: londonMonth(when),
         // A date without a time is kept as a date: the time of day is not invented.
         occurredAt: time || /[T ]\d{1,2}:\d{2}/.test(date) ? when.toISOString() : null,
         category: PARTNER_SOURCES[source as PartnerSource],
-        offenceCode: null, offenceName: null, knife: null, firearm: null, domestic: null,
-        lon, lat, cell, location: locationText, lsoaCode, lsoaName: null, outcome: null,
+        offenceCode: null,
+        offenceName: null,
+        knife: null,
+        firearm: null,
+        domestic: null,
+        lon,
+        lat,
+        cell,
+        location: locationText,
+        lsoaCode,
+        lsoaName: null,
+        outcome: null,
         positionPrecision: precisionOf({ cell, lsoaCode }),
         attributes: Object.keys(attributes).length ? attributes : null,
       },

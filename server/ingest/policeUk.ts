@@ -6,8 +6,18 @@ import { GB_BOUNDS, precisionOf, type IncidentRow } from './incidentRow';
 
 /** The header of a data.police.uk street-level crime file, exactly as published. */
 export const POLICE_UK_STREET_HEADER = [
-  'Crime ID', 'Month', 'Reported by', 'Falls within', 'Longitude', 'Latitude', 'Location',
-  'LSOA code', 'LSOA name', 'Crime type', 'Last outcome category', 'Context',
+  'Crime ID',
+  'Month',
+  'Reported by',
+  'Falls within',
+  'Longitude',
+  'Latitude',
+  'Location',
+  'LSOA code',
+  'LSOA name',
+  'Crime type',
+  'Last outcome category',
+  'Context',
 ] as const;
 
 export const POLICE_UK_SOURCE = 'data.police.uk';
@@ -17,10 +27,22 @@ export const POLICE_UK_SOURCE = 'data.police.uk';
  * May 2013), plus the two it used before then. Any other value is a mistyped or altered file.
  */
 export const POLICE_UK_CRIME_TYPES: readonly string[] = [
-  'Anti-social behaviour', 'Bicycle theft', 'Burglary', 'Criminal damage and arson', 'Drugs', 'Other theft',
-  'Possession of weapons', 'Public order', 'Robbery', 'Shoplifting', 'Theft from the person', 'Vehicle crime',
-  'Violence and sexual offences', 'Other crime',
-  'Violent crime', 'Public disorder and weapons',
+  'Anti-social behaviour',
+  'Bicycle theft',
+  'Burglary',
+  'Criminal damage and arson',
+  'Drugs',
+  'Other theft',
+  'Possession of weapons',
+  'Public order',
+  'Robbery',
+  'Shoplifting',
+  'Theft from the person',
+  'Vehicle crime',
+  'Violence and sexual offences',
+  'Other crime',
+  'Violent crime',
+  'Public disorder and weapons',
 ];
 const CRIME_TYPES = new Set(POLICE_UK_CRIME_TYPES);
 
@@ -56,7 +78,8 @@ export class PoliceUkStreetParser {
     const [crimeId, month, , , lonText, latText, location, lsoaCode, lsoaName, crimeType, outcome] = record.map((v) => v.trim()) as string[];
     if (!isMonth(month!)) reject('Month', month!, 'not a month in the form YYYY-MM');
     if (!crimeType) reject('Crime type', crimeType!, 'empty; every published row names its crime type');
-    else if (!CRIME_TYPES.has(crimeType)) reject('Crime type', crimeType, `not a data.police.uk crime type; the published types are: ${POLICE_UK_CRIME_TYPES.slice(0, 14).join(', ')}`);
+    else if (!CRIME_TYPES.has(crimeType))
+      reject('Crime type', crimeType, `not a data.police.uk crime type; the published types are: ${POLICE_UK_CRIME_TYPES.slice(0, 14).join(', ')}`);
 
     let lon: number | null = null;
     let lat: number | null = null;
@@ -64,9 +87,11 @@ export class PoliceUkStreetParser {
       lon = Number(lonText);
       lat = Number(latText);
       if (!lonText || !Number.isFinite(lon)) reject('Longitude', lonText!, 'not a number (both coordinates, or neither, must be given)');
-      else if (lon < GB_BOUNDS.minLon || lon > GB_BOUNDS.maxLon) reject('Longitude', lonText!, `outside Great Britain (${GB_BOUNDS.minLon} to ${GB_BOUNDS.maxLon})`);
+      else if (lon < GB_BOUNDS.minLon || lon > GB_BOUNDS.maxLon)
+        reject('Longitude', lonText!, `outside Great Britain (${GB_BOUNDS.minLon} to ${GB_BOUNDS.maxLon})`);
       if (!latText || !Number.isFinite(lat)) reject('Latitude', latText!, 'not a number (both coordinates, or neither, must be given)');
-      else if (lat < GB_BOUNDS.minLat || lat > GB_BOUNDS.maxLat) reject('Latitude', latText!, `outside Great Britain (${GB_BOUNDS.minLat} to ${GB_BOUNDS.maxLat})`);
+      else if (lat < GB_BOUNDS.minLat || lat > GB_BOUNDS.maxLat)
+        reject('Latitude', latText!, `outside Great Britain (${GB_BOUNDS.minLat} to ${GB_BOUNDS.maxLat})`);
     }
     if (rejections.length) return { rejections };
 

@@ -34,7 +34,10 @@ async function readTable(file: string): Promise<{ header: string[]; rows: { line
   const rows: { line: number; get: (c: string) => string }[] = [];
   for await (const item of csvRecords(file)) {
     if ('error' in item) throw new ImportFileError(path.basename(file), formatRejection(path.basename(file), item.error));
-    if (!header) { header = item.record.map((c, i) => (i === 0 ? c.replace(/^\uFEFF/, '') : c).trim()); continue; }
+    if (!header) {
+      header = item.record.map((c, i) => (i === 0 ? c.replace(/^\uFEFF/, '') : c).trim());
+      continue;
+    }
     const record = item.record;
     const h = header;
     rows.push({ line: item.line, get: (c) => (record[h.indexOf(c)] ?? '').trim() });
@@ -58,7 +61,10 @@ export async function importReferenceFiles(db: Db, files: string[]): Promise<Ref
   const rejections: { file: string; r: Rejection }[] = [];
   const number = (file: string, line: number, field: string, text: string): number => {
     const v = Number(text);
-    if (text === '' || !Number.isFinite(v) || v < 0) { rejections.push({ file, r: { line, field, value: text, reason: 'not a non-negative number' } }); return NaN; }
+    if (text === '' || !Number.isFinite(v) || v < 0) {
+      rejections.push({ file, r: { line, field, value: text, reason: 'not a non-negative number' } });
+      return NaN;
+    }
     return v;
   };
 
@@ -70,10 +76,19 @@ export async function importReferenceFiles(db: Db, files: string[]): Promise<Ref
     for (const row of (await readTable(codesFile)).rows) {
       const code = row.get('offence_code').toUpperCase();
       const name = row.get('offence_name');
-      if (!code) { rejections.push({ file: codesFile, r: { line: row.line, field: 'offence_code', value: code, reason: 'empty' } }); continue; }
-      if (!name) { rejections.push({ file: codesFile, r: { line: row.line, field: 'offence_name', value: name, reason: 'empty' } }); continue; }
+      if (!code) {
+        rejections.push({ file: codesFile, r: { line: row.line, field: 'offence_code', value: code, reason: 'empty' } });
+        continue;
+      }
+      if (!name) {
+        rejections.push({ file: codesFile, r: { line: row.line, field: 'offence_name', value: name, reason: 'empty' } });
+        continue;
+      }
       const dup = seen.get(code);
-      if (dup !== undefined) { rejections.push({ file: codesFile, r: { line: row.line, field: 'offence_code', value: code, reason: `duplicate of line ${dup}` } }); continue; }
+      if (dup !== undefined) {
+        rejections.push({ file: codesFile, r: { line: row.line, field: 'offence_code', value: code, reason: `duplicate of line ${dup}` } });
+        continue;
+      }
       seen.set(code, row.line);
       offences.push({ code, name, subgroup: row.get('offence_subgroup'), group: row.get('offence_group') });
     }
@@ -93,12 +108,20 @@ export async function importReferenceFiles(db: Db, files: string[]): Promise<Ref
       const category = row.get('crime_type');
       const w = number(categoryFile, row.line, 'cchi_days', row.get('cchi_days'));
       if (!category) rejections.push({ file: categoryFile, r: { line: row.line, field: 'crime_type', value: '', reason: 'empty' } });
-      else categoryWeights.push({ matchKind: 'category', matchValue: category, weight: w, note: 'data.police.uk category: national-count-weighted mean of CCHI subgroup medians' });
+      else
+        categoryWeights.push({
+          matchKind: 'category',
+          matchValue: category,
+          weight: w,
+          note: 'data.police.uk category: national-count-weighted mean of CCHI subgroup medians',
+        });
     }
   }
   if (rejections.length) {
-    throw new ImportFileError(path.basename(rejections[0]!.file),
-      `reference tables rejected, nothing stored:\n${rejections.map(({ file, r }) => formatRejection(path.basename(file), r)).join('\n')}`);
+    throw new ImportFileError(
+      path.basename(rejections[0]!.file),
+      `reference tables rejected, nothing stored:\n${rejections.map(({ file, r }) => formatRejection(path.basename(file), r)).join('\n')}`,
+    );
   }
 
   return db.transaction(async (trx) => {
@@ -110,7 +133,8 @@ export async function importReferenceFiles(db: Db, files: string[]): Promise<Ref
       for (const o of known) {
         const subgroup = cchiSubgroupOf(o);
         const days = subgroup ? subgroupDays.get(subgroup) : undefined;
-        if (days !== undefined) offenceWeights.push({ matchKind: 'offence_code', matchValue: o.code, weight: days, note: `CCHI median of subgroup "${subgroup}"` });
+        if (days !== undefined)
+          offenceWeights.push({ matchKind: 'offence_code', matchValue: o.code, weight: days, note: `CCHI median of subgroup "${subgroup}"` });
       }
     }
     const existing = await reference.scheme(cchiSchemeHeader.key);

@@ -96,9 +96,13 @@ export class Analysis {
 
   /** The stored data's version (bumped by triggers on every change; see migration 20261203000001). */
   async version(): Promise<number> {
-    const v = this.versionFeed?.current
-      ?? Number(rowsOf<{ version: string | number }>(await this.db.raw('SELECT version FROM data_version WHERE id = 1'))[0]?.version ?? 0);
-    if (v !== this.cacheVersion) { this.cache = new Map(); this.cacheVersion = v; }
+    const v =
+      this.versionFeed?.current ??
+      Number(rowsOf<{ version: string | number }>(await this.db.raw('SELECT version FROM data_version WHERE id = 1'))[0]?.version ?? 0);
+    if (v !== this.cacheVersion) {
+      this.cache = new Map();
+      this.cacheVersion = v;
+    }
     return v;
   }
 
@@ -127,15 +131,21 @@ export class Analysis {
     const loaded = await this.loadedForces();
     if (param === undefined || param === '') {
       if (loaded.length <= 1) return scopeOf(loaded);
-      throw new DomainError('invalid', `${loaded.length} forces are loaded; choose one with force= (${loaded.map((f) => `${f.code} ${f.name}`).join(', ')}) or force=all for all of them together`);
+      throw new DomainError(
+        'invalid',
+        `${loaded.length} forces are loaded; choose one with force= (${loaded.map((f) => `${f.code} ${f.name}`).join(', ')}) or force=all for all of them together`,
+      );
     }
     if (param.toLowerCase() === 'all') return scopeOf(loaded);
     const f = findForce(loaded, param);
     if (!f) {
       const known = findForce(await this.forces.registry(), param);
-      throw new DomainError(known ? 'not_found' : 'invalid', known
-        ? `no data of ${known.name} (${known.code}) is loaded; loaded forces: ${loaded.map((x) => `${x.code} ${x.name}`).join(', ') || 'none'}`
-        : `unknown force "${param}"; give an ONS police force area code such as ${loaded[0]?.code ?? 'E23000001'}, or all`);
+      throw new DomainError(
+        known ? 'not_found' : 'invalid',
+        known
+          ? `no data of ${known.name} (${known.code}) is loaded; loaded forces: ${loaded.map((x) => `${x.code} ${x.name}`).join(', ') || 'none'}`
+          : `unknown force "${param}"; give an ONS police force area code such as ${loaded[0]?.code ?? 'E23000001'}, or all`,
+      );
     }
     return scopeOf([f]);
   }
@@ -174,17 +184,40 @@ export class Analysis {
     const to = p.to ?? last;
     if (!from || !to) throw new DomainError('not_found', `no incidents of ${force.label} are loaded yet; import data first (see README)`);
     if (from > to) throw new DomainError('invalid', `from (${from}) is after to (${to})`);
-    const coverage = await contextSeries(this.db, version, { definition: definition.rules, schemeId: scheme.id, forces: force.codes.length ? force.codes : undefined, sources: p.source });
+    const coverage = await contextSeries(this.db, version, {
+      definition: definition.rules,
+      schemeId: scheme.id,
+      forces: force.codes.length ? force.codes : undefined,
+      sources: p.source,
+    });
     return {
-      resolution: p.resolution, from, to, definition, scheme, districts: p.districts, force, version, coverage,
-      filter: { from, to, definition: definition.rules, schemeId: scheme.id, sources: p.source, ...(force.codes.length && p.force?.toLowerCase() !== 'all' ? { forces: force.codes } : {}) },
+      resolution: p.resolution,
+      from,
+      to,
+      definition,
+      scheme,
+      districts: p.districts,
+      force,
+      version,
+      coverage,
+      filter: {
+        from,
+        to,
+        definition: definition.rules,
+        schemeId: scheme.id,
+        sources: p.source,
+        ...(force.codes.length && p.force?.toLowerCase() !== 'all' ? { forces: force.codes } : {}),
+      },
     };
   }
 
   describe(r: ResolvedParams) {
     return {
       force: { codes: r.force.codes, name: r.force.label },
-      resolution: r.resolution, from: r.from, to: r.to, monthCount: monthRange(r.from, r.to).length,
+      resolution: r.resolution,
+      from: r.from,
+      to: r.to,
+      monthCount: monthRange(r.from, r.to).length,
       definition: { key: r.definition.key, name: r.definition.name, isProxy: r.definition.isProxy },
       scheme: { key: r.scheme.key, name: r.scheme.name, unit: r.scheme.unit },
       coverage: coverageOf(r),
@@ -228,7 +261,7 @@ export class Analysis {
 
   /** Cells with incidents, highest harm first. */
   async cells(r: ResolvedParams): Promise<(CellTotal & { rank: number })[]> {
-    const totals = [...await this.cellTotals(r)];
+    const totals = [...(await this.cellTotals(r))];
     totals.sort((a, b) => b.harm - a.harm || b.incidents - a.incidents || a.cell.localeCompare(b.cell));
     return totals.map((t, i) => ({ ...t, rank: i + 1 }));
   }
@@ -250,7 +283,10 @@ export class Analysis {
       const forceDistricts = await this.districtsOf(r.force);
       const unknown = (r.districts ?? []).filter((c) => !forceDistricts.some((d) => d.code === c));
       if (unknown.length) {
-        throw new DomainError('invalid', `unknown district ${unknown.join(', ')} for ${r.force.label}; its districts: ${forceDistricts.map((d) => `${d.code} ${d.name}`).join(', ') || 'none loaded'}`);
+        throw new DomainError(
+          'invalid',
+          `unknown district ${unknown.join(', ')} for ${r.force.label}; its districts: ${forceDistricts.map((d) => `${d.code} ${d.name}`).join(', ') || 'none loaded'}`,
+        );
       }
       const districts = r.districts?.length ? forceDistricts.filter((d) => r.districts!.includes(d.code)) : forceDistricts;
       const regions: BoundaryRecord[] = districts.length ? districts : await this.fallbackWards();
@@ -261,14 +297,21 @@ export class Analysis {
           ? `the ${districts.length} district${districts.length === 1 ? '' : 's'} of ${r.force.label} (${districts.map((d) => d.name).join(', ')}; ${districts[0]!.vintage} boundaries, ${km2.toFixed(0)} km²)`
           : `the ${regions.length} loaded ward${regions.length === 1 ? '' : 's'} (${regions[0]!.vintage} boundaries, ${km2.toFixed(0)} km²; no districts loaded)`;
         return {
-          force: r.force, resolution: r.resolution, cells, areaKm2: cells.length * cellAreaKm2(r.resolution, cells),
+          force: r.force,
+          resolution: r.resolution,
+          cells,
+          areaKm2: cells.length * cellAreaKm2(r.resolution, cells),
           districts: districts.map((d) => ({ code: d.code, name: d.name, vintage: d.vintage })),
           basis: `H3 cells whose centre lies in ${what}`,
         };
       }
       const cells = await this.incidents.occupiedCells(r.resolution, r.force.codes.length ? r.force.codes : undefined);
       return {
-        force: r.force, resolution: r.resolution, cells, areaKm2: cells.length * cellAreaKm2(r.resolution, cells), districts: [],
+        force: r.force,
+        resolution: r.resolution,
+        cells,
+        areaKm2: cells.length * cellAreaKm2(r.resolution, cells),
+        districts: [],
         basis: `cells holding at least one incident of ${r.force.label} of any kind in any loaded month (no district or ward boundaries loaded)`,
       };
     });
@@ -276,7 +319,10 @@ export class Analysis {
 
   /** Wards of the latest loaded vintage: the study area's outline when no districts are loaded. */
   private async fallbackWards(): Promise<BoundaryRecord[]> {
-    const vintages = (await this.geography.vintages()).filter((v) => v.kind === 'ward').map((v) => v.vintage).sort();
+    const vintages = (await this.geography.vintages())
+      .filter((v) => v.kind === 'ward')
+      .map((v) => v.vintage)
+      .sort();
     const latest = vintages[vintages.length - 1];
     return latest ? this.memo(`wards|${latest}`, () => this.geography.boundaries('ward', latest)) : [];
   }
@@ -296,9 +342,14 @@ export class Analysis {
    */
   async forceAt(geometry: { type: string; coordinates: unknown }): Promise<string | null> {
     await this.version();
-    const flat = JSON.stringify(geometry.coordinates).match(/-?\d+(\.\d+)?(e-?\d+)?/gi)?.map(Number) ?? [];
-    const lons = flat.filter((_, i) => i % 2 === 0), lats = flat.filter((_, i) => i % 2 === 1);
-    const lon = (Math.min(...lons) + Math.max(...lons)) / 2, lat = (Math.min(...lats) + Math.max(...lats)) / 2;
+    const flat =
+      JSON.stringify(geometry.coordinates)
+        .match(/-?\d+(\.\d+)?(e-?\d+)?/gi)
+        ?.map(Number) ?? [];
+    const lons = flat.filter((_, i) => i % 2 === 0),
+      lats = flat.filter((_, i) => i % 2 === 1);
+    const lon = (Math.min(...lons) + Math.max(...lons)) / 2,
+      lat = (Math.min(...lats) + Math.max(...lats)) / 2;
     const [districts, owned, loaded] = await Promise.all([
       this.memo('districts', () => this.geography.boundaries('district')),
       this.memo('district-forces', () => this.forces.districtForces()),
@@ -330,19 +381,33 @@ export class Analysis {
       }
       const byCount = (m: Map<string, number>) => [...m.entries()].sort((a, b) => b[1] - a[1]).map(([k]) => k);
       const district = byCount(districtCounts)[0];
-      return nameArea(byCount(counts).map((w) => wardName.get(w)!), district ? districtName.get(district)! : null, topLocations);
+      return nameArea(
+        byCount(counts).map((w) => wardName.get(w)!),
+        district ? districtName.get(district)! : null,
+        topLocations,
+      );
     };
   }
 
   async hchh(r: ResolvedParams, options: Partial<HchhOptions>) {
     const study = await this.studyArea(r);
     const result = hchhAreas(study.cells, options);
-    const [namer, locations] = await Promise.all([this.areaNamer(r.to), this.topLocationsByArea(r, result.areas.map((a) => a.cells), 5)]);
+    const [namer, locations] = await Promise.all([
+      this.areaNamer(r.to),
+      this.topLocationsByArea(
+        r,
+        result.areas.map((a) => a.cells),
+        5,
+      ),
+    ]);
     const areas = result.areas.map((a, i) => {
       const topLocations = locations[i]!;
       return {
         ...a,
-        name: namer(a.cells, topLocations.map((l) => l.location)),
+        name: namer(
+          a.cells,
+          topLocations.map((l) => l.location),
+        ),
         shareOfArea: a.areaKm2 / result.studyArea.areaKm2,
         shareOfIncidents: result.studyArea.incidents ? a.incidents / result.studyArea.incidents : 0,
         shareOfHarm: result.studyArea.harm ? a.harm / result.studyArea.harm : 0,

@@ -40,7 +40,11 @@ const POPULATION_YEAR = 'mid-2015';
 export const COMPARISON_RULE = "force-wide: every incident inside the force's districts (in_study_area), the zone included";
 
 const problemsError = (what: string, problems: FieldProblem[], prefix = '') =>
-  new DomainError('invalid', `invalid ${what}: ${problems.map((p) => `${prefix}${p.field}: ${p.message}`).join('; ')}`, problems.map((p) => ({ path: `${prefix}${p.field}`, message: p.message })));
+  new DomainError(
+    'invalid',
+    `invalid ${what}: ${problems.map((p) => `${prefix}${p.field}: ${p.message}`).join('; ')}`,
+    problems.map((p) => ({ path: `${prefix}${p.field}`, message: p.message })),
+  );
 
 /**
  * Statistics for any area, Clear-Hold-Build zones and sites: resolves what the user named to a set of
@@ -59,7 +63,10 @@ export class AreaService {
     return places.filter((p) => p.forceCode === null || scope.codes.includes(p.forceCode));
   }
 
-  constructor(private readonly db: Db, private readonly analysis: Analysis) {
+  constructor(
+    private readonly db: Db,
+    private readonly analysis: Analysis,
+  ) {
     this.queries = new AreaQueries(db);
     this.places = new PlaceStore(db);
     this.geography = new GeographyStore(db);
@@ -70,16 +77,27 @@ export class AreaService {
   }
 
   /** Population and deprivation of a drawn outline by areal weighting of the 2011 LSOAs. */
-  private async drawnContext(outline: Polygonal, loaded?: [Awaited<ReturnType<AreaService['lsoaPopulations']>>, Awaited<ReturnType<GeographyStore['boundaries']>>]): Promise<Pick<ResolvedArea, 'population' | 'deprivation'>> {
-    const [lsoas, shapes] = loaded ?? await Promise.all([this.lsoaPopulations(), this.geography.boundaries('lsoa', '2011')]);
+  private async drawnContext(
+    outline: Polygonal,
+    loaded?: [Awaited<ReturnType<AreaService['lsoaPopulations']>>, Awaited<ReturnType<GeographyStore['boundaries']>>],
+  ): Promise<Pick<ResolvedArea, 'population' | 'deprivation'>> {
+    const [lsoas, shapes] = loaded ?? (await Promise.all([this.lsoaPopulations(), this.geography.boundaries('lsoa', '2011')]));
     if (lsoas.length === 0 || shapes.length === 0) return { population: null, deprivation: null };
     const byCode = new Map(lsoas.map((l) => [l.lsoaCode, l]));
-    const est = arealPopulation(outline, shapes.filter((s) => byCode.has(s.code)).map((s) => ({ code: s.code, geometry: s.geometry as Polygonal, population: byCode.get(s.code)!.population })));
+    const est = arealPopulation(
+      outline,
+      shapes.filter((s) => byCode.has(s.code)).map((s) => ({ code: s.code, geometry: s.geometry as Polygonal, population: byCode.get(s.code)!.population })),
+    );
     if (est.population <= 0) return { population: null, deprivation: null };
     const weight = (l: { code: string; share: number }) => l.share * byCode.get(l.code)!.population;
     const w = est.lsoas.reduce((s, l) => s + weight(l), 0);
     return {
-      population: { residents: Math.round(est.population), year: POPULATION_YEAR, source: POPULATION_SOURCE, method: `areal weighting: each overlapping LSOA's residents times the share of its area inside (${est.lsoas.length} LSOAs)` },
+      population: {
+        residents: Math.round(est.population),
+        year: POPULATION_YEAR,
+        source: POPULATION_SOURCE,
+        method: `areal weighting: each overlapping LSOA's residents times the share of its area inside (${est.lsoas.length} LSOAs)`,
+      },
       deprivation: {
         method: 'the overlapping LSOAs, each weighted by its residents inside the outline (areal weighting)',
         meanImdRank: est.lsoas.reduce((s, l) => s + weight(l) * byCode.get(l.code)!.imdRank, 0) / w,
@@ -101,7 +119,13 @@ export class AreaService {
   private async drawn(kind: 'zone' | 'site' | 'polygon', id: string, name: string, outline: Polygonal, selection: string): Promise<ResolvedArea> {
     const positions = pointsInside(await this.queries.positionsInBox(boxOf(outline)), outline);
     return {
-      kind, id, name, selector: { kind: 'positions', positions }, outline, areaKm2: areaKm2(outline), boundaryVintage: null,
+      kind,
+      id,
+      name,
+      selector: { kind: 'positions', positions },
+      outline,
+      areaKm2: areaKm2(outline),
+      boundaryVintage: null,
       ...(await this.drawnContext(outline)),
       selection: `${selection}: incidents whose published position lies inside the outline (exact point in polygon, ${positions.length} distinct positions)`,
     };
@@ -110,24 +134,41 @@ export class AreaService {
   /** What the user named, as a set of incidents with its outline, population and deprivation. */
   async resolveArea(spec: AreaSpec, periodEnd?: string): Promise<ResolvedArea> {
     switch (spec.kind) {
-      case 'district': case 'ward': case 'lsoa': {
+      case 'district':
+      case 'ward':
+      case 'lsoa': {
         const all = await this.geography.boundaries(spec.kind as BoundaryKind);
         const matches = all.filter((b) => b.code === spec.code);
         if (matches.length === 0) {
           if (all.length === 0) throw new DomainError('not_found', `no ${spec.kind} boundaries are loaded; import the boundaries folder`);
-          throw new DomainError('not_found', `no ${spec.kind} with code ${spec.code} is loaded (vintages ${[...new Set(all.map((b) => b.vintage))].join(', ')})`);
+          throw new DomainError(
+            'not_found',
+            `no ${spec.kind} with code ${spec.code} is loaded (vintages ${[...new Set(all.map((b) => b.vintage))].join(', ')})`,
+          );
         }
-        const vintage = vintageFor(spec.kind as BoundaryKind, periodEnd ?? '9999-12', matches.map((m) => m.vintage)) ?? matches[0]!.vintage;
+        const vintage =
+          vintageFor(
+            spec.kind as BoundaryKind,
+            periodEnd ?? '9999-12',
+            matches.map((m) => m.vintage),
+          ) ?? matches[0]!.vintage;
         const b = matches.find((m) => m.vintage === vintage)!;
         const lsoas = await this.lsoaPopulations();
         let members: typeof lsoas = [];
         let method = '';
-        if (spec.kind === 'district') { members = lsoas.filter((l) => l.districtCode === spec.code); method = 'sum of the district\'s LSOAs'; }
-        if (spec.kind === 'lsoa') { members = lsoas.filter((l) => l.lsoaCode === spec.code); method = 'the LSOA itself'; }
+        if (spec.kind === 'district') {
+          members = lsoas.filter((l) => l.districtCode === spec.code);
+          method = "sum of the district's LSOAs";
+        }
+        if (spec.kind === 'lsoa') {
+          members = lsoas.filter((l) => l.lsoaCode === spec.code);
+          method = 'the LSOA itself';
+        }
         if (spec.kind === 'ward') {
           const wardOf = new Map((await this.geography.lookup()).filter((l) => l.wardCode === spec.code).map((l) => [l.lsoaCode, l.wardCode]));
           members = lsoas.filter((l) => wardOf.has(l.lsoaCode));
-          method = 'sum of the LSOAs the ONS best-fit lookup (LSOA 2011 → ward December 2019) assigns to the ward; an LSOA straddling wards counts wholly in one';
+          method =
+            'sum of the LSOAs the ONS best-fit lookup (LSOA 2011 → ward December 2019) assigns to the ward; an LSOA straddling wards counts wholly in one';
         }
         let population: ResolvedArea['population'] = null;
         let deprivation: ResolvedArea['deprivation'] = null;
@@ -136,11 +177,19 @@ export class AreaService {
           deprivation = { method, ...areaDeprivation(members, new Map(members.map((l) => [l.lsoaCode, spec.code])))[0] };
         } else {
           const ctx = await this.drawnContext(b.geometry as Polygonal);
-          population = ctx.population; deprivation = ctx.deprivation;
+          population = ctx.population;
+          deprivation = ctx.deprivation;
         }
         return {
-          kind: spec.kind, id: spec.code, name: b.name, selector: { kind: spec.kind, code: spec.code }, outline: b.geometry as Polygonal,
-          areaKm2: b.areaKm2, boundaryVintage: b.vintage, population, deprivation,
+          kind: spec.kind,
+          id: spec.code,
+          name: b.name,
+          selector: { kind: spec.kind, code: spec.code },
+          outline: b.geometry as Polygonal,
+          areaKm2: b.areaKm2,
+          boundaryVintage: b.vintage,
+          population,
+          deprivation,
           selection: `incidents tagged with this ${spec.kind} by point in polygon at import, each against the boundary vintage in force in its month (see vintagesUsed)`,
         };
       }
@@ -152,19 +201,35 @@ export class AreaService {
       case 'site': {
         const s = await this.places.getSite(spec.id);
         if (!s) throw new DomainError('not_found', `no site #${spec.id}`);
-        return this.drawn('site', String(s.id), s.name, siteOutline(s.geometry, s.bufferMetres), `site "${s.name}"${s.bufferMetres ? ` with a ${s.bufferMetres} m buffer` : ''}`);
+        return this.drawn(
+          'site',
+          String(s.id),
+          s.name,
+          siteOutline(s.geometry, s.bufferMetres),
+          `site "${s.name}"${s.bufferMetres ? ` with a ${s.bufferMetres} m buffer` : ''}`,
+        );
       }
       case 'polygon':
         return this.drawn('polygon', 'posted', 'posted outline', spec.geometry, 'the posted outline');
       case 'cells': {
         const cells: string[] = [];
         for (const c of spec.cells) {
-          try { cells.push(parseCellId(c).cell); } catch (e) { throw new DomainError('invalid', `cells: ${(e as Error).message}`); }
+          try {
+            cells.push(parseCellId(c).cell);
+          } catch (e) {
+            throw new DomainError('invalid', `cells: ${(e as Error).message}`);
+          }
         }
         const outline = cellsOutline(cells);
         return {
-          kind: 'cells', id: cells.slice().sort().join(','), name: `${cells.length} cells`, selector: { kind: 'cells', cells }, outline,
-          areaKm2: areaKm2(outline as never), boundaryVintage: null, ...(await this.drawnContext(outline as never)),
+          kind: 'cells',
+          id: cells.slice().sort().join(','),
+          name: `${cells.length} cells`,
+          selector: { kind: 'cells', cells },
+          outline,
+          areaKm2: areaKm2(outline as never),
+          boundaryVintage: null,
+          ...(await this.drawnContext(outline as never)),
           selection: `incidents inside the ${cells.length} H3 cells`,
         };
       }
@@ -174,7 +239,11 @@ export class AreaService {
   /** The recognisable name of an area of cells (an HCHH area): ward(s), district and main street. */
   async nameCells(r: ResolvedParams, cells: string[]): Promise<string> {
     for (const c of cells) {
-      try { parseCellId(c); } catch (e) { throw new DomainError('invalid', `cells: ${(e as Error).message}`); }
+      try {
+        parseCellId(c);
+      } catch (e) {
+        throw new DomainError('invalid', `cells: ${(e as Error).message}`);
+      }
     }
     const area: AreaSelector = { kind: 'cells', cells };
     const [wards, locations] = await Promise.all([this.queries.wardCounts(r.filter, area), this.queries.topLocations(r.filter, area, 20)]);
@@ -201,8 +270,12 @@ export class AreaService {
 
   private async statisticsOf(area: ResolvedArea, r: ResolvedParams) {
     const [totals, series, mix, vintages, wards, locations, loaded] = await Promise.all([
-      this.queries.totals(r.filter, area.selector), this.queries.monthTotals(r.filter, area.selector), this.queries.categoryTotals(r.filter, area.selector),
-      this.queries.vintagesUsed(r.filter, area.selector), this.queries.wardCounts(r.filter, area.selector), this.queries.topLocations(r.filter, area.selector, 20),
+      this.queries.totals(r.filter, area.selector),
+      this.queries.monthTotals(r.filter, area.selector),
+      this.queries.categoryTotals(r.filter, area.selector),
+      this.queries.vintagesUsed(r.filter, area.selector),
+      this.queries.wardCounts(r.filter, area.selector),
+      this.queries.topLocations(r.filter, area.selector, 20),
       this.analysis.incidents.months(),
     ]);
     const months = monthRange(r.from, r.to);
@@ -210,7 +283,12 @@ export class AreaService {
     const full = months.map((m) => ({ month: m, incidents: byMonth.get(m)?.incidents ?? 0, harm: byMonth.get(m)?.harm ?? 0 }));
     return {
       area: {
-        kind: area.kind, id: area.id, name: area.name, areaKm2: area.areaKm2, boundaryVintage: area.boundaryVintage, selection: area.selection,
+        kind: area.kind,
+        id: area.id,
+        name: area.name,
+        areaKm2: area.areaKm2,
+        boundaryVintage: area.boundaryVintage,
+        selection: area.selection,
         placeName: area.kind === 'cells' || area.kind === 'zone' || area.kind === 'site' || area.kind === 'polygon' ? placeName(wards, locations) : null,
       },
       outline: area.outline,
@@ -218,9 +296,21 @@ export class AreaService {
       vintagesUsed: vintages,
       totals: { incidents: totals.incidents, harm: round(totals.harm), harmUnit: r.scheme.unit },
       population: area.population,
-      rate: area.population && area.population.residents > 0 ? { ...ratePerThousand(totals.incidents, area.population.residents, months.length), population: area.population.residents, populationYear: area.population.year } : null,
+      rate:
+        area.population && area.population.residents > 0
+          ? {
+              ...ratePerThousand(totals.incidents, area.population.residents, months.length),
+              population: area.population.residents,
+              populationYear: area.population.year,
+            }
+          : null,
       deprivation: area.deprivation,
-      offenceMix: offenceMix(mix).map((m) => ({ ...m, harm: round(m.harm), shareOfIncidents: round(m.shareOfIncidents, 6), shareOfHarm: round(m.shareOfHarm, 6) })),
+      offenceMix: offenceMix(mix).map((m) => ({
+        ...m,
+        harm: round(m.harm),
+        shareOfIncidents: round(m.shareOfIncidents, 6),
+        shareOfHarm: round(m.shareOfHarm, 6),
+      })),
       wards: wards.map((w) => ({ code: w.wardCode, name: w.wardName, vintage: w.wardVintage, district: w.districtName, incidents: w.incidents })),
       topLocations: locations.slice(0, 10).map((l) => ({ ...l, harm: round(l.harm) })),
       series: full.map((m) => ({ ...m, harm: round(m.harm) })),
@@ -235,7 +325,8 @@ export class AreaService {
     const scope = await this.analysis.forceScope(params.force ?? zone.forceCode ?? undefined);
     const months = await this.analysis.incidents.months(scope.codes.length ? scope.codes : undefined);
     if (months.length === 0) throw new DomainError('not_found', `no incidents of ${scope.label} are loaded yet; import data first`);
-    const first = months[0]!, last = months[months.length - 1]!;
+    const first = months[0]!,
+      last = months[months.length - 1]!;
     const r = await this.analysis.resolve({ ...params, resolution: 9, from: first, to: last, force: scope.codes.join(',') || undefined });
     const area = await this.resolveArea({ kind: 'zone', id }, r.to);
     const phases = zonePhases(zone, first, last, baselineMonths);
@@ -264,7 +355,8 @@ export class AreaService {
     if (!v.zone) throw problemsError('zone', v.problems);
     const other = await this.places.zoneByName(v.zone.name);
     if (other && other.id !== id) throw new DomainError('conflict', `zone #${other.id} is named "${v.zone.name}" already; names are unique`);
-    if (!(await this.places.updateZone(id, { ...v.zone, areaKm2: areaKm2(v.zone.geometry), forceCode: await this.analysis.forceAt(v.zone.geometry) }))) throw new DomainError('not_found', `no zone #${id}`);
+    if (!(await this.places.updateZone(id, { ...v.zone, areaKm2: areaKm2(v.zone.geometry), forceCode: await this.analysis.forceAt(v.zone.geometry) })))
+      throw new DomainError('not_found', `no zone #${id}`);
     return (await this.places.getZone(id))!;
   }
 
@@ -278,27 +370,48 @@ export class AreaService {
     const problems: FieldProblem[] = [];
     const valid = features.map((f, i) => {
       const v = validateZone({ ...(f.properties ?? {}), geometry: f.geometry });
-      problems.push(...v.problems.map((p) => ({ field: `features[${i}] (feature ${i + 1}${nameOf(f)}).${p.field === 'geometry' ? 'geometry' : `properties.${p.field}`}`, message: p.message })));
+      problems.push(
+        ...v.problems.map((p) => ({
+          field: `features[${i}] (feature ${i + 1}${nameOf(f)}).${p.field === 'geometry' ? 'geometry' : `properties.${p.field}`}`,
+          message: p.message,
+        })),
+      );
       return { zone: v.zone, id: f.id };
     });
     const names = new Map<string, number>();
     valid.forEach((v, i) => {
       if (!v.zone) return;
       const dup = names.get(v.zone.name);
-      if (dup !== undefined) problems.push({ field: `features[${i}] (feature ${i + 1}).properties.name`, message: `"${v.zone.name}" is also the name of feature ${dup + 1}; names are unique` });
+      if (dup !== undefined)
+        problems.push({
+          field: `features[${i}] (feature ${i + 1}).properties.name`,
+          message: `"${v.zone.name}" is also the name of feature ${dup + 1}; names are unique`,
+        });
       names.set(v.zone.name, i);
     });
     if (problems.length) throw problemsError('zones file', problems);
     return this.db.transaction(async (trx) => {
       const store = new PlaceStore(trx);
-      let created = 0, updated = 0;
+      let created = 0,
+        updated = 0;
       const ids: number[] = [];
       for (const [i, v] of valid.entries()) {
         const z = { ...v.zone!, areaKm2: areaKm2(v.zone!.geometry), forceCode: await this.analysis.forceAt(v.zone!.geometry) };
         const existing = typeof v.id === 'number' ? await store.getZone(v.id) : null;
         const byName = await store.zoneByName(z.name);
-        if (byName && byName.id !== existing?.id) throw new DomainError('conflict', `invalid zones file: features[${i}] (feature ${i + 1}).properties.name: zone #${byName.id} is named "${z.name}" already; nothing was imported`);
-        if (existing) { await store.updateZone(existing.id, z); updated++; ids.push(existing.id); } else { ids.push(await store.createZone(z)); created++; }
+        if (byName && byName.id !== existing?.id)
+          throw new DomainError(
+            'conflict',
+            `invalid zones file: features[${i}] (feature ${i + 1}).properties.name: zone #${byName.id} is named "${z.name}" already; nothing was imported`,
+          );
+        if (existing) {
+          await store.updateZone(existing.id, z);
+          updated++;
+          ids.push(existing.id);
+        } else {
+          ids.push(await store.createZone(z));
+          created++;
+        }
       }
       const zones = await Promise.all(ids.map(async (id) => (await store.getZone(id))!));
       return { created, updated, zones };
@@ -319,7 +432,8 @@ export class AreaService {
     if (!v.site) throw problemsError('site', v.problems);
     const other = await this.places.siteByName(v.site.name);
     if (other && other.id !== id) throw new DomainError('conflict', `site #${other.id} is named "${v.site.name}" already; names are unique`);
-    if (!(await this.places.updateSite(id, { ...v.site, forceCode: await this.analysis.forceAt(v.site.geometry) }))) throw new DomainError('not_found', `no site #${id}`);
+    if (!(await this.places.updateSite(id, { ...v.site, forceCode: await this.analysis.forceAt(v.site.geometry) })))
+      throw new DomainError('not_found', `no site #${id}`);
     return (await this.places.getSite(id))!;
   }
 
@@ -329,20 +443,37 @@ export class AreaService {
     const problems: FieldProblem[] = [];
     const valid = features.map((f, i) => {
       const v = validateSite({ ...(f.properties ?? {}), geometry: f.geometry });
-      problems.push(...v.problems.map((p) => ({ field: `features[${i}] (feature ${i + 1}${nameOf(f)}).${p.field === 'geometry' ? 'geometry' : `properties.${p.field}`}`, message: p.message })));
+      problems.push(
+        ...v.problems.map((p) => ({
+          field: `features[${i}] (feature ${i + 1}${nameOf(f)}).${p.field === 'geometry' ? 'geometry' : `properties.${p.field}`}`,
+          message: p.message,
+        })),
+      );
       return { site: v.site, id: f.id };
     });
     if (problems.length) throw problemsError('sites file', problems);
     return this.db.transaction(async (trx) => {
       const store = new PlaceStore(trx);
-      let created = 0, updated = 0;
+      let created = 0,
+        updated = 0;
       const ids: number[] = [];
       for (const [i, v] of valid.entries()) {
         const existing = typeof v.id === 'number' ? await store.getSite(v.id) : null;
         const byName = await store.siteByName(v.site!.name);
-        if (byName && byName.id !== existing?.id) throw new DomainError('conflict', `invalid sites file: features[${i}] (feature ${i + 1}).properties.name: site #${byName.id} is named "${v.site!.name}" already; nothing was imported`);
+        if (byName && byName.id !== existing?.id)
+          throw new DomainError(
+            'conflict',
+            `invalid sites file: features[${i}] (feature ${i + 1}).properties.name: site #${byName.id} is named "${v.site!.name}" already; nothing was imported`,
+          );
         const site = { ...v.site!, forceCode: await this.analysis.forceAt(v.site!.geometry) };
-        if (existing) { await store.updateSite(existing.id, site); updated++; ids.push(existing.id); } else { ids.push(await store.createSite(site)); created++; }
+        if (existing) {
+          await store.updateSite(existing.id, site);
+          updated++;
+          ids.push(existing.id);
+        } else {
+          ids.push(await store.createSite(site));
+          created++;
+        }
       }
       const sites = await Promise.all(ids.map(async (id) => (await store.getSite(id))!));
       return { created, updated, sites };
@@ -358,8 +489,15 @@ function placeName(wards: { wardName: string | null; districtName: string | null
   const districts = new Map<string, number>();
   for (const w of wards) if (w.districtName) districts.set(w.districtName, (districts.get(w.districtName) ?? 0) + w.incidents);
   const district = [...districts.entries()].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]))[0]?.[0] ?? null;
-  const names = wards.filter((w) => w.wardName && w.districtName === district).sort((a, b) => b.incidents - a.incidents).map((w) => w.wardName!);
-  return nameArea([...new Set(names)], district, locations.map((l) => l.location));
+  const names = wards
+    .filter((w) => w.wardName && w.districtName === district)
+    .sort((a, b) => b.incidents - a.incidents)
+    .map((w) => w.wardName!);
+  return nameArea(
+    [...new Set(names)],
+    district,
+    locations.map((l) => l.location),
+  );
 }
 
 type Feature = { type?: string; id?: unknown; geometry?: unknown; properties?: Record<string, unknown> | null };
@@ -371,13 +509,18 @@ function nameOf(f: Feature): string {
 
 function featuresOf(fc: unknown, what: string): Feature[] {
   const c = fc as { type?: string; features?: unknown; crs?: { properties?: { name?: string } } } | null;
-  if (!c || c.type !== 'FeatureCollection' || !Array.isArray(c.features)) throw new DomainError('invalid', `invalid ${what} file: expected a GeoJSON FeatureCollection`);
+  if (!c || c.type !== 'FeatureCollection' || !Array.isArray(c.features))
+    throw new DomainError('invalid', `invalid ${what} file: expected a GeoJSON FeatureCollection`);
   const crs = c.crs?.properties?.name;
-  if (crs && !/CRS84|4326/.test(crs)) throw new DomainError('invalid', `invalid ${what} file: wrong CRS ${crs}; GeoJSON must be WGS84 longitude/latitude (EPSG:4326, RFC 7946)`);
+  if (crs && !/CRS84|4326/.test(crs))
+    throw new DomainError('invalid', `invalid ${what} file: wrong CRS ${crs}; GeoJSON must be WGS84 longitude/latitude (EPSG:4326, RFC 7946)`);
   if (c.features.length === 0) throw new DomainError('invalid', `invalid ${what} file: no features`);
   if (c.features.length > 1000) throw new DomainError('invalid', `invalid ${what} file: ${c.features.length} features; at most 1,000 at a time`);
   c.features.forEach((f: Feature, i: number) => {
-    if (!f || f.type !== 'Feature') throw new DomainError('invalid', `invalid ${what} file: features[${i}] (feature ${i + 1}) is not a GeoJSON Feature`, [{ path: `features[${i}]`, message: 'not a GeoJSON Feature' }]);
+    if (!f || f.type !== 'Feature')
+      throw new DomainError('invalid', `invalid ${what} file: features[${i}] (feature ${i + 1}) is not a GeoJSON Feature`, [
+        { path: `features[${i}]`, message: 'not a GeoJSON Feature' },
+      ]);
   });
   return c.features as Feature[];
 }
@@ -385,12 +528,28 @@ function featuresOf(fc: unknown, what: string): Feature[] {
 /** A zone as a GeoJSON Feature; importZones reads it back unchanged. */
 export function zoneFeature(z: ZoneRecord) {
   return {
-    type: 'Feature' as const, id: z.id, geometry: z.geometry,
-    properties: { name: z.name, partnership: z.partnership, clearStart: z.clearStart, holdStart: z.holdStart, buildStart: z.buildStart, notes: z.notes, areaKm2: z.areaKm2, forceCode: z.forceCode },
+    type: 'Feature' as const,
+    id: z.id,
+    geometry: z.geometry,
+    properties: {
+      name: z.name,
+      partnership: z.partnership,
+      clearStart: z.clearStart,
+      holdStart: z.holdStart,
+      buildStart: z.buildStart,
+      notes: z.notes,
+      areaKm2: z.areaKm2,
+      forceCode: z.forceCode,
+    },
   };
 }
 
 /** A site as a GeoJSON Feature; importSites reads it back unchanged. */
 export function siteFeature(s: SiteRecord) {
-  return { type: 'Feature' as const, id: s.id, geometry: s.geometry, properties: { name: s.name, bufferMetres: s.bufferMetres, notes: s.notes, forceCode: s.forceCode } };
+  return {
+    type: 'Feature' as const,
+    id: s.id,
+    geometry: s.geometry,
+    properties: { name: s.name, bufferMetres: s.bufferMetres, notes: s.notes, forceCode: s.forceCode },
+  };
 }

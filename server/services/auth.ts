@@ -8,7 +8,11 @@ import { ROLES, TOKEN_SCOPES, type Access, type Caller, type Role } from '../dom
 
 /** Why sign-in or an account change was refused; routes/auth.ts answers it with the matching status. */
 export class AuthError extends Error {
-  constructor(readonly kind: 'unauthenticated' | 'forbidden' | 'throttled' | 'invalid' | 'not-found' | 'conflict', message: string, readonly retryAfterSeconds?: number) {
+  constructor(
+    readonly kind: 'unauthenticated' | 'forbidden' | 'throttled' | 'invalid' | 'not-found' | 'conflict',
+    message: string,
+    readonly retryAfterSeconds?: number,
+  ) {
     super(message);
   }
 }
@@ -57,7 +61,13 @@ export function callerFor(user: UserRecord, via: Caller['via'], scopes?: readonl
 }
 
 /** The one local analyst of single-user mode: on loopback, with no accounts, they administer their own copy. */
-export const SINGLE_USER: Caller = Object.freeze({ userId: null, name: 'local analyst (single-user mode)', role: 'administrator', forces: 'all', via: 'single-user' });
+export const SINGLE_USER: Caller = Object.freeze({
+  userId: null,
+  name: 'local analyst (single-user mode)',
+  role: 'administrator',
+  forces: 'all',
+  via: 'single-user',
+});
 
 /** A force is named by its ONS police force area code (geodata/forces.json), as force= takes it. */
 export const FORCE_ID = /^[EW]\d{8}$/;
@@ -65,7 +75,8 @@ export const FORCE_ID = /^[EW]\d{8}$/;
 function checkForces(forces: string[] | 'all'): void {
   if (forces === 'all') return;
   const bad = forces.filter((f) => !FORCE_ID.test(f));
-  if (bad.length) throw new AuthError('invalid', `forces are ONS police force area codes such as E23000004; got ${bad.map((b) => JSON.stringify(b)).join(', ')}`);
+  if (bad.length)
+    throw new AuthError('invalid', `forces are ONS police force area codes such as E23000004; got ${bad.map((b) => JSON.stringify(b)).join(', ')}`);
 }
 
 function checkRole(role: string): Role {
@@ -92,7 +103,11 @@ export class AuthService {
   private usersExist = false;
   private lastPrune = 0;
 
-  constructor(db: Db, readonly config: AuthConfig, private readonly now: () => Date = () => new Date()) {
+  constructor(
+    db: Db,
+    readonly config: AuthConfig,
+    private readonly now: () => Date = () => new Date(),
+  ) {
     this.users = new UserStore(db);
     this.audit = new AuditStore(db);
   }
@@ -108,22 +123,32 @@ export class AuthService {
   async assertServable(host: string): Promise<void> {
     if (isLoopback(host)) return;
     if (await this.singleUserMode()) {
-      throw new Error(`listening on ${host} needs sign-in: create an administrator first (npm run users -- add <name> --role administrator) or configure single sign-on (HARMGRID_OIDC_ISSUER); single-user mode is for 127.0.0.1 only`);
+      throw new Error(
+        `listening on ${host} needs sign-in: create an administrator first (npm run users -- add <name> --role administrator) or configure single sign-on (HARMGRID_OIDC_ISSUER); single-user mode is for 127.0.0.1 only`,
+      );
     }
     if (this.config.allowedHosts.length === 0) {
-      throw new Error(`listening on ${host} needs HARMGRID_PUBLIC_URL (or HARMGRID_ALLOWED_HOSTS): the host names the service answers to, so that DNS rebinding is refused`);
+      throw new Error(
+        `listening on ${host} needs HARMGRID_PUBLIC_URL (or HARMGRID_ALLOWED_HOSTS): the host names the service answers to, so that DNS rebinding is refused`,
+      );
     }
   }
 
   // ---- accounts
 
-  async createUser(input: { username: string; displayName?: string; role: string; forces: string[] | 'all'; password?: string }, by: Caller | null): Promise<UserRecord> {
+  async createUser(
+    input: { username: string; displayName?: string; role: string; forces: string[] | 'all'; password?: string },
+    by: Caller | null,
+  ): Promise<UserRecord> {
     const role = checkRole(input.role);
     checkForces(input.forces);
     if (!/^[^\s]{1,200}$/.test(input.username)) throw new AuthError('invalid', 'a user name is 1–200 characters without spaces (an e-mail address does)');
     if (await this.users.byUsername(input.username)) throw new AuthError('conflict', `a user "${input.username}" already exists`);
     const user = await this.users.create({
-      username: input.username, displayName: input.displayName ?? input.username, role, forces: input.forces,
+      username: input.username,
+      displayName: input.displayName ?? input.username,
+      role,
+      forces: input.forces,
       passwordHash: input.password === undefined ? null : await hashPassword(input.password),
     });
     this.usersExist = true;
@@ -131,7 +156,11 @@ export class AuthService {
     return user;
   }
 
-  async updateUser(id: number, change: { displayName?: string; role?: string; forces?: string[] | 'all'; password?: string; disabled?: boolean }, by: Caller | null): Promise<UserRecord> {
+  async updateUser(
+    id: number,
+    change: { displayName?: string; role?: string; forces?: string[] | 'all'; password?: string; disabled?: boolean },
+    by: Caller | null,
+  ): Promise<UserRecord> {
     const existing = await this.users.byId(id);
     if (!existing) throw new AuthError('not-found', `no user ${id}`);
     if (change.forces !== undefined) checkForces(change.forces);
@@ -143,7 +172,12 @@ export class AuthService {
       ...(change.password !== undefined ? { passwordHash: await hashPassword(change.password) } : {}),
     });
     const { password: _p, ...shown } = change;
-    await this.record(by, { action: 'admin', target: `user ${existing.username} changed`, rows: 1, detail: { userId: id, ...shown, ...(change.password ? { password: 'changed' } : {}) } });
+    await this.record(by, {
+      action: 'admin',
+      target: `user ${existing.username} changed`,
+      rows: 1,
+      detail: { userId: id, ...shown, ...(change.password ? { password: 'changed' } : {}) },
+    });
     return updated!;
   }
 
@@ -167,11 +201,18 @@ export class AuthService {
     const windowMs = this.config.throttleWindowMinutes * 60_000;
     const now = this.now();
     const seen = await this.users.failuresSince([user, ip], new Date(now.getTime() - windowMs));
-    for (const [key, limit] of [[user, this.config.throttleFailures], [ip, this.config.throttleFailures * 4]] as const) {
+    for (const [key, limit] of [
+      [user, this.config.throttleFailures],
+      [ip, this.config.throttleFailures * 4],
+    ] as const) {
       const f = seen.get(key);
       if (f && f.count >= limit) {
         const retry = Math.max(1, Math.ceil((f.oldest.getTime() + windowMs - now.getTime()) / 1000));
-        throw new AuthError('throttled', `too many failed sign-ins for this ${key.startsWith('user:') ? 'user name' : 'address'}; try again in ${Math.ceil(retry / 60)} minutes`, retry);
+        throw new AuthError(
+          'throttled',
+          `too many failed sign-ins for this ${key.startsWith('user:') ? 'user name' : 'address'}; try again in ${Math.ceil(retry / 60)} minutes`,
+          retry,
+        );
       }
     }
   }
@@ -226,10 +267,19 @@ export class AuthService {
     const s = secret();
     const now = this.now();
     const record = await this.users.createToken({
-      userId: caller.userId, name: input.name, secretHash: sha256(s), scopes: [...new Set(input.scopes)], now,
+      userId: caller.userId,
+      name: input.name,
+      secretHash: sha256(s),
+      scopes: [...new Set(input.scopes)],
+      now,
       expiresAt: new Date(now.getTime() + input.days * 86_400_000),
     });
-    await this.record(caller, { action: 'admin', target: `token ${record.id} (${record.name}) created`, rows: 1, detail: { scopes: record.scopes, expiresAt: record.expiresAt } });
+    await this.record(caller, {
+      action: 'admin',
+      target: `token ${record.id} (${record.name}) created`,
+      rows: 1,
+      detail: { scopes: record.scopes, expiresAt: record.expiresAt },
+    });
     return { token: `${TOKEN_PREFIX}${record.id}_${s}`, record };
   }
 
@@ -262,7 +312,8 @@ export class AuthService {
     // A plain-http issuer is accepted on loopback only (a provider run locally, as in the tests).
     const url = new URL(o.issuer);
     const insecure = url.protocol === 'http:' && isLoopback(url.hostname);
-    this.oidcConfig ??= oidc.discovery(url, o.clientId, o.clientSecret, o.clientSecret ? undefined : oidc.None(), insecure ? { execute: [oidc.allowInsecureRequests] } : undefined)
+    this.oidcConfig ??= oidc
+      .discovery(url, o.clientId, o.clientSecret, o.clientSecret ? undefined : oidc.None(), insecure ? { execute: [oidc.allowInsecureRequests] } : undefined)
       .catch((e: Error) => {
         this.oidcConfig = undefined;
         throw new AuthError('unauthenticated', `the single sign-on provider ${o.issuer} could not be reached: ${e.message}`);
@@ -285,8 +336,12 @@ export class AuthService {
     const flowId = secret();
     await this.users.startFlow({ idHash: sha256(flowId), state, nonce, codeVerifier, returnTo, expiresAt: new Date(this.now().getTime() + 10 * 60_000) });
     const url = oidc.buildAuthorizationUrl(client, {
-      redirect_uri: this.redirectUrl(o, requestOrigin), scope: o.scopes, state, nonce,
-      code_challenge: await oidc.calculatePKCECodeChallenge(codeVerifier), code_challenge_method: 'S256',
+      redirect_uri: this.redirectUrl(o, requestOrigin),
+      scope: o.scopes,
+      state,
+      nonce,
+      code_challenge: await oidc.calculatePKCECodeChallenge(codeVerifier),
+      code_challenge_method: 'S256',
     });
     return { flowId, url: url.href };
   }
@@ -307,20 +362,33 @@ export class AuthService {
     current.search = callbackUrl.search;
     let claims: oidc.IDToken;
     try {
-      const tokens = await oidc.authorizationCodeGrant(client, current, { pkceCodeVerifier: flow.codeVerifier, expectedState: flow.state, expectedNonce: flow.nonce, idTokenExpected: true });
+      const tokens = await oidc.authorizationCodeGrant(client, current, {
+        pkceCodeVerifier: flow.codeVerifier,
+        expectedState: flow.state,
+        expectedNonce: flow.nonce,
+        idTokenExpected: true,
+      });
       claims = tokens.claims()!;
     } catch (e) {
-      await this.record(null, { action: 'sign-in-failed', target: `single sign-on ${o.issuer}`, rows: null, detail: { address, method: 'oidc', reason: (e as Error).message.slice(0, 300) } });
+      await this.record(null, {
+        action: 'sign-in-failed',
+        target: `single sign-on ${o.issuer}`,
+        rows: null,
+        detail: { address, method: 'oidc', reason: (e as Error).message.slice(0, 300) },
+      });
       throw new AuthError('unauthenticated', `single sign-on failed: ${(e as Error).message}`);
     }
     const issuer = claims.iss;
     const subject = claims.sub;
     const email = typeof claims.email === 'string' && claims.email_verified !== false ? claims.email : undefined;
-    const name = typeof claims.name === 'string' ? claims.name : (email ?? (typeof claims.preferred_username === 'string' ? claims.preferred_username : subject));
+    const name =
+      typeof claims.name === 'string' ? claims.name : (email ?? (typeof claims.preferred_username === 'string' ? claims.preferred_username : subject));
     const claimedRoles = ([] as unknown[]).concat(claims[o.roleClaim] ?? []).filter((r): r is Role => (ROLES as readonly unknown[]).includes(r));
     // The most powerful role claimed wins, in ROLES order (administrator first).
     const claimedRole = ROLES.find((r) => claimedRoles.includes(r));
-    const claimedForces = Array.isArray(claims[o.forcesClaim]) ? (claims[o.forcesClaim] as unknown[]).filter((f): f is string => typeof f === 'string' && FORCE_ID.test(f)) : undefined;
+    const claimedForces = Array.isArray(claims[o.forcesClaim])
+      ? (claims[o.forcesClaim] as unknown[]).filter((f): f is string => typeof f === 'string' && FORCE_ID.test(f))
+      : undefined;
 
     let user = await this.users.bySubject(issuer, subject);
     if (!user && email) {
@@ -329,14 +397,32 @@ export class AuthService {
     }
     if (user && (claimedRole || claimedForces)) {
       // The provider is the source of truth for roles when it sends them (Entra ID app roles).
-      user = await this.users.update(user.id, { ...(claimedRole && claimedRole !== user.role ? { role: claimedRole } : {}), ...(claimedForces ? { forces: claimedForces } : {}) });
+      user = await this.users.update(user.id, {
+        ...(claimedRole && claimedRole !== user.role ? { role: claimedRole } : {}),
+        ...(claimedForces ? { forces: claimedForces } : {}),
+      });
     }
     if (!user) {
       if (!claimedRole) {
-        await this.record(null, { action: 'sign-in-failed', target: `single sign-on ${name}`, rows: null, detail: { address, method: 'oidc', reason: 'no harmgrid role' } });
-        throw new AuthError('forbidden', `${name} signed in, but has no harmgrid role: an administrator assigns one (an app role in the identity provider, or an account for ${email ?? 'this user'})`);
+        await this.record(null, {
+          action: 'sign-in-failed',
+          target: `single sign-on ${name}`,
+          rows: null,
+          detail: { address, method: 'oidc', reason: 'no harmgrid role' },
+        });
+        throw new AuthError(
+          'forbidden',
+          `${name} signed in, but has no harmgrid role: an administrator assigns one (an app role in the identity provider, or an account for ${email ?? 'this user'})`,
+        );
       }
-      user = await this.users.create({ username: email ?? `${subject}@${new URL(issuer).hostname}`, displayName: name, role: claimedRole, forces: claimedForces ?? [], oidcIssuer: issuer, oidcSubject: subject });
+      user = await this.users.create({
+        username: email ?? `${subject}@${new URL(issuer).hostname}`,
+        displayName: name,
+        role: claimedRole,
+        forces: claimedForces ?? [],
+        oidcIssuer: issuer,
+        oidcSubject: subject,
+      });
       this.usersExist = true;
     }
     if (user!.disabled) throw new AuthError('forbidden', `the account ${user!.username} is disabled`);
@@ -347,9 +433,16 @@ export class AuthService {
 
   /** Appends one audit entry for the caller (null: nobody signed in yet); applies retention at most once a day. */
   async record(caller: Caller | null, e: Pick<NewAuditEntry, 'action' | 'target' | 'rows' | 'detail'>): Promise<void> {
-    await this.audit.append({
-      userId: caller?.userId ?? null, actor: caller?.name ?? 'anonymous', role: caller?.role ?? null, via: caller?.via ?? null, ...e,
-    }, this.now());
+    await this.audit.append(
+      {
+        userId: caller?.userId ?? null,
+        actor: caller?.name ?? 'anonymous',
+        role: caller?.role ?? null,
+        via: caller?.via ?? null,
+        ...e,
+      },
+      this.now(),
+    );
     const now = this.now().getTime();
     if (now - this.lastPrune > 86_400_000) {
       this.lastPrune = now;

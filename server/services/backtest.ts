@@ -35,7 +35,10 @@ export const PATROL_DEFAULTS = { method: 'top-harm', window: 12, maxAreas: 15, m
 export class BacktestService {
   private readonly positions: PositionStore;
 
-  constructor(db: Db, private readonly analysis: Analysis) {
+  constructor(
+    db: Db,
+    private readonly analysis: Analysis,
+  ) {
     this.positions = new PositionStore(db);
   }
 
@@ -44,7 +47,8 @@ export class BacktestService {
     // The two queries are independent: run them side by side.
     const [study, monthTotals] = await Promise.all([this.analysis.studyArea(r), this.analysis.cellMonthTotals(r)]);
     const cells = study.cells.map((c) => c.cell);
-    if (cells.length < 3) throw new DomainError('invalid', `the study area has ${cells.length} cells at resolution ${r.resolution}; a backtest needs at least 3`);
+    if (cells.length < 3)
+      throw new DomainError('invalid', `the study area has ${cells.length} cells at resolution ${r.resolution}; a backtest needs at least 3`);
     const index = new Map(cells.map((c, i) => [c, i]));
     const months = monthRange(r.from, r.to);
     const monthIndex = new Map(months.map((m, t) => [m, t]));
@@ -52,16 +56,19 @@ export class BacktestService {
     const incidents = months.map(() => new Float64Array(n));
     const harm = months.map(() => new Float64Array(n));
     for (const row of monthTotals) {
-      const i = index.get(row.cell), t = monthIndex.get(row.month);
+      const i = index.get(row.cell),
+        t = monthIndex.get(row.month);
       if (i === undefined || t === undefined) continue;
       incidents[t]![i] = row.incidents;
       harm[t]![i] = row.harm;
     }
     const centres = cells.map((c) => cellToLatLng(c));
-    const lat0 = centres.reduce((s, c) => s + c[0], 0) / n, lon0 = centres.reduce((s, c) => s + c[1], 0) / n;
+    const lat0 = centres.reduce((s, c) => s + c[0], 0) / n,
+      lon0 = centres.reduce((s, c) => s + c[1], 0) / n;
     const kx = Math.cos((lat0 * Math.PI) / 180) * M_PER_DEG_LON_EQUATOR;
     // A local equirectangular plane: within a force (tens of km) distances are right to a fraction of a per cent.
-    const toX = (lon: number) => (lon - lon0) * kx, toY = (lat: number) => (lat - lat0) * M_PER_DEG_LAT;
+    const toX = (lon: number) => (lon - lon0) * kx,
+      toY = (lat: number) => (lat - lat0) * M_PER_DEG_LAT;
     let positions: MonthPositions[] | null = null;
     if (opts.positions) {
       const byMonth = months.map(() => ({ x: [] as number[], y: [] as number[], incidents: [] as number[], harm: [] as number[] }));
@@ -69,15 +76,27 @@ export class BacktestService {
         const t = monthIndex.get(p.month);
         if (t === undefined) continue;
         const m = byMonth[t]!;
-        m.x.push(toX(p.lon)); m.y.push(toY(p.lat)); m.incidents.push(p.incidents); m.harm.push(p.harm);
+        m.x.push(toX(p.lon));
+        m.y.push(toY(p.lat));
+        m.incidents.push(p.incidents);
+        m.harm.push(p.harm);
       }
-      positions = byMonth.map((m) => ({ x: Float64Array.from(m.x), y: Float64Array.from(m.y), incidents: Float64Array.from(m.incidents), harm: Float64Array.from(m.harm) }));
+      positions = byMonth.map((m) => ({
+        x: Float64Array.from(m.x),
+        y: Float64Array.from(m.y),
+        incidents: Float64Array.from(m.incidents),
+        harm: Float64Array.from(m.harm),
+      }));
     }
     let nb: Neighbours | null = null;
     return {
       basis: study.basis,
       data: {
-        cells, months, incidents, harm, positions,
+        cells,
+        months,
+        incidents,
+        harm,
+        positions,
         areaKm2: Float64Array.from(cells, (c) => cellArea(c, 'km2')),
         centreX: Float64Array.from(centres, (c) => toX(c[1])),
         centreY: Float64Array.from(centres, (c) => toY(c[0])),
@@ -86,13 +105,24 @@ export class BacktestService {
     };
   }
 
-  async backtest(r: ResolvedParams, o: { methods?: string[] | undefined; windows?: number[] | undefined; horizons?: number[] | undefined; budgets?: number[] | undefined }) {
+  async backtest(
+    r: ResolvedParams,
+    o: { methods?: string[] | undefined; windows?: number[] | undefined; horizons?: number[] | undefined; budgets?: number[] | undefined },
+  ) {
     requireComplete(r, 'the backtest (every origin is scored on the months after it)');
     const methods = (o.methods?.length ? o.methods : METHODS.map((m) => m.key)).map((k) => {
-      try { return methodByKey(k); } catch (e) { throw new DomainError('invalid', (e as Error).message); }
+      try {
+        return methodByKey(k);
+      } catch (e) {
+        throw new DomainError('invalid', (e as Error).message);
+      }
     });
     const { data, basis } = await this.data(r, { positions: methods.some((m) => m.key === 'kde' || m.key === 'combination') });
-    const options = { windows: o.windows ?? BACKTEST_DEFAULTS.windows, horizons: o.horizons ?? BACKTEST_DEFAULTS.horizons, budgets: o.budgets ?? BACKTEST_DEFAULTS.budgets };
+    const options = {
+      windows: o.windows ?? BACKTEST_DEFAULTS.windows,
+      horizons: o.horizons ?? BACKTEST_DEFAULTS.horizons,
+      budgets: o.budgets ?? BACKTEST_DEFAULTS.budgets,
+    };
     let result: ReturnType<typeof runBacktest>;
     try {
       result = runBacktest(data, { methods, ...options });
@@ -114,7 +144,11 @@ export class BacktestService {
    */
   async patrolAreas(r: ResolvedParams, q: PatrolAreaRequest) {
     let method: ReturnType<typeof methodByKey>;
-    try { method = methodByKey(q.method); } catch (e) { throw new DomainError('invalid', (e as Error).message); }
+    try {
+      method = methodByKey(q.method);
+    } catch (e) {
+      throw new DomainError('invalid', (e as Error).message);
+    }
     const windowFrom = [addMonths(r.to, -(q.window - 1)), r.from].sort().pop()!;
     requireComplete(r, 'patrol areas (predicted from the months of the window)', windowFrom, r.to);
     const windowed: ResolvedParams = { ...r, from: windowFrom, filter: { ...r.filter, from: windowFrom } };
@@ -125,21 +159,40 @@ export class BacktestService {
     const value = method.score({ history: new History(data, T), window: q.window, budgetShare: q.budgetShare, tuneBudgetShare: q.budgetShare, memo });
     const limits = { maxAreas: q.maxAreas, maxAreaKm2: q.maxAreaKm2, budgetKm2: q.budgetShare * A };
     const plan = greedyPatrolAreas(value, data.areaKm2, data.neighbours(), limits);
-    const counts = new Float64Array(data.cells.length), harm = new Float64Array(data.cells.length);
-    for (let t = 0; t < T; t++) for (let i = 0; i < counts.length; i++) { counts[i]! += data.incidents[t]![i]!; harm[i]! += data.harm[t]![i]!; }
-    const totalIncidents = counts.reduce((s, v) => s + v, 0), totalHarm = harm.reduce((s, v) => s + v, 0);
+    const counts = new Float64Array(data.cells.length),
+      harm = new Float64Array(data.cells.length);
+    for (let t = 0; t < T; t++)
+      for (let i = 0; i < counts.length; i++) {
+        counts[i]! += data.incidents[t]![i]!;
+        harm[i]! += data.harm[t]![i]!;
+      }
+    const totalIncidents = counts.reduce((s, v) => s + v, 0),
+      totalHarm = harm.reduce((s, v) => s + v, 0);
     const namer = await this.analysis.areaNamer(windowed.to);
-    const areas = await Promise.all(plan.areas.map(async (a, k) => {
-      const ids = a.cells.map((i) => data.cells[i]!).sort();
-      const topLocations = await this.analysis.incidents.topLocations(windowed.filter, cellsSql(ids), 5);
-      const incidents = a.cells.reduce((s, i) => s + counts[i]!, 0), h = a.cells.reduce((s, i) => s + harm[i]!, 0);
-      return {
-        rank: k + 1, name: namer(ids, topLocations.map((l) => l.location)), cellIds: ids, areaKm2: a.areaKm2, predicted: a.value,
-        incidents, harm: h, shareOfArea: a.areaKm2 / A,
-        shareOfIncidents: totalIncidents ? incidents / totalIncidents : 0, shareOfHarm: totalHarm ? h / totalHarm : 0,
-        outline: cellsOutline(ids),
-      };
-    }));
+    const areas = await Promise.all(
+      plan.areas.map(async (a, k) => {
+        const ids = a.cells.map((i) => data.cells[i]!).sort();
+        const topLocations = await this.analysis.incidents.topLocations(windowed.filter, cellsSql(ids), 5);
+        const incidents = a.cells.reduce((s, i) => s + counts[i]!, 0),
+          h = a.cells.reduce((s, i) => s + harm[i]!, 0);
+        return {
+          rank: k + 1,
+          name: namer(
+            ids,
+            topLocations.map((l) => l.location),
+          ),
+          cellIds: ids,
+          areaKm2: a.areaKm2,
+          predicted: a.value,
+          incidents,
+          harm: h,
+          shareOfArea: a.areaKm2 / A,
+          shareOfIncidents: totalIncidents ? incidents / totalIncidents : 0,
+          shareOfHarm: totalHarm ? h / totalHarm : 0,
+          outline: cellsOutline(ids),
+        };
+      }),
+    );
     const sum = (f: (a: (typeof areas)[number]) => number) => areas.reduce((s, a) => s + f(a), 0);
     return {
       method: { key: method.key, name: method.name, description: method.description },
@@ -148,8 +201,14 @@ export class BacktestService {
       studyArea: { cells: data.cells.length, areaKm2: A, incidents: totalIncidents, harm: totalHarm, basis },
       areas,
       totals: {
-        areas: areas.length, cells: sum((a) => a.cellIds.length), areaKm2: sum((a) => a.areaKm2), incidents: sum((a) => a.incidents), harm: sum((a) => a.harm),
-        shareOfArea: sum((a) => a.shareOfArea), shareOfIncidents: sum((a) => a.shareOfIncidents), shareOfHarm: sum((a) => a.shareOfHarm),
+        areas: areas.length,
+        cells: sum((a) => a.cellIds.length),
+        areaKm2: sum((a) => a.areaKm2),
+        incidents: sum((a) => a.incidents),
+        harm: sum((a) => a.harm),
+        shareOfArea: sum((a) => a.shareOfArea),
+        shareOfIncidents: sum((a) => a.shareOfIncidents),
+        shareOfHarm: sum((a) => a.shareOfHarm),
       },
     };
   }

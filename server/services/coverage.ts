@@ -2,7 +2,13 @@ import type { Knex } from 'knex';
 import { rowsOf, type Db } from '../db/connection';
 import { CoverageStore, type ForceSourceCounts, type ReplacementRecord } from '../db/coverage';
 import {
-  classifySourceMonths, longestCompleteRun, nameMonths, periodCoverage, type MonthCoverage, type PeriodCoverage, type SeriesCoverage,
+  classifySourceMonths,
+  longestCompleteRun,
+  nameMonths,
+  periodCoverage,
+  type MonthCoverage,
+  type PeriodCoverage,
+  type SeriesCoverage,
 } from '../domain/coverage';
 import type { DefinitionRules } from '../domain/definitions';
 import { DomainError } from '../domain/errors';
@@ -15,15 +21,22 @@ export interface ForceCoverage {
   sources: (SeriesCoverage & { timed: boolean })[];
 }
 
-const cache = new WeakMap<object, { version: number; counts: Promise<ForceSourceCounts[]>; names: Promise<Map<string, string>>; series: Map<string, Promise<SeriesCoverage[]>> }>();
+const cache = new WeakMap<
+  object,
+  { version: number; counts: Promise<ForceSourceCounts[]>; names: Promise<Map<string, string>>; series: Map<string, Promise<SeriesCoverage[]>> }
+>();
 
 function cached(db: Db | Knex.Transaction, version: number) {
   let c = cache.get(db);
   if (!c || c.version !== version) {
     const store = new CoverageStore(db);
     c = {
-      version, counts: store.counts(), series: new Map(),
-      names: db.raw(`SELECT DISTINCT code, name FROM boundary WHERE kind = 'district'`).then((r) => new Map(rowsOf<{ code: string; name: string }>(r).map((x) => [x.code, x.name]))),
+      version,
+      counts: store.counts(),
+      series: new Map(),
+      names: db
+        .raw(`SELECT DISTINCT code, name FROM boundary WHERE kind = 'district'`)
+        .then((r) => new Map(rowsOf<{ code: string; name: string }>(r).map((x) => [x.code, x.name]))),
     };
     c.counts.catch(() => cache.delete(db));
     cache.set(db, c);
@@ -42,11 +55,16 @@ export async function forceCoverage(db: Db, version: number, forces?: string[]):
     const months = list.flatMap((s) => [...s.months.filter((m) => m.incidents > 0).map((m) => m.month), ...s.imports.flatMap((i) => [i.first, i.last])]).sort();
     const span = months.length ? { first: months[0]!, last: months[months.length - 1]! } : null;
     return {
-      force, span,
-      sources: span ? list.map((s) => ({
-        force, source: s.source, months: classifySourceMonths(s, span, (code) => names.get(code) ?? code),
-        timed: s.months.some((m) => m.days.size > 0),
-      })) : [],
+      force,
+      span,
+      sources: span
+        ? list.map((s) => ({
+            force,
+            source: s.source,
+            months: classifySourceMonths(s, span, (code) => names.get(code) ?? code),
+            timed: s.months.some((m) => m.days.size > 0),
+          }))
+        : [],
     };
   });
 }
@@ -55,7 +73,11 @@ export async function forceCoverage(db: Db, version: number, forces?: string[]):
  * The series a context reads: for each of its forces, every source holding incidents of its
  * definition (restricted to the requested sources). Kept per data version.
  */
-export async function contextSeries(db: Db, version: number, ctx: { definition: DefinitionRules; schemeId: number; forces?: string[] | undefined; sources?: string[] | undefined }): Promise<SeriesCoverage[]> {
+export async function contextSeries(
+  db: Db,
+  version: number,
+  ctx: { definition: DefinitionRules; schemeId: number; forces?: string[] | undefined; sources?: string[] | undefined },
+): Promise<SeriesCoverage[]> {
   const c = cached(db, version);
   const key = JSON.stringify(ctx);
   let hit = c.series.get(key);
@@ -95,8 +117,13 @@ export function requireComplete(r: CoverageContext, figure: string, from: Month 
   const c = coverageOf(r, from, to);
   if (c.complete) return c;
   const run = longestCompleteRun(c);
-  throw new DomainError('unprocessable', `${figure} needs every month of ${from} to ${to} loaded: ${c.statement}. ` +
-    (run ? `The longest run of complete months is ${run.from} to ${run.to} (${run.months} months); choose it or import the missing months (GET /api/coverage lists them).` : 'No month of the period is complete; import its months first (GET /api/coverage).'));
+  throw new DomainError(
+    'unprocessable',
+    `${figure} needs every month of ${from} to ${to} loaded: ${c.statement}. ` +
+      (run
+        ? `The longest run of complete months is ${run.from} to ${run.to} (${run.months} months); choose it or import the missing months (GET /api/coverage lists them).`
+        : 'No month of the period is complete; import its months first (GET /api/coverage).'),
+  );
 }
 
 /** The months of a set that are not fully held, named, for notes. */

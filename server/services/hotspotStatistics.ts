@@ -19,7 +19,13 @@ export interface GistarOptions {
   fdr: boolean;
 }
 
-export type EmergingOptions = GistarOptions & { timeStep: number; alpha: number; trendAlpha: number; globalWindow: 'cube' | 'time-step'; step?: 'month' | 'week' };
+export type EmergingOptions = GistarOptions & {
+  timeStep: number;
+  alpha: number;
+  trendAlpha: number;
+  globalWindow: 'cube' | 'time-step';
+  step?: 'month' | 'week';
+};
 
 /** The smallest |Gi_Bin| that is significant at alpha (0.10 → 1, 0.05 → 2, 0.01 → 3). */
 export function binLevelFor(alpha: number): number {
@@ -45,12 +51,18 @@ function checkBudget(cells: number, o: { k: number; weights: WeightScheme }, ste
   const budget = NEIGHBOUR_BUDGET[o.weights];
   const advice = 'use a coarser resolution, a smaller k, binary weights, fewer districts or a shorter period';
   if (pairs > budget) {
-    throw new DomainError('invalid', `Gi* over ${cells.toLocaleString('en-GB')} cells with the ${o.k}-ring and ${o.weights} weights weighs ` +
-      `${pairs.toLocaleString('en-GB')} neighbour pairs; at most ${budget.toLocaleString('en-GB')} are computed per request: ${advice}`);
+    throw new DomainError(
+      'invalid',
+      `Gi* over ${cells.toLocaleString('en-GB')} cells with the ${o.k}-ring and ${o.weights} weights weighs ` +
+        `${pairs.toLocaleString('en-GB')} neighbour pairs; at most ${budget.toLocaleString('en-GB')} are computed per request: ${advice}`,
+    );
   }
   if (cells * steps > CUBE_BUDGET) {
-    throw new DomainError('invalid', `the space-time cube would hold ${cells.toLocaleString('en-GB')} cells × ${steps} steps = ${(cells * steps).toLocaleString('en-GB')} bins; ` +
-      `at most ${CUBE_BUDGET.toLocaleString('en-GB')} per request: ${advice}`);
+    throw new DomainError(
+      'invalid',
+      `the space-time cube would hold ${cells.toLocaleString('en-GB')} cells × ${steps} steps = ${(cells * steps).toLocaleString('en-GB')} bins; ` +
+        `at most ${CUBE_BUDGET.toLocaleString('en-GB')} per request: ${advice}`,
+    );
   }
 }
 
@@ -75,30 +87,49 @@ export class HotspotStatistics {
    * with missing or partial months it uses the longest run of complete months, and says so in
    * `coverage`; with no complete month it refuses.
    */
-  async emerging(r: ResolvedParams, o: EmergingOptions): Promise<Awaited<ReturnType<HotspotStatistics['emergingOver']>> & { coverage: PeriodCoverage & { used: { from: string; to: string; months: number } } }> {
+  async emerging(
+    r: ResolvedParams,
+    o: EmergingOptions,
+  ): Promise<Awaited<ReturnType<HotspotStatistics['emergingOver']>> & { coverage: PeriodCoverage & { used: { from: string; to: string; months: number } } }> {
     const c = coverageOf(r);
     if (o.step === 'week') {
       // Weeks are held when each of their days is: an extract starting on 8 July holds the weeks from then.
       const all = weeksBetween(r.from, r.to);
       const ok = completeWeeks(r.coverage, all);
-      let best: string[] = [], run: string[] = [];
-      all.forEach((w, i) => { if (ok[i]) { run.push(w); if (run.length >= best.length) best = [...run]; } else run = []; });
+      let best: string[] = [],
+        run: string[] = [];
+      all.forEach((w, i) => {
+        if (ok[i]) {
+          run.push(w);
+          if (run.length >= best.length) best = [...run];
+        } else run = [];
+      });
       if (best.length === 0) requireComplete(r, 'the weekly emerging hot spot cube');
       const used = await this.emergingOver(r, o, best);
       const whole = best.length === all.length;
       return {
         ...used,
-        coverage: { ...c, used: { from: r.from, to: r.to, months: monthRange(r.from, r.to).length },
-          statement: whole ? c.statement : `${c.statement}. The weekly cube never fills a week without data with zeros: it uses the longest run of wholly held weeks, ${best[0]} to ${best[best.length - 1]} (${best.length} weeks)` },
+        coverage: {
+          ...c,
+          used: { from: r.from, to: r.to, months: monthRange(r.from, r.to).length },
+          statement: whole
+            ? c.statement
+            : `${c.statement}. The weekly cube never fills a week without data with zeros: it uses the longest run of wholly held weeks, ${best[0]} to ${best[best.length - 1]} (${best.length} weeks)`,
+        },
       };
     }
-    if (c.complete) return { ...await this.emergingOver(r, o), coverage: { ...c, used: { from: r.from, to: r.to, months: monthRange(r.from, r.to).length } } };
+    if (c.complete)
+      return { ...(await this.emergingOver(r, o)), coverage: { ...c, used: { from: r.from, to: r.to, months: monthRange(r.from, r.to).length } } };
     const run = longestCompleteRun(c);
     if (!run) requireComplete(r, 'the emerging hot spot cube');
     const used = await this.emergingOver({ ...r, from: run!.from, to: run!.to }, o);
     return {
       ...used,
-      coverage: { ...c, used: run!, statement: `${c.statement}. The space-time cube never fills a missing month with zeros: it uses the longest run of complete months, ${run!.from} to ${run!.to} (${run!.months} months)` },
+      coverage: {
+        ...c,
+        used: run!,
+        statement: `${c.statement}. The space-time cube never fills a missing month with zeros: it uses the longest run of complete months, ${run!.from} to ${run!.to} (${run!.months} months)`,
+      },
     };
   }
 
@@ -111,19 +142,25 @@ export class HotspotStatistics {
     if (o.step === 'week') {
       // Weeks only where every incident has a time: data.police.uk gives months only.
       const weekly = await this.analysis.incidents.cellWeekTotals(r.filter, r.resolution);
-      if (weekly.untimed > 0) throw new DomainError('invalid', `${weekly.untimed} incidents in this selection have no time (data.police.uk publishes months only), so weekly steps would leave them out; use step=month, or restrict source to force-extract`);
+      if (weekly.untimed > 0)
+        throw new DomainError(
+          'invalid',
+          `${weekly.untimed} incidents in this selection have no time (data.police.uk publishes months only), so weekly steps would leave them out; use step=month, or restrict source to force-extract`,
+        );
       months = weeks ?? weeksBetween(r.from, r.to);
       rows = weekly.rows.map((x) => ({ ...x, step: x.week }));
     } else {
       months = monthRange(r.from, r.to);
       rows = (await this.analysis.cellMonthTotals(r)).map((x) => ({ ...x, step: x.month }));
     }
-    const n = cells.length, T = months.length;
+    const n = cells.length,
+      T = months.length;
     checkBudget(n, o, T);
     const monthIndex = new Map(months.map((m, t) => [m, t]));
     const cube = new Float64Array(n * T);
     for (const row of rows) {
-      const i = index.get(row.cell), t = monthIndex.get(row.step);
+      const i = index.get(row.cell),
+        t = monthIndex.get(row.step);
       if (i !== undefined && t !== undefined) cube[t * n + i] = o.variable === 'harm' ? row.harm : row.incidents;
     }
     const nb = h3Neighbours(cells, { k: o.k, weights: o.weights });
@@ -137,18 +174,26 @@ export class HotspotStatistics {
     }
     const enough = T >= MIN_STEPS_EMERGING;
     const results: { emerging: EmergingResult | null; shortSeries: ShortSeriesCategory | null }[] = [];
-    const zs = new Float64Array(T), ss = new Int8Array(T);
+    const zs = new Float64Array(T),
+      ss = new Int8Array(T);
     for (let i = 0; i < n; i++) {
-      for (let t = 0; t < T; t++) { zs[t] = z[t * n + i]!; ss[t] = sig[t * n + i]!; }
+      for (let t = 0; t < T; t++) {
+        zs[t] = z[t * n + i]!;
+        ss[t] = sig[t * n + i]!;
+      }
       results.push({
         emerging: enough ? classifyEmerging(zs, ss, o.trendAlpha) : null,
         shortSeries: T >= 2 ? classifyShortSeries(ss) : null,
       });
     }
     return {
-      cells, months, results,
+      cells,
+      months,
+      results,
       step: o.step ?? 'month',
-      insufficient: enough ? null : `the ArcGIS patterns need at least ${MIN_STEPS_EMERGING} time steps and this period has ${T}; the short-series (sfhotspot) patterns are given instead`,
+      insufficient: enough
+        ? null
+        : `the ArcGIS patterns need at least ${MIN_STEPS_EMERGING} time steps and this period has ${T}; the short-series (sfhotspot) patterns are given instead`,
       studyArea: { cells: n, areaKm2: cells.reduce((s, c) => s + km2(c), 0), basis: study.basis },
     };
   }
@@ -174,7 +219,11 @@ export class HotspotStatistics {
     const values = Float64Array.from(study.cells, (c) => c.incidents);
     const z = gistar(values, h3Neighbours(cells, { k: 1, weights: 'binary' }));
     const { bins } = confidenceBins(z, { fdr: true });
-    const giRanking = cells.map((c, i) => ({ c, z: z[i]!, bin: bins[i]! })).filter((x) => x.bin >= 2).sort((a, b) => b.z - a.z).map((x) => x.c);
+    const giRanking = cells
+      .map((c, i) => ({ c, z: z[i]!, bin: bins[i]! }))
+      .filter((x) => x.bin >= 2)
+      .sort((a, b) => b.z - a.z)
+      .map((x) => x.c);
     const countRanking = [...study.cells].sort((a, b) => b.incidents - a.incidents || b.harm - a.harm).map((c) => c.cell);
     const harmRanking = [...study.cells].sort((a, b) => b.harm - a.harm || b.incidents - a.incidents).map((c) => c.cell);
     const score = (selected: string[]) => {
@@ -183,11 +232,24 @@ export class HotspotStatistics {
       return { ...counts, harmHitRate: harm.hitRate, harmPai: harm.pai, harmRri: harm.rri };
     };
     return {
-      budgetKm2: budget, studyArea: { cells: cells.length, areaKm2: studyAreaKm2, basis: study.basis },
+      budgetKm2: budget,
+      studyArea: { cells: cells.length, areaKm2: studyAreaKm2, basis: study.basis },
       rules: [
-        { rule: 'HCHH areas', description: `cells in the top ${hchhOptions.crimeTopPercent} % by count and top ${hchhOptions.harmTopPercent} % by harm`, ...score(hchh) },
-        { rule: 'Gi* hot spots', description: 'cells with a significant hot Gi* at 95 % (FDR), highest z first, cut at the same area', ...score(topCellsWithinArea(giRanking, budget, km2)) },
-        { rule: 'top cells by count', description: 'cells with the most incidents, cut at the same area', ...score(topCellsWithinArea(countRanking, budget, km2)) },
+        {
+          rule: 'HCHH areas',
+          description: `cells in the top ${hchhOptions.crimeTopPercent} % by count and top ${hchhOptions.harmTopPercent} % by harm`,
+          ...score(hchh),
+        },
+        {
+          rule: 'Gi* hot spots',
+          description: 'cells with a significant hot Gi* at 95 % (FDR), highest z first, cut at the same area',
+          ...score(topCellsWithinArea(giRanking, budget, km2)),
+        },
+        {
+          rule: 'top cells by count',
+          description: 'cells with the most incidents, cut at the same area',
+          ...score(topCellsWithinArea(countRanking, budget, km2)),
+        },
         { rule: 'top cells by harm', description: 'cells with the most harm, cut at the same area', ...score(topCellsWithinArea(harmRanking, budget, km2)) },
       ],
     };

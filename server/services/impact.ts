@@ -55,7 +55,10 @@ export function parseAreaSpec(value: string, field: string): ImpactAreaSpec {
  * the force, a comparison area (chosen or matched) and its displacement buffer.
  */
 export class ImpactService {
-  constructor(private readonly analysis: Analysis, private readonly areas: AreaService) {}
+  constructor(
+    private readonly analysis: Analysis,
+    private readonly areas: AreaService,
+  ) {}
 
   /** Resolves an area spec, HCHH areas included (as /api/hchh lists them with the same definition, scheme and resolution over all loaded months). */
   async resolve(spec: ImpactAreaSpec, r: ResolvedParams, field: string): Promise<ResolvedArea & { hchhRule?: string }> {
@@ -63,10 +66,17 @@ export class ImpactService {
     const whole = await this.analysis.resolve({ resolution: r.resolution, definition: r.definition.key, scheme: r.scheme.key, force: r.force.codes[0] });
     const result = await this.analysis.hchh(whole, {});
     const a = result.areas.find((x) => x.rank === spec.rank);
-    if (!a) throw new DomainError('not_found', `${field}: no HCHH area ${spec.rank}; there are ${result.areas.length} (resolution ${r.resolution}, ${whole.from}–${whole.to}, top 1% by count and by harm)`);
+    if (!a)
+      throw new DomainError(
+        'not_found',
+        `${field}: no HCHH area ${spec.rank}; there are ${result.areas.length} (resolution ${r.resolution}, ${whole.from}–${whole.to}, top 1% by count and by harm)`,
+      );
     const resolved = await this.areas.resolveArea({ kind: 'cells', cells: a.cells }, r.to);
     return {
-      ...resolved, kind: 'cells', id: `hchh:${a.rank}`, name: `HCHH area ${a.rank} (${a.name})`,
+      ...resolved,
+      kind: 'cells',
+      id: `hchh:${a.rank}`,
+      name: `HCHH area ${a.rank} (${a.name})`,
       hchhRule: `HCHH area ${a.rank} as /api/hchh lists it: cells in the top 1% by count and by harm at resolution ${r.resolution}, ${whole.from}–${whole.to} (all loaded months; the selection period includes the after window, so some regression to the mean is expected)`,
     };
   }
@@ -92,11 +102,20 @@ export class ImpactService {
     }
     if (!date) throw fieldError('date', 'is required as YYYY-MM (or phase=clear|hold|build for a zone)');
     let w: ReturnType<typeof impactWindows>;
-    try { w = impactWindows(date, q.months, loaded[0]!, loaded[loaded.length - 1]!); } catch (e) {
+    try {
+      w = impactWindows(date, q.months, loaded[0]!, loaded[loaded.length - 1]!);
+    } catch (e) {
       if (e instanceof FieldError) throw fieldError(e.field, e.message.slice(e.field.length + 2));
       throw e;
     }
-    const r = await this.analysis.resolve({ resolution: q.resolution, from: w.before.from, to: w.after.to, definition: q.definition, scheme: q.scheme, force: q.force });
+    const r = await this.analysis.resolve({
+      resolution: q.resolution,
+      from: w.before.from,
+      to: w.after.to,
+      definition: q.definition,
+      scheme: q.scheme,
+      force: q.force,
+    });
     // Before and after are compared month for month: a month not loaded on either side would read as a fall or a rise.
     requireComplete(r, 'an impact window', w.before.from, w.after.to);
     const before: IncidentFilter = { ...r.filter, from: w.before.from, to: w.before.to };
@@ -112,7 +131,11 @@ export class ImpactService {
 
     // Buffer ring: positions inside the ring and not in the area.
     let ring: ReturnType<typeof bufferRing>;
-    try { ring = bufferRing(outline, q.bufferMetres); } catch (e) { throw fieldError('bufferMetres', (e as Error).message); }
+    try {
+      ring = bufferRing(outline, q.bufferMetres);
+    } catch (e) {
+      throw fieldError('bufferMetres', (e as Error).message);
+    }
     const inArea = areaMembership(area.selector);
     const ringPositions = pointsInside(await this.areas.queries.positionsInBox(boxOf(ring.ring)), ring.ring).filter((p) => !inArea(p));
 
@@ -127,40 +150,77 @@ export class ImpactService {
       const cspec = parseAreaSpec(q.comparison, 'comparison');
       const c = await this.resolve(cspec, r, 'comparison');
       comparison = {
-        kind: 'area', counts: await counts(c.selector),
+        kind: 'area',
+        counts: await counts(c.selector),
         detail: { area: { kind: c.kind, id: c.id, name: c.name, selection: c.selection }, outline: c.outline },
       };
     }
 
     const [areaCounts, force, buffer, areaSeries, forceSeries] = await Promise.all([
-      counts(area.selector), counts({ kind: 'force' }), counts({ kind: 'positions', positions: ringPositions }),
-      this.areas.queries.monthTotals(r.filter, area.selector), this.areas.queries.monthTotals(r.filter, { kind: 'force' }),
+      counts(area.selector),
+      counts({ kind: 'force' }),
+      counts({ kind: 'positions', positions: ringPositions }),
+      this.areas.queries.monthTotals(r.filter, area.selector),
+      this.areas.queries.monthTotals(r.filter, { kind: 'force' }),
     ]);
     const subject = /serious violence/i.test(r.definition.name) ? 'serious violence' : r.definition.name;
     const assessed = assessImpact({ areaName: area.name, subject, area: areaCounts, force, buffer, comparison: comparison.counts });
     const months = monthRange(w.before.from, w.after.to);
-    const am = new Map(areaSeries.map((s) => [s.month, s])), fm = new Map(forceSeries.map((s) => [s.month, s]));
+    const am = new Map(areaSeries.map((s) => [s.month, s])),
+      fm = new Map(forceSeries.map((s) => [s.month, s]));
     const out = (c: HarmCounts, pctKey: 'area' | 'force' | 'buffer' | 'comparison') => ({
-      before: c.before, after: c.after, harmBefore: round(c.harmBefore), harmAfter: round(c.harmAfter),
-      changePercent: nullRound(assessed.changePercent[pctKey], 1), harmChangePercent: nullRound(assessed.harmChangePercent[pctKey], 1),
+      before: c.before,
+      after: c.after,
+      harmBefore: round(c.harmBefore),
+      harmAfter: round(c.harmAfter),
+      changePercent: nullRound(assessed.changePercent[pctKey], 1),
+      harmChangePercent: nullRound(assessed.harmChangePercent[pctKey], 1),
     });
     return {
-      area: { kind: spec.kind === 'hchh' ? 'hchh' : area.kind, id: area.id, name: area.name, areaKm2: area.areaKm2 === null ? null : round(area.areaKm2, 4), selection: area.selection, ...(area.hchhRule ? { rule: area.hchhRule } : {}) },
+      area: {
+        kind: spec.kind === 'hchh' ? 'hchh' : area.kind,
+        id: area.id,
+        name: area.name,
+        areaKm2: area.areaKm2 === null ? null : round(area.areaKm2, 4),
+        selection: area.selection,
+        ...(area.hchhRule ? { rule: area.hchhRule } : {}),
+      },
       outline,
       ...this.analysis.describe(r),
-      intervention: { date, phase: q.phase ?? null, months: q.months, before: w.before, after: w.after, rule: 'before: the months before the intervention month; after: the intervention month and those following' },
+      intervention: {
+        date,
+        phase: q.phase ?? null,
+        months: q.months,
+        before: w.before,
+        after: w.after,
+        rule: 'before: the months before the intervention month; after: the intervention month and those following',
+      },
       counts: {
         area: out(areaCounts, 'area'),
         force: { ...out(force, 'force'), rule: COMPARISON_RULE },
-        buffer: { ...out(buffer, 'buffer'), bufferMetres: q.bufferMetres, positions: ringPositions.length, rule: `incidents whose published position lies within ${q.bufferMetres} m of the area and outside it` },
-        comparison: comparison.counts ? { kind: comparison.kind, ...out(comparison.counts, 'comparison'), ...comparison.detail } : { kind: 'force', ...comparison.detail },
+        buffer: {
+          ...out(buffer, 'buffer'),
+          bufferMetres: q.bufferMetres,
+          positions: ringPositions.length,
+          rule: `incidents whose published position lies within ${q.bufferMetres} m of the area and outside it`,
+        },
+        comparison: comparison.counts
+          ? { kind: comparison.kind, ...out(comparison.counts, 'comparison'), ...comparison.detail }
+          : { kind: 'force', ...comparison.detail },
       },
       relativeChange: { againstForce: fmtRc(assessed.againstForce), againstComparison: assessed.againstComparison ? fmtRc(assessed.againstComparison) : null },
-      displacement: 'error' in assessed.displacement ? assessed.displacement : {
-        ...assessed.displacement, successMeasure: round(assessed.displacement.successMeasure, 6), bufferMeasure: round(assessed.displacement.bufferMeasure, 6),
-        wdq: assessed.displacement.wdq === null ? null : round(assessed.displacement.wdq, 4), totalNetEffect: round(assessed.displacement.totalNetEffect, 2),
-        method: 'Weighted Displacement Quotient (Bowers & Johnson 2003): WDQ = (B1/C1 − B0/C0) / (A1/C1 − A0/C0), A the area, B the buffer, C the control',
-      },
+      displacement:
+        'error' in assessed.displacement
+          ? assessed.displacement
+          : {
+              ...assessed.displacement,
+              successMeasure: round(assessed.displacement.successMeasure, 6),
+              bufferMeasure: round(assessed.displacement.bufferMeasure, 6),
+              wdq: assessed.displacement.wdq === null ? null : round(assessed.displacement.wdq, 4),
+              totalNetEffect: round(assessed.displacement.totalNetEffect, 2),
+              method:
+                'Weighted Displacement Quotient (Bowers & Johnson 2003): WDQ = (B1/C1 − B0/C0) / (A1/C1 − A0/C0), A the area, B the buffer, C the control',
+            },
       statement: assessed.statement,
       comparisonStatement: assessed.comparisonStatement,
       series: months.map((m) => ({ month: m, period: m < date! ? 'before' : 'after', area: am.get(m)?.incidents ?? 0, force: fm.get(m)?.incidents ?? 0 })),
@@ -183,7 +243,9 @@ export class ImpactService {
     else {
       const set = new Set<string>();
       for (const p of polygonsOf(outline)) for (const c of polygonToCells(p, res, true)) set.add(c);
-      if (set.size === 0) for (const p of polygonsOf(outline)) for (const c of polygonToCellsExperimental(p, res, POLYGON_TO_CELLS_FLAGS.containmentOverlapping, true)) set.add(c);
+      if (set.size === 0)
+        for (const p of polygonsOf(outline))
+          for (const c of polygonToCellsExperimental(p, res, POLYGON_TO_CELLS_FLAGS.containmentOverlapping, true)) set.add(c);
       targetIds = [...set].sort();
     }
     const excluded = new Set<string>(targetIds);
@@ -196,21 +258,34 @@ export class ImpactService {
       if (!index) return null;
       const [lat, lng] = cellToLatLng(cell);
       const code = index.locate(lng, lat);
-      return code ? rank.get(code) ?? null : null;
+      return code ? (rank.get(code) ?? null) : null;
     };
     const areaImd = (area.deprivation as { meanImdRank?: number } | null)?.meanImdRank ?? null;
-    const targets: MatchCell[] = targetIds.map((cell) => ({ cell, before: preByCell.get(cell) ?? 0, imdRank: imdOf(cell) ?? (areaImd === null ? null : Math.round(areaImd)) }));
-    let candidates: MatchCell[] = study.cells.filter((c) => !excluded.has(c.cell)).map((c) => ({ cell: c.cell, before: preByCell.get(c.cell) ?? 0, imdRank: imdOf(c.cell) }));
+    const targets: MatchCell[] = targetIds.map((cell) => ({
+      cell,
+      before: preByCell.get(cell) ?? 0,
+      imdRank: imdOf(cell) ?? (areaImd === null ? null : Math.round(areaImd)),
+    }));
+    let candidates: MatchCell[] = study.cells
+      .filter((c) => !excluded.has(c.cell))
+      .map((c) => ({ cell: c.cell, before: preByCell.get(c.cell) ?? 0, imdRank: imdOf(c.cell) }));
     if (index) candidates = candidates.filter((c) => c.imdRank !== null);
     let m: ReturnType<typeof matchComparisonCells>;
-    try { m = matchComparisonCells(targets, candidates); } catch (e) { throw fieldError('comparison', `${(e as Error).message}; use comparison=force or name a comparison area`); }
+    try {
+      m = matchComparisonCells(targets, candidates);
+    } catch (e) {
+      throw fieldError('comparison', `${(e as Error).message}; use comparison=force or name a comparison area`);
+    }
     return {
       cells: m.cells,
       detail: {
         method: m.method,
         candidates: `${candidates.length} cells of the study area (${study.basis}) at resolution ${res}, leaving out ${excluded.size} cells that are in the area or touch its buffer (H3 overlapping containment of the area plus buffer)${index ? ' and cells whose centre is in no LSOA' : ''}`,
-        targetCells: targets.length, targetBefore: m.targetBefore, matchedBefore: m.matchedBefore,
-        targetMeanImdRank: meanOf(targets.map((t) => t.imdRank)), matchedMeanImdRank: meanOf(m.cells.map((c) => c.imdRank)),
+        targetCells: targets.length,
+        targetBefore: m.targetBefore,
+        matchedBefore: m.matchedBefore,
+        targetMeanImdRank: meanOf(targets.map((t) => t.imdRank)),
+        matchedMeanImdRank: meanOf(m.cells.map((c) => c.imdRank)),
         cellIds: m.cells.map((c) => c.cell),
       },
     };
@@ -236,13 +311,25 @@ function areaMembership(sel: AreaSelector): (p: { lon: number; lat: number }) =>
     const set = new Set(sel.cells);
     const resolutions = [...new Set(sel.cells.map((c) => getResolution(c)))];
     // The same rule as the database: an incident is in a cell when its storage cell (res 12) descends from it.
-    return (p) => { const storage = latLngToCell(p.lat, p.lon, STORAGE_RESOLUTION); return resolutions.some((res) => set.has(cellToParent(storage, res))); };
+    return (p) => {
+      const storage = latLngToCell(p.lat, p.lon, STORAGE_RESOLUTION);
+      return resolutions.some((res) => set.has(cellToParent(storage, res)));
+    };
   }
   return () => false;
 }
 
-function nullRound(v: number | null, d: number): number | null { return v === null ? null : round(v, d); }
+function nullRound(v: number | null, d: number): number | null {
+  return v === null ? null : round(v, d);
+}
 
 function fmtRc(rc: ReturnType<typeof assessImpact>['againstForce']) {
-  return { ...rc, ratio: round(rc.ratio, 4), ci: [round(rc.ci[0], 4), round(rc.ci[1], 4)] as [number, number], pValue: Number(rc.pValue.toPrecision(4)), areaChangePercent: nullRound(rc.areaChangePercent, 1), comparisonChangePercent: nullRound(rc.comparisonChangePercent, 1) };
+  return {
+    ...rc,
+    ratio: round(rc.ratio, 4),
+    ci: [round(rc.ci[0], 4), round(rc.ci[1], 4)] as [number, number],
+    pValue: Number(rc.pValue.toPrecision(4)),
+    areaChangePercent: nullRound(rc.areaChangePercent, 1),
+    comparisonChangePercent: nullRound(rc.comparisonChangePercent, 1),
+  };
 }

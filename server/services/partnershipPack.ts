@@ -19,11 +19,26 @@ export interface PartnershipPack {
   definition: { key: string; name: string; isProxy: boolean; description: string };
   scheme: { key: string; unit: string };
   successMeasures: SuccessMeasuresReport;
-  indicators: ({ key: string; name: string; report: IndicatorReport | null; error: string | null })[];
-  hchh: { period: { from: string; to: string }; rule: string; areas: { rank: number; name: string; cells: number; areaKm2: number; incidents: number; harm: number; shareOfHarm: number; shareOfIncidents: number }[]; totals: { areaKm2: number; shareOfArea: number; shareOfIncidents: number; shareOfHarm: number } };
-  emerging: { period: { from: string; to: string }; resolution: number; counts: Record<string, number>; insufficient: string | null; coverage: string; notable: { category: string; cell: string; place: string }[] };
+  indicators: { key: string; name: string; report: IndicatorReport | null; error: string | null }[];
+  hchh: {
+    period: { from: string; to: string };
+    rule: string;
+    areas: { rank: number; name: string; cells: number; areaKm2: number; incidents: number; harm: number; shareOfHarm: number; shareOfIncidents: number }[];
+    totals: { areaKm2: number; shareOfArea: number; shareOfIncidents: number; shareOfHarm: number };
+  };
+  emerging: {
+    period: { from: string; to: string };
+    resolution: number;
+    counts: Record<string, number>;
+    insufficient: string | null;
+    coverage: string;
+    notable: { category: string; cell: string; place: string }[];
+  };
   /** First page: what is loaded, per source, and the coverage of the pack's definition. */
-  coverage: { definition: PeriodCoverage; sources: { force: string | null; source: string; loaded: number; missing: string; partial: { month: string; reasons: string[] }[] }[] };
+  coverage: {
+    definition: PeriodCoverage;
+    sources: { force: string | null; source: string; loaded: number; missing: string; partial: { month: string; reasons: string[] }[] }[];
+  };
   wards: { code: string; name: string; district: string; population: number; shareResidentsMostDeprived: number; incidents: number; ratePerThousand: number }[];
   sources: { incidents: Awaited<ReturnType<Analysis['incidents']['sources']>>; aggregates: Awaited<ReturnType<AggregateStore['sources']>> };
   caveats: string[];
@@ -34,7 +49,12 @@ export interface PartnershipPack {
  * with its table and run chart, the HCHH areas and emerging hot spots of the latest 12 months, wards by
  * deprivation with their serious-violence rate, and the sources with their caveats.
  */
-export async function partnershipPack(db: Db, analysis: Analysis, areas: AreaService, opts: { definition?: string | undefined; resolution?: number | undefined; force?: string | undefined }): Promise<PartnershipPack> {
+export async function partnershipPack(
+  db: Db,
+  analysis: Analysis,
+  areas: AreaService,
+  opts: { definition?: string | undefined; resolution?: number | undefined; force?: string | undefined },
+): Promise<PartnershipPack> {
   const { months } = await analysis.defaults(await analysis.forceScope(opts.force));
   const first = months[0];
   const last = months[months.length - 1];
@@ -55,7 +75,16 @@ export async function partnershipPack(db: Db, analysis: Analysis, areas: AreaSer
   }
 
   const hchh = await analysis.hchh(year, {});
-  const emerging = await new HotspotStatistics(analysis).emerging(all, { variable: 'count', k: 1, weights: 'binary', fdr: true, timeStep: 1, alpha: 0.05, trendAlpha: 0.05, globalWindow: 'cube' });
+  const emerging = await new HotspotStatistics(analysis).emerging(all, {
+    variable: 'count',
+    k: 1,
+    weights: 'binary',
+    fdr: true,
+    timeStep: 1,
+    alpha: 0.05,
+    trendAlpha: 0.05,
+    globalWindow: 'cube',
+  });
   const counts: Record<string, number> = {};
   for (const x of emerging.results) {
     const key = x.emerging?.category ?? x.shortSeries ?? 'none';
@@ -63,28 +92,38 @@ export async function partnershipPack(db: Db, analysis: Analysis, areas: AreaSer
   }
   const namer = await analysis.areaNamer(last);
   // Within a pattern, the cells with the strongest upward trend first.
-  const notable = CATEGORIES_OF_CONCERN.flatMap((category) => emerging.cells
-    .map((cell, i) => ({ cell, r: emerging.results[i]!.emerging }))
-    .filter((x) => x.r?.category === category)
-    .sort((a, b) => b.r!.trend.tau - a.r!.trend.tau)
-    .slice(0, 8)
-    .map(({ cell }) => ({ category, cell, place: namer([cell], []) })));
+  const notable = CATEGORIES_OF_CONCERN.flatMap((category) =>
+    emerging.cells
+      .map((cell, i) => ({ cell, r: emerging.results[i]!.emerging }))
+      .filter((x) => x.r?.category === category)
+      .sort((a, b) => b.r!.trend.tau - a.r!.trend.tau)
+      .slice(0, 8)
+      .map(({ cell }) => ({ category, cell, place: namer([cell], []) })),
+  );
 
   const [lsoas, lookup, wardCounts] = await Promise.all([
-    analysis.geography.deprivation(), analysis.geography.lookup(), areas.queries.wardCounts(year.filter, { kind: 'force' }),
+    analysis.geography.deprivation(),
+    analysis.geography.lookup(),
+    areas.queries.wardCounts(year.filter, { kind: 'force' }),
   ]);
   const wardOf = new Map(lookup.map((l) => [l.lsoaCode, l.wardCode]));
   const wardName = new Map(lookup.map((l) => [l.wardCode, { name: l.wardName, district: l.districtName }]));
   const incidentsIn = new Map(wardCounts.filter((w) => w.wardCode).map((w) => [w.wardCode!, w.incidents]));
   const monthsInYear = months.filter((m) => m >= yearFrom).length;
-  const wards = areaDeprivation(lsoas, wardOf).map((w) => {
-    const incidents = incidentsIn.get(w.code) ?? 0;
-    return {
-      code: w.code, name: wardName.get(w.code)?.name ?? w.code, district: wardName.get(w.code)?.district ?? '',
-      population: w.population, shareResidentsMostDeprived: w.shareResidentsMostDeprived, incidents,
-      ratePerThousand: w.population ? (incidents / w.population) * 1000 * (12 / monthsInYear) : 0,
-    };
-  }).sort((a, b) => b.shareResidentsMostDeprived - a.shareResidentsMostDeprived || b.ratePerThousand - a.ratePerThousand);
+  const wards = areaDeprivation(lsoas, wardOf)
+    .map((w) => {
+      const incidents = incidentsIn.get(w.code) ?? 0;
+      return {
+        code: w.code,
+        name: wardName.get(w.code)?.name ?? w.code,
+        district: wardName.get(w.code)?.district ?? '',
+        population: w.population,
+        shareResidentsMostDeprived: w.shareResidentsMostDeprived,
+        incidents,
+        ratePerThousand: w.population ? (incidents / w.population) * 1000 * (12 / monthsInYear) : 0,
+      };
+    })
+    .sort((a, b) => b.shareResidentsMostDeprived - a.shareResidentsMostDeprived || b.ratePerThousand - a.ratePerThousand);
 
   const definition = await analysis.reference.definition(year.definition.key);
   return {
@@ -97,27 +136,56 @@ export async function partnershipPack(db: Db, analysis: Analysis, areas: AreaSer
     hchh: {
       period: { from: yearFrom, to: last },
       rule: `cells (H3 resolution ${resolution}) in the top 1 % of the study area by count and by harm, touching cells merged, ranked by harm`,
-      areas: hchh.areas.map((a) => ({ rank: a.rank, name: a.name, cells: a.cells.length, areaKm2: a.areaKm2, incidents: a.incidents, harm: a.harm, shareOfHarm: a.shareOfHarm, shareOfIncidents: a.shareOfIncidents })),
-      totals: { areaKm2: hchh.totals.areaKm2, shareOfArea: hchh.totals.shareOfArea, shareOfIncidents: hchh.totals.shareOfIncidents, shareOfHarm: hchh.totals.shareOfHarm },
+      areas: hchh.areas.map((a) => ({
+        rank: a.rank,
+        name: a.name,
+        cells: a.cells.length,
+        areaKm2: a.areaKm2,
+        incidents: a.incidents,
+        harm: a.harm,
+        shareOfHarm: a.shareOfHarm,
+        shareOfIncidents: a.shareOfIncidents,
+      })),
+      totals: {
+        areaKm2: hchh.totals.areaKm2,
+        shareOfArea: hchh.totals.shareOfArea,
+        shareOfIncidents: hchh.totals.shareOfIncidents,
+        shareOfHarm: hchh.totals.shareOfHarm,
+      },
     },
-    emerging: { period: { from: emerging.coverage.used.from, to: emerging.coverage.used.to }, resolution, counts, insufficient: emerging.insufficient, coverage: emerging.coverage.statement, notable },
+    emerging: {
+      period: { from: emerging.coverage.used.from, to: emerging.coverage.used.to },
+      resolution,
+      counts,
+      insufficient: emerging.insufficient,
+      coverage: emerging.coverage.statement,
+      notable,
+    },
     coverage: {
       definition: coverageOf(all),
-      sources: (await forceCoverage(db, all.version, all.force.codes.length ? all.force.codes : undefined)).flatMap((f) => f.sources.map((s) => {
-        const inPack = s.months.filter((m) => m.month >= first && m.month <= last);
-        return {
-          force: s.force, source: s.source, loaded: inPack.filter((m) => m.status !== 'missing').length,
-          missing: nameMonths(inPack.filter((m) => m.status === 'missing').map((m) => m.month)),
-          partial: inPack.filter((m) => m.status === 'partial').map((m) => ({ month: m.month, reasons: m.reasons })),
-        };
-      })),
+      sources: (await forceCoverage(db, all.version, all.force.codes.length ? all.force.codes : undefined)).flatMap((f) =>
+        f.sources.map((s) => {
+          const inPack = s.months.filter((m) => m.month >= first && m.month <= last);
+          return {
+            force: s.force,
+            source: s.source,
+            loaded: inPack.filter((m) => m.status !== 'missing').length,
+            missing: nameMonths(inPack.filter((m) => m.status === 'missing').map((m) => m.month)),
+            partial: inPack.filter((m) => m.status === 'partial').map((m) => ({ month: m.month, reasons: m.reasons })),
+          };
+        }),
+      ),
     },
     wards,
     sources: { incidents: await analysis.incidents.sources(), aggregates: await new AggregateStore(db).sources() },
     caveats: [
       'data.police.uk positions are anonymised: each is snapped to the centre of a street or place covering at least eight addresses, and months carry no day or time.',
       'Recorded crime reflects recording practice and reporting as well as crime; a rise can be a recording change.',
-      ...(year.definition.isProxy ? ['The serious-violence definition in use is a public-data proxy: it includes common assault, harassment and domestic abuse that the partnership\'s own definition excludes. Read it as an upper bound.'] : []),
+      ...(year.definition.isProxy
+        ? [
+            "The serious-violence definition in use is a public-data proxy: it includes common assault, harassment and domestic abuse that the partnership's own definition excludes. Read it as an upper bound.",
+          ]
+        : []),
       'Hospital admissions count patients by where they live; police figures count offences by where they happened.',
       'A suppressed or unpublished figure is never read as zero; small changes are tested (exact conditional Poisson test) before a RAG colour is given.',
     ],

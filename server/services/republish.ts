@@ -29,7 +29,7 @@ export async function republishIncidentFile(db: Db, filePath: string, opts: { fi
   const forces = new ForceStore(db);
   const registry = await forces.registry();
   const named = opts.force ?? scan.fallsWithin;
-  let force = named ? findForce(registry, named)?.code ?? null : null;
+  let force = named ? (findForce(registry, named)?.code ?? null) : null;
   if (named && !force) throw new ImportFileError(fileName, `unknown force "${named}"; give an ONS police force area code`);
   if (!force) {
     const loaded = await forces.loaded();
@@ -37,31 +37,56 @@ export async function republishIncidentFile(db: Db, filePath: string, opts: { fi
     force = loaded[0]!.code;
   }
   if (earlier) {
-    return { ...skipped(fileName), importId: earlier.id, format: earlier.format, message: `the same content was imported as import #${earlier.id}; nothing to replace`, replaced: [] };
+    return {
+      ...skipped(fileName),
+      importId: earlier.id,
+      format: earlier.format,
+      message: `the same content was imported as import #${earlier.id}; nothing to replace`,
+      replaced: [],
+    };
   }
   const coverage = new CoverageStore(db);
   return db.transaction(async (trx) => {
     const stored = await coverage.storedRefs(trx, scan.source, force, scan.months);
-    await trx('incident').where({ source: scan.source, force_code: force }).whereIn('month', scan.months.map((m) => `${m}-01`)).delete();
+    await trx('incident')
+      .where({ source: scan.source, force_code: force })
+      .whereIn(
+        'month',
+        scan.months.map((m) => `${m}-01`),
+      )
+      .delete();
     const outcome = await importIncidentFile(trx as unknown as Db, filePath, { fileName, force: force! });
     if (outcome.status !== 'imported' || outcome.importId === null) {
       // Nothing of a rejected file is stored, and the earlier months stay as they were.
-      const first = outcome.rejections.slice(0, 3).map((x) => `line ${x.line}${x.field ? ` field "${x.field}"` : ''}: ${x.reason}`).join('; ');
+      const first = outcome.rejections
+        .slice(0, 3)
+        .map((x) => `line ${x.line}${x.field ? ` field "${x.field}"` : ''}: ${x.reason}`)
+        .join('; ');
       throw new ImportFileError(fileName, `${outcome.message}${first ? ` (${first})` : ''}; the earlier months were kept`);
     }
-    const replaced: ReplacementRecord[] = scan.months.map((month) => {
-      const before = stored.filter((s) => s.month === month);
-      const after = scan.refs.get(month) ?? new Set<string>();
-      const beforeRefs = new Set(before.map((b) => b.ref));
-      const kept = [...after].filter((r) => beforeRefs.has(r)).length;
-      const byImport = new Map<number, number>();
-      for (const b of before) if (b.importId !== null) byImport.set(b.importId, (byImport.get(b.importId) ?? 0) + 1);
-      const replacedImportId = [...byImport.entries()].sort((a, b) => b[1] - a[1])[0]?.[0] ?? null;
-      return {
-        importId: outcome.importId!, replacedImportId, source: scan.source, force, month,
-        rowsBefore: before.length, rowsAfter: after.size, rowsKept: kept, rowsAdded: after.size - kept, rowsWithdrawn: beforeRefs.size - kept,
-      };
-    }).filter((r) => r.rowsBefore > 0);
+    const replaced: ReplacementRecord[] = scan.months
+      .map((month) => {
+        const before = stored.filter((s) => s.month === month);
+        const after = scan.refs.get(month) ?? new Set<string>();
+        const beforeRefs = new Set(before.map((b) => b.ref));
+        const kept = [...after].filter((r) => beforeRefs.has(r)).length;
+        const byImport = new Map<number, number>();
+        for (const b of before) if (b.importId !== null) byImport.set(b.importId, (byImport.get(b.importId) ?? 0) + 1);
+        const replacedImportId = [...byImport.entries()].sort((a, b) => b[1] - a[1])[0]?.[0] ?? null;
+        return {
+          importId: outcome.importId!,
+          replacedImportId,
+          source: scan.source,
+          force,
+          month,
+          rowsBefore: before.length,
+          rowsAfter: after.size,
+          rowsKept: kept,
+          rowsAdded: after.size - kept,
+          rowsWithdrawn: beforeRefs.size - kept,
+        };
+      })
+      .filter((r) => r.rowsBefore > 0);
     await coverage.recordReplacements(trx, replaced);
     const what = replaced.length
       ? `; replaces ${replaced.map((r) => `${r.month}${r.replacedImportId ? ` of import #${r.replacedImportId}` : ''} (${r.rowsBefore} records before, ${r.rowsAfter} now: ${r.rowsKept} kept, ${r.rowsAdded} added, ${r.rowsWithdrawn} withdrawn)`).join('; ')}`
@@ -74,13 +99,28 @@ export async function republishIncidentFile(db: Db, filePath: string, opts: { fi
 
 function skipped(fileName: string): ImportOutcome {
   return {
-    fileName, status: 'skipped', importId: null, format: null, message: '', rowsTotal: 0, rowsImported: 0, rowsDuplicate: 0,
-    rowsRejected: 0, rowsWithoutLocation: 0, firstMonth: null, lastMonth: null, rejections: [],
+    fileName,
+    status: 'skipped',
+    importId: null,
+    format: null,
+    message: '',
+    rowsTotal: 0,
+    rowsImported: 0,
+    rowsDuplicate: 0,
+    rowsRejected: 0,
+    rowsWithoutLocation: 0,
+    firstMonth: null,
+    lastMonth: null,
+    rejections: [],
   };
 }
 
 /** The source, months and record references a file holds, read with the importer's own parsers. */
-async function scanFile(db: Db, filePath: string, fileName: string): Promise<{ source: string; months: string[]; refs: Map<string, Set<string>>; fallsWithin: string | null }> {
+async function scanFile(
+  db: Db,
+  filePath: string,
+  fileName: string,
+): Promise<{ source: string; months: string[]; refs: Map<string, Set<string>>; fallsWithin: string | null }> {
   let parser: Awaited<ReturnType<typeof incidentParserFor>> | undefined;
   const refs = new Map<string, Set<string>>();
   const sources = new Set<string>();
@@ -89,7 +129,8 @@ async function scanFile(db: Db, filePath: string, fileName: string): Promise<{ s
     if ('error' in item) throw new ImportFileError(fileName, `line ${item.error.line}: ${item.error.reason}`);
     if (!parser) {
       parser = await incidentParserFor(db, item.record);
-      if ('notIncidents' in parser) throw new ImportFileError(fileName, 'only incident files (data.police.uk street, force extract, partner events) replace months');
+      if ('notIncidents' in parser)
+        throw new ImportFileError(fileName, 'only incident files (data.police.uk street, force extract, partner events) replace months');
       if ('incomplete' in parser) throw new ImportFileError(fileName, parser.incomplete);
       continue;
     }
@@ -102,6 +143,10 @@ async function scanFile(db: Db, filePath: string, fileName: string): Promise<{ s
     set.add(r.row.sourceRef);
     refs.set(r.row.month, set);
   }
-  if (sources.size !== 1) throw new ImportFileError(fileName, sources.size === 0 ? 'the file holds no incidents' : `the file mixes sources (${[...sources].join(', ')}); replace one source at a time`);
+  if (sources.size !== 1)
+    throw new ImportFileError(
+      fileName,
+      sources.size === 0 ? 'the file holds no incidents' : `the file mixes sources (${[...sources].join(', ')}); replace one source at a time`,
+    );
   return { source: [...sources][0]!, months: [...refs.keys()].sort(), refs, fallsWithin };
 }

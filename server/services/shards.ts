@@ -14,8 +14,10 @@ export async function shardFailure(db: Db, err: unknown): Promise<DomainError | 
   if (!server) return null;
   const forces = await forcesOnServer(db, server).catch(() => []);
   const named = forces.length ? forces.map((f) => `${f.name} (${f.code})`).join(', ') : 'some forces';
-  return new DomainError('unavailable',
-    `the data of ${named} is on a database shard that is not reachable now (${server}); ask again later, or ask about other forces, which are answered as usual`);
+  return new DomainError(
+    'unavailable',
+    `the data of ${named} is on a database shard that is not reachable now (${server}); ask again later, or ask about other forces, which are answered as usual`,
+  );
 }
 
 type LoadedForce = Awaited<ReturnType<ForceStore['loaded']>>[number];
@@ -30,8 +32,13 @@ export async function loadedDespiteDownShard(db: Db, forces: ForceStore, err: un
   const server = unreachableShard(err);
   if (!server) throw err;
   const away = await forcesOnServer(db, server);
-  const reachable = rowsOf<{ code: string }>(await db.raw(`SELECT f.code FROM force f
-    WHERE f.code <> ALL(?::text[]) AND to_regclass(format('incident_%s', lower(f.code))) IS NOT NULL`, [away.map((f) => f.code)] as never));
+  const reachable = rowsOf<{ code: string }>(
+    await db.raw(
+      `SELECT f.code FROM force f
+    WHERE f.code <> ALL(?::text[]) AND to_regclass(format('incident_%s', lower(f.code))) IS NOT NULL`,
+      [away.map((f) => f.code)] as never,
+    ),
+  );
   const loaded = await forces.loaded(reachable.map((f) => f.code));
   const registry = new Map((await forces.registry()).map((f) => [f.code, f]));
   for (const f of away) {

@@ -3,8 +3,15 @@ import { AreaQueries, type AreaSelector } from '../db/areaQueries';
 import type { Db } from '../db/connection';
 import { GeographyStore } from '../db/geography';
 import {
-  SUCCESS_MEASURES, aggregateMeasureOf, knifeEnabledRules, forceFromDistricts, measureFromAggregates, measureFromMonthly,
-  type MeasureValue, type PublishedValue, type SuccessMeasure,
+  SUCCESS_MEASURES,
+  aggregateMeasureOf,
+  knifeEnabledRules,
+  forceFromDistricts,
+  measureFromAggregates,
+  measureFromMonthly,
+  type MeasureValue,
+  type PublishedValue,
+  type SuccessMeasure,
 } from '../domain/successMeasures';
 import type { Analysis } from './analysis';
 import { completeMonths, nameMonths, periodCoverage, type PeriodCoverage } from '../domain/coverage';
@@ -22,7 +29,11 @@ export interface SuccessMeasuresReport {
     name: string;
     type: 'force' | 'district';
     population: number | null;
-    measures: (Pick<SuccessMeasure, 'key' | 'name' | 'source' | 'definition' | 'ratePer'> & { available: boolean; reason: string | null; values: MeasureValue[] })[];
+    measures: (Pick<SuccessMeasure, 'key' | 'name' | 'source' | 'definition' | 'ratePer'> & {
+      available: boolean;
+      reason: string | null;
+      values: MeasureValue[];
+    })[];
   }[];
   notes: string[];
   /** Coverage of the knife-enabled measure's months (incidents); null when no weapon flags are loaded. */
@@ -39,14 +50,18 @@ export async function successMeasures(db: Db, analysis: Analysis, opts: { force?
   const scope = await analysis.forceScope(opts.force);
   const FORCE_AREA_CODES = new Set(scope.codes);
   const [districtShapes, lsoas, aggregates, months, flagged] = await Promise.all([
-    analysis.districtsOf(scope), geography.deprivation(), new AggregateStore(db).list({}),
-    analysis.incidents.months(scope.codes.length ? scope.codes : undefined), analysis.incidents.weaponFlagMonths(),
+    analysis.districtsOf(scope),
+    geography.deprivation(),
+    new AggregateStore(db).list({}),
+    analysis.incidents.months(scope.codes.length ? scope.codes : undefined),
+    analysis.incidents.weaponFlagMonths(),
   ]);
   const districts = [...new Map(districtShapes.map((d) => [d.code, d.name])).entries()].sort((a, b) => a[1].localeCompare(b[1]));
   const population = new Map<string, number>();
   for (const l of lsoas) population.set(l.districtCode, (population.get(l.districtCode) ?? 0) + l.population);
   const districtCodes = districts.map(([code]) => code);
-  const forcePopulation = districtCodes.every((c) => population.has(c)) && districtCodes.length ? districtCodes.reduce((s, c) => s + population.get(c)!, 0) : null;
+  const forcePopulation =
+    districtCodes.every((c) => population.has(c)) && districtCodes.length ? districtCodes.reduce((s, c) => s + population.get(c)!, 0) : null;
 
   // Published aggregates, by measure, with force rows recognised by code or type.
   const published = new Map<SuccessMeasure['key'], PublishedValue[]>();
@@ -66,22 +81,33 @@ export async function successMeasures(db: Db, analysis: Analysis, opts: { force?
   if (first && last && flagged.length) {
     const r = await analysis.resolve({ resolution: 9, from: first, to: last, scheme: 'count', force: opts.force });
     // A year holding a month that is not (fully) loaded is unavailable, never a partial sum.
-    coverage = periodCoverage(await contextSeries(db, r.version, { definition: knifeEnabledRules, schemeId: r.scheme.id, forces: r.force.codes.length ? r.force.codes : undefined }), first, last);
+    coverage = periodCoverage(
+      await contextSeries(db, r.version, { definition: knifeEnabledRules, schemeId: r.scheme.id, forces: r.force.codes.length ? r.force.codes : undefined }),
+      first,
+      last,
+    );
     const complete = new Set(completeMonths(coverage));
     covered = new Set(flagged.filter((m) => complete.has(m)));
     const filter = { ...r.filter, definition: knifeEnabledRules };
     const queries = new AreaQueries(db);
-    const selectors: [string, AreaSelector][] = [['force', { kind: 'force' }], ...districtCodes.map((code): [string, AreaSelector] => [code, { kind: 'district', code }])];
+    const selectors: [string, AreaSelector][] = [
+      ['force', { kind: 'force' }],
+      ...districtCodes.map((code): [string, AreaSelector] => [code, { kind: 'district', code }]),
+    ];
     for (const [code, selector] of selectors) {
       knife.set(code, new Map((await queries.monthTotals(filter, selector)).map((m) => [m.month, m.incidents])));
     }
   }
   const gaps = coverage && !coverage.complete ? [...coverage.missing, ...coverage.partial.map((p) => p.month)].sort() : [];
-  const noFlags = 'data.police.uk publishes no weapon flag: knife-enabled violence needs a force extract with a knife column for these months' +
+  const noFlags =
+    'data.police.uk publishes no weapon flag: knife-enabled violence needs a force extract with a knife column for these months' +
     (gaps.length ? `, each wholly loaded (not loaded or partial: ${nameMonths([...new Set(gaps)])})` : '');
 
   const areaReport = (code: string, name: string, type: 'force' | 'district', pop: number | null): SuccessMeasuresReport['areas'][number] => ({
-    code, name, type, population: pop,
+    code,
+    name,
+    type,
+    population: pop,
     measures: SUCCESS_MEASURES.map((m) => {
       const meta = { key: m.key, name: m.name, source: m.source, definition: m.definition, ratePer: m.ratePer };
       if (m.from === 'incidents') {
@@ -90,8 +116,17 @@ export async function successMeasures(db: Db, analysis: Analysis, opts: { force?
         return { ...meta, available: values.some((v) => v.status === 'value'), reason: values.some((v) => v.status === 'value') ? null : noFlags, values };
       }
       const all = published.get(m.key) ?? [];
-      const rows = type === 'force' ? forceFromDistricts(all, new Set(['force']), districtCodes).filter((r) => r.areaCode === 'force') : all.filter((r) => r.areaCode === code);
-      if (rows.length === 0) return { ...meta, available: false, reason: `no ${m.source.split(',')[0]} figures imported for ${name}; import them as published aggregates (see the README)`, values: [] };
+      const rows =
+        type === 'force'
+          ? forceFromDistricts(all, new Set(['force']), districtCodes).filter((r) => r.areaCode === 'force')
+          : all.filter((r) => r.areaCode === code);
+      if (rows.length === 0)
+        return {
+          ...meta,
+          available: false,
+          reason: `no ${m.source.split(',')[0]} figures imported for ${name}; import them as published aggregates (see the README)`,
+          values: [],
+        };
       return { ...meta, available: true, reason: null, values: measureFromAggregates(rows, pop, m.ratePer) };
     }),
   });

@@ -39,7 +39,8 @@ export async function tagIncidents(db: Db | Knex.Transaction, opts: { importId?:
   for (const g of groups.values()) {
     const wardIndex = g.ward ? new RegionIndex(await geo.boundaries('ward', g.ward)) : null;
     const lsoaIndex = g.lsoa ? new RegionIndex(await geo.boundaries('lsoa', g.lsoa)) : null;
-    const from = g.months[0]!, to = g.months[g.months.length - 1]!;
+    const from = g.months[0]!,
+      to = g.months[g.months.length - 1]!;
     const positions = await incidents.positions(from, to, opts.importId);
     const tags = positions.map((p) => {
       const district = districtIndex?.locate(p.lon, p.lat) ?? null;
@@ -55,14 +56,16 @@ export async function tagIncidents(db: Db | Knex.Transaction, opts: { importId?:
   return { positions: total, ms: Date.now() - t0 };
 }
 
-
 /**
  * Tags rows before they are stored, by the same rule as tagIncidents (the vintage in force in each
  * row's month; nearest ward or LSOA within 100 m inside a district), so a file's incidents are
  * written once with their tags instead of being updated after. Returns null when no boundaries are
  * loaded. Indexes are built once per boundary set and month group of the file.
  */
-export async function tagsForRows(db: Db | Knex.Transaction, rows: { month: string; lon: number | null; lat: number | null }[]): Promise<(IncidentTags | null)[] | null> {
+export async function tagsForRows(
+  db: Db | Knex.Transaction,
+  rows: { month: string; lon: number | null; lat: number | null }[],
+): Promise<(IncidentTags | null)[] | null> {
   const geo = new GeographyStore(db);
   const loaded = await geo.vintages();
   if (loaded.length === 0) return null;
@@ -82,7 +85,10 @@ export async function tagsForRows(db: Db | Knex.Transaction, rows: { month: stri
   const memo = new Map<string, IncidentTags>();
   const out: (IncidentTags | null)[] = [];
   for (const r of rows) {
-    if (r.lon === null || r.lat === null) { out.push(null); continue; }
+    if (r.lon === null || r.lat === null) {
+      out.push(null);
+      continue;
+    }
     const wardVintage = vintageFor('ward', r.month, vintagesOf('ward'));
     const lsoaVintage = vintageFor('lsoa', r.month, vintagesOf('lsoa'));
     const key = `${r.lon},${r.lat},${wardVintage},${lsoaVintage}`;

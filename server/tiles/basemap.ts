@@ -77,16 +77,30 @@ export class BasemapTiles {
    */
   bounds(): [number, number, number, number] | null {
     if (this.box !== undefined) return this.box;
-    const files = ['places', 'water', 'roads'].map((id) => path.join(this.dataDir, BASEMAP_LAYERS.find((l) => l.layer === id)!.file)).filter((f) => fs.existsSync(f));
+    const files = ['places', 'water', 'roads']
+      .map((id) => path.join(this.dataDir, BASEMAP_LAYERS.find((l) => l.layer === id)!.file))
+      .filter((f) => fs.existsSync(f));
     this.box = null;
     for (const file of files) {
-      let w = Infinity, s = Infinity, e = -Infinity, n = -Infinity;
+      let w = Infinity,
+        s = Infinity,
+        e = -Infinity,
+        n = -Infinity;
       const walk = (c: unknown): void => {
-        if (Array.isArray(c) && typeof c[0] === 'number') { const [x, y] = c as number[]; w = Math.min(w, x!); e = Math.max(e, x!); s = Math.min(s, y!); n = Math.max(n, y!); }
-        else if (Array.isArray(c)) c.forEach(walk);
+        if (Array.isArray(c) && typeof c[0] === 'number') {
+          const [x, y] = c as number[];
+          w = Math.min(w, x!);
+          e = Math.max(e, x!);
+          s = Math.min(s, y!);
+          n = Math.max(n, y!);
+        } else if (Array.isArray(c)) c.forEach(walk);
       };
-      for (const f of (JSON.parse(fs.readFileSync(file, 'utf8')) as GeoJSON.FeatureCollection).features) walk((f.geometry as { coordinates?: unknown } | null)?.coordinates);
-      if (Number.isFinite(w)) { this.box = [w, s, e, n]; break; }
+      for (const f of (JSON.parse(fs.readFileSync(file, 'utf8')) as GeoJSON.FeatureCollection).features)
+        walk((f.geometry as { coordinates?: unknown } | null)?.coordinates);
+      if (Number.isFinite(w)) {
+        this.box = [w, s, e, n];
+        break;
+      }
     }
     return this.box;
   }

@@ -30,9 +30,15 @@ function sendPbf(req: express.Request, res: express.Response, body: Uint8Array):
   res.set('Cache-Control', 'public, max-age=86400');
   res.set('Vary', 'Accept-Encoding');
   res.type('application/x-protobuf');
-  if (!req.acceptsEncodings('gzip')) { res.send(Buffer.from(body)); return; }
+  if (!req.acceptsEncodings('gzip')) {
+    res.send(Buffer.from(body));
+    return;
+  }
   let gz = gzipped.get(body);
-  if (!gz) { gz = zlib.gzipSync(body, { level: 6 }); gzipped.set(body, gz); }
+  if (!gz) {
+    gz = zlib.gzipSync(body, { level: 6 });
+    gzipped.set(body, gz);
+  }
   res.set('Content-Encoding', 'gzip');
   res.send(gz);
 }
@@ -48,21 +54,32 @@ export function createBasemapRouter(opts: { dataDir: string; styleUrl?: string |
 
   router.get('/tiles/config', async (_req, res, next) => {
     try {
-      const basemap = styleUrl ? { kind: 'style', bounds: null }
-        : pmtiles ? { kind: 'pmtiles', bounds: (await pmtiles).bounds }
-          : tiles.hasFiles() ? { kind: 'osm', bounds: tiles.bounds() } : { kind: 'none', bounds: null };
+      const basemap = styleUrl
+        ? { kind: 'style', bounds: null }
+        : pmtiles
+          ? { kind: 'pmtiles', bounds: (await pmtiles).bounds }
+          : tiles.hasFiles()
+            ? { kind: 'osm', bounds: tiles.bounds() }
+            : { kind: 'none', bounds: null };
       res.json({ styleUrl: styleUrl ?? '/tiles/style.json', external: Boolean(styleUrl), basemap });
-    } catch (e) { next(e); }
+    } catch (e) {
+      next(e);
+    }
   });
 
   router.get('/tiles/style.json', async (req, res, next) => {
     try {
       const origin = `${req.protocol}://${req.get('host')}`;
-      const source = pmtiles ? { kind: 'pmtiles' as const, url: `pmtiles://${origin}/tiles/basemap.pmtiles`, info: await pmtiles }
-        : tiles.hasFiles() ? { kind: 'osm' as const, tilesUrl: `${origin}/tiles/basemap/{z}/{x}/{y}.pbf`, bounds: tiles.bounds() } : null;
+      const source = pmtiles
+        ? { kind: 'pmtiles' as const, url: `pmtiles://${origin}/tiles/basemap.pmtiles`, info: await pmtiles }
+        : tiles.hasFiles()
+          ? { kind: 'osm' as const, tilesUrl: `${origin}/tiles/basemap/{z}/{x}/{y}.pbf`, bounds: tiles.bounds() }
+          : null;
       res.set('Cache-Control', 'no-cache');
       res.json(basemapStyle({ source, glyphsUrl: `${origin}/tiles/glyphs/{fontstack}/{range}.pbf` }));
-    } catch (e) { next(e); }
+    } catch (e) {
+      next(e);
+    }
   });
 
   // express's sendFile answers Range requests (206 Partial Content), which the pmtiles protocol uses.
@@ -78,7 +95,9 @@ export function createBasemapRouter(opts: { dataDir: string; styleUrl?: string |
     const [z, x, y] = [req.params.z, req.params.x, req.params.y].map(Number) as [number, number, number];
     const max = 2 ** z;
     if (![z, x, y].every(Number.isInteger) || z < 0 || z > BASEMAP_MAX_ZOOM || x < 0 || y < 0 || x >= max || y >= max) {
-      res.status(400).json({ error: { message: `no tile ${req.params.z}/${req.params.x}/${req.params.y}: zoom 0–${BASEMAP_MAX_ZOOM}, x and y 0 to 2^zoom − 1` } });
+      res
+        .status(400)
+        .json({ error: { message: `no tile ${req.params.z}/${req.params.x}/${req.params.y}: zoom 0–${BASEMAP_MAX_ZOOM}, x and y 0 to 2^zoom − 1` } });
       return;
     }
     if (!tiles.available()) {
@@ -86,13 +105,17 @@ export function createBasemapRouter(opts: { dataDir: string; styleUrl?: string |
       return;
     }
     const tile = tiles.tile(z, x, y);
-    if (!tile) { res.set('Cache-Control', 'public, max-age=86400').status(204).end(); return; }
+    if (!tile) {
+      res.set('Cache-Control', 'public, max-age=86400').status(204).end();
+      return;
+    }
     sendPbf(req, res, tile);
   });
 
   router.get('/tiles/glyphs/:fontstack/:range.pbf', (req, res) => {
     const m = /^(\d+)-(\d+)$/.exec(req.params.range);
-    const start = Number(m?.[1]), end = Number(m?.[2]);
+    const start = Number(m?.[1]),
+      end = Number(m?.[2]);
     if (!m || start % 256 !== 0 || end !== start + 255 || end > 65535) {
       res.status(400).json({ error: { message: `no glyph range ${req.params.range}: ranges are 256 code points, 0-255 to 65280-65535` } });
       return;

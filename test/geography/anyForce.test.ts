@@ -22,7 +22,9 @@ describe(`a second force on ${dbLabel}: Leicestershire boundaries, the national 
     db = await freshDb();
     report = await importPaths(db, [harmDir, boundaries, nationalDeprivation, month]);
   }, 300_000);
-  afterAll(async () => { await db?.destroy(); });
+  afterAll(async () => {
+    await db?.destroy();
+  });
 
   it('reports what was stored by kind: incidents, boundary features and reference rows', () => {
     expect(report.failed).toEqual([]);
@@ -38,22 +40,28 @@ describe(`a second force on ${dbLabel}: Leicestershire boundaries, the national 
     expect(s.stored['reference rows']).toBe(611 + 32844 + harm);
     // The harm folder's two summary tables are read by no importer, and are listed as skipped with the reason.
     expect(report.skipped.map((f) => path.basename(f.file)).sort()).toEqual(['cchi-subgroup-summary-2026.csv', 'ons-css-weights-2016-quoted.csv']);
-    expect(s.message).toBe(`${s.stored.incidents.toLocaleString('en-GB')} incidents, 1,616 boundary features and ${(611 + 32844 + harm).toLocaleString('en-GB')} reference rows imported from ${report.files.length + 1} files; 2 skipped`);
+    expect(s.message).toBe(
+      `${s.stored.incidents.toLocaleString('en-GB')} incidents, 1,616 boundary features and ${(611 + 32844 + harm).toLocaleString('en-GB')} reference rows imported from ${report.files.length + 1} files; 2 skipped`,
+    );
   });
 
   it('keeps every boundary set with its vintage, recognised from the ONS columns (LAD19, WD19, WD22/LAD22, LSOA11, LSOA21)', async () => {
     expect(await new GeographyStore(db).vintages()).toEqual([
       { kind: 'district', vintage: '2019', count: 9 },
-      { kind: 'lsoa', vintage: '2011', count: 611 }, { kind: 'lsoa', vintage: '2021', count: 634 },
-      { kind: 'ward', vintage: '2019', count: 181 }, { kind: 'ward', vintage: '2022', count: 181 },
+      { kind: 'lsoa', vintage: '2011', count: 611 },
+      { kind: 'lsoa', vintage: '2021', count: 634 },
+      { kind: 'ward', vintage: '2019', count: 181 },
+      { kind: 'ward', vintage: '2022', count: 181 },
     ]);
     const shire = (await new GeographyStore(db).boundaries('district')).map((d) => d.code.slice(0, 3));
     expect(new Set(shire)).toEqual(new Set(['E06', 'E07'])); // unitary and shire districts
   });
 
-  it('tags the month\'s incidents to the LSOA data.police.uk gives, nearly always', async () => {
-    const r = (await db.raw(`SELECT count(*) FILTER (WHERE in_study_area)::int AS inside, count(*) FILTER (WHERE in_study_area AND lsoa_tagged = lsoa_code)::int AS same,
-      count(*) FILTER (WHERE in_study_area AND (ward_vintage <> '2019' OR lsoa_vintage <> '2011'))::int AS wrong FROM incident`)).rows[0];
+  it("tags the month's incidents to the LSOA data.police.uk gives, nearly always", async () => {
+    const r = (
+      await db.raw(`SELECT count(*) FILTER (WHERE in_study_area)::int AS inside, count(*) FILTER (WHERE in_study_area AND lsoa_tagged = lsoa_code)::int AS same,
+      count(*) FILTER (WHERE in_study_area AND (ward_vintage <> '2019' OR lsoa_vintage <> '2011'))::int AS wrong FROM incident`)
+    ).rows[0];
     expect(r.wrong).toBe(0);
     expect(r.same / r.inside).toBeGreaterThan(0.95);
   });
@@ -70,7 +78,12 @@ describe(`a second force on ${dbLabel}: Leicestershire boundaries, the national 
     for (const l of readRows(lookupFile)) {
       const r = iod.get(l.LSOA11CD!)!;
       if (!byWard.has(l.WD19CD!)) byWard.set(l.WD19CD!, []);
-      byWard.get(l.WD19CD!)!.push({ rank: Number(r['Index of Multiple Deprivation (IMD) Rank (where 1 is most deprived)']), pop: Number(r['Total population: mid 2015 (excluding prisoners)']) });
+      byWard
+        .get(l.WD19CD!)!
+        .push({
+          rank: Number(r['Index of Multiple Deprivation (IMD) Rank (where 1 is most deprived)']),
+          pop: Number(r['Total population: mid 2015 (excluding prisoners)']),
+        });
     }
     for (const a of d.areas) {
       const ls = byWard.get(a.code)!;
@@ -100,7 +113,15 @@ describe(`a second force on ${dbLabel}: Leicestershire boundaries, the national 
     const d = await new DeprivationService(db).areas('district');
     expect(d.method).toBe('district code');
     expect(Object.fromEntries(d.areas.map((a) => [a.code, a.lsoas]))).toEqual({
-      E06000016: 192, E06000017: 23, E07000129: 60, E07000130: 99, E07000131: 47, E07000132: 66, E07000133: 30, E07000134: 58, E07000135: 36,
+      E06000016: 192,
+      E06000017: 23,
+      E07000129: 60,
+      E07000130: 99,
+      E07000131: 47,
+      E07000132: 66,
+      E07000133: 30,
+      E07000134: 58,
+      E07000135: 36,
     });
     const lsoas = await new GeographyStore(db).deprivation();
     expect(lsoas.length).toBe(611); // only the loaded places' LSOAs, though 32,844 are stored
@@ -114,11 +135,22 @@ describe(`uploads through POST /api/imports on ${dbLabel}: GeoJSON and CSV read 
   let app: { url: string; close(): Promise<void> };
   const tmp = tempDir();
   const post = async (fileName: string, body: Buffer | string, type = 'application/octet-stream') => {
-    const res = await fetch(`${app.url}/api/imports?fileName=${encodeURIComponent(fileName)}`, { method: 'POST', body: typeof body === 'string' ? body : new Uint8Array(body), headers: { 'content-type': type } });
-    return { status: res.status, body: await res.json() as Record<string, unknown> & { error?: { message: string } } };
+    const res = await fetch(`${app.url}/api/imports?fileName=${encodeURIComponent(fileName)}`, {
+      method: 'POST',
+      body: typeof body === 'string' ? body : new Uint8Array(body),
+      headers: { 'content-type': type },
+    });
+    return { status: res.status, body: (await res.json()) as Record<string, unknown> & { error?: { message: string } } };
   };
-  beforeAll(async () => { db = await freshDb(); app = await serveApp(db); });
-  afterAll(async () => { await app?.close(); await db?.destroy(); fs.rmSync(tmp, { recursive: true, force: true }); });
+  beforeAll(async () => {
+    db = await freshDb();
+    app = await serveApp(db);
+  });
+  afterAll(async () => {
+    await app?.close();
+    await db?.destroy();
+    fs.rmSync(tmp, { recursive: true, force: true });
+  });
 
   it('says plainly that deprivation and wards are missing before anything is loaded', async () => {
     const d = await (await fetch(`${app.url}/api/deprivation?level=ward`)).json();
@@ -130,10 +162,16 @@ describe(`uploads through POST /api/imports on ${dbLabel}: GeoJSON and CSV read 
 
   it('imports district and ward GeoJSON whatever the extension, keeping the name, and counts boundary features', async () => {
     const lad = await post('districts.json', fs.readFileSync(path.join(boundaries, 'leicestershire-lad.geojson')));
-    expect(lad).toMatchObject({ status: 201, body: { fileName: 'districts.json', format: 'boundaries district 2019', kind: 'boundary features', rowsImported: 9, repairs: [] } });
+    expect(lad).toMatchObject({
+      status: 201,
+      body: { fileName: 'districts.json', format: 'boundaries district 2019', kind: 'boundary features', rowsImported: 9, repairs: [] },
+    });
     // A GeoJSON file with a .csv name is still read as GeoJSON (the format comes from the content).
     const wards = await post('wards-2022.csv', fs.readFileSync(path.join(boundaries, 'leicestershire-wards-2022.geojson')), 'application/geo+json');
-    expect(wards).toMatchObject({ status: 201, body: { fileName: 'wards-2022.csv', format: 'boundaries ward 2022', kind: 'boundary features', rowsImported: 181 } });
+    expect(wards).toMatchObject({
+      status: 201,
+      body: { fileName: 'wards-2022.csv', format: 'boundaries ward 2022', kind: 'boundary features', rowsImported: 181 },
+    });
     const log = await (await fetch(`${app.url}/api/imports`)).json();
     expect(log.imports.map((i: { fileName: string }) => i.fileName).slice(0, 2)).toEqual(['wards-2022.csv', 'districts.json']);
   });
@@ -163,11 +201,19 @@ describe(`uploads through POST /api/imports on ${dbLabel}: GeoJSON and CSV read 
 
   it('explains a file that is not a boundary file or not JSON at all, naming the file', async () => {
     const notCollection = await post('wards.geojson', JSON.stringify({ type: 'Feature', properties: {}, geometry: null }));
-    expect(notCollection).toMatchObject({ status: 422, body: { error: { message: 'wards.geojson: not a GeoJSON FeatureCollection (its "type" is "Feature"); export the boundary layer as a FeatureCollection' } } });
+    expect(notCollection).toMatchObject({
+      status: 422,
+      body: {
+        error: { message: 'wards.geojson: not a GeoJSON FeatureCollection (its "type" is "Feature"); export the boundary layer as a FeatureCollection' },
+      },
+    });
     const broken = await post('wards.geojson', fs.readFileSync(path.join(boundaries, 'leicestershire-lad.geojson')).subarray(0, 5000));
     expect(broken.status).toBe(422);
     expect(broken.body.error!.message).toMatch(/^wards\.geojson: not valid GeoJSON \(the JSON does not parse: /);
-    const noCodes = await post('areas.geojson', JSON.stringify({ type: 'FeatureCollection', features: [{ type: 'Feature', properties: { name: 'x' }, geometry: null }] }));
+    const noCodes = await post(
+      'areas.geojson',
+      JSON.stringify({ type: 'FeatureCollection', features: [{ type: 'Feature', properties: { name: 'x' }, geometry: null }] }),
+    );
     expect(noCodes.body.error!.message).toMatch(/^areas\.geojson: no ONS code column \(LADyyCD, WDyyCD, LSOA11CD or LSOA21CD/);
   });
 
@@ -178,7 +224,13 @@ describe(`uploads through POST /api/imports on ${dbLabel}: GeoJSON and CSV read 
     ring.pop();
     const r = await post('wards-2019-damaged.geojson', JSON.stringify(data));
     expect(r.status).toBe(422);
-    expect(r.body).toMatchObject({ status: 'rejected', rowsRejected: 1, message: 'rejected: 1 of 181 features have errors; nothing from this file was stored' });
-    expect(r.body.rejections).toEqual([{ line: 6, field: 'geometry', value: f.properties.WD19CD, reason: 'a ring is not closed (its first and last positions differ)' }]);
+    expect(r.body).toMatchObject({
+      status: 'rejected',
+      rowsRejected: 1,
+      message: 'rejected: 1 of 181 features have errors; nothing from this file was stored',
+    });
+    expect(r.body.rejections).toEqual([
+      { line: 6, field: 'geometry', value: f.properties.WD19CD, reason: 'a ring is not closed (its first and last positions differ)' },
+    ]);
   });
 });

@@ -10,42 +10,115 @@ import { dataDir } from '../support/data';
 // A box around Bold Street, Liverpool: its corners bracket the data.police.uk snap points
 // "On or near Bold Street" (-2.977302, 53.402600), "On or near Back Bold Street" (-2.979198, 53.403924)
 // and "On or near Wood Street" (-2.978904, 53.402928) of the real 2019-07 file.
-const boldStreet: Polygonal = { type: 'Polygon', coordinates: [[[-2.9800, 53.4020], [-2.9765, 53.4020], [-2.9765, 53.4045], [-2.9800, 53.4045], [-2.9800, 53.4020]]] };
+const boldStreet: Polygonal = {
+  type: 'Polygon',
+  coordinates: [
+    [
+      [-2.98, 53.402],
+      [-2.9765, 53.402],
+      [-2.9765, 53.4045],
+      [-2.98, 53.4045],
+      [-2.98, 53.402],
+    ],
+  ],
+};
 
 describe('zones and sites: validation', () => {
   it('accepts a zone drawn around real streets', () => {
-    const v = validateZone({ name: ' Bold Street ', partnership: 'EVOLVE', clearStart: '2019-07-01', holdStart: '2019-10-01', buildStart: '2020-01-01', geometry: boldStreet });
+    const v = validateZone({
+      name: ' Bold Street ',
+      partnership: 'EVOLVE',
+      clearStart: '2019-07-01',
+      holdStart: '2019-10-01',
+      buildStart: '2020-01-01',
+      geometry: boldStreet,
+    });
     expect(v.problems).toEqual([]);
     expect(v.zone).toMatchObject({ name: 'Bold Street', partnership: 'EVOLVE', notes: null });
     expect(areaKm2(boldStreet)).toBeGreaterThan(0.05);
   });
 
   it('names every problem with its field', () => {
-    const open = { type: 'Polygon', coordinates: [[[-2.98, 53.402], [-2.9765, 53.402], [-2.9765, 53.4045], [-2.98, 53.4045]]] };
+    const open = {
+      type: 'Polygon',
+      coordinates: [
+        [
+          [-2.98, 53.402],
+          [-2.9765, 53.402],
+          [-2.9765, 53.4045],
+          [-2.98, 53.4045],
+        ],
+      ],
+    };
     const v = validateZone({ name: '', clearStart: '2019-02-30', holdStart: '2019-01-01', buildStart: '2018-01-01', geometry: open });
     expect(v.zone).toBeNull();
     expect(v.problems.map((p) => p.field)).toEqual(['name', 'clearStart', 'buildStart', 'geometry']);
     expect(v.problems[1]!.message).toMatch(/YYYY-MM-DD/);
     expect(v.problems[3]!.message).toMatch(/not closed/);
-    const bowtie = { type: 'Polygon', coordinates: [[[-2.98, 53.402], [-2.9765, 53.4045], [-2.9765, 53.402], [-2.98, 53.4045], [-2.98, 53.402]]] };
-    expect(validateZone({ name: 'x', clearStart: '2019-07-01', geometry: bowtie }).problems).toEqual([{ field: 'geometry', message: 'the outline crosses itself (1 self-intersection)' }]);
-    const bng = { type: 'Polygon', coordinates: [[[339000, 390000], [339300, 390000], [339300, 390300], [339000, 390000]]] };
+    const bowtie = {
+      type: 'Polygon',
+      coordinates: [
+        [
+          [-2.98, 53.402],
+          [-2.9765, 53.4045],
+          [-2.9765, 53.402],
+          [-2.98, 53.4045],
+          [-2.98, 53.402],
+        ],
+      ],
+    };
+    expect(validateZone({ name: 'x', clearStart: '2019-07-01', geometry: bowtie }).problems).toEqual([
+      { field: 'geometry', message: 'the outline crosses itself (1 self-intersection)' },
+    ]);
+    const bng = {
+      type: 'Polygon',
+      coordinates: [
+        [
+          [339000, 390000],
+          [339300, 390000],
+          [339300, 390300],
+          [339000, 390000],
+        ],
+      ],
+    };
     expect(validateZone({ name: 'x', clearStart: '2019-07-01', geometry: bng }).problems[0]!.message).toMatch(/not WGS84/);
-    const tiny = { type: 'Polygon', coordinates: [[[-2.9800, 53.4020], [-2.9799, 53.4020], [-2.9799, 53.4021], [-2.9800, 53.4020]]] };
+    const tiny = {
+      type: 'Polygon',
+      coordinates: [
+        [
+          [-2.98, 53.402],
+          [-2.9799, 53.402],
+          [-2.9799, 53.4021],
+          [-2.98, 53.402],
+        ],
+      ],
+    };
     expect(validateZone({ name: 'x', clearStart: '2019-07-01', geometry: tiny }).problems[0]!.message).toMatch(/less than the minimum/);
-    expect(validateZone({ name: 'x', clearStart: '2019-07-01', holdStart: '2019-06-01', geometry: boldStreet }).problems).toEqual([{ field: 'holdStart', message: 'must not be before clearStart (2019-07-01); got 2019-06-01' }]);
+    expect(validateZone({ name: 'x', clearStart: '2019-07-01', holdStart: '2019-06-01', geometry: boldStreet }).problems).toEqual([
+      { field: 'holdStart', message: 'must not be before clearStart (2019-07-01); got 2019-06-01' },
+    ]);
     expect(validateZone([]).problems[0]!.field).toBe('(zone)');
   });
 
   it('needs a buffer for a point site and bounds it', () => {
     const point = { type: 'Point', coordinates: [-2.977302, 53.4026] };
-    expect(validateSite({ name: 'Bold Street', geometry: point }).problems).toEqual([{ field: 'bufferMetres', message: 'a site given as a point needs a buffer of more than 0 metres' }]);
+    expect(validateSite({ name: 'Bold Street', geometry: point }).problems).toEqual([
+      { field: 'bufferMetres', message: 'a site given as a point needs a buffer of more than 0 metres' },
+    ]);
     expect(validateSite({ name: 'Bold Street', geometry: point, bufferMetres: 5000 }).problems[0]!.field).toBe('bufferMetres');
     expect(validateSite({ name: 'Bold Street', geometry: point, bufferMetres: 250 }).site).toMatchObject({ bufferMetres: 250 });
     // A 250 m ring has the area of a 250 m circle, within 1 %.
     const ring = siteOutline(point as never, 250);
     expect(areaKm2(ring) / (Math.PI * 0.25 ** 2)).toBeCloseTo(1, 2);
-    expect(pointsInside([{ lon: -2.977302, lat: 53.4026 }, { lon: -2.9732, lat: 53.4026 }], ring)).toEqual([{ lon: -2.977302, lat: 53.4026 }]);
+    expect(
+      pointsInside(
+        [
+          { lon: -2.977302, lat: 53.4026 },
+          { lon: -2.9732, lat: 53.4026 },
+        ],
+        ring,
+      ),
+    ).toEqual([{ lon: -2.977302, lat: 53.4026 }]);
   });
 });
 
@@ -109,8 +182,14 @@ describe('the change of the last 3 months (exact conditional Poisson test; p-val
 
 describe('offence mix and rates', () => {
   it('sorts the mix by harm with shares', () => {
-    const mix = offenceMix([{ category: 'Violence and sexual offences', incidents: 9, harm: 45 }, { category: 'Robbery', incidents: 3, harm: 55 }]);
-    expect(mix.map((m) => [m.category, m.shareOfIncidents, m.shareOfHarm])).toEqual([['Robbery', 0.25, 0.55], ['Violence and sexual offences', 0.75, 0.45]]);
+    const mix = offenceMix([
+      { category: 'Violence and sexual offences', incidents: 9, harm: 45 },
+      { category: 'Robbery', incidents: 3, harm: 55 },
+    ]);
+    expect(mix.map((m) => [m.category, m.shareOfIncidents, m.shareOfHarm])).toEqual([
+      ['Robbery', 0.25, 0.55],
+      ['Violence and sexual offences', 0.75, 0.45],
+    ]);
     expect(ratePerThousand(120, 8000, 6)).toEqual({ perThousand: 15, perThousandPerYear: 30 });
     expect(() => ratePerThousand(1, 0, 1)).toThrow(/population must be positive/);
   });

@@ -13,11 +13,29 @@ const MONTHS = monthRange('2019-01', '2020-03');
 // Zones drawn by the test around real streets: the boxes bracket data.police.uk snap points of the
 // real files ("On or near Bold Street" -2.977302, 53.402600; "On or near Back Bold Street" -2.979198,
 // 53.403924; "On or near Wood Street" -2.978904, 53.402928). No zone ships with harmgrid.
-const BOX = { west: -2.9800, south: 53.4020, east: -2.9765, north: 53.4045 };
+const BOX = { west: -2.98, south: 53.402, east: -2.9765, north: 53.4045 };
 const boldStreet = {
   type: 'Feature',
-  geometry: { type: 'Polygon', coordinates: [[[BOX.west, BOX.south], [BOX.east, BOX.south], [BOX.east, BOX.north], [BOX.west, BOX.north], [BOX.west, BOX.south]]] },
-  properties: { name: 'Bold Street test zone', partnership: 'test', clearStart: '2019-07-01', holdStart: '2019-10-01', buildStart: '2020-01-01', notes: 'drawn by the test' },
+  geometry: {
+    type: 'Polygon',
+    coordinates: [
+      [
+        [BOX.west, BOX.south],
+        [BOX.east, BOX.south],
+        [BOX.east, BOX.north],
+        [BOX.west, BOX.north],
+        [BOX.west, BOX.south],
+      ],
+    ],
+  },
+  properties: {
+    name: 'Bold Street test zone',
+    partnership: 'test',
+    clearStart: '2019-07-01',
+    holdStart: '2019-10-01',
+    buildStart: '2020-01-01',
+    notes: 'drawn by the test',
+  },
 };
 
 describe(`areas, zones and sites on ${dbLabel}: real boundaries and ${MONTHS.length} real months`, () => {
@@ -25,11 +43,16 @@ describe(`areas, zones and sites on ${dbLabel}: real boundaries and ${MONTHS.len
   const rows: Record<string, string>[] = MONTHS.flatMap((m) => readRows(monthFile(m)).map((r) => ({ ...r, month: m })));
   const proxy = rows.filter((r) => PROXY_CATEGORIES.has(r['Crime type']!));
   const inBox = (r: Record<string, string>) => {
-    const lon = Number(r.Longitude), lat = Number(r.Latitude);
+    const lon = Number(r.Longitude),
+      lat = Number(r.Latitude);
     return r.Longitude !== '' && lon >= BOX.west && lon <= BOX.east && lat >= BOX.south && lat <= BOX.north;
   };
   const call = async (method: string, p: string, body?: unknown) => {
-    const res = await fetch(server.url + p, { method, headers: body ? { 'content-type': 'application/json' } : {}, body: body ? JSON.stringify(body) : undefined });
+    const res = await fetch(server.url + p, {
+      method,
+      headers: body ? { 'content-type': 'application/json' } : {},
+      body: body ? JSON.stringify(body) : undefined,
+    });
     return { status: res.status, body: (await res.json()) as any };
   };
 
@@ -65,7 +88,13 @@ describe(`areas, zones and sites on ${dbLabel}: real boundaries and ${MONTHS.len
     const before = (await call('GET', '/api/zones')).body.features.length;
     const bad = structuredClone(boldStreet) as any;
     bad.properties.name = 'Crossed zone';
-    bad.geometry.coordinates[0] = [[BOX.west, BOX.south], [BOX.east, BOX.north], [BOX.east, BOX.south], [BOX.west, BOX.north], [BOX.west, BOX.south]];
+    bad.geometry.coordinates[0] = [
+      [BOX.west, BOX.south],
+      [BOX.east, BOX.north],
+      [BOX.east, BOX.south],
+      [BOX.west, BOX.north],
+      [BOX.west, BOX.south],
+    ];
     const good = { ...structuredClone(boldStreet), properties: { ...boldStreet.properties, name: 'Fine zone', clearStart: '2019-13-01' } };
     const r = await call('POST', '/api/zones/import', { type: 'FeatureCollection', features: [good, bad] });
     expect(r.status).toBe(400);
@@ -74,7 +103,11 @@ describe(`areas, zones and sites on ${dbLabel}: real boundaries and ${MONTHS.len
       { path: 'features[1] (feature 2 "Crossed zone").geometry', message: 'the outline crosses itself (1 self-intersection)' },
     ]);
     expect((await call('GET', '/api/zones')).body.features.length).toBe(before);
-    const crs = await call('POST', '/api/zones/import', { type: 'FeatureCollection', crs: { type: 'name', properties: { name: 'urn:ogc:def:crs:EPSG::27700' } }, features: [boldStreet] });
+    const crs = await call('POST', '/api/zones/import', {
+      type: 'FeatureCollection',
+      crs: { type: 'name', properties: { name: 'urn:ogc:def:crs:EPSG::27700' } },
+      features: [boldStreet],
+    });
     expect(crs.status).toBe(400);
     expect(crs.body.error.message).toMatch(/wrong CRS/);
   });
@@ -88,10 +121,15 @@ describe(`areas, zones and sites on ${dbLabel}: real boundaries and ${MONTHS.len
     expect(u.body.properties.notes).toBe('changed');
     expect((await call('DELETE', `/api/zones/${z.body.id}`)).status).toBe(200);
     expect((await call('GET', `/api/zones/${z.body.id}`)).status).toBe(404);
-    const s = await call('POST', '/api/sites', { type: 'Feature', geometry: { type: 'Point', coordinates: [-2.977302, 53.4026] }, properties: { name: 'Bold Street site', bufferMetres: 250 } });
+    const s = await call('POST', '/api/sites', {
+      type: 'Feature',
+      geometry: { type: 'Point', coordinates: [-2.977302, 53.4026] },
+      properties: { name: 'Bold Street site', bufferMetres: 250 },
+    });
     expect(s.status).toBe(201);
-    expect((await call('POST', '/api/sites', { name: 'No buffer', geometry: { type: 'Point', coordinates: [-2.977302, 53.4026] } })).body.error.message)
-      .toBe('invalid site: bufferMetres: a site given as a point needs a buffer of more than 0 metres');
+    expect((await call('POST', '/api/sites', { name: 'No buffer', geometry: { type: 'Point', coordinates: [-2.977302, 53.4026] } })).body.error.message).toBe(
+      'invalid site: bufferMetres: a site given as a point needs a buffer of more than 0 metres',
+    );
     const st = await call('GET', `/api/sites/${s.body.id}/statistics?scheme=count`);
     expect(st.status).toBe(200);
     expect(st.body.geometry.type).toBe('Polygon');
@@ -102,7 +140,7 @@ describe(`areas, zones and sites on ${dbLabel}: real boundaries and ${MONTHS.len
     expect(st.body.properties.totals.incidents).toBeLessThanOrEqual(far);
   });
 
-  it('counts a zone\'s incidents per phase and compares them with the force-wide change', async () => {
+  it("counts a zone's incidents per phase and compares them with the force-wide change", async () => {
     const zone = (await call('GET', '/api/zones')).body.features.find((f: any) => f.properties.name === boldStreet.properties.name);
     const r = await call('GET', `/api/zones/${zone.id}/statistics?scheme=count&baselineMonths=6`);
     expect(r.status).toBe(200);
@@ -112,20 +150,32 @@ describe(`areas, zones and sites on ${dbLabel}: real boundaries and ${MONTHS.len
     expect(p.totals.incidents).toBe(zoneRows.length);
     // Force-wide: proxy incidents inside the five districts, found here with turf over the district outlines.
     const districts = (await call('GET', '/api/boundaries?kind=district')).body.features;
-    const inForce = (r: Record<string, string>) => r.Longitude !== '' && districts.some((d: any) => booleanPointInPolygon([Number(r.Longitude), Number(r.Latitude)], d.geometry));
+    const inForce = (r: Record<string, string>) =>
+      r.Longitude !== '' && districts.some((d: any) => booleanPointInPolygon([Number(r.Longitude), Number(r.Latitude)], d.geometry));
     const forceRows = proxy.filter(inForce);
     const count = (list: typeof rows, from: string, to: string) => list.filter((x) => x.month! >= from && x.month! <= to).length;
     expect(p.phases.map((x: any) => [x.phase, x.from, x.to])).toEqual([
-      ['before clear', '2019-01', '2019-06'], ['clear', '2019-07', '2019-09'], ['hold', '2019-10', '2019-12'], ['build', '2020-01', '2020-03'],
+      ['before clear', '2019-01', '2019-06'],
+      ['clear', '2019-07', '2019-09'],
+      ['hold', '2019-10', '2019-12'],
+      ['build', '2020-01', '2020-03'],
     ]);
     for (const ph of p.phases) {
       expect(ph.area.incidents).toBe(count(zoneRows, ph.from, ph.to));
       expect(ph.comparison.incidents).toBe(count(forceRows, ph.from, ph.to));
     }
     const build = p.phases[3];
-    const expected = countChange({ before: { count: count(zoneRows, '2019-01', '2019-06'), exposure: 6 }, after: { count: count(zoneRows, '2020-01', '2020-03'), exposure: 3 } });
+    const expected = countChange({
+      before: { count: count(zoneRows, '2019-01', '2019-06'), exposure: 6 },
+      after: { count: count(zoneRows, '2020-01', '2020-03'), exposure: 3 },
+    });
     expect(build.areaChange.pValue).toBeCloseTo(expected.pValue, 12);
-    expect(build.relative.ratio).toBeCloseTo((count(zoneRows, '2020-01', '2020-03') / count(zoneRows, '2019-01', '2019-06')) / (count(forceRows, '2020-01', '2020-03') / count(forceRows, '2019-01', '2019-06')), 12);
+    expect(build.relative.ratio).toBeCloseTo(
+      count(zoneRows, '2020-01', '2020-03') /
+        count(zoneRows, '2019-01', '2019-06') /
+        (count(forceRows, '2020-01', '2020-03') / count(forceRows, '2019-01', '2019-06')),
+      12,
+    );
     // The last 3 months against the previous 3, by the exact test.
     const change = p.change[0];
     expect([change.recent.incidents, change.earlier.incidents]).toEqual([count(zoneRows, '2020-01', '2020-03'), count(zoneRows, '2019-10', '2019-12')]);
@@ -147,7 +197,9 @@ describe(`areas, zones and sites on ${dbLabel}: real boundaries and ${MONTHS.len
     expect(p.area.boundaryVintage).toBe('2019');
     expect(p.vintagesUsed).toEqual([{ wardVintage: '2019', lsoaVintage: '2011', incidents: p.totals.incidents }]);
     // The ward's LSOAs by the best-fit lookup and their mid-2015 residents, from the real files.
-    const lookup = readRows(path.join(dataDir, 'boundaries', 'merseyside-lsoa11-ward19-lookup.csv')).filter((l) => l.WD19CD === 'E05000889').map((l) => l.LSOA11CD);
+    const lookup = readRows(path.join(dataDir, 'boundaries', 'merseyside-lsoa11-ward19-lookup.csv'))
+      .filter((l) => l.WD19CD === 'E05000889')
+      .map((l) => l.LSOA11CD);
     const iod = readRows(path.join(dataDir, 'deprivation', 'iod2019-lsoa-merseyside.csv')).filter((l) => lookup.includes(l['LSOA code (2011)']!));
     const residents = iod.reduce((s, l) => s + Number(l['Total population: mid 2015 (excluding prisoners)']), 0);
     expect(p.population.residents).toBe(residents);
@@ -170,14 +222,25 @@ describe(`areas, zones and sites on ${dbLabel}: real boundaries and ${MONTHS.len
     expect(name.body.name).toMatch(/, (Liverpool|Knowsley|Sefton|St\. Helens|Wirral)( — .+ area)?$/);
     const posted = await call('POST', '/api/areas/statistics?scheme=count', { geometry: boldStreet.geometry });
     expect(posted.body.properties.totals.incidents).toBe(proxy.filter(inBox).length);
-    const bad = await call('POST', '/api/areas/statistics', { geometry: { type: 'Polygon', coordinates: [[[-2.98, 53.40], [-2.97, 53.40]]] } });
+    const bad = await call('POST', '/api/areas/statistics', {
+      geometry: {
+        type: 'Polygon',
+        coordinates: [
+          [
+            [-2.98, 53.4],
+            [-2.97, 53.4],
+          ],
+        ],
+      },
+    });
     expect(bad.status).toBe(400);
     expect(bad.body.error.issues[0]).toEqual({ path: 'geometry', message: 'a ring has fewer than 4 positions' });
   });
 });
 
 function haversine(lon1: number, lat1: number, lon2: number, lat2: number): number {
-  const r = 6371008.8, rad = Math.PI / 180;
+  const r = 6371008.8,
+    rad = Math.PI / 180;
   const a = Math.sin(((lat2 - lat1) * rad) / 2) ** 2 + Math.cos(lat1 * rad) * Math.cos(lat2 * rad) * Math.sin(((lon2 - lon1) * rad) / 2) ** 2;
   return 2 * r * Math.asin(Math.sqrt(a));
 }

@@ -22,14 +22,19 @@ describe(`geography on ${dbLabel}: real boundaries, deprivation and incidents`, 
     db = await freshDb();
     await importPaths(db, [harmDir, path.join(dataDir, 'boundaries'), path.join(dataDir, 'deprivation'), ...MONTHS.map(monthFile)]);
   });
-  afterAll(async () => { await db?.destroy(); fs.rmSync(tmp, { recursive: true, force: true }); });
+  afterAll(async () => {
+    await db?.destroy();
+    fs.rmSync(tmp, { recursive: true, force: true });
+  });
 
   it('keeps every boundary set with its vintage', async () => {
     const v = await new GeographyStore(db).vintages();
     expect(v).toEqual([
       { kind: 'district', vintage: '2019', count: 5 },
-      { kind: 'lsoa', vintage: '2011', count: 910 }, { kind: 'lsoa', vintage: '2021', count: 923 },
-      { kind: 'ward', vintage: '2019', count: 105 }, { kind: 'ward', vintage: '2022', count: 107 },
+      { kind: 'lsoa', vintage: '2011', count: 910 },
+      { kind: 'lsoa', vintage: '2021', count: 923 },
+      { kind: 'ward', vintage: '2019', count: 105 },
+      { kind: 'ward', vintage: '2022', count: 107 },
     ]);
     // 2019 incidents are matched to the December 2019 wards and the 2011 LSOAs.
     expect(vintageFor('ward', '2019-07', ['2019', '2022'])).toBe('2019');
@@ -38,12 +43,14 @@ describe(`geography on ${dbLabel}: real boundaries, deprivation and incidents`, 
   });
 
   it('tags every incident inside the five districts with a ward and an LSOA, and flags the others', async () => {
-    const r = (await db.raw(`SELECT
+    const r = (
+      await db.raw(`SELECT
       count(*) FILTER (WHERE in_study_area)::int AS inside,
       count(*) FILTER (WHERE in_study_area IS FALSE)::int AS outside,
       count(*) FILTER (WHERE in_study_area AND (ward_code IS NULL OR lsoa_tagged IS NULL))::int AS missing,
       count(*) FILTER (WHERE in_study_area AND (ward_vintage <> '2019' OR lsoa_vintage <> '2011'))::int AS wrong_vintage,
-      count(*)::int AS total FROM incident`)).rows[0];
+      count(*)::int AS total FROM incident`)
+    ).rows[0];
     expect(r.missing).toBe(0);
     expect(r.wrong_vintage).toBe(0);
     expect(r.inside + r.outside).toBe(r.total);
@@ -61,13 +68,14 @@ describe(`geography on ${dbLabel}: real boundaries, deprivation and incidents`, 
   });
 
   it('puts the tagged LSOA of each incident in the same place data.police.uk does, nearly always', async () => {
-    const r = (await db.raw(`SELECT count(*)::int AS n, count(*) FILTER (WHERE lsoa_tagged = lsoa_code)::int AS same FROM incident WHERE in_study_area`)).rows[0];
+    const r = (await db.raw(`SELECT count(*)::int AS n, count(*) FILTER (WHERE lsoa_tagged = lsoa_code)::int AS same FROM incident WHERE in_study_area`))
+      .rows[0];
     // data.police.uk gives the LSOA of the address, harmgrid the LSOA of the published snap point, which can
     // sit across the road in the next LSOA: they agree for about 96 % of incidents.
     expect(r.same / r.n).toBeGreaterThan(0.95);
   });
 
-  it('computes each December-2019 ward\'s share of most-deprived LSOAs as the published aggregates do', async () => {
+  it("computes each December-2019 ward's share of most-deprived LSOAs as the published aggregates do", async () => {
     const geo = new GeographyStore(db);
     const [lsoas, lookup, published] = await Promise.all([geo.deprivation(), geo.lookup(), geo.publishedWards()]);
     const wards = areaDeprivation(lsoas, new Map(lookup.map((l) => [l.lsoaCode, l.wardCode])));
@@ -111,7 +119,11 @@ describe(`geography on ${dbLabel}: real boundaries, deprivation and incidents`, 
     const before = (await new GeographyStore(db).boundaries('district')).length;
     const outcome = await importBoundaryFile(db, file);
     expect(outcome.status).toBe('rejected');
-    expect(outcome.rejections.map((x) => [x.line, x.field])).toEqual([[2, 'LAD19CD'], [3, 'geometry'], [4, 'geometry']]);
+    expect(outcome.rejections.map((x) => [x.line, x.field])).toEqual([
+      [2, 'LAD19CD'],
+      [3, 'geometry'],
+      [4, 'geometry'],
+    ]);
     expect(outcome.rejections[2]!.reason).toMatch(/not WGS84 longitude\/latitude/);
     expect((await new GeographyStore(db).boundaries('district')).length).toBe(before);
     const wrongCrs = path.join(tmp, 'districts-27700.geojson');
@@ -130,7 +142,10 @@ describe(`geography on ${dbLabel}: real boundaries, deprivation and incidents`, 
     expect(w.rejections.map((x) => [x.line, x.field, x.value])).toEqual([[5, 'LAD19CD', 'E06000006']]);
     expect(w.rejections[0]!.reason).toMatch(/unknown district code/);
     // The real lookup with an LSOA code that is not a Merseyside LSOA and a repeated row.
-    const lines = fs.readFileSync(path.join(dataDir, 'boundaries', 'merseyside-lsoa11-ward19-lookup.csv'), 'utf8').trimEnd().split('\n');
+    const lines = fs
+      .readFileSync(path.join(dataDir, 'boundaries', 'merseyside-lsoa11-ward19-lookup.csv'), 'utf8')
+      .trimEnd()
+      .split('\n');
     lines[3] = lines[3]!.replace(/^E01\d{6}/, 'E01999999');
     lines.push(lines[10]!);
     const lookupFile = path.join(tmp, 'lookup-unknown.csv');
@@ -152,6 +167,8 @@ describe(`geography on ${dbLabel}: real boundaries, deprivation and incidents`, 
     expect(study.basis).toMatch(/the 1 district of Merseyside \(Liverpool;/);
     const areaKm2 = study.cells.reduce((s, c) => s + cellArea(c.cell, 'km2'), 0);
     expect(Math.abs(areaKm2 / liverpool.areaKm2 - 1)).toBeLessThan(0.03);
-    await expect(analysis.studyArea({ ...r, districts: ['E08000099'] })).rejects.toThrow(/unknown district E08000099 for Merseyside; its districts: E08000011 Knowsley/);
+    await expect(analysis.studyArea({ ...r, districts: ['E08000099'] })).rejects.toThrow(
+      /unknown district E08000099 for Merseyside; its districts: E08000011 Knowsley/,
+    );
   });
 });

@@ -37,8 +37,20 @@ describe('ONS boundary sets of any vintage', () => {
   it('recognises districts, wards and LSOAs of every vintage 2011–2025 by their code column', () => {
     for (let year = 2011; year <= 2025; year++) {
       const yy = String(year).slice(2);
-      expect(onsColumnsOf([`LAD${yy}CD`, `LAD${yy}NM`, 'GlobalID'])).toEqual({ kind: 'district', vintage: String(year), code: `LAD${yy}CD`, name: `LAD${yy}NM`, district: null });
-      expect(onsColumnsOf([`WD${yy}CD`, `WD${yy}NM`, `WD${yy}NMW`, `LAD${yy}CD`, `LAD${yy}NM`])).toEqual({ kind: 'ward', vintage: String(year), code: `WD${yy}CD`, name: `WD${yy}NM`, district: `LAD${yy}CD` });
+      expect(onsColumnsOf([`LAD${yy}CD`, `LAD${yy}NM`, 'GlobalID'])).toEqual({
+        kind: 'district',
+        vintage: String(year),
+        code: `LAD${yy}CD`,
+        name: `LAD${yy}NM`,
+        district: null,
+      });
+      expect(onsColumnsOf([`WD${yy}CD`, `WD${yy}NM`, `WD${yy}NMW`, `LAD${yy}CD`, `LAD${yy}NM`])).toEqual({
+        kind: 'ward',
+        vintage: String(year),
+        code: `WD${yy}CD`,
+        name: `WD${yy}NM`,
+        district: `LAD${yy}CD`,
+      });
     }
     expect(onsColumnsOf(['LSOA11CD', 'LSOA11NM', 'LAD19CD', 'LAD19NM'])).toMatchObject({ kind: 'lsoa', vintage: '2011', district: 'LAD19CD' });
     expect(onsColumnsOf(['LSOA21CD', 'LSOA21NM', 'LADCD', 'LADNM'])).toMatchObject({ kind: 'lsoa', vintage: '2021', district: 'LADCD' });
@@ -72,8 +84,14 @@ describe('geometry validity (JSTS, the JavaScript port of JTS) on real ONS outli
 
   it('finds every published outline of both forces valid (the real files hold no invalid feature)', () => {
     const files = [
-      ...fs.readdirSync(leicestershire).filter((f) => f.endsWith('.geojson')).map((f) => path.join(leicestershire, f)),
-      ...fs.readdirSync(path.join(dataDir, 'boundaries')).filter((f) => f.endsWith('.geojson')).map((f) => path.join(dataDir, 'boundaries', f)),
+      ...fs
+        .readdirSync(leicestershire)
+        .filter((f) => f.endsWith('.geojson'))
+        .map((f) => path.join(leicestershire, f)),
+      ...fs
+        .readdirSync(path.join(dataDir, 'boundaries'))
+        .filter((f) => f.endsWith('.geojson'))
+        .map((f) => path.join(dataDir, 'boundaries', f)),
     ];
     expect(files.length).toBe(10);
     for (const file of files) {
@@ -83,13 +101,20 @@ describe('geometry validity (JSTS, the JavaScript port of JTS) on real ONS outli
     }
   });
 
-  it('repairs an LSOA given a second shell nested in its neighbour: the shell is the neighbour\'s, so no incident is in both', () => {
+  it("repairs an LSOA given a second shell nested in its neighbour: the shell is the neighbour's, so no incident is in both", () => {
     // Invalid variant of real outlines (none is invalid as published): A gets a second shell inside B.
     const damaged: Polygonal = { type: 'MultiPolygon', coordinates: [[ringOf(a.geometry)], [shrunk(b.geometry)]] };
     const inB = representativePoint(b.geometry as never);
     expect(booleanPointInPolygon(inB, damaged as never) && booleanPointInPolygon(inB, b.geometry as never)).toBe(true); // in both as published
     const { geometries, issues } = validateBoundarySet(set(damaged));
-    expect(issues).toEqual([{ code: a.properties.LSOA11CD, reason: expect.stringMatching(new RegExp(`100 % of one part lies inside ${b.properties.LSOA11CD}`)), action: 'repaired', rule: RULES.strayPart }]);
+    expect(issues).toEqual([
+      {
+        code: a.properties.LSOA11CD,
+        reason: expect.stringMatching(new RegExp(`100 % of one part lies inside ${b.properties.LSOA11CD}`)),
+        action: 'repaired',
+        rule: RULES.strayPart,
+      },
+    ]);
     const repaired = geometries.get(a.properties.LSOA11CD!)!;
     expect(km2(repaired)).toBeCloseTo(km2(a.geometry), 6);
     expect(booleanPointInPolygon(inB, repaired as never)).toBe(false);
@@ -97,14 +122,20 @@ describe('geometry validity (JSTS, the JavaScript port of JTS) on real ONS outli
   });
 
   it('repairs an outline that also covers its neighbour and repeats the neighbour as a second shell', () => {
-    const both = turfUnion(featureCollection([turfPolygon(a.geometry.coordinates as never), turfPolygon(b.geometry.coordinates as never)]))!.geometry as Polygonal;
+    const both = turfUnion(featureCollection([turfPolygon(a.geometry.coordinates as never), turfPolygon(b.geometry.coordinates as never)]))!
+      .geometry as Polygonal;
     const outer = both.type === 'Polygon' ? [both.coordinates] : both.coordinates;
     const damaged: Polygonal = { type: 'MultiPolygon', coordinates: [...outer, [ringOf(b.geometry)]] };
     // The repeated shell shares the outer outline's edges, so JTS names the fault a self-intersection.
     expect(invalidReason(damaged)).toMatch(/^Self-intersection at or near \(-1\.\d+, 52\.\d+\)$/);
     const { geometries, issues } = validateBoundarySet(set(damaged));
     expect(issues).toHaveLength(1);
-    expect(issues[0]).toMatchObject({ code: a.properties.LSOA11CD, action: 'repaired', rule: RULES.strayPart, reason: expect.stringMatching(/^Self-intersection .* — 100 % of one part lies inside E01\d{6}$/) });
+    expect(issues[0]).toMatchObject({
+      code: a.properties.LSOA11CD,
+      action: 'repaired',
+      rule: RULES.strayPart,
+      reason: expect.stringMatching(/^Self-intersection .* — 100 % of one part lies inside E01\d{6}$/),
+    });
     // The repair gives back the published outline of A (to within the overlay's rounding).
     expect(Math.abs(km2(geometries.get(a.properties.LSOA11CD!)!) / km2(a.geometry) - 1)).toBeLessThan(1e-6);
   });
@@ -113,8 +144,12 @@ describe('geometry validity (JSTS, the JavaScript port of JTS) on real ONS outli
     const districts = read(path.join(leicestershire, 'leicestershire-lad.geojson'));
     const district = districts.find((d) => d.properties.LAD19CD === a.properties.LAD19CD)!;
     const damaged: Polygonal = { type: 'MultiPolygon', coordinates: [[ringOf(district.geometry)], [shrunk(a.geometry)]] };
-    const { geometries, issues } = validateBoundarySet(setOf(districts, 'LAD19CD').map((d) => (d.code === district.properties.LAD19CD ? { ...d, geometry: damaged } : d)));
-    expect(issues).toEqual([{ code: district.properties.LAD19CD, reason: expect.stringMatching(/^Nested shells/), action: 'repaired', rule: RULES.nestedShells }]);
+    const { geometries, issues } = validateBoundarySet(
+      setOf(districts, 'LAD19CD').map((d) => (d.code === district.properties.LAD19CD ? { ...d, geometry: damaged } : d)),
+    );
+    expect(issues).toEqual([
+      { code: district.properties.LAD19CD, reason: expect.stringMatching(/^Nested shells/), action: 'repaired', rule: RULES.nestedShells },
+    ]);
     const holed = geometries.get(district.properties.LAD19CD!)!;
     expect(km2(holed)).toBeCloseTo(km2(district.geometry) - km2({ type: 'Polygon', coordinates: [shrunk(a.geometry)] }), 6);
     expect(booleanPointInPolygon(representativePoint(a.geometry as never), holed as never)).toBe(false);
@@ -133,7 +168,9 @@ describe('geometry validity (JSTS, the JavaScript port of JTS) on real ONS outli
     [ring[2], ring[3]] = [ring[3]!, ring[2]!]; // two vertices swapped: the ring now crosses itself
     const damaged: Polygonal = { type: 'Polygon', coordinates: [ring] };
     const { geometries, issues } = validateBoundarySet(set(damaged));
-    expect(issues).toEqual([{ code: a.properties.LSOA11CD, reason: expect.stringMatching(/^Self-intersection at or near \(-1\.\d+, 52\.\d+\)$/), action: 'rejected', rule: null }]);
+    expect(issues).toEqual([
+      { code: a.properties.LSOA11CD, reason: expect.stringMatching(/^Self-intersection at or near \(-1\.\d+, 52\.\d+\)$/), action: 'rejected', rule: null },
+    ]);
     expect(geometries.has(a.properties.LSOA11CD!)).toBe(false);
   });
 
@@ -142,7 +179,11 @@ describe('geometry validity (JSTS, the JavaScript port of JTS) on real ONS outli
     const moved: Polygonal = { type: 'Polygon', coordinates: [ringOf(a.geometry).map(([x, y]) => [x! + dx, y! + dy])] };
     const { issues } = validateBoundarySet(set(moved));
     expect(issues.length).toBeGreaterThanOrEqual(2);
-    expect(issues.every((i) => i.action === 'rejected' && /overlaps E01\d{6}: [\d.]+ % of E01\d{6} and [\d.]+ % of E01\d{6}; an incident there would be in both/.test(i.reason))).toBe(true);
+    expect(
+      issues.every(
+        (i) => i.action === 'rejected' && /overlaps E01\d{6}: [\d.]+ % of E01\d{6} and [\d.]+ % of E01\d{6}; an incident there would be in both/.test(i.reason),
+      ),
+    ).toBe(true);
     expect(issues.some((i) => i.code === a.properties.LSOA11CD)).toBe(true);
   });
 

@@ -16,7 +16,9 @@ import { monthFile, readRows, tempDir } from '../support/data';
 const FIRST = ['2021-07', '2021-08', '2021-09'];
 const LATER = ['2021-05', '2021-06'];
 const schema = `${TEST_SCHEMA}_k9`;
-const pgUrl = onPostgres ? `${process.env.DATABASE_URL}${process.env.DATABASE_URL!.includes('?') ? '&' : '?'}options=${encodeURIComponent(`-c search_path=${schema}`)}` : '';
+const pgUrl = onPostgres
+  ? `${process.env.DATABASE_URL}${process.env.DATABASE_URL!.includes('?') ? '&' : '?'}options=${encodeURIComponent(`-c search_path=${schema}`)}`
+  : '';
 const dbDir = tempDir('harmgrid-k9-db-');
 const children: ChildProcess[] = [];
 
@@ -26,30 +28,53 @@ function linkMonths(months: string[]): string {
   return dir;
 }
 
-function run(script: string, args: string[], env: Record<string, string>): { child: ChildProcess; output: () => string; waitFor(re: RegExp, ms?: number): Promise<RegExpMatchArray>; exit: Promise<number | null> } {
+function run(
+  script: string,
+  args: string[],
+  env: Record<string, string>,
+): { child: ChildProcess; output: () => string; waitFor(re: RegExp, ms?: number): Promise<RegExpMatchArray>; exit: Promise<number | null> } {
   const child = spawn(process.execPath, ['--import', 'tsx', script, ...args], {
-    cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'],
+    cwd: repoRoot,
+    stdio: ['ignore', 'pipe', 'pipe'],
     env: { ...process.env, HARMGRID_SKIP_WEB_BUILD: '1', PORT: '0', DATABASE_URL: pgUrl, HARMGRID_DB_DIR: dbDir, ...env },
   });
   children.push(child);
   let out = '';
   const listeners = new Set<() => void>();
-  const onData = (d: Buffer) => { out += d.toString(); for (const l of listeners) l(); };
+  const onData = (d: Buffer) => {
+    out += d.toString();
+    for (const l of listeners) l();
+  };
   child.stdout!.on('data', onData);
   child.stderr!.on('data', onData);
-  const exit = new Promise<number | null>((resolve) => child.on('exit', (code) => { for (const l of listeners) l(); resolve(code); }));
-  return {
-    child, output: () => out, exit,
-    waitFor: (re, ms = 240_000) => new Promise((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`timed out waiting for ${re}; output:\n${out}`)), ms);
-      const check = () => {
-        const m = out.match(re);
-        if (m) { clearTimeout(timer); listeners.delete(check); resolve(m); }
-        else if (child.exitCode !== null || child.signalCode !== null) { clearTimeout(timer); listeners.delete(check); reject(new Error(`exited before ${re}; output:\n${out}`)); }
-      };
-      listeners.add(check);
-      check();
+  const exit = new Promise<number | null>((resolve) =>
+    child.on('exit', (code) => {
+      for (const l of listeners) l();
+      resolve(code);
     }),
+  );
+  return {
+    child,
+    output: () => out,
+    exit,
+    waitFor: (re, ms = 240_000) =>
+      new Promise((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error(`timed out waiting for ${re}; output:\n${out}`)), ms);
+        const check = () => {
+          const m = out.match(re);
+          if (m) {
+            clearTimeout(timer);
+            listeners.delete(check);
+            resolve(m);
+          } else if (child.exitCode !== null || child.signalCode !== null) {
+            clearTimeout(timer);
+            listeners.delete(check);
+            reject(new Error(`exited before ${re}; output:\n${out}`));
+          }
+        };
+        listeners.add(check);
+        check();
+      }),
   };
 }
 
@@ -83,7 +108,11 @@ function wholeOrAbsent(perMonth: Map<string, number>, months: string[]): { whole
 afterAll(async () => {
   for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
   fs.rmSync(dbDir, { recursive: true, force: true });
-  if (onPostgres) { const admin = openDb({ databaseUrl: process.env.DATABASE_URL }); await admin.raw(`DROP SCHEMA IF EXISTS ${schema} CASCADE`); await admin.destroy(); }
+  if (onPostgres) {
+    const admin = openDb({ databaseUrl: process.env.DATABASE_URL });
+    await admin.raw(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
+    await admin.destroy();
+  }
 });
 
 describe(`kill -9 (${dbLabel})`, () => {

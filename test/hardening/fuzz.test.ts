@@ -24,7 +24,11 @@ beforeAll(async () => {
   const doc = await (await fetch(`${server.url}/api/openapi.json`)).json();
   operations = requestArbitraries(doc);
 }, 600_000);
-afterAll(async () => { await server?.close(); delete process.env.HARMGRID_REQUEST_TIMEOUT_S; delete process.env.HARMGRID_RATE_LIMIT_PER_MIN; });
+afterAll(async () => {
+  await server?.close();
+  delete process.env.HARMGRID_REQUEST_TIMEOUT_S;
+  delete process.env.HARMGRID_RATE_LIMIT_PER_MIN;
+});
 
 describe(`fuzzing every operation of the OpenAPI document (${dbLabel})`, () => {
   it('covers every operation of the document', () => {
@@ -36,16 +40,24 @@ describe(`fuzzing every operation of the OpenAPI document (${dbLabel})`, () => {
     let sent = 0;
     const statuses = new Map<number, number>();
     for (const op of operations) {
-      await fc.assert(fc.asyncProperty(op.arbitrary, async (r: FuzzRequest) => {
-        const { status, text, ms } = await send(server.url, r);
-        sent += 1;
-        statuses.set(status, (statuses.get(status) ?? 0) + 1);
-        const bad = status >= 500 && status !== 503 ? `status ${status}` : STACK_TRACE.test(text) ? 'a stack trace' : ms > (LIMIT_S + 5) * 1000 ? `${ms} ms` : null;
-        if (bad) failures.push(`${op.name} → ${bad}: ${JSON.stringify(r).slice(0, 300)} → ${text.slice(0, 200)}`);
-        return bad === null;
-      }), { numRuns: RUNS, seed: SEED, endOnFailure: true }).catch(() => {});
+      await fc
+        .assert(
+          fc.asyncProperty(op.arbitrary, async (r: FuzzRequest) => {
+            const { status, text, ms } = await send(server.url, r);
+            sent += 1;
+            statuses.set(status, (statuses.get(status) ?? 0) + 1);
+            const bad =
+              status >= 500 && status !== 503 ? `status ${status}` : STACK_TRACE.test(text) ? 'a stack trace' : ms > (LIMIT_S + 5) * 1000 ? `${ms} ms` : null;
+            if (bad) failures.push(`${op.name} → ${bad}: ${JSON.stringify(r).slice(0, 300)} → ${text.slice(0, 200)}`);
+            return bad === null;
+          }),
+          { numRuns: RUNS, seed: SEED, endOnFailure: true },
+        )
+        .catch(() => {});
     }
-    console.log(`fuzz (${dbLabel}): ${sent} requests over ${operations.length} operations, ${failures.length} failures; statuses ${JSON.stringify(Object.fromEntries([...statuses].sort((a, b) => a[0] - b[0])))}`);
+    console.log(
+      `fuzz (${dbLabel}): ${sent} requests over ${operations.length} operations, ${failures.length} failures; statuses ${JSON.stringify(Object.fromEntries([...statuses].sort((a, b) => a[0] - b[0])))}`,
+    );
     // The fuzzer must reach the handlers, not only the validators.
     expect(statuses.get(200) ?? 0).toBeGreaterThan(sent / 20);
     expect(failures).toEqual([]);

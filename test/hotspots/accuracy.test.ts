@@ -3,8 +3,18 @@ import { selectionAccuracy, topCellsWithinArea } from '../../server/domain/hotsp
 
 describe('hotspot accuracy', () => {
   // Four cells of 0.5 km² in a 10 km² study area: worked by hand.
-  const train = new Map([['a', 40], ['b', 20], ['c', 10], ['d', 30]]);
-  const evaluate = new Map([['a', 30], ['b', 10], ['c', 20], ['d', 40]]);
+  const train = new Map([
+    ['a', 40],
+    ['b', 20],
+    ['c', 10],
+    ['d', 30],
+  ]);
+  const evaluate = new Map([
+    ['a', 30],
+    ['b', 10],
+    ['c', 20],
+    ['d', 40],
+  ]);
   const areaOf = () => 0.5;
 
   it('computes hit rate, PAI and RRI', () => {

@@ -20,17 +20,21 @@ function fromFiles(months: string[], resolution: number): BacktestData {
   for (const m of rows) for (const r of m) all.add(latLngToCell(Number(r.Latitude), Number(r.Longitude), resolution));
   const cells = [...all].sort();
   const index = new Map(cells.map((c, i) => [c, i]));
-  const lat0 = 53.4, lon0 = -2.9, kx = Math.cos((lat0 * Math.PI) / 180) * 111_320;
+  const lat0 = 53.4,
+    lon0 = -2.9,
+    kx = Math.cos((lat0 * Math.PI) / 180) * 111_320;
   const nb = h3Neighbours(cells, { k: 1 });
   const incidents = rows.map(() => new Float64Array(cells.length));
   const positions = rows.map((m, t) => {
     const byPos = new Map<string, [number, number, number]>();
     for (const r of m) {
       if (!PROXY_CATEGORIES.has(r['Crime type']!)) continue;
-      const lat = Number(r.Latitude), lon = Number(r.Longitude);
+      const lat = Number(r.Latitude),
+        lon = Number(r.Longitude);
       incidents[t]![index.get(latLngToCell(lat, lon, resolution))!]! += 1;
       const e = byPos.get(`${lon},${lat}`);
-      if (e) e[2] += 1; else byPos.set(`${lon},${lat}`, [(lon - lon0) * kx, (lat - lat0) * 110_574, 1]);
+      if (e) e[2] += 1;
+      else byPos.set(`${lon},${lat}`, [(lon - lon0) * kx, (lat - lat0) * 110_574, 1]);
     }
     const v = [...byPos.values()];
     const w = Float64Array.from(v, (e) => e[2]);
@@ -38,9 +42,14 @@ function fromFiles(months: string[], resolution: number): BacktestData {
   });
   const centres = cells.map((c) => cellToLatLng(c));
   return {
-    cells, months, incidents, harm: incidents, positions,
+    cells,
+    months,
+    incidents,
+    harm: incidents,
+    positions,
     areaKm2: Float64Array.from(cells, (c) => cellArea(c, 'km2')),
-    centreX: Float64Array.from(centres, ([, lon]) => (lon - lon0) * kx), centreY: Float64Array.from(centres, ([lat]) => (lat - lat0) * 110_574),
+    centreX: Float64Array.from(centres, ([, lon]) => (lon - lon0) * kx),
+    centreY: Float64Array.from(centres, ([lat]) => (lat - lat0) * 110_574),
     neighbours: () => nb,
   };
 }
@@ -60,7 +69,12 @@ describe('rolling backtest on 14 real months (res 9)', () => {
     expect(Math.max(...reads.map(([, o]) => o))).toBe(13);
     expect(result.rows.filter((r) => r.horizon === 1 && r.origins === 2)).toHaveLength(METHODS.length * 3);
     // A method that peeks at its origin month is stopped.
-    const peeking = { key: 'peek', name: 'peek', description: 'reads the origin month', score: (c: { history: History }) => c.history.incidents(c.history.origin) };
+    const peeking = {
+      key: 'peek',
+      name: 'peek',
+      description: 'reads the origin month',
+      score: (c: { history: History }) => c.history.incidents(c.history.origin),
+    };
     expect(() => runBacktest(data, { methods: [peeking] })).toThrow(LookAheadError);
   });
 
@@ -70,11 +84,18 @@ describe('rolling backtest on 14 real months (res 9)', () => {
     const A = data.areaKm2.reduce((s, a) => s + a, 0);
     const hits = [12, 13].map((t) => {
       const counts = new Float64Array(data.cells.length);
-      for (let m = t - 12; m < t; m++) data.incidents[m]!.forEach((v, i) => { counts[i]! += v; });
+      for (let m = t - 12; m < t; m++)
+        data.incidents[m]!.forEach((v, i) => {
+          counts[i]! += v;
+        });
       const order = [...counts.keys()].filter((i) => counts[i]! > 0).sort((a, b) => counts[b]! - counts[a]! || a - b);
       const chosen: number[] = [];
       let area = 0;
-      for (const i of order) { if (area + data.areaKm2[i]! > 0.01 * A * (1 + 1e-9)) break; chosen.push(i); area += data.areaKm2[i]!; }
+      for (const i of order) {
+        if (area + data.areaKm2[i]! > 0.01 * A * (1 + 1e-9)) break;
+        chosen.push(i);
+        area += data.areaKm2[i]!;
+      }
       const ev = data.incidents[t]!;
       return chosen.reduce((s, i) => s + ev[i]!, 0) / ev.reduce((s, v) => s + v, 0);
     });
@@ -107,7 +128,9 @@ describe('patrol areas on real data (12 months, res 10)', () => {
     const top = [...value.keys()].sort((a, b) => value[b]! - value[a]!).slice(0, 5);
     const gaps: number[] = [];
     for (const t of top) {
-      const sub = gridDisk(data.cells[t]!, 3).filter((c) => cellIndex.has(c)).sort();
+      const sub = gridDisk(data.cells[t]!, 3)
+        .filter((c) => cellIndex.has(c))
+        .sort();
       const v = Float64Array.from(sub, (c) => value[cellIndex.get(c)!]!);
       const a = Float64Array.from(sub, (c) => data.areaKm2[cellIndex.get(c)!]!);
       const nb = h3Neighbours(sub, { k: 1 });
@@ -120,8 +143,9 @@ describe('patrol areas on real data (12 months, res 10)', () => {
       expect(exact.value).toBeGreaterThanOrEqual(greedy.value - 1e-9);
       gaps.push(1 - greedy.value / exact.value);
     }
-    console.log(`greedy vs exact optimum on ${gaps.length} real instances (37 cells, 2 areas of ≤ 4 cells, ≤ 6 cells in all): gaps ${gaps.map((g) => `${(g * 100).toFixed(1)} %`).join(', ')}`);
+    console.log(
+      `greedy vs exact optimum on ${gaps.length} real instances (37 cells, 2 areas of ≤ 4 cells, ≤ 6 cells in all): gaps ${gaps.map((g) => `${(g * 100).toFixed(1)} %`).join(', ')}`,
+    );
     expect(Math.max(...gaps)).toBeLessThan(0.25);
   }, 300_000);
-
 });

@@ -88,11 +88,17 @@ describe('space-time Gi*', () => {
   it('with a time step of 1 equals Gi* on the space-time graph whose neighbours are the same cells one step back', () => {
     const n = cells.length;
     const offsets = new Int32Array(n * steps + 1);
-    const idx: number[] = [], w: number[] = [];
-    for (let t = 0; t < steps; t++) for (let i = 0; i < n; i++) {
-      for (let u = Math.max(0, t - 1); u <= t; u++) for (let p = nb.offsets[i]!; p < nb.offsets[i + 1]!; p++) { idx.push(u * n + nb.indices[p]!); w.push(1); }
-      offsets[t * n + i + 1] = idx.length;
-    }
+    const idx: number[] = [],
+      w: number[] = [];
+    for (let t = 0; t < steps; t++)
+      for (let i = 0; i < n; i++) {
+        for (let u = Math.max(0, t - 1); u <= t; u++)
+          for (let p = nb.offsets[i]!; p < nb.offsets[i + 1]!; p++) {
+            idx.push(u * n + nb.indices[p]!);
+            w.push(1);
+          }
+        offsets[t * n + i + 1] = idx.length;
+      }
     const graph: Neighbours = { offsets, indices: Int32Array.from(idx), weights: Float64Array.from(w) };
     const expected = gistar(values, graph);
     const z = spaceTimeGistar(values, n, steps, nb, { timeStep: 1 });

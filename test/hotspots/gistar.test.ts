@@ -10,8 +10,15 @@ const spdep = JSON.parse(fs.readFileSync(new URL('../out/gistar-merseyside-r8.js
 
 const fromRows = (rows: [number, number][][]): Neighbours => {
   const offsets = new Int32Array(rows.length + 1);
-  const indices: number[] = [], weights: number[] = [];
-  rows.forEach((r, i) => { for (const [j, w] of r) { indices.push(j); weights.push(w); } offsets[i + 1] = indices.length; });
+  const indices: number[] = [],
+    weights: number[] = [];
+  rows.forEach((r, i) => {
+    for (const [j, w] of r) {
+      indices.push(j);
+      weights.push(w);
+    }
+    offsets[i + 1] = indices.length;
+  });
   return { offsets, indices: Int32Array.from(indices), weights: Float64Array.from(weights) };
 };
 
@@ -26,7 +33,9 @@ describe('Gi* against spdep::localG on the real Merseyside resolution-8 grid of 
     const ref: number[] = spdep[expected];
     expect(z.length).toBe(ref.length);
     let worst = 0;
-    z.forEach((v, i) => { worst = Math.max(worst, Math.abs(v - ref[i]!)); });
+    z.forEach((v, i) => {
+      worst = Math.max(worst, Math.abs(v - ref[i]!));
+    });
     expect(worst).toBeLessThan(1e-9);
   });
 

@@ -2,7 +2,11 @@ import fs from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { mannKendall } from '../../server/domain/hotspots/mannKendall';
 
-const scipy = JSON.parse(fs.readFileSync(new URL('../out/mann-kendall.json', import.meta.url), 'utf8')) as { series: number[]; tauB: number; pUncorrected: number }[];
+const scipy = JSON.parse(fs.readFileSync(new URL('../out/mann-kendall.json', import.meta.url), 'utf8')) as {
+  series: number[];
+  tauB: number;
+  pUncorrected: number;
+}[];
 
 describe('Mann-Kendall', () => {
   it.each(scipy.map((c, i) => [i, c] as const))('case %i matches scipy.stats.kendalltau (tau-b, asymptotic p)', (_i, c) => {

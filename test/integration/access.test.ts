@@ -11,7 +11,13 @@ import { startTestServer } from '../support/server';
 const MONTH = '2019-10';
 const PASSWORD = 'correct horse battery staple';
 
-interface Operation { method: string; path: string; access: string; roles: Role[]; audited: boolean }
+interface Operation {
+  method: string;
+  path: string;
+  access: string;
+  roles: Role[];
+  audited: boolean;
+}
 
 describe(`Sign-in, roles and the audit trail on ${dbLabel}, real data ${MONTH}`, () => {
   let server: RunningServer;
@@ -28,18 +34,32 @@ describe(`Sign-in, roles and the audit trail on ${dbLabel}, real data ${MONTH}`,
     const res = await fetch(server.url + path, { ...init, headers, redirect: 'manual' });
     const text = await res.text();
     let body: any = text;
-    try { body = JSON.parse(text); } catch { /* CSV, HTML */ }
+    try {
+      body = JSON.parse(text);
+    } catch {
+      /* CSV, HTML */
+    }
     return { status: res.status, body, headers: res.headers, text };
   };
   const signIn = async (username: string, password: string) => {
-    const res = await call('/api/auth/sign-in', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username, password }) });
+    const res = await call('/api/auth/sign-in', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ username, password }),
+    });
     const cookie = res.headers.get('set-cookie')?.split(';')[0];
     return { ...res, cookie };
   };
-  const rawGet = (path: string, host: string) => new Promise<number>((resolve, reject) => {
-    const u = new URL(server.url + path);
-    http.get({ hostname: u.hostname, port: u.port, path: u.pathname, headers: { host } }, (res) => { res.resume(); resolve(res.statusCode!); }).on('error', reject);
-  });
+  const rawGet = (path: string, host: string) =>
+    new Promise<number>((resolve, reject) => {
+      const u = new URL(server.url + path);
+      http
+        .get({ hostname: u.hostname, port: u.port, path: u.pathname, headers: { host } }, (res) => {
+          res.resume();
+          resolve(res.statusCode!);
+        })
+        .on('error', reject);
+    });
 
   beforeAll(async () => {
     // The matrix calls hundreds of heavy routes from one address within a minute; the per-client rate
@@ -83,19 +103,36 @@ describe(`Sign-in, roles and the audit trail on ${dbLabel}, real data ${MONTH}`,
   });
 
   it('refuses to listen beyond loopback without accounts or single sign-on', async () => {
-    await expect(startServer({
-      host: '0.0.0.0', port: 0, quiet: true, autoImport: false, buildWeb: false, dataDir,
-      ...(onPostgres ? { databaseUrl: `${process.env.DATABASE_URL}`, schema: TEST_SCHEMA } : { databaseUrl: '', pgliteDir: 'memory' }),
-    })).rejects.toThrow(/single-user mode is for 127\.0\.0\.1 only/);
+    await expect(
+      startServer({
+        host: '0.0.0.0',
+        port: 0,
+        quiet: true,
+        autoImport: false,
+        buildWeb: false,
+        dataDir,
+        ...(onPostgres ? { databaseUrl: `${process.env.DATABASE_URL}`, schema: TEST_SCHEMA } : { databaseUrl: '', pgliteDir: 'memory' }),
+      }),
+    ).rejects.toThrow(/single-user mode is for 127\.0\.0\.1 only/);
   });
 
   it('local accounts: scrypt hashes, database sessions in cookies; single-user mode ends with the first account', async () => {
     for (const role of ROLES) {
-      const user = await auth.createUser({ username: `${role}@example.org`, role, forces: role === 'administrator' ? 'all' : ['E23000004'], password: PASSWORD }, null);
+      const user = await auth.createUser(
+        { username: `${role}@example.org`, role, forces: role === 'administrator' ? 'all' : ['E23000004'], password: PASSWORD },
+        null,
+      );
       expect(user.passwordHash).toMatch(/^scrypt\$32768\$8\$3\$[A-Za-z0-9_-]{22}\$[A-Za-z0-9_-]{43}$/);
-      tokens[role] = (await auth.createToken({ userId: user.id, name: role, role, forces: user.forces, via: 'session' }, { name: 'matrix', scopes: [...TOKEN_SCOPES], days: 1 })).token;
+      tokens[role] = (
+        await auth.createToken(
+          { userId: user.id, name: role, role, forces: user.forces, via: 'session' },
+          { name: 'matrix', scopes: [...TOKEN_SCOPES], days: 1 },
+        )
+      ).token;
     }
-    await expect(auth.createUser({ username: 'short@example.org', role: 'viewer', forces: [], password: 'too short' }, null)).rejects.toThrow(/at least 12 characters/);
+    await expect(auth.createUser({ username: 'short@example.org', role: 'viewer', forces: [], password: 'too short' }, null)).rejects.toThrow(
+      /at least 12 characters/,
+    );
 
     expect((await call('/api/auth/me')).status).toBe(401);
     expect((await call('/api/hotspots?resolution=8')).status).toBe(401);
@@ -115,22 +152,42 @@ describe(`Sign-in, roles and the audit trail on ${dbLabel}, real data ${MONTH}`,
     expect((await call('/api/hotspots?resolution=8', { cookie: s.cookie })).status).toBe(200);
     expect((await call('/api/users', { cookie: s.cookie })).status).toBe(403);
     // A session-authenticated change from another site is refused as in single-user mode.
-    expect((await call('/api/zones', { method: 'POST', cookie: s.cookie, headers: { 'content-type': 'application/json', origin: 'http://attacker.example' }, body: '{}' })).status).toBe(403);
+    expect(
+      (
+        await call('/api/zones', {
+          method: 'POST',
+          cookie: s.cookie,
+          headers: { 'content-type': 'application/json', origin: 'http://attacker.example' },
+          body: '{}',
+        })
+      ).status,
+    ).toBe(403);
 
     // The sign-in page's form: a redirect to where the user was going, or back to the page with the reason.
     const form = { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', origin: server.url } };
-    const fromForm = await call('/api/auth/sign-in', { ...form, body: new URLSearchParams({ username: 'viewer@example.org', password: PASSWORD, next: '/api/meta' }).toString() });
+    const fromForm = await call('/api/auth/sign-in', {
+      ...form,
+      body: new URLSearchParams({ username: 'viewer@example.org', password: PASSWORD, next: '/api/meta' }).toString(),
+    });
     expect(fromForm.status).toBe(303);
     expect(fromForm.headers.get('location')).toBe('/api/meta');
     expect(fromForm.headers.get('set-cookie')).toMatch(/^harmgrid_session=/);
-    const offSite = await call('/api/auth/sign-in', { ...form, body: new URLSearchParams({ username: 'viewer@example.org', password: 'wrong password!', next: '//attacker.example' }).toString() });
+    const offSite = await call('/api/auth/sign-in', {
+      ...form,
+      body: new URLSearchParams({ username: 'viewer@example.org', password: 'wrong password!', next: '//attacker.example' }).toString(),
+    });
     expect(offSite.headers.get('location')).toMatch(/^\/sign-in\?next=%2F&error=user%20name%20or%20password%20not%20recognised$/);
 
     expect((await call('/api/auth/sign-out', { method: 'POST', cookie: s.cookie })).status).toBe(200);
     expect((await call('/api/auth/me', { cookie: s.cookie })).status).toBe(401);
     const entries = await auth.audit.list({ action: 'sign-in' });
     expect(entries.map((e) => e.actor)).toEqual(['analyst@example.org', 'viewer@example.org']);
-    expect(entries[0]).toMatchObject({ role: 'analyst', via: 'session', target: 'user analyst@example.org', detail: { method: 'password', address: expect.any(String) } });
+    expect(entries[0]).toMatchObject({
+      role: 'analyst',
+      via: 'session',
+      target: 'user analyst@example.org',
+      detail: { method: 'password', address: expect.any(String) },
+    });
   });
 
   it('throttles failed sign-ins per user name, even with the right password, and says when to retry', async () => {
@@ -154,7 +211,10 @@ describe(`Sign-in, roles and the audit trail on ${dbLabel}, real data ${MONTH}`,
     expect(wrongScope.body.error.message).toMatch(/not scoped for export/);
 
     const expiring = await auth.createToken(asAnalyst, { name: 'expired', scopes: ['read'], days: 1 });
-    await server.db('api_token').where({ id: expiring.record.id }).update({ expires_at: new Date(Date.now() - 1000) });
+    await server
+      .db('api_token')
+      .where({ id: expiring.record.id })
+      .update({ expires_at: new Date(Date.now() - 1000) });
     const expired = await call('/api/hotspots?resolution=8', { token: expiring.token });
     expect(expired.status).toBe(401);
     expect(expired.body.error.message).toMatch(/expired/);
@@ -170,17 +230,20 @@ describe(`Sign-in, roles and the audit trail on ${dbLabel}, real data ${MONTH}`,
   it('role × route matrix from /api/openapi.json: every route declares its roles, and every role is allowed or refused exactly so', async () => {
     const doc = (await call('/api/openapi.json')).body;
     operations = Object.entries(doc.paths as Record<string, Record<string, any>>).flatMap(([path, ops]) =>
-      Object.entries(ops).map(([method, op]) => ({ method, path, access: op['x-access'], roles: op['x-roles'], audited: op['x-audited'] })));
+      Object.entries(ops).map(([method, op]) => ({ method, path, access: op['x-access'], roles: op['x-roles'], audited: op['x-audited'] })),
+    );
     expect(operations.length).toBeGreaterThan(70);
     for (const op of operations) {
       expect(ACCESS_KINDS, `${op.method} ${op.path}`).toContain(op.access);
       expect(Array.isArray(op.roles) && op.roles.length > 0, `${op.method} ${op.path} declares roles`).toBe(true);
       expect(op.roles.every((r) => (ROLES as readonly string[]).includes(r))).toBe(true);
       // The kind's roles, except sites (edited by designing-out-crime officers too) and viewers on reads without a source choice.
-      if (op.access !== 'read' && !(op.path.startsWith('/api/sites') && op.access === 'write')) expect(op.roles, `${op.method} ${op.path}`).toEqual([...ACCESS_POLICY[op.access as Access]]);
+      if (op.access !== 'read' && !(op.path.startsWith('/api/sites') && op.access === 'write'))
+        expect(op.roles, `${op.method} ${op.path}`).toEqual([...ACCESS_POLICY[op.access as Access]]);
     }
     expect(doc.components.securitySchemes).toHaveProperty('token');
-    const fill = (path: string) => path.replace('{id}', '999999').replace('{cell}', cell).replace('{kind}', 'lsoa').replace('{code}', 'E01000000').replace('{key}', 'no-such-key');
+    const fill = (path: string) =>
+      path.replace('{id}', '999999').replace('{cell}', cell).replace('{kind}', 'lsoa').replace('{code}', 'E01000000').replace('{key}', 'no-such-key');
     const results: string[] = [];
     let calls = 0;
     for (const op of operations) {
@@ -211,8 +274,14 @@ describe(`Sign-in, roles and the audit trail on ${dbLabel}, real data ${MONTH}`,
 
   it('every export and record-level read leaves exactly one audit entry, with the rows it sent', async () => {
     const site = await call('/api/sites', {
-      method: 'POST', token: tokens['designing-out-crime-officer'], headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ name: 'audit test site', bufferMetres: 300, geometry: { type: 'Point', coordinates: [Number(first!.Longitude), Number(first!.Latitude)] } }),
+      method: 'POST',
+      token: tokens['designing-out-crime-officer'],
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({
+        name: 'audit test site',
+        bufferMetres: 300,
+        geometry: { type: 'Point', coordinates: [Number(first!.Longitude), Number(first!.Latitude)] },
+      }),
     });
     expect(site.status).toBe(201);
     const readsAndExports = operations.filter((op) => op.method === 'get' && ['record', 'export', 'record-export', 'site-review'].includes(op.access));

@@ -56,15 +56,14 @@ describe(`HTTP API on ${dbLabel}, real data ${MONTHS[0]}…${MONTHS[2]}`, () => 
     expect(body.scheme.unit).toBe('CCHI days');
     for (let i = 1; i < body.harm.length; i++) expect(body.harm[i - 1]).toBeGreaterThanOrEqual(body.harm[i]);
     const top = body.cells[0];
-    const rows = MONTHS.flatMap((m) => readRows(monthFile(m)))
-      .filter((r) => PROXY_CATEGORIES.has(r['Crime type']!) && cellOf(r, 9) === top);
+    const rows = MONTHS.flatMap((m) => readRows(monthFile(m))).filter((r) => PROXY_CATEGORIES.has(r['Crime type']!) && cellOf(r, 9) === top);
     const weights: Record<string, number> = { 'Violence and sexual offences': 194.21, Robbery: 365, 'Possession of weapons': 273.75 };
     const harm = rows.reduce((s, r) => s + weights[r['Crime type']!]!, 0);
     expect(body.harm[0]).toBeCloseTo(harm, 2);
     expect(body.incidents[0]).toBe(rows.length);
   });
 
-  it('serves one cell\'s monthly series that adds up to its total', async () => {
+  it("serves one cell's monthly series that adds up to its total", async () => {
     const cells = await get('/api/cells?resolution=10');
     const cell = cells.body.cells[0];
     const series = await get(`/api/cells/${cell}/series`);
@@ -201,19 +200,31 @@ describe(`HTTP API on ${dbLabel}, real data ${MONTHS[0]}…${MONTHS[2]}`, () => 
   it('serves an OpenAPI document generated from the same schemas', async () => {
     const { body } = await get('/api/openapi.json');
     expect(body.openapi).toBe('3.1.0');
-    expect(Object.keys(body.paths)).toEqual(expect.arrayContaining(['/api/cells', '/api/hchh', '/api/cells/{cell}/series', '/api/imports', '/api/definitions', '/api/harm-schemes']));
+    expect(Object.keys(body.paths)).toEqual(
+      expect.arrayContaining(['/api/cells', '/api/hchh', '/api/cells/{cell}/series', '/api/imports', '/api/definitions', '/api/harm-schemes']),
+    );
     const resolution = body.paths['/api/cells'].get.parameters.find((p: any) => p.name === 'resolution');
     expect(resolution.schema.maximum).toBe(11);
   });
 
   it('creates a definition and a harm scheme and uses them', async () => {
-    const post = (p: string, json: unknown) => fetch(server.url + p, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(json) });
+    const post = (p: string, json: unknown) =>
+      fetch(server.url + p, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(json) });
     const bad = await post('/api/definitions', { key: 'robbery-only', name: 'Robbery', rules: { anyOf: [{}] } });
     expect(bad.status).toBe(400);
     expect(((await bad.json()) as any).error.message).toMatch(/at least one category or offence code/);
     expect((await post('/api/definitions', { key: 'robbery-only', name: 'Robbery', rules: { anyOf: [{ categories: ['Robbery'] }] } })).status).toBe(201);
     expect((await post('/api/definitions', { key: 'public-proxy', name: 'x', rules: { anyOf: [{ categories: ['Robbery'] }] } })).status).toBe(409);
-    expect((await post('/api/harm-schemes', { key: 'robbery-ten', name: 'Ten a robbery', unit: 'points', weights: [{ matchKind: 'category', matchValue: 'Robbery', weight: 10 }] })).status).toBe(201);
+    expect(
+      (
+        await post('/api/harm-schemes', {
+          key: 'robbery-ten',
+          name: 'Ten a robbery',
+          unit: 'points',
+          weights: [{ matchKind: 'category', matchValue: 'Robbery', weight: 10 }],
+        })
+      ).status,
+    ).toBe(201);
     const { body } = await get('/api/cells?resolution=7&definition=robbery-only&scheme=robbery-ten');
     const robberies = MONTHS.flatMap((m) => readRows(monthFile(m))).filter((r) => r['Crime type'] === 'Robbery').length;
     expect(body.incidents.reduce((a: number, b: number) => a + b, 0)).toBe(robberies);
@@ -224,7 +235,11 @@ describe(`HTTP API on ${dbLabel}, real data ${MONTHS[0]}…${MONTHS[2]}`, () => 
     const before = (await get('/health')).body.incidents;
     const lines = fs.readFileSync(monthFile('2019-09'), 'utf8').split('\n');
     const broken = [lines[0], lines[1]!.replace(/,53\.\d+,/, ',north,'), ...lines.slice(2)].join('\n');
-    const rejected = await fetch(`${server.url}/api/imports?fileName=2019-09-broken.csv`, { method: 'POST', headers: { 'content-type': 'text/csv' }, body: broken });
+    const rejected = await fetch(`${server.url}/api/imports?fileName=2019-09-broken.csv`, {
+      method: 'POST',
+      headers: { 'content-type': 'text/csv' },
+      body: broken,
+    });
     expect(rejected.status).toBe(422);
     const r = (await rejected.json()) as any;
     expect(r.rejections[0]).toMatchObject({ line: 2, field: 'Latitude', value: 'north' });
@@ -232,7 +247,11 @@ describe(`HTTP API on ${dbLabel}, real data ${MONTHS[0]}…${MONTHS[2]}`, () => 
     const detail = await get(`/api/imports/${r.importId}`);
     expect(detail.body.rejections[0].field).toBe('Latitude');
 
-    const ok = await fetch(`${server.url}/api/imports?fileName=2019-09.csv`, { method: 'POST', headers: { 'content-type': 'text/csv' }, body: fs.readFileSync(monthFile('2019-09')) });
+    const ok = await fetch(`${server.url}/api/imports?fileName=2019-09.csv`, {
+      method: 'POST',
+      headers: { 'content-type': 'text/csv' },
+      body: fs.readFileSync(monthFile('2019-09')),
+    });
     expect(ok.status).toBe(201);
     expect((await get('/health')).body.incidents).toBe(before + lines.filter((l) => l.trim()).length - 1);
     const list = await get('/api/imports');

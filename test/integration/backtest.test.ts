@@ -20,7 +20,12 @@ describe(`backtest and patrol areas endpoints on ${dbLabel}: ${MONTHS.length} re
     // A fresh connection per request: the independent counting between requests outlasts the server's keep-alive.
     const res = await fetch(url + p, { headers: { connection: 'close' } });
     const text = await res.text();
-    return { status: res.status, type: res.headers.get('content-type') ?? '', text, body: res.headers.get('content-type')?.includes('json') ? JSON.parse(text) : null };
+    return {
+      status: res.status,
+      type: res.headers.get('content-type') ?? '',
+      text,
+      body: res.headers.get('content-type')?.includes('json') ? JSON.parse(text) : null,
+    };
   };
 
   beforeAll(async () => {
@@ -39,7 +44,12 @@ describe(`backtest and patrol areas endpoints on ${dbLabel}: ${MONTHS.length} re
     expect(r.status, r.text).toBe(200);
     expect(r.body.months).toEqual({ first: '2019-01', last: '2020-01', count: 13 });
     // Only the next-month horizon has an origin (2020-01); the 3-month one has none.
-    expect(r.body.rows.map((x: any) => `${x.method}@${x.budgetShare}/${x.horizon}:${x.origins}`)).toEqual(['last-3-months@0.005/1:1', 'last-3-months@0.01/1:1', 'top-count@0.005/1:1', 'top-count@0.01/1:1']);
+    expect(r.body.rows.map((x: any) => `${x.method}@${x.budgetShare}/${x.horizon}:${x.origins}`)).toEqual([
+      'last-3-months@0.005/1:1',
+      'last-3-months@0.01/1:1',
+      'top-count@0.005/1:1',
+      'top-count@0.01/1:1',
+    ]);
 
     // Independently: the study area from the district file, counts from the raw rows (res-12 cells' parents, as stored).
     const districts = JSON.parse(fs.readFileSync(path.join(dataDir, 'boundaries', 'merseyside-lad.geojson'), 'utf8'));
@@ -64,23 +74,37 @@ describe(`backtest and patrol areas endpoints on ${dbLabel}: ${MONTHS.length} re
       for (const t of months) for (const [c, v] of byMonth[t]!) total.set(c, (total.get(c) ?? 0) + v);
       const evaluate = byMonth[12]!;
       const ranked = [...total.entries()].sort((a, b) => b[1] - a[1]);
-      let area = 0, n = 0;
+      let area = 0,
+        n = 0;
       const chosen: string[] = [];
-      for (const [c] of ranked) { const a = cellArea(c, 'km2'); if (area + a > budget * A * (1 + 1e-9)) break; area += a; chosen.push(c); }
+      for (const [c] of ranked) {
+        const a = cellArea(c, 'km2');
+        if (area + a > budget * A * (1 + 1e-9)) break;
+        area += a;
+        chosen.push(c);
+      }
       const N = [...evaluate.values()].reduce((s, v) => s + v, 0);
       // Cells tied at the cut's count may be chosen in any order (harmgrid breaks ties by harm): the
       // captured share lies between taking the tied cells with the fewest and the most next-month incidents.
       const cut = total.get(chosen[chosen.length - 1]!)!;
       for (const c of chosen) if (total.get(c)! > cut) n += evaluate.get(c) ?? 0;
       const k = chosen.filter((c) => total.get(c) === cut).length;
-      const tied = ranked.filter(([, v]) => v === cut).map(([c]) => evaluate.get(c) ?? 0).sort((a, b) => a - b);
-      const low = tied.slice(0, k).reduce((s, v) => s + v, 0), high = tied.slice(-k).reduce((s, v) => s + v, 0);
+      const tied = ranked
+        .filter(([, v]) => v === cut)
+        .map(([c]) => evaluate.get(c) ?? 0)
+        .sort((a, b) => a - b);
+      const low = tied.slice(0, k).reduce((s, v) => s + v, 0),
+        high = tied.slice(-k).reduce((s, v) => s + v, 0);
       return { low: (n + low) / N, high: (n + high) / N };
     };
     const row = (m: string, b: number) => r.body.rows.find((x: any) => x.method === m && x.budgetShare === b);
     for (const b of [0.005, 0.01]) {
-      const top = hit([...Array(12).keys()], b), last = hit([9, 10, 11], b);
-      for (const [m, h] of [['top-count', top], ['last-3-months', last]] as const) {
+      const top = hit([...Array(12).keys()], b),
+        last = hit([9, 10, 11], b);
+      for (const [m, h] of [
+        ['top-count', top],
+        ['last-3-months', last],
+      ] as const) {
         expect(row(m, b).hitRate.mean, m).toBeGreaterThanOrEqual(h.low - 1e-4);
         expect(row(m, b).hitRate.mean, m).toBeLessThanOrEqual(h.high + 1e-4);
       }

@@ -46,10 +46,18 @@ describe(`coverage on ${dbLabel}: ${REAL.length} real months and ${LATER} relabe
     expect(relabelled.filter((l, i) => i > 0 && l !== '' && !l.split(',')[1]!.startsWith(LATER))).toEqual([]);
     fs.writeFileSync(path.join(sample, `${LATER}-merseyside-street.csv`), relabelled.join('\n'));
 
-    const lad = JSON.parse(fs.readFileSync(path.join(dataDir, 'boundaries', 'merseyside-lad.geojson'), 'utf8')).features as { properties: { LAD19CD: string }; geometry: never }[];
+    const lad = JSON.parse(fs.readFileSync(path.join(dataDir, 'boundaries', 'merseyside-lad.geojson'), 'utf8')).features as {
+      properties: { LAD19CD: string };
+      geometry: never;
+    }[];
     const shape = lad.find((d) => d.properties.LAD19CD === LIVERPOOL)!.geometry;
     for (const [m, file] of [...REAL.map((x) => [x, monthFile(x)]), [LATER, monthFile(RELABELLED_FROM)]] as [string, string][]) {
-      liverpool.set(m, readRows(file).filter((r) => PROXY_CATEGORIES.has(r['Crime type']!) && r.Longitude && booleanPointInPolygon([Number(r.Longitude), Number(r.Latitude)], shape)).length);
+      liverpool.set(
+        m,
+        readRows(file).filter(
+          (r) => PROXY_CATEGORIES.has(r['Crime type']!) && r.Longitude && booleanPointInPolygon([Number(r.Longitude), Number(r.Latitude)], shape),
+        ).length,
+      );
     }
     db = await freshDb();
     const report = await importPaths(db, [path.join(dataDir, 'boundaries', 'merseyside-lad.geojson'), sample]);
@@ -81,8 +89,15 @@ describe(`coverage on ${dbLabel}: ${REAL.length} real months and ${LATER} relabe
 
   it("the Liverpool indicator's 2021/22 Q3 and rolling 12 months are incomplete: no test, no RAG, the missing months named", async () => {
     const created = await fetch(`${app.url}/api/indicators`, {
-      method: 'POST', headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ key: 'liverpool-sv', name: 'Serious violence (proxy), Liverpool', definition: 'public-proxy', area: { type: 'district', code: LIVERPOOL }, baseline: BASELINE }),
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({
+        key: 'liverpool-sv',
+        name: 'Serious violence (proxy), Liverpool',
+        definition: 'public-proxy',
+        area: { type: 'district', code: LIVERPOOL },
+        baseline: BASELINE,
+      }),
     });
     expect(created.status).toBe(201);
     const { status, body } = await get('/api/indicators/liverpool-sv/table');
@@ -116,7 +131,9 @@ describe(`coverage on ${dbLabel}: ${REAL.length} real months and ${LATER} relabe
     expect(aq3.change.pValue).toBeCloseTo(expected.pValue, 12);
     expect(aq3.baselineEquivalent).toBeCloseTo(baseline / 12, 9);
     expect(aq3.rag).toBe(expected.direction === 'rise' ? 'red' : expected.direction === 'fall' ? 'green' : 'amber');
-    console.log(`[coverage] Liverpool 2021/22 Q3: ${q3.value} incidents, incomplete (before: ${before.percentChange!.toFixed(1)} %, p=${before.pValue.toExponential(2)}, ${before.direction}); adjusted per loaded month: ${aq3.percentChange.toFixed(1)} %, ${aq3.rag}; rolling 12 months ${rolling.value}, incomplete`);
+    console.log(
+      `[coverage] Liverpool 2021/22 Q3: ${q3.value} incidents, incomplete (before: ${before.percentChange!.toFixed(1)} %, p=${before.pValue.toExponential(2)}, ${before.direction}); adjusted per loaded month: ${aq3.percentChange.toFixed(1)} %, ${aq3.rag}; rolling 12 months ${rolling.value}, incomplete`,
+    );
   });
 
   it('emerging hot spots at res 8: no historical hot spot invented by the gap (the cube uses the longest complete run, and says so)', async () => {
@@ -133,10 +150,21 @@ describe(`coverage on ${dbLabel}: ${REAL.length} real months and ${LATER} relabe
     const analysis = new Analysis(db);
     const r = await analysis.resolve({ resolution: 8 });
     const blind = { ...r, coverage: r.coverage.map((s) => ({ ...s, months: s.months.map((m) => ({ ...m, status: 'loaded' as const, reasons: [] })) })) };
-    const zeroFilled = await new HotspotStatistics(analysis).emerging(blind, { variable: 'count', k: 1, weights: 'binary', fdr: true, timeStep: 1, alpha: 0.05, trendAlpha: 0.05, globalWindow: 'cube' });
+    const zeroFilled = await new HotspotStatistics(analysis).emerging(blind, {
+      variable: 'count',
+      k: 1,
+      weights: 'binary',
+      fdr: true,
+      timeStep: 1,
+      alpha: 0.05,
+      trendAlpha: 0.05,
+      globalWindow: 'cube',
+    });
     const count = (res: { results: { emerging: { category: string } | null }[] }, c: string) => res.results.filter((x) => x.emerging?.category === c).length;
     const invented = count(zeroFilled, 'historical hot spot') - (body.counts['historical hot spot'] ?? 0);
-    console.log(`[coverage] emerging res 8: historical hot spots ${body.counts['historical hot spot'] ?? 0} over the complete run; ${count(zeroFilled, 'historical hot spot')} with the gap filled with zeros`);
+    console.log(
+      `[coverage] emerging res 8: historical hot spots ${body.counts['historical hot spot'] ?? 0} over the complete run; ${count(zeroFilled, 'historical hot spot')} with the gap filled with zeros`,
+    );
     expect(invented).toBeGreaterThan(0);
   });
 

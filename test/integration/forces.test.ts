@@ -32,22 +32,37 @@ describe(`two forces in one instance on ${dbLabel}`, () => {
     db = await freshDb();
     const report = await importPaths(db, [
       harmDir,
-      path.join(dataDir, 'boundaries', 'merseyside-lad.geojson'), path.join(dataDir, 'boundaries', 'merseyside-wards-2019.geojson'),
+      path.join(dataDir, 'boundaries', 'merseyside-lad.geojson'),
+      path.join(dataDir, 'boundaries', 'merseyside-wards-2019.geojson'),
       path.join(dataDir, 'forces', 'leicestershire', 'boundaries', 'leicestershire-lad.geojson'),
       path.join(dataDir, 'forces', 'leicestershire', 'boundaries', 'leicestershire-wards-2019.geojson'),
-      ...MONTHS.map(monthFile), ...MONTHS.map(leicestershireFile),
+      ...MONTHS.map(monthFile),
+      ...MONTHS.map(leicestershireFile),
     ]);
     expect(report.failed).toEqual([]);
     app = await serveApp(db);
   });
-  afterAll(async () => { await app?.close(); await db?.destroy(); });
+  afterAll(async () => {
+    await app?.close();
+    await db?.destroy();
+  });
 
   it('registers each force with its own districts, from the incidents inside them', async () => {
     const { body } = await get('/api/forces');
     const byCode = new Map(body.forces.map((f: any) => [f.code, f]));
     expect([...byCode.keys()].sort()).toEqual([MERSEYSIDE, LEICESTERSHIRE]);
     expect((byCode.get(MERSEYSIDE) as any).districts).toEqual(['E08000011', 'E08000012', 'E08000013', 'E08000014', 'E08000015']);
-    expect((byCode.get(LEICESTERSHIRE) as any).districts).toEqual(['E06000016', 'E06000017', 'E07000129', 'E07000130', 'E07000131', 'E07000132', 'E07000133', 'E07000134', 'E07000135']);
+    expect((byCode.get(LEICESTERSHIRE) as any).districts).toEqual([
+      'E06000016',
+      'E06000017',
+      'E07000129',
+      'E07000130',
+      'E07000131',
+      'E07000132',
+      'E07000133',
+      'E07000134',
+      'E07000135',
+    ]);
     expect((byCode.get(LEICESTERSHIRE) as any).incidents).toBe(MONTHS.reduce((s, m) => s + readRows(leicestershireFile(m)).length, 0));
   });
 
@@ -57,8 +72,11 @@ describe(`two forces in one instance on ${dbLabel}`, () => {
     expect(res.body.error.message).toMatch(/2 forces are loaded; choose one with force= \(E23000021 Leicestershire, E23000004 Merseyside\) or force=all/);
   });
 
-  it("answers each force from its own incidents only, exactly as the files say", async () => {
-    for (const [code, files] of [[MERSEYSIDE, MONTHS.map(monthFile)], [LEICESTERSHIRE, MONTHS.map(leicestershireFile)]] as const) {
+  it('answers each force from its own incidents only, exactly as the files say', async () => {
+    for (const [code, files] of [
+      [MERSEYSIDE, MONTHS.map(monthFile)],
+      [LEICESTERSHIRE, MONTHS.map(leicestershireFile)],
+    ] as const) {
       const rows = proxyRows([...files]);
       const expected = new Map<string, number>();
       for (const r of rows) expected.set(cellOf(r, 8), (expected.get(cellOf(r, 8)) ?? 0) + 1);
@@ -85,15 +103,22 @@ describe(`two forces in one instance on ${dbLabel}`, () => {
     const mersey = await (await fetch(`${app.url}/api/hchh?resolution=9&force=${MERSEYSIDE}`)).text();
     expect(JSON.parse(mersey).studyArea.basis).toMatch(/the 5 districts of Merseyside/);
     expect(mersey).not.toMatch(LEICESTERSHIRE_PLACES);
-    for (const p of [`/api/gistar?resolution=8&force=${LEICESTERSHIRE}`, `/api/meta?force=${LEICESTERSHIRE}`, `/api/success-measures?force=${LEICESTERSHIRE}`]) {
+    for (const p of [
+      `/api/gistar?resolution=8&force=${LEICESTERSHIRE}`,
+      `/api/meta?force=${LEICESTERSHIRE}`,
+      `/api/success-measures?force=${LEICESTERSHIRE}`,
+    ]) {
       const t = await (await fetch(app.url + p)).text();
       expect(t, p).not.toMatch(MERSEYSIDE_PLACES);
     }
   });
 
   it('keeps the harm cube equal to the incidents: a rebuild from scratch changes nothing', async () => {
-    const snapshot = async () => rowsOf(await db.raw(`SELECT force_code, cell::text, month::text, week::text, source, category, offence_code, knife, firearm, domestic, sum(incidents)::int AS n
-      FROM harm_cube GROUP BY 1, 2, 3, 4, 5, 6, 7, 8, 9, 10 HAVING sum(incidents) <> 0 ORDER BY 1, 2, 3, 4, 5, 6, 7, 8, 9, 10`));
+    const snapshot = async () =>
+      rowsOf(
+        await db.raw(`SELECT force_code, cell::text, month::text, week::text, source, category, offence_code, knife, firearm, domestic, sum(incidents)::int AS n
+      FROM harm_cube GROUP BY 1, 2, 3, 4, 5, 6, 7, 8, 9, 10 HAVING sum(incidents) <> 0 ORDER BY 1, 2, 3, 4, 5, 6, 7, 8, 9, 10`),
+      );
     const raw = rowsOf<{ n: number }>(await db.raw('SELECT count(*)::int AS n FROM incident'))[0]!.n;
     const before = await snapshot();
     expect(before.reduce((s, r: any) => s + r.n, 0)).toBe(raw);
@@ -107,18 +132,22 @@ describe(`two forces in one instance on ${dbLabel}`, () => {
     const { filteredIncidents } = await import('../../server/db/incidentQueries');
     const analysis = new Analysis(db);
     for (const [force, definition, scheme, from, to] of [
-      [MERSEYSIDE, 'public-proxy', 'cchi', '2020-01', '2020-03'], [LEICESTERSHIRE, 'merseyside', 'count', '2020-02', '2020-03'], ['all', 'durham-darlington', 'cchi', '2020-03', '2020-03'],
+      [MERSEYSIDE, 'public-proxy', 'cchi', '2020-01', '2020-03'],
+      [LEICESTERSHIRE, 'merseyside', 'count', '2020-02', '2020-03'],
+      ['all', 'durham-darlington', 'cchi', '2020-03', '2020-03'],
     ] as const) {
       for (const resolution of [7, 9, 11]) {
         const r = await analysis.resolve({ resolution, force, definition, scheme, from, to });
         const q = filteredIncidents(r.filter);
-        const raw = rowsOf<{ cell: string; incidents: number; harm: number }>(await db.raw(
-          `SELECT to_hex(h3_parent(i.cell, ?)) AS cell, count(*)::int AS incidents, sum(${q.harm})::float8 AS harm FROM ${q.from} AND i.cell IS NOT NULL GROUP BY 1`,
-          [resolution, ...q.bindings]));
+        const raw = rowsOf<{ cell: string; incidents: number; harm: number }>(
+          await db.raw(
+            `SELECT to_hex(h3_parent(i.cell, ?)) AS cell, count(*)::int AS incidents, sum(${q.harm})::float8 AS harm FROM ${q.from} AND i.cell IS NOT NULL GROUP BY 1`,
+            [resolution, ...q.bindings],
+          ),
+        );
         const cube = await analysis.cellTotals(r);
         const key = (x: { cell: string }) => x.cell;
-        expect(cube.map((c) => [c.cell, c.incidents]).sort(), `${force} ${definition} res ${resolution}`)
-          .toEqual(raw.map((c) => [c.cell, c.incidents]).sort());
+        expect(cube.map((c) => [c.cell, c.incidents]).sort(), `${force} ${definition} res ${resolution}`).toEqual(raw.map((c) => [c.cell, c.incidents]).sort());
         const rawHarm = new Map(raw.map((c) => [key(c), c.harm]));
         for (const c of cube) expect(c.harm).toBeCloseTo(rawHarm.get(c.cell)!, 6);
       }
@@ -144,7 +173,22 @@ describe(`two forces in one instance on ${dbLabel}`, () => {
     const etag = first.headers.get('etag');
     expect(etag).toMatch(/^W\/"harmgrid-\d+-/);
     expect((await fetch(url, { headers: { 'If-None-Match': etag! } })).status).toBe(304);
-    await db('zone').insert({ name: 'cache test', clear_start: '2020-01-01', geometry: JSON.stringify({ type: 'Polygon', coordinates: [[[-2.98, 53.40], [-2.97, 53.40], [-2.97, 53.41], [-2.98, 53.40]]] }), area_km2: 0.5 });
+    await db('zone').insert({
+      name: 'cache test',
+      clear_start: '2020-01-01',
+      geometry: JSON.stringify({
+        type: 'Polygon',
+        coordinates: [
+          [
+            [-2.98, 53.4],
+            [-2.97, 53.4],
+            [-2.97, 53.41],
+            [-2.98, 53.4],
+          ],
+        ],
+      }),
+      area_km2: 0.5,
+    });
     const after = await fetch(url, { headers: { 'If-None-Match': etag! } });
     expect(after.status).toBe(200);
     expect(after.headers.get('etag')).not.toBe(etag);

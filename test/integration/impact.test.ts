@@ -20,8 +20,19 @@ const AFTER = monthRange('2019-07', '2020-06');
 
 // A polygon drawn by the test around real Liverpool city-centre streets (Bold Street, Wood Street,
 // Seel Street; data.police.uk snap points -2.977302, 53.402600 and -2.978904, 53.402928 lie inside).
-const BOX = { west: -2.9810, south: 53.4010, east: -2.9750, north: 53.4050 };
-const drawn = { type: 'Polygon', coordinates: [[[BOX.west, BOX.south], [BOX.east, BOX.south], [BOX.east, BOX.north], [BOX.west, BOX.north], [BOX.west, BOX.south]]] };
+const BOX = { west: -2.981, south: 53.401, east: -2.975, north: 53.405 };
+const drawn = {
+  type: 'Polygon',
+  coordinates: [
+    [
+      [BOX.west, BOX.south],
+      [BOX.east, BOX.south],
+      [BOX.east, BOX.north],
+      [BOX.west, BOX.north],
+      [BOX.west, BOX.south],
+    ],
+  ],
+};
 
 type Row = Record<string, string> & { month: string };
 
@@ -41,7 +52,8 @@ describe(`intervention impact on ${dbLabel}: real boundaries, IoD 2019 and ${MON
   };
   /** Before/after counts of the proxy rows inside a geometry, from the CSV rows with turf (independent of harmgrid's import). */
   const countInside = (inside: (lon: number, lat: number) => boolean) => {
-    let before = 0, after = 0;
+    let before = 0,
+      after = 0;
     for (const r of proxy) {
       if (!inside(Number(r.Longitude), Number(r.Latitude))) continue;
       if (BEFORE.includes(r.month)) before++;
@@ -89,7 +101,7 @@ describe(`intervention impact on ${dbLabel}: real boundaries, IoD 2019 and ${MON
 
     // The statement carries the interval and the numbers it reports.
     const rc = r.body.relativeChange.againstForce;
-    expect(rc.ratio).toBeCloseTo((expected.after / expected.before) / (force.after / force.before), 3);
+    expect(rc.ratio).toBeCloseTo(expected.after / expected.before / (force.after / force.before), 3);
     expect(r.body.statement).toMatch(/^serious violence (fell|rose) \d+(\.\d)?% in HCHH area 1/);
     expect(r.body.statement).toContain(`95% CI ${rc.ci[0].toFixed(2)}–${rc.ci[1].toFixed(2)}`);
   }, 120_000);
@@ -110,7 +122,8 @@ describe(`intervention impact on ${dbLabel}: real boundaries, IoD 2019 and ${MON
     expect(r.body.displacement.control).toBe('force');
     expect(r.body.displacement.successMeasure).toBeCloseTo(sm, 6);
     expect(r.body.displacement.bufferMeasure).toBeCloseTo(bdm, 6);
-    if (sm < 0) expect(r.body.displacement.wdq).toBeCloseTo(bdm / sm, 3); else expect(r.body.displacement.wdq).toBeNull();
+    if (sm < 0) expect(r.body.displacement.wdq).toBeCloseTo(bdm / sm, 3);
+    else expect(r.body.displacement.wdq).toBeNull();
   }, 120_000);
 
   it('finds an automatic comparison area outside the area and its buffer, matched on pre-period counts', async () => {
@@ -134,21 +147,37 @@ describe(`intervention impact on ${dbLabel}: real boundaries, IoD 2019 and ${MON
     expect({ before: comp.before, after: comp.after }).toEqual(expected);
     expect(comp.matchedBefore).toBe(comp.before);
     expect(Math.abs(comp.matchedBefore - comp.targetBefore) / comp.targetBefore).toBeLessThan(0.5);
-    expect(r.body.relativeChange.againstComparison.ratio).toBeCloseTo((r.body.counts.area.after / r.body.counts.area.before) / (comp.after / comp.before), 3);
+    expect(r.body.relativeChange.againstComparison.ratio).toBeCloseTo(r.body.counts.area.after / r.body.counts.area.before / (comp.after / comp.before), 3);
     expect(r.body.displacement.control).toBe('comparison');
     expect(r.body.comparisonStatement).toContain('in the comparison area');
   }, 180_000);
 
-  it('takes a zone\'s phase start as the intervention month', async () => {
+  it("takes a zone's phase start as the intervention month", async () => {
     // A zone drawn by the test (no zone ships with harmgrid) over the drawn polygon, hold from October 2019, no build phase.
-    const z = await post('/api/zones', { name: 'Bold Street impact test zone', partnership: 'test', clearStart: '2019-07-01', holdStart: '2019-10-15', buildStart: null, notes: 'drawn by the test', geometry: drawn });
+    const z = await post('/api/zones', {
+      name: 'Bold Street impact test zone',
+      partnership: 'test',
+      clearStart: '2019-07-01',
+      holdStart: '2019-10-15',
+      buildStart: null,
+      notes: 'drawn by the test',
+      geometry: drawn,
+    });
     expect(z.status).toBe(201);
     const r = await get(`/api/impact?area=zone:${z.body.id}&phase=hold&months=6&comparison=force`);
     expect(r.status).toBe(200);
-    expect(r.body.intervention).toMatchObject({ date: '2019-10', phase: 'hold', before: { from: '2019-04', to: '2019-09', months: 6 }, after: { from: '2019-10', to: '2020-03', months: 6 } });
+    expect(r.body.intervention).toMatchObject({
+      date: '2019-10',
+      phase: 'hold',
+      before: { from: '2019-04', to: '2019-09', months: 6 },
+      after: { from: '2019-10', to: '2020-03', months: 6 },
+    });
     const inside = within(drawn);
     const count = (months: string[]) => proxy.filter((row) => months.includes(row.month) && inside(Number(row.Longitude), Number(row.Latitude))).length;
-    expect({ before: r.body.counts.area.before, after: r.body.counts.area.after }).toEqual({ before: count(monthRange('2019-04', '2019-09')), after: count(monthRange('2019-10', '2020-03')) });
+    expect({ before: r.body.counts.area.before, after: r.body.counts.area.after }).toEqual({
+      before: count(monthRange('2019-04', '2019-09')),
+      after: count(monthRange('2019-10', '2020-03')),
+    });
     const build = await get(`/api/impact?area=zone:${z.body.id}&phase=build`);
     expect(build.status).toBe(400);
     expect(build.body.error.message).toContain('phase');
@@ -181,7 +210,18 @@ describe(`intervention impact on ${dbLabel}: real boundaries, IoD 2019 and ${MON
     for (const p of ['/api/impact?area=hchh:999&date=2019-07', '/api/impact?area=zone:999&date=2019-07', '/api/impact?area=ward:E05999999&date=2019-07']) {
       expect((await get(p)).status, p).toBe(404);
     }
-    for (const geometry of [{ type: 'Point', coordinates: [-2.98, 53.4] }, { type: 'Polygon', coordinates: [[[-2.98, 53.4], [-2.97, 53.4]]] }]) {
+    for (const geometry of [
+      { type: 'Point', coordinates: [-2.98, 53.4] },
+      {
+        type: 'Polygon',
+        coordinates: [
+          [
+            [-2.98, 53.4],
+            [-2.97, 53.4],
+          ],
+        ],
+      },
+    ]) {
       const r = await post('/api/impact', { geometry, date: DATE });
       expect(r.status).toBe(400);
       expect(r.body.error.message).toContain('geometry');
@@ -192,7 +232,8 @@ describe(`intervention impact on ${dbLabel}: real boundaries, IoD 2019 and ${MON
 describe('impact arithmetic on a constructed case, worked by hand', () => {
   // Area A 120 → 80, buffer B 60 → 50, comparison C 400 → 400, force F 2000 → 1800.
   const i = assessImpact({
-    areaName: 'the test area', subject: 'serious violence',
+    areaName: 'the test area',
+    subject: 'serious violence',
     area: { before: 120, after: 80, harmBefore: 0, harmAfter: 0 },
     buffer: { before: 60, after: 50, harmBefore: 0, harmAfter: 0 },
     comparison: { before: 400, after: 400, harmBefore: 0, harmAfter: 0 },
@@ -240,8 +281,15 @@ describe('impact arithmetic on a constructed case, worked by hand', () => {
     // target a (10, 120), taken first as it has more incidents → x at √((0/11.78)² + (20/2309.9)²) = 0.00866;
     // y is √((8/11.78)² + (20/2309.9)²) = 0.679 away. a takes x; target b (2, 100) then gets y at distance 0.
     const m = matchComparisonCells(
-      [{ cell: 'a', before: 10, imdRank: 120 }, { cell: 'b', before: 2, imdRank: 100 }],
-      [{ cell: 'x', before: 10, imdRank: 100 }, { cell: 'y', before: 2, imdRank: 100 }, { cell: 'z', before: 30, imdRank: 5000 }],
+      [
+        { cell: 'a', before: 10, imdRank: 120 },
+        { cell: 'b', before: 2, imdRank: 100 },
+      ],
+      [
+        { cell: 'x', before: 10, imdRank: 100 },
+        { cell: 'y', before: 2, imdRank: 100 },
+        { cell: 'z', before: 30, imdRank: 5000 },
+      ],
     );
     expect(m.pairs).toEqual([
       { target: 'a', match: 'x', distance: expect.closeTo(20 / 2309.9, 4) },

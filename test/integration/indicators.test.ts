@@ -25,11 +25,14 @@ describe(`partnership indicators on ${dbLabel}, real months ${MONTHS[0]}…${MON
     await server?.close();
   });
 
-  const post = (p: string, json: unknown) => fetch(server.url + p, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(json) });
+  const post = (p: string, json: unknown) =>
+    fetch(server.url + p, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(json) });
 
   it('builds the force-wide table with counts equal to the published files, significance and RAG', async () => {
     const created = await post('/api/indicators', {
-      key: 'proxy-sv-force', name: 'Serious violence (public-data proxy), Merseyside', definition: 'public-proxy',
+      key: 'proxy-sv-force',
+      name: 'Serious violence (public-data proxy), Merseyside',
+      definition: 'public-proxy',
       baseline: { from: '2018-04', to: '2019-03' },
     });
     expect(created.status).toBe(201);
@@ -40,7 +43,10 @@ describe(`partnership indicators on ${dbLabel}, real months ${MONTHS[0]}…${MON
     const baseline = sum(monthRange('2018-04', '2019-03'));
     expect(r.table.rows.map((x: any) => x.period)).toEqual(['2018-04 to 2019-03', '2019/20 Q1', '2019/20 Q2']);
     expect(r.table.rows[0].value).toBe(baseline);
-    for (const [i, q] of [[1, monthRange('2019-04', '2019-06')], [2, monthRange('2019-07', '2019-09')]] as const) {
+    for (const [i, q] of [
+      [1, monthRange('2019-04', '2019-06')],
+      [2, monthRange('2019-07', '2019-09')],
+    ] as const) {
       const row = r.table.rows[i];
       expect(row.value).toBe(sum(q));
       expect(row.baselineEquivalent).toBeCloseTo(baseline / 4, 9);
@@ -58,7 +64,10 @@ describe(`partnership indicators on ${dbLabel}, real months ${MONTHS[0]}…${MON
   });
 
   it('builds a table for each of the five districts, counted from the files by point in polygon', async () => {
-    const districts = JSON.parse(fs.readFileSync(path.join(dataDir, 'boundaries', 'merseyside-lad.geojson'), 'utf8')).features as { properties: { LAD19CD: string }; geometry: never }[];
+    const districts = JSON.parse(fs.readFileSync(path.join(dataDir, 'boundaries', 'merseyside-lad.geojson'), 'utf8')).features as {
+      properties: { LAD19CD: string };
+      geometry: never;
+    }[];
     const baselineMonths = monthRange('2018-04', '2019-03');
     const q1 = monthRange('2019-04', '2019-06');
     const counts = new Map<string, { baseline: number; q1: number }>(districts.map((d) => [d.properties.LAD19CD, { baseline: 0, q1: 0 }]));
@@ -72,27 +81,68 @@ describe(`partnership indicators on ${dbLabel}, real months ${MONTHS[0]}…${MON
     }
     for (const d of districts) {
       const code = d.properties.LAD19CD;
-      expect((await post('/api/indicators', { key: `proxy-${code.toLowerCase()}`, name: `Proxy SV ${code}`, definition: 'public-proxy', area: { type: 'district', code }, baseline: { from: '2018-04', to: '2019-03' } })).status).toBe(201);
+      expect(
+        (
+          await post('/api/indicators', {
+            key: `proxy-${code.toLowerCase()}`,
+            name: `Proxy SV ${code}`,
+            definition: 'public-proxy',
+            area: { type: 'district', code },
+            baseline: { from: '2018-04', to: '2019-03' },
+          })
+        ).status,
+      ).toBe(201);
       const t = (await (await fetch(`${server.url}/api/indicators/proxy-${code.toLowerCase()}/table`)).json()) as any;
       expect(t.table.rows[0].value).toBe(counts.get(code)!.baseline);
       expect(t.table.rows[1].value).toBe(counts.get(code)!.q1);
     }
-    expect((await post('/api/indicators', { key: 'bad-district', name: 'x', definition: 'public-proxy', area: { type: 'district', code: 'Liverpool' }, baseline: { from: '2018-04', to: '2019-03' } })).status).toBe(400);
+    expect(
+      (
+        await post('/api/indicators', {
+          key: 'bad-district',
+          name: 'x',
+          definition: 'public-proxy',
+          area: { type: 'district', code: 'Liverpool' },
+          baseline: { from: '2018-04', to: '2019-03' },
+        })
+      ).status,
+    ).toBe(400);
   });
 
   it('measures an area of cells, and refuses bad indicators with reasons', async () => {
     const hchh = (await (await fetch(`${server.url}/api/hchh?resolution=9`)).json()) as any;
     const cells = hchh.features[0].properties.cellIds;
-    expect((await post('/api/indicators', { key: 'hchh-1', name: 'HCHH area 1', definition: 'public-proxy', area: { type: 'cells', name: 'HCHH 1', cells }, baseline: { from: '2018-04', to: '2019-03' }, rag: { rule: 'target', targetPercent: -10 } })).status).toBe(201);
+    expect(
+      (
+        await post('/api/indicators', {
+          key: 'hchh-1',
+          name: 'HCHH area 1',
+          definition: 'public-proxy',
+          area: { type: 'cells', name: 'HCHH 1', cells },
+          baseline: { from: '2018-04', to: '2019-03' },
+          rag: { rule: 'target', targetPercent: -10 },
+        })
+      ).status,
+    ).toBe(201);
     const r = (await (await fetch(`${server.url}/api/indicators/hchh-1/table`)).json()) as any;
-    const series = (await Promise.all(cells.map(async (c: string) => ((await (await fetch(`${server.url}/api/cells/${c}/series?from=2018-04&to=2019-03`)).json()) as any).incidents as number[])));
+    const series = await Promise.all(
+      cells.map(
+        async (c: string) => ((await (await fetch(`${server.url}/api/cells/${c}/series?from=2018-04&to=2019-03`)).json()) as any).incidents as number[],
+      ),
+    );
     expect(r.table.rows[0].value).toBe(series.flat().reduce((a: number, b: number) => a + b, 0));
     expect(r.table.rule).toMatch(/target of -10 %/);
 
     const bad = await post('/api/indicators', { key: 'x1', name: 'x', definition: 'nope', baseline: { from: '2018-04', to: '2019-03' } });
     expect(bad.status).toBe(400);
     expect(((await bad.json()) as any).error.message).toMatch(/unknown definition "nope"/);
-    const badCells = await post('/api/indicators', { key: 'x2', name: 'x', definition: 'public-proxy', area: { type: 'cells', name: 'a', cells: ['zz'] }, baseline: { from: '2018-04', to: '2019-03' } });
+    const badCells = await post('/api/indicators', {
+      key: 'x2',
+      name: 'x',
+      definition: 'public-proxy',
+      area: { type: 'cells', name: 'a', cells: ['zz'] },
+      baseline: { from: '2018-04', to: '2019-03' },
+    });
     expect(badCells.status).toBe(400);
     const late = await post('/api/indicators', { key: 'x3', name: 'x', definition: 'public-proxy', baseline: { from: '2019-04', to: '2019-09' } });
     expect(late.status).toBe(201);
@@ -125,16 +175,49 @@ describe(`partnership indicators on ${dbLabel}, real months ${MONTHS[0]}…${MON
     });
 
     // Zone: a box around Bold Street, Liverpool, drawn by the test; counted from the files by position.
-    const box = { west: -2.9800, south: 53.4020, east: -2.9765, north: 53.4045 };
-    const zone = await post('/api/zones', { type: 'Feature', properties: { name: 'Bold Street test zone', clearStart: '2019-04-01' }, geometry: { type: 'Polygon', coordinates: [[[box.west, box.south], [box.east, box.south], [box.east, box.north], [box.west, box.north], [box.west, box.south]]] } });
+    const box = { west: -2.98, south: 53.402, east: -2.9765, north: 53.4045 };
+    const zone = await post('/api/zones', {
+      type: 'Feature',
+      properties: { name: 'Bold Street test zone', clearStart: '2019-04-01' },
+      geometry: {
+        type: 'Polygon',
+        coordinates: [
+          [
+            [box.west, box.south],
+            [box.east, box.south],
+            [box.east, box.north],
+            [box.west, box.north],
+            [box.west, box.south],
+          ],
+        ],
+      },
+    });
     expect(zone.status).toBe(201);
     const zoneId = ((await zone.json()) as any).id;
-    const inBox = (m: string) => readRows(monthFile(m)).filter((r) => PROXY_CATEGORIES.has(r['Crime type']!) && r.Longitude !== ''
-      && Number(r.Longitude) >= box.west && Number(r.Longitude) <= box.east && Number(r.Latitude) >= box.south && Number(r.Latitude) <= box.north).length;
+    const inBox = (m: string) =>
+      readRows(monthFile(m)).filter(
+        (r) =>
+          PROXY_CATEGORIES.has(r['Crime type']!) &&
+          r.Longitude !== '' &&
+          Number(r.Longitude) >= box.west &&
+          Number(r.Longitude) <= box.east &&
+          Number(r.Latitude) >= box.south &&
+          Number(r.Latitude) <= box.north,
+      ).length;
     const z = await table({ key: 'bold-street', name: 'Bold Street zone', area: { type: 'zone', id: zoneId } });
     expect(z.table.rows[0].value).toBe(monthRange('2018-04', '2019-03').reduce((s, m) => s + inBox(m), 0));
     expect(z.table.rows.find((r: any) => r.period === '2019/20 Q1').value).toBe(['2019-04', '2019-05', '2019-06'].reduce((s, m) => s + inBox(m), 0));
-    expect((await post('/api/indicators', { key: 'no-zone', name: 'x', definition: 'public-proxy', area: { type: 'zone', id: 99999 }, baseline: { from: '2018-04', to: '2019-03' } })).status).toBe(201);
+    expect(
+      (
+        await post('/api/indicators', {
+          key: 'no-zone',
+          name: 'x',
+          definition: 'public-proxy',
+          area: { type: 'zone', id: 99999 },
+          baseline: { from: '2018-04', to: '2019-03' },
+        })
+      ).status,
+    ).toBe(201);
     expect((await fetch(`${server.url}/api/indicators/no-zone/table`)).status).toBe(404);
 
     // HCHH areas found on the baseline year and kept fixed: the baseline equals what /api/hchh counts in them.

@@ -75,11 +75,13 @@ describe(`ingest on ${dbLabel}`, () => {
     const outcome = await importIncidentFile(db, bad);
     expect(outcome.status).toBe('rejected');
     expect(outcome.rowsRejected).toBe(3);
-    expect(outcome.rejections).toEqual(expect.arrayContaining([
-      expect.objectContaining({ line: 11, field: 'Longitude', value: 'west-ish' }),
-      expect.objectContaining({ line: 21, field: null, reason: 'expected 12 fields, found 8' }),
-      expect.objectContaining({ line: 31, field: 'Month', value: '2019-8' }),
-    ]));
+    expect(outcome.rejections).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ line: 11, field: 'Longitude', value: 'west-ish' }),
+        expect.objectContaining({ line: 21, field: null, reason: 'expected 12 fields, found 8' }),
+        expect.objectContaining({ line: 31, field: 'Month', value: '2019-8' }),
+      ]),
+    );
     expect(await incidents.count()).toBe(before);
     const logged = await new ImportStore(db).rejections(outcome.importId!);
     expect(logged.map((r) => r.line)).toEqual([11, 21, 31]);
@@ -102,8 +104,13 @@ describe(`ingest on ${dbLabel}`, () => {
 
   it('imports a force extract with British National Grid positions, times and flags, and classifies it', async () => {
     // Positions, months and locations of five real 2019-07 rows; offence codes and flags are constructed to test the format.
-    const real = readRows(monthFile('2019-07')).filter((r) => r['Crime type'] === 'Violence and sexual offences').slice(0, 5);
-    const toBng = proj4('EPSG:4326', '+proj=tmerc +lat_0=49 +lon_0=-2 +k=0.9996012717 +x_0=400000 +y_0=-100000 +ellps=airy +towgs84=446.448,-125.157,542.06,0.15,0.247,0.842,-20.489 +units=m +no_defs');
+    const real = readRows(monthFile('2019-07'))
+      .filter((r) => r['Crime type'] === 'Violence and sexual offences')
+      .slice(0, 5);
+    const toBng = proj4(
+      'EPSG:4326',
+      '+proj=tmerc +lat_0=49 +lon_0=-2 +k=0.9996012717 +x_0=400000 +y_0=-100000 +ellps=airy +towgs84=446.448,-125.157,542.06,0.15,0.247,0.842,-20.489 +units=m +no_defs',
+    );
     const spec = [
       ['8N', 'Y', 'N', 'N'], // knife-enabled assault with injury → Merseyside SV
       ['8N', 'Y', 'N', 'Y'], // the same, domestic → excluded by Merseyside, included by Durham & Darlington
@@ -115,7 +122,9 @@ describe(`ingest on ${dbLabel}`, () => {
     real.forEach((r, i) => {
       const [e, n] = toBng.forward([Number(r.Longitude), Number(r.Latitude)]) as [number, number];
       const [code, knife, gun, da] = spec[i]!;
-      lines.push(`FX-${i + 1},${String(10 + i).padStart(2, '0')}/07/2019 22:1${i},${code},${knife},${gun},${da},${e.toFixed(1)},${n.toFixed(1)},"${r.Location}"`);
+      lines.push(
+        `FX-${i + 1},${String(10 + i).padStart(2, '0')}/07/2019 22:1${i},${code},${knife},${gun},${da},${e.toFixed(1)},${n.toFixed(1)},"${r.Location}"`,
+      );
     });
     const file = path.join(tmp, 'force-extract.csv');
     fs.writeFileSync(file, lines.join('\n'));
@@ -124,14 +133,22 @@ describe(`ingest on ${dbLabel}`, () => {
     expect(outcome.format).toBe('force extract');
     expect(outcome.rowsImported).toBe(5);
 
-    const stored = (await db.raw(`SELECT source_ref, category, offence_name, lon, lat, occurred_at, knife, domestic FROM incident WHERE source = 'force-extract' ORDER BY source_ref`)).rows;
+    const stored = (
+      await db.raw(
+        `SELECT source_ref, category, offence_name, lon, lat, occurred_at, knife, domestic FROM incident WHERE source = 'force-extract' ORDER BY source_ref`,
+      )
+    ).rows;
     stored.forEach((s: { lon: number; lat: number; category: string; occurred_at: Date | string }, i: number) => {
       expect(s.lon).toBeCloseTo(Number(real[i]!.Longitude), 5); // back from the grid within ~1 m
       expect(s.lat).toBeCloseTo(Number(real[i]!.Latitude), 5);
       expect(new Date(s.occurred_at).toISOString()).toBe(`2019-07-${10 + i}T21:1${i}:00.000Z`); // BST is UTC+1
     });
     expect(stored.map((s: { category: string }) => s.category)).toEqual([
-      'Violence and sexual offences', 'Violence and sexual offences', 'Violence and sexual offences', 'Violence and sexual offences', 'Robbery',
+      'Violence and sexual offences',
+      'Violence and sexual offences',
+      'Violence and sexual offences',
+      'Violence and sexual offences',
+      'Robbery',
     ]);
     const reference = new ReferenceStore(db);
     const merseyside = (await reference.definition('merseyside'))!.rules;
@@ -146,20 +163,27 @@ describe(`ingest on ${dbLabel}`, () => {
 
   it('rejects a force extract row by row with the column that is wrong', async () => {
     const file = path.join(tmp, 'force-bad.csv');
-    fs.writeFileSync(file, [
-      'incident_id,occurred_at,offence_code,knife,latitude,longitude',
-      'A1,2019-07-04T23:10,8N,maybe,53.40,-2.98',
-      'A2,31/02/2019 10:00,8N,Y,53.40,-2.98',
-      'A3,2019-07-04T23:10,ZZ9,Y,53.40,-2.98',
-      'A4,2019-07-04T23:10,8N,Y,153.40,-2.98',
-      'A5,2019-07-05T01:00,8N,Y,53.40,-2.98',
-      'A5,2019-07-05T01:30,8N,Y,53.40,-2.98',
-    ].join('\n'));
+    fs.writeFileSync(
+      file,
+      [
+        'incident_id,occurred_at,offence_code,knife,latitude,longitude',
+        'A1,2019-07-04T23:10,8N,maybe,53.40,-2.98',
+        'A2,31/02/2019 10:00,8N,Y,53.40,-2.98',
+        'A3,2019-07-04T23:10,ZZ9,Y,53.40,-2.98',
+        'A4,2019-07-04T23:10,8N,Y,153.40,-2.98',
+        'A5,2019-07-05T01:00,8N,Y,53.40,-2.98',
+        'A5,2019-07-05T01:30,8N,Y,53.40,-2.98',
+      ].join('\n'),
+    );
     const before = await incidents.count();
     const outcome = await importIncidentFile(db, file);
     expect(outcome.status).toBe('rejected');
     expect(outcome.rejections.map((r) => [r.line, r.field])).toEqual([
-      [2, 'knife'], [3, 'occurredAt'], [4, 'offenceCode'], [5, 'latitude'], [7, 'id'],
+      [2, 'knife'],
+      [3, 'occurredAt'],
+      [4, 'offenceCode'],
+      [5, 'latitude'],
+      [7, 'id'],
     ]);
     expect(await incidents.count()).toBe(before);
   });

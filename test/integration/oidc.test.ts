@@ -65,7 +65,11 @@ describe(`Single sign-on (OpenID Connect, code + PKCE) against a local oidc-prov
     const form = (p: typeof page, fields: Record<string, string>) => {
       const action = /<form[^>]*action="([^"]+)"/.exec(p.text)?.[1];
       if (!action) throw new Error(`no form at ${p.url}: ${p.text.slice(0, 300)}`);
-      return browse(jar, new URL(action, p.url).href, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams(fields).toString() });
+      return browse(jar, new URL(action, p.url).href, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        body: new URLSearchParams(fields).toString(),
+      });
     };
     const authorize = page.trail.find((u) => u.startsWith(`${issuer}/auth?`))!;
     page = await form(page, { prompt: 'login', login, password: 'any' });
@@ -79,18 +83,40 @@ describe(`Single sign-on (OpenID Connect, code + PKCE) against a local oidc-prov
     issuer = `http://127.0.0.1:${(idp.address() as AddressInfo).port}`;
     server = await startTestServer(['2019-10'], {
       buildWeb: false,
-      auth: { oidc: { issuer, clientId: 'harmgrid', clientSecret: CLIENT_SECRET, redirectUrl: undefined, scopes: 'openid profile email', roleClaim: 'roles', forcesClaim: 'harmgrid_forces', label: 'Sign in with the test provider' } },
+      auth: {
+        oidc: {
+          issuer,
+          clientId: 'harmgrid',
+          clientSecret: CLIENT_SECRET,
+          redirectUrl: undefined,
+          scopes: 'openid profile email',
+          roleClaim: 'roles',
+          forcesClaim: 'harmgrid_forces',
+          label: 'Sign in with the test provider',
+        },
+      },
     });
     const provider = new Provider(issuer, {
-      clients: [{ client_id: 'harmgrid', client_secret: CLIENT_SECRET, redirect_uris: [`${server.url}/api/auth/oidc/callback`], grant_types: ['authorization_code'], response_types: ['code'] }],
+      clients: [
+        {
+          client_id: 'harmgrid',
+          client_secret: CLIENT_SECRET,
+          redirect_uris: [`${server.url}/api/auth/oidc/callback`],
+          grant_types: ['authorization_code'],
+          response_types: ['code'],
+        },
+      ],
       pkce: { required: () => true },
       // Put the scope's claims in the ID token, as Entra ID does with app roles.
       conformIdTokenClaims: false,
       claims: { openid: ['sub', 'roles', 'harmgrid_forces'], profile: ['name'], email: ['email', 'email_verified'] },
-      findAccount: async (_ctx: unknown, id: string) => (PEOPLE[id] ? {
-        accountId: id,
-        claims: async () => ({ sub: id, email: `${id}@example.org`, email_verified: true, ...PEOPLE[id] }),
-      } : undefined),
+      findAccount: async (_ctx: unknown, id: string) =>
+        PEOPLE[id]
+          ? {
+              accountId: id,
+              claims: async () => ({ sub: id, email: `${id}@example.org`, email_verified: true, ...PEOPLE[id] }),
+            }
+          : undefined,
     } as never);
     idp.on('request', provider.callback());
   });

@@ -14,11 +14,22 @@ import { monthFile, readRows, tempDir } from '../support/data';
 describe(`partner data on ${dbLabel}`, () => {
   let db: Db;
   const tmp = tempDir();
-  const real = readRows(monthFile('2019-07')).filter((r) => r['Crime type'] === 'Violence and sexual offences').slice(0, 3);
-  const write = (name: string, lines: string[]) => { const f = path.join(tmp, name); fs.writeFileSync(f, lines.join('\n')); return f; };
+  const real = readRows(monthFile('2019-07'))
+    .filter((r) => r['Crime type'] === 'Violence and sexual offences')
+    .slice(0, 3);
+  const write = (name: string, lines: string[]) => {
+    const f = path.join(tmp, name);
+    fs.writeFileSync(f, lines.join('\n'));
+    return f;
+  };
 
-  beforeAll(async () => { db = await freshDb(); });
-  afterAll(async () => { await db?.destroy(); fs.rmSync(tmp, { recursive: true, force: true }); });
+  beforeAll(async () => {
+    db = await freshDb();
+  });
+  afterAll(async () => {
+    await db?.destroy();
+    fs.rmSync(tmp, { recursive: true, force: true });
+  });
 
   it('imports emergency-department, ambulance and fire events, keeping the precision each was given in', async () => {
     const [a, b, c] = real;
@@ -31,11 +42,18 @@ describe(`partner data on ${dbLabel}`, () => {
     ]);
     const outcome = await importDataFile(db, file);
     expect(outcome).toMatchObject({ status: 'imported', format: 'partner events', rowsImported: 4 });
-    const rows = (await db.raw(`SELECT source, source_ref, category, position_precision, cell IS NOT NULL AS has_cell, occurred_at, attributes FROM incident ORDER BY source_ref`)).rows;
+    const rows = (
+      await db.raw(
+        `SELECT source, source_ref, category, position_precision, cell IS NOT NULL AS has_cell, occurred_at, attributes FROM incident ORDER BY source_ref`,
+      )
+    ).rows;
     const by = Object.fromEntries(rows.map((r: any) => [r.source_ref, r]));
     expect(by['ED-1']).toMatchObject({ source: 'emergency-department', position_precision: 'point', has_cell: true });
     expect(new Date(by['ED-1'].occurred_at).toISOString()).toBe('2019-07-06T22:40:00.000Z');
-    expect(typeof by['ED-1'].attributes === 'string' ? JSON.parse(by['ED-1'].attributes) : by['ED-1'].attributes).toEqual({ method: 'glass/bottle', locationType: 'pub or club' });
+    expect(typeof by['ED-1'].attributes === 'string' ? JSON.parse(by['ED-1'].attributes) : by['ED-1'].attributes).toEqual({
+      method: 'glass/bottle',
+      locationType: 'pub or club',
+    });
     expect(by['ED-2']).toMatchObject({ position_precision: 'lsoa', has_cell: false, occurred_at: null });
     expect(by['AMB-1']).toMatchObject({ source: 'ambulance', position_precision: 'text', has_cell: false, category: 'Assault (ambulance call-out)' });
     expect(by['FIRE-1']).toMatchObject({ category: 'Deliberate fire', position_precision: 'point' });
@@ -43,7 +61,12 @@ describe(`partner data on ${dbLabel}`, () => {
     // Only events given as points reach the cells; the others count in totals.
     const scheme = (await new ReferenceStore(db).scheme('count'))!;
     const store = new IncidentStore(db);
-    const ed = { from: '2019-07', to: '2019-07', definition: { anyOf: [{ categories: ['Assault (emergency department attendance)'], weapon: 'any' as const, domestic: 'include' as const }] }, schemeId: scheme.id };
+    const ed = {
+      from: '2019-07',
+      to: '2019-07',
+      definition: { anyOf: [{ categories: ['Assault (emergency department attendance)'], weapon: 'any' as const, domestic: 'include' as const }] },
+      schemeId: scheme.id,
+    };
     expect((await store.cellTotals(ed, 9)).reduce((s, c) => s + c.incidents, 0)).toBe(1);
     expect((await store.totals(ed)).incidents).toBe(2);
   });
@@ -58,13 +81,19 @@ describe(`partner data on ${dbLabel}`, () => {
     ]);
     const outcome = await importDataFile(db, file);
     expect(outcome.status).toBe('rejected');
-    expect(outcome.rejections.map((r) => [r.line, r.field])).toEqual([[2, 'source'], [3, 'date'], [4, 'locationText'], [5, 'lsoaCode']]);
+    expect(outcome.rejections.map((r) => [r.line, r.field])).toEqual([
+      [2, 'source'],
+      [3, 'date'],
+      [4, 'locationText'],
+      [5, 'lsoaCode'],
+    ]);
   });
 
   it('keeps suppressed aggregates as suppressed and takes revisions as replacements', async () => {
     const header = 'source,measure,area_code,area_name,area_type,period_type,period,age_band,value,revision';
     const measure = 'Admissions for assault by sharp object (ICD-10 X99)';
-    const first = write('hes.csv', [header,
+    const first = write('hes.csv', [
+      header,
       `HES,${measure},E08000012,Liverpool,district,financial_year,2019/20,0-17,*,provisional`,
       `HES,${measure},E08000012,Liverpool,district,financial_year,2019/20,18-24,25,provisional`,
       `HES,${measure},E08000011,Knowsley,district,financial_year,2019/20,18-24,c,provisional`,

@@ -24,7 +24,10 @@ describe(`patrol briefing on ${dbLabel}: real boundaries and ${MONTHS.length} re
     const res = await fetch(url + p);
     return { status: res.status, type: res.headers.get('content-type') ?? '', text: await res.text() };
   };
-  const json = async (p: string) => { const r = await get(p); return { ...r, body: JSON.parse(r.text) }; };
+  const json = async (p: string) => {
+    const r = await get(p);
+    return { ...r, body: JSON.parse(r.text) };
+  };
 
   beforeAll(async () => {
     db = await freshDb();
@@ -43,8 +46,15 @@ describe(`patrol briefing on ${dbLabel}: real boundaries and ${MONTHS.length} re
     const b = await json('/api/patrol-briefing?crimeTopPercent=1&harmTopPercent=1');
     expect(b.status).toBe(200);
     expect(hchh.body.features.length).toBeGreaterThan(2);
-    expect(b.body.areas.map((a: any) => ({ rank: a.rank, name: a.name, cellIds: a.cellIds, incidents: a.incidents, harm: a.harm })))
-      .toEqual(hchh.body.features.map((f: any) => ({ rank: f.properties.rank, name: f.properties.name, cellIds: f.properties.cellIds, incidents: f.properties.incidents, harm: f.properties.harm })));
+    expect(b.body.areas.map((a: any) => ({ rank: a.rank, name: a.name, cellIds: a.cellIds, incidents: a.incidents, harm: a.harm }))).toEqual(
+      hchh.body.features.map((f: any) => ({
+        rank: f.properties.rank,
+        name: f.properties.name,
+        cellIds: f.properties.cellIds,
+        incidents: f.properties.incidents,
+        harm: f.properties.harm,
+      })),
+    );
     expect(b.body.dataRefresh.latestMonthLoaded).toBe('2019-06');
 
     // The top street of area 1, counted from the raw rows: rows whose storage cell (res 12) descends from one of its cells.
@@ -85,8 +95,13 @@ describe(`patrol briefing on ${dbLabel}: real boundaries and ${MONTHS.length} re
     const real = proxy.find((r) => cells.has(cellToParent(latLngToCell(Number(r.Latitude), Number(r.Longitude), 12), 9)))!;
     const file = path.join(tmp, 'timed.csv');
     const times = ['2019-03-01T22:30', '2019-03-08T22:45', '2019-03-15T23:10', '2019-03-16T01:20'];
-    fs.writeFileSync(file, ['incident_id,occurred_at,offence_code,latitude,longitude,location',
-      ...times.map((t, i) => `BRIEF-${i},${t},34B,${real.Latitude},${real.Longitude},"=HYPERLINK(""http://example.invalid"",""x"")"`)].join('\n'));
+    fs.writeFileSync(
+      file,
+      [
+        'incident_id,occurred_at,offence_code,latitude,longitude,location',
+        ...times.map((t, i) => `BRIEF-${i},${t},34B,${real.Latitude},${real.Longitude},"=HYPERLINK(""http://example.invalid"",""x"")"`),
+      ].join('\n'),
+    );
     const report = await importPaths(db, [file]);
     expect(report.files[0]?.status).toBe('imported');
 
@@ -96,7 +111,9 @@ describe(`patrol briefing on ${dbLabel}: real boundaries and ${MONTHS.length} re
     const parsed = parse(res.text, { columns: true }) as Record<string, string>[];
     const b = (await json('/api/patrol-briefing?streets=500')).body;
     expect(parsed.length).toBe(b.areas.reduce((s: number, a: any) => s + a.streets.length, 0));
-    expect(Object.keys(parsed[0]!)).toEqual(expect.arrayContaining(['area_rank', 'area_name', 'street', 'incidents', 'harm', 'visit_minutes', 'latest_month_loaded']));
+    expect(Object.keys(parsed[0]!)).toEqual(
+      expect.arrayContaining(['area_rank', 'area_name', 'street', 'incidents', 'harm', 'visit_minutes', 'latest_month_loaded']),
+    );
     for (const row of parsed) for (const v of Object.values(row)) expect(/^[=+@\t\r]/.test(v) || (/^-/.test(v) && Number.isNaN(Number(v))), v).toBe(false);
     const injected = parsed.find((r) => r.street!.includes('HYPERLINK'));
     expect(injected?.street).toBe(`'=HYPERLINK("http://example.invalid","x")`);
@@ -135,10 +152,17 @@ describe('patrol briefing rules on a constructed case', () => {
         { location: 'On or near Bold Street', incidents: 1, harm: 50 },
         { location: 'On or near Wood Street', incidents: 9, harm: 120 },
       ],
-      months: [{ month: '2019-01', incidents: 3, harm: 1 }, { month: '2019-02', incidents: 3, harm: 2 }, { month: '2019-03', incidents: 0, harm: 0 }],
+      months: [
+        { month: '2019-01', incidents: 3, harm: 1 },
+        { month: '2019-02', incidents: 3, harm: 2 },
+        { month: '2019-03', incidents: 0, harm: 0 },
+      ],
       times: { rows: [], untimed: 14 },
     });
-    expect(b.streets).toEqual([{ street: 'Bold Street', incidents: 5, harm: 150 }, { street: 'Wood Street', incidents: 9, harm: 120 }]);
+    expect(b.streets).toEqual([
+      { street: 'Bold Street', incidents: 5, harm: 150 },
+      { street: 'Wood Street', incidents: 9, harm: 120 },
+    ]);
     expect(b.peakMonths.map((m) => m.month)).toEqual(['2019-02', '2019-01']);
     expect(b.peakTimes).toEqual({ available: false, statement: expect.stringContaining('14 incidents carry the month only') });
     expect(b.visits.map((v) => v.street)).toEqual(['Bold Street', 'Wood Street']);

@@ -54,8 +54,13 @@ describe(`repeat locations on ${dbLabel}, real year 2019`, () => {
       '2019-07-08T01:00', // small hours of Monday → out
     ];
     const file = path.join(tmp, 'nte.csv');
-    fs.writeFileSync(file, ['incident_id,occurred_at,offence_code,latitude,longitude,location',
-      ...times.map((t, i) => `NTE-${i},${t},34B,${real.Latitude},${real.Longitude},Test premises`)].join('\n'));
+    fs.writeFileSync(
+      file,
+      [
+        'incident_id,occurred_at,offence_code,latitude,longitude,location',
+        ...times.map((t, i) => `NTE-${i},${t},34B,${real.Latitude},${real.Longitude},Test premises`),
+      ].join('\n'),
+    );
     await importPaths(db, [file]);
     const analysis = new Analysis(db);
     const r = await analysis.resolve({ resolution: 9, from: '2019-07', to: '2019-07', source: ['force-extract'] });

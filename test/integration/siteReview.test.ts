@@ -19,8 +19,12 @@ const PERIOD = `from=${CURRENT.from}&to=${CURRENT.to}`;
 // The site is drawn by the test: Liverpool's Bold Street as OpenStreetMap maps it (the pedestrian
 // way in the basemap data), widened by 20 m either side. No site ships with harmgrid.
 function boldStreetSite(): { type: 'Polygon'; coordinates: number[][][] } {
-  const roads = JSON.parse(fs.readFileSync(path.join(dataDir, 'basemap', 'roads.geojson'), 'utf8')) as { features: { properties: { name?: string }; geometry: { type: string; coordinates: number[][] } }[] };
-  const street = roads.features.find((f) => f.properties.name === 'Bold Street' && f.geometry.coordinates.some(([x, y]) => Math.abs(x! + 2.98) < 0.01 && Math.abs(y! - 53.40) < 0.01));
+  const roads = JSON.parse(fs.readFileSync(path.join(dataDir, 'basemap', 'roads.geojson'), 'utf8')) as {
+    features: { properties: { name?: string }; geometry: { type: string; coordinates: number[][] } }[];
+  };
+  const street = roads.features.find(
+    (f) => f.properties.name === 'Bold Street' && f.geometry.coordinates.some(([x, y]) => Math.abs(x! + 2.98) < 0.01 && Math.abs(y! - 53.4) < 0.01),
+  );
   if (!street) throw new Error('Bold Street, Liverpool is not in the basemap roads');
   const poly = turfBuffer(feature(street.geometry as never), 20, { units: 'meters', steps: 4 })!.geometry as { type: 'Polygon'; coordinates: number[][][] };
   return { type: 'Polygon', coordinates: poly.coordinates.map((ring) => ring.map(([x, y]) => [Number(x!.toFixed(6)), Number(y!.toFixed(6))])) };
@@ -33,7 +37,9 @@ describe(`site review report on ${dbLabel}: real boundaries and ${MONTHS.length}
   const sample = tempDir();
   const site = boldStreetSite();
   const NAME = 'Bold Street <test> & co';
-  const rows: Record<string, string>[] = MONTHS.flatMap((m) => readRows(monthFile(m)).map((r) => ({ ...r, month: m }))).filter((r: Record<string, string>) => r.Longitude !== '');
+  const rows: Record<string, string>[] = MONTHS.flatMap((m) => readRows(monthFile(m)).map((r) => ({ ...r, month: m }))).filter(
+    (r: Record<string, string>) => r.Longitude !== '',
+  );
   const inPeriod = (r: Record<string, string>, p: { from: string; to: string }) => r.month! >= p.from && r.month! <= p.to;
   // Metres from the site's edge (negative inside), exact (turf pointToPolygonDistance), independent of the report's buffers.
   const distance = new Map<string, number>();
@@ -47,19 +53,37 @@ describe(`site review report on ${dbLabel}: real boundaries and ${MONTHS.length}
   };
   const call = async (p: string, init?: RequestInit) => {
     // One retry for a GET whose kept-alive socket the server closed while the test was busy counting (ECONNRESET).
-    const res = await fetch(server.url + p, init).catch((e) => { if (init?.method) throw e; return fetch(server.url + p, init); });
+    const res = await fetch(server.url + p, init).catch((e) => {
+      if (init?.method) throw e;
+      return fetch(server.url + p, init);
+    });
     const text = await res.text();
-    return { status: res.status, type: res.headers.get('content-type') ?? '', csp: res.headers.get('content-security-policy') ?? '', text, body: (res.headers.get('content-type') ?? '').includes('json') ? JSON.parse(text) : null };
+    return {
+      status: res.status,
+      type: res.headers.get('content-type') ?? '',
+      csp: res.headers.get('content-security-policy') ?? '',
+      text,
+      body: (res.headers.get('content-type') ?? '').includes('json') ? JSON.parse(text) : null,
+    };
   };
 
   beforeAll(async () => {
     for (const m of MONTHS) fs.symlinkSync(monthFile(m), path.join(sample, path.basename(monthFile(m))));
     if (onPostgres) await (await freshDb()).destroy();
     server = await startServer({
-      port: 0, quiet: true, dataDir, sampleDir: sample, autoImport: true, buildWeb: false,
+      port: 0,
+      quiet: true,
+      dataDir,
+      sampleDir: sample,
+      autoImport: true,
+      buildWeb: false,
       ...(onPostgres ? { databaseUrl: `${process.env.DATABASE_URL}`, schema: TEST_SCHEMA } : { databaseUrl: '', pgliteDir: 'memory' }),
     });
-    const created = await call('/api/sites', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ name: NAME, notes: 'drawn by the test around OSM Bold Street', geometry: site }) });
+    const created = await call('/api/sites', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ name: NAME, notes: 'drawn by the test around OSM Bold Street', geometry: site }),
+    });
     expect(created.status).toBe(201);
     siteId = created.body.id;
     report = (await call(`/api/sites/${siteId}/review?${PERIOD}`)).body;
@@ -69,7 +93,7 @@ describe(`site review report on ${dbLabel}: real boundaries and ${MONTHS.length}
     fs.rmSync(sample, { recursive: true, force: true });
   });
 
-  it('counts the site\'s incidents by definition and category as counted from the files, now and the year before', async () => {
+  it("counts the site's incidents by definition and category as counted from the files, now and the year before", async () => {
     expect(report.period).toEqual({ ...CURRENT, months: 3 });
     expect(report.previousPeriod).toEqual(PREVIOUS);
     const inSite = rows.filter((x) => edge(x) < 0);
@@ -85,7 +109,10 @@ describe(`site review report on ${dbLabel}: real boundaries and ${MONTHS.length}
     expect(s.monthly.reduce((t: number, m: any) => t + m.incidents, 0)).toBe(proxy.length);
     expect(s.monthly.find((m: any) => m.month === '2021-07').allCrime).toBe(inSite.filter((x) => x.month === '2021-07').length);
     // The change against the year before, by the exact conditional test.
-    const expected = countChange({ before: { count: s.definition.previous.incidents, exposure: 3 }, after: { count: s.definition.current.incidents, exposure: 3 } });
+    const expected = countChange({
+      before: { count: s.definition.previous.incidents, exposure: 3 },
+      after: { count: s.definition.current.incidents, exposure: 3 },
+    });
     expect(s.definition.change.pValue).toBeCloseTo(expected.pValue, 12);
     expect(s.areaKm2).toBeCloseTo(turfArea(site as never) / 1e6, 6);
   });
@@ -94,7 +121,11 @@ describe(`site review report on ${dbLabel}: real boundaries and ${MONTHS.length}
     expect(report.zones.map((z: any) => z.label)).toEqual(['site', '0–250 m ring', '250–500 m ring', '500–1000 m ring']);
     const proxyNow = rows.filter((x) => PROXY_CATEGORIES.has(x['Crime type']!) && inPeriod(x, CURRENT));
     // The report's buffers are 16-step polygons, within 2 m of the true distance: count with ±3 m either side.
-    const bands = [[0, 250], [250, 500], [500, 1000]] as const;
+    const bands = [
+      [0, 250],
+      [250, 500],
+      [500, 1000],
+    ] as const;
     bands.forEach(([inner, outer], i) => {
       const strict = proxyNow.filter((x) => edge(x) > inner + 3 && edge(x) <= outer - 3).length;
       const loose = proxyNow.filter((x) => edge(x) >= 0 && edge(x) > inner - 3 && edge(x) <= outer + 3).length;
@@ -117,22 +148,30 @@ describe(`site review report on ${dbLabel}: real boundaries and ${MONTHS.length}
     expect(two.hotspots.cells.length).toBeGreaterThan(0);
   }, 300_000);
 
-  it('compares the site\'s rate per km² with its ward by the exact Poisson test', async () => {
+  it("compares the site's rate per km² with its ward by the exact Poisson test", async () => {
     const ward = report.comparators.find((c: any) => c.kind === 'ward');
     // Bold Street runs along the Central / Riverside ward boundary: the ward is the one holding an inner point of the site.
     expect(ward.name).toMatch(/^(Central|Riverside)$/);
     expect(report.comparators.map((c: any) => c.kind)).toEqual(['ward', 'district', 'force']);
     expect(report.comparators[1].name).toBe('Liverpool');
     // The ward's proxy incidents, counted from the rows with turf over the ward outline served by the API.
-    const outline = JSON.parse((await call(`/api/boundaries?kind=ward&vintage=2019`)).text).features.find((f: any) => f.properties.code === ward.code && f.properties.vintage === '2019');
-    const wardCount = rows.filter((x) => PROXY_CATEGORIES.has(x['Crime type']!) && inPeriod(x, CURRENT) && booleanPointInPolygon([Number(x.Longitude), Number(x.Latitude)], outline.geometry)).length;
+    const outline = JSON.parse((await call(`/api/boundaries?kind=ward&vintage=2019`)).text).features.find(
+      (f: any) => f.properties.code === ward.code && f.properties.vintage === '2019',
+    );
+    const wardCount = rows.filter(
+      (x) =>
+        PROXY_CATEGORIES.has(x['Crime type']!) && inPeriod(x, CURRENT) && booleanPointInPolygon([Number(x.Longitude), Number(x.Latitude)], outline.geometry),
+    ).length;
     expect(ward.incidents).toBe(wardCount);
     const s = report.zones[0];
-    const expected = countChange({ before: { count: wardCount, exposure: ward.areaKm2 }, after: { count: s.definition.current.incidents, exposure: s.areaKm2 } });
+    const expected = countChange({
+      before: { count: wardCount, exposure: ward.areaKm2 },
+      after: { count: s.definition.current.incidents, exposure: s.areaKm2 },
+    });
     // The report's p has 4 significant figures and the ward area here is rounded to 4 decimals of a km².
     expect(Math.abs(s.rates.ward.perKm2.pValue - expected.pValue)).toBeLessThanOrEqual(2e-3 * expected.pValue + 1e-300);
     expect(s.rates.ward.perKm2.verdict).toBe(expected.significant ? (expected.direction === 'rise' ? 'higher' : 'lower') : 'no significant difference');
-    expect(s.rates.ward.perKm2.ratio).toBeCloseTo((s.definition.current.incidents / s.areaKm2) / (wardCount / ward.areaKm2), 3);
+    expect(s.rates.ward.perKm2.ratio).toBeCloseTo(s.definition.current.incidents / s.areaKm2 / (wardCount / ward.areaKm2), 3);
     expect(report.trafficLight.rule).toMatch(/^Red: /);
     expect(['red', 'amber', 'green']).toContain(report.trafficLight.light);
   });
@@ -170,8 +209,13 @@ describe(`site review report on ${dbLabel}: real boundaries and ${MONTHS.length}
     // (UK local time): Friday 23:30 twice and Saturday 01:15 in August 2021.
     const real = rows.find((x) => edge(x) < 0 && x.month === '2021-08')!;
     const file = path.join(sample, 'force-extract-timed.csv');
-    fs.writeFileSync(file, ['incident_id,occurred_at,offence_code,latitude,longitude,location',
-      ...['2021-08-06T23:30', '2021-08-13T23:45', '2021-08-07T01:15'].map((t, i) => `SR-${i},${t},34B,${real.Latitude},${real.Longitude},Test premises`)].join('\n'));
+    fs.writeFileSync(
+      file,
+      [
+        'incident_id,occurred_at,offence_code,latitude,longitude,location',
+        ...['2021-08-06T23:30', '2021-08-13T23:45', '2021-08-07T01:15'].map((t, i) => `SR-${i},${t},34B,${real.Latitude},${real.Longitude},Test premises`),
+      ].join('\n'),
+    );
     const imported = await importPaths(server.db, [file]);
     expect(imported.failed).toEqual([]);
     const timed = (await call(`/api/sites/${siteId}/review?${PERIOD}`)).body;
@@ -186,10 +230,24 @@ describe(`site review report on ${dbLabel}: real boundaries and ${MONTHS.length}
   }, 300_000);
 
   it('answers bad parameters with a 400 naming the field, and an unknown site with 404', async () => {
-    for (const [q, field] of [['rings=10', 'rings'], ['rings=100,200,300,400', 'rings'], ['rings=250,250', 'rings'], ['rings=abc', 'rings'], ['from=2021-13', 'from'], ['to=21-01', 'to'], ['variant=long', 'variant'], ['colour=red', ''], ['from=2021-06&to=2021-01', 'from']] as const) {
+    for (const [q, field] of [
+      ['rings=10', 'rings'],
+      ['rings=100,200,300,400', 'rings'],
+      ['rings=250,250', 'rings'],
+      ['rings=abc', 'rings'],
+      ['from=2021-13', 'from'],
+      ['to=21-01', 'to'],
+      ['variant=long', 'variant'],
+      ['colour=red', ''],
+      ['from=2021-06&to=2021-01', 'from'],
+    ] as const) {
       const r = await call(`/api/sites/${siteId}/review?${q}`);
       expect(r.status, q).toBe(400);
-      if (field) expect(r.body.error.issues.map((i: any) => i.path), q).toContain(field);
+      if (field)
+        expect(
+          r.body.error.issues.map((i: any) => i.path),
+          q,
+        ).toContain(field);
     }
     expect((await call(`/api/sites/${siteId}/review?definition=nope`)).body.error.message).toMatch(/unknown definition "nope"/);
     const missing = await call('/api/sites/99999/review');

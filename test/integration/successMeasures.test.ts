@@ -22,7 +22,12 @@ describe(`Home Office success measures on ${dbLabel}`, () => {
   const call = async (p: string, init?: RequestInit) => {
     const res = await fetch(server.url + p, init);
     const text = await res.text();
-    return { status: res.status, type: res.headers.get('content-type') ?? '', text, body: res.headers.get('content-type')?.includes('json') ? JSON.parse(text) : null };
+    return {
+      status: res.status,
+      type: res.headers.get('content-type') ?? '',
+      text,
+      body: res.headers.get('content-type')?.includes('json') ? JSON.parse(text) : null,
+    };
   };
   const upload = async (name: string, lines: string[]) => {
     const r = await call(`/api/imports?fileName=${name}`, { method: 'POST', headers: { 'content-type': 'text/csv' }, body: lines.join('\n') });
@@ -80,17 +85,29 @@ describe(`Home Office success measures on ${dbLabel}`, () => {
     expect(fy('2018/19')).toMatchObject({ status: 'value', value: knifeIn('2018-04', '2019-03') });
     expect(fy('2019/20')).toMatchObject({ status: 'value', value: knifeIn('2019-04', '2020-03') });
     expect(fy('2019/20').ratePerPopulation).toBeCloseTo((knifeIn('2019-04', '2020-03') / force.population) * 100_000, 9);
-    const expected = countChange({ before: { count: knifeIn('2018-04', '2019-03'), exposure: 12 }, after: { count: knifeIn('2019-04', '2020-03'), exposure: 12 } });
+    const expected = countChange({
+      before: { count: knifeIn('2018-04', '2019-03'), exposure: 12 },
+      after: { count: knifeIn('2019-04', '2020-03'), exposure: 12 },
+    });
     expect(fy('2019/20').change.test.pValue).toBeCloseTo(expected.pValue, 12);
     // The police month 2020-06 has no weapon flags: the rolling 12 months to 2020-06 are unavailable, and say why.
     const rolling = knife.values.find((v: any) => v.periodType === 'rolling_12_months');
     expect(rolling).toMatchObject({ period: '12 months to 2020-06', status: 'unavailable', value: null });
     expect(rolling.note).toMatch(/3 of 12 months missing: 2020-04 … 2020-06/);
     // The districts add up to the force (every constructed row lies in one of the five).
-    const sum = r.body.areas.slice(1).reduce((s: number, a: any) => s + a.measures.find((m: any) => m.key === 'knife-enabled-serious-violence').values.find((v: any) => v.period === '2019/20').value, 0);
+    const sum = r.body.areas
+      .slice(1)
+      .reduce(
+        (s: number, a: any) =>
+          s + a.measures.find((m: any) => m.key === 'knife-enabled-serious-violence').values.find((v: any) => v.period === '2019/20').value,
+        0,
+      );
     expect(sum).toBe(fy('2019/20').value);
     // Population: the LSOAs of each district (IoD 2019, mid-2015) — recomputed from the file.
-    const lsoas = parse(fs.readFileSync(path.join(dataDir, 'deprivation', 'iod2019-lsoa-merseyside.csv')), { columns: true, bom: true }) as Record<string, string>[];
+    const lsoas = parse(fs.readFileSync(path.join(dataDir, 'deprivation', 'iod2019-lsoa-merseyside.csv')), { columns: true, bom: true }) as Record<
+      string,
+      string
+    >[];
     const popKey = Object.keys(lsoas[0]!).find((k) => /total population/i.test(k))!;
     const ladKey = Object.keys(lsoas[0]!).find((k) => /district code/i.test(k))!;
     const liverpool = lsoas.filter((l) => l[ladKey] === 'E08000012').reduce((s, l) => s + Number(l[popKey]), 0);
@@ -100,9 +117,12 @@ describe(`Home Office success measures on ${dbLabel}`, () => {
   it('reads hospital admissions and homicides from aggregates, keeping suppression and never summing it as zero', async () => {
     const header = 'source,measure,area_code,area_name,area_type,period_type,period,age_band,value,revision';
     const hes = 'Admissions for assault by sharp object (ICD-10 X99)';
-    await upload('hes.csv', [header,
+    await upload('hes.csv', [
+      header,
       ...DISTRICTS.map((d, i) => `NHS Digital HES,${hes},${d},,district,financial_year,2018/19,all ages,${20 + i},final`),
-      ...DISTRICTS.filter((d) => d !== 'E08000011').map((d, i) => `NHS Digital HES,${hes},${d},,district,financial_year,2019/20,all ages,${30 + i},provisional`),
+      ...DISTRICTS.filter((d) => d !== 'E08000011').map(
+        (d, i) => `NHS Digital HES,${hes},${d},,district,financial_year,2019/20,all ages,${30 + i},provisional`,
+      ),
       `NHS Digital HES,${hes},E08000011,Knowsley,district,financial_year,2019/20,0-17,*,provisional`,
       `NHS Digital HES,${hes},E08000011,Knowsley,district,financial_year,2019/20,18-24,9,provisional`,
       'Home Office,Homicide Index: homicides,E23000004,Merseyside,police force area,financial_year,2018/19,all ages,25,final',
@@ -111,7 +131,12 @@ describe(`Home Office success measures on ${dbLabel}`, () => {
     const r = await call('/api/success-measures');
     const measure = (code: string, key: string) => r.body.areas.find((a: any) => a.code === code).measures.find((m: any) => m.key === key);
     const knowsley = measure('E08000011', 'hospital-admissions-knife-assault');
-    expect(knowsley.values.find((v: any) => v.period === '2019/20')).toMatchObject({ status: 'suppressed', value: null, ratePerPopulation: null, change: null });
+    expect(knowsley.values.find((v: any) => v.period === '2019/20')).toMatchObject({
+      status: 'suppressed',
+      value: null,
+      ratePerPopulation: null,
+      change: null,
+    });
     expect(knowsley.values.find((v: any) => v.period === '2019/20').note).toMatch(/0-17 \(\*\) suppressed/);
     const forceHes = measure('force', 'hospital-admissions-knife-assault');
     expect(forceHes.values.find((v: any) => v.period === '2018/19')).toMatchObject({ status: 'value', value: 20 + 21 + 22 + 23 + 24 });

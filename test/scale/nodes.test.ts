@@ -42,16 +42,28 @@ describe.runIf(onPostgres)('several API nodes behind one port, PostgreSQL', () =
     const port = await freePort();
     url = `http://127.0.0.1:${port}`;
     nodes = spawn(process.execPath, [path.join(repoRoot, 'node_modules', 'tsx', 'dist', 'cli.mjs'), path.join(repoRoot, 'server', 'cluster.ts')], {
-      env: { ...process.env, PORT: String(port), HARMGRID_NODES: String(NODES), HARMGRID_DB_SCHEMA: TEST_SCHEMA, HARMGRID_AUTO_IMPORT: '0', HARMGRID_SKIP_WEB_BUILD: '1', HARMGRID_QUIET: '1' },
+      env: {
+        ...process.env,
+        PORT: String(port),
+        HARMGRID_NODES: String(NODES),
+        HARMGRID_DB_SCHEMA: TEST_SCHEMA,
+        HARMGRID_AUTO_IMPORT: '0',
+        HARMGRID_SKIP_WEB_BUILD: '1',
+        HARMGRID_QUIET: '1',
+      },
       stdio: ['ignore', 'pipe', 'inherit'],
     });
     await new Promise<void>((resolve, reject) => {
-      nodes.stdout!.on('data', (d: Buffer) => { if (/node\(s\) at/.test(d.toString())) resolve(); });
+      nodes.stdout!.on('data', (d: Buffer) => {
+        if (/node\(s\) at/.test(d.toString())) resolve();
+      });
       nodes.once('exit', (code) => reject(new Error(`the nodes exited (${code})`)));
     });
     // Every node follows the data version on its own connection.
     for (let i = 0; i < 80; i++) {
-      const n = rowsOf<{ n: number }>(await db.raw(`SELECT count(*)::int AS n FROM pg_stat_activity WHERE application_name = ?`, [`harmgrid data version ${TEST_SCHEMA}`]))[0]!.n;
+      const n = rowsOf<{ n: number }>(
+        await db.raw(`SELECT count(*)::int AS n FROM pg_stat_activity WHERE application_name = ?`, [`harmgrid data version ${TEST_SCHEMA}`]),
+      )[0]!.n;
       if (n === NODES) break;
       await new Promise((r) => setTimeout(r, 250));
     }
@@ -63,18 +75,34 @@ describe.runIf(onPostgres)('several API nodes behind one port, PostgreSQL', () =
   });
 
   it('has every node listening for data changes', async () => {
-    const n = rowsOf<{ n: number }>(await db.raw(`SELECT count(*)::int AS n FROM pg_stat_activity WHERE application_name = ?`, [`harmgrid data version ${TEST_SCHEMA}`]))[0]!.n;
+    const n = rowsOf<{ n: number }>(
+      await db.raw(`SELECT count(*)::int AS n FROM pg_stat_activity WHERE application_name = ?`, [`harmgrid data version ${TEST_SCHEMA}`]),
+    )[0]!.n;
     expect(n).toBe(NODES);
   });
 
-  it('ends every node\'s cached answers when the data changes behind their backs', async () => {
+  it("ends every node's cached answers when the data changes behind their backs", async () => {
     const before = await etags(6);
     expect(new Set(before).size).toBe(1);
     const version = Number(rowsOf<{ version: number }>(await db.raw('SELECT version FROM data_version'))[0]!.version);
     expect(before[0]).toContain(`harmgrid-${version}-`);
     // Written past both nodes, as `npm run import` or a script would.
-    await db('zone').insert({ name: 'nodes test', clear_start: '2020-01-01', area_km2: 0.5,
-      geometry: JSON.stringify({ type: 'Polygon', coordinates: [[[-2.98, 53.40], [-2.97, 53.40], [-2.97, 53.41], [-2.98, 53.40]]] }) });
+    await db('zone').insert({
+      name: 'nodes test',
+      clear_start: '2020-01-01',
+      area_km2: 0.5,
+      geometry: JSON.stringify({
+        type: 'Polygon',
+        coordinates: [
+          [
+            [-2.98, 53.4],
+            [-2.97, 53.4],
+            [-2.97, 53.41],
+            [-2.98, 53.4],
+          ],
+        ],
+      }),
+    });
     await new Promise((r) => setTimeout(r, 300));
     const after = await etags(6);
     expect(new Set(after).size).toBe(1);

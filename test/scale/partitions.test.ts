@@ -18,8 +18,11 @@ const leicestershireFile = (m: string) => path.join(dataDir, 'forces', 'leiceste
 
 /** Partitions below `table`, as `name: bound`, leaves and sub-partitioned ones alike. */
 async function partitionTree(db: Db, table: string): Promise<Record<string, string>> {
-  const r = await db.raw(`SELECT c.relname AS name, pg_get_expr(c.relpartbound, c.oid) AS bound
-    FROM pg_partition_tree(?::regclass) t JOIN pg_class c ON c.oid = t.relid WHERE t.level > 0 ORDER BY 1`, [table]);
+  const r = await db.raw(
+    `SELECT c.relname AS name, pg_get_expr(c.relpartbound, c.oid) AS bound
+    FROM pg_partition_tree(?::regclass) t JOIN pg_class c ON c.oid = t.relid WHERE t.level > 0 ORDER BY 1`,
+    [table],
+  );
   return Object.fromEntries(rowsOf<{ name: string; bound: string }>(r).map((x) => [x.name, x.bound]));
 }
 
@@ -39,9 +42,25 @@ async function storedRows(db: Db, where: string, limit: number): Promise<Inciden
   const r = await db.raw(`SELECT source, source_ref, to_char(month, 'YYYY-MM') AS month, category, lon, lat, cell::text AS cell, location,
     lsoa_code, lsoa_name, outcome, position_precision FROM incident WHERE ${where} ORDER BY source_ref LIMIT ${limit}`);
   return rowsOf<any>(r).map((x) => ({
-    source: x.source, sourceRef: x.source_ref, month: x.month, occurredAt: null, category: x.category, offenceCode: null, offenceName: null,
-    knife: null, firearm: null, domestic: null, lon: x.lon, lat: x.lat, cell: x.cell, location: x.location, lsoaCode: x.lsoa_code,
-    lsoaName: x.lsoa_name, outcome: x.outcome, positionPrecision: x.position_precision, attributes: null,
+    source: x.source,
+    sourceRef: x.source_ref,
+    month: x.month,
+    occurredAt: null,
+    category: x.category,
+    offenceCode: null,
+    offenceName: null,
+    knife: null,
+    firearm: null,
+    domestic: null,
+    lon: x.lon,
+    lat: x.lat,
+    cell: x.cell,
+    location: x.location,
+    lsoaCode: x.lsoa_code,
+    lsoaName: x.lsoa_name,
+    outcome: x.outcome,
+    positionPrecision: x.position_precision,
+    attributes: null,
   }));
 }
 
@@ -66,7 +85,9 @@ describe(`partitioned incidents and cube on ${dbLabel}`, () => {
     const report = await importPaths(db, [monthFile('2019-12'), monthFile('2020-01'), leicestershireFile('2020-01')]);
     expect(report.failed).toEqual([]);
   });
-  afterAll(async () => { await db?.destroy(); });
+  afterAll(async () => {
+    await db?.destroy();
+  });
 
   it('stores every row of each force once, and the cube equals the incidents', async () => {
     const r = await db.raw('SELECT force_code, count(*)::int AS n FROM incident GROUP BY 1 ORDER BY 1');
@@ -75,7 +96,8 @@ describe(`partitioned incidents and cube on ${dbLabel}`, () => {
   });
 
   it.runIf(onPostgres)('makes a partition per force and per year of its data as the data arrives', async () => {
-    const m = MERSEYSIDE.toLowerCase(), l = LEICESTERSHIRE.toLowerCase();
+    const m = MERSEYSIDE.toLowerCase(),
+      l = LEICESTERSHIRE.toLowerCase();
     for (const table of ['incident', 'harm_cube']) {
       expect(await partitionTree(db, table)).toEqual({
         [`${table}_default`]: 'DEFAULT',
@@ -95,16 +117,27 @@ describe(`partitioned incidents and cube on ${dbLabel}`, () => {
 
   it.runIf(onPostgres)("answers a force's period from that force's year only (EXPLAIN of the product's cube query)", async () => {
     const scheme = (await new ReferenceStore(db).schemes())[0]!;
-    const filter: IncidentFilter = { from: '2020-01' as const, to: '2020-01' as const, schemeId: scheme.id, definition: { anyOf: [{ weapon: 'any', domestic: 'include' }] }, forces: [MERSEYSIDE] };
+    const filter: IncidentFilter = {
+      from: '2020-01' as const,
+      to: '2020-01' as const,
+      schemeId: scheme.id,
+      definition: { anyOf: [{ weapon: 'any', domestic: 'include' }] },
+      forces: [MERSEYSIDE],
+    };
     const q = filteredCube(filter);
     const plan = rowsOf<{ 'QUERY PLAN': unknown }>(await db.raw(`EXPLAIN (FORMAT JSON) SELECT sum(${q.n}) FROM ${q.from}`, q.bindings))[0]!['QUERY PLAN'];
     // The year's partition only: the other year, the other force and the default partitions (whose
     // bounds exclude 2020 once 2020 has its own) are pruned at plan time.
     expect(scannedTables(plan).filter((t) => t.startsWith('harm_cube'))).toEqual([`harm_cube_${MERSEYSIDE.toLowerCase()}_2020`].sort());
-    const national = rowsOf<{ 'QUERY PLAN': unknown }>(await db.raw(`EXPLAIN (FORMAT JSON) SELECT sum(${q.n}) FROM ${filteredCube({ ...filter, forces: undefined }).from}`,
-      filteredCube({ ...filter, forces: undefined }).bindings))[0]!['QUERY PLAN'];
+    const national = rowsOf<{ 'QUERY PLAN': unknown }>(
+      await db.raw(
+        `EXPLAIN (FORMAT JSON) SELECT sum(${q.n}) FROM ${filteredCube({ ...filter, forces: undefined }).from}`,
+        filteredCube({ ...filter, forces: undefined }).bindings,
+      ),
+    )[0]!['QUERY PLAN'];
     expect(scannedTables(national).filter((t) => t.startsWith('harm_cube'))).toEqual(
-      ['harm_cube_default', `harm_cube_${LEICESTERSHIRE.toLowerCase()}_2020`, `harm_cube_${MERSEYSIDE.toLowerCase()}_2020`].sort());
+      ['harm_cube_default', `harm_cube_${LEICESTERSHIRE.toLowerCase()}_2020`, `harm_cube_${MERSEYSIDE.toLowerCase()}_2020`].sort(),
+    );
   });
 
   it('skips records already stored for the force and month, and keeps the same reference in another month apart', async () => {
@@ -116,7 +149,12 @@ describe(`partitioned incidents and cube on ${dbLabel}`, () => {
       // The same Crime IDs filed in another force are other records (IDs are each force's own).
       otherForce: await store.insert(trx, again.slice(0, 10), 1, LEICESTERSHIRE),
       // Identity holds the month: a record re-dated into 2021 is stored in 2021 (README, "Scaling out").
-      otherMonth: await store.insert(trx, again.slice(0, 5).map((r) => ({ ...r, month: '2021-06' })), 1, MERSEYSIDE),
+      otherMonth: await store.insert(
+        trx,
+        again.slice(0, 5).map((r) => ({ ...r, month: '2021-06' })),
+        1,
+        MERSEYSIDE,
+      ),
     }));
     expect(result).toEqual({ same: 0, otherForce: 10, otherMonth: 5 });
     expect(await cubeMismatches(db)).toBe(0);
@@ -127,7 +165,10 @@ describe(`partitioned incidents and cube on ${dbLabel}`, () => {
 
   it('skips a record stored unassigned to a force when it comes again with its force', async () => {
     const store = new IncidentStore(db);
-    const rows = (await storedRows(db, `force_code = '${LEICESTERSHIRE}' AND source_ref NOT LIKE 'derived:%'`, 20)).map((r) => ({ ...r, source: 'force-extract' }));
+    const rows = (await storedRows(db, `force_code = '${LEICESTERSHIRE}' AND source_ref NOT LIKE 'derived:%'`, 20)).map((r) => ({
+      ...r,
+      source: 'force-extract',
+    }));
     const result = await db.transaction(async (trx) => ({
       unassigned: await store.insert(trx, rows, 1, null),
       unassignedAgain: await store.insert(trx, rows, 1, null),
@@ -141,10 +182,15 @@ describe(`partitioned incidents and cube on ${dbLabel}`, () => {
   it.runIf(onPostgres)('keeps rows that arrive before their partition in the default one, and moves them in when it is made', async () => {
     const m = MERSEYSIDE.toLowerCase();
     // Real rows re-dated into a year that has no partition, written past the store (as a script would).
-    await db.raw(`INSERT INTO incident (source, source_ref, month, category, lon, lat, cell, force_code, position_precision)
+    await db.raw(
+      `INSERT INTO incident (source, source_ref, month, category, lon, lat, cell, force_code, position_precision)
       SELECT source, source_ref, '2017-03-01', category, lon, lat, cell, force_code, position_precision FROM incident
-      WHERE force_code = ? AND month = '2019-12-01' ORDER BY source_ref LIMIT 300`, [MERSEYSIDE]);
-    const inDefault = await db.raw(`SELECT (SELECT count(*) FROM incident_${m}_default)::int AS i, (SELECT sum(incidents) FROM harm_cube_${m}_default)::int AS c`);
+      WHERE force_code = ? AND month = '2019-12-01' ORDER BY source_ref LIMIT 300`,
+      [MERSEYSIDE],
+    );
+    const inDefault = await db.raw(
+      `SELECT (SELECT count(*) FROM incident_${m}_default)::int AS i, (SELECT sum(incidents) FROM harm_cube_${m}_default)::int AS c`,
+    );
     expect(rowsOf(inDefault)[0]).toEqual({ i: 300, c: 300 });
     expect(await ensurePartitions(db, MERSEYSIDE, ['2017-03'])).toBe(2);
     const moved = await db.raw(`SELECT (SELECT count(*) FROM incident_${m}_default)::int AS d, (SELECT count(*) FROM incident_${m}_2017)::int AS i,

@@ -12,7 +12,8 @@ import pg from 'pg';
 // A streaming replica of the local cluster (scripts/replica-cluster.sh, port 5433) takes the API's
 // reads; an import's answers are read back at once; a replica killed or paused is skipped.
 const REPLICA_PORT = 5433;
-const replicaScript = (cmd: string) => execFileSync(path.join(repoRoot, 'scripts', 'replica-cluster.sh'), [cmd, String(REPLICA_PORT)], { stdio: 'pipe' }).toString();
+const replicaScript = (cmd: string) =>
+  execFileSync(path.join(repoRoot, 'scripts', 'replica-cluster.sh'), [cmd, String(REPLICA_PORT)], { stdio: 'pipe' }).toString();
 const replicaUrl = () => {
   const u = new URL(process.env.DATABASE_URL!);
   u.port = String(REPLICA_PORT);
@@ -64,11 +65,18 @@ describe.runIf(onPostgres)('reads on a streaming replica, PostgreSQL', () => {
     const db = await freshDb();
     await db.destroy();
     server = await startServer({
-      databaseUrl: process.env.DATABASE_URL!, schema: TEST_SCHEMA, port: 0, autoImport: false, buildWeb: false, quiet: true,
+      databaseUrl: process.env.DATABASE_URL!,
+      schema: TEST_SCHEMA,
+      port: 0,
+      autoImport: false,
+      buildWeb: false,
+      quiet: true,
       readUrls: [replicaUrl()],
     });
     replica = new pg.Client({ connectionString: replicaUrl() });
-    replica.on('error', () => { /* killed on purpose below */ });
+    replica.on('error', () => {
+      /* killed on purpose below */
+    });
     await replica.connect();
   });
   afterAll(async () => {
@@ -97,8 +105,22 @@ describe.runIf(onPostgres)('reads on a streaming replica, PostgreSQL', () => {
 
   it('skips a replica that lags beyond the bound, and uses it again once it has caught up', async () => {
     await replica.query('SELECT pg_wal_replay_pause()');
-    await server.db('zone').insert({ name: 'lag test', clear_start: '2020-01-01', area_km2: 0.5,
-      geometry: JSON.stringify({ type: 'Polygon', coordinates: [[[-2.98, 53.40], [-2.97, 53.40], [-2.97, 53.41], [-2.98, 53.40]]] }) });
+    await server.db('zone').insert({
+      name: 'lag test',
+      clear_start: '2020-01-01',
+      area_km2: 0.5,
+      geometry: JSON.stringify({
+        type: 'Polygon',
+        coordinates: [
+          [
+            [-2.98, 53.4],
+            [-2.97, 53.4],
+            [-2.97, 53.41],
+            [-2.98, 53.4],
+          ],
+        ],
+      }),
+    });
     await new Promise((r) => setTimeout(r, 5600)); // past the 5 s bound
     await server.router!.check();
     expect(server.router!.status().replicas[0]).toMatchObject({ up: true, lagging: true });

@@ -50,9 +50,15 @@ describe.runIf(onPostgres)('a force on a postgres_fdw shard, PostgreSQL', () => 
   });
 
   it("keeps the force's incidents and cube on the shard and answers both forces as before", async () => {
-    const kinds = rowsOf<{ relname: string; relkind: string }>(await db.raw(`SELECT relname, relkind::text FROM pg_class
-      WHERE relname IN ('incident_e23000021', 'harm_cube_e23000021', 'incident_e23000004') AND relnamespace = current_schema()::regnamespace ORDER BY 1`));
-    expect(kinds).toEqual([{ relname: 'harm_cube_e23000021', relkind: 'f' }, { relname: 'incident_e23000004', relkind: 'p' }, { relname: 'incident_e23000021', relkind: 'f' }]);
+    const kinds = rowsOf<{ relname: string; relkind: string }>(
+      await db.raw(`SELECT relname, relkind::text FROM pg_class
+      WHERE relname IN ('incident_e23000021', 'harm_cube_e23000021', 'incident_e23000004') AND relnamespace = current_schema()::regnamespace ORDER BY 1`),
+    );
+    expect(kinds).toEqual([
+      { relname: 'harm_cube_e23000021', relkind: 'f' },
+      { relname: 'incident_e23000004', relkind: 'p' },
+      { relname: 'incident_e23000021', relkind: 'f' },
+    ]);
     const shard = new pg.Client({ connectionString: SHARD_URL });
     await shard.connect();
     const onShard = (await shard.query(`SELECT count(*)::int AS n FROM ${TEST_SCHEMA}.incident_e23000021`)).rows[0].n;
@@ -80,8 +86,13 @@ describe.runIf(onPostgres)('a force on a postgres_fdw shard, PostgreSQL', () => 
     const q = filteredCube({ from: '2020-01', to: '2020-02', schemeId: scheme.id, definition: { anyOf: [{ weapon: 'any', domestic: 'include' }] } });
     const plan = await db.transaction(async (trx) => {
       await trx.raw('SET LOCAL enable_partitionwise_aggregate = on');
-      return rowsOf<{ 'QUERY PLAN': string }>(await trx.raw(`EXPLAIN (VERBOSE) SELECT i.force_code, sum(i.incidents) FROM harm_cube i WHERE i.month BETWEEN '2020-01-01' AND '2020-02-01' GROUP BY 1`))
-        .map((r) => r['QUERY PLAN']).join('\n');
+      return rowsOf<{ 'QUERY PLAN': string }>(
+        await trx.raw(
+          `EXPLAIN (VERBOSE) SELECT i.force_code, sum(i.incidents) FROM harm_cube i WHERE i.month BETWEEN '2020-01-01' AND '2020-02-01' GROUP BY 1`,
+        ),
+      )
+        .map((r) => r['QUERY PLAN'])
+        .join('\n');
     });
     expect(plan).toMatch(/Async Foreign Scan/);
     expect(plan).toMatch(/Relations: Aggregate on \(.*harm_cube_e23000021/);
@@ -92,8 +103,23 @@ describe.runIf(onPostgres)('a force on a postgres_fdw shard, PostgreSQL', () => 
   it('answers 503 naming the force when its shard is down, while the other force answers', async () => {
     shardScript('kill');
     // New data elsewhere (a zone) ends the cached answers, so the next ones are read afresh.
-    await db('zone').insert({ name: 'shard test', clear_start: '2020-01-01', area_km2: 0.5, force_code: MERSEYSIDE,
-      geometry: JSON.stringify({ type: 'Polygon', coordinates: [[[-2.98, 53.40], [-2.97, 53.40], [-2.97, 53.41], [-2.98, 53.40]]] }) });
+    await db('zone').insert({
+      name: 'shard test',
+      clear_start: '2020-01-01',
+      area_km2: 0.5,
+      force_code: MERSEYSIDE,
+      geometry: JSON.stringify({
+        type: 'Polygon',
+        coordinates: [
+          [
+            [-2.98, 53.4],
+            [-2.97, 53.4],
+            [-2.97, 53.41],
+            [-2.98, 53.4],
+          ],
+        ],
+      }),
+    });
     const down = await cells(LEICESTERSHIRE);
     expect(down.status).toBe(503);
     expect(down.message).toContain('Leicestershire (E23000021)');

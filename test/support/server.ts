@@ -18,12 +18,20 @@ export const hasChromium = fs.existsSync(CHROMIUM);
  * (linked, not copied), on PostgreSQL in the test schema (made anew) or PGlite in memory, like CI.
  * close() stops it and removes the sample folder.
  */
-export async function startTestServer(months: string[], opts: Omit<StartOptions, 'sampleDir' | 'databaseUrl' | 'pgliteDir' | 'schema'> = {}): Promise<RunningServer> {
+export async function startTestServer(
+  months: string[],
+  opts: Omit<StartOptions, 'sampleDir' | 'databaseUrl' | 'pgliteDir' | 'schema'> = {},
+): Promise<RunningServer> {
   const sample = tempDir();
   for (const m of months) fs.symlinkSync(monthFile(m), path.join(sample, path.basename(monthFile(m))));
   if (onPostgres) await (await freshDb()).destroy(); // a clean schema; the server migrates it
   const server = await startServer({
-    port: 0, quiet: true, dataDir, sampleDir: sample, autoImport: true, ...opts,
+    port: 0,
+    quiet: true,
+    dataDir,
+    sampleDir: sample,
+    autoImport: true,
+    ...opts,
     ...(onPostgres ? { databaseUrl: `${process.env.DATABASE_URL}`, schema: TEST_SCHEMA } : { databaseUrl: '', pgliteDir: 'memory' }),
   });
   return {
@@ -41,7 +49,10 @@ export async function startTestServer(months: string[], opts: Omit<StartOptions,
  * holds the harm tables and the basemap of the shared data and nothing else, so no other force's
  * boundaries or deprivation come in. close() stops it and removes the folders.
  */
-export async function startServerWith(files: string[], opts: Omit<StartOptions, 'sampleDir' | 'dataDir' | 'databaseUrl' | 'pgliteDir' | 'schema'> = {}): Promise<RunningServer> {
+export async function startServerWith(
+  files: string[],
+  opts: Omit<StartOptions, 'sampleDir' | 'dataDir' | 'databaseUrl' | 'pgliteDir' | 'schema'> = {},
+): Promise<RunningServer> {
   const data = tempDir('harmgrid-data-');
   for (const d of ['harm', 'basemap']) if (fs.existsSync(path.join(dataDir, d))) fs.symlinkSync(path.join(dataDir, d), path.join(data, d));
   const sample = path.join(data, 'files');
@@ -52,10 +63,21 @@ export async function startServerWith(files: string[], opts: Omit<StartOptions, 
   }
   if (onPostgres) await (await freshDb()).destroy();
   const server = await startServer({
-    port: 0, quiet: true, dataDir: data, sampleDir: sample, autoImport: true, ...opts,
+    port: 0,
+    quiet: true,
+    dataDir: data,
+    sampleDir: sample,
+    autoImport: true,
+    ...opts,
     ...(onPostgres ? { databaseUrl: `${process.env.DATABASE_URL}`, schema: TEST_SCHEMA } : { databaseUrl: '', pgliteDir: 'memory' }),
   });
-  return { ...server, close: async () => { await server.close(); fs.rmSync(data, { recursive: true, force: true }); } };
+  return {
+    ...server,
+    close: async () => {
+      await server.close();
+      fs.rmSync(data, { recursive: true, force: true });
+    },
+  };
 }
 
 /**
@@ -67,7 +89,16 @@ export function launchChromium(): Promise<Browser> {
   if (!hasChromium) throw new Error(`the browser tests need Chromium at ${CHROMIUM} (apt-get install chromium)`);
   return chromium.launch({
     executablePath: CHROMIUM,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-quic', '--no-first-run', '--disable-component-update', '--disable-sync'],
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-background-networking',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
   });
 }
 
@@ -77,6 +108,9 @@ export function launchChromium(): Promise<Browser> {
  */
 export async function serveApp(db: Db): Promise<{ url: string; close(): Promise<void> }> {
   const server = createApp({ db, config: { ...loadConfig(), dataDir } }).listen(0, '127.0.0.1');
+  // As server.ts does: idle sockets outlive the client's, so a reused socket is never one just closed (ECONNRESET).
+  server.keepAliveTimeout = 65_000;
+  server.headersTimeout = 66_000;
   await once(server, 'listening');
   return {
     url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,

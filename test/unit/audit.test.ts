@@ -2,8 +2,16 @@ import { describe, expect, it } from 'vitest';
 import { GENESIS, canonicalJson, chainEntry, entryHash, verifyChain, type AuditEntry, type AuditFields } from '../../server/domain/audit';
 
 const FIRST: AuditFields = {
-  seq: 1, at: '2026-12-03T10:00:00.000Z', userId: 7, actor: 'A. Analyst', role: 'analyst', via: 'session',
-  action: 'export', target: 'GET /api/hotspots.csv', rows: 120, detail: { route: 'GET /api/hotspots.csv', access: 'export' },
+  seq: 1,
+  at: '2026-12-03T10:00:00.000Z',
+  userId: 7,
+  actor: 'A. Analyst',
+  role: 'analyst',
+  via: 'session',
+  action: 'export',
+  target: 'GET /api/hotspots.csv',
+  rows: 120,
+  detail: { route: 'GET /api/hotspots.csv', access: 'export' },
 };
 
 function chain(n: number): AuditEntry[] {
@@ -17,7 +25,9 @@ function chain(n: number): AuditEntry[] {
 describe('audit hash chain', () => {
   it('hashes an entry as SHA-256 of the previous hash and the canonical JSON (reference: Python hashlib)', () => {
     // Computed independently: hashlib.sha256(("0"*64 + "\n" + canonical).encode()).hexdigest() with keys sorted.
-    expect(canonicalJson({ ...FIRST })).toBe('{"action":"export","actor":"A. Analyst","at":"2026-12-03T10:00:00.000Z","detail":{"access":"export","route":"GET /api/hotspots.csv"},"role":"analyst","rows":120,"seq":1,"target":"GET /api/hotspots.csv","userId":7,"via":"session"}');
+    expect(canonicalJson({ ...FIRST })).toBe(
+      '{"action":"export","actor":"A. Analyst","at":"2026-12-03T10:00:00.000Z","detail":{"access":"export","route":"GET /api/hotspots.csv"},"role":"analyst","rows":120,"seq":1,"target":"GET /api/hotspots.csv","userId":7,"via":"session"}',
+    );
     expect(entryHash(GENESIS, FIRST)).toBe('17bb54827d49c54da2d615f8ccc13e5b2d53f6619644325c8dd9f2b4813f0b62');
   });
 
@@ -44,7 +54,14 @@ describe('audit hash chain', () => {
   it('starts from the newest checkpoint after retention removed the oldest entries', () => {
     const entries = chain(5);
     const checkpoint = chainEntry(entries[4]!.hash, {
-      ...FIRST, seq: 6, action: 'checkpoint', target: 'audit retention', rows: 3, userId: null, role: null, via: null,
+      ...FIRST,
+      seq: 6,
+      action: 'checkpoint',
+      target: 'audit retention',
+      rows: 3,
+      userId: null,
+      role: null,
+      via: null,
       detail: { prunedThroughSeq: 3, anchorHash: entries[2]!.hash, prunedCount: 3, olderThan: '2026-12-03T10:04:00.000Z' },
     });
     const kept = [entries[3]!, entries[4]!, checkpoint];

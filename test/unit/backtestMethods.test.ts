@@ -20,19 +20,52 @@ const n = cells.length;
 function data(incidents: number[][], harm?: number[][]): BacktestData {
   const nb = h3Neighbours(cells, { k: 1 });
   return {
-    cells, months: incidents.map((_, t) => `2020-${String(t + 1).padStart(2, '0')}`),
-    incidents: incidents.map((m) => Float64Array.from(m)), harm: (harm ?? incidents).map((m) => Float64Array.from(m)),
-    positions: null, areaKm2: Float64Array.from(cells, (c) => cellArea(c, 'km2')),
-    centreX: new Float64Array(n), centreY: new Float64Array(n), neighbours: () => nb,
+    cells,
+    months: incidents.map((_, t) => `2020-${String(t + 1).padStart(2, '0')}`),
+    incidents: incidents.map((m) => Float64Array.from(m)),
+    harm: (harm ?? incidents).map((m) => Float64Array.from(m)),
+    positions: null,
+    areaKm2: Float64Array.from(cells, (c) => cellArea(c, 'km2')),
+    centreX: new Float64Array(n),
+    centreY: new Float64Array(n),
+    neighbours: () => nb,
   };
 }
-const ctxOf = (d: BacktestData, origin: number, window = 12, budgetShare = 0.5): SelectionContext => ({ history: new History(d, origin), window, budgetShare, tuneBudgetShare: budgetShare, memo: new Map() });
+const ctxOf = (d: BacktestData, origin: number, window = 12, budgetShare = 0.5): SelectionContext => ({
+  history: new History(d, origin),
+  window,
+  budgetShare,
+  tuneBudgetShare: budgetShare,
+  memo: new Map(),
+});
 const z = () => new Array(n).fill(0);
-const withCounts = (pairs: [number, number][]) => { const m = z(); for (const [i, v] of pairs) m[i] = v; return m; };
+const withCounts = (pairs: [number, number][]) => {
+  const m = z();
+  for (const [i, v] of pairs) m[i] = v;
+  return m;
+};
 
 describe('selection methods against hand-worked cases', () => {
   // Months 0–3: cell 0 was busy long ago, cell 1 lately, cell 2 steady.
-  const d = data([withCounts([[0, 9], [2, 2]]), withCounts([[0, 3], [2, 2]]), withCounts([[1, 4], [2, 2]]), withCounts([[1, 4], [2, 1]]), withCounts([[6, 50]])]);
+  const d = data([
+    withCounts([
+      [0, 9],
+      [2, 2],
+    ]),
+    withCounts([
+      [0, 3],
+      [2, 2],
+    ]),
+    withCounts([
+      [1, 4],
+      [2, 2],
+    ]),
+    withCounts([
+      [1, 4],
+      [2, 1],
+    ]),
+    withCounts([[6, 50]]),
+  ]);
 
   it('top-count ranks the window total, last-3-months only the last 3 months; neither reads the origin month', () => {
     const c = ctxOf(d, 4);
@@ -55,7 +88,10 @@ describe('selection methods against hand-worked cases', () => {
   it('HCHH at a budget is the HCHH rule with both percentages at the budget, ranked by harm', () => {
     const c = ctxOf(d, 4, 12, 0.3);
     const s = hchhMethod.score(c);
-    const expected = hchhAreas(cells.map((cell, i) => ({ cell, incidents: [12, 8, 7, 0, 0, 0, 0][i]!, harm: [12, 8, 7, 0, 0, 0, 0][i]! })), { crimeTopPercent: 30, harmTopPercent: 30 });
+    const expected = hchhAreas(
+      cells.map((cell, i) => ({ cell, incidents: [12, 8, 7, 0, 0, 0, 0][i]!, harm: [12, 8, 7, 0, 0, 0, 0][i]! })),
+      { crimeTopPercent: 30, harmTopPercent: 30 },
+    );
     // 30 % of 7 cells = 2 cells: the two busiest.
     expect(expected.areas.flatMap((a) => a.cells).sort()).toEqual([cells[0], cells[1]].sort());
     expect(Array.from(s)).toEqual([12, 8, 0, 0, 0, 0, 0]);
@@ -63,13 +99,19 @@ describe('selection methods against hand-worked cases', () => {
 
   it('local empirical Bayes matches a hand computation of spdep::EBlocal(geoda = TRUE)', () => {
     // A path of four cells 0–1–2–3, equal exposure 10; worked independently (Python) from Marshall's formulas.
-    const nb: Neighbours = { offsets: Int32Array.from([0, 2, 5, 8, 10]), indices: Int32Array.from([0, 1, 0, 1, 2, 1, 2, 3, 2, 3]), weights: new Float64Array(10).fill(1) };
+    const nb: Neighbours = {
+      offsets: Int32Array.from([0, 2, 5, 8, 10]),
+      indices: Int32Array.from([0, 1, 0, 1, 2, 1, 2, 3, 2, 3]),
+      weights: new Float64Array(10).fill(1),
+    };
     const est = localEbRates([0, 30, 2, 12], [10, 10, 10, 10], nb);
     expect(est[0]).toBeCloseTo(0.1, 12);
     expect(est[1]).toBeCloseTo(2.890047393364929, 12);
     expect(est[2]).toBeCloseTo(0.33841059602649004, 12);
     expect(est[3]).toBeCloseTo(1.06, 12);
-    expect(() => localEbRates([1], [0], { offsets: Int32Array.from([0, 1]), indices: Int32Array.from([0]), weights: Float64Array.from([1]) })).toThrow(/exposure of cell 0 must be above 0/);
+    expect(() => localEbRates([1], [0], { offsets: Int32Array.from([0, 1]), indices: Int32Array.from([0]), weights: Float64Array.from([1]) })).toThrow(
+      /exposure of cell 0 must be above 0/,
+    );
   });
 
   it('the quartic kernel and the bandwidth.nrd rule of thumb give the hand-worked values', () => {
@@ -86,7 +128,12 @@ describe('selection methods against hand-worked cases', () => {
 
   it('the combination uses the candidate with the best mean hit rate on earlier origins', () => {
     // Twelve months in which the last month predicts the next exactly (the hot cell moves each month).
-    const months = Array.from({ length: 14 }, (_, t) => withCounts([[t % n, 10], [(t + 3) % n, 1]]));
+    const months = Array.from({ length: 14 }, (_, t) =>
+      withCounts([
+        [t % n, 10],
+        [(t + 3) % n, 1],
+      ]),
+    );
     const dd = data(months);
     const c = ctxOf(dd, 13, 12, 1 / n + 1e-9);
     const chosen = chooseBlend(c, [topCount, lastMonths]);
@@ -94,17 +141,23 @@ describe('selection methods against hand-worked cases', () => {
     expect(all).toHaveLength(5);
     // Score each candidate by hand over origins 3…12: next-month hit of the single top cell.
     const hand = all.map((b) => {
-      let s = 0, k = 0;
+      let s = 0,
+        k = 0;
       for (let t = 3; t < 13; t++) {
         const inner = { ...c, history: c.history.before(t) };
         const top = rankWithinBudget(blendScores(inner, b), dd.areaKm2, c.tuneBudgetShare * dd.areaKm2.reduce((a, x) => a + x, 0));
         const ev = dd.incidents[t]!;
-        s += top.reduce((a, i) => a + ev[i]!, 0) / ev.reduce((a, x) => a + x, 0); k++;
+        s += top.reduce((a, i) => a + ev[i]!, 0) / ev.reduce((a, x) => a + x, 0);
+        k++;
       }
       return s / k;
     });
     const best = Math.max(...hand);
-    expect(hand[all.indexOf(all.find((b) => b.parts.map((p) => `${p.weight}${p.method.key}`).join() === chosen.parts.map((p) => `${p.weight}${p.method.key}`).join())!)]).toBe(best);
+    expect(
+      hand[
+        all.indexOf(all.find((b) => b.parts.map((p) => `${p.weight}${p.method.key}`).join() === chosen.parts.map((p) => `${p.weight}${p.method.key}`).join())!)
+      ],
+    ).toBe(best);
   });
 });
 
@@ -118,15 +171,34 @@ describe('history, ranking, accuracy and bootstrap', () => {
   });
 
   it('indexed accuracy equals selectionAccuracy', () => {
-    const train = [40, 20, 10, 30], evaluate = [30, 10, 20, 40], area = [0.5, 0.5, 0.5, 0.5];
+    const train = [40, 20, 10, 30],
+      evaluate = [30, 10, 20, 40],
+      area = [0.5, 0.5, 0.5, 0.5];
     const a = indexedAccuracy({ selected: [0, 1], train, evaluate, areaKm2: area, studyAreaKm2: 10, totals: { train: 100, evaluate: 100 } });
-    const b = selectionAccuracy({ selected: ['a', 'b'], train: new Map([['a', 40], ['b', 20], ['c', 10], ['d', 30]]), evaluate: new Map([['a', 30], ['b', 10], ['c', 20], ['d', 40]]), areaOf: () => 0.5, studyAreaKm2: 10 });
+    const b = selectionAccuracy({
+      selected: ['a', 'b'],
+      train: new Map([
+        ['a', 40],
+        ['b', 20],
+        ['c', 10],
+        ['d', 30],
+      ]),
+      evaluate: new Map([
+        ['a', 30],
+        ['b', 10],
+        ['c', 20],
+        ['d', 40],
+      ]),
+      areaOf: () => 0.5,
+      studyAreaKm2: 10,
+    });
     expect(a).toEqual(b);
   });
 
   it('bootstrap intervals are seeded, contain the mean and collapse on a constant series', () => {
     const v = [0.1, 0.14, 0.12, 0.09, 0.15, 0.11, 0.13, 0.1];
-    const a = meanInterval(v), b = meanInterval(v);
+    const a = meanInterval(v),
+      b = meanInterval(v);
     expect(a).toEqual(b);
     expect(a.mean).toBeCloseTo(0.1175, 12);
     expect(a.lower).toBeLessThan(a.mean);

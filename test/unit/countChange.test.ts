@@ -2,7 +2,15 @@ import fs from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { countChange } from '../../server/domain/countChange';
 
-interface Case { before: number; after: number; beforeExposure: number; afterExposure: number; pValue: number; ciLow: number; ciHigh: number | 'Infinity' }
+interface Case {
+  before: number;
+  after: number;
+  beforeExposure: number;
+  afterExposure: number;
+  pValue: number;
+  ciLow: number;
+  ciHigh: number | 'Infinity';
+}
 const cases = JSON.parse(fs.readFileSync(new URL('../out/poisson-test.json', import.meta.url), 'utf8')) as Case[];
 
 describe('exact conditional Poisson test (against R poisson.test, fixture made by scripts/reference/poisson-test.R)', () => {

@@ -3,7 +3,12 @@ import { definitionRuleSchema, matchesDefinition, presetDefinitions, type Classi
 
 const preset = (key: string) => presetDefinitions.find((d) => d.key === key)!.rules;
 const incident = (o: Partial<ClassifiableIncident>): ClassifiableIncident => ({
-  category: 'Violence and sexual offences', offenceCode: null, knife: null, firearm: null, domestic: null, ...o,
+  category: 'Violence and sexual offences',
+  offenceCode: null,
+  knife: null,
+  firearm: null,
+  domestic: null,
+  ...o,
 });
 
 describe('serious-violence definitions', () => {

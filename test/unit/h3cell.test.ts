@@ -5,9 +5,12 @@ import { parseCellId, storageCellOf, storageRangeOf } from '../../server/domain/
 describe('storage cells and ranges', () => {
   const cell9 = latLngToCell(53.4055, -2.9798, 9); // Liverpool city centre
 
-  it('every resolution-12 child of a cell lies in its storage range, and no neighbour\'s child does', () => {
+  it("every resolution-12 child of a cell lies in its storage range, and no neighbour's child does", () => {
     const { lo, hi } = storageRangeOf(cell9);
-    const inRange = (c: string) => { const v = BigInt(`0x${c}`); return v >= BigInt(lo) && v <= BigInt(hi); };
+    const inRange = (c: string) => {
+      const v = BigInt(`0x${c}`);
+      return v >= BigInt(lo) && v <= BigInt(hi);
+    };
     const children = cellToChildren(cell9, 12);
     expect(children.length).toBe(7 ** 3);
     expect(children.every(inRange)).toBe(true);

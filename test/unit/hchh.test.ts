@@ -12,7 +12,11 @@ describe('High Crime High Harm areas', () => {
   it('selects cells high in both count and harm and merges touching cells into ranked areas', () => {
     const cells = totals();
     const [a, b] = [ring[0]!, gridDisk(ring[0]!, 1).find((c) => c !== ring[0] && ring.includes(c))!];
-    const set = (cell: string, incidents: number, harm: number) => { const c = cells.find((x) => x.cell === cell)!; c.incidents = incidents; c.harm = harm; };
+    const set = (cell: string, incidents: number, harm: number) => {
+      const c = cells.find((x) => x.cell === cell)!;
+      c.incidents = incidents;
+      c.harm = harm;
+    };
     set(a, 50, 5000);
     set(b, 40, 4000); // touches a → one area
     cells.push({ cell: far, incidents: 45, harm: 20000 }); // alone → its own area, most harm

@@ -30,12 +30,24 @@ describe('indicator table', () => {
   });
 
   it('applies a target rule and leaves harm untested', () => {
-    const monthly = new Map<string, number>([...monthRange('2018-04', '2019-03').map((m) => [m, 10] as [string, number]), ['2019-04', 8], ['2019-05', 8], ['2019-06', 8]]);
-    const target = indicatorTable(monthly, { baseline: { from: '2018-04', to: '2019-03' }, lastMonth: '2019-06', isCount: true, rag: { rule: 'target', targetPercent: -10 } });
+    const monthly = new Map<string, number>([
+      ...monthRange('2018-04', '2019-03').map((m) => [m, 10] as [string, number]),
+      ['2019-04', 8],
+      ['2019-05', 8],
+      ['2019-06', 8],
+    ]);
+    const target = indicatorTable(monthly, {
+      baseline: { from: '2018-04', to: '2019-03' },
+      lastMonth: '2019-06',
+      isCount: true,
+      rag: { rule: 'target', targetPercent: -10 },
+    });
     expect(target.rows[1]).toMatchObject({ percentChange: -20, rag: 'amber' }); // 24 vs 30 is not significant
     const harm = indicatorTable(monthly, { baseline: { from: '2018-04', to: '2019-03' }, lastMonth: '2019-06', isCount: false, rag: { rule: 'significance' } });
     expect(harm.rows[1]).toMatchObject({ change: null, rag: null });
     expect(harm.notes.join(' ')).toMatch(/without a significance test/);
-    expect(() => indicatorTable(monthly, { baseline: { from: '2018-04', to: '2019-03' }, lastMonth: '2019-03', isCount: true, rag: { rule: 'significance' } })).toThrow(/no months after the baseline/);
+    expect(() =>
+      indicatorTable(monthly, { baseline: { from: '2018-04', to: '2019-03' }, lastMonth: '2019-03', isCount: true, rag: { rule: 'significance' } }),
+    ).toThrow(/no months after the baseline/);
   });
 });

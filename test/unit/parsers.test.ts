@@ -16,10 +16,7 @@ describe('parsers', () => {
 
   it('maps force-extract headers in their accepted spellings and names what is missing', () => {
     expect(mapForceExtractHeader(['URN', 'Date/Time', 'HO Code', 'Easting', 'Northing']).problems).toEqual([]);
-    expect(mapForceExtractHeader(['URN', 'HO Code']).problems).toEqual([
-      expect.stringMatching(/no date-time column/),
-      expect.stringMatching(/no position/),
-    ]);
+    expect(mapForceExtractHeader(['URN', 'HO Code']).problems).toEqual([expect.stringMatching(/no date-time column/), expect.stringMatching(/no position/)]);
   });
 
   it('gives identical ASB rows distinct, repeatable keys', () => {

@@ -17,7 +17,9 @@ describe('reporting periods', () => {
   });
 
   it('says what form it expected', () => {
-    expect(() => parsePeriod('financial_year', '2019/21')).toThrow('"2019/21" is not a financial year; write it as 2019/20 or 2019-20 (April 2019 to March 2020)');
+    expect(() => parsePeriod('financial_year', '2019/21')).toThrow(
+      '"2019/21" is not a financial year; write it as 2019/20 or 2019-20 (April 2019 to March 2020)',
+    );
     expect(() => parsePeriod('fortnight', '2019')).toThrow(/unknown period type "fortnight"; use one of financial_year/);
   });
 

@@ -17,7 +17,7 @@ describe('ratio of rate ratios', () => {
   it('corrects zero counts and says so', () => {
     const r = relativeChange({ before: 4, after: 0 }, { before: 100, after: 100 });
     expect(r.corrected).toBe(true);
-    expect(r.ratio).toBeCloseTo((0.5 / 4.5) / (100.5 / 100.5), 12);
+    expect(r.ratio).toBeCloseTo(0.5 / 4.5 / (100.5 / 100.5), 12);
     expect(r.method).toMatch(/0.5 added/);
     expect(() => relativeChange({ before: -1, after: 0 }, { before: 1, after: 1 })).toThrow(/area.before must be a whole number/);
   });

@@ -6,7 +6,14 @@ import { buildBasemap, classify } from '../../scripts/build-basemap';
 import { BasemapTiles } from '../../server/tiles/basemap';
 import { dataDir, tempDir } from '../support/data';
 
-const hasOsmium = (() => { try { execFileSync('osmium', ['--version'], { stdio: 'ignore' }); return true; } catch { return false; } })();
+const hasOsmium = (() => {
+  try {
+    execFileSync('osmium', ['--version'], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+})();
 
 type F = { properties: Record<string, unknown>; geometry: { type: string; coordinates: unknown } };
 const read = (file: string) => (JSON.parse(fs.readFileSync(file, 'utf8')) as { features: F[] }).features;
@@ -22,25 +29,45 @@ function extractFromShipped(dir: string): { file: string; roads: F[]; places: F[
   const city = (allPlaces.find((p) => p.properties.class === 'city') ?? allPlaces[0]!).geometry.coordinates as [number, number];
   const near = (c: [number, number]) => Math.abs(c[0] - city[0]) < 0.015 && Math.abs(c[1] - city[1]) < 0.01;
   const roads = read(path.join(dataDir, 'basemap/roads.geojson'))
-    .filter((f) => f.geometry.type === 'LineString' && (f.geometry.coordinates as [number, number][]).every(near) && f.properties.highway && ['primary', 'secondary', 'tertiary', 'residential', 'unclassified', 'service', 'pedestrian'].includes(String(f.properties.highway)))
+    .filter(
+      (f) =>
+        f.geometry.type === 'LineString' &&
+        (f.geometry.coordinates as [number, number][]).every(near) &&
+        f.properties.highway &&
+        ['primary', 'secondary', 'tertiary', 'residential', 'unclassified', 'service', 'pedestrian'].includes(String(f.properties.highway)),
+    )
     .slice(0, 40);
   const places = allPlaces.filter((p) => near(p.geometry.coordinates as [number, number]));
   let id = 0;
-  const nodes: string[] = [], ways: string[] = [];
+  const nodes: string[] = [],
+    ways: string[] = [];
   const tag = (k: string, v: unknown) => (v === null || v === undefined ? '' : `<tag k="${k}" v="${esc(String(v))}"/>`);
-  for (const p of places) { const [x, y] = p.geometry.coordinates as number[]; nodes.push(`<node id="${++id}" version="1" lat="${y}" lon="${x}">${tag('place', p.properties.class)}${tag('name', p.properties.name)}</node>`); }
+  for (const p of places) {
+    const [x, y] = p.geometry.coordinates as number[];
+    nodes.push(`<node id="${++id}" version="1" lat="${y}" lon="${x}">${tag('place', p.properties.class)}${tag('name', p.properties.name)}</node>`);
+  }
   for (const r of roads) {
-    const refs = (r.geometry.coordinates as number[][]).map(([x, y]) => { nodes.push(`<node id="${++id}" version="1" lat="${y}" lon="${x}"/>`); return id; });
-    ways.push(`<way id="${++id}" version="1">${refs.map((n) => `<nd ref="${n}"/>`).join('')}${tag('highway', r.properties.highway)}${tag('name', r.properties.name)}${tag('ref', r.properties.ref)}${r.properties.brunnel ? tag(String(r.properties.brunnel), 'yes') : ''}</way>`);
+    const refs = (r.geometry.coordinates as number[][]).map(([x, y]) => {
+      nodes.push(`<node id="${++id}" version="1" lat="${y}" lon="${x}"/>`);
+      return id;
+    });
+    ways.push(
+      `<way id="${++id}" version="1">${refs.map((n) => `<nd ref="${n}"/>`).join('')}${tag('highway', r.properties.highway)}${tag('name', r.properties.name)}${tag('ref', r.properties.ref)}${r.properties.brunnel ? tag(String(r.properties.brunnel), 'yes') : ''}</way>`,
+    );
   }
   const file = path.join(dir, 'area.osm');
-  fs.writeFileSync(file, `<?xml version="1.0" encoding="UTF-8"?>\n<osm version="0.6" generator="harmgrid test">\n${nodes.join('\n')}\n${ways.join('\n')}\n</osm>\n`);
+  fs.writeFileSync(
+    file,
+    `<?xml version="1.0" encoding="UTF-8"?>\n<osm version="0.6" generator="harmgrid test">\n${nodes.join('\n')}\n${ways.join('\n')}\n</osm>\n`,
+  );
   return { file, roads, places };
 }
 
 describe('scripts/build-basemap.ts with osmium-tool', () => {
   // CI installs Debian's osmium-tool (.ci/run); without it this test fails, it does not skip.
-  it('has osmium-tool installed', () => { expect(hasOsmium, 'install osmium-tool (apt-get install osmium-tool)').toBe(true); });
+  it('has osmium-tool installed', () => {
+    expect(hasOsmium, 'install osmium-tool (apt-get install osmium-tool)').toBe(true);
+  });
 
   it('gives back the real roads and places of an extract, in the layers and classes the tile server reads', async () => {
     const dir = tempDir('harmgrid-osm-');
@@ -53,15 +80,28 @@ describe('scripts/build-basemap.ts with osmium-tool', () => {
       expect(counts.roads).toBe(roads.length);
       expect(counts.places).toBe(places.length);
       const built = read(path.join(out, 'roads.geojson'));
-      const key = (f: F) => JSON.stringify([f.properties.name, f.properties.class, f.properties.highway, f.properties.ref ?? null, f.properties.brunnel ?? null, f.geometry.coordinates]);
+      const key = (f: F) =>
+        JSON.stringify([
+          f.properties.name,
+          f.properties.class,
+          f.properties.highway,
+          f.properties.ref ?? null,
+          f.properties.brunnel ?? null,
+          f.geometry.coordinates,
+        ]);
       expect(built.map(key).sort()).toEqual(roads.map(key).sort());
-      expect(read(path.join(out, 'places.geojson')).map((p) => `${p.properties.name}|${p.properties.class}`).sort())
-        .toEqual(places.map((p) => `${p.properties.name}|${p.properties.class}`).sort());
+      expect(
+        read(path.join(out, 'places.geojson'))
+          .map((p) => `${p.properties.name}|${p.properties.class}`)
+          .sort(),
+      ).toEqual(places.map((p) => `${p.properties.name}|${p.properties.class}`).sort());
       // The tile server reads the folder as it is, and tells what it covers.
       const tiles = new BasemapTiles(path.join(dir, 'data'));
       expect(tiles.hasFiles()).toBe(true);
       expect(tiles.bounds()).not.toBeNull();
-    } finally { fs.rmSync(dir, { recursive: true, force: true }); }
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('refuses a missing extract clearly', async () => {
@@ -70,8 +110,24 @@ describe('scripts/build-basemap.ts with osmium-tool', () => {
 });
 
 describe('basemap classes of OpenStreetMap tags', () => {
-  const line: GeoJSON.Geometry = { type: 'LineString', coordinates: [[0, 0], [1, 1]] };
-  const area: GeoJSON.Geometry = { type: 'Polygon', coordinates: [[[0, 0], [1, 0], [1, 1], [0, 0]]] };
+  const line: GeoJSON.Geometry = {
+    type: 'LineString',
+    coordinates: [
+      [0, 0],
+      [1, 1],
+    ],
+  };
+  const area: GeoJSON.Geometry = {
+    type: 'Polygon',
+    coordinates: [
+      [
+        [0, 0],
+        [1, 0],
+        [1, 1],
+        [0, 0],
+      ],
+    ],
+  };
   it('follows the OpenMapTiles classes the shipped layers use', () => {
     expect(classify(line, { highway: 'primary_link' })?.properties).toMatchObject({ class: 'primary', highway: 'primary' });
     expect(classify(line, { highway: 'residential' })?.properties).toMatchObject({ class: 'minor', highway: 'residential' });

@@ -12,19 +12,33 @@ import { launchChromium, startServerWith } from '../support/server';
 // forces' ONS districts and wards, as published. No deprivation is loaded.
 const leics = (p: string) => path.join(dataDir, 'forces', 'leicestershire', p);
 const FILES = [
-  monthFile('2020-01'), monthFile('2020-02'),
-  path.join(dataDir, 'boundaries', 'merseyside-lad.geojson'), path.join(dataDir, 'boundaries', 'merseyside-wards-2019.geojson'),
-  leics('police/2020-02-leicestershire-street.csv'), leics('police/2020-03-leicestershire-street.csv'),
-  leics('boundaries/leicestershire-lad.geojson'), leics('boundaries/leicestershire-wards-2019.geojson'),
+  monthFile('2020-01'),
+  monthFile('2020-02'),
+  path.join(dataDir, 'boundaries', 'merseyside-lad.geojson'),
+  path.join(dataDir, 'boundaries', 'merseyside-wards-2019.geojson'),
+  leics('police/2020-02-leicestershire-street.csv'),
+  leics('police/2020-03-leicestershire-street.csv'),
+  leics('boundaries/leicestershire-lad.geojson'),
+  leics('boundaries/leicestershire-wards-2019.geojson'),
 ];
 const LEICESTERSHIRE = 'E23000021';
 const MERSEYSIDE = 'E23000004';
 // Place names of each force, from its own files: the force, its districts and its wards.
-const namesIn = (file: string, keys: string[]) => (JSON.parse(fs.readFileSync(file, 'utf8')) as { features: { properties: Record<string, string> }[] }).features
-  .flatMap((f) => keys.map((k) => f.properties[k]).filter((v): v is string => Boolean(v)));
+const namesIn = (file: string, keys: string[]) =>
+  (JSON.parse(fs.readFileSync(file, 'utf8')) as { features: { properties: Record<string, string> }[] }).features.flatMap((f) =>
+    keys.map((k) => f.properties[k]).filter((v): v is string => Boolean(v)),
+  );
 const escapeRegExp = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-const placesOf = (force: string, lad: string, wards: string) => ({ force, districts: namesIn(lad, ['LAD19NM', 'LAD22NM', 'LAD23NM', 'LAD24NM']), wards: namesIn(wards, ['WD19NM']) });
-const merseyside = placesOf('Merseyside', path.join(dataDir, 'boundaries', 'merseyside-lad.geojson'), path.join(dataDir, 'boundaries', 'merseyside-wards-2019.geojson'));
+const placesOf = (force: string, lad: string, wards: string) => ({
+  force,
+  districts: namesIn(lad, ['LAD19NM', 'LAD22NM', 'LAD23NM', 'LAD24NM']),
+  wards: namesIn(wards, ['WD19NM']),
+});
+const merseyside = placesOf(
+  'Merseyside',
+  path.join(dataDir, 'boundaries', 'merseyside-lad.geojson'),
+  path.join(dataDir, 'boundaries', 'merseyside-wards-2019.geojson'),
+);
 const leicestershire = placesOf('Leicestershire', leics('boundaries/leicestershire-lad.geojson'), leics('boundaries/leicestershire-wards-2019.geojson'));
 // A Merseyside ward whose name is a word of a Leicestershire place ("Park" in "Braunstone Park & Rowley
 // Fields") or street ("Church" in "Church Gate") says nothing about which force is shown: the names of
@@ -73,7 +87,14 @@ describe('force picker with two real forces in headless Chromium', () => {
   const api = async <T>(p: string): Promise<T> => (await fetch(server.url + p)).json() as Promise<T>;
   const settled = async () => {
     await page.waitForFunction(() => window.__harmgridReady === true, null, { timeout: 60_000 });
-    await page.waitForFunction(() => { const m = window.__harmgridMap; return m && m.loaded() && m.areTilesLoaded() && !m.isMoving(); }, null, { timeout: 60_000 });
+    await page.waitForFunction(
+      () => {
+        const m = window.__harmgridMap;
+        return m && m.loaded() && m.areTilesLoaded() && !m.isMoving();
+      },
+      null,
+      { timeout: 60_000 },
+    );
   };
 
   beforeAll(async () => {
@@ -83,14 +104,25 @@ describe('force picker with two real forces in headless Chromium', () => {
     browser = await launchChromium();
     page = await (await browser.newContext({ viewport: { width: 1400, height: 900 } })).newPage();
     page.on('pageerror', (e) => errors.push(e.message));
-    page.on('console', (m) => { if (m.type() === 'error') errors.push(m.text()); });
+    page.on('console', (m) => {
+      if (m.type() === 'error') errors.push(m.text());
+    });
     // With two forces loaded, an analysis request without force= is answered 400: any error answer fails the test.
-    page.on('response', (r) => { if (r.status() >= 400) errors.push(`${r.status()} ${r.url()}`); });
-    page.on('request', (r) => { if (!/^(blob:|data:)/.test(r.url()) && !r.url().startsWith(server.url)) errors.push(`remote request: ${r.url()}`); });
+    page.on('response', (r) => {
+      if (r.status() >= 400) errors.push(`${r.status()} ${r.url()}`);
+    });
+    page.on('request', (r) => {
+      if (!/^(blob:|data:)/.test(r.url()) && !r.url().startsWith(server.url)) errors.push(`remote request: ${r.url()}`);
+    });
     const meta = await api<{ months: string[] }>(`/api/meta?force=${LEICESTERSHIRE}`);
-    const hchh = await api<{ features: { properties: { name: string; topLocations: { location: string }[] } }[] }>(`/api/hchh?force=${LEICESTERSHIRE}&resolution=9&from=${meta.months[0]}&to=${meta.months.at(-1)}`);
+    const hchh = await api<{ features: { properties: { name: string; topLocations: { location: string }[] } }[] }>(
+      `/api/hchh?force=${LEICESTERSHIRE}&resolution=9&from=${meta.months[0]}&to=${meta.months.at(-1)}`,
+    );
     const schemes = await api<{ schemes: { name: string }[] }>('/api/harm-schemes');
-    merseysidePlaces([...schemes.schemes.map((x) => x.name), ...hchh.features.flatMap((f) => [f.properties.name, ...f.properties.topLocations.map((l) => l.location)])]);
+    merseysidePlaces([
+      ...schemes.schemes.map((x) => x.name),
+      ...hchh.features.flatMap((f) => [f.properties.name, ...f.properties.topLocations.map((l) => l.location)]),
+    ]);
     await page.goto(server.url);
     await settled();
   }, 300_000);
@@ -127,22 +159,36 @@ describe('force picker with two real forces in headless Chromium', () => {
 
     // The map shows the whole force: the bounding box of its district file is in view, its centre near the view's.
     const lad = JSON.parse(fs.readFileSync(leics('boundaries/leicestershire-lad.geojson'), 'utf8'));
-    const xs: number[] = [], ys: number[] = [];
-    JSON.stringify(lad.features.map((f: any) => f.geometry.coordinates)).replace(/\[(-?[\d.]+),(-?[\d.]+)\]/g, (_m, x, y) => { xs.push(Number(x)); ys.push(Number(y)); return ''; });
+    const xs: number[] = [],
+      ys: number[] = [];
+    JSON.stringify(lad.features.map((f: any) => f.geometry.coordinates)).replace(/\[(-?[\d.]+),(-?[\d.]+)\]/g, (_m, x, y) => {
+      xs.push(Number(x));
+      ys.push(Number(y));
+      return '';
+    });
     const [w, s, e, n] = [Math.min(...xs), Math.min(...ys), Math.max(...xs), Math.max(...ys)];
-    const view = await page.evaluate(() => { const b = window.__harmgridMap.getBounds(); return [b.getWest(), b.getSouth(), b.getEast(), b.getNorth()]; });
-    expect(view[0]).toBeLessThanOrEqual(w); expect(view[1]).toBeLessThanOrEqual(s);
-    expect(view[2]).toBeGreaterThanOrEqual(e); expect(view[3]).toBeGreaterThanOrEqual(n);
+    const view = await page.evaluate(() => {
+      const b = window.__harmgridMap.getBounds();
+      return [b.getWest(), b.getSouth(), b.getEast(), b.getNorth()];
+    });
+    expect(view[0]).toBeLessThanOrEqual(w);
+    expect(view[1]).toBeLessThanOrEqual(s);
+    expect(view[2]).toBeGreaterThanOrEqual(e);
+    expect(view[3]).toBeGreaterThanOrEqual(n);
     expect((view[2]! - view[0]!) / (e - w)).toBeLessThan(3);
 
     // The cells and HCHH areas drawn are the API's for Leicestershire.
-    const hchh = await api<{ features: { properties: { name: string } }[] }>(`/api/hchh?force=${LEICESTERSHIRE}&resolution=9&from=${meta.months[0]}&to=${meta.months.at(-1)}`);
+    const hchh = await api<{ features: { properties: { name: string } }[] }>(
+      `/api/hchh?force=${LEICESTERSHIRE}&resolution=9&from=${meta.months[0]}&to=${meta.months.at(-1)}`,
+    );
     const listed = page.locator('section.hchh li > button.link');
     await expect.poll(() => listed.count()).toBe(hchh.features.length);
     expect(await listed.first().textContent()).toContain(`1. ${hchh.features[0]!.properties.name}`);
 
     // District names drawn by the boundaries-only basemap are Leicestershire's.
-    const labels = await page.evaluate(() => window.__harmgridMap.queryRenderedFeatures({ layers: ['district-labels'] }).map((f: any) => f.properties.name as string));
+    const labels = await page.evaluate(() =>
+      window.__harmgridMap.queryRenderedFeatures({ layers: ['district-labels'] }).map((f: any) => f.properties.name as string),
+    );
     expect(labels).toContain('Leicester');
     const text = await visibleText(page);
     expect(text).toMatch(/Leicestershire/);
@@ -157,16 +203,19 @@ describe('force picker with two real forces in headless Chromium', () => {
     const both = await api<{ areas: { kind: string; code: string; name: string; districtCode: string | null }[] }>('/api/areas/search?q=ar');
     const forces = await api<{ forces: { code: string; districts: string[] }[] }>('/api/forces');
     const own = new Set(forces.forces.find((f) => f.code === LEICESTERSHIRE)!.districts);
-    const inForce = (a: { kind: string; code: string; districtCode: string | null }) => own.has(a.kind === 'ward' ? a.districtCode ?? '' : a.code);
+    const inForce = (a: { kind: string; code: string; districtCode: string | null }) => own.has(a.kind === 'ward' ? (a.districtCode ?? '') : a.code);
     expect(both.areas.some((a) => !inForce(a))).toBe(true);
     const box = page.getByRole('combobox', { name: 'Find a ward or district' });
     await box.fill('ar');
-    const expected = both.areas.filter(inForce).slice(0, 12).map((a) => `${a.name} (${a.kind})`);
+    const expected = both.areas
+      .filter(inForce)
+      .slice(0, 12)
+      .map((a) => `${a.name} (${a.kind})`);
     await expect.poll(() => page.getByRole('listbox', { name: 'Matching wards and districts' }).getByRole('option').allTextContents()).toEqual(expected);
     await box.fill('');
   });
 
-  it('says why ward deprivation cannot be shown, in the API\'s words, instead of an empty legend', async () => {
+  it("says why ward deprivation cannot be shown, in the API's words, instead of an empty legend", async () => {
     const dep = await api<{ available: boolean; missing: string | null }>('/api/deprivation?level=ward');
     expect(dep.available).toBe(false);
     await page.getByLabel('Ward deprivation', { exact: true }).check();
@@ -181,12 +230,16 @@ describe('force picker with two real forces in headless Chromium', () => {
     const picker = page.locator('.partnership').getByRole('combobox', { name: 'Force' });
     expect(await picker.inputValue()).toBe(LEICESTERSHIRE);
     const measures = await api<{ areas: { name: string }[] }>(`/api/success-measures?force=${LEICESTERSHIRE}`);
-    await expect.poll(() => page.locator('.partnership table.data tbody th[scope="row"]').first().textContent(), { timeout: 30_000 }).toBe(measures.areas[0]!.name);
+    await expect
+      .poll(() => page.locator('.partnership table.data tbody th[scope="row"]').first().textContent(), { timeout: 30_000 })
+      .toBe(measures.areas[0]!.name);
     await page.getByRole('combobox', { name: 'Area' }).selectOption('district');
     const districts = await page.getByRole('combobox', { name: 'District' }).locator('option').allTextContents();
     expect(districts.slice(1).sort()).toEqual(namesIn(leics('boundaries/leicestershire-lad.geojson'), ['LAD19NM', 'LAD22NM', 'LAD23NM', 'LAD24NM']).sort());
     expect((await visibleText(page)).match(MERSEYSIDE_PLACES)?.[0] ?? null).toBeNull();
-    expect(await page.getByRole('link', { name: 'Print the partnership pack' }).getAttribute('href')).toBe(`/api/partnership-pack.html?force=${LEICESTERSHIRE}`);
+    expect(await page.getByRole('link', { name: 'Print the partnership pack' }).getAttribute('href')).toBe(
+      `/api/partnership-pack.html?force=${LEICESTERSHIRE}`,
+    );
 
     const axePath = createRequire(import.meta.url).resolve('axe-core/axe.min.js');
     await page.evaluate(fs.readFileSync(axePath, 'utf8'));

@@ -19,8 +19,22 @@ declare const window: TestWindow;
  * the number of incident positions inside it (see docs/map.md).
  */
 const ZONE = {
-  name: 'City centre test zone', partnership: 'Liverpool test partnership', clearStart: '2019-10-01', holdStart: '2030-01-01',
-  geometry: { type: 'Polygon', coordinates: [[[-2.9920, 53.4045], [-2.9830, 53.4045], [-2.9830, 53.4095], [-2.9920, 53.4095], [-2.9920, 53.4045]]] },
+  name: 'City centre test zone',
+  partnership: 'Liverpool test partnership',
+  clearStart: '2019-10-01',
+  holdStart: '2030-01-01',
+  geometry: {
+    type: 'Polygon',
+    coordinates: [
+      [
+        [-2.992, 53.4045],
+        [-2.983, 53.4045],
+        [-2.983, 53.4095],
+        [-2.992, 53.4095],
+        [-2.992, 53.4045],
+      ],
+    ],
+  },
 };
 
 // New layers, drawing, search, keyboard access and export, in real headless Chromium on real data.
@@ -33,7 +47,14 @@ describe('map layers, drawing and search in headless Chromium', () => {
 
   const settled = async () => {
     await page.waitForFunction(() => window.__harmgridReady === true, null, { timeout: 60_000 });
-    await page.waitForFunction(() => { const m = window.__harmgridMap; return m && m.loaded() && m.areTilesLoaded() && !m.isMoving(); }, null, { timeout: 60_000 });
+    await page.waitForFunction(
+      () => {
+        const m = window.__harmgridMap;
+        return m && m.loaded() && m.areTilesLoaded() && !m.isMoving();
+      },
+      null,
+      { timeout: 60_000 },
+    );
     await page.waitForTimeout(300);
   };
   const rendered = (layers: string[]) => page.evaluate((ids) => window.__harmgridMap.queryRenderedFeatures({ layers: ids }).length as number, layers);
@@ -53,7 +74,9 @@ describe('map layers, drawing and search in headless Chromium', () => {
     const context = await browser.newContext({ viewport: { width: 1400, height: 900 }, acceptDownloads: true });
     page = await context.newPage();
     page.on('pageerror', (e) => errors.push(e.message));
-    page.on('request', (r) => { if (isRemoteRequest(r.url(), server.url)) errors.push(`remote request: ${r.url()}`); });
+    page.on('request', (r) => {
+      if (isRemoteRequest(r.url(), server.url)) errors.push(`remote request: ${r.url()}`);
+    });
     await page.goto(`${server.url}/?zoom=13&lat=53.4045&lng=-2.983`);
     await settled();
   });
@@ -74,8 +97,9 @@ describe('map layers, drawing and search in headless Chromium', () => {
     const dep = await api<{ areas: { code: string; shareLsoasMostDeprived: number }[] }>('/api/deprivation?level=ward');
     const central = dep.areas.find((a) => a.code === 'E05000889')!;
     expect(central.shareLsoasMostDeprived).toBe(0);
-    const fills = await page.evaluate(() => window.__harmgridMap.queryRenderedFeatures({ layers: ['deprivation-fill'] })
-      .map((f: any) => [f.properties.code, f.properties.fill, f.properties.share]));
+    const fills = await page.evaluate(() =>
+      window.__harmgridMap.queryRenderedFeatures({ layers: ['deprivation-fill'] }).map((f: any) => [f.properties.code, f.properties.fill, f.properties.share]),
+    );
     const c = fills.find((f: any[]) => f[0] === 'E05000889');
     expect(c?.[1]).toBe('#ffffe5');
     await page.getByRole('combobox', { name: 'Deprivation measure' }).selectOption('rank');
@@ -113,8 +137,17 @@ describe('map layers, drawing and search in headless Chromium', () => {
     await page.getByRole('button', { name: 'Draw outline' }).click();
     // Four corners around Bold Street and Concert Square, then a click on the first corner closes the ring.
     const corners = await page.evaluate(() => {
-      const m = window.__harmgridMap, rect = m.getCanvas().getBoundingClientRect();
-      return [[-2.9830, 53.4005], [-2.9770, 53.4005], [-2.9770, 53.4040], [-2.9830, 53.4040]].map((c) => { const p = m.project(c); return [rect.left + p.x, rect.top + p.y]; });
+      const m = window.__harmgridMap,
+        rect = m.getCanvas().getBoundingClientRect();
+      return [
+        [-2.983, 53.4005],
+        [-2.977, 53.4005],
+        [-2.977, 53.404],
+        [-2.983, 53.404],
+      ].map((c) => {
+        const p = m.project(c);
+        return [rect.left + p.x, rect.top + p.y];
+      });
     });
     for (const [x, y] of [...corners, corners[0]!]) {
       await page.mouse.move(x!, y!, { steps: 3 });
@@ -127,17 +160,25 @@ describe('map layers, drawing and search in headless Chromium', () => {
     const site = sites.features.find((f) => f.properties.name === 'Bold Street test site')!;
     expect(site.geometry.coordinates[0]!.length).toBe(5);
     expect(await page.getByTestId('area-panel').getAttribute('data-area')).toBe(`site:${site.id}`);
-    const stats = await api<{ properties: { totals: { incidents: number; harm: number }; change: { test: { pValue: number } | null }[] } }>(`/api/sites/${site.id}/statistics?from=2019-07&to=2019-12`);
+    const stats = await api<{ properties: { totals: { incidents: number; harm: number }; change: { test: { pValue: number } | null }[] } }>(
+      `/api/sites/${site.id}/statistics?from=2019-07&to=2019-12`,
+    );
     expect(stats.properties.totals.incidents).toBeGreaterThan(10);
     expect(await page.getByTestId('area-incidents').textContent()).toBe(stats.properties.totals.incidents.toLocaleString('en-GB'));
     expect(await page.getByTestId('area-harm').textContent()).toBe(Math.round(stats.properties.totals.harm).toLocaleString('en-GB'));
     expect(await page.getByTestId('area-change').textContent()).toContain('last 3 months against the previous 3');
     // Review links and the impact measure follow the contract of the endpoints being built elsewhere.
-    expect(await page.getByRole('link', { name: 'Review site' }).getAttribute('href')).toMatch(new RegExp(`^/api/sites/${site.id}/review\\.html\\?from=2019-07&to=2019-12&definition=.+&scheme=.+`));
+    expect(await page.getByRole('link', { name: 'Review site' }).getAttribute('href')).toMatch(
+      new RegExp(`^/api/sites/${site.id}/review\\.html\\?from=2019-07&to=2019-12&definition=.+&scheme=.+`),
+    );
     expect(await page.getByRole('link', { name: 'Preliminary review' }).getAttribute('href')).toMatch(/&variant=preliminary$/);
     expect(await page.getByRole('link', { name: 'Review site' }).getAttribute('target')).toBe('_blank');
     await expect.poll(() => rendered(['sites-fill']), { timeout: 10_000 }).toBeGreaterThan(0);
-    await page.evaluate(() => { document.querySelector('.sidebar')!.scrollTop = 0; document.querySelector('.area-panel')!.scrollTop = 0; (document.activeElement as HTMLElement | null)?.blur(); });
+    await page.evaluate(() => {
+      document.querySelector('.sidebar')!.scrollTop = 0;
+      document.querySelector('.area-panel')!.scrollTop = 0;
+      (document.activeElement as HTMLElement | null)?.blur();
+    });
     await page.screenshot({ path: path.join(artifacts, 'layers-site-drawn.png') });
     await page.getByRole('button', { name: 'Measure impact' }).click();
     await expect.poll(() => page.getByTestId('impact').textContent(), { timeout: 20_000 }).not.toBe('Measuring…');
@@ -149,35 +190,56 @@ describe('map layers, drawing and search in headless Chromium', () => {
     await page.getByRole('button', { name: 'Edit outline' }).click();
     // Drag the north-east corner 150 m further east with terra-draw's select mode.
     const [from, to] = await page.evaluate(() => {
-      const m = window.__harmgridMap, rect = m.getCanvas().getBoundingClientRect();
-      return [[-2.9770, 53.4040], [-2.9748, 53.4040]].map((c) => { const p = m.project(c); return [rect.left + p.x, rect.top + p.y]; });
+      const m = window.__harmgridMap,
+        rect = m.getCanvas().getBoundingClientRect();
+      return [
+        [-2.977, 53.404],
+        [-2.9748, 53.404],
+      ].map((c) => {
+        const p = m.project(c);
+        return [rect.left + p.x, rect.top + p.y];
+      });
     });
     await page.mouse.move(from![0]!, from![1]!);
     await page.mouse.down();
     await page.mouse.move(to![0]!, to![1]!, { steps: 8 });
     await page.mouse.up();
     await page.getByRole('button', { name: 'Save outline' }).click();
-    await expect.poll(async () => (await api<{ geometry: { coordinates: number[][][] } }>(`/api/sites/${site.id}`)).geometry.coordinates[0]!.map((c) => c[0]!).sort((a, b) => b - a)[0]!, { timeout: 10_000 })
-      .toBeGreaterThan(-2.9760);
+    await expect
+      .poll(
+        async () =>
+          (await api<{ geometry: { coordinates: number[][][] } }>(`/api/sites/${site.id}`)).geometry.coordinates[0]!.map((c) => c[0]!).sort(
+            (a, b) => b - a,
+          )[0]!,
+        { timeout: 10_000 },
+      )
+      .toBeGreaterThan(-2.976);
     page.once('dialog', (d) => d.accept());
     await page.getByTestId('area-incidents').waitFor({ timeout: 30_000 });
     await page.getByRole('button', { name: 'Delete site' }).click();
     await expect.poll(async () => (await fetch(`${server.url}/api/sites/${site.id}`)).status, { timeout: 10_000 }).toBe(404);
     // Draw it again for the screenshots.
-    await fetch(`${server.url}/api/sites`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ name: 'Bold Street test site', geometry: site.geometry }) });
+    await fetch(`${server.url}/api/sites`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ name: 'Bold Street test site', geometry: site.geometry }),
+    });
   });
 
   it('opens a zone panel with its phase and the impact link', async () => {
     const point = await page.evaluate(() => {
-      const m = window.__harmgridMap, rect = m.getCanvas().getBoundingClientRect();
-      const p = m.project([-2.9900, 53.4090]);
+      const m = window.__harmgridMap,
+        rect = m.getCanvas().getBoundingClientRect();
+      const p = m.project([-2.99, 53.409]);
       return [rect.left + p.x, rect.top + p.y];
     });
     await page.mouse.click(point[0]!, point[1]!);
     await page.getByTestId('zone-phase').waitFor({ timeout: 30_000 });
     expect(await page.getByTestId('zone-phase').textContent()).toBe('clear');
     expect(await page.getByTestId('area-panel').getAttribute('data-area')).toBe(`zone:${zoneId}`);
-    expect(await page.getByRole('link', { name: 'impact (JSON)' }).getAttribute('href')).toBe(`/api/impact?area=zone%3A${zoneId}&date=2019-10&months=3&definition=public-proxy&scheme=cchi`);
+    expect(await page.getByRole('link', { name: 'impact (JSON)' }).getAttribute('href')).toBe(
+      `/api/impact?area=zone%3A${zoneId}&date=2019-10&months=3&definition=public-proxy&scheme=cchi`,
+    );
   });
 
   it('opens an HCHH panel from the list, with a patrol briefing link for the analysis', async () => {
@@ -194,7 +256,9 @@ describe('map layers, drawing and search in headless Chromium', () => {
     const impact = await api<{ statement: string }>(href);
     expect(impact.statement).toMatch(/^serious violence .*HCHH area 1.*force-wide \(ratio of rate ratios [0-9.]+, 95% CI/);
     expect(await page.getByTestId('impact').textContent()).toBe(impact.statement);
-    expect(await page.getByRole('link', { name: 'Patrol briefing' }).getAttribute('href')).toMatch(/^\/api\/patrol-briefing\.html\?from=2019-07&to=2019-12&definition=/);
+    expect(await page.getByRole('link', { name: 'Patrol briefing' }).getAttribute('href')).toMatch(
+      /^\/api\/patrol-briefing\.html\?from=2019-07&to=2019-12&definition=/,
+    );
   });
 
   it('finds a ward by name, flies to it and opens its panel', async () => {
@@ -204,7 +268,12 @@ describe('map layers, drawing and search in headless Chromium', () => {
     await box.press('ArrowDown');
     await box.press('Enter');
     await page.getByTestId('area-incidents').waitFor({ timeout: 30_000 });
-    expect(await page.getByTestId('area-panel').getAttribute('data-area')).toBe('ward:E05000886'.replace('E05000886', (await api<{ areas: { code: string; name: string }[] }>('/api/deprivation?level=ward')).areas.find((a) => a.name.startsWith('Anfield'))!.code));
+    expect(await page.getByTestId('area-panel').getAttribute('data-area')).toBe(
+      'ward:E05000886'.replace(
+        'E05000886',
+        (await api<{ areas: { code: string; name: string }[] }>('/api/deprivation?level=ward')).areas.find((a) => a.name.startsWith('Anfield'))!.code,
+      ),
+    );
     const code = (await page.getByTestId('area-panel').getAttribute('data-area'))!.split(':')[1]!;
     const stats = await api<{ properties: { totals: { incidents: number } } }>(`/api/areas/ward/${code}/statistics?from=2019-07&to=2019-12`);
     expect(await page.getByTestId('area-incidents').textContent()).toBe(stats.properties.totals.incidents.toLocaleString('en-GB'));
@@ -223,9 +292,14 @@ describe('map layers, drawing and search in headless Chromium', () => {
     // The list follows the map once it settles: its first row is the cell in view with most harm (ties:
     // more incidents, then the lower cell id). settled() waits for the cells of the new view: the jump
     // changes the resolution, and reading the map before they land gave the old view's top cell.
-    const top = await page.evaluate(() => window.__harmgridMap.queryRenderedFeatures({ layers: ['cells-fill'] }).map((f: any) => f.properties)
-      .filter((p: any) => p.incidents > 0)
-      .sort((a: any, b: any) => b.harm - a.harm || b.incidents - a.incidents || (a.cell < b.cell ? -1 : 1))[0].cell as string);
+    const top = await page.evaluate(
+      () =>
+        window.__harmgridMap
+          .queryRenderedFeatures({ layers: ['cells-fill'] })
+          .map((f: any) => f.properties)
+          .filter((p: any) => p.incidents > 0)
+          .sort((a: any, b: any) => b.harm - a.harm || b.incidents - a.incidents || (a.cell < b.cell ? -1 : 1))[0].cell as string,
+    );
     const first = page.getByTestId('top-cells').getByRole('button').first();
     await expect.poll(() => first.textContent(), { timeout: 20_000 }).toBe(`1. ${top}`);
     await first.focus();
@@ -246,8 +320,12 @@ describe('map layers, drawing and search in headless Chromium', () => {
     await download.saveAs(file);
     const png = fs.readFileSync(file);
     expect(png.subarray(0, 8).equals(Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]))).toBe(true);
-    const width = png.readUInt32BE(16), height = png.readUInt32BE(20);
-    const canvas = await page.evaluate(() => { const c = window.__harmgridMap.getCanvas(); return { w: c.width, h: c.height }; });
+    const width = png.readUInt32BE(16),
+      height = png.readUInt32BE(20);
+    const canvas = await page.evaluate(() => {
+      const c = window.__harmgridMap.getCanvas();
+      return { w: c.width, h: c.height };
+    });
     expect(width).toBe(canvas.w);
     expect(height).toBeGreaterThan(canvas.h); // the attribution strip below the map
     await page.getByLabel('Ward deprivation', { exact: true }).uncheck();
@@ -272,8 +350,18 @@ describe('map layers, drawing and search in headless Chromium', () => {
     const axePath = createRequire(import.meta.url).resolve('axe-core/axe.min.js');
     await page.evaluate(fs.readFileSync(axePath, 'utf8'));
     const result = await page.evaluate(async () => (window as any).axe.run(document, { resultTypes: ['violations'] }));
-    const serious = (result.violations as { id: string; impact: string; nodes: { target: string[] }[] }[]).filter((v) => v.impact === 'serious' || v.impact === 'critical');
-    expect(serious.map((v) => `${v.id} (${v.nodes.map((n) => n.target.join(' ')).slice(0, 3).join(', ')})`)).toEqual([]);
+    const serious = (result.violations as { id: string; impact: string; nodes: { target: string[] }[] }[]).filter(
+      (v) => v.impact === 'serious' || v.impact === 'critical',
+    );
+    expect(
+      serious.map(
+        (v) =>
+          `${v.id} (${v.nodes
+            .map((n) => n.target.join(' '))
+            .slice(0, 3)
+            .join(', ')})`,
+      ),
+    ).toEqual([]);
     expect(errors).toEqual([]);
   });
 });

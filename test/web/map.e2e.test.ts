@@ -24,10 +24,14 @@ describe('map workspace in headless Chromium', () => {
 
   const settled = async () => {
     await page.waitForFunction(() => window.__harmgridReady === true, null, { timeout: 60_000 });
-    await page.waitForFunction(() => {
-      const m = window.__harmgridMap;
-      return m && m.loaded() && m.areTilesLoaded() && !m.isMoving();
-    }, null, { timeout: 60_000 });
+    await page.waitForFunction(
+      () => {
+        const m = window.__harmgridMap;
+        return m && m.loaded() && m.areTilesLoaded() && !m.isMoving();
+      },
+      null,
+      { timeout: 60_000 },
+    );
   };
   const renderedCells = () => page.evaluate(() => window.__harmgridMap.queryRenderedFeatures({ layers: ['cells-fill'] }).length as number);
 
@@ -39,9 +43,17 @@ describe('map workspace in headless Chromium', () => {
     page = await context.newPage();
     page.on('pageerror', (e) => errors.push(e.message));
     // Nothing may leave the machine: any request that is not to the harmgrid server fails the test.
-    page.on('request', (r) => { if (isRemoteRequest(r.url(), server.url)) errors.push(`remote request: ${r.url()}`); });
+    page.on('request', (r) => {
+      if (isRemoteRequest(r.url(), server.url)) errors.push(`remote request: ${r.url()}`);
+    });
     page.on('response', async (r) => {
-      const kind = /\/tiles\/basemap\//.test(r.url()) ? 'tiles' : /\/tiles\/glyphs\//.test(r.url()) ? 'glyphs' : /\/api\/cells\?/.test(r.url()) ? 'cells' : null;
+      const kind = /\/tiles\/basemap\//.test(r.url())
+        ? 'tiles'
+        : /\/tiles\/glyphs\//.test(r.url())
+          ? 'glyphs'
+          : /\/api\/cells\?/.test(r.url())
+            ? 'cells'
+            : null;
       if (!kind || r.status() !== 200) return;
       const bytes = (await r.body().catch(() => Buffer.alloc(0))).length;
       transfers.push({ kind, bytes });
@@ -70,7 +82,8 @@ describe('map workspace in headless Chromium', () => {
     expect(errors).toEqual([]);
     const sum = (kind: string) => transfers.filter((t) => t.kind === kind);
     const figures = {
-      firstRenderMs, cellsRendered: await renderedCells(),
+      firstRenderMs,
+      cellsRendered: await renderedCells(),
       tiles: { requests: sum('tiles').length, bytes: sum('tiles').reduce((a, t) => a + t.bytes, 0), largest: Math.max(0, ...sum('tiles').map((t) => t.bytes)) },
       glyphs: { requests: sum('glyphs').length, bytes: sum('glyphs').reduce((a, t) => a + t.bytes, 0) },
       cellsResponseBytes: sum('cells').map((t) => t.bytes),
@@ -80,8 +93,8 @@ describe('map workspace in headless Chromium', () => {
   });
 
   it('states the unit, the definition and the period in the legend', async () => {
-    const definitions = await (await fetch(`${server.url}/api/definitions`)).json() as { definitions: { key: string; name: string; isProxy: boolean }[] };
-    const meta = await (await fetch(`${server.url}/api/meta`)).json() as { defaultDefinition: string };
+    const definitions = (await (await fetch(`${server.url}/api/definitions`)).json()) as { definitions: { key: string; name: string; isProxy: boolean }[] };
+    const meta = (await (await fetch(`${server.url}/api/meta`)).json()) as { defaultDefinition: string };
     const def = definitions.definitions.find((d) => d.key === meta.defaultDefinition)!;
     const text = await page.getByTestId('legend').textContent();
     expect(text).toContain('Harm per cell (Cambridge Crime Harm Index days)');
@@ -104,7 +117,7 @@ describe('map workspace in headless Chromium', () => {
     await page.mouse.click(target.x, target.y);
     await page.getByTestId('cell-panel').waitFor();
     await page.getByTestId('cell-incidents').waitFor();
-    const series = await (await fetch(`${server.url}/api/cells/${target.cell}/series`)).json() as { incidents: number[]; harm: number[] };
+    const series = (await (await fetch(`${server.url}/api/cells/${target.cell}/series`)).json()) as { incidents: number[]; harm: number[] };
     const incidents = series.incidents.reduce((a, b) => a + b, 0);
     expect(await page.getByTestId('cell-incidents').textContent()).toBe(incidents.toLocaleString('en-GB'));
     expect(await page.getByTestId('cell-harm').textContent()).toBe(Math.round(series.harm.reduce((a, b) => a + b, 0)).toLocaleString('en-GB'));
@@ -119,35 +132,59 @@ describe('map workspace in headless Chromium', () => {
       await other.goto(link);
       await other.getByTestId('cell-incidents').waitFor({ timeout: 60_000 });
       expect(await other.getByTestId('cell-incidents').textContent()).toBe(await page.getByTestId('cell-incidents').textContent());
-      const view = (p: Page) => p.evaluate(() => { const m = window.__harmgridMap; return { zoom: m.getZoom().toFixed(2), lng: m.getCenter().lng.toFixed(4), lat: m.getCenter().lat.toFixed(4) }; });
+      const view = (p: Page) =>
+        p.evaluate(() => {
+          const m = window.__harmgridMap;
+          return { zoom: m.getZoom().toFixed(2), lng: m.getCenter().lng.toFixed(4), lat: m.getCenter().lat.toFixed(4) };
+        });
       await other.waitForFunction(() => window.__harmgridReady === true, null, { timeout: 60_000 });
       expect(await view(other)).toEqual(await view(page));
       for (const label of ['From', 'To', 'Definition', 'Harm scheme', 'Colour cells by']) {
         const select = (p: Page) => p.getByRole('combobox', { name: new RegExp(`^${label}\\b`) });
         expect(await select(other).inputValue()).toBe(await select(page).inputValue());
       }
-    } finally { await other.close(); }
+    } finally {
+      await other.close();
+    }
   });
 
   it('flies to an HCHH area from the list', async () => {
     const before = await page.evaluate(() => window.__harmgridMap.getZoom() as number);
     await page.locator('.hchh ol button').first().click();
-    await page.waitForFunction((z) => { const m = window.__harmgridMap; return !m.isMoving() && m.getZoom() > z + 0.5; }, before, { timeout: 20_000 });
-    const ranks = await page.evaluate(() => window.__harmgridMap.queryRenderedFeatures({ layers: ['hchh-outline'] }).map((f: any) => f.properties.rank as number));
+    await page.waitForFunction(
+      (z) => {
+        const m = window.__harmgridMap;
+        return !m.isMoving() && m.getZoom() > z + 0.5;
+      },
+      before,
+      { timeout: 20_000 },
+    );
+    const ranks = await page.evaluate(() =>
+      window.__harmgridMap.queryRenderedFeatures({ layers: ['hchh-outline'] }).map((f: any) => f.properties.rank as number),
+    );
     expect(ranks).toContain(1);
     await page.screenshot({ path: path.join(artifacts, 'map-hchh-area.png') });
-    await page.evaluate(() => { window.__harmgridMap.jumpTo({ center: [-2.975, 53.405], zoom: 11 }); });
+    await page.evaluate(() => {
+      window.__harmgridMap.jumpTo({ center: [-2.975, 53.405], zoom: 11 });
+    });
     await settled();
   });
 
   it('cancels the request in flight when a filter changes', async () => {
     const aborted: string[] = [];
-    const onFailed = (r: { url(): string; failure(): { errorText: string } | null }) => { if (r.url().includes('/api/cells?')) aborted.push(r.failure()?.errorText ?? ''); };
+    const onFailed = (r: { url(): string; failure(): { errorText: string } | null }) => {
+      if (r.url().includes('/api/cells?')) aborted.push(r.failure()?.errorText ?? '');
+    };
     page.on('requestfailed', onFailed);
     // Hold the cells requests until the second change is made, so the first is surely in flight when it lands.
     let release = () => {};
-    const secondMade = new Promise<void>((r) => { release = r; });
-    await page.route('**/api/cells?*', async (route) => { await secondMade; await route.continue().catch(() => {}); });
+    const secondMade = new Promise<void>((r) => {
+      release = r;
+    });
+    await page.route('**/api/cells?*', async (route) => {
+      await secondMade;
+      await route.continue().catch(() => {});
+    });
     try {
       const colour = page.getByRole('combobox', { name: /^Colour cells by/ });
       await colour.selectOption('count');
@@ -170,7 +207,10 @@ describe('map workspace in headless Chromium', () => {
     await page.getByLabel('Hotspot cells', { exact: true }).check();
     await page.waitForTimeout(300);
     expect(await renderedCells()).toBeGreaterThan(0);
-    for (const [label, layer] of [['HCHH areas', 'hchh-outline'], ['Ward outlines', 'wards']] as const) {
+    for (const [label, layer] of [
+      ['HCHH areas', 'hchh-outline'],
+      ['Ward outlines', 'wards'],
+    ] as const) {
       await page.getByLabel(label, { exact: true }).uncheck();
       expect(await page.evaluate((id) => window.__harmgridMap.getLayoutProperty(id, 'visibility'), layer)).toBe('none');
       await page.getByLabel(label, { exact: true }).check();
@@ -179,10 +219,19 @@ describe('map workspace in headless Chromium', () => {
   });
 
   it('moves through the months with the slider, and the map changes', async () => {
-    const signature = () => page.evaluate(() => window.__harmgridMap.queryRenderedFeatures({ layers: ['cells-fill'] })
-      .map((f: any) => `${f.properties.cell}:${f.properties.fill}`).sort().join(',') as string);
+    const signature = () =>
+      page.evaluate(
+        () =>
+          window.__harmgridMap
+            .queryRenderedFeatures({ layers: ['cells-fill'] })
+            .map((f: any) => `${f.properties.cell}:${f.properties.fill}`)
+            .sort()
+            .join(',') as string,
+      );
     const before = await signature();
-    await page.evaluate(() => { window.__harmgridReady = false; });
+    await page.evaluate(() => {
+      window.__harmgridReady = false;
+    });
     await page.getByRole('slider').fill('0');
     await settled();
     expect(new URL(page.url()).searchParams.get('month')).toBe('2019-10');

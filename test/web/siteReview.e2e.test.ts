@@ -35,8 +35,12 @@ describe('site review report printed to PDF in headless Chromium', () => {
     const { id } = (await created.json()) as { id: number };
     const page = await (await browser.newContext()).newPage();
     page.on('pageerror', (e) => errors.push(e.message));
-    page.on('console', (m) => { if (m.type() === 'error') errors.push(m.text()); });
-    page.on('request', (r) => { if (isRemoteRequest(r.url(), server.url)) errors.push(`remote request: ${r.url()}`); });
+    page.on('console', (m) => {
+      if (m.type() === 'error') errors.push(m.text());
+    });
+    page.on('request', (r) => {
+      if (isRemoteRequest(r.url(), server.url)) errors.push(`remote request: ${r.url()}`);
+    });
     const res = await page.goto(`${server.url}/api/sites/${id}/review.html`);
     expect(res?.status()).toBe(200);
     expect(await page.locator('h1').textContent()).toBe(`Site review: ${NAME}`);
@@ -44,7 +48,12 @@ describe('site review report printed to PDF in headless Chromium', () => {
     expect(await page.locator('svg path.site').count()).toBe(1);
     await page.screenshot({ path: path.join(artifacts, 'site-review.png'), fullPage: true });
     // The print button calls window.print() (allowed by the page's script hash, so the CSP does not block it).
-    await page.evaluate(() => { (window as unknown as { printed: number }).printed = 0; window.print = () => { (window as unknown as { printed: number }).printed++; }; });
+    await page.evaluate(() => {
+      (window as unknown as { printed: number }).printed = 0;
+      window.print = () => {
+        (window as unknown as { printed: number }).printed++;
+      };
+    });
     await page.click('#print');
     expect(await page.evaluate(() => (window as unknown as { printed: number }).printed)).toBe(1);
     await page.emulateMedia({ media: 'print' });

@@ -14,7 +14,15 @@ import { dataDir, tempDir } from '../support/data';
 // Tile 14/8056/5306 covers Liverpool city centre around Bold Street and Church Street.
 const CITY_CENTRE = [14, 8056, 5306] as const;
 
-interface Glyph { id: number; bitmap?: Uint8Array; width: number; height: number; left: number; top: number; advance: number }
+interface Glyph {
+  id: number;
+  bitmap?: Uint8Array;
+  width: number;
+  height: number;
+  left: number;
+  top: number;
+  advance: number;
+}
 
 /** glyphs.proto read independently of MapLibre: fontstacks(1) { name(1), range(2), glyphs(3) }. */
 function readGlyphs(buf: Uint8Array): { name: string; range: string; glyphs: Glyph[] } {
@@ -25,15 +33,20 @@ function readGlyphs(buf: Uint8Array): { name: string; range: string; glyphs: Gly
       if (t === 1) out.name = p.readString();
       else if (t === 2) out.range = p.readString();
       else if (t === 3) {
-        out.glyphs.push(p.readMessage((g, glyph: Glyph, q) => {
-          if (g === 1) glyph.id = q.readVarint();
-          else if (g === 2) glyph.bitmap = q.readBytes();
-          else if (g === 3) glyph.width = q.readVarint();
-          else if (g === 4) glyph.height = q.readVarint();
-          else if (g === 5) glyph.left = q.readSVarint();
-          else if (g === 6) glyph.top = q.readSVarint();
-          else if (g === 7) glyph.advance = q.readVarint();
-        }, { id: 0, width: 0, height: 0, left: 0, top: 0, advance: 0 }));
+        out.glyphs.push(
+          p.readMessage(
+            (g, glyph: Glyph, q) => {
+              if (g === 1) glyph.id = q.readVarint();
+              else if (g === 2) glyph.bitmap = q.readBytes();
+              else if (g === 3) glyph.width = q.readVarint();
+              else if (g === 4) glyph.height = q.readVarint();
+              else if (g === 5) glyph.left = q.readSVarint();
+              else if (g === 6) glyph.top = q.readSVarint();
+              else if (g === 7) glyph.advance = q.readVarint();
+            },
+            { id: 0, width: 0, height: 0, left: 0, top: 0, advance: 0 },
+          ),
+        );
       }
     }, null);
   }, null);
@@ -83,12 +96,20 @@ describe('basemap router over HTTP', () => {
     real = await listen(express().use(createBasemapRouter({ dataDir })));
     empty = await listen(express().use(createBasemapRouter({ dataDir: tempDir('harmgrid-nobasemap-') })));
   });
-  afterAll(() => { real.server.close(); empty.server.close(); });
+  afterAll(() => {
+    real.server.close();
+    empty.server.close();
+  });
 
   it('serves a valid style whose sources, glyphs and attribution are all local', async () => {
     const res = await fetch(`${real.url}/tiles/style.json`);
     expect(res.status).toBe(200);
-    const style = await res.json() as { glyphs: string; sprite?: string; sources: Record<string, { tiles: string[]; attribution: string }>; layers: { id: string; layout?: Record<string, unknown> }[] };
+    const style = (await res.json()) as {
+      glyphs: string;
+      sprite?: string;
+      sources: Record<string, { tiles: string[]; attribution: string }>;
+      layers: { id: string; layout?: Record<string, unknown> }[];
+    };
     expect(validateStyleMin(style as never)).toEqual([]);
     expect(style.glyphs).toBe(`${real.url}/tiles/glyphs/{fontstack}/{range}.pbf`);
     expect(style.sprite).toBeUndefined();
@@ -118,7 +139,7 @@ describe('basemap router over HTTP', () => {
     expect(range.name).toBe('Noto Sans Regular');
     expect(range.range).toBe('0-255');
     const byId = new Map(range.glyphs.map((g) => [g.id, g]));
-    for (const ch of 'AZaz09 .,-\'&éö') expect(byId.has(ch.codePointAt(0)!), ch).toBe(true);
+    for (const ch of "AZaz09 .,-'&éö") expect(byId.has(ch.codePointAt(0)!), ch).toBe(true);
     const a = byId.get('A'.codePointAt(0)!)!;
     expect(a.bitmap!.length).toBe((a.width + 6) * (a.height + 6)); // 3 px border
     expect(a.height).toBeGreaterThan(14); // cap height ~17 px at 24 px per em
@@ -142,7 +163,7 @@ describe('basemap router over HTTP', () => {
     const tile = await fetch(`${empty.url}/tiles/basemap/${CITY_CENTRE.join('/')}.pbf`);
     expect(tile.status).toBe(404);
     expect(((await tile.json()) as { error: { message: string } }).error.message).toMatch(/no basemap layers found/);
-    const style = await (await fetch(`${empty.url}/tiles/style.json`)).json() as { sources: object; layers: { id: string }[] };
+    const style = (await (await fetch(`${empty.url}/tiles/style.json`)).json()) as { sources: object; layers: { id: string }[] };
     expect(validateStyleMin(style as never)).toEqual([]);
     expect(style.sources).toEqual({});
     expect(style.layers.map((l) => l.id)).toEqual(['background']);
@@ -150,15 +171,30 @@ describe('basemap router over HTTP', () => {
 
   it('tells the web app which style to load', async () => {
     // The offline layers say what they cover: the box of their places, computed here independently.
-    const places = JSON.parse(fs.readFileSync(path.join(dataDir, 'basemap/places.geojson'), 'utf8')) as { features: { geometry: { coordinates: [number, number] } }[] };
-    const xs = places.features.map((f) => f.geometry.coordinates[0]), ys = places.features.map((f) => f.geometry.coordinates[1]);
+    const places = JSON.parse(fs.readFileSync(path.join(dataDir, 'basemap/places.geojson'), 'utf8')) as {
+      features: { geometry: { coordinates: [number, number] } }[];
+    };
+    const xs = places.features.map((f) => f.geometry.coordinates[0]),
+      ys = places.features.map((f) => f.geometry.coordinates[1]);
     expect(await (await fetch(`${real.url}/tiles/config`)).json()).toEqual({
-      styleUrl: '/tiles/style.json', external: false, basemap: { kind: 'osm', bounds: [Math.min(...xs), Math.min(...ys), Math.max(...xs), Math.max(...ys)] },
+      styleUrl: '/tiles/style.json',
+      external: false,
+      basemap: { kind: 'osm', bounds: [Math.min(...xs), Math.min(...ys), Math.max(...xs), Math.max(...ys)] },
     });
-    expect(await (await fetch(`${empty.url}/tiles/config`)).json()).toEqual({ styleUrl: '/tiles/style.json', external: false, basemap: { kind: 'none', bounds: null } });
+    expect(await (await fetch(`${empty.url}/tiles/config`)).json()).toEqual({
+      styleUrl: '/tiles/style.json',
+      external: false,
+      basemap: { kind: 'none', bounds: null },
+    });
     const other = await listen(express().use(createBasemapRouter({ dataDir, styleUrl: 'https://example.org/style.json' })));
     try {
-      expect(await (await fetch(`${other.url}/tiles/config`)).json()).toEqual({ styleUrl: 'https://example.org/style.json', external: true, basemap: { kind: 'style', bounds: null } });
-    } finally { other.server.close(); }
+      expect(await (await fetch(`${other.url}/tiles/config`)).json()).toEqual({
+        styleUrl: 'https://example.org/style.json',
+        external: true,
+        basemap: { kind: 'style', bounds: null },
+      });
+    } finally {
+      other.server.close();
+    }
   });
 });

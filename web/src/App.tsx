@@ -38,13 +38,42 @@ function cellsLegend(r: BuildResult, v: ViewState, definitions: Definition[], sc
   const name = definition?.name ?? v.definition;
   const title = definition?.isProxy && !/proxy/i.test(name) ? `${name} (public-data proxy)` : name;
   const l = r.legend;
-  if (l.kind === 'gistar') return { kind: 'gistar', title, unit: 'Gi* confidence bin (counts, FDR-corrected)', note: `${l.studyAreaCells.toLocaleString('en-GB')} study-area cells, ${l.studyAreaKm2} km²`, from: l.from, to: l.to };
-  if (l.kind === 'emerging') return { kind: 'emerging', title, unit: l.insufficient ? 'short-series pattern (sfhotspot)' : 'emerging hot spot pattern (ArcGIS)', note: l.insufficient ?? undefined, counts: l.counts, from: l.from, to: l.to };
+  if (l.kind === 'gistar')
+    return {
+      kind: 'gistar',
+      title,
+      unit: 'Gi* confidence bin (counts, FDR-corrected)',
+      note: `${l.studyAreaCells.toLocaleString('en-GB')} study-area cells, ${l.studyAreaKm2} km²`,
+      from: l.from,
+      to: l.to,
+    };
+  if (l.kind === 'emerging')
+    return {
+      kind: 'emerging',
+      title,
+      unit: l.insufficient ? 'short-series pattern (sfhotspot)' : 'emerging hot spot pattern (ArcGIS)',
+      note: l.insufficient ?? undefined,
+      counts: l.counts,
+      from: l.from,
+      to: l.to,
+    };
   const byCount = v.colourBy === 'count';
   const scheme = schemes.find((s) => s.key === v.scheme);
-  const base = { kind: 'sequential' as const, title, unit: byCount ? 'incidents' : scheme?.unit ?? 'harm', measure: byCount ? 'Incidents' : 'Harm', schemeName: byCount ? undefined : scheme?.name, max: l.max, from: l.from, to: l.to };
+  const base = {
+    kind: 'sequential' as const,
+    title,
+    unit: byCount ? 'incidents' : (scheme?.unit ?? 'harm'),
+    measure: byCount ? 'Incidents' : 'Harm',
+    schemeName: byCount ? undefined : scheme?.name,
+    max: l.max,
+    from: l.from,
+    to: l.to,
+  };
   if (l.firstMonth) return { ...base, note: v.cumulative ? `cumulative from ${l.firstMonth}` : 'one month; colours fixed over the whole period' };
-  return { ...base, note: `${(l.withIncidents ?? 0).toLocaleString('en-GB')} cells with incidents${v.zeros ? ` and ${(l.empty ?? 0).toLocaleString('en-GB')} empty study-area cells (grey)` : ''}, H3 resolution ${l.resolution}` };
+  return {
+    ...base,
+    note: `${(l.withIncidents ?? 0).toLocaleString('en-GB')} cells with incidents${v.zeros ? ` and ${(l.empty ?? 0).toLocaleString('en-GB')} empty study-area cells (grey)` : ''}, H3 resolution ${l.resolution}`,
+  };
 }
 
 /** The app: reference data, the map and its layers (each one hook), the sidebar and the panels. */
@@ -70,24 +99,37 @@ export function App() {
     viewStore.set((v) => {
       const keep = m.months.includes(v.from) && m.months.includes(v.to) && v.from <= v.to;
       return {
-        force, from: keep ? v.from : m.months[0] ?? '', to: keep ? v.to : m.months.at(-1) ?? '',
-        definition: v.definition || m.defaultDefinition, scheme: v.scheme || m.defaultScheme,
+        force,
+        from: keep ? v.from : (m.months[0] ?? ''),
+        to: keep ? v.to : (m.months.at(-1) ?? ''),
+        definition: v.definition || m.defaultDefinition,
+        scheme: v.scheme || m.defaultScheme,
         ...(v.force !== force ? { area: null, cell: null, month: null, districts: '' } : {}),
       };
     });
   }, []);
-  const chooseForce = (force: string) => { setPlaying(false); applyForce(force).catch((e: Error) => setError(e.message)); };
+  const chooseForce = (force: string) => {
+    setPlaying(false);
+    applyForce(force).catch((e: Error) => setError(e.message));
+  };
 
   // Reference data, the forces loaded and the force the view opens on, once.
   useEffect(() => {
     Promise.all([
-      getJson<{ forces: Force[] }>('/api/forces'), getJson<{ definitions: Definition[] }>('/api/definitions'),
-      getJson<{ schemes: Scheme[] }>('/api/harm-schemes'), getJson<TilesConfig>('/tiles/config'), loadForceScope(),
-    ]).then(async ([f, d, s, c]) => {
-      setForces(f.forces); setDefinitions(d.definitions); setSchemes(s.schemes);
-      await applyForce(openingForce(f.forces, viewStore.get().force));
-      setConfig(c);
-    }).catch((e: Error) => setError(`The service did not answer: ${e.message}`));
+      getJson<{ forces: Force[] }>('/api/forces'),
+      getJson<{ definitions: Definition[] }>('/api/definitions'),
+      getJson<{ schemes: Scheme[] }>('/api/harm-schemes'),
+      getJson<TilesConfig>('/tiles/config'),
+      loadForceScope(),
+    ])
+      .then(async ([f, d, s, c]) => {
+        setForces(f.forces);
+        setDefinitions(d.definitions);
+        setSchemes(s.schemes);
+        await applyForce(openingForce(f.forces, viewStore.get().force));
+        setConfig(c);
+      })
+      .catch((e: Error) => setError(`The service did not answer: ${e.message}`));
   }, [applyForce]);
 
   // The page names the force it is about, as the API's answers name it.
@@ -110,7 +152,17 @@ export function App() {
   const onMapClick = useCallback((f: MapGeoJSONFeature) => {
     const id = f.layer.id;
     if (id === 'cells-fill') update({ cell: String(f.properties.cell), area: null });
-    else update({ area: id.startsWith('sites') ? `site:${f.properties.id}` : id === 'zones-fill' ? `zone:${f.properties.id}` : id === 'hchh-rank' ? `hchh:${f.properties.rank}` : `ward:${f.properties.code}`, cell: null });
+    else
+      update({
+        area: id.startsWith('sites')
+          ? `site:${f.properties.id}`
+          : id === 'zones-fill'
+            ? `zone:${f.properties.id}`
+            : id === 'hchh-rank'
+              ? `hchh:${f.properties.rank}`
+              : `ward:${f.properties.code}`,
+        cell: null,
+      });
   }, []);
   const map = useMapInstance(mapDiv, config?.styleUrl ?? null, opening, boundariesOnly, onMapClick, () => drawRef.current());
 
@@ -124,7 +176,9 @@ export function App() {
   const draw = useDrawing(map, places.reload);
   drawRef.current = draw.busy;
   // After the layer hooks above have said what they need: from now on readiness follows them.
-  useEffect(() => { if (map) readiness.start(); }, [map]);
+  useEffect(() => {
+    if (map) readiness.start();
+  }, [map]);
 
   // Layer visibility and the selected cell.
   useEffect(() => {
@@ -137,7 +191,10 @@ export function App() {
   const fitted = useRef<string | null>(null);
   useEffect(() => {
     if (!map || !districts) return;
-    if (fitted.current === null) { fitted.current = view.force; return; }
+    if (fitted.current === null) {
+      fitted.current = view.force;
+      return;
+    }
     if (fitted.current === view.force) return;
     fitted.current = view.force;
     if (districts.features.length) map.fitBounds(bboxOf(districts), { padding: 24, duration: 0 });
@@ -156,19 +213,37 @@ export function App() {
   const flyTo = (cellIds: string[]) => {
     if (!map) return;
     const pts = cellIds.map((c) => cellToLatLng(c));
-    const lats = pts.map((p) => p[0]), lngs = pts.map((p) => p[1]);
-    map.fitBounds([[Math.min(...lngs), Math.min(...lats)], [Math.max(...lngs), Math.max(...lats)]], { padding: 120, maxZoom: 15, duration: 800 });
+    const lats = pts.map((p) => p[0]),
+      lngs = pts.map((p) => p[1]);
+    map.fitBounds(
+      [
+        [Math.min(...lngs), Math.min(...lats)],
+        [Math.max(...lngs), Math.max(...lats)],
+      ],
+      { padding: 120, maxZoom: 15, duration: 800 },
+    );
   };
 
-  const legend = useMemo(() => (cells.result ? cellsLegend(cells.result, view, definitions, schemes) : null),
+  const legend = useMemo(
+    () => (cells.result ? cellsLegend(cells.result, view, definitions, schemes) : null),
     // eslint-disable-next-line react-hooks/exhaustive-deps
-    [cells.result, definitions, schemes]);
-  const overlays = useMemo(() => ({
-    deprivation: view.showDeprivation
-      ? { ...deprivationClasses(view.deprivationMeasure), source: deprivationSource(deprivation?.vintage ?? null), missing: deprivation && !deprivation.available ? deprivation.missing : null }
-      : null,
-    zones: view.showZones && places.zones.features.length > 0, sites: view.showSites && places.sites.features.length > 0, repeat: view.showRepeat,
-  }), [view.showDeprivation, view.deprivationMeasure, deprivation, view.showZones, view.showSites, view.showRepeat, places.zones, places.sites]);
+    [cells.result, definitions, schemes],
+  );
+  const overlays = useMemo(
+    () => ({
+      deprivation: view.showDeprivation
+        ? {
+            ...deprivationClasses(view.deprivationMeasure),
+            source: deprivationSource(deprivation?.vintage ?? null),
+            missing: deprivation && !deprivation.available ? deprivation.missing : null,
+          }
+        : null,
+      zones: view.showZones && places.zones.features.length > 0,
+      sites: view.showSites && places.sites.features.length > 0,
+      repeat: view.showRepeat,
+    }),
+    [view.showDeprivation, view.deprivationMeasure, deprivation, view.showZones, view.showSites, view.showRepeat, places.zones, places.sites],
+  );
 
   const exportPng = () => {
     if (!map) return;
@@ -182,20 +257,38 @@ export function App() {
   };
 
   // The outline of the area whose panel is open.
-  const showOutline = useCallback((g: GeoJSON.Geometry | null) => {
-    (map?.getSource('area-selected') as GeoJSONSource | undefined)?.setData({ type: 'FeatureCollection', features: g ? [{ type: 'Feature', geometry: g, properties: {} }] : [] });
-  }, [map]);
-  useEffect(() => { if (!view.area || view.cell) showOutline(null); }, [view.area, view.cell, showOutline]);
+  const showOutline = useCallback(
+    (g: GeoJSON.Geometry | null) => {
+      (map?.getSource('area-selected') as GeoJSONSource | undefined)?.setData({
+        type: 'FeatureCollection',
+        features: g ? [{ type: 'Feature', geometry: g, properties: {} }] : [],
+      });
+    },
+    [map],
+  );
+  useEffect(() => {
+    if (!view.area || view.cell) showOutline(null);
+  }, [view.area, view.cell, showOutline]);
 
   // Wards and districts by name from the loaded boundaries (the API's area search), of the view's force.
-  const findArea = useCallback(async (text: string, signal: AbortSignal): Promise<SearchItem[]> => {
-    const r = await getJson<{ areas: AreaHit[] }>(`/api/areas/search?${qs({ q: text })}`, signal);
-    return r.areas.filter((a) => !keep || keep.has(a.kind === 'ward' ? a.districtCode ?? '' : a.code))
-      .map((a) => ({ key: `${a.kind}:${a.code}`, name: a.name, kind: a.kind, bbox: a.bbox }));
-  }, [keep]);
+  const findArea = useCallback(
+    async (text: string, signal: AbortSignal): Promise<SearchItem[]> => {
+      const r = await getJson<{ areas: AreaHit[] }>(`/api/areas/search?${qs({ q: text })}`, signal);
+      return r.areas
+        .filter((a) => !keep || keep.has(a.kind === 'ward' ? (a.districtCode ?? '') : a.code))
+        .map((a) => ({ key: `${a.kind}:${a.code}`, name: a.name, kind: a.kind, bbox: a.bbox }));
+    },
+    [keep],
+  );
   const chooseArea = (item: SearchItem) => {
     const [w, s, e, n] = item.bbox;
-    map?.fitBounds([[w, s], [e, n]], { padding: 80, maxZoom: 15, duration: 800 });
+    map?.fitBounds(
+      [
+        [w, s],
+        [e, n],
+      ],
+      { padding: 80, maxZoom: 15, duration: 800 },
+    );
     update({ area: item.key, cell: null });
   };
   const query = analysisQuery(view);
@@ -206,18 +299,46 @@ export function App() {
     <div className="app">
       <header className="topbar">
         <h1>harmgrid</h1>
-        <p className="tagline">Where serious violence concentrates and where it is emerging{forceName && <>: <strong className="force-name" data-testid="force-name">{forceName}</strong></>}</p>
+        <p className="tagline">
+          Where serious violence concentrates and where it is emerging
+          {forceName && (
+            <>
+              :{' '}
+              <strong className="force-name" data-testid="force-name">
+                {forceName}
+              </strong>
+            </>
+          )}
+        </p>
         <nav className="views" aria-label="Views">
-          <button type="button" aria-pressed={view.page === 'map'} onClick={() => update({ page: 'map' })}>Map</button>
-          <button type="button" aria-pressed={view.page === 'partnership'} onClick={() => update({ page: 'partnership' })}>Partnership</button>
-          <button type="button" aria-pressed={view.page === 'backtest'} onClick={() => update({ page: 'backtest' })}>Backtest</button>
+          <button type="button" aria-pressed={view.page === 'map'} onClick={() => update({ page: 'map' })}>
+            Map
+          </button>
+          <button type="button" aria-pressed={view.page === 'partnership'} onClick={() => update({ page: 'partnership' })}>
+            Partnership
+          </button>
+          <button type="button" aria-pressed={view.page === 'backtest'} onClick={() => update({ page: 'backtest' })}>
+            Backtest
+          </button>
         </nav>
         {forces && view.page === 'map' && <ForcePicker forces={forces} value={view.force} onChange={chooseForce} allowAll />}
-        {cells.loading && <span className="status" role="status">Loading…</span>}
+        {cells.loading && (
+          <span className="status" role="status">
+            Loading…
+          </span>
+        )}
       </header>
       {view.page === 'partnership' && meta && forces && (
         <div className="page-overlay">
-          <PartnershipView meta={meta} definitions={definitions} forces={forces} force={view.force} keep={keep} onForce={chooseForce} onClose={() => update({ page: 'map' })} />
+          <PartnershipView
+            meta={meta}
+            definitions={definitions}
+            forces={forces}
+            force={view.force}
+            keep={keep}
+            onForce={chooseForce}
+            onClose={() => update({ page: 'map' })}
+          />
         </div>
       )}
       {view.page === 'backtest' && meta && forces && (
@@ -226,21 +347,53 @@ export function App() {
         </div>
       )}
       <aside className="sidebar" aria-label="Controls and results">
-        {error && <p className="error" role="alert">{error}</p>}
+        {error && (
+          <p className="error" role="alert">
+            {error}
+          </p>
+        )}
         <Search find={findArea} onChoose={chooseArea} />
         {meta && (
-          <Controls view={view} update={update} meta={meta} definitions={definitions} schemes={schemes} resolution={resolutionOf(view)}
-            playing={playing} setPlaying={setPlaying} exportPng={exportPng} analysisQuery={qs(query)} />
+          <Controls
+            view={view}
+            update={update}
+            meta={meta}
+            definitions={definitions}
+            schemes={schemes}
+            resolution={resolutionOf(view)}
+            playing={playing}
+            setPlaying={setPlaying}
+            exportPng={exportPng}
+            analysisQuery={qs(query)}
+          />
         )}
         {meta && (
-          <DrawControls drawing={draw.drawing} editing={draw.editing ? draw.editing.feature.properties.name : null} message={draw.message}
-            onStart={draw.start} onCancel={draw.cancel} onSaveEdit={() => draw.finishEdit(true)} onCancelEdit={() => draw.finishEdit(false)} />
+          <DrawControls
+            drawing={draw.drawing}
+            editing={draw.editing ? draw.editing.feature.properties.name : null}
+            message={draw.message}
+            onStart={draw.start}
+            onCancel={draw.cancel}
+            onSaveEdit={() => draw.finishEdit(true)}
+            onCancelEdit={() => draw.finishEdit(false)}
+          />
         )}
         {hchh && (
           <>
-            <p className="row"><a className="button" href={`/api/patrol-briefing.html?${qs(query)}`} target="_blank" rel="noopener">Patrol briefing</a></p>
-            <HchhList hchh={hchh} onSelect={(f) => flyTo(f.properties.cellIds)} unit={hchh.scheme.unit}
-              onDetails={(f) => { flyTo(f.properties.cellIds); update({ area: `hchh:${f.properties.rank}`, cell: null }); }} />
+            <p className="row">
+              <a className="button" href={`/api/patrol-briefing.html?${qs(query)}`} target="_blank" rel="noopener">
+                Patrol briefing
+              </a>
+            </p>
+            <HchhList
+              hchh={hchh}
+              onSelect={(f) => flyTo(f.properties.cellIds)}
+              unit={hchh.scheme.unit}
+              onDetails={(f) => {
+                flyTo(f.properties.cellIds);
+                update({ area: `hchh:${f.properties.rank}`, cell: null });
+              }}
+            />
           </>
         )}
         <TopCells cells={topCells} unit={view.colourBy === 'count' ? 'incidents' : unit} selected={view.cell} onOpen={(cell) => update({ cell, area: null })} />
@@ -251,9 +404,20 @@ export function App() {
       </main>
       {view.cell && <CellPanel cell={view.cell} query={areaQuery} unit={unit} onClose={() => update({ cell: null })} />}
       {view.area && !view.cell && (
-        <AreaPanel areaKey={view.area} query={areaQuery} hchh={hchh}
-          zones={places.zones.features} sites={places.sites.features} onClose={() => update({ area: null })} onEdit={draw.edit}
-          onDeleted={() => { update({ area: null }); places.reload().catch(() => {}); }} onOutline={showOutline} />
+        <AreaPanel
+          areaKey={view.area}
+          query={areaQuery}
+          hchh={hchh}
+          zones={places.zones.features}
+          sites={places.sites.features}
+          onClose={() => update({ area: null })}
+          onEdit={draw.edit}
+          onDeleted={() => {
+            update({ area: null });
+            places.reload().catch(() => {});
+          }}
+          onOutline={showOutline}
+        />
       )}
     </div>
   );

@@ -4,8 +4,16 @@ import { periodQuery as periodOf } from './map/registry';
 import type { ColourBy, DeprivationMeasure, ViewState } from './state';
 
 interface Props {
-  view: ViewState; update: (p: Partial<ViewState>) => void; meta: Meta; definitions: Definition[]; schemes: Scheme[];
-  resolution: number; playing: boolean; setPlaying: (p: boolean) => void; exportPng: () => void; analysisQuery: string;
+  view: ViewState;
+  update: (p: Partial<ViewState>) => void;
+  meta: Meta;
+  definitions: Definition[];
+  schemes: Scheme[];
+  resolution: number;
+  playing: boolean;
+  setPlaying: (p: boolean) => void;
+  exportPng: () => void;
+  analysisQuery: string;
 }
 
 /** Every control is a labelled native form element, so it is reachable by keyboard and named for screen readers. */
@@ -18,45 +26,94 @@ export function Controls({ view, update, meta, definitions, schemes, resolution,
     <form className="controls" onSubmit={(e) => e.preventDefault()}>
       <fieldset>
         <legend>Period</legend>
-        <label>From
+        <label>
+          From
           <select value={view.from} onChange={(e) => update({ from: e.target.value, month: null })}>
-            {meta.months.filter((m) => m <= view.to).map((m) => <option key={m}>{m}</option>)}
+            {meta.months
+              .filter((m) => m <= view.to)
+              .map((m) => (
+                <option key={m}>{m}</option>
+              ))}
           </select>
         </label>
-        <label>To
+        <label>
+          To
           <select value={view.to} onChange={(e) => update({ to: e.target.value, month: null })}>
-            {meta.months.filter((m) => m >= view.from).map((m) => <option key={m}>{m}</option>)}
+            {meta.months
+              .filter((m) => m >= view.from)
+              .map((m) => (
+                <option key={m}>{m}</option>
+              ))}
           </select>
         </label>
       </fieldset>
       <fieldset>
         <legend>Month by month</legend>
-        <label className="wide">Month: <output>{view.month ?? 'whole period'}</output>
-          <input type="range" min={0} max={Math.max(0, months.length - 1)} value={monthIndex}
+        <label className="wide">
+          Month: <output>{view.month ?? 'whole period'}</output>
+          <input
+            type="range"
+            min={0}
+            max={Math.max(0, months.length - 1)}
+            value={monthIndex}
             aria-valuetext={view.month ?? 'whole period'}
-            onChange={(e) => update({ month: months[Number(e.target.value)] ?? null, colourBy: view.colourBy === 'gistar' || view.colourBy === 'emerging' ? 'harm' : view.colourBy })} />
+            onChange={(e) =>
+              update({
+                month: months[Number(e.target.value)] ?? null,
+                colourBy: view.colourBy === 'gistar' || view.colourBy === 'emerging' ? 'harm' : view.colourBy,
+              })
+            }
+          />
         </label>
         <div className="row">
-          <button type="button" onClick={() => { if (!view.month) update({ month: months[0] ?? null }); setPlaying(!playing); }} aria-pressed={playing}>
+          <button
+            type="button"
+            onClick={() => {
+              if (!view.month) update({ month: months[0] ?? null });
+              setPlaying(!playing);
+            }}
+            aria-pressed={playing}
+          >
             {playing ? 'Pause' : 'Play'}
           </button>
-          <button type="button" onClick={() => { setPlaying(false); update({ month: null }); }}>Whole period</button>
-          <label className="inline"><input type="checkbox" checked={view.cumulative} onChange={(e) => update({ cumulative: e.target.checked })} /> Cumulative</label>
+          <button
+            type="button"
+            onClick={() => {
+              setPlaying(false);
+              update({ month: null });
+            }}
+          >
+            Whole period
+          </button>
+          <label className="inline">
+            <input type="checkbox" checked={view.cumulative} onChange={(e) => update({ cumulative: e.target.checked })} /> Cumulative
+          </label>
         </div>
       </fieldset>
       <fieldset>
         <legend>What to map</legend>
-        <label>Definition
+        <label>
+          Definition
           <select value={view.definition} onChange={(e) => update({ definition: e.target.value })}>
-            {definitions.map((d) => <option key={d.key} value={d.key}>{d.name}</option>)}
+            {definitions.map((d) => (
+              <option key={d.key} value={d.key}>
+                {d.name}
+              </option>
+            ))}
           </select>
         </label>
-        <label>Harm scheme
+        <label>
+          Harm scheme
           <select value={view.scheme} onChange={(e) => update({ scheme: e.target.value })}>
-            {schemes.map((s) => <option key={s.key} value={s.key}>{s.name}</option>)}
+            {schemes.map((s) => (
+              <option key={s.key} value={s.key}>
+                {s.name}
+              </option>
+            ))}
           </select>
         </label>
-        <label>Colour cells by
+        <label>
+          Colour cells by
           <select value={view.colourBy} onChange={(e) => update({ colourBy: e.target.value as ColourBy, month: null })}>
             <option value="harm">Harm</option>
             <option value="count">Incident count</option>
@@ -64,40 +121,66 @@ export function Controls({ view, update, meta, definitions, schemes, resolution,
             <option value="emerging">Emerging hot spot pattern</option>
           </select>
         </label>
-        <label>Cell size (H3 resolution)
+        <label>
+          Cell size (H3 resolution)
           <select value={String(view.resolution)} onChange={(e) => update({ resolution: e.target.value === 'auto' ? 'auto' : Number(e.target.value) })}>
             <option value="auto">Automatic by zoom (now {resolution})</option>
-            {meta.resolutions.map((r) => <option key={r} value={r}>{r}</option>)}
+            {meta.resolutions.map((r) => (
+              <option key={r} value={r}>
+                {r}
+              </option>
+            ))}
           </select>
         </label>
       </fieldset>
       <fieldset>
         <legend>Layers</legend>
-        <label className="inline"><input type="checkbox" checked={view.showCells} onChange={(e) => update({ showCells: e.target.checked })} /> Hotspot cells</label>
-        <label className="inline"><input type="checkbox" checked={view.showHchh} onChange={(e) => update({ showHchh: e.target.checked })} /> HCHH areas</label>
-        <label className="inline"><input type="checkbox" checked={view.showWards} onChange={(e) => update({ showWards: e.target.checked })} /> Ward outlines</label>
-        <label className="inline"><input type="checkbox" checked={view.zeros} onChange={(e) => update({ zeros: e.target.checked })} /> Empty cells too</label>
-        <label className="inline"><input type="checkbox" checked={view.showDeprivation} onChange={(e) => update({ showDeprivation: e.target.checked })} /> Ward deprivation</label>
+        <label className="inline">
+          <input type="checkbox" checked={view.showCells} onChange={(e) => update({ showCells: e.target.checked })} /> Hotspot cells
+        </label>
+        <label className="inline">
+          <input type="checkbox" checked={view.showHchh} onChange={(e) => update({ showHchh: e.target.checked })} /> HCHH areas
+        </label>
+        <label className="inline">
+          <input type="checkbox" checked={view.showWards} onChange={(e) => update({ showWards: e.target.checked })} /> Ward outlines
+        </label>
+        <label className="inline">
+          <input type="checkbox" checked={view.zeros} onChange={(e) => update({ zeros: e.target.checked })} /> Empty cells too
+        </label>
+        <label className="inline">
+          <input type="checkbox" checked={view.showDeprivation} onChange={(e) => update({ showDeprivation: e.target.checked })} /> Ward deprivation
+        </label>
         {view.showDeprivation && (
-          <label>Deprivation measure
+          <label>
+            Deprivation measure
             <select value={view.deprivationMeasure} onChange={(e) => update({ deprivationMeasure: e.target.value as DeprivationMeasure })}>
               <option value="share">Share of LSOAs in the most deprived decile</option>
               <option value="rank">IMD decile of the mean rank</option>
             </select>
           </label>
         )}
-        <label className="inline"><input type="checkbox" checked={view.showZones} onChange={(e) => update({ showZones: e.target.checked })} /> Clear-Hold-Build zones</label>
-        <label className="inline"><input type="checkbox" checked={view.showSites} onChange={(e) => update({ showSites: e.target.checked })} /> Sites</label>
-        <label className="inline"><input type="checkbox" checked={view.showRepeat} onChange={(e) => update({ showRepeat: e.target.checked })} /> Repeat locations</label>
+        <label className="inline">
+          <input type="checkbox" checked={view.showZones} onChange={(e) => update({ showZones: e.target.checked })} /> Clear-Hold-Build zones
+        </label>
+        <label className="inline">
+          <input type="checkbox" checked={view.showSites} onChange={(e) => update({ showSites: e.target.checked })} /> Sites
+        </label>
+        <label className="inline">
+          <input type="checkbox" checked={view.showRepeat} onChange={(e) => update({ showRepeat: e.target.checked })} /> Repeat locations
+        </label>
         {view.showRepeat && <a href={`/api/repeat-locations.csv?${periodQuery}`}>Repeat locations (CSV)</a>}
       </fieldset>
       <fieldset>
         <legend>Export</legend>
         <div className="row exports">
-          <a href={`/api/hotspots?${query}`} download={`harmgrid-hotspots-${view.from}-${view.to}.geojson`}>Cells (GeoJSON)</a>
+          <a href={`/api/hotspots?${query}`} download={`harmgrid-hotspots-${view.from}-${view.to}.geojson`}>
+            Cells (GeoJSON)
+          </a>
           <a href={`/api/hotspots.csv?${query}`}>Cells (CSV)</a>
           <a href={`/api/hchh.csv?${qs({ ...periodOf(view), resolution: 9 })}`}>HCHH areas (CSV)</a>
-          <button type="button" onClick={exportPng}>Map (PNG)</button>
+          <button type="button" onClick={exportPng}>
+            Map (PNG)
+          </button>
         </div>
       </fieldset>
     </form>

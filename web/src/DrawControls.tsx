@@ -2,13 +2,23 @@ import { useState } from 'react';
 import { today } from './layers';
 
 export interface DrawRequest {
-  kind: 'site' | 'zone'; name: string; notes: string;
-  clearStart: string; holdStart: string; buildStart: string; partnership: string;
+  kind: 'site' | 'zone';
+  name: string;
+  notes: string;
+  clearStart: string;
+  holdStart: string;
+  buildStart: string;
+  partnership: string;
 }
 
 interface Props {
-  drawing: DrawRequest | null; editing: string | null; message: string | null;
-  onStart: (r: DrawRequest) => void; onCancel: () => void; onSaveEdit: () => void; onCancelEdit: () => void;
+  drawing: DrawRequest | null;
+  editing: string | null;
+  message: string | null;
+  onStart: (r: DrawRequest) => void;
+  onCancel: () => void;
+  onSaveEdit: () => void;
+  onCancelEdit: () => void;
 }
 
 /**
@@ -29,33 +39,66 @@ export function DrawControls({ drawing, editing, message, onStart, onCancel, onS
     setName('');
   };
   return (
-    <form className="controls draw" onSubmit={(e) => { e.preventDefault(); if (!busy) start(); }}>
+    <form
+      className="controls draw"
+      onSubmit={(e) => {
+        e.preventDefault();
+        if (!busy) start();
+      }}
+    >
       <fieldset>
         <legend>Draw a site or zone</legend>
-        <label>Draw
+        <label>
+          Draw
           <select value={kind} onChange={(e) => setKind(e.target.value as 'site' | 'zone')} disabled={busy}>
             <option value="site">a site</option>
             <option value="zone">a Clear-Hold-Build zone</option>
           </select>
         </label>
-        <label>Name <input type="text" value={name} onChange={(e) => setName(e.target.value)} disabled={busy} placeholder="optional; a zone's name is unique" /></label>
+        <label>
+          Name <input type="text" value={name} onChange={(e) => setName(e.target.value)} disabled={busy} placeholder="optional; a zone's name is unique" />
+        </label>
         {kind === 'zone' && (
           <>
-            <label>Partnership <input type="text" value={partnership} onChange={(e) => setPartnership(e.target.value)} disabled={busy} /></label>
+            <label>
+              Partnership <input type="text" value={partnership} onChange={(e) => setPartnership(e.target.value)} disabled={busy} />
+            </label>
             <div className="row dates">
-              <label>Clear starts <input type="date" required value={clearStart} onChange={(e) => setClearStart(e.target.value)} disabled={busy} /></label>
-              <label>Hold starts <input type="date" value={holdStart} onChange={(e) => setHoldStart(e.target.value)} disabled={busy} /></label>
-              <label>Build starts <input type="date" value={buildStart} onChange={(e) => setBuildStart(e.target.value)} disabled={busy} /></label>
+              <label>
+                Clear starts <input type="date" required value={clearStart} onChange={(e) => setClearStart(e.target.value)} disabled={busy} />
+              </label>
+              <label>
+                Hold starts <input type="date" value={holdStart} onChange={(e) => setHoldStart(e.target.value)} disabled={busy} />
+              </label>
+              <label>
+                Build starts <input type="date" value={buildStart} onChange={(e) => setBuildStart(e.target.value)} disabled={busy} />
+              </label>
             </div>
           </>
         )}
         <div className="row">
           {!busy && <button type="submit">Draw outline</button>}
-          {drawing && <button type="button" onClick={onCancel}>Cancel drawing</button>}
-          {editing && <button type="button" onClick={onSaveEdit}>Save outline</button>}
-          {editing && <button type="button" onClick={onCancelEdit}>Cancel editing</button>}
+          {drawing && (
+            <button type="button" onClick={onCancel}>
+              Cancel drawing
+            </button>
+          )}
+          {editing && (
+            <button type="button" onClick={onSaveEdit}>
+              Save outline
+            </button>
+          )}
+          {editing && (
+            <button type="button" onClick={onCancelEdit}>
+              Cancel editing
+            </button>
+          )}
         </div>
-        {message && <p className="muted" role="status" data-testid="draw-message">{message}</p>}
+        {message && (
+          <p className="muted" role="status" data-testid="draw-message">
+            {message}
+          </p>
+        )}
       </fieldset>
     </form>
   );

@@ -1,4 +1,9 @@
-export interface TopCell { cell: string; incidents: number; harm: number; label: string }
+export interface TopCell {
+  cell: string;
+  incidents: number;
+  harm: number;
+  label: string;
+}
 
 /**
  * Keyboard access to the cells: the cells drawn in the current view with most harm (or incidents), as
@@ -8,14 +13,26 @@ export function TopCells({ cells, unit, onOpen, selected }: { cells: TopCell[]; 
   return (
     <section className="top-cells" aria-labelledby="top-cells-heading">
       <h2 id="top-cells-heading">Top cells in view</h2>
-      {cells.length === 0 ? <p className="muted">No cell is drawn in the current view.</p> : (
+      {cells.length === 0 ? (
+        <p className="muted">No cell is drawn in the current view.</p>
+      ) : (
         <table data-testid="top-cells">
           <caption className="sr-only">The {cells.length} cells in view with most harm; choose one to open its panel</caption>
-          <thead><tr><th scope="col">Cell</th><th scope="col">Incidents</th><th scope="col">Harm ({unit})</th></tr></thead>
+          <thead>
+            <tr>
+              <th scope="col">Cell</th>
+              <th scope="col">Incidents</th>
+              <th scope="col">Harm ({unit})</th>
+            </tr>
+          </thead>
           <tbody>
             {cells.map((c, i) => (
               <tr key={c.cell} className={c.cell === selected ? 'selected' : undefined}>
-                <td><button type="button" className="link" onClick={() => onOpen(c.cell)}>{i + 1}. {c.cell}</button></td>
+                <td>
+                  <button type="button" className="link" onClick={() => onOpen(c.cell)}>
+                    {i + 1}. {c.cell}
+                  </button>
+                </td>
                 <td>{c.incidents.toLocaleString('en-GB')}</td>
                 <td>{Math.round(c.harm).toLocaleString('en-GB')}</td>
               </tr>

@@ -3,9 +3,17 @@ import type { LegendModel } from './Legend';
 import { legendHeading, type Overlays } from './Legend';
 import { PHASE_COLOURS, PHASE_LABELS, SITE_COLOUR, type Phase } from './layers';
 
-export const ATTRIBUTION = '© OpenStreetMap contributors (ODbL) · Boundaries: ONS, contains OS data © Crown copyright (OGL v3) · Crime data: data.police.uk (OGL v3) · Deprivation: English Indices of Deprivation 2019 (MHCLG, OGL v3)';
+export const ATTRIBUTION =
+  '© OpenStreetMap contributors (ODbL) · Boundaries: ONS, contains OS data © Crown copyright (OGL v3) · Crime data: data.police.uk (OGL v3) · Deprivation: English Indices of Deprivation 2019 (MHCLG, OGL v3)';
 
-interface Row { kind: 'text' | 'bold' | 'muted' | 'ramp' | 'swatch' | 'line'; text?: string; colour?: string; ramp?: string[]; labels?: string[]; dash?: number[] }
+interface Row {
+  kind: 'text' | 'bold' | 'muted' | 'ramp' | 'swatch' | 'line';
+  text?: string;
+  colour?: string;
+  ramp?: string[];
+  labels?: string[];
+  dash?: number[];
+}
 
 /** The legend as rows the canvas can draw: the same content as the on-screen legend. */
 function legendRows(model: LegendModel | null, overlays: Overlays): Row[] {
@@ -16,12 +24,20 @@ function legendRows(model: LegendModel | null, overlays: Overlays): Row[] {
     if (model.kind === 'sequential') {
       const colour = sequential(model.max);
       const f = (v: number) => Math.round(v).toLocaleString('en-GB');
-      rows.push({ kind: 'ramp', ramp: Array.from({ length: 11 }, (_, i) => colour(model.max * (i / 10) ** 2)), labels: ['0', f(model.max * 0.25), f(model.max)] });
+      rows.push({
+        kind: 'ramp',
+        ramp: Array.from({ length: 11 }, (_, i) => colour(model.max * (i / 10) ** 2)),
+        labels: ['0', f(model.max * 0.25), f(model.max)],
+      });
       if (model.schemeName) rows.push({ kind: 'muted', text: `Harm scheme: ${model.schemeName}` });
     } else if (model.kind === 'gistar') {
       for (const [bin, label] of GI_BIN_LABELS) rows.push({ kind: 'swatch', colour: GI_BIN_COLOURS[bin]!, text: label });
     } else {
-      for (const [k] of Object.entries(model.counts).filter(([c]) => EMERGING_COLOURS[c]).sort((a, b) => b[1] - a[1]).slice(0, 8)) rows.push({ kind: 'swatch', colour: EMERGING_COLOURS[k]!, text: k });
+      for (const [k] of Object.entries(model.counts)
+        .filter(([c]) => EMERGING_COLOURS[c])
+        .sort((a, b) => b[1] - a[1])
+        .slice(0, 8))
+        rows.push({ kind: 'swatch', colour: EMERGING_COLOURS[k]!, text: k });
     }
     if (model.note) rows.push({ kind: 'muted', text: model.note });
   }
@@ -32,7 +48,14 @@ function legendRows(model: LegendModel | null, overlays: Overlays): Row[] {
     for (const c of overlays.deprivation.classes) rows.push({ kind: 'swatch', colour: c.colour, text: c.label });
     rows.push({ kind: 'muted', text: overlays.deprivation.source });
   }
-  if (overlays.zones) for (const p of Object.keys(PHASE_COLOURS) as Phase[]) rows.push({ kind: 'line', colour: PHASE_COLOURS[p], text: `Zone: ${PHASE_LABELS[p]}`, dash: p === 'planned' ? [3, 4] : p === 'clear' ? [10, 4] : p === 'hold' ? [6, 3, 2, 3] : [] });
+  if (overlays.zones)
+    for (const p of Object.keys(PHASE_COLOURS) as Phase[])
+      rows.push({
+        kind: 'line',
+        colour: PHASE_COLOURS[p],
+        text: `Zone: ${PHASE_LABELS[p]}`,
+        dash: p === 'planned' ? [3, 4] : p === 'clear' ? [10, 4] : p === 'hold' ? [6, 3, 2, 3] : [],
+      });
   if (overlays.sites) rows.push({ kind: 'swatch', colour: SITE_COLOUR, text: 'Site' });
   if (overlays.repeat) rows.push({ kind: 'line', colour: '#1a1a1a', text: 'Repeat location (circle size: incidents)' });
   return rows;
@@ -44,7 +67,10 @@ function wrap(ctx: CanvasRenderingContext2D, text: string, width: number): strin
   let line = '';
   for (const word of text.split(' ')) {
     const next = line ? `${line} ${word}` : word;
-    if (ctx.measureText(next).width > width && line) { out.push(line); line = word; } else line = next;
+    if (ctx.measureText(next).width > width && line) {
+      out.push(line);
+      line = word;
+    } else line = next;
   }
   if (line) out.push(line);
   return out;
@@ -68,7 +94,9 @@ export function mapPng(canvas: HTMLCanvasElement, model: LegendModel | null, ove
 
   // Legend box: measure first, then draw.
   const rows = legendRows(model, overlays);
-  const w = 300, pad = 10, inner = w - 2 * pad;
+  const w = 300,
+    pad = 10,
+    inner = w - 2 * pad;
   const font = (size: number, bold = false) => `${bold ? '700 ' : ''}${size}px "Noto Sans", sans-serif`;
   type Laid = { row: Row; lines: string[]; h: number };
   const laid: Laid[] = rows.map((row) => {
@@ -78,7 +106,8 @@ export function mapPng(canvas: HTMLCanvasElement, model: LegendModel | null, ove
     return { row, lines, h: row.kind === 'ramp' ? 34 : Math.max(lh, lines.length * lh) + 2 };
   });
   const h = laid.reduce((s, l) => s + l.h, 0) + 2 * pad;
-  const x0 = 10, y0 = 10;
+  const x0 = 10,
+    y0 = 10;
   ctx.fillStyle = 'rgba(255,255,255,0.95)';
   ctx.strokeStyle = '#8a8a8a';
   ctx.lineWidth = 1;
@@ -98,20 +127,31 @@ export function mapPng(canvas: HTMLCanvasElement, model: LegendModel | null, ove
       ctx.fillStyle = '#1a1a1a';
       ctx.font = font(11);
       const [a, b, c] = row.labels!;
-      ctx.textAlign = 'left'; ctx.fillText(a!, x, y + 19);
-      ctx.textAlign = 'center'; ctx.fillText(b!, x + inner * 0.5, y + 19);
-      ctx.textAlign = 'right'; ctx.fillText(c!, x + inner, y + 19);
+      ctx.textAlign = 'left';
+      ctx.fillText(a!, x, y + 19);
+      ctx.textAlign = 'center';
+      ctx.fillText(b!, x + inner * 0.5, y + 19);
+      ctx.textAlign = 'right';
+      ctx.fillText(c!, x + inner, y + 19);
       ctx.textAlign = 'left';
     } else {
       let tx = x;
       if (row.kind === 'swatch') {
-        ctx.fillStyle = row.colour!; ctx.fillRect(x, y + 2, 16, 12);
-        ctx.strokeStyle = '#767676'; ctx.strokeRect(x + 0.5, y + 2.5, 15, 11);
+        ctx.fillStyle = row.colour!;
+        ctx.fillRect(x, y + 2, 16, 12);
+        ctx.strokeStyle = '#767676';
+        ctx.strokeRect(x + 0.5, y + 2.5, 15, 11);
         tx = x + 24;
       } else if (row.kind === 'line') {
-        ctx.strokeStyle = row.colour!; ctx.lineWidth = 3; ctx.setLineDash(row.dash ?? []);
-        ctx.beginPath(); ctx.moveTo(x, y + 8); ctx.lineTo(x + 18, y + 8); ctx.stroke();
-        ctx.setLineDash([]); ctx.lineWidth = 1;
+        ctx.strokeStyle = row.colour!;
+        ctx.lineWidth = 3;
+        ctx.setLineDash(row.dash ?? []);
+        ctx.beginPath();
+        ctx.moveTo(x, y + 8);
+        ctx.lineTo(x + 18, y + 8);
+        ctx.stroke();
+        ctx.setLineDash([]);
+        ctx.lineWidth = 1;
         tx = x + 24;
       }
       ctx.fillStyle = row.kind === 'muted' ? '#4a4a4a' : '#1a1a1a';

@@ -33,8 +33,18 @@ export function ForcePicker({ forces, value, onChange, allowAll }: { forces: For
     <div className="force-picker">
       <label htmlFor={id}>Force</label>
       <select id={id} value={value || 'all'} onChange={(e) => onChange(e.target.value)} data-testid="force-picker">
-        {allowAll ? <option value="all">{ALL_FORCES_LABEL}</option> : value === 'all' || !value ? <option value="all" disabled>Choose a force…</option> : null}
-        {forces.map((f) => <option key={f.code} value={f.code}>{f.name}</option>)}
+        {allowAll ? (
+          <option value="all">{ALL_FORCES_LABEL}</option>
+        ) : value === 'all' || !value ? (
+          <option value="all" disabled>
+            Choose a force…
+          </option>
+        ) : null}
+        {forces.map((f) => (
+          <option key={f.code} value={f.code}>
+            {f.name}
+          </option>
+        ))}
       </select>
     </div>
   );

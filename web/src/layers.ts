@@ -6,7 +6,8 @@ import type { DeprivationMeasure } from './state';
 /** England has 32,844 LSOAs (2011) in the Indices of Deprivation 2019: rank 1 is the most deprived. */
 export const ENGLAND_LSOAS = 32_844;
 /** The source line of the deprivation layer: the Indices, and the ward vintage they are given for. */
-export const deprivationSource = (vintage: string | null): string => `English Indices of Deprivation 2019 (MHCLG)${vintage ? `; ONS wards December ${vintage}` : ''}`;
+export const deprivationSource = (vintage: string | null): string =>
+  `English Indices of Deprivation 2019 (MHCLG)${vintage ? `; ONS wards December ${vintage}` : ''}`;
 
 /**
  * Deprivation classes, ColorBrewer YlOrBr (sequential, colour-blind safe): darker is more deprived.
@@ -20,8 +21,12 @@ export function deprivationClasses(measure: DeprivationMeasure): { colour: (v: n
     const colours = [...palette].reverse().concat('#ffffff');
     const colour = (decile: number) => colours[Math.min(10, Math.max(1, decile)) - 1]!;
     return {
-      colour, unit: 'IMD decile of the population-weighted mean rank (1 = most deprived 10 % in England)',
-      classes: Array.from({ length: 10 }, (_, i) => ({ label: `decile ${i + 1}${i === 0 ? ' (most deprived)' : i === 9 ? ' (least)' : ''}`, colour: colours[i]! })),
+      colour,
+      unit: 'IMD decile of the population-weighted mean rank (1 = most deprived 10 % in England)',
+      classes: Array.from({ length: 10 }, (_, i) => ({
+        label: `decile ${i + 1}${i === 0 ? ' (most deprived)' : i === 9 ? ' (least)' : ''}`,
+        colour: colours[i]!,
+      })),
     };
   }
   const bounds = [0.000001, 0.2, 0.4, 0.6, 0.8];
@@ -29,7 +34,8 @@ export function deprivationClasses(measure: DeprivationMeasure): { colour: (v: n
   const scale = scaleThreshold<number, string>().domain(bounds).range(colours);
   const labels = ['none', 'up to 20 %', '20–40 %', '40–60 %', '60–80 %', '80–100 %'];
   return {
-    colour: (v: number) => scale(v), unit: "share of the ward's LSOAs in England's most deprived IMD decile",
+    colour: (v: number) => scale(v),
+    unit: "share of the ward's LSOAs in England's most deprived IMD decile",
     classes: labels.map((label, i) => ({ label, colour: colours[i]! })),
   };
 }
@@ -57,7 +63,10 @@ export function deprivationFeatures(wards: GeoJSON.FeatureCollection, dep: Depri
 export type Phase = 'planned' | 'clear' | 'hold' | 'build';
 export const PHASE_COLOURS: Record<Phase, string> = { planned: '#6b6b6b', clear: '#d55e00', hold: '#0072b2', build: '#009e73' };
 export const PHASE_LABELS: Record<Phase, string> = {
-  planned: 'planned (clear not started)', clear: 'clear', hold: 'hold', build: 'build',
+  planned: 'planned (clear not started)',
+  clear: 'clear',
+  hold: 'hold',
+  build: 'build',
 };
 export const SITE_COLOUR = '#cc79a7';
 export const REPEAT_COLOUR = '#1a1a1a';
@@ -84,5 +93,8 @@ export function zoneFeatures(zones: Places, day: string): GeoJSON.FeatureCollect
 }
 
 export function siteFeatures(sites: Places): GeoJSON.FeatureCollection {
-  return { type: 'FeatureCollection', features: sites.features.map((f) => ({ type: 'Feature', id: f.id, geometry: f.geometry, properties: { ...f.properties, id: f.id } })) };
+  return {
+    type: 'FeatureCollection',
+    features: sites.features.map((f) => ({ type: 'Feature', id: f.id, geometry: f.geometry, properties: { ...f.properties, id: f.id } })),
+  };
 }

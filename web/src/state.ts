@@ -8,17 +8,28 @@ import { useSyncExternalStore } from 'react';
 export type ColourBy = 'harm' | 'count' | 'gistar' | 'emerging';
 export type DeprivationMeasure = 'rank' | 'share';
 export interface ViewState {
-  from: string; to: string; definition: string; scheme: string;
+  from: string;
+  to: string;
+  definition: string;
+  scheme: string;
   /**
    * The police force the view is about: its ONS code, `all` for every loaded force together (a
    * regional view), or empty when only one force is loaded (the API's default). Sent with every API
    * request that takes it (api.ts scopedPath).
    */
   force: string;
-  resolution: 'auto' | number; colourBy: ColourBy;
-  month: string | null; cumulative: boolean;
-  showCells: boolean; showHchh: boolean; showWards: boolean;
-  showDeprivation: boolean; deprivationMeasure: DeprivationMeasure; showZones: boolean; showSites: boolean; showRepeat: boolean;
+  resolution: 'auto' | number;
+  colourBy: ColourBy;
+  month: string | null;
+  cumulative: boolean;
+  showCells: boolean;
+  showHchh: boolean;
+  showWards: boolean;
+  showDeprivation: boolean;
+  deprivationMeasure: DeprivationMeasure;
+  showZones: boolean;
+  showSites: boolean;
+  showRepeat: boolean;
   /** The area whose panel is open: ward:CODE, district:CODE, hchh:RANK, zone:ID or site:ID. */
   area: string | null;
   /** Draw every study-area cell, empty ones included (whole period only). */
@@ -26,23 +37,49 @@ export interface ViewState {
   /** Study area restricted to these district codes, comma-separated (empty: all). */
   districts: string;
   /** The camera; null until the map has opened (on the loaded data's extent when the link gives none). */
-  lng: number | null; lat: number | null; zoom: number | null;
+  lng: number | null;
+  lat: number | null;
+  zoom: number | null;
   cell: string | null;
   /** Which view fills the window: the map, the Partnership view or the Backtest view. */
   page: 'map' | 'partnership' | 'backtest';
 }
 
 export const defaultView: ViewState = {
-  from: '', to: '', definition: '', scheme: '', force: '', resolution: 'auto', colourBy: 'harm', month: null, cumulative: false,
-  showCells: true, showHchh: true, showWards: true,
-  showDeprivation: false, deprivationMeasure: 'share', showZones: true, showSites: true, showRepeat: false, area: null, zeros: false, districts: '',
-  lng: null, lat: null, zoom: null, cell: null, page: 'map',
+  from: '',
+  to: '',
+  definition: '',
+  scheme: '',
+  force: '',
+  resolution: 'auto',
+  colourBy: 'harm',
+  month: null,
+  cumulative: false,
+  showCells: true,
+  showHchh: true,
+  showWards: true,
+  showDeprivation: false,
+  deprivationMeasure: 'share',
+  showZones: true,
+  showSites: true,
+  showRepeat: false,
+  area: null,
+  zeros: false,
+  districts: '',
+  lng: null,
+  lat: null,
+  zoom: null,
+  cell: null,
+  page: 'map',
 };
 
 export function readUrl(search: string = window.location.search): Partial<ViewState> {
   const p = new URLSearchParams(search);
   const out: Partial<ViewState> = {};
-  const str = (k: keyof ViewState) => { const v = p.get(k); if (v) (out as Record<string, unknown>)[k] = v; };
+  const str = (k: keyof ViewState) => {
+    const v = p.get(k);
+    if (v) (out as Record<string, unknown>)[k] = v;
+  };
   (['from', 'to', 'definition', 'scheme', 'force', 'month', 'cell', 'area', 'districts'] as const).forEach(str);
   const colour = p.get('colourBy');
   if (colour && ['harm', 'count', 'gistar', 'emerging'].includes(colour)) out.colourBy = colour as ColourBy;
@@ -52,7 +89,10 @@ export function readUrl(search: string = window.location.search): Partial<ViewSt
   if (res) out.resolution = res === 'auto' ? 'auto' : Math.min(11, Math.max(7, Number(res) || 9));
   const dm = p.get('deprivationMeasure');
   if (dm === 'rank' || dm === 'share') out.deprivationMeasure = dm;
-  for (const k of ['cumulative', 'showCells', 'showHchh', 'showWards', 'showDeprivation', 'showZones', 'showSites', 'showRepeat', 'zeros'] as const) { const v = p.get(k); if (v) out[k] = v === '1'; }
+  for (const k of ['cumulative', 'showCells', 'showHchh', 'showWards', 'showDeprivation', 'showZones', 'showSites', 'showRepeat', 'zeros'] as const) {
+    const v = p.get(k);
+    if (v) out[k] = v === '1';
+  }
   // A camera is taken only whole: a link with a centre but no zoom still opens on the data's extent.
   const cam = (['lng', 'lat', 'zoom'] as const).map((k) => (p.get(k) ? Number(p.get(k)) : NaN));
   if (cam.every(Number.isFinite)) [out.lng, out.lat, out.zoom] = cam as [number, number, number];
@@ -104,7 +144,12 @@ export function createViewStore(initial: ViewState, onChange: (v: ViewState) => 
       onChange(state);
       for (const l of [...listeners]) l(state, prev);
     },
-    subscribe(l) { listeners.add(l); return () => { listeners.delete(l); }; },
+    subscribe(l) {
+      listeners.add(l);
+      return () => {
+        listeners.delete(l);
+      };
+    },
   };
 }
 
@@ -113,5 +158,8 @@ export const viewStore = createViewStore({ ...defaultView, ...readUrl() });
 
 /** Reads a slice of the view state; the component re-renders only when that slice changes. */
 export function useView<T>(select: (v: ViewState) => T): T {
-  return useSyncExternalStore((cb) => viewStore.subscribe(cb), () => select(viewStore.get()));
+  return useSyncExternalStore(
+    (cb) => viewStore.subscribe(cb),
+    () => select(viewStore.get()),
+  );
 }

@@ -60,7 +60,11 @@ function sumMonths(data: BacktestData, kind: 'incidents' | 'harm', from: number,
   }
   return out;
 }
-const total = (v: Float64Array) => { let s = 0; for (let i = 0; i < v.length; i++) s += v[i]!; return s; };
+const total = (v: Float64Array) => {
+  let s = 0;
+  for (let i = 0; i < v.length; i++) s += v[i]!;
+  return s;
+};
 
 /**
  * Rolling-origin backtest (Tashman 2000): for every origin month with at least max(minHistory,
@@ -74,7 +78,8 @@ const total = (v: Float64Array) => { let s = 0; for (let i = 0; i < v.length; i+
  */
 export function runBacktest(data: BacktestData, options: Partial<BacktestOptions> & { methods: SelectionMethod[] }): BacktestResult {
   const o = { ...BACKTEST_DEFAULTS, ...options };
-  const T = data.months.length, n = data.cells.length;
+  const T = data.months.length,
+    n = data.cells.length;
   for (const v of [data.areaKm2, data.centreX, data.centreY]) if (v.length !== n) throw new Error(`every cell array must have ${n} entries`);
   if (data.incidents.length !== T || data.harm.length !== T) throw new Error(`incidents and harm must have one array per month (${T})`);
   for (const b of o.budgets) if (!(b > 0 && b <= 1)) throw new Error(`an area budget is a share of the study area above 0 and at most 1; got ${b}`);
@@ -90,7 +95,8 @@ export function runBacktest(data: BacktestData, options: Partial<BacktestOptions
     const first = Math.max(o.minHistory, window);
     const origins: number[] = [];
     for (let t = first; t + maxH <= T; t++) origins.push(t);
-    if (!origins.length) throw new Error(`no origin has ${first} months before it and ${maxH} after it among the ${T} months loaded (${data.months[0]} to ${data.months[T - 1]})`);
+    if (!origins.length)
+      throw new Error(`no origin has ${first} months before it and ${maxH} after it among the ${T} months loaded (${data.months[0]} to ${data.months[T - 1]})`);
     // selections[method][budget][k]: the cells chosen at origins[k].
     const selections = new Map<string, number[][][]>();
     const train = new Map<number, { counts: Float64Array; total: number }>();
@@ -99,7 +105,11 @@ export function runBacktest(data: BacktestData, options: Partial<BacktestOptions
       const counts = history.sum('incidents', window);
       train.set(t, { counts, total: total(counts) });
       for (const m of o.methods) {
-        if (!selections.has(m.key)) selections.set(m.key, o.budgets.map(() => []));
+        if (!selections.has(m.key))
+          selections.set(
+            m.key,
+            o.budgets.map(() => []),
+          );
         o.budgets.forEach((b, bi) => {
           const ctx: SelectionContext = { history, window, budgetShare: b, tuneBudgetShare: o.tuneBudgetShare, memo };
           selections.get(m.key)![bi]!.push(rankWithinBudget(memoScore(ctx, m), data.areaKm2, b * A));
@@ -113,23 +123,40 @@ export function runBacktest(data: BacktestData, options: Partial<BacktestOptions
 
     for (const horizon of o.horizons) {
       const ks = origins.map((t, k) => ({ t, k })).filter(({ t }) => t + horizon <= T);
-      const evals = new Map(ks.map(({ t }) => {
-        const counts = sumMonths(data, 'incidents', t, horizon), harm = sumMonths(data, 'harm', t, horizon);
-        return [t, { counts, harm, n: total(counts), harmTotal: total(harm) }];
-      }));
+      const evals = new Map(
+        ks.map(({ t }) => {
+          const counts = sumMonths(data, 'incidents', t, horizon),
+            harm = sumMonths(data, 'harm', t, horizon);
+          return [t, { counts, harm, n: total(counts), harmTotal: total(harm) }];
+        }),
+      );
       const scored = ks.filter(({ t }) => evals.get(t)!.n > 0);
       if (!scored.length) continue;
       const hitBy = new Map<string, Float64Array[]>();
       for (const m of o.methods) {
         o.budgets.forEach((b, bi) => {
-          const hit: number[] = [], harm: number[] = [], pai: number[] = [], rri: number[] = [], area: number[] = [];
+          const hit: number[] = [],
+            harm: number[] = [],
+            pai: number[] = [],
+            rri: number[] = [],
+            area: number[] = [];
           for (const { t, k } of scored) {
-            const e = evals.get(t)!, tr = train.get(t)!;
+            const e = evals.get(t)!,
+              tr = train.get(t)!;
             const sel = selections.get(m.key)![bi]![k]!;
-            const acc = indexedAccuracy({ selected: sel, train: tr.counts, evaluate: e.counts, areaKm2: data.areaKm2, studyAreaKm2: A, totals: { train: tr.total, evaluate: e.n } });
+            const acc = indexedAccuracy({
+              selected: sel,
+              train: tr.counts,
+              evaluate: e.counts,
+              areaKm2: data.areaKm2,
+              studyAreaKm2: A,
+              totals: { train: tr.total, evaluate: e.n },
+            });
             let h = 0;
             for (const i of sel) h += e.harm[i]!;
-            hit.push(acc.hitRate); pai.push(acc.pai); area.push(acc.areaShare);
+            hit.push(acc.hitRate);
+            pai.push(acc.pai);
+            area.push(acc.areaShare);
             harm.push(e.harmTotal > 0 ? h / e.harmTotal : 0);
             if (acc.rri !== null) rri.push(acc.rri);
           }
@@ -138,14 +165,22 @@ export function runBacktest(data: BacktestData, options: Partial<BacktestOptions
           const stable: number[] = [];
           const sels = selections.get(m.key)![bi]!;
           for (let k = 0; k + 1 < sels.length; k++) {
-            const a = sels[k]!, next = new Set(sels[k + 1]!);
+            const a = sels[k]!,
+              next = new Set(sels[k + 1]!);
             if (a.length) stable.push(a.filter((i) => next.has(i)).length / a.length);
           }
           rows.push({
-            method: m.key, window, horizon, budgetShare: b, origins: scored.length,
-            firstOrigin: data.months[scored[0]!.t]!, lastOrigin: data.months[scored[scored.length - 1]!.t]!,
+            method: m.key,
+            window,
+            horizon,
+            budgetShare: b,
+            origins: scored.length,
+            firstOrigin: data.months[scored[0]!.t]!,
+            lastOrigin: data.months[scored[scored.length - 1]!.t]!,
             areaShare: area.reduce((s, v) => s + v, 0) / area.length,
-            hitRate: meanInterval(hit), harmCaptured: meanInterval(harm), pai: meanInterval(pai),
+            hitRate: meanInterval(hit),
+            harmCaptured: meanInterval(harm),
+            pai: meanInterval(pai),
             rri: rri.length ? meanInterval(rri) : null,
             stability: stable.length ? meanInterval(stable) : null,
             hitRateVsBaseline: null,

@@ -13,13 +13,18 @@ export function mulberry32(seed: number): () => number {
   };
 }
 
-export interface Interval { mean: number; lower: number; upper: number }
+export interface Interval {
+  mean: number;
+  lower: number;
+  upper: number;
+}
 
 export const BOOTSTRAP_DEFAULTS = { replicates: 2000, blockLength: 3, seed: 20240615 };
 
 /** The p-quantile of sorted values, type 7 (linear between order statistics). */
 function sortedQuantile(s: Float64Array, p: number): number {
-  const h = (s.length - 1) * p, lo = Math.floor(h);
+  const h = (s.length - 1) * p,
+    lo = Math.floor(h);
   return s[lo]! + (h - lo) * ((s[Math.min(lo + 1, s.length - 1)] ?? s[lo]!) - s[lo]!);
 }
 
@@ -57,8 +62,12 @@ export function meanInterval(values: ArrayLike<number>, opts: Partial<typeof BOO
 export function ratioOfMeans(numerator: ArrayLike<number>, denominator: ArrayLike<number>, opts: Partial<typeof BOOTSTRAP_DEFAULTS> = {}): Interval {
   if (numerator.length !== denominator.length) throw new Error(`paired series differ in length: ${numerator.length} and ${denominator.length}`);
   return bootstrap(numerator.length, opts, (idx) => {
-    let a = 0, b = 0;
-    for (let k = 0; k < idx.length; k++) { a += numerator[idx[k]!]!; b += denominator[idx[k]!]!; }
+    let a = 0,
+      b = 0;
+    for (let k = 0; k < idx.length; k++) {
+      a += numerator[idx[k]!]!;
+      b += denominator[idx[k]!]!;
+    }
     return b > 0 ? a / b : NaN;
   });
 }

@@ -31,7 +31,11 @@ export interface BacktestData {
 
 /** A selection tried to read a month at or after its origin: the months it is meant to predict. */
 export class LookAheadError extends Error {
-  constructor(readonly month: number, readonly origin: number, months: Month[]) {
+  constructor(
+    readonly month: number,
+    readonly origin: number,
+    months: Month[],
+  ) {
     super(`look-ahead: a selection at origin ${months[origin] ?? `#${origin}`} read ${months[month] ?? `#${month}`}, which is not before the origin`);
   }
 }
@@ -59,8 +63,14 @@ export class History {
     this.onRead?.(t, this.origin);
   }
 
-  incidents(t: number): Float64Array { this.check(t); return this.data.incidents[t]!; }
-  harm(t: number): Float64Array { this.check(t); return this.data.harm[t]!; }
+  incidents(t: number): Float64Array {
+    this.check(t);
+    return this.data.incidents[t]!;
+  }
+  harm(t: number): Float64Array {
+    this.check(t);
+    return this.data.harm[t]!;
+  }
 
   positions(t: number): MonthPositions {
     this.check(t);

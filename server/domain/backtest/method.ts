@@ -58,7 +58,8 @@ export function rankWithinBudget(scores: ArrayLike<number>, areaKm2: ArrayLike<n
 
 /** Share of an evaluation month's incidents inside the selection (0 when the month has none). */
 export function hitRateOf(selected: number[], evaluate: ArrayLike<number>): number {
-  let n = 0, N = 0;
+  let n = 0,
+    N = 0;
   for (let i = 0; i < evaluate.length; i++) N += evaluate[i]!;
   for (const i of selected) n += evaluate[i]!;
   return N > 0 ? n / N : 0;
@@ -82,10 +83,12 @@ export function innerHitRate(
   score: (inner: SelectionContext) => Float64Array,
   opts: { lookback?: number; minHistory?: number } = {},
 ): number | null {
-  const lookback = opts.lookback ?? 12, minHistory = opts.minHistory ?? 3;
+  const lookback = opts.lookback ?? 12,
+    minHistory = opts.minHistory ?? 3;
   const h = ctx.history;
   const budget = ctx.tuneBudgetShare * studyAreaKm2(h.data.areaKm2);
-  let sum = 0, count = 0;
+  let sum = 0,
+    count = 0;
   for (let t = Math.max(minHistory, h.origin - lookback); t < h.origin; t++) {
     const memoKey = `hit:${key}:w${ctx.window}:b${ctx.tuneBudgetShare}:t${t}`;
     let v = ctx.memo.get(memoKey) as number | undefined;
@@ -94,7 +97,8 @@ export function innerHitRate(
       v = hitRateOf(rankWithinBudget(score(inner), h.data.areaKm2, budget), h.incidents(t));
       ctx.memo.set(memoKey, v);
     }
-    sum += v; count += 1;
+    sum += v;
+    count += 1;
   }
   return count ? sum / count : null;
 }
@@ -103,6 +107,9 @@ export function innerHitRate(
 export function memoScore(ctx: SelectionContext, method: SelectionMethod): Float64Array {
   const key = `score:${method.key}:w${ctx.window}:t${ctx.history.origin}${method.budgetDependent ? `:b${ctx.budgetShare}` : ''}:tb${ctx.tuneBudgetShare}`;
   let s = ctx.memo.get(key) as Float64Array | undefined;
-  if (!s) { s = method.score(ctx); ctx.memo.set(key, s); }
+  if (!s) {
+    s = method.score(ctx);
+    ctx.memo.set(key, s);
+  }
   return s;
 }

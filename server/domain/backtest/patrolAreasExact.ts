@@ -18,7 +18,12 @@ export const MAX_EXACT_CELLS = 80;
  * with M the most cells an area can hold. Areas are interchangeable, so the optimum is one of several.
  * @example await exactPatrolAreas(values, areas, nb, { maxAreas: 2, maxAreaKm2: 0.1, budgetKm2: 0.15 })
  */
-export async function exactPatrolAreas(value: ArrayLike<number>, areaKm2: ArrayLike<number>, nb: Neighbours, limits: PatrolAreaLimits): Promise<PatrolAreaPlan & { status: string }> {
+export async function exactPatrolAreas(
+  value: ArrayLike<number>,
+  areaKm2: ArrayLike<number>,
+  nb: Neighbours,
+  limits: PatrolAreaLimits,
+): Promise<PatrolAreaPlan & { status: string }> {
   checkLimits(limits);
   const n = value.length;
   if (n > MAX_EXACT_CELLS) throw new Error(`the exact solver is for small instances of at most ${MAX_EXACT_CELLS} cells; got ${n}`);
@@ -26,9 +31,15 @@ export async function exactPatrolAreas(value: ArrayLike<number>, areaKm2: ArrayL
   let minArea = Infinity;
   for (let i = 0; i < n; i++) minArea = Math.min(minArea, areaKm2[i]!);
   const M = Math.max(1, Math.min(n, Math.floor((limits.maxAreaKm2 * (1 + 1e-9)) / minArea)));
-  const x = (i: number, k: number) => `x_${i}_${k}`, r = (i: number, k: number) => `r_${i}_${k}`, f = (i: number, j: number, k: number) => `f_${i}_${j}_${k}`;
+  const x = (i: number, k: number) => `x_${i}_${k}`,
+    r = (i: number, k: number) => `r_${i}_${k}`,
+    f = (i: number, j: number, k: number) => `f_${i}_${j}_${k}`;
   const edges: [number, number][] = [];
-  for (let i = 0; i < n; i++) for (let p = nb.offsets[i]!; p < nb.offsets[i + 1]!; p++) { const j = nb.indices[p]!; if (j !== i) edges.push([i, j]); }
+  for (let i = 0; i < n; i++)
+    for (let p = nb.offsets[i]!; p < nb.offsets[i + 1]!; p++) {
+      const j = nb.indices[p]!;
+      if (j !== i) edges.push([i, j]);
+    }
   const lines: string[] = [];
   const terms = (ts: string[]) => (ts.length ? ts.join(' + ') : '0 x_0_0');
   const obj: string[] = [];
@@ -52,7 +63,13 @@ export async function exactPatrolAreas(value: ArrayLike<number>, areaKm2: ArrayL
     for (const [i, j] of edges) {
       row(`${f(i, j, k)} - ${M - 1} ${x(i, k)} <= 0`);
       row(`${f(i, j, k)} - ${M - 1} ${x(j, k)} <= 0`);
-      if (K > 1) row(`${x(i, k)} + ${Array.from({ length: K }, (_, l) => l).filter((l) => l !== k).map((l) => x(j, l)).join(' + ')} <= 1`);
+      if (K > 1)
+        row(
+          `${x(i, k)} + ${Array.from({ length: K }, (_, l) => l)
+            .filter((l) => l !== k)
+            .map((l) => x(j, l))
+            .join(' + ')} <= 1`,
+        );
     }
   }
   row(`${all.join(' + ')} <= ${limits.budgetKm2 * (1 + 1e-9)}`);

@@ -63,7 +63,11 @@ export class CellMonthSlice {
       this.cells.forEach((c, i) => {
         const parent = resolution === 11 ? c : cellToParent(c, resolution);
         let k = seen.get(parent);
-        if (k === undefined) { k = ids.length; seen.set(parent, k); ids.push(parent); }
+        if (k === undefined) {
+          k = ids.length;
+          seen.set(parent, k);
+          ids.push(parent);
+        }
         index[i] = k;
       });
       p = { ids, index };
@@ -86,7 +90,8 @@ export class CellMonthSlice {
     const w = this.window(from, to);
     if (!w) return [];
     const { ids, index } = this.parentsAt(resolution);
-    const n = new Float64Array(ids.length), h = new Float64Array(ids.length);
+    const n = new Float64Array(ids.length),
+      h = new Float64Array(ids.length);
     for (let i = 0; i < this.cellOf.length; i++) {
       const m = this.monthOf[i]!;
       if (m < w[0] || m > w[1]) continue;
@@ -111,7 +116,10 @@ export class CellMonthSlice {
       if (m < w[0] || m > w[1]) continue;
       const key = index[this.cellOf[i]!]! * span + m;
       const a = acc.get(key);
-      if (a) { a.n += this.incidents[i]!; a.h += this.harm[i]!; } else acc.set(key, { n: this.incidents[i]!, h: this.harm[i]! });
+      if (a) {
+        a.n += this.incidents[i]!;
+        a.h += this.harm[i]!;
+      } else acc.set(key, { n: this.incidents[i]!, h: this.harm[i]! });
     }
     const out: (CellTotal & { month: string })[] = [];
     for (const [key, a] of acc) if (a.n > 0) out.push({ cell: ids[Math.floor(key / span)]!, month: this.months[key % span]!, incidents: a.n, harm: a.h });
@@ -120,7 +128,9 @@ export class CellMonthSlice {
 
   /** Monthly incidents and harm inside one cell of any resolution 7–11 (months without incidents left out). */
   series(cell: string, from: string, to: string): { month: string; incidents: number; harm: number }[] {
-    return this.monthTotals(from, to, getResolution(cell)).filter((r) => r.cell === cell)
-      .map(({ month, incidents, harm }) => ({ month, incidents, harm })).sort((a, b) => a.month.localeCompare(b.month));
+    return this.monthTotals(from, to, getResolution(cell))
+      .filter((r) => r.cell === cell)
+      .map(({ month, incidents, harm }) => ({ month, incidents, harm }))
+      .sort((a, b) => a.month.localeCompare(b.month));
   }
 }

@@ -32,9 +32,15 @@ export class LocationSlice {
 
   private parentOf(cell: string, resolution: number): string {
     let m = this.parents.get(resolution);
-    if (!m) { m = new Map(); this.parents.set(resolution, m); }
+    if (!m) {
+      m = new Map();
+      this.parents.set(resolution, m);
+    }
     let p = m.get(cell);
-    if (p === undefined) { p = cellToParent(cell, resolution); m.set(cell, p); }
+    if (p === undefined) {
+      p = cellToParent(cell, resolution);
+      m.set(cell, p);
+    }
     return p;
   }
 
@@ -45,12 +51,14 @@ export class LocationSlice {
   top(areas: string[][], from: string, to: string, limit: number): LocationTotal[][] {
     const areaOf = new Map<string, number>();
     let resolution: number | null = null;
-    areas.forEach((cells, k) => cells.forEach((c) => {
-      const r = getResolution(c);
-      if (resolution !== null && r !== resolution) throw new Error(`areas mix resolutions ${resolution} and ${r}`);
-      resolution = r;
-      areaOf.set(c, k);
-    }));
+    areas.forEach((cells, k) =>
+      cells.forEach((c) => {
+        const r = getResolution(c);
+        if (resolution !== null && r !== resolution) throw new Error(`areas mix resolutions ${resolution} and ${r}`);
+        resolution = r;
+        areaOf.set(c, k);
+      }),
+    );
     const sums = areas.map(() => new Map<string, LocationTotal>());
     if (resolution === null) return sums.map(() => []);
     for (const row of this.rows) {
@@ -58,11 +66,16 @@ export class LocationSlice {
       const k = areaOf.get(this.parentOf(row.cell, resolution));
       if (k === undefined) continue;
       const t = sums[k]!.get(row.location);
-      if (t) { t.incidents += row.incidents; t.harm += row.harm; } else sums[k]!.set(row.location, { location: row.location, incidents: row.incidents, harm: row.harm });
+      if (t) {
+        t.incidents += row.incidents;
+        t.harm += row.harm;
+      } else sums[k]!.set(row.location, { location: row.location, incidents: row.incidents, harm: row.harm });
     }
-    return sums.map((m) => [...m.values()]
-      .sort((a, b) => b.incidents - a.incidents || harmOrder(a, b) || (a.location < b.location ? -1 : a.location > b.location ? 1 : 0))
-      .slice(0, limit));
+    return sums.map((m) =>
+      [...m.values()]
+        .sort((a, b) => b.incidents - a.incidents || harmOrder(a, b) || (a.location < b.location ? -1 : a.location > b.location ? 1 : 0))
+        .slice(0, limit),
+    );
   }
 }
 

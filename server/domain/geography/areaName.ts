@@ -1,4 +1,5 @@
-const STREET = /\b(Street|Road|Lane|Avenue|Way|Place|Square|Drive|Row|Walk|Parade|Hill|Terrace|Crescent|Close|Gardens|Grove|Park|Boulevard|Strand|Gate|Brow|Precinct)$/i;
+const STREET =
+  /\b(Street|Road|Lane|Avenue|Way|Place|Square|Drive|Row|Walk|Parade|Hill|Terrace|Crescent|Close|Gardens|Grove|Park|Boulevard|Strand|Gate|Brow|Precinct)$/i;
 
 /**
  * A name for a place an analyst recognises: its ward(s), district and main street, such as

@@ -53,7 +53,10 @@ export interface PopulatedArea {
 export function arealPopulation(outline: Polygonal, lsoas: PopulatedArea[]): { population: number; lsoas: { code: string; share: number }[] } {
   if (lsoas.length === 0) return { population: 0, lsoas: [] };
   const index = new Flatbush(lsoas.length);
-  for (const l of lsoas) { const b = boxOf(l.geometry); index.add(b[0], b[1], b[2], b[3]); }
+  for (const l of lsoas) {
+    const b = boxOf(l.geometry);
+    index.add(b[0], b[1], b[2], b[3]);
+  }
   index.finish();
   const b = boxOf(outline);
   let population = 0;

@@ -11,8 +11,12 @@ export interface MonthCount {
 
 /** Sums of a monthly series over a window of months (missing months count as zero). */
 function windowTotal(series: Map<Month, MonthCount>, from: Month, to: Month): { incidents: number; harm: number } {
-  let incidents = 0, harm = 0;
-  for (const m of monthRange(from, to)) { incidents += series.get(m)?.incidents ?? 0; harm += series.get(m)?.harm ?? 0; }
+  let incidents = 0,
+    harm = 0;
+  for (const m of monthRange(from, to)) {
+    incidents += series.get(m)?.incidents ?? 0;
+    harm += series.get(m)?.harm ?? 0;
+  }
   return { incidents, harm };
 }
 
@@ -46,9 +50,16 @@ export function compareWindows(series: MonthCount[], lastMonth: Month, firstLoad
   const recent = { from: recentFrom, to: lastMonth, ...windowTotal(byMonth, recentFrom, lastMonth) };
   const compare = (label: string, from: Month): WindowComparison => {
     const to = addMonths(from, window - 1);
-    if (from < firstLoaded) return { label, recent, earlier: null, test: null, note: `the earlier window (${from}…${to}) starts before the first loaded month (${firstLoaded})` };
+    if (from < firstLoaded)
+      return { label, recent, earlier: null, test: null, note: `the earlier window (${from}…${to}) starts before the first loaded month (${firstLoaded})` };
     const earlier = { from, to, ...windowTotal(byMonth, from, to) };
-    return { label, recent, earlier, test: countChange({ before: { count: earlier.incidents, exposure: window }, after: { count: recent.incidents, exposure: window } }, alpha), note: null };
+    return {
+      label,
+      recent,
+      earlier,
+      test: countChange({ before: { count: earlier.incidents, exposure: window }, after: { count: recent.incidents, exposure: window } }, alpha),
+      note: null,
+    };
   };
   return [
     compare(`last ${window} months against the previous ${window}`, addMonths(recentFrom, -window)),
@@ -81,18 +92,30 @@ export function phaseComparison(area: MonthCount[], comparison: MonthCount[], ph
   const a = new Map(area.map((s) => [s.month, s]));
   const c = new Map(comparison.map((s) => [s.month, s]));
   const baseline = phases.find((p) => p.phase === 'before clear') ?? null;
-  const sum = (m: Map<Month, MonthCount>, p: Phase) => { const t = windowTotal(m, p.from, p.to); return { ...t, perMonth: t.incidents / p.months }; };
+  const sum = (m: Map<Month, MonthCount>, p: Phase) => {
+    const t = windowTotal(m, p.from, p.to);
+    return { ...t, perMonth: t.incidents / p.months };
+  };
   const base = baseline ? { area: sum(a, baseline), comparison: sum(c, baseline) } : null;
   return phases.map((p) => {
-    const area = sum(a, p), comp = sum(c, p);
+    const area = sum(a, p),
+      comp = sum(c, p);
     const isBase = p.phase === 'before clear' || !base || !baseline;
     return {
-      ...p, area, comparison: comp,
-      areaChange: isBase ? null : countChange({ before: { count: base.area.incidents, exposure: baseline.months }, after: { count: area.incidents, exposure: p.months } }, alpha),
-      comparisonChange: isBase ? null : countChange({ before: { count: base.comparison.incidents, exposure: baseline.months }, after: { count: comp.incidents, exposure: p.months } }, alpha),
+      ...p,
+      area,
+      comparison: comp,
+      areaChange: isBase
+        ? null
+        : countChange({ before: { count: base.area.incidents, exposure: baseline.months }, after: { count: area.incidents, exposure: p.months } }, alpha),
+      comparisonChange: isBase
+        ? null
+        : countChange({ before: { count: base.comparison.incidents, exposure: baseline.months }, after: { count: comp.incidents, exposure: p.months } }, alpha),
       // The raw counts: area and comparison share the months, so (a1/t1 ÷ a0/t0) ÷ (c1/t1 ÷ c0/t0) = (a1/a0) ÷ (c1/c0).
       // (relativeChange's own percentages are of raw counts; the per-month changes are areaChange and comparisonChange.)
-      relative: isBase ? null : relativeChange({ before: base.area.incidents, after: area.incidents }, { before: base.comparison.incidents, after: comp.incidents }, alpha),
+      relative: isBase
+        ? null
+        : relativeChange({ before: base.area.incidents, after: area.incidents }, { before: base.comparison.incidents, after: comp.incidents }, alpha),
     };
   });
 }
@@ -110,7 +133,8 @@ export interface OffenceShare {
  * @example offenceMix([{ category: 'Robbery', incidents: 3, harm: 30 }, { category: 'Violence and sexual offences', incidents: 9, harm: 45 }])
  */
 export function offenceMix(rows: { category: string; incidents: number; harm: number }[]): OffenceShare[] {
-  for (const r of rows) if (!Number.isInteger(r.incidents) || r.incidents < 0) throw new Error(`incidents of "${r.category}" must be a whole number ≥ 0; got ${r.incidents}`);
+  for (const r of rows)
+    if (!Number.isInteger(r.incidents) || r.incidents < 0) throw new Error(`incidents of "${r.category}" must be a whole number ≥ 0; got ${r.incidents}`);
   const n = rows.reduce((s, r) => s + r.incidents, 0);
   const h = rows.reduce((s, r) => s + r.harm, 0);
   return rows

@@ -6,7 +6,13 @@ export type BoundaryKind = 'district' | 'ward' | 'lsoa';
  * A boundary set as the ONS publishes it: which kind of area, which vintage, and the columns holding
  * each feature's code, name and (for wards and LSOAs) district.
  */
-export interface OnsColumns { kind: BoundaryKind; vintage: string; code: string; name: string; district: string | null }
+export interface OnsColumns {
+  kind: BoundaryKind;
+  vintage: string;
+  code: string;
+  name: string;
+  district: string | null;
+}
 
 /**
  * ONS code columns name the geography and its vintage year: `LAD22CD`/`LAD22NM` (districts, December
@@ -19,14 +25,20 @@ export interface OnsColumns { kind: BoundaryKind; vintage: string; code: string;
  * @returns the columns, or an error in plain words naming the columns found
  */
 export function onsColumnsOf(properties: string[]): OnsColumns | { error: string } {
-  const dated = (prefix: string) => properties
-    .map((p) => new RegExp(`^${prefix}(\\d{2})CD$`).exec(p))
-    .filter((m): m is RegExpExecArray => m !== null && Number(m[1]) >= 11)
-    .map((m) => ({ column: m[0], yy: m[1]! }));
-  for (const [kind, prefix] of [['lsoa', 'LSOA'], ['ward', 'WD'], ['district', 'LAD']] as const) {
+  const dated = (prefix: string) =>
+    properties
+      .map((p) => new RegExp(`^${prefix}(\\d{2})CD$`).exec(p))
+      .filter((m): m is RegExpExecArray => m !== null && Number(m[1]) >= 11)
+      .map((m) => ({ column: m[0], yy: m[1]! }));
+  for (const [kind, prefix] of [
+    ['lsoa', 'LSOA'],
+    ['ward', 'WD'],
+    ['district', 'LAD'],
+  ] as const) {
     const found = dated(prefix);
     if (found.length === 0) continue;
-    if (found.length > 1) return { error: `more than one ${kind} code column (${found.map((f) => f.column).join(', ')}): keep the one of the vintage these outlines are` };
+    if (found.length > 1)
+      return { error: `more than one ${kind} code column (${found.map((f) => f.column).join(', ')}): keep the one of the vintage these outlines are` };
     const { column, yy } = found[0]!;
     const name = `${prefix}${yy}NM`;
     if (!properties.includes(name)) return { error: `${column} has no name column ${name} beside it` };
@@ -37,7 +49,9 @@ export function onsColumnsOf(properties: string[]): OnsColumns | { error: string
     }
     return { kind, vintage: `20${yy}`, code: column, name, district };
   }
-  return { error: `no ONS code column (LADyyCD, WDyyCD, LSOA11CD or LSOA21CD, as the ONS Open Geography Portal names them); the properties are ${properties.slice(0, 12).join(', ') || 'none'}` };
+  return {
+    error: `no ONS code column (LADyyCD, WDyyCD, LSOA11CD or LSOA21CD, as the ONS Open Geography Portal names them); the properties are ${properties.slice(0, 12).join(', ') || 'none'}`,
+  };
 }
 
 /** The ONS code prefixes of each kind of area: England (E) and Wales (W). */
@@ -97,16 +111,24 @@ export function geometryProblems(geometry: unknown, opts: { allowKinks?: boolean
   const problems: string[] = [];
   for (const rings of polygons) {
     for (const ring of rings) {
-      if (!Array.isArray(ring) || ring.length < 4) { problems.push('a ring has fewer than 4 positions'); continue; }
+      if (!Array.isArray(ring) || ring.length < 4) {
+        problems.push('a ring has fewer than 4 positions');
+        continue;
+      }
       const [a, z] = [ring[0]!, ring[ring.length - 1]!];
       if (a[0] !== z[0] || a[1] !== z[1]) problems.push('a ring is not closed (its first and last positions differ)');
       for (const p of ring) {
         const [lon, lat] = p as [number, number];
         if (!Number.isFinite(lon) || !Number.isFinite(lat) || Math.abs(lon) > 180 || Math.abs(lat) > 90) {
-          problems.push(`coordinates [${p.join(', ')}] are not WGS84 longitude/latitude (a projected CRS such as British National Grid gives metres); reproject to EPSG:4326`);
+          problems.push(
+            `coordinates [${p.join(', ')}] are not WGS84 longitude/latitude (a projected CRS such as British National Grid gives metres); reproject to EPSG:4326`,
+          );
           return problems;
         }
-        if (lon < -9 || lon > 2.5 || lat < 49 || lat > 61.5) { problems.push(`coordinates [${lon}, ${lat}] are outside Great Britain`); return problems; }
+        if (lon < -9 || lon > 2.5 || lat < 49 || lat > 61.5) {
+          problems.push(`coordinates [${lon}, ${lat}] are outside Great Britain`);
+          return problems;
+        }
       }
     }
   }

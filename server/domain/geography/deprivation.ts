@@ -37,19 +37,23 @@ export function areaDeprivation(lsoas: LsoaDeprivation[], areaOf: Map<string, st
     if (!groups.has(area)) groups.set(area, []);
     groups.get(area)!.push(l);
   }
-  return [...groups.entries()].map(([code, ls]) => {
-    const pop = ls.reduce((s, l) => s + l.population, 0);
-    const weighted = (f: (l: LsoaDeprivation) => number) => ls.reduce((s, l) => s + f(l) * l.population, 0) / pop;
-    const share = (f: (l: LsoaDeprivation) => boolean) => ls.filter(f).length / ls.length;
-    const residents = (f: (l: LsoaDeprivation) => boolean) => ls.filter(f).reduce((s, l) => s + l.population, 0) / pop;
-    return {
-      code, lsoas: ls.length, population: pop,
-      meanImdRank: weighted((l) => l.imdRank),
-      shareLsoasMostDeprived: share((l) => l.imdDecile === 1),
-      shareResidentsMostDeprived: residents((l) => l.imdDecile === 1),
-      meanCrimeRank: weighted((l) => l.crimeRank),
-      shareLsoasMostDeprivedCrime: share((l) => l.crimeDecile === 1),
-      shareResidentsMostDeprivedCrime: residents((l) => l.crimeDecile === 1),
-    };
-  }).sort((a, b) => a.code.localeCompare(b.code));
+  return [...groups.entries()]
+    .map(([code, ls]) => {
+      const pop = ls.reduce((s, l) => s + l.population, 0);
+      const weighted = (f: (l: LsoaDeprivation) => number) => ls.reduce((s, l) => s + f(l) * l.population, 0) / pop;
+      const share = (f: (l: LsoaDeprivation) => boolean) => ls.filter(f).length / ls.length;
+      const residents = (f: (l: LsoaDeprivation) => boolean) => ls.filter(f).reduce((s, l) => s + l.population, 0) / pop;
+      return {
+        code,
+        lsoas: ls.length,
+        population: pop,
+        meanImdRank: weighted((l) => l.imdRank),
+        shareLsoasMostDeprived: share((l) => l.imdDecile === 1),
+        shareResidentsMostDeprived: residents((l) => l.imdDecile === 1),
+        meanCrimeRank: weighted((l) => l.crimeRank),
+        shareLsoasMostDeprivedCrime: share((l) => l.crimeDecile === 1),
+        shareResidentsMostDeprivedCrime: residents((l) => l.crimeDecile === 1),
+      };
+    })
+    .sort((a, b) => a.code.localeCompare(b.code));
 }

@@ -47,7 +47,10 @@ function text(o: Record<string, unknown>, field: string, problems: FieldProblem[
     if (opts.required) problems.push({ field, message: 'is required' });
     return null;
   }
-  if (typeof v !== 'string') { problems.push({ field, message: `must be text; got ${typeof v}` }); return null; }
+  if (typeof v !== 'string') {
+    problems.push({ field, message: `must be text; got ${typeof v}` });
+    return null;
+  }
   const t = v.trim();
   if (opts.required && !t) problems.push({ field, message: 'must not be blank' });
   if (t.length > opts.max) problems.push({ field, message: `must be at most ${opts.max} characters; got ${t.length}` });
@@ -60,7 +63,10 @@ function date(o: Record<string, unknown>, field: string, problems: FieldProblem[
     if (required) problems.push({ field, message: 'is required (a date as YYYY-MM-DD)' });
     return null;
   }
-  if (typeof v !== 'string' || !isDate(v)) { problems.push({ field, message: `must be a date as YYYY-MM-DD, e.g. 2019-06-01; got ${JSON.stringify(v)}` }); return null; }
+  if (typeof v !== 'string' || !isDate(v)) {
+    problems.push({ field, message: `must be a date as YYYY-MM-DD, e.g. 2019-06-01; got ${JSON.stringify(v)}` });
+    return null;
+  }
   return v;
 }
 
@@ -68,8 +74,16 @@ function polygonProblems(geometry: unknown, limits: { min: number; max: number }
   const problems = geometryProblems(geometry).map((message) => ({ field: 'geometry', message }));
   if (problems.length) return problems;
   const km2 = areaKm2(geometry as Polygonal);
-  if (km2 < limits.min) problems.push({ field: 'geometry', message: `the ${what} covers ${(km2 * 1e6).toFixed(0)} m², less than the minimum of ${(limits.min * 1e6).toFixed(0)} m²` });
-  if (km2 > limits.max) problems.push({ field: 'geometry', message: `the ${what} covers ${km2.toFixed(1)} km², more than the maximum of ${limits.max} km² (a district is 80–200 km²)` });
+  if (km2 < limits.min)
+    problems.push({
+      field: 'geometry',
+      message: `the ${what} covers ${(km2 * 1e6).toFixed(0)} m², less than the minimum of ${(limits.min * 1e6).toFixed(0)} m²`,
+    });
+  if (km2 > limits.max)
+    problems.push({
+      field: 'geometry',
+      message: `the ${what} covers ${km2.toFixed(1)} km², more than the maximum of ${limits.max} km² (a district is 80–200 km²)`,
+    });
   return problems;
 }
 
@@ -86,7 +100,8 @@ function polygonProblems(geometry: unknown, limits: { min: number; max: number }
  *          // { zone: { name: 'Bold Street', clearStart: '2019-06-01', holdStart: null, … } }
  */
 export function validateZone(input: unknown): { zone: ZoneInput; problems: [] } | { zone: null; problems: FieldProblem[] } {
-  if (!input || typeof input !== 'object' || Array.isArray(input)) return { zone: null, problems: [{ field: '(zone)', message: 'must be an object with name, clearStart and geometry' }] };
+  if (!input || typeof input !== 'object' || Array.isArray(input))
+    return { zone: null, problems: [{ field: '(zone)', message: 'must be an object with name, clearStart and geometry' }] };
   const o = input as Record<string, unknown>;
   const problems: FieldProblem[] = [];
   const name = text(o, 'name', problems, { required: true, max: 200 });
@@ -95,9 +110,12 @@ export function validateZone(input: unknown): { zone: ZoneInput; problems: [] } 
   const clearStart = date(o, 'clearStart', problems, true);
   const holdStart = date(o, 'holdStart', problems, false);
   const buildStart = date(o, 'buildStart', problems, false);
-  if (clearStart && holdStart && holdStart < clearStart) problems.push({ field: 'holdStart', message: `must not be before clearStart (${clearStart}); got ${holdStart}` });
-  if (buildStart && !holdStart && !problems.some((p) => p.field === 'holdStart')) problems.push({ field: 'buildStart', message: 'needs holdStart: the build phase follows hold' });
-  if (buildStart && holdStart && buildStart < holdStart) problems.push({ field: 'buildStart', message: `must not be before holdStart (${holdStart}); got ${buildStart}` });
+  if (clearStart && holdStart && holdStart < clearStart)
+    problems.push({ field: 'holdStart', message: `must not be before clearStart (${clearStart}); got ${holdStart}` });
+  if (buildStart && !holdStart && !problems.some((p) => p.field === 'holdStart'))
+    problems.push({ field: 'buildStart', message: 'needs holdStart: the build phase follows hold' });
+  if (buildStart && holdStart && buildStart < holdStart)
+    problems.push({ field: 'buildStart', message: `must not be before holdStart (${holdStart}); got ${buildStart}` });
   problems.push(...polygonProblems(o.geometry, ZONE_AREA_KM2, 'zone'));
   if (problems.length) return { zone: null, problems };
   return { zone: { name: name!, partnership, clearStart: clearStart!, holdStart, buildStart, geometry: o.geometry as Polygonal, notes }, problems: [] };
@@ -112,7 +130,8 @@ export function validateZone(input: unknown): { zone: ZoneInput; problems: [] } 
  * @example validateSite({ name: 'Former Lewis\'s building', geometry: { type: 'Point', coordinates: [-2.9806, 53.4045] }, bufferMetres: 250 })
  */
 export function validateSite(input: unknown): { site: SiteInput; problems: [] } | { site: null; problems: FieldProblem[] } {
-  if (!input || typeof input !== 'object' || Array.isArray(input)) return { site: null, problems: [{ field: '(site)', message: 'must be an object with name and geometry' }] };
+  if (!input || typeof input !== 'object' || Array.isArray(input))
+    return { site: null, problems: [{ field: '(site)', message: 'must be an object with name and geometry' }] };
   const o = input as Record<string, unknown>;
   const problems: FieldProblem[] = [];
   const name = text(o, 'name', problems, { required: true, max: 200 });
@@ -120,15 +139,21 @@ export function validateSite(input: unknown): { site: SiteInput; problems: [] } 
   let buffer: number | null = null;
   if (o.bufferMetres !== undefined && o.bufferMetres !== null) {
     if (typeof o.bufferMetres !== 'number' || !Number.isFinite(o.bufferMetres) || o.bufferMetres < SITE_BUFFER_M.min || o.bufferMetres > SITE_BUFFER_M.max) {
-      problems.push({ field: 'bufferMetres', message: `must be a number of metres from ${SITE_BUFFER_M.min} to ${SITE_BUFFER_M.max}; got ${JSON.stringify(o.bufferMetres)}` });
+      problems.push({
+        field: 'bufferMetres',
+        message: `must be a number of metres from ${SITE_BUFFER_M.min} to ${SITE_BUFFER_M.max}; got ${JSON.stringify(o.bufferMetres)}`,
+      });
     } else buffer = o.bufferMetres;
   }
   const g = o.geometry as { type?: string; coordinates?: unknown } | undefined;
   if (g?.type === 'Point') {
     const c = g.coordinates as number[] | undefined;
-    if (!Array.isArray(c) || c.length < 2 || !c.every((v) => typeof v === 'number' && Number.isFinite(v))) problems.push({ field: 'geometry', message: 'a Point needs coordinates [longitude, latitude]' });
-    else if (Math.abs(c[0]!) > 180 || Math.abs(c[1]!) > 90) problems.push({ field: 'geometry', message: `coordinates [${c.join(', ')}] are not WGS84 longitude/latitude; reproject to EPSG:4326` });
-    else if (c[0]! < -9 || c[0]! > 2.5 || c[1]! < 49 || c[1]! > 61.5) problems.push({ field: 'geometry', message: `coordinates [${c.join(', ')}] are outside Great Britain` });
+    if (!Array.isArray(c) || c.length < 2 || !c.every((v) => typeof v === 'number' && Number.isFinite(v)))
+      problems.push({ field: 'geometry', message: 'a Point needs coordinates [longitude, latitude]' });
+    else if (Math.abs(c[0]!) > 180 || Math.abs(c[1]!) > 90)
+      problems.push({ field: 'geometry', message: `coordinates [${c.join(', ')}] are not WGS84 longitude/latitude; reproject to EPSG:4326` });
+    else if (c[0]! < -9 || c[0]! > 2.5 || c[1]! < 49 || c[1]! > 61.5)
+      problems.push({ field: 'geometry', message: `coordinates [${c.join(', ')}] are outside Great Britain` });
     if (!buffer) problems.push({ field: 'bufferMetres', message: 'a site given as a point needs a buffer of more than 0 metres' });
   } else {
     problems.push(...polygonProblems(o.geometry, SITE_AREA_KM2, 'site'));
@@ -155,7 +180,12 @@ export interface Phase {
  * @example zonePhases({ clearStart: '2019-06-10', holdStart: '2019-09-01', buildStart: null }, '2018-01', '2019-12')
  *          // before clear 2018-06…2019-05, clear 2019-06…2019-08, hold 2019-09…2019-12
  */
-export function zonePhases(zone: { clearStart: string; holdStart: string | null; buildStart: string | null }, first: Month, last: Month, baselineMonths = 12): Phase[] {
+export function zonePhases(
+  zone: { clearStart: string; holdStart: string | null; buildStart: string | null },
+  first: Month,
+  last: Month,
+  baselineMonths = 12,
+): Phase[] {
   if (!isDate(zone.clearStart)) throw new Error(`clearStart must be a date as YYYY-MM-DD; got ${zone.clearStart}`);
   if (!Number.isInteger(baselineMonths) || baselineMonths < 1) throw new Error(`baselineMonths must be a whole number ≥ 1; got ${baselineMonths}`);
   monthRange(first, last);

@@ -17,11 +17,17 @@ export class RegionIndex {
     if (regions.length === 0) throw new Error('a region index needs at least one region');
     this.index = new Flatbush(regions.length);
     for (const r of regions) {
-      let minX = Infinity, minY = Infinity, maxX = -Infinity, maxY = -Infinity;
+      let minX = Infinity,
+        minY = Infinity,
+        maxX = -Infinity,
+        maxY = -Infinity;
       const visit = (c: unknown): void => {
         if (Array.isArray(c) && typeof c[0] === 'number') {
           const [x, y] = c as [number, number];
-          minX = Math.min(minX, x); minY = Math.min(minY, y); maxX = Math.max(maxX, x); maxY = Math.max(maxY, y);
+          minX = Math.min(minX, x);
+          minY = Math.min(minY, y);
+          maxX = Math.max(maxX, x);
+          maxY = Math.max(maxY, y);
         } else if (Array.isArray(c)) c.forEach(visit);
       };
       visit(r.geometry.coordinates);
@@ -45,11 +51,15 @@ export class RegionIndex {
   locateOrNearest(lon: number, lat: number, maxMetres: number): string | null {
     const inside = this.locate(lon, lat);
     if (inside) return inside;
-    let best: string | null = null, bestDistance = maxMetres;
+    let best: string | null = null,
+      bestDistance = maxMetres;
     for (const i of this.index.neighbors(lon, lat, 8)) {
       const r = this.regions[i]!;
       const d = Math.abs(pointToPolygonDistance([lon, lat], r.geometry as never, { units: 'meters' }));
-      if (d <= bestDistance) { best = r.code; bestDistance = d; }
+      if (d <= bestDistance) {
+        best = r.code;
+        bestDistance = d;
+      }
     }
     return best;
   }

@@ -60,14 +60,18 @@ const writer = new GeoJSONWriter();
 const read = (g: unknown) => reader.read(g) as unknown as JtsGeometry;
 
 export const RULES = {
-  strayPart: 'stray part: a part lying mostly inside a neighbour is the neighbour\'s, so it is dropped and the neighbour cut from the other parts',
+  strayPart: "stray part: a part lying mostly inside a neighbour is the neighbour's, so it is dropped and the neighbour cut from the other parts",
   nestedShells: 'nested shells: a part wholly inside a larger part is read as a hole in it (even-odd), overlapping parts are merged',
 } as const;
 
 /** Why a geometry is invalid in JTS's words ("Nested shells at or near point (-1.13, 52.63)"), or null. */
 export function invalidReason(geometry: unknown): string | null {
   let g: JtsGeometry;
-  try { g = read(geometry); } catch (e) { return (e as Error).message; }
+  try {
+    g = read(geometry);
+  } catch (e) {
+    return (e as Error).message;
+  }
   const op = new IsValidOp(g as never);
   if (op.isValid()) return null;
   const err = op.getValidationError() as unknown as { getMessage(): string; getCoordinate(): { x: number; y: number } | null };
@@ -111,12 +115,19 @@ function sharedArea(a: JtsGeometry[], b: JtsGeometry[]): number {
 function envelopeIndex(items: JtsGeometry[][]): Flatbush {
   const index = new Flatbush(Math.max(items.length, 1));
   for (const parts of items) {
-    let minX = Infinity, minY = Infinity, maxX = -Infinity, maxY = -Infinity;
+    let minX = Infinity,
+      minY = Infinity,
+      maxX = -Infinity,
+      maxY = -Infinity;
     for (const p of parts) {
       const e = p.getEnvelopeInternal();
-      minX = Math.min(minX, e.getMinX()); minY = Math.min(minY, e.getMinY()); maxX = Math.max(maxX, e.getMaxX()); maxY = Math.max(maxY, e.getMaxY());
+      minX = Math.min(minX, e.getMinX());
+      minY = Math.min(minY, e.getMinY());
+      maxX = Math.max(maxX, e.getMaxX());
+      maxY = Math.max(maxY, e.getMaxY());
     }
-    if (parts.length === 0) index.add(0, 0, 0, 0); else index.add(minX, minY, maxX, maxY);
+    if (parts.length === 0) index.add(0, 0, 0, 0);
+    else index.add(minX, minY, maxX, maxY);
   }
   if (items.length === 0) index.add(0, 0, 0, 0);
   index.finish();
@@ -127,8 +138,10 @@ function envelopeIndex(items: JtsGeometry[][]): Flatbush {
  * Checks and, by the rules above, repairs one boundary set. Returns the geometry to store for each
  * code that is not rejected, and every issue by code with its reason and the action taken.
  */
-export function validateBoundarySet(features: { code: string; geometry: Polygonal }[], opts: { overlapTolerance?: number } = {}):
-  { geometries: Map<string, Polygonal>; issues: BoundaryIssue[] } {
+export function validateBoundarySet(
+  features: { code: string; geometry: Polygonal }[],
+  opts: { overlapTolerance?: number } = {},
+): { geometries: Map<string, Polygonal>; issues: BoundaryIssue[] } {
   const tolerance = opts.overlapTolerance ?? 0.001;
   const issues: BoundaryIssue[] = [];
   const rejected = new Set<string>();
@@ -177,7 +190,12 @@ export function validateBoundarySet(features: { code: string; geometry: Polygona
     const reason = published.get(f.code);
     let own = parts[i]!;
     if (own.length === 0) {
-      issues.push({ code: f.code, reason: `${reason ?? 'the outline'}: nothing is left once its parts inside neighbours are removed`, action: 'rejected', rule: null });
+      issues.push({
+        code: f.code,
+        reason: `${reason ?? 'the outline'}: nothing is left once its parts inside neighbours are removed`,
+        action: 'rejected',
+        rule: null,
+      });
       rejected.add(f.code);
       return;
     }
@@ -200,10 +218,16 @@ export function validateBoundarySet(features: { code: string; geometry: Polygona
   kept.forEach((own, i) => {
     if (own.length === 0) return;
     const area = own.reduce((s, p) => s + p.getArea(), 0);
-    let minX = Infinity, minY = Infinity, maxX = -Infinity, maxY = -Infinity;
+    let minX = Infinity,
+      minY = Infinity,
+      maxX = -Infinity,
+      maxY = -Infinity;
     for (const p of own) {
       const e = p.getEnvelopeInternal();
-      minX = Math.min(minX, e.getMinX()); minY = Math.min(minY, e.getMinY()); maxX = Math.max(maxX, e.getMaxX()); maxY = Math.max(maxY, e.getMaxY());
+      minX = Math.min(minX, e.getMinX());
+      minY = Math.min(minY, e.getMinY());
+      maxX = Math.max(maxX, e.getMaxX());
+      maxY = Math.max(maxY, e.getMaxY());
     }
     for (const j of finalIndex.search(minX, minY, maxX, maxY)) {
       if (j <= i || kept[j]!.length === 0) continue;
@@ -213,9 +237,20 @@ export function validateBoundarySet(features: { code: string; geometry: Polygona
       if (share <= tolerance) continue;
       const [a, b] = [features[i]!.code, features[j]!.code];
       const pct = (x: number) => `${(100 * x).toFixed(1)} %`;
-      issues.push({ code: a, reason: `overlaps ${b}: ${pct(shared / area)} of ${a} and ${pct(shared / other)} of ${b}; an incident there would be in both`, action: 'rejected', rule: null });
-      issues.push({ code: b, reason: `overlaps ${a}: ${pct(shared / other)} of ${b} and ${pct(shared / area)} of ${a}; an incident there would be in both`, action: 'rejected', rule: null });
-      geometries.delete(a); geometries.delete(b);
+      issues.push({
+        code: a,
+        reason: `overlaps ${b}: ${pct(shared / area)} of ${a} and ${pct(shared / other)} of ${b}; an incident there would be in both`,
+        action: 'rejected',
+        rule: null,
+      });
+      issues.push({
+        code: b,
+        reason: `overlaps ${a}: ${pct(shared / other)} of ${b} and ${pct(shared / area)} of ${a}; an incident there would be in both`,
+        action: 'rejected',
+        rule: null,
+      });
+      geometries.delete(a);
+      geometries.delete(b);
     }
   });
   return { geometries, issues };

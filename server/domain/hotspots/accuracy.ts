@@ -31,17 +31,32 @@ export function selectionAccuracy(a: {
   studyAreaKm2: number;
 }): Accuracy {
   if (!(a.studyAreaKm2 > 0)) throw new Error(`the study area must be larger than 0 km²; got ${a.studyAreaKm2}`);
-  const total = (m: Map<string, number>) => { let s = 0; for (const v of m.values()) s += v; return s; };
-  const N = total(a.evaluate), Ntrain = total(a.train);
+  const total = (m: Map<string, number>) => {
+    let s = 0;
+    for (const v of m.values()) s += v;
+    return s;
+  };
+  const N = total(a.evaluate),
+    Ntrain = total(a.train);
   if (N === 0) throw new InsufficientDataError('the evaluation period has no incidents, so accuracy cannot be measured');
-  let n = 0, nTrain = 0, area = 0;
-  for (const c of new Set(a.selected)) { n += a.evaluate.get(c) ?? 0; nTrain += a.train.get(c) ?? 0; area += a.areaOf(c); }
+  let n = 0,
+    nTrain = 0,
+    area = 0;
+  for (const c of new Set(a.selected)) {
+    n += a.evaluate.get(c) ?? 0;
+    nTrain += a.train.get(c) ?? 0;
+    area += a.areaOf(c);
+  }
   const hitRate = n / N;
   const areaShare = area / a.studyAreaKm2;
   return {
-    cells: new Set(a.selected).size, areaKm2: area, areaShare, captured: n, hitRate,
+    cells: new Set(a.selected).size,
+    areaKm2: area,
+    areaShare,
+    captured: n,
+    hitRate,
     pai: areaShare > 0 ? hitRate / areaShare : 0,
-    rri: nTrain > 0 && Ntrain > 0 ? (n / nTrain) / (N / Ntrain) : null,
+    rri: nTrain > 0 && Ntrain > 0 ? n / nTrain / (N / Ntrain) : null,
   };
 }
 
@@ -72,18 +87,27 @@ export function indexedAccuracy(a: {
   totals: { train: number; evaluate: number };
 }): Accuracy {
   if (!(a.studyAreaKm2 > 0)) throw new Error(`the study area must be larger than 0 km²; got ${a.studyAreaKm2}`);
-  const N = a.totals.evaluate, Ntrain = a.totals.train;
+  const N = a.totals.evaluate,
+    Ntrain = a.totals.train;
   if (N === 0) throw new Error('the evaluation period has no incidents, so accuracy cannot be measured');
-  let n = 0, nTrain = 0, area = 0;
+  let n = 0,
+    nTrain = 0,
+    area = 0;
   for (let k = 0; k < a.selected.length; k++) {
     const i = a.selected[k]!;
-    n += a.evaluate[i]!; nTrain += a.train[i]!; area += a.areaKm2[i]!;
+    n += a.evaluate[i]!;
+    nTrain += a.train[i]!;
+    area += a.areaKm2[i]!;
   }
   const hitRate = n / N;
   const areaShare = area / a.studyAreaKm2;
   return {
-    cells: a.selected.length, areaKm2: area, areaShare, captured: n, hitRate,
+    cells: a.selected.length,
+    areaKm2: area,
+    areaShare,
+    captured: n,
+    hitRate,
     pai: areaShare > 0 ? hitRate / areaShare : 0,
-    rri: nTrain > 0 && Ntrain > 0 ? (n / nTrain) / (N / Ntrain) : null,
+    rri: nTrain > 0 && Ntrain > 0 ? n / nTrain / (N / Ntrain) : null,
   };
 }

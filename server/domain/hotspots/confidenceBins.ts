@@ -1,7 +1,11 @@
 import { twoSidedP } from './gistar';
 
 /** Confidence levels of the Gi_Bin convention: ±3 at 99 %, ±2 at 95 %, ±1 at 90 %. */
-const LEVELS = [{ bin: 3, alpha: 0.01 }, { bin: 2, alpha: 0.05 }, { bin: 1, alpha: 0.1 }] as const;
+const LEVELS = [
+  { bin: 3, alpha: 0.01 },
+  { bin: 2, alpha: 0.05 },
+  { bin: 1, alpha: 0.1 },
+] as const;
 
 /**
  * Gi_Bin −3…+3 for each z-score: the sign of z times the highest confidence level at which the cell
@@ -25,7 +29,10 @@ export function confidenceBins(z: ArrayLike<number>, opts: { fdr?: boolean } = {
     for (const { alpha } of LEVELS) {
       let cut = -1; // no cell significant
       for (let i = m - 1; i >= 0; i--) {
-        if (sorted[i]! <= ((i + 1) * alpha) / m) { cut = sorted[i]!; break; }
+        if (sorted[i]! <= ((i + 1) * alpha) / m) {
+          cut = sorted[i]!;
+          break;
+        }
       }
       thresholds[String(alpha)] = cut;
     }
@@ -34,7 +41,10 @@ export function confidenceBins(z: ArrayLike<number>, opts: { fdr?: boolean } = {
   for (let i = 0; i < m; i++) {
     for (const { bin, alpha } of LEVELS) {
       const t = thresholds[String(alpha)]!;
-      if (opts.fdr ?? true ? p[i]! <= t : p[i]! < t) { bins[i] = (z[i]! > 0 ? 1 : -1) * bin; break; }
+      if ((opts.fdr ?? true) ? p[i]! <= t : p[i]! < t) {
+        bins[i] = (z[i]! > 0 ? 1 : -1) * bin;
+        break;
+      }
     }
   }
   return { bins, p, thresholds };

@@ -3,10 +3,22 @@ import { InsufficientDataError } from '../errors';
 
 /** The ArcGIS Emerging Hot Spot Analysis patterns, hot and cold, and no pattern. */
 export const EMERGING_CATEGORIES = [
-  'new hot spot', 'consecutive hot spot', 'intensifying hot spot', 'persistent hot spot', 'diminishing hot spot',
-  'sporadic hot spot', 'oscillating hot spot', 'historical hot spot',
-  'new cold spot', 'consecutive cold spot', 'intensifying cold spot', 'persistent cold spot', 'diminishing cold spot',
-  'sporadic cold spot', 'oscillating cold spot', 'historical cold spot',
+  'new hot spot',
+  'consecutive hot spot',
+  'intensifying hot spot',
+  'persistent hot spot',
+  'diminishing hot spot',
+  'sporadic hot spot',
+  'oscillating hot spot',
+  'historical hot spot',
+  'new cold spot',
+  'consecutive cold spot',
+  'intensifying cold spot',
+  'persistent cold spot',
+  'diminishing cold spot',
+  'sporadic cold spot',
+  'oscillating cold spot',
+  'historical cold spot',
   'no pattern detected',
 ] as const;
 export type EmergingCategory = (typeof EMERGING_CATEGORIES)[number];
@@ -45,7 +57,11 @@ export function classifyEmerging(z: ArrayLike<number>, significance: ArrayLike<n
   if (significance.length !== n) throw new Error(`z has ${n} steps but significance has ${significance.length}`);
   if (n < MIN_STEPS_EMERGING) throw new InsufficientDataError(`emerging hot spot patterns need at least ${MIN_STEPS_EMERGING} time steps; got ${n}`);
   const mk = mannKendall(z, trendAlpha);
-  const trend = { tau: mk.tauB, p: mk.p, direction: (mk.trend === 'increasing' ? 'up' : mk.trend === 'decreasing' ? 'down' : 'none') as 'up' | 'down' | 'none' };
+  const trend = {
+    tau: mk.tauB,
+    p: mk.p,
+    direction: (mk.trend === 'increasing' ? 'up' : mk.trend === 'decreasing' ? 'down' : 'none') as 'up' | 'down' | 'none',
+  };
   const hot = Array.from({ length: n }, (_, t) => significance[t]! > 0);
   const cold = Array.from({ length: n }, (_, t) => significance[t]! < 0);
   const hotSteps = hot.filter(Boolean).length;
@@ -67,16 +83,25 @@ export function classifyEmerging(z: ArrayLike<number>, significance: ArrayLike<n
     if (other.some(Boolean)) return `oscillating ${name} spot` as EmergingCategory;
     return `sporadic ${name} spot` as EmergingCategory;
   };
-  const category = pick(hot, cold, 'hot', 'up') ?? pick(cold, hot, 'cold', 'down')
-    ?? (hotSteps / n >= 0.9 ? 'historical hot spot' : coldSteps / n >= 0.9 ? 'historical cold spot' : 'no pattern detected');
+  const category =
+    pick(hot, cold, 'hot', 'up') ??
+    pick(cold, hot, 'cold', 'down') ??
+    (hotSteps / n >= 0.9 ? 'historical hot spot' : coldSteps / n >= 0.9 ? 'historical cold spot' : 'no pattern detected');
   return { category, trend, hotSteps, coldSteps };
 }
 
 /** sfhotspot's four patterns for short series (Chainey 2020, as R's sfhotspot::hotspot_classify). */
 export const SHORT_SERIES_CATEGORIES = [
-  'persistent hotspot', 'emerging hotspot', 'former hotspot', 'intermittent hotspot',
-  'persistent coldspot', 'emerging coldspot', 'former coldspot', 'intermittent coldspot',
-  'mixed hot/coldspot', 'no pattern',
+  'persistent hotspot',
+  'emerging hotspot',
+  'former hotspot',
+  'intermittent hotspot',
+  'persistent coldspot',
+  'emerging coldspot',
+  'former coldspot',
+  'intermittent coldspot',
+  'mixed hot/coldspot',
+  'no pattern',
 ] as const;
 export type ShortSeriesCategory = (typeof SHORT_SERIES_CATEGORIES)[number];
 
@@ -109,9 +134,18 @@ export function classifyShortSeries(significance: ArrayLike<number>, params: Par
   const r = Math.min(P - 1, Math.max(1, Math.floor(p.recentProp * P)));
   const label = (sign: 1 | -1, name: 'hotspot' | 'coldspot'): ShortSeriesCategory | null => {
     const is = (t: number) => Math.sign(significance[t]!) === sign;
-    let all = 0, recent = 0, older = 0;
-    for (let t = 0; t < P; t++) if (is(t)) { all++; if (t >= P - r) recent++; else older++; }
-    const propAll = all / P, propRecent = recent / r, propOlder = older / (P - r);
+    let all = 0,
+      recent = 0,
+      older = 0;
+    for (let t = 0; t < P; t++)
+      if (is(t)) {
+        all++;
+        if (t >= P - r) recent++;
+        else older++;
+      }
+    const propAll = all / P,
+      propRecent = recent / r,
+      propOlder = older / (P - r);
     if (propAll >= p.persistentProp) return `persistent ${name}`;
     if (propOlder < p.hotspotProp && propRecent >= p.hotspotProp) return `emerging ${name}`;
     if (propOlder >= p.hotspotProp && propRecent < p.hotspotProp) return `former ${name}`;

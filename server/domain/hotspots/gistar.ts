@@ -14,19 +14,25 @@ export function gistar(values: ArrayLike<number>, nb: Neighbours): Float64Array 
   const n = values.length;
   if (nb.offsets.length !== n + 1) throw new Error(`the neighbours describe ${nb.offsets.length - 1} cells but there are ${n} values`);
   if (n < 3) throw new InsufficientDataError(`Gi* needs at least 3 cells; got ${n}`);
-  let sum = 0, sumSq = 0;
+  let sum = 0,
+    sumSq = 0;
   for (let i = 0; i < n; i++) {
     const v = values[i]!;
     if (!Number.isFinite(v)) throw new Error(`value ${i} is not a finite number (${v}); give empty cells as 0`);
     sum += v;
   }
   const mean = sum / n;
-  for (let i = 0; i < n; i++) { const d = values[i]! - mean; sumSq += d * d; }
+  for (let i = 0; i < n; i++) {
+    const d = values[i]! - mean;
+    sumSq += d * d;
+  }
   const s = Math.sqrt(sumSq / n);
   if (s === 0) throw new InsufficientDataError('every cell has the same value, so Gi* is undefined (no variation to test)');
   const z = new Float64Array(n);
   for (let i = 0; i < n; i++) {
-    let lag = 0, wi = 0, s1 = 0;
+    let lag = 0,
+      wi = 0,
+      s1 = 0;
     for (let p = nb.offsets[i]!; p < nb.offsets[i + 1]!; p++) {
       const w = nb.weights[p]!;
       lag += w * values[nb.indices[p]!]!;

@@ -35,12 +35,19 @@ export function mannKendall(series: ArrayLike<number>, alpha = 0.05): MannKendal
   let s = 0;
   for (let k = 0; k < n - 1; k++) {
     const xk = series[k]!;
-    for (let j = k + 1; j < n; j++) { const d = series[j]! - xk; s += d > 0 ? 1 : d < 0 ? -1 : 0; }
+    for (let j = k + 1; j < n; j++) {
+      const d = series[j]! - xk;
+      s += d > 0 ? 1 : d < 0 ? -1 : 0;
+    }
   }
   const groups = new Map<number, number>();
   for (let i = 0; i < n; i++) groups.set(series[i]!, (groups.get(series[i]!) ?? 0) + 1);
-  let tieTerm = 0, tiePairs = 0;
-  for (const t of groups.values()) { tieTerm += t * (t - 1) * (2 * t + 5); tiePairs += (t * (t - 1)) / 2; }
+  let tieTerm = 0,
+    tiePairs = 0;
+  for (const t of groups.values()) {
+    tieTerm += t * (t - 1) * (2 * t + 5);
+    tiePairs += (t * (t - 1)) / 2;
+  }
   const varS = (n * (n - 1) * (2 * n + 5) - tieTerm) / 18;
   const pairs = (n * (n - 1)) / 2;
   const z = varS > 0 ? (s > 0 ? (s - 1) / Math.sqrt(varS) : s < 0 ? (s + 1) / Math.sqrt(varS) : 0) : 0;
@@ -48,7 +55,11 @@ export function mannKendall(series: ArrayLike<number>, alpha = 0.05): MannKendal
   const p = 2 * normalCdf(-Math.abs(z), 0, 1);
   const tauDenominator = Math.sqrt(pairs * (pairs - tiePairs));
   return {
-    n, s, varS, z, p,
+    n,
+    s,
+    varS,
+    z,
+    p,
     pUncorrected: 2 * normalCdf(-Math.abs(zRaw), 0, 1),
     tauB: tauDenominator > 0 ? s / tauDenominator : 0,
     tauA: s / pairs,

@@ -41,19 +41,27 @@ export function h3Neighbours(cells: string[], opts: { k?: number; weights?: Weig
     for (const n of gridDisk(cells[i]!, k)) {
       const j = index.get(n);
       if (j === undefined) continue;
-      if (scheme === 'binary' || j === i) { row.push([j, 1]); continue; }
+      if (scheme === 'binary' || j === i) {
+        row.push([j, 1]);
+        continue;
+      }
       const d = greatCircleDistance(centres[i]!, centres[j]!, 'm');
       nearest = Math.min(nearest, d);
       row.push([j, d]);
     }
     if (scheme === 'inverse-distance') {
       // d₁: the centre distance of the first ring, the same for all six neighbours up to H3's distortion.
-      const ring1 = gridDisk(cells[i]!, 1).filter((c) => c !== cells[i]).map((c) => greatCircleDistance(centres[i]!, cellToLatLng(c), 'm'));
+      const ring1 = gridDisk(cells[i]!, 1)
+        .filter((c) => c !== cells[i])
+        .map((c) => greatCircleDistance(centres[i]!, cellToLatLng(c), 'm'));
       const d1 = Math.min(...ring1, nearest);
       for (const r of row) if (r[0] !== i) r[1] = d1 / r[1];
     }
     row.sort((a, b) => a[0] - b[0]);
-    for (const [j, w] of row) { indices.push(j); weights.push(w); }
+    for (const [j, w] of row) {
+      indices.push(j);
+      weights.push(w);
+    }
     offsets[i + 1] = indices.length;
   }
   return { offsets, indices: Int32Array.from(indices), weights: Float64Array.from(weights) };

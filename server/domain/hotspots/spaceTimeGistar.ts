@@ -36,7 +36,10 @@ export function spaceTimeGistar(values: Float64Array, cells: number, steps: numb
     for (let k = from; k < to; k++) sum += values[k]!;
     const mean = sum / (to - from);
     let ss = 0;
-    for (let k = from; k < to; k++) { const d = values[k]! - mean; ss += d * d; }
+    for (let k = from; k < to; k++) {
+      const d = values[k]! - mean;
+      ss += d * d;
+    }
     return { mean, s: Math.sqrt(ss / (to - from)), n: to - from };
   };
   const cube = windowKind === 'cube' ? stats(0, values.length) : null;
@@ -47,7 +50,9 @@ export function spaceTimeGistar(values: Float64Array, cells: number, steps: numb
     if (g.s === 0) continue; // a step with no variation: every bin of it stays at z = 0
     const first = Math.max(0, t - N);
     for (let i = 0; i < cells; i++) {
-      let lag = 0, wi = 0, s1 = 0;
+      let lag = 0,
+        wi = 0,
+        s1 = 0;
       for (let p = nb.offsets[i]!; p < nb.offsets[i + 1]!; p++) {
         const w = nb.weights[p]!;
         const j = nb.indices[p]!;

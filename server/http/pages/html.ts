@@ -8,7 +8,9 @@ import type { Response } from 'express';
  */
 export class Markup {
   constructor(readonly text: string) {}
-  toString(): string { return this.text; }
+  toString(): string {
+    return this.text;
+  }
 }
 
 const ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
@@ -27,7 +29,9 @@ function piece(v: unknown): string {
 /** html`<td>${value}</td>`: values are escaped, nested html`` and arrays of them are kept as markup. */
 export function html(strings: TemplateStringsArray, ...values: unknown[]): Markup {
   let out = strings[0]!;
-  values.forEach((v, i) => { out += piece(v) + strings[i + 1]!; });
+  values.forEach((v, i) => {
+    out += piece(v) + strings[i + 1]!;
+  });
   return new Markup(out);
 }
 
@@ -92,7 +96,10 @@ const PRINT_SCRIPT_HASH = `'sha256-${createHash('sha256').update(PRINT_SCRIPT).d
 
 /** Sends a printable page with a content security policy that allows only its own print script. */
 export function sendPrintable(res: Response, page: string, fileName?: string): undefined {
-  res.setHeader('Content-Security-Policy', `default-src 'none'; style-src 'unsafe-inline'; img-src data:; script-src ${PRINT_SCRIPT_HASH}; base-uri 'none'; form-action 'none'; frame-ancestors 'self'`);
+  res.setHeader(
+    'Content-Security-Policy',
+    `default-src 'none'; style-src 'unsafe-inline'; img-src data:; script-src ${PRINT_SCRIPT_HASH}; base-uri 'none'; form-action 'none'; frame-ancestors 'self'`,
+  );
   res.type('text/html; charset=utf-8');
   if (fileName) res.setHeader('Content-Disposition', `inline; filename="${fileName}"`);
   res.send(page);
@@ -103,8 +110,16 @@ export function sendPrintable(res: Response, page: string, fileName?: string): u
  * A run chart (XmR) as inline SVG: the monthly values, the mean and the control limits of the
  * baseline, points with a special-cause signal drawn as filled diamonds.
  */
-export function runChartSvg(chart: { mean: number; lowerLimit: number; upperLimit: number; baselinePoints: number; points: { label: string; value: number; signals: string[] }[] }, title: string): Markup {
-  const w = 720, h = 170, left = 46, right = 8, top = 10, bottom = 26;
+export function runChartSvg(
+  chart: { mean: number; lowerLimit: number; upperLimit: number; baselinePoints: number; points: { label: string; value: number; signals: string[] }[] },
+  title: string,
+): Markup {
+  const w = 720,
+    h = 170,
+    left = 46,
+    right = 8,
+    top = 10,
+    bottom = 26;
   const values = chart.points.map((p) => p.value);
   // The axis spans the limits and the values (not zero), so variation around the mean is visible.
   const lo0 = Math.max(0, Math.min(chart.lowerLimit, ...values));
@@ -114,11 +129,16 @@ export function runChartSvg(chart: { mean: number; lowerLimit: number; upperLimi
   const x = (i: number) => left + (i * (w - left - right)) / Math.max(1, chart.points.length - 1);
   const y = (v: number) => top + (h - top - bottom) * (1 - (v - lo) / (hi - lo));
   const line = chart.points.map((p, i) => `${i ? 'L' : 'M'}${x(i).toFixed(1)},${y(p.value).toFixed(1)}`).join('');
-  const hline = (v: number, cls: string, label: string) => html`<line x1="${left}" x2="${w - right}" y1="${y(v).toFixed(1)}" y2="${y(v).toFixed(1)}" stroke="${cls === 'mean' ? '#333' : '#b2182b'}" stroke-dasharray="${cls === 'mean' ? '' : '5 3'}" stroke-width="1"/><text x="${w - right - 2}" y="${(y(v) - 3).toFixed(1)}" text-anchor="end" fill="#333">${label}</text>`;
-  const ticks = chart.points.map((p, i) => (i % 6 === 0 ? html`<text x="${x(i).toFixed(1)}" y="${h - 8}" text-anchor="middle" fill="#333">${p.label}</text>` : html``));
-  const marks = chart.points.map((p, i) => (p.signals.length
-    ? html`<path d="M${x(i).toFixed(1)},${(y(p.value) - 5).toFixed(1)}l5,5l-5,5l-5,-5z" fill="#b2182b"><title>${p.label}: ${num(p.value, 1)} — ${p.signals.join(', ')}</title></path>`
-    : html`<circle cx="${x(i).toFixed(1)}" cy="${y(p.value).toFixed(1)}" r="2.2" fill="#2166ac"/>`));
+  const hline = (v: number, cls: string, label: string) =>
+    html`<line x1="${left}" x2="${w - right}" y1="${y(v).toFixed(1)}" y2="${y(v).toFixed(1)}" stroke="${cls === 'mean' ? '#333' : '#b2182b'}" stroke-dasharray="${cls === 'mean' ? '' : '5 3'}" stroke-width="1"/><text x="${w - right - 2}" y="${(y(v) - 3).toFixed(1)}" text-anchor="end" fill="#333">${label}</text>`;
+  const ticks = chart.points.map((p, i) =>
+    i % 6 === 0 ? html`<text x="${x(i).toFixed(1)}" y="${h - 8}" text-anchor="middle" fill="#333">${p.label}</text>` : html``,
+  );
+  const marks = chart.points.map((p, i) =>
+    p.signals.length
+      ? html`<path d="M${x(i).toFixed(1)},${(y(p.value) - 5).toFixed(1)}l5,5l-5,5l-5,-5z" fill="#b2182b"><title>${p.label}: ${num(p.value, 1)} — ${p.signals.join(', ')}</title></path>`
+      : html`<circle cx="${x(i).toFixed(1)}" cy="${y(p.value).toFixed(1)}" r="2.2" fill="#2166ac"/>`,
+  );
   return html`<svg role="img" aria-label="${title}" viewBox="0 0 ${w} ${h}" width="100%" style="max-width:${w}px">
 <title>${title}</title>
 <rect x="${left}" y="${top}" width="${(x(chart.baselinePoints - 1) - left).toFixed(1)}" height="${h - top - bottom}" fill="#f0f0f0"/>

@@ -12,9 +12,13 @@ export function indicatorSection(r: IndicatorReport, headingLevel: 'h2' | 'h3' =
   return html`<section class="indicator">${heading}
 <p class="meta">${r.unit} · ${r.definition.name}${r.definition.isProxy && !/proxy/i.test(r.definition.name) ? ' (public-data proxy)' : ''} · ${r.area.name} · baseline ${r.indicator.baseline.from} to ${r.indicator.baseline.to} · data to ${r.lastMonth}</p>
 <table><thead><tr><th scope="col">period</th><th scope="col">value</th><th scope="col">baseline for the same months</th><th scope="col">change</th><th scope="col">%</th><th scope="col">rate ratio 95 % CI</th><th scope="col">p (exact)</th><th scope="col">RAG</th></tr></thead>
-<tbody>${r.table.rows.map((row) => html`<tr><th scope="row">${row.period}</th><td class="n">${num(row.value, d)}</td><td class="n">${row.periodType === 'baseline' ? '' : num(row.baselineEquivalent, d)}</td>
+<tbody>${r.table.rows.map(
+    (
+      row,
+    ) => html`<tr><th scope="row">${row.period}</th><td class="n">${num(row.value, d)}</td><td class="n">${row.periodType === 'baseline' ? '' : num(row.baselineEquivalent, d)}</td>
 <td class="n">${row.periodType === 'baseline' ? '' : num(row.absoluteChange, d)}</td><td class="n">${row.periodType === 'baseline' ? '' : pct(row.percentChange)}</td>
-<td class="n">${row.change?.ci ? `${num(row.change.ci[0], 3)}–${num(row.change.ci[1], 3)}` : ''}</td><td class="n">${row.change ? pValue(row.change.pValue) : ''}</td><td>${row.periodType === 'baseline' ? '' : ragBadge(row.rag)}</td></tr>`)}</tbody></table>
+<td class="n">${row.change?.ci ? `${num(row.change.ci[0], 3)}–${num(row.change.ci[1], 3)}` : ''}</td><td class="n">${row.change ? pValue(row.change.pValue) : ''}</td><td>${row.periodType === 'baseline' ? '' : ragBadge(row.rag)}</td></tr>`,
+  )}</tbody></table>
 <p class="rule"><strong>RAG rule.</strong> ${r.table.rule}</p>
 ${r.table.notes.map((n) => html`<p class="note">${n}</p>`)}
 <div class="keep">${runChartSvg(r.runChart, `Run chart of ${r.indicator.name}: monthly values with the baseline mean and control limits`)}
@@ -26,16 +30,23 @@ ${r.table.notes.map((n) => html`<p class="note">${n}</p>`)}
 export function successMeasuresSection(s: SuccessMeasuresReport): Markup {
   const measures = s.areas[0]?.measures ?? [];
   return html`<section><h2>Home Office success measures</h2>
-${measures.map((m, mi) => (s.areas.every((a) => !a.measures[mi]!.available)
+${measures.map((m, mi) =>
+  s.areas.every((a) => !a.measures[mi]!.available)
     ? html`<div class="keep"><h3>${m.name}</h3><p class="meta">${m.source}. ${m.definition}</p><p><strong>Unavailable for every area:</strong> ${m.reason}</p></div>`
     : html`<div class="keep"><h3>${m.name}</h3><p class="meta">${m.source}. ${m.definition} Rate per ${num(m.ratePer)} residents (${s.population.source}).</p>
 <table><thead><tr><th scope="col">area</th><th scope="col">period</th><th scope="col">value</th><th scope="col">rate per ${num(m.ratePer)}</th><th scope="col">change</th><th scope="col">p (exact)</th><th scope="col">status</th></tr></thead><tbody>
 ${s.areas.map((a) => {
-    const am = a.measures[mi]!;
-    if (!am.available || am.values.length === 0) return html`<tr><th scope="row">${a.name}</th><td colspan="6">unavailable: ${am.reason}</td></tr>`;
-    return am.values.map((v, i) => html`<tr>${i === 0 ? html`<th scope="row" rowspan="${am.values.length}">${a.name}</th>` : ''}<td>${v.period}</td><td class="n">${v.value === null ? v.status : num(v.value)}</td><td class="n">${num(v.ratePerPopulation, 1)}</td>
-<td class="n">${v.change ? `${pct(v.change.percent)} on ${v.change.against}` : ''}</td><td class="n">${v.change?.test ? pValue(v.change.test.pValue) : ''}</td><td>${[v.status === 'value' ? '' : v.status, v.revision ?? '', v.note ?? ''].filter(Boolean).join('; ')}</td></tr>`);
-  })}</tbody></table></div>`))}
+  const am = a.measures[mi]!;
+  if (!am.available || am.values.length === 0) return html`<tr><th scope="row">${a.name}</th><td colspan="6">unavailable: ${am.reason}</td></tr>`;
+  return am.values.map(
+    (
+      v,
+      i,
+    ) => html`<tr>${i === 0 ? html`<th scope="row" rowspan="${am.values.length}">${a.name}</th>` : ''}<td>${v.period}</td><td class="n">${v.value === null ? v.status : num(v.value)}</td><td class="n">${num(v.ratePerPopulation, 1)}</td>
+<td class="n">${v.change ? `${pct(v.change.percent)} on ${v.change.against}` : ''}</td><td class="n">${v.change?.test ? pValue(v.change.test.pValue) : ''}</td><td>${[v.status === 'value' ? '' : v.status, v.revision ?? '', v.note ?? ''].filter(Boolean).join('; ')}</td></tr>`,
+  );
+})}</tbody></table></div>`,
+)}
 ${s.notes.map((n) => html`<p class="note">${n}</p>`)}</section>`;
 }
 
@@ -67,7 +78,10 @@ ${p.hchh.areas.map((a) => html`<tr><td class="n">${a.rank}</td><td>${a.name}</td
 <section><h2>Emerging hot spots, ${p.emerging.period.from} to ${p.emerging.period.to}</h2>
 <p class="meta">Space-time Gi* on monthly counts at H3 resolution ${p.emerging.resolution} with the Mann-Kendall trend (ArcGIS categories).${p.emerging.insufficient ? ` ${p.emerging.insufficient}` : ''} ${p.emerging.coverage}.</p>
 <table><thead><tr><th scope="col">pattern</th><th scope="col">cells</th></tr></thead><tbody>
-${Object.entries(p.emerging.counts).filter(([k]) => k !== 'none').sort((a, b) => b[1] - a[1]).map(([k, n]) => html`<tr><td>${k}</td><td class="n">${num(n)}</td></tr>`)}</tbody></table>
+${Object.entries(p.emerging.counts)
+  .filter(([k]) => k !== 'none')
+  .sort((a, b) => b[1] - a[1])
+  .map(([k, n]) => html`<tr><td>${k}</td><td class="n">${num(n)}</td></tr>`)}</tbody></table>
 ${p.emerging.notable.length ? html`<h3>Where to look first</h3><table><thead><tr><th scope="col">pattern</th><th scope="col">place</th><th scope="col">cell</th></tr></thead><tbody>${p.emerging.notable.map((n) => html`<tr><td>${n.category}</td><td>${n.place}</td><td><code>${n.cell}</code></td></tr>`)}</tbody></table>` : ''}
 </section>
 <section class="page-break"><h2>Wards by deprivation</h2>
@@ -87,5 +101,8 @@ ${p.sources.aggregates.map((a) => html`<tr><td>${a.source}: ${a.measure}</td><td
 
 /** One indicator on its own printable page. */
 export function indicatorPage(r: IndicatorReport): string {
-  return printablePage(`${r.indicator.name} — indicator table`, html`<p class="meta">harmgrid · Serious violence partnership indicator</p>${indicatorSection(r, 'h2')}`);
+  return printablePage(
+    `${r.indicator.name} — indicator table`,
+    html`<p class="meta">harmgrid · Serious violence partnership indicator</p>${indicatorSection(r, 'h2')}`,
+  );
 }

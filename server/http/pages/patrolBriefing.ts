@@ -4,8 +4,14 @@ import { escapeHtml } from './html';
 type Polygonal = { type: 'Polygon'; coordinates: number[][][] } | { type: 'MultiPolygon'; coordinates: number[][][][] };
 
 interface BriefingArea {
-  rank: number; name: string; cells: number; areaKm2: number; incidents: number; harm: number;
-  outline: unknown; box: [number, number, number, number];
+  rank: number;
+  name: string;
+  cells: number;
+  areaKm2: number;
+  incidents: number;
+  harm: number;
+  outline: unknown;
+  box: [number, number, number, number];
   streets: { street: string; incidents: number; harm: number }[];
   peakMonths: { month: string; incidents: number; harm: number }[];
   peakTimes: { available: boolean; statement: string };
@@ -14,10 +20,15 @@ interface BriefingArea {
 }
 
 interface Briefing {
-  from: string; to: string; resolution: number;
-  definition: { name: string; isProxy: boolean }; scheme: { name: string; unit: string };
+  from: string;
+  to: string;
+  resolution: number;
+  definition: { name: string; isProxy: boolean };
+  scheme: { name: string; unit: string };
   dataRefresh: { latestMonthLoaded: string | null; lastImport: string | null };
-  guidance: string; rule: string; streetsRule: string;
+  guidance: string;
+  rule: string;
+  streetsRule: string;
   areas: BriefingArea[];
 }
 
@@ -29,39 +40,48 @@ const ROAD_WIDTH: Record<string, number> = { motorway: 3.2, trunk: 3, primary: 2
  */
 export function outlineSvg(area: Pick<BriefingArea, 'outline' | 'box' | 'roads' | 'name' | 'streets'>, width = 640): string {
   const [w, s, e, n] = area.box;
-  const k = Math.cos(((s + n) / 2) * Math.PI / 180);
+  const k = Math.cos((((s + n) / 2) * Math.PI) / 180);
   const height = Math.max(200, Math.round(width * ((n - s) / ((e - w) * k))));
   const x = (lon: number) => ((lon - w) / (e - w)) * width;
   const y = (lat: number) => ((n - lat) / (n - s)) * height;
   const line = (pts: number[][]) => pts.map(([lon, lat], i) => `${i ? 'L' : 'M'}${x(lon!).toFixed(1)} ${y(lat!).toFixed(1)}`).join('');
   const top = new Set(area.streets.slice(0, 5).map((st) => st.street.toLowerCase()));
-  const roads = (area.roads ?? []).map((r) => {
-    const wdt = ROAD_WIDTH[r.class] ?? (r.name ? 1.4 : 0.8);
-    const hi = r.name && top.has(r.name.toLowerCase());
-    return `<path d="${r.coordinates.map(line).join('')}" fill="none" stroke="${hi ? '#1f4e9c' : '#9a9a9a'}" stroke-width="${hi ? wdt + 1 : wdt}" stroke-linecap="round"/>`;
-  }).join('');
+  const roads = (area.roads ?? [])
+    .map((r) => {
+      const wdt = ROAD_WIDTH[r.class] ?? (r.name ? 1.4 : 0.8);
+      const hi = r.name && top.has(r.name.toLowerCase());
+      return `<path d="${r.coordinates.map(line).join('')}" fill="none" stroke="${hi ? '#1f4e9c' : '#9a9a9a'}" stroke-width="${hi ? wdt + 1 : wdt}" stroke-linecap="round"/>`;
+    })
+    .join('');
   const labelled = new Set<string>();
-  const labels = (area.roads ?? []).filter((r) => r.name && top.has(r.name.toLowerCase())).map((r) => {
-    if (labelled.has(r.name!)) return '';
-    const pts = r.coordinates.flat().filter(([lon, lat]) => lon! >= w && lon! <= e && lat! >= s && lat! <= n);
-    const mid = pts[Math.floor(pts.length / 2)];
-    if (!mid) return '';
-    labelled.add(r.name!);
-    return `<text x="${x(mid[0]!).toFixed(1)}" y="${y(mid[1]!).toFixed(1)}" class="label">${escapeHtml(r.name)}</text>`;
-  }).join('');
+  const labels = (area.roads ?? [])
+    .filter((r) => r.name && top.has(r.name.toLowerCase()))
+    .map((r) => {
+      if (labelled.has(r.name!)) return '';
+      const pts = r.coordinates.flat().filter(([lon, lat]) => lon! >= w && lon! <= e && lat! >= s && lat! <= n);
+      const mid = pts[Math.floor(pts.length / 2)];
+      if (!mid) return '';
+      labelled.add(r.name!);
+      return `<text x="${x(mid[0]!).toFixed(1)}" y="${y(mid[1]!).toFixed(1)}" class="label">${escapeHtml(r.name)}</text>`;
+    })
+    .join('');
   const o = area.outline as Polygonal;
   const polys = o.type === 'Polygon' ? [o.coordinates] : o.coordinates;
   const outline = `<path d="${polys.map((p) => p.map((ring) => `${line(ring)}Z`).join('')).join('')}" fill="#d7301f" fill-opacity="0.18" stroke="#d7301f" stroke-width="2.5" fill-rule="evenodd"/>`;
   const noRoads = area.roads === null ? `<text x="8" y="${height - 8}" class="note">Basemap roads not loaded (basemap/roads.geojson)</text>` : '';
-  return `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 ${width} ${height}" width="100%" role="img" aria-label="${escapeHtml(`Outline map of ${area.name} with its streets`)}">`
-    + `<rect width="${width}" height="${height}" fill="#fbfaf7"/>${roads}${outline}${labels}${noRoads}`
-    + `<text x="${width - 18}" y="22" class="north">N↑</text></svg>`;
+  return (
+    `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 ${width} ${height}" width="100%" role="img" aria-label="${escapeHtml(`Outline map of ${area.name} with its streets`)}">` +
+    `<rect width="${width}" height="${height}" fill="#fbfaf7"/>${roads}${outline}${labels}${noRoads}` +
+    `<text x="${width - 18}" y="22" class="north">N↑</text></svg>`
+  );
 }
 
 /** The printable briefing: a cover with the method, then one page per area. Self-contained: no scripts, fonts or images fetched. */
 export function briefingHtml(b: Briefing): string {
   const fmt = (v: number) => v.toLocaleString('en-GB', { maximumFractionDigits: 1 });
-  const pages = b.areas.map((a) => `
+  const pages = b.areas
+    .map(
+      (a) => `
 <section class="page">
   <h2>Area ${a.rank}: ${escapeHtml(a.name)}</h2>
   <p class="facts">${a.cells} H3 cells, ${fmt(a.areaKm2)} km² · ${fmt(a.incidents)} incidents · harm ${fmt(a.harm)} ${escapeHtml(b.scheme.unit)} (${escapeHtml(b.from)} to ${escapeHtml(b.to)})</p>
@@ -83,7 +103,9 @@ export function briefingHtml(b: Briefing): string {
     </div>
   </div>
   <p class="foot">Data to ${escapeHtml(b.dataRefresh.latestMonthLoaded ?? 'none')} (latest month loaded)${b.dataRefresh.lastImport ? `, last refreshed ${escapeHtml(b.dataRefresh.lastImport.slice(0, 16).replace('T', ' '))} UTC` : ''} · ${escapeHtml(b.definition.name)}</p>
-</section>`).join('');
+</section>`,
+    )
+    .join('');
   return `<!doctype html>
 <html lang="en-GB"><head><meta charset="utf-8"><title>Hotspot patrol briefing ${escapeHtml(b.from)}–${escapeHtml(b.to)}</title>
 <meta name="viewport" content="width=device-width, initial-scale=1">

@@ -6,7 +6,8 @@ type Review = Awaited<ReturnType<SiteReviewService['review']>>;
 type Geometry = { type: string; coordinates: unknown };
 
 const n0 = (v: number | null | undefined) => (v === null || v === undefined ? '–' : Math.round(v).toLocaleString('en-GB'));
-const n1 = (v: number | null | undefined, d = 1) => (v === null || v === undefined ? '–' : v.toLocaleString('en-GB', { minimumFractionDigits: d, maximumFractionDigits: d }));
+const n1 = (v: number | null | undefined, d = 1) =>
+  v === null || v === undefined ? '–' : v.toLocaleString('en-GB', { minimumFractionDigits: d, maximumFractionDigits: d });
 const p = (v: number | null | undefined) => (v === null || v === undefined ? '–' : v < 1e-300 ? '< 10⁻³⁰⁰' : v < 0.001 ? v.toExponential(1) : v.toPrecision(2));
 const verdictClass = (v: string) => (v === 'higher' ? 'hi' : v === 'lower' ? 'lo' : '');
 
@@ -16,12 +17,23 @@ function outlineSvg(r: Review): Raw {
   const all = rings.flatMap((g) => points(g.geometry)) as [number, number][];
   const lat0 = all.reduce((s, q) => s + q[1], 0) / Math.max(1, all.length);
   const k = Math.cos((lat0 * Math.PI) / 180);
-  const xs = all.map((q) => q[0] * k), ys = all.map((q) => q[1]);
-  const minX = Math.min(...xs), maxX = Math.max(...xs), minY = Math.min(...ys), maxY = Math.max(...ys);
-  const size = 360, pad = 12, scale = (size - 2 * pad) / Math.max(maxX - minX, maxY - minY, 1e-9);
+  const xs = all.map((q) => q[0] * k),
+    ys = all.map((q) => q[1]);
+  const minX = Math.min(...xs),
+    maxX = Math.max(...xs),
+    minY = Math.min(...ys),
+    maxY = Math.max(...ys);
+  const size = 360,
+    pad = 12,
+    scale = (size - 2 * pad) / Math.max(maxX - minX, maxY - minY, 1e-9);
   const tx = (q: number[]) => `${(pad + (q[0]! * k - minX) * scale).toFixed(1)},${(pad + (maxY - q[1]!) * scale).toFixed(1)}`;
-  const path = (g: Geometry) => polygons(g).map((poly) => poly.map((ring) => `M${ring.map(tx).join('L')}Z`).join('')).join('');
-  const shapes = rings.map((g, i) => h`<path d="${g.geometry ? path(g.geometry) : ''}" class="${i === 0 ? 'site' : 'ring'}" fill-rule="evenodd"><title>${g.label}</title></path>`).reverse();
+  const path = (g: Geometry) =>
+    polygons(g)
+      .map((poly) => poly.map((ring) => `M${ring.map(tx).join('L')}Z`).join(''))
+      .join('');
+  const shapes = rings
+    .map((g, i) => h`<path d="${g.geometry ? path(g.geometry) : ''}" class="${i === 0 ? 'site' : 'ring'}" fill-rule="evenodd"><title>${g.label}</title></path>`)
+    .reverse();
   const metres = (maxX - minX) * 111_320;
   const bar = Math.pow(10, Math.floor(Math.log10(Math.max(metres / 3, 1))));
   const barPx = (bar / 111_320) * scale;
@@ -33,7 +45,10 @@ function outlineSvg(r: Review): Raw {
 }
 
 function ringsOf(r: Review): { label: string; geometry: Geometry | null }[] {
-  return [{ label: 'site', geometry: r.site.outline as Geometry }, ...r.site.ringOutlines.map((x) => ({ label: `${x.outerMetres} m from the edge`, geometry: x.geometry as Geometry }))];
+  return [
+    { label: 'site', geometry: r.site.outline as Geometry },
+    ...r.site.ringOutlines.map((x) => ({ label: `${x.outerMetres} m from the edge`, geometry: x.geometry as Geometry })),
+  ];
 }
 function polygons(g: Geometry): number[][][][] {
   return g.type === 'Polygon' ? [g.coordinates as number[][][]] : g.type === 'MultiPolygon' ? (g.coordinates as number[][][][]) : [];
@@ -47,11 +62,20 @@ function rateTable(r: Review): Raw {
   const head = h`<tr><th>Zone</th><th>Area km²</th><th>Residents</th><th>Incidents</th><th>Per km²</th>${comps.map((c) => h`<th>vs ${c.kind} (${c.name})<br><small>per km²: ratio, p</small></th>`)}${comps.map((c) => h`<th>vs ${c.kind}<br><small>per 1,000 residents</small></th>`)}</tr>`;
   const rows = r.zones.map((z) => {
     const inc = z.definition.current!.incidents;
-    const cells = comps.map((c) => { const t = z.rates[c.kind]?.perKm2; return t ? h`<td class="${verdictClass(t.verdict)}">${n1(t.ratio, 2)}× · p ${p(t.pValue)}<br><small>${t.verdict}</small></td>` : h`<td>–</td>`; });
-    const res = comps.map((c) => { const t = z.rates[c.kind]?.perThousandResidents; return t ? h`<td class="${verdictClass(t.verdict)}">${n1(t.zoneRate)} vs ${n1(t.comparatorRate)}<br><small>${t.verdict}</small></td>` : h`<td>–</td>`; });
+    const cells = comps.map((c) => {
+      const t = z.rates[c.kind]?.perKm2;
+      return t ? h`<td class="${verdictClass(t.verdict)}">${n1(t.ratio, 2)}× · p ${p(t.pValue)}<br><small>${t.verdict}</small></td>` : h`<td>–</td>`;
+    });
+    const res = comps.map((c) => {
+      const t = z.rates[c.kind]?.perThousandResidents;
+      return t ? h`<td class="${verdictClass(t.verdict)}">${n1(t.zoneRate)} vs ${n1(t.comparatorRate)}<br><small>${t.verdict}</small></td>` : h`<td>–</td>`;
+    });
     return h`<tr><th>${z.label}</th><td>${n1(z.areaKm2, 3)}</td><td>${n0(z.residents)}</td><td>${n0(inc)}</td><td>${n0(inc / z.areaKm2)}</td>${cells}${res}</tr>`;
   });
-  const compRows = comps.map((c) => h`<tr class="comp"><th>${c.kind}: ${c.name}</th><td>${n1(c.areaKm2, 1)}</td><td>${n0(c.residents)}</td><td>${n0(c.incidents)}</td><td>${n0(c.perKm2)}</td><td colspan="${comps.length * 2}">${c.perThousandResidents === null ? '' : `${n1(c.perThousandResidents)} per 1,000 residents`}</td></tr>`);
+  const compRows = comps.map(
+    (c) =>
+      h`<tr class="comp"><th>${c.kind}: ${c.name}</th><td>${n1(c.areaKm2, 1)}</td><td>${n0(c.residents)}</td><td>${n0(c.incidents)}</td><td>${n0(c.perKm2)}</td><td colspan="${comps.length * 2}">${c.perThousandResidents === null ? '' : `${n1(c.perThousandResidents)} per 1,000 residents`}</td></tr>`,
+  );
   return h`<table class="rates"><thead>${head}</thead><tbody>${rows}${compRows}</tbody></table>`;
 }
 
@@ -71,7 +95,10 @@ function categoryTable(r: Review): Raw {
   cats.sort((a, b) => r.zones.reduce((s, z) => s + get(z, b).harm, 0) - r.zones.reduce((s, z) => s + get(z, a).harm, 0));
   const head = h`<tr><th>Category</th>${r.zones.map((z) => h`<th>${z.label}<br><small>incidents · harm</small></th>`)}</tr>`;
   const rows = cats.map((c) => h`<tr><th>${c}</th>${r.zones.map((z) => h`<td>${n0(get(z, c).incidents)} · ${n0(get(z, c).harm)}</td>`)}</tr>`);
-  const defs = (r.zones[0]?.byDefinition ?? []).map((d, i) => h`<tr class="comp"><th>${d.name}</th>${r.zones.map((z) => h`<td>${n0(z.byDefinition![i]!.current!.incidents)} · ${n0(z.byDefinition![i]!.current!.harm)}</td>`)}</tr>`);
+  const defs = (r.zones[0]?.byDefinition ?? []).map(
+    (d, i) =>
+      h`<tr class="comp"><th>${d.name}</th>${r.zones.map((z) => h`<td>${n0(z.byDefinition![i]!.current!.incidents)} · ${n0(z.byDefinition![i]!.current!.harm)}</td>`)}</tr>`,
+  );
   return h`<table><thead>${head}</thead><tbody>${rows}${defs}</tbody></table>`;
 }
 
@@ -79,10 +106,13 @@ function monthlyTable(r: Review): Raw {
   const months = r.zones[0]?.monthly ?? [];
   const max = Math.max(1, ...r.zones.flatMap((z) => (z.monthly ?? []).map((m) => m.incidents)));
   const head = h`<tr><th>Month</th>${r.zones.map((z) => h`<th>${z.label}</th>`)}</tr>`;
-  const rows = months.map((m, i) => h`<tr class="${m.month < r.period.from ? 'before' : ''}"><th>${m.month}</th>${r.zones.map((z) => {
-    const v = z.monthly![i]!.incidents;
-    return h`<td><span class="bar" style="width:${Math.round((v / max) * 60)}px"></span> ${n0(v)}</td>`;
-  })}</tr>`);
+  const rows = months.map(
+    (m, i) =>
+      h`<tr class="${m.month < r.period.from ? 'before' : ''}"><th>${m.month}</th>${r.zones.map((z) => {
+        const v = z.monthly![i]!.incidents;
+        return h`<td><span class="bar" style="width:${Math.round((v / max) * 60)}px"></span> ${n0(v)}</td>`;
+      })}</tr>`,
+  );
   return h`<table class="monthly"><thead>${head}</thead><tbody>${rows}</tbody></table>`;
 }
 
@@ -97,7 +127,10 @@ function dayHour(r: Review): Raw {
 }
 
 function hotspots(r: Review): Raw {
-  const rows = r.hotspots.cells.map((c) => h`<tr><td><code>${c.cell}</code></td><td>${c.hchhArea ? `yes: area ${c.hchhArea.rank}, ${c.hchhArea.name}` : 'no'}</td><td>${c.giBin ?? '–'}${c.giZ === null ? '' : ` (z ${n1(c.giZ, 2)})`}</td><td>${c.emerging ?? '–'}</td></tr>`);
+  const rows = r.hotspots.cells.map(
+    (c) =>
+      h`<tr><td><code>${c.cell}</code></td><td>${c.hchhArea ? `yes: area ${c.hchhArea.rank}, ${c.hchhArea.name}` : 'no'}</td><td>${c.giBin ?? '–'}${c.giZ === null ? '' : ` (z ${n1(c.giZ, 2)})`}</td><td>${c.emerging ?? '–'}</td></tr>`,
+  );
   const near = r.hotspots.hchhAreasWithinRings;
   return h`<table><thead><tr><th>H3 cell (res ${r.hotspots.resolution})</th><th>HCHH</th><th>Gi* bin</th><th>Emerging</th></tr></thead><tbody>${rows}</tbody></table>
     <p>${near.length ? `HCHH areas within the rings: ${near.map((a) => `${a.rank}. ${a.name} (${a.cells} cells)`).join('; ')}.` : 'No HCHH area lies within the rings.'}</p>
@@ -105,9 +138,20 @@ function hotspots(r: Review): Raw {
 }
 
 function locations(r: Review): Raw {
-  const top = r.zones.map((z) => h`<li><b>${z.label}:</b> ${(z.topLocations ?? []).slice(0, 5).map((l) => `${l.location} (${l.incidents})`).join('; ') || 'none'}</li>`);
+  const top = r.zones.map(
+    (z) =>
+      h`<li><b>${z.label}:</b> ${
+        (z.topLocations ?? [])
+          .slice(0, 5)
+          .map((l) => `${l.location} (${l.incidents})`)
+          .join('; ') || 'none'
+      }</li>`,
+  );
   const rep = r.repeatLocations;
-  const rows = (rep?.locations ?? []).map((l) => h`<tr><td>${l.rank}</td><td class="t">${l.location}</td><td class="t">${l.zone}</td><td>${n0(l.incidents)}</td><td>${n0(l.harm)}</td><td>${l.firstHalf} → ${l.secondHalf}</td><td>${l.monthsActive}</td></tr>`);
+  const rows = (rep?.locations ?? []).map(
+    (l) =>
+      h`<tr><td>${l.rank}</td><td class="t">${l.location}</td><td class="t">${l.zone}</td><td>${n0(l.incidents)}</td><td>${n0(l.harm)}</td><td>${l.firstHalf} → ${l.secondHalf}</td><td>${l.monthsActive}</td></tr>`,
+  );
   return h`<p>Most frequent locations, all recorded crime in the period:</p><ul>${top}</ul>
     <p>Repeat locations (${r.definition.name}): ${rep ? `${rep.totals.locations} locations hold ${n0(rep.totals.repeatIncidents)} of ${n0(rep.totals.incidents)} incidents (${n1(rep.totals.repeatShare * 100, 0)} %)` : ''}.</p>
     <table><thead><tr><th>#</th><th>Location</th><th>Zone</th><th>Incidents</th><th>Harm</th><th>1st → 2nd half</th><th>Months</th></tr></thead><tbody>${rows}</tbody></table>
@@ -117,7 +161,10 @@ function locations(r: Review): Raw {
 function deprivation(r: Review): Raw {
   const d = r.deprivation;
   if (!d) return h``;
-  const rows = d.lsoas.map((l) => h`<tr><td class="t">${l.code}</td><td class="t">${l.name ?? ''}</td><td>${n1((l.shareOfLsoaInside ?? 0) * 100, 1)} %</td><td>${n0(l.imdRank)}</td><td>${l.imdDecile ?? '–'}</td><td>${l.crimeDecile ?? '–'}</td></tr>`);
+  const rows = d.lsoas.map(
+    (l) =>
+      h`<tr><td class="t">${l.code}</td><td class="t">${l.name ?? ''}</td><td>${n1((l.shareOfLsoaInside ?? 0) * 100, 1)} %</td><td>${n0(l.imdRank)}</td><td>${l.imdDecile ?? '–'}</td><td>${l.crimeDecile ?? '–'}</td></tr>`,
+  );
   return h`<table><thead><tr><th>LSOA</th><th>Name</th><th>Share of LSOA inside</th><th>IMD rank</th><th>IMD decile</th><th>Crime domain decile</th></tr></thead><tbody>${rows}</tbody></table><p class="rule">${d.method}</p>`;
 }
 
@@ -151,7 +198,10 @@ export function renderSiteReview(r: Review): string {
       <table class="meta"><tbody>
         <tr><th>Site</th><td>#${r.site.id} ${r.site.name}${r.site.bufferMetres ? ` (with a ${r.site.bufferMetres} m buffer)` : ''}</td></tr>
         <tr><th>Site area</th><td>${n1(r.site.areaKm2 * 100, 2)} ha</td></tr>
-        <tr><th>Rings</th><td>${r.zones.slice(1).map((z) => z.label).join(', ')}</td></tr>
+        <tr><th>Rings</th><td>${r.zones
+          .slice(1)
+          .map((z) => z.label)
+          .join(', ')}</td></tr>
         ${r.comparators.map((c) => h`<tr><th>${c.kind}</th><td>${c.name} (${c.code})</td></tr>`)}
         ${r.site.notes ? h`<tr><th>Notes</th><td>${r.site.notes}</td></tr>` : h``}
       </tbody></table>
@@ -164,12 +214,16 @@ export function renderSiteReview(r: Review): string {
   <h2>Incidents and harm: site and rings</h2>${headlineTable(r)}<p class="rule">${r.rules.rings} ${r.rules.period}</p>
   <h2>Rates against ward, district and force (${r.definition.name})</h2>${rateTable(r)}<p class="rule">${r.rules.rateTest}</p>
   <h2>Hotspot status of the cells the site touches</h2>${hotspots(r)}
-  ${full ? h`
+  ${
+    full
+      ? h`
   <h2>By category and definition (period)</h2>${categoryTable(r)}
   <h2>Monthly trend (${r.definition.name}; grey: the period before)</h2>${monthlyTable(r)}
   <h2>Day of week × hour</h2>${dayHour(r)}
   <h2>Top and repeat locations</h2>${locations(r)}
-  <h2>Deprivation of the LSOAs the site touches</h2>${deprivation(r)}` : h`<p class="rule">Preliminary variant for outline planning applications: the full report (categories, trend, times, locations, deprivation) is at variant=full.</p>`}
+  <h2>Deprivation of the LSOAs the site touches</h2>${deprivation(r)}`
+      : h`<p class="rule">Preliminary variant for outline planning applications: the full report (categories, trend, times, locations, deprivation) is at variant=full.</p>`
+  }
   <h2>Data caveats</h2><ul>${r.caveats.map((c) => h`<li>${c}</li>`)}</ul>
   <p class="rule">Contains public sector information licensed under the Open Government Licence v3.0 (data.police.uk; ONS boundaries; English Indices of Deprivation 2019). Generated by harmgrid.</p>`;
   return printablePage(title, body, { css: CSS });

@@ -62,7 +62,12 @@ export function mountAuth(app: express.Express, api: Api, db: Db, config: Config
     // DNS rebinding: a page on another name that resolves to this machine sends that name as Host.
     const host = req.hostname?.toLowerCase();
     if (!host || !allowedHosts.has(host)) {
-      next(new HttpError(421, `this service does not answer to the host name "${host ?? ''}"; allowed: ${[...allowedHosts].join(', ')} (HARMGRID_PUBLIC_URL, HARMGRID_ALLOWED_HOSTS)`));
+      next(
+        new HttpError(
+          421,
+          `this service does not answer to the host name "${host ?? ''}"; allowed: ${[...allowedHosts].join(', ')} (HARMGRID_PUBLIC_URL, HARMGRID_ALLOWED_HOSTS)`,
+        ),
+      );
       return;
     }
     // CSRF: a browser always says where a cross-site request comes from (Origin, Sec-Fetch-Site);
@@ -111,32 +116,48 @@ interface CookieNames {
   cookie: (res: Response, name: string, value: string, maxAgeSeconds: number, path?: string) => void;
 }
 
-const callerOut = z.object({
-  userId: z.number().nullable(), name: z.string(), role: z.enum(ROLES), forces: z.union([z.array(z.string()), z.literal('all')]),
-  via: z.enum(['session', 'token', 'single-user']), scopes: z.array(z.enum(TOKEN_SCOPES)).optional(),
-}).meta({ id: 'Caller' });
+const callerOut = z
+  .object({
+    userId: z.number().nullable(),
+    name: z.string(),
+    role: z.enum(ROLES),
+    forces: z.union([z.array(z.string()), z.literal('all')]),
+    via: z.enum(['session', 'token', 'single-user']),
+    scopes: z.array(z.enum(TOKEN_SCOPES)).optional(),
+  })
+  .meta({ id: 'Caller' });
 
 function authRoutes(api: Api, auth: AuthService, { sessionCookie, flowCookie, cookie }: CookieNames): void {
   const address = (req: Request) => req.ip ?? req.socket.remoteAddress ?? 'unknown';
   const origin = (req: Request) => `${req.protocol}://${req.host}`;
 
   api.add({
-    method: 'get', path: '/sign-in', tag: 'sign-in', access: 'anonymous',
+    method: 'get',
+    path: '/sign-in',
+    tag: 'sign-in',
+    access: 'anonymous',
     summary: 'The sign-in page: harmgrid account, or single sign-on when configured',
     query: z.object({ next: z.string().max(2000).optional(), error: z.string().max(300).optional() }).strict(),
     response: { description: 'HTML page', contentType: 'text/html' },
     handler: async ({ query, req, res }) => {
       const caller = await callerOf(req, res).catch(() => null);
-      res.type('text/html; charset=utf-8').send(signInPage({
-        next: safeNext(query.next), error: query.error ?? null, singleSignOn: auth.config.oidc?.label ?? null,
-        signedInAs: caller ? `${caller.name} (${caller.role})` : null,
-      }));
+      res.type('text/html; charset=utf-8').send(
+        signInPage({
+          next: safeNext(query.next),
+          error: query.error ?? null,
+          singleSignOn: auth.config.oidc?.label ?? null,
+          signedInAs: caller ? `${caller.name} (${caller.role})` : null,
+        }),
+      );
       return undefined;
     },
   });
 
   api.add({
-    method: 'post', path: '/api/auth/sign-in', tag: 'sign-in', access: 'anonymous',
+    method: 'post',
+    path: '/api/auth/sign-in',
+    tag: 'sign-in',
+    access: 'anonymous',
     summary: 'Sign in with a harmgrid account (JSON, or the sign-in form); sets the session cookie',
     description: 'Failed sign-ins are throttled per user name and per address (429 with Retry-After).',
     body: z.object({ username: z.string().min(1).max(200), password: z.string().min(1).max(1024), next: z.string().max(2000).optional() }).strict(),
@@ -146,7 +167,10 @@ function authRoutes(api: Api, auth: AuthService, { sessionCookie, flowCookie, co
       try {
         const s = await guard(res, () => auth.signInWithPassword(body.username, body.password, address(req)));
         cookie(res, sessionCookie, s.sessionId, auth.config.sessionHours * 3600);
-        if (fromForm) { res.redirect(303, safeNext(body.next)); return undefined; }
+        if (fromForm) {
+          res.redirect(303, safeNext(body.next));
+          return undefined;
+        }
         const caller = (await auth.callerFromSession(s.sessionId))!;
         return { caller, expiresAt: s.expiresAt.toISOString() };
       } catch (e) {
@@ -158,7 +182,10 @@ function authRoutes(api: Api, auth: AuthService, { sessionCookie, flowCookie, co
   });
 
   api.add({
-    method: 'post', path: '/api/auth/sign-out', tag: 'sign-in', access: 'self',
+    method: 'post',
+    path: '/api/auth/sign-out',
+    tag: 'sign-in',
+    access: 'self',
     summary: 'Sign out: ends the session in the database and clears the cookie',
     response: { description: 'signed out', schema: z.object({ signedOut: z.boolean() }) },
     handler: async ({ caller, req, res }) => {
@@ -170,14 +197,20 @@ function authRoutes(api: Api, auth: AuthService, { sessionCookie, flowCookie, co
   });
 
   api.add({
-    method: 'get', path: '/api/auth/me', tag: 'sign-in', access: 'self',
+    method: 'get',
+    path: '/api/auth/me',
+    tag: 'sign-in',
+    access: 'self',
     summary: 'Who is signed in: name, role, forces, and how (session, API token or single-user mode)',
     response: { description: 'the caller', schema: callerOut },
     handler: async ({ caller }) => caller,
   });
 
   api.add({
-    method: 'get', path: '/api/auth/oidc/start', tag: 'sign-in', access: 'anonymous',
+    method: 'get',
+    path: '/api/auth/oidc/start',
+    tag: 'sign-in',
+    access: 'anonymous',
     summary: 'Single sign-on: sends the browser to the identity provider (OpenID Connect, authorization code with PKCE)',
     query: z.object({ next: z.string().max(2000).optional() }).strict(),
     response: { description: 'redirect (303) to the identity provider' },
@@ -190,13 +223,26 @@ function authRoutes(api: Api, auth: AuthService, { sessionCookie, flowCookie, co
   });
 
   api.add({
-    method: 'get', path: '/api/auth/oidc/callback', tag: 'sign-in', access: 'anonymous',
+    method: 'get',
+    path: '/api/auth/oidc/callback',
+    tag: 'sign-in',
+    access: 'anonymous',
     summary: 'Single sign-on: where the identity provider returns; checks state, nonce and PKCE, then starts the session',
-    query: z.object({ code: z.string().max(4096).optional(), state: z.string().max(1024).optional(), iss: z.string().max(2000).optional(), error: z.string().max(200).optional(), error_description: z.string().max(2000).optional(), session_state: z.string().max(2000).optional() }).strict(),
+    query: z
+      .object({
+        code: z.string().max(4096).optional(),
+        state: z.string().max(1024).optional(),
+        iss: z.string().max(2000).optional(),
+        error: z.string().max(200).optional(),
+        error_description: z.string().max(2000).optional(),
+        session_state: z.string().max(2000).optional(),
+      })
+      .strict(),
     response: { description: 'redirect (303) to the page sign-in started from' },
     handler: async ({ query, req, res }) => {
       cookie(res, flowCookie, '', 0);
-      if (query.error) throw new HttpError(401, `the identity provider refused sign-in: ${query.error}${query.error_description ? ` (${query.error_description})` : ''}`);
+      if (query.error)
+        throw new HttpError(401, `the identity provider refused sign-in: ${query.error}${query.error_description ? ` (${query.error_description})` : ''}`);
       const s = await guard(res, () => auth.oidcCallback(readCookie(req, flowCookie), new URL(req.originalUrl, origin(req)), address(req), origin(req)));
       cookie(res, sessionCookie, s.sessionId, auth.config.sessionHours * 3600);
       res.redirect(303, s.returnTo);
@@ -205,74 +251,169 @@ function authRoutes(api: Api, auth: AuthService, { sessionCookie, flowCookie, co
   });
 }
 
-const userOut = z.object({
-  id: z.number(), username: z.string(), displayName: z.string(), role: z.enum(ROLES), forces: z.union([z.array(z.string()), z.literal('all')]),
-  hasPassword: z.boolean(), singleSignOn: z.boolean(), disabled: z.boolean(), createdAt: z.string(),
-}).meta({ id: 'User' });
+const userOut = z
+  .object({
+    id: z.number(),
+    username: z.string(),
+    displayName: z.string(),
+    role: z.enum(ROLES),
+    forces: z.union([z.array(z.string()), z.literal('all')]),
+    hasPassword: z.boolean(),
+    singleSignOn: z.boolean(),
+    disabled: z.boolean(),
+    createdAt: z.string(),
+  })
+  .meta({ id: 'User' });
 const showUser = (u: UserRecord): z.infer<typeof userOut> => ({
-  id: u.id, username: u.username, displayName: u.displayName, role: u.role, forces: u.forces,
-  hasPassword: Boolean(u.passwordHash), singleSignOn: Boolean(u.oidcSubject), disabled: u.disabled, createdAt: u.createdAt,
+  id: u.id,
+  username: u.username,
+  displayName: u.displayName,
+  role: u.role,
+  forces: u.forces,
+  hasPassword: Boolean(u.passwordHash),
+  singleSignOn: Boolean(u.oidcSubject),
+  disabled: u.disabled,
+  createdAt: u.createdAt,
 });
-const tokenOut = z.object({
-  id: z.number(), name: z.string(), scopes: z.array(z.enum(TOKEN_SCOPES)), createdAt: z.string(), expiresAt: z.string(),
-  lastUsedAt: z.string().nullable(), revokedAt: z.string().nullable(),
-}).meta({ id: 'ApiToken' });
+const tokenOut = z
+  .object({
+    id: z.number(),
+    name: z.string(),
+    scopes: z.array(z.enum(TOKEN_SCOPES)),
+    createdAt: z.string(),
+    expiresAt: z.string(),
+    lastUsedAt: z.string().nullable(),
+    revokedAt: z.string().nullable(),
+  })
+  .meta({ id: 'ApiToken' });
 const showToken = ({ secretHash: _s, userId: _u, ...t }: TokenRecord) => t as z.infer<typeof tokenOut>;
 
 const forcesIn = z.union([z.literal('all'), z.array(z.string().max(64)).max(50)]).describe('force identifiers whose records the user may see, or "all"');
-const idParams = z.object({ id: z.coerce.number().int().min(1).max(2 ** 31 - 1) }).strict();
-const auditEntryOut = z.object({
-  seq: z.number(), at: z.string(), userId: z.number().nullable(), actor: z.string(), role: z.string().nullable(), via: z.string().nullable(),
-  action: z.string(), target: z.string(), rows: z.number().nullable(), detail: z.record(z.string(), z.unknown()).nullable(), prevHash: z.string(), hash: z.string(),
-}).meta({ id: 'AuditEntry' });
+const idParams = z
+  .object({
+    id: z.coerce
+      .number()
+      .int()
+      .min(1)
+      .max(2 ** 31 - 1),
+  })
+  .strict();
+const auditEntryOut = z
+  .object({
+    seq: z.number(),
+    at: z.string(),
+    userId: z.number().nullable(),
+    actor: z.string(),
+    role: z.string().nullable(),
+    via: z.string().nullable(),
+    action: z.string(),
+    target: z.string(),
+    rows: z.number().nullable(),
+    detail: z.record(z.string(), z.unknown()).nullable(),
+    prevHash: z.string(),
+    hash: z.string(),
+  })
+  .meta({ id: 'AuditEntry' });
 const chainOut = z.object({
-  ok: z.boolean(), entries: z.number(), firstBadSeq: z.number().nullable(), reason: z.string().nullable(), anchoredAtCheckpoint: z.number().nullable(),
+  ok: z.boolean(),
+  entries: z.number(),
+  firstBadSeq: z.number().nullable(),
+  reason: z.string().nullable(),
+  anchoredAtCheckpoint: z.number().nullable(),
   head: z.string().nullable().describe('hash of the newest entry: keep a copy elsewhere to detect removal of the newest entries'),
 });
-const auditQuery = z.object({
-  from: z.iso.datetime({ offset: true }).optional().describe('entries at or after this time (ISO 8601)'),
-  to: z.iso.datetime({ offset: true }).optional().describe('entries before this time'),
-  action: z.string().max(40).optional(), userId: z.coerce.number().int().min(1).max(2 ** 31 - 1).optional(),
-  limit: z.coerce.number().int().min(1).max(100_000).optional().describe('the newest N entries'),
-}).strict();
+const auditQuery = z
+  .object({
+    from: z.iso.datetime({ offset: true }).optional().describe('entries at or after this time (ISO 8601)'),
+    to: z.iso.datetime({ offset: true }).optional().describe('entries before this time'),
+    action: z.string().max(40).optional(),
+    userId: z.coerce
+      .number()
+      .int()
+      .min(1)
+      .max(2 ** 31 - 1)
+      .optional(),
+    limit: z.coerce.number().int().min(1).max(100_000).optional().describe('the newest N entries'),
+  })
+  .strict();
 
 function accountRoutes(api: Api, auth: AuthService): void {
   const by = (caller: Caller) => caller;
 
   api.add({
-    method: 'get', path: '/api/users', tag: 'users', access: 'admin',
-    summary: 'Every account with its role and forces', response: { description: 'users', schema: z.object({ users: z.array(userOut) }) },
+    method: 'get',
+    path: '/api/users',
+    tag: 'users',
+    access: 'admin',
+    summary: 'Every account with its role and forces',
+    response: { description: 'users', schema: z.object({ users: z.array(userOut) }) },
     handler: async () => ({ users: (await auth.users.list()).map(showUser) }),
   });
   api.add({
-    method: 'post', path: '/api/users', tag: 'users', access: 'admin',
+    method: 'post',
+    path: '/api/users',
+    tag: 'users',
+    access: 'admin',
     summary: 'Create an account (a password for local sign-in, or none for single sign-on only)',
-    body: z.object({ username: z.string().min(1).max(200), displayName: z.string().min(1).max(200).optional(), role: z.enum(ROLES), forces: forcesIn, password: z.string().max(1024).optional() }).strict(),
+    body: z
+      .object({
+        username: z.string().min(1).max(200),
+        displayName: z.string().min(1).max(200).optional(),
+        role: z.enum(ROLES),
+        forces: forcesIn,
+        password: z.string().max(1024).optional(),
+      })
+      .strict(),
     response: { description: 'the account', schema: userOut },
     handler: async ({ body, caller, res }) => showUser(await guard(res, () => auth.createUser(body, by(caller)))),
   });
   api.add({
-    method: 'put', path: '/api/users/:id', tag: 'users', access: 'admin',
+    method: 'put',
+    path: '/api/users/:id',
+    tag: 'users',
+    access: 'admin',
     summary: 'Change an account: role, forces, name, password, disabled (ends its sessions)',
     params: idParams,
-    body: z.object({ displayName: z.string().min(1).max(200).optional(), role: z.enum(ROLES).optional(), forces: forcesIn.optional(), password: z.string().max(1024).optional(), disabled: z.boolean().optional() }).strict(),
+    body: z
+      .object({
+        displayName: z.string().min(1).max(200).optional(),
+        role: z.enum(ROLES).optional(),
+        forces: forcesIn.optional(),
+        password: z.string().max(1024).optional(),
+        disabled: z.boolean().optional(),
+      })
+      .strict(),
     response: { description: 'the account', schema: userOut },
     handler: async ({ params, body, caller, res }) => showUser(await guard(res, () => auth.updateUser(params.id, body, by(caller)))),
   });
   api.add({
-    method: 'delete', path: '/api/users/:id', tag: 'users', access: 'admin',
-    summary: 'Remove an account with its sessions and tokens (its audit entries stay)', params: idParams,
+    method: 'delete',
+    path: '/api/users/:id',
+    tag: 'users',
+    access: 'admin',
+    summary: 'Remove an account with its sessions and tokens (its audit entries stay)',
+    params: idParams,
     response: { description: 'removed', schema: z.object({ removed: z.number() }) },
-    handler: async ({ params, caller, res }) => { await guard(res, () => auth.removeUser(params.id, by(caller))); return { removed: params.id }; },
+    handler: async ({ params, caller, res }) => {
+      await guard(res, () => auth.removeUser(params.id, by(caller)));
+      return { removed: params.id };
+    },
   });
 
   api.add({
-    method: 'get', path: '/api/tokens', tag: 'tokens', access: 'self',
-    summary: "The caller's API tokens (never their secrets)", response: { description: 'tokens', schema: z.object({ tokens: z.array(tokenOut) }) },
+    method: 'get',
+    path: '/api/tokens',
+    tag: 'tokens',
+    access: 'self',
+    summary: "The caller's API tokens (never their secrets)",
+    response: { description: 'tokens', schema: z.object({ tokens: z.array(tokenOut) }) },
     handler: async ({ caller }) => ({ tokens: caller.userId === null ? [] : (await auth.users.tokensOf(caller.userId)).map(showToken) }),
   });
   api.add({
-    method: 'post', path: '/api/tokens', tag: 'tokens', access: 'self',
+    method: 'post',
+    path: '/api/tokens',
+    tag: 'tokens',
+    access: 'self',
     summary: 'Create an API token for scripts: scoped to access kinds, expiring; the secret is shown once',
     body: z.object({ name: z.string().min(1).max(100), scopes: z.array(z.enum(TOKEN_SCOPES)).min(1), days: z.number().int().min(1).max(3650) }).strict(),
     response: { description: 'the token, with its secret', schema: z.object({ token: z.string(), record: tokenOut }) },
@@ -282,26 +423,50 @@ function accountRoutes(api: Api, auth: AuthService): void {
     },
   });
   api.add({
-    method: 'delete', path: '/api/tokens/:id', tag: 'tokens', access: 'self',
-    summary: 'Revoke an API token (own tokens; administrators any)', params: idParams,
+    method: 'delete',
+    path: '/api/tokens/:id',
+    tag: 'tokens',
+    access: 'self',
+    summary: 'Revoke an API token (own tokens; administrators any)',
+    params: idParams,
     response: { description: 'revoked', schema: z.object({ revoked: z.number() }) },
-    handler: async ({ params, caller, res }) => { await guard(res, () => auth.revokeToken(caller, params.id)); return { revoked: params.id }; },
+    handler: async ({ params, caller, res }) => {
+      await guard(res, () => auth.revokeToken(caller, params.id));
+      return { revoked: params.id };
+    },
   });
 
   api.add({
-    method: 'get', path: '/api/audit', tag: 'audit', access: 'admin',
+    method: 'get',
+    path: '/api/audit',
+    tag: 'audit',
+    access: 'admin',
     summary: 'The audit trail: sign-ins, imports, deletions, definition changes, exports and record-level reads',
-    query: auditQuery, response: { description: 'entries, oldest first', schema: z.object({ entries: z.array(auditEntryOut) }) },
+    query: auditQuery,
+    response: { description: 'entries, oldest first', schema: z.object({ entries: z.array(auditEntryOut) }) },
     handler: async ({ query }) => ({ entries: await auth.audit.list(query) }),
   });
   api.add({
-    method: 'get', path: '/api/audit.csv', tag: 'audit', access: 'admin', audit: true,
-    summary: 'The audit trail as a spreadsheet-safe CSV, with each entry\'s hashes so the chain can be checked elsewhere',
-    query: auditQuery, response: { description: 'CSV download', contentType: 'text/csv' },
-    handler: async ({ query, res }) => sendCsv(res, 'harmgrid-audit.csv', (await auth.audit.list(query)).map((e) => ({ ...e, detail: e.detail ? JSON.stringify(e.detail) : '' }))),
+    method: 'get',
+    path: '/api/audit.csv',
+    tag: 'audit',
+    access: 'admin',
+    audit: true,
+    summary: "The audit trail as a spreadsheet-safe CSV, with each entry's hashes so the chain can be checked elsewhere",
+    query: auditQuery,
+    response: { description: 'CSV download', contentType: 'text/csv' },
+    handler: async ({ query, res }) =>
+      sendCsv(
+        res,
+        'harmgrid-audit.csv',
+        (await auth.audit.list(query)).map((e) => ({ ...e, detail: e.detail ? JSON.stringify(e.detail) : '' })),
+      ),
   });
   api.add({
-    method: 'get', path: '/api/audit/verify', tag: 'audit', access: 'admin',
+    method: 'get',
+    path: '/api/audit/verify',
+    tag: 'audit',
+    access: 'admin',
     summary: 'Checks the whole hash chain: the first entry changed, removed or out of order, if any',
     response: { description: 'the check', schema: chainOut },
     handler: async () => {

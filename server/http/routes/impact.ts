@@ -22,38 +22,58 @@ const impactFields = {
   force: forceParam,
   definition: z.string().min(1).max(64).optional().describe('serious-violence definition key (default public-proxy)'),
   scheme: z.string().min(1).max(64).optional().describe('harm scheme key (default cchi when loaded)'),
-  resolution: z.coerce.number().int().min(MIN_RESOLUTION).max(MAX_RESOLUTION).default(9).describe('H3 resolution of HCHH areas and matched comparison cells (default 9)'),
+  resolution: z.coerce
+    .number()
+    .int()
+    .min(MIN_RESOLUTION)
+    .max(MAX_RESOLUTION)
+    .default(9)
+    .describe('H3 resolution of HCHH areas and matched comparison cells (default 9)'),
 };
 
 export const impactQuery = z.object(impactFields).strict();
-export const impactBody = z.object({ ...impactFields, geometry: z.any().optional().describe('GeoJSON Polygon or MultiPolygon (or a Feature) instead of area') }).strict();
+export const impactBody = z
+  .object({ ...impactFields, geometry: z.any().optional().describe('GeoJSON Polygon or MultiPolygon (or a Feature) instead of area') })
+  .strict();
 
-const impactResponse = z.object({
-  area: z.object({ kind: z.string(), id: z.string(), name: z.string() }).passthrough(),
-  intervention: z.object({ date: z.string(), months: z.number() }).passthrough(),
-  counts: z.object({ area: z.any(), force: z.any(), buffer: z.any(), comparison: z.any() }),
-  relativeChange: z.object({ againstForce: z.any(), againstComparison: z.any() }),
-  displacement: z.any(),
-  statement: z.string(),
-  comparisonStatement: z.string().nullable(),
-}).passthrough();
+const impactResponse = z
+  .object({
+    area: z.object({ kind: z.string(), id: z.string(), name: z.string() }).passthrough(),
+    intervention: z.object({ date: z.string(), months: z.number() }).passthrough(),
+    counts: z.object({ area: z.any(), force: z.any(), buffer: z.any(), comparison: z.any() }),
+    relativeChange: z.object({ againstForce: z.any(), againstComparison: z.any() }),
+    displacement: z.any(),
+    statement: z.string(),
+    comparisonStatement: z.string().nullable(),
+  })
+  .passthrough();
 
-const DESCRIPTION = 'Counts and harm inside the area in the months before and after the intervention month, against the force, a comparison area (auto: H3 cells outside the area and its buffer matched on pre-period count and IMD rank) and the displacement buffer; the ratio of rate ratios with its 95% interval, the Weighted Displacement Quotient, and a one-line statement that always carries its interval. See docs/impact.md.';
+const DESCRIPTION =
+  'Counts and harm inside the area in the months before and after the intervention month, against the force, a comparison area (auto: H3 cells outside the area and its buffer matched on pre-period count and IMD rank) and the displacement buffer; the ratio of rate ratios with its 95% interval, the Weighted Displacement Quotient, and a one-line statement that always carries its interval. See docs/impact.md.';
 
 export function impactRoutes(api: Api, db: Db, analysis: Analysis): void {
   const impact = new ImpactService(analysis, new AreaService(db, analysis));
 
   api.add({
-    method: 'get', path: '/api/impact', tag: 'impact', access: 'read', cache: true,
-    summary: 'Impact of an intervention on an area', description: DESCRIPTION,
+    method: 'get',
+    path: '/api/impact',
+    tag: 'impact',
+    access: 'read',
+    cache: true,
+    summary: 'Impact of an intervention on an area',
+    description: DESCRIPTION,
     query: impactQuery,
     response: { description: 'before/after counts, relative change with interval, displacement, statement', schema: impactResponse },
     handler: async ({ query }) => impact.impact(query),
   });
 
   api.add({
-    method: 'post', path: '/api/impact', tag: 'impact', access: 'read',
-    summary: 'Impact of an intervention on an area or a posted outline', description: `${DESCRIPTION} The body takes the same fields as the GET query, plus geometry instead of area.`,
+    method: 'post',
+    path: '/api/impact',
+    tag: 'impact',
+    access: 'read',
+    summary: 'Impact of an intervention on an area or a posted outline',
+    description: `${DESCRIPTION} The body takes the same fields as the GET query, plus geometry instead of area.`,
     body: impactBody,
     response: { description: 'before/after counts, relative change with interval, displacement, statement', schema: impactResponse },
     handler: async ({ body }) => {
@@ -61,11 +81,18 @@ export function impactRoutes(api: Api, db: Db, analysis: Analysis): void {
       if (body.geometry !== undefined) {
         const g = body.geometry as { type?: string; geometry?: unknown };
         const geom = (g?.type === 'Feature' ? g.geometry : g) as { type?: string } | null;
-        if (geom?.type !== 'Polygon' && geom?.type !== 'MultiPolygon') throw new HttpError(400, 'invalid body: geometry: must be a GeoJSON Polygon or MultiPolygon (or a Feature of one)', [{ path: 'geometry', message: 'must be a GeoJSON Polygon or MultiPolygon' }]);
+        if (geom?.type !== 'Polygon' && geom?.type !== 'MultiPolygon')
+          throw new HttpError(400, 'invalid body: geometry: must be a GeoJSON Polygon or MultiPolygon (or a Feature of one)', [
+            { path: 'geometry', message: 'must be a GeoJSON Polygon or MultiPolygon' },
+          ]);
         const v = validateSite({ name: 'posted', geometry: geom });
         if (!v.site || v.site.geometry.type === 'Point') {
           const problems = v.site ? [{ field: 'geometry', message: 'must be a Polygon or MultiPolygon' }] : v.problems;
-          throw new HttpError(400, `invalid body: ${problems.map((p) => `${p.field}: ${p.message}`).join('; ')}`, problems.map((p) => ({ path: p.field, message: p.message })));
+          throw new HttpError(
+            400,
+            `invalid body: ${problems.map((p) => `${p.field}: ${p.message}`).join('; ')}`,
+            problems.map((p) => ({ path: p.field, message: p.message })),
+          );
         }
         geometry = v.site.geometry;
       }

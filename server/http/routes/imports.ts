@@ -11,27 +11,51 @@ import type { Api } from '../api';
 import { HttpError } from '../httpError';
 import { recordId } from '../schemas';
 
-const importOut = z.object({
-  id: z.number(), fileName: z.string(), checksum: z.string(), format: z.string().nullable(),
-  status: z.enum(['imported', 'rejected', 'skipped']), message: z.string().nullable(),
-  rowsTotal: z.number(), rowsImported: z.number(), rowsDuplicate: z.number(), rowsRejected: z.number(),
-  rowsWithoutLocation: z.number(), firstMonth: z.string().nullable(), lastMonth: z.string().nullable(),
-  startedAt: z.any(), finishedAt: z.any(),
-}).meta({ id: 'Import' });
+const importOut = z
+  .object({
+    id: z.number(),
+    fileName: z.string(),
+    checksum: z.string(),
+    format: z.string().nullable(),
+    status: z.enum(['imported', 'rejected', 'skipped']),
+    message: z.string().nullable(),
+    rowsTotal: z.number(),
+    rowsImported: z.number(),
+    rowsDuplicate: z.number(),
+    rowsRejected: z.number(),
+    rowsWithoutLocation: z.number(),
+    firstMonth: z.string().nullable(),
+    lastMonth: z.string().nullable(),
+    startedAt: z.any(),
+    finishedAt: z.any(),
+  })
+  .meta({ id: 'Import' });
 const rejectionOut = z.object({ line: z.number(), field: z.string().nullable(), value: z.string().nullable(), reason: z.string() });
 const repairOut = z.object({
-  code: z.string().describe('the ONS code of the area'), reason: z.string().describe('what was invalid as published, with its position'),
-  action: z.enum(['repaired', 'rejected']), rule: z.string().nullable().describe('the repair rule applied'),
+  code: z.string().describe('the ONS code of the area'),
+  reason: z.string().describe('what was invalid as published, with its position'),
+  action: z.enum(['repaired', 'rejected']),
+  rule: z.string().nullable().describe('the repair rule applied'),
 });
-const uploadOut = z.object({
-  fileName: z.string(), format: z.string().nullable().describe('what the content was read as, e.g. "data.police.uk street" or "boundaries ward 2022"'),
-  kind: z.enum(['incidents', 'boundary features', 'reference rows', 'aggregate rows']).describe('what the rows of this file are'),
-  status: z.enum(['imported', 'rejected', 'skipped']), importId: z.number().nullable(), message: z.string(),
-  rowsTotal: z.number(), rowsImported: z.number(), rowsDuplicate: z.number(), rowsRejected: z.number(), rowsWithoutLocation: z.number(),
-  firstMonth: z.string().nullable(), lastMonth: z.string().nullable(),
-  rejections: z.array(rejectionOut).describe('the first rejections (all are in GET /api/imports/{id})'),
-  repairs: z.array(repairOut).describe('boundary areas invalid as published and repaired, by code'),
-}).meta({ id: 'ImportOutcome' });
+const uploadOut = z
+  .object({
+    fileName: z.string(),
+    format: z.string().nullable().describe('what the content was read as, e.g. "data.police.uk street" or "boundaries ward 2022"'),
+    kind: z.enum(['incidents', 'boundary features', 'reference rows', 'aggregate rows']).describe('what the rows of this file are'),
+    status: z.enum(['imported', 'rejected', 'skipped']),
+    importId: z.number().nullable(),
+    message: z.string(),
+    rowsTotal: z.number(),
+    rowsImported: z.number(),
+    rowsDuplicate: z.number(),
+    rowsRejected: z.number(),
+    rowsWithoutLocation: z.number(),
+    firstMonth: z.string().nullable(),
+    lastMonth: z.string().nullable(),
+    rejections: z.array(rejectionOut).describe('the first rejections (all are in GET /api/imports/{id})'),
+    repairs: z.array(repairOut).describe('boundary areas invalid as published and repaired, by code'),
+  })
+  .meta({ id: 'ImportOutcome' });
 
 /**
  * Streams a request body to a temporary file. Past `limit` bytes nothing more is written, but the
@@ -77,18 +101,27 @@ export function importRoutes(api: Api, db: Db, uploadLimitBytes: number): void {
   const imports = new ImportStore(db);
 
   api.add({
-    method: 'get', path: '/api/imports', tag: 'imports', access: 'admin',
+    method: 'get',
+    path: '/api/imports',
+    tag: 'imports',
+    access: 'admin',
     summary: 'Imports, newest first',
     response: { description: 'the import log', schema: z.object({ imports: z.array(importOut) }) },
     handler: async () => ({ imports: await imports.list() }),
   });
 
   api.add({
-    method: 'get', path: '/api/imports/:id', tag: 'imports', access: 'admin',
+    method: 'get',
+    path: '/api/imports/:id',
+    tag: 'imports',
+    access: 'admin',
     summary: 'One import with its rejected rows',
     params: z.object({ id: recordId }),
     query: z.object({ limit: z.coerce.number().int().min(1).max(10000).default(1000), offset: z.coerce.number().int().min(0).default(0) }).strict(),
-    response: { description: 'the import and its rejections (file line, field, value, reason)', schema: importOut.extend({ rejections: z.array(rejectionOut) }) },
+    response: {
+      description: 'the import and its rejections (file line, field, value, reason)',
+      schema: importOut.extend({ rejections: z.array(rejectionOut) }),
+    },
     handler: async ({ params, query }) => {
       const record = await imports.get(params.id);
       if (!record) throw new HttpError(404, `no import #${params.id}`);
@@ -97,14 +130,29 @@ export function importRoutes(api: Api, db: Db, uploadLimitBytes: number): void {
   });
 
   api.add({
-    method: 'post', path: '/api/imports', tag: 'imports', access: 'import',
-    summary: 'Upload a data file: data.police.uk street-level CSV, force extract, partner events, published aggregates, an ONS boundary GeoJSON, an LSOA → ward lookup or the Indices of Deprivation',
-    description: 'The body is the file itself, streamed (send GeoJSON as application/geo+json or application/octet-stream to pass the 2 MB JSON limit); its format is read from the content, and the file is imported whole or not at all. Boundary areas invalid as published are repaired by a documented rule and listed in repairs, or the file is rejected with the reason by code.',
-    query: z.object({
-      fileName: z.string().min(1).max(255).regex(/^[^/\\]+$/, 'a file name without folders').describe('the file\'s name, kept in the import log'),
-      force: z.string().regex(/^[EW]\d{8}$/i, 'an ONS police force area code such as E23000004').optional()
-        .describe('the force of a file that does not carry it (force extracts, partner events); data.police.uk files say it themselves'),
-    }).strict(),
+    method: 'post',
+    path: '/api/imports',
+    tag: 'imports',
+    access: 'import',
+    summary:
+      'Upload a data file: data.police.uk street-level CSV, force extract, partner events, published aggregates, an ONS boundary GeoJSON, an LSOA → ward lookup or the Indices of Deprivation',
+    description:
+      'The body is the file itself, streamed (send GeoJSON as application/geo+json or application/octet-stream to pass the 2 MB JSON limit); its format is read from the content, and the file is imported whole or not at all. Boundary areas invalid as published are repaired by a documented rule and listed in repairs, or the file is rejected with the reason by code.',
+    query: z
+      .object({
+        fileName: z
+          .string()
+          .min(1)
+          .max(255)
+          .regex(/^[^/\\]+$/, 'a file name without folders')
+          .describe("the file's name, kept in the import log"),
+        force: z
+          .string()
+          .regex(/^[EW]\d{8}$/i, 'an ONS police force area code such as E23000004')
+          .optional()
+          .describe('the force of a file that does not carry it (force extracts, partner events); data.police.uk files say it themselves'),
+      })
+      .strict(),
     rawBody: { contentType: 'application/octet-stream', description: 'the CSV or GeoJSON file' },
     response: { description: 'the outcome: imported, rejected (with the first rejections) or skipped (already imported)', schema: uploadOut },
     handler: async ({ query, req, res }) => {

@@ -7,19 +7,31 @@ import { forceParam } from '../schemas';
 
 export function metaRoutes(api: Api, deps: { db: Db; analysis: Analysis; database: string }): void {
   api.add({
-    method: 'get', path: '/health', tag: 'meta', access: 'anonymous',
+    method: 'get',
+    path: '/health',
+    tag: 'meta',
+    access: 'anonymous',
     summary: 'Service health: database reachable, incidents loaded',
     response: { description: 'ok', schema: z.object({ status: z.literal('ok'), database: z.string(), incidents: z.number() }) },
     handler: async () => ({ status: 'ok' as const, database: deps.database, incidents: await deps.analysis.incidents.count() }),
   });
 
   const forceSchema = z.object({
-    code: z.string(), name: z.string(), policeUkName: z.string(), districts: z.array(z.string()),
-    incidents: z.number(), firstMonth: z.string().nullable(), lastMonth: z.string().nullable(),
+    code: z.string(),
+    name: z.string(),
+    policeUkName: z.string(),
+    districts: z.array(z.string()),
+    incidents: z.number(),
+    firstMonth: z.string().nullable(),
+    lastMonth: z.string().nullable(),
   });
 
   api.add({
-    method: 'get', path: '/api/forces', tag: 'meta', access: 'public', cache: true,
+    method: 'get',
+    path: '/api/forces',
+    tag: 'meta',
+    access: 'public',
+    cache: true,
     summary: 'The forces whose data is loaded: districts, incidents and months of each',
     description: 'A force is loaded when incidents or districts belong to it. Every analysis endpoint takes force= with one of these codes, or all.',
     response: { description: 'loaded forces, by name', schema: z.object({ forces: z.array(forceSchema) }) },
@@ -27,15 +39,23 @@ export function metaRoutes(api: Api, deps: { db: Db; analysis: Analysis; databas
   });
 
   api.add({
-    method: 'get', path: '/api/meta', tag: 'meta', access: 'public', cache: true,
+    method: 'get',
+    path: '/api/meta',
+    tag: 'meta',
+    access: 'public',
+    cache: true,
     summary: 'Months loaded and the defaults the API uses, for one force (or all)',
     query: z.object({ force: forceParam }).strict(),
     response: {
       description: 'what is loaded',
       schema: z.object({
         force: z.object({ codes: z.array(z.string()), name: z.string() }),
-        months: z.array(z.string()), defaultDefinition: z.string(), defaultScheme: z.string(),
-        resolutions: z.array(z.number()), defaultResolution: z.number(), incidents: z.number(),
+        months: z.array(z.string()),
+        defaultDefinition: z.string(),
+        defaultScheme: z.string(),
+        resolutions: z.array(z.number()),
+        defaultResolution: z.number(),
+        incidents: z.number(),
       }),
     },
     handler: async ({ query }) => {
@@ -48,7 +68,11 @@ export function metaRoutes(api: Api, deps: { db: Db; analysis: Analysis; databas
       const inScope = forces.filter((f) => scope.codes.includes(f.code));
       return {
         force: { codes: scope.codes, name: scope.label },
-        months: d.months, defaultDefinition: d.definition, defaultScheme: d.scheme, resolutions, defaultResolution: 9,
+        months: d.months,
+        defaultDefinition: d.definition,
+        defaultScheme: d.scheme,
+        resolutions,
+        defaultResolution: 9,
         incidents: inScope.length ? inScope.reduce((s, f) => s + f.incidents, 0) : await deps.analysis.incidents.count(),
       };
     },

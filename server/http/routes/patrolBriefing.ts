@@ -8,24 +8,40 @@ import { sendPrintable } from '../pages/html';
 import { hchhQuery } from '../schemas';
 import { round } from './hotspots';
 
-export const briefingQuery = hchhQuery.extend({
-  areas: z.string().regex(/^\s*[1-9]\d{0,3}(\s*,\s*[1-9]\d{0,3})*\s*$/, 'HCHH area ranks, comma-separated, e.g. 1,3,5').optional()
-    .transform((v) => (v === undefined ? undefined : [...new Set(v.split(',').map((s) => Number(s.trim())))]))
-    .describe('only these HCHH areas, by rank in /api/hchh (default all)'),
-  streets: z.coerce.number().int('must be a whole number').min(1).max(500).default(10).describe('streets listed per area, most harm first (default 10)'),
-}).strict();
+export const briefingQuery = hchhQuery
+  .extend({
+    areas: z
+      .string()
+      .regex(/^\s*[1-9]\d{0,3}(\s*,\s*[1-9]\d{0,3})*\s*$/, 'HCHH area ranks, comma-separated, e.g. 1,3,5')
+      .optional()
+      .transform((v) => (v === undefined ? undefined : [...new Set(v.split(',').map((s) => Number(s.trim())))]))
+      .describe('only these HCHH areas, by rank in /api/hchh (default all)'),
+    streets: z.coerce.number().int('must be a whole number').min(1).max(500).default(10).describe('streets listed per area, most harm first (default 10)'),
+  })
+  .strict();
 
 export function patrolBriefingRoutes(api: Api, db: Db, analysis: Analysis, dataDir: string): void {
   const service = new PatrolBriefingService(db, analysis, dataDir);
   const run = async (query: z.infer<typeof briefingQuery>, withRoads: boolean) => {
     const r = await analysis.resolve(query);
-    return service.briefing(r, { crimeTopPercent: query.crimeTopPercent, harmTopPercent: query.harmTopPercent, minCells: query.minCells, maxAreas: query.maxAreas ?? null }, query.areas, withRoads, query.streets);
+    return service.briefing(
+      r,
+      { crimeTopPercent: query.crimeTopPercent, harmTopPercent: query.harmTopPercent, minCells: query.minCells, maxAreas: query.maxAreas ?? null },
+      query.areas,
+      withRoads,
+      query.streets,
+    );
   };
 
   api.add({
-    method: 'get', path: '/api/patrol-briefing', tag: 'patrol', access: 'record', cache: true,
+    method: 'get',
+    path: '/api/patrol-briefing',
+    tag: 'patrol',
+    access: 'record',
+    cache: true,
     summary: 'Hotspot patrol briefing for the High Crime High Harm areas (JSON)',
-    description: 'For each HCHH area (as /api/hchh, or those chosen with areas=1,3,5): outline, streets with incidents and harm, peak months, peak days and hours where incident times exist (a statement where not), suggested 15–20 minute visits (Home Office Grip programme) and the latest month loaded. See docs/patrol-briefing.md.',
+    description:
+      'For each HCHH area (as /api/hchh, or those chosen with areas=1,3,5): outline, streets with incidents and harm, peak months, peak days and hours where incident times exist (a statement where not), suggested 15–20 minute visits (Home Office Grip programme) and the latest month loaded. See docs/patrol-briefing.md.',
     query: briefingQuery,
     response: { description: 'the briefing', schema: z.object({ areas: z.array(z.any()), dataRefresh: z.any() }).passthrough() },
     handler: async ({ query }) => {
@@ -35,9 +51,13 @@ export function patrolBriefingRoutes(api: Api, db: Db, analysis: Analysis, dataD
   });
 
   api.add({
-    method: 'get', path: '/api/patrol-briefing.html', tag: 'patrol', access: 'record-export',
+    method: 'get',
+    path: '/api/patrol-briefing.html',
+    tag: 'patrol',
+    access: 'record-export',
     summary: 'Hotspot patrol briefing, printable (HTML, one page per area)',
-    description: 'Self-contained HTML with a print stylesheet: a cover, then per area an inline SVG outline map with the OpenStreetMap streets of the offline basemap, the streets table, peak months and times, suggested visits and the data refresh date.',
+    description:
+      'Self-contained HTML with a print stylesheet: a cover, then per area an inline SVG outline map with the OpenStreetMap streets of the offline basemap, the streets table, peak months and times, suggested visits and the data refresh date.',
     query: briefingQuery,
     response: { description: 'printable HTML', contentType: 'text/html' },
     handler: async ({ query, res }) => {
@@ -47,23 +67,42 @@ export function patrolBriefingRoutes(api: Api, db: Db, analysis: Analysis, dataD
   });
 
   api.add({
-    method: 'get', path: '/api/patrol-briefing.csv', tag: 'exports', access: 'record-export',
+    method: 'get',
+    path: '/api/patrol-briefing.csv',
+    tag: 'exports',
+    access: 'record-export',
     summary: 'Hotspot patrol briefing as a spreadsheet-safe CSV for patrol-tasking systems',
-    description: 'One row per area and street (most harm first), with the suggested visit (order, minutes, when) for the streets to visit, peak months, the peak-time statement and the latest month loaded.',
+    description:
+      'One row per area and street (most harm first), with the suggested visit (order, minutes, when) for the streets to visit, peak months, the peak-time statement and the latest month loaded.',
     query: briefingQuery,
     response: { description: 'one row per area and street', contentType: 'text/csv' },
     handler: async ({ query, res }) => {
       const b = await run(query, false);
-      const rows = b.areas.flatMap((a) => a.streets.map((s) => {
-        const visit = a.visits.find((v) => v.street === s.street);
-        return {
-          area_rank: a.rank, area_name: a.name, street: s.street, incidents: s.incidents, harm: round(s.harm), harm_unit: b.scheme.unit,
-          visit_order: visit?.order ?? '', visit_minutes: visit?.minutes ?? '', visit_when: visit?.when ?? '',
-          area_incidents: a.incidents, area_harm: a.harm, peak_months: a.peakMonths.map((m) => `${m.month} (${m.incidents})`).join('; '),
-          peak_times: a.peakTimes.statement, latest_month_loaded: b.dataRefresh.latestMonthLoaded ?? '', from: b.from, to: b.to, definition: b.definition.name,
-          cell_ids: a.cellIds.join(' '),
-        };
-      }));
+      const rows = b.areas.flatMap((a) =>
+        a.streets.map((s) => {
+          const visit = a.visits.find((v) => v.street === s.street);
+          return {
+            area_rank: a.rank,
+            area_name: a.name,
+            street: s.street,
+            incidents: s.incidents,
+            harm: round(s.harm),
+            harm_unit: b.scheme.unit,
+            visit_order: visit?.order ?? '',
+            visit_minutes: visit?.minutes ?? '',
+            visit_when: visit?.when ?? '',
+            area_incidents: a.incidents,
+            area_harm: a.harm,
+            peak_months: a.peakMonths.map((m) => `${m.month} (${m.incidents})`).join('; '),
+            peak_times: a.peakTimes.statement,
+            latest_month_loaded: b.dataRefresh.latestMonthLoaded ?? '',
+            from: b.from,
+            to: b.to,
+            definition: b.definition.name,
+            cell_ids: a.cellIds.join(' '),
+          };
+        }),
+      );
       return sendCsv(res, `harmgrid-patrol-briefing-r${b.resolution}-${b.from}-${b.to}.csv`, rows);
     },
   });

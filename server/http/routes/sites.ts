@@ -6,12 +6,15 @@ import type { Role } from '../access';
 import { areaStatsQuery, feature, featureCollection, flatten, idParam } from './zones';
 import { forceParam } from '../schemas';
 
-const siteBody = z.object({
-  name: z.string(),
-  bufferMetres: z.number().nullish().describe('0–2000 m; required for a point'),
-  notes: z.string().nullish(),
-  geometry: z.any().describe('GeoJSON Point, Polygon or MultiPolygon, WGS84'),
-}).passthrough().describe('a site, or a GeoJSON Feature whose properties hold the fields');
+const siteBody = z
+  .object({
+    name: z.string(),
+    bufferMetres: z.number().nullish().describe('0–2000 m; required for a point'),
+    notes: z.string().nullish(),
+    geometry: z.any().describe('GeoJSON Point, Polygon or MultiPolygon, WGS84'),
+  })
+  .passthrough()
+  .describe('a site, or a GeoJSON Feature whose properties hold the fields');
 
 /** Designing-out-crime officers draw and edit the sites they review, as analysts do. */
 const SITE_EDITORS: readonly Role[] = ['administrator', 'analyst', 'designing-out-crime-officer'];
@@ -19,7 +22,10 @@ const SITE_EDITORS: readonly Role[] = ['administrator', 'analyst', 'designing-ou
 /** Sites under review (regeneration sites, any place): CRUD, GeoJSON import and export, statistics. */
 export function siteRoutes(api: Api, areas: AreaService): void {
   api.add({
-    method: 'get', path: '/api/sites', tag: 'sites', access: 'read',
+    method: 'get',
+    path: '/api/sites',
+    tag: 'sites',
+    access: 'read',
     summary: 'Sites as GeoJSON (of one force with force=)',
     query: z.object({ force: forceParam }).strict(),
     response: { description: 'GeoJSON FeatureCollection', schema: featureCollection, contentType: 'application/geo+json' },
@@ -30,7 +36,10 @@ export function siteRoutes(api: Api, areas: AreaService): void {
   });
 
   api.add({
-    method: 'get', path: '/api/sites.geojson', tag: 'exports', access: 'export',
+    method: 'get',
+    path: '/api/sites.geojson',
+    tag: 'exports',
+    access: 'export',
     summary: 'Sites as a GeoJSON file (imports back unchanged through POST /api/sites/import)',
     response: { description: 'GeoJSON FeatureCollection download', schema: featureCollection, contentType: 'application/geo+json' },
     handler: async ({ res }) => {
@@ -40,7 +49,11 @@ export function siteRoutes(api: Api, areas: AreaService): void {
   });
 
   api.add({
-    method: 'post', path: '/api/sites', tag: 'sites', access: 'write', roles: SITE_EDITORS,
+    method: 'post',
+    path: '/api/sites',
+    tag: 'sites',
+    access: 'write',
+    roles: SITE_EDITORS,
     summary: 'Create a site',
     body: z.union([siteBody, feature]),
     response: { description: 'the site as a GeoJSON Feature', schema: feature },
@@ -52,7 +65,11 @@ export function siteRoutes(api: Api, areas: AreaService): void {
   });
 
   api.add({
-    method: 'post', path: '/api/sites/import', tag: 'sites', access: 'write', roles: SITE_EDITORS,
+    method: 'post',
+    path: '/api/sites/import',
+    tag: 'sites',
+    access: 'write',
+    roles: SITE_EDITORS,
     summary: 'Import sites from a GeoJSON FeatureCollection, all or none',
     body: featureCollection,
     response: { description: 'how many sites were created and updated, and the sites', schema: z.any() },
@@ -63,7 +80,10 @@ export function siteRoutes(api: Api, areas: AreaService): void {
   });
 
   api.add({
-    method: 'get', path: '/api/sites/:id', tag: 'sites', access: 'read',
+    method: 'get',
+    path: '/api/sites/:id',
+    tag: 'sites',
+    access: 'read',
     summary: 'One site as a GeoJSON Feature',
     params: idParam,
     response: { description: 'GeoJSON Feature', schema: feature, contentType: 'application/geo+json' },
@@ -76,7 +96,11 @@ export function siteRoutes(api: Api, areas: AreaService): void {
   });
 
   api.add({
-    method: 'put', path: '/api/sites/:id', tag: 'sites', access: 'write', roles: SITE_EDITORS,
+    method: 'put',
+    path: '/api/sites/:id',
+    tag: 'sites',
+    access: 'write',
+    roles: SITE_EDITORS,
     summary: 'Replace a site',
     params: idParam,
     body: z.union([siteBody, feature]),
@@ -85,7 +109,11 @@ export function siteRoutes(api: Api, areas: AreaService): void {
   });
 
   api.add({
-    method: 'delete', path: '/api/sites/:id', tag: 'sites', access: 'write', roles: SITE_EDITORS,
+    method: 'delete',
+    path: '/api/sites/:id',
+    tag: 'sites',
+    access: 'write',
+    roles: SITE_EDITORS,
     summary: 'Delete a site',
     params: idParam,
     response: { description: 'deleted', schema: z.object({ deleted: z.number() }) },
@@ -96,7 +124,11 @@ export function siteRoutes(api: Api, areas: AreaService): void {
   });
 
   api.add({
-    method: 'get', path: '/api/sites/:id/statistics', tag: 'sites', access: 'read', cache: true,
+    method: 'get',
+    path: '/api/sites/:id/statistics',
+    tag: 'sites',
+    access: 'read',
+    cache: true,
     summary: 'Statistics of a site (with its buffer)',
     params: idParam,
     query: areaStatsQuery,

@@ -11,15 +11,18 @@ export const feature = z.object({ type: z.literal('Feature'), geometry: z.any(),
 export const idParam = z.object({ id: recordId });
 export const areaStatsQuery = analysisQuery.omit({ resolution: true }).strict();
 
-const zoneBody = z.object({
-  name: z.string().describe('unique name'),
-  partnership: z.string().nullish(),
-  clearStart: z.string().describe('YYYY-MM-DD'),
-  holdStart: z.string().nullish().describe('YYYY-MM-DD, not before clearStart'),
-  buildStart: z.string().nullish().describe('YYYY-MM-DD, not before holdStart'),
-  notes: z.string().nullish(),
-  geometry: z.any().describe('GeoJSON Polygon or MultiPolygon, WGS84, no self-intersection, 0.01–60 km²'),
-}).passthrough().describe('a zone, or a GeoJSON Feature whose properties hold the fields');
+const zoneBody = z
+  .object({
+    name: z.string().describe('unique name'),
+    partnership: z.string().nullish(),
+    clearStart: z.string().describe('YYYY-MM-DD'),
+    holdStart: z.string().nullish().describe('YYYY-MM-DD, not before clearStart'),
+    buildStart: z.string().nullish().describe('YYYY-MM-DD, not before holdStart'),
+    notes: z.string().nullish(),
+    geometry: z.any().describe('GeoJSON Polygon or MultiPolygon, WGS84, no self-intersection, 0.01–60 km²'),
+  })
+  .passthrough()
+  .describe('a zone, or a GeoJSON Feature whose properties hold the fields');
 
 /** A GeoJSON Feature body becomes { ...properties, geometry }. */
 export const flatten = (body: unknown): unknown => {
@@ -30,7 +33,10 @@ export const flatten = (body: unknown): unknown => {
 /** Clear-Hold-Build zones: CRUD, GeoJSON import and export, statistics per phase. No zone ships with harmgrid. */
 export function zoneRoutes(api: Api, areas: AreaService): void {
   api.add({
-    method: 'get', path: '/api/zones', tag: 'zones', access: 'read',
+    method: 'get',
+    path: '/api/zones',
+    tag: 'zones',
+    access: 'read',
     summary: 'Clear-Hold-Build zones as GeoJSON (of one force with force=)',
     query: z.object({ force: forceParam }).strict(),
     response: { description: 'GeoJSON FeatureCollection', schema: featureCollection, contentType: 'application/geo+json' },
@@ -41,7 +47,10 @@ export function zoneRoutes(api: Api, areas: AreaService): void {
   });
 
   api.add({
-    method: 'get', path: '/api/zones.geojson', tag: 'exports', access: 'export',
+    method: 'get',
+    path: '/api/zones.geojson',
+    tag: 'exports',
+    access: 'export',
     summary: 'Zones as a GeoJSON file (imports back unchanged through POST /api/zones/import)',
     response: { description: 'GeoJSON FeatureCollection download', schema: featureCollection, contentType: 'application/geo+json' },
     handler: async ({ res }) => {
@@ -51,7 +60,10 @@ export function zoneRoutes(api: Api, areas: AreaService): void {
   });
 
   api.add({
-    method: 'post', path: '/api/zones', tag: 'zones', access: 'write',
+    method: 'post',
+    path: '/api/zones',
+    tag: 'zones',
+    access: 'write',
     summary: 'Create a zone',
     body: z.union([zoneBody, feature]),
     response: { description: 'the zone as a GeoJSON Feature', schema: feature },
@@ -63,9 +75,13 @@ export function zoneRoutes(api: Api, areas: AreaService): void {
   });
 
   api.add({
-    method: 'post', path: '/api/zones/import', tag: 'zones', access: 'write',
+    method: 'post',
+    path: '/api/zones/import',
+    tag: 'zones',
+    access: 'write',
     summary: 'Import zones from a GeoJSON FeatureCollection, all or none',
-    description: 'Properties: name, partnership, clearStart, holdStart, buildStart, notes. A feature whose id is a stored zone updates it; others create zones. Every problem is listed with its feature and field; nothing is stored when any feature is invalid.',
+    description:
+      'Properties: name, partnership, clearStart, holdStart, buildStart, notes. A feature whose id is a stored zone updates it; others create zones. Every problem is listed with its feature and field; nothing is stored when any feature is invalid.',
     body: featureCollection,
     response: { description: 'how many zones were created and updated, and the zones', schema: z.any() },
     handler: async ({ body }) => {
@@ -75,7 +91,10 @@ export function zoneRoutes(api: Api, areas: AreaService): void {
   });
 
   api.add({
-    method: 'get', path: '/api/zones/:id', tag: 'zones', access: 'read',
+    method: 'get',
+    path: '/api/zones/:id',
+    tag: 'zones',
+    access: 'read',
     summary: 'One zone as a GeoJSON Feature',
     params: idParam,
     response: { description: 'GeoJSON Feature', schema: feature, contentType: 'application/geo+json' },
@@ -88,7 +107,10 @@ export function zoneRoutes(api: Api, areas: AreaService): void {
   });
 
   api.add({
-    method: 'put', path: '/api/zones/:id', tag: 'zones', access: 'write',
+    method: 'put',
+    path: '/api/zones/:id',
+    tag: 'zones',
+    access: 'write',
     summary: 'Replace a zone',
     params: idParam,
     body: z.union([zoneBody, feature]),
@@ -97,7 +119,10 @@ export function zoneRoutes(api: Api, areas: AreaService): void {
   });
 
   api.add({
-    method: 'delete', path: '/api/zones/:id', tag: 'zones', access: 'write',
+    method: 'delete',
+    path: '/api/zones/:id',
+    tag: 'zones',
+    access: 'write',
     summary: 'Delete a zone',
     params: idParam,
     response: { description: 'deleted', schema: z.object({ deleted: z.number() }) },
@@ -108,13 +133,21 @@ export function zoneRoutes(api: Api, areas: AreaService): void {
   });
 
   api.add({
-    method: 'get', path: '/api/zones/:id/statistics', tag: 'zones', access: 'read', cache: true,
+    method: 'get',
+    path: '/api/zones/:id/statistics',
+    tag: 'zones',
+    access: 'read',
+    cache: true,
     summary: 'Statistics of a zone, with each Clear-Hold-Build phase against its baseline and the force-wide change',
-    description: 'Over every loaded month. Per phase: incidents per month against "before clear" (exact conditional Poisson test), the same for the force, and the ratio of rate ratios (< 1: the zone did better than the force).',
+    description:
+      'Over every loaded month. Per phase: incidents per month against "before clear" (exact conditional Poisson test), the same for the force, and the ratio of rate ratios (< 1: the zone did better than the force).',
     params: idParam,
-    query: analysisQuery.omit({ resolution: true, from: true, to: true }).extend({
-      baselineMonths: z.coerce.number().int().min(1).max(36).default(12).describe('months before the clear start that make the baseline'),
-    }).strict(),
+    query: analysisQuery
+      .omit({ resolution: true, from: true, to: true })
+      .extend({
+        baselineMonths: z.coerce.number().int().min(1).max(36).default(12).describe('months before the clear start that make the baseline'),
+      })
+      .strict(),
     response: { description: 'GeoJSON Feature: the zone outline with its statistics as properties', schema: feature, contentType: 'application/geo+json' },
     handler: async ({ params, query, res }) => {
       const { baselineMonths, ...rest } = query;
@@ -124,4 +157,3 @@ export function zoneRoutes(api: Api, areas: AreaService): void {
     },
   });
 }
-

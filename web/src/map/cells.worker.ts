@@ -12,7 +12,13 @@ import { EMERGING_COLOURS, GI_BIN_COLOURS, sequential } from '../colours';
 import type { BuildRequest, BuildResult, CellStats, TopCell, WorkerRequest } from './cellsProtocol';
 
 /** The drawn table: one row per hexagon on the map. */
-interface Table { cells: string[]; incidents: number[]; harm: number[]; labels: string[]; boxes: Float64Array }
+interface Table {
+  cells: string[];
+  incidents: number[];
+  harm: number[];
+  labels: string[];
+  boxes: Float64Array;
+}
 let table: Table = { cells: [], incidents: [], harm: [], labels: [], boxes: new Float64Array(0) };
 let stats: { gistar: Gistar | null; emerging: Emerging | null } = { gistar: null, emerging: null };
 /** The per-month answer of the last month-by-month view, kept while the slider moves. */
@@ -24,25 +30,48 @@ const round6 = (x: number) => Math.round(x * 1e6) / 1e6;
 const decode = (buffer: ArrayBuffer) => JSON.parse(new TextDecoder().decode(buffer)) as unknown;
 
 /** Hexagons as GeoJSON text, and the table kept for later questions; cells with no colour are left out. */
-function draw(cells: string[], fill: (i: number) => string | null, incidents: (i: number) => number, harm: (i: number) => number, label: (i: number) => string): { url: string; count: number; bounds: [number, number, number, number] | null } {
+function draw(
+  cells: string[],
+  fill: (i: number) => string | null,
+  incidents: (i: number) => number,
+  harm: (i: number) => number,
+  label: (i: number) => string,
+): { url: string; count: number; bounds: [number, number, number, number] | null } {
   const parts: string[] = [];
   const kept: Table = { cells: [], incidents: [], harm: [], labels: [], boxes: new Float64Array(cells.length * 4) };
-  let w = Infinity, s = Infinity, e = -Infinity, n = -Infinity;
+  let w = Infinity,
+    s = Infinity,
+    e = -Infinity,
+    n = -Infinity;
   for (let i = 0; i < cells.length; i++) {
     const colour = fill(i);
     if (!colour) continue;
     const ring = cellToBoundary(cells[i]!, true);
-    let bw = Infinity, bs = Infinity, be = -Infinity, bn = -Infinity;
+    let bw = Infinity,
+      bs = Infinity,
+      be = -Infinity,
+      bn = -Infinity;
     const coords: string[] = [];
     for (const [x, y] of ring) {
-      if (x! < bw) bw = x!; if (x! > be) be = x!; if (y! < bs) bs = y!; if (y! > bn) bn = y!;
+      if (x! < bw) bw = x!;
+      if (x! > be) be = x!;
+      if (y! < bs) bs = y!;
+      if (y! > bn) bn = y!;
       coords.push(`[${round6(x!)},${round6(y!)}]`);
     }
     const k = kept.cells.length;
     kept.boxes.set([bw, bs, be, bn], k * 4);
-    w = Math.min(w, bw); s = Math.min(s, bs); e = Math.max(e, be); n = Math.max(n, bn);
-    kept.cells.push(cells[i]!); kept.incidents.push(incidents(i)); kept.harm.push(harm(i)); kept.labels.push(label(i));
-    parts.push(`{"type":"Feature","id":${i},"geometry":{"type":"Polygon","coordinates":[[${coords.join(',')}]]},"properties":${JSON.stringify({ cell: cells[i], fill: colour, incidents: incidents(i), harm: harm(i), label: label(i) })}}`);
+    w = Math.min(w, bw);
+    s = Math.min(s, bs);
+    e = Math.max(e, be);
+    n = Math.max(n, bn);
+    kept.cells.push(cells[i]!);
+    kept.incidents.push(incidents(i));
+    kept.harm.push(harm(i));
+    kept.labels.push(label(i));
+    parts.push(
+      `{"type":"Feature","id":${i},"geometry":{"type":"Polygon","coordinates":[[${coords.join(',')}]]},"properties":${JSON.stringify({ cell: cells[i], fill: colour, incidents: incidents(i), harm: harm(i), label: label(i) })}}`,
+    );
   }
   kept.boxes = kept.boxes.slice(0, kept.cells.length * 4);
   table = kept;
@@ -54,14 +83,29 @@ function build(req: BuildRequest): BuildResult {
   if (req.kind === 'gistar') {
     const g = decode(req.buffer!) as Gistar;
     stats = { ...stats, gistar: g };
-    const out = draw(g.cells, (i) => (g.bin[i] ? GI_BIN_COLOURS[String(g.bin[i])]! : null), (i) => g.value[i]!, () => 0, (i) => `Gi* z ${g.z[i]!.toFixed(2)}`);
+    const out = draw(
+      g.cells,
+      (i) => (g.bin[i] ? GI_BIN_COLOURS[String(g.bin[i])]! : null),
+      (i) => g.value[i]!,
+      () => 0,
+      (i) => `Gi* z ${g.z[i]!.toFixed(2)}`,
+    );
     return { ...out, legend: { kind: 'gistar', from: g.from, to: g.to, studyAreaCells: g.studyArea.cells, studyAreaKm2: g.studyArea.areaKm2 } };
   }
   if (req.kind === 'emerging') {
     const e = decode(req.buffer!) as Emerging;
     stats = { ...stats, emerging: e };
     const category = (i: number) => e.category[i] ?? e.shortSeries[i];
-    const out = draw(e.cells, (i) => { const c = category(i); return c && EMERGING_COLOURS[c] ? EMERGING_COLOURS[c] : null; }, () => 0, () => 0, (i) => category(i) ?? '');
+    const out = draw(
+      e.cells,
+      (i) => {
+        const c = category(i);
+        return c && EMERGING_COLOURS[c] ? EMERGING_COLOURS[c] : null;
+      },
+      () => 0,
+      () => 0,
+      (i) => category(i) ?? '',
+    );
     return { ...out, legend: { kind: 'emerging', from: e.from, to: e.to, insufficient: e.insufficient, counts: e.counts } };
   }
   if (req.kind === 'month') {
@@ -69,19 +113,34 @@ function build(req: BuildRequest): BuildResult {
     if (!byMonth || byMonth.key !== req.key) throw new Error('the month-by-month cells are not loaded');
     const m = byMonth.data;
     const t = Math.max(0, m.months.indexOf(req.month!));
-    const values = (k: 'incidents' | 'harm') => m.cells.map((_, i) => {
-      if (!req.cumulative) return m[k][t]![i]!;
-      let sum = 0;
-      for (let u = 0; u <= t; u++) sum += m[k][u]![i]!;
-      return sum;
-    });
-    const inc = values('incidents'), harm = values('harm');
+    const values = (k: 'incidents' | 'harm') =>
+      m.cells.map((_, i) => {
+        if (!req.cumulative) return m[k][t]![i]!;
+        let sum = 0;
+        for (let u = 0; u <= t; u++) sum += m[k][u]![i]!;
+        return sum;
+      });
+    const inc = values('incidents'),
+      harm = values('harm');
     const shown = req.measure === 'incidents' ? inc : harm;
     // The colour domain is fixed over the whole period, so months compare while the slider plays.
     let max = m.max[req.measure];
-    if (req.cumulative) { max = 0; for (let i = 0; i < m.cells.length; i++) { let s = 0; for (const row of m[req.measure]) s += row[i]!; if (s > max) max = s; } }
+    if (req.cumulative) {
+      max = 0;
+      for (let i = 0; i < m.cells.length; i++) {
+        let s = 0;
+        for (const row of m[req.measure]) s += row[i]!;
+        if (s > max) max = s;
+      }
+    }
     const colour = sequential(max);
-    const out = draw(m.cells, (i) => (shown[i]! > 0 ? colour(shown[i]!) : null), (i) => inc[i]!, (i) => harm[i]!, () => '');
+    const out = draw(
+      m.cells,
+      (i) => (shown[i]! > 0 ? colour(shown[i]!) : null),
+      (i) => inc[i]!,
+      (i) => harm[i]!,
+      () => '',
+    );
     return { ...out, legend: { kind: 'sequential', from: req.cumulative ? m.from : req.month!, to: req.month!, max, firstMonth: m.from } };
   }
   const c = decode(req.buffer!) as Cells;
@@ -90,10 +149,19 @@ function build(req: BuildRequest): BuildResult {
   for (const v of values) if (v > max) max = v;
   const colour = sequential(max);
   // Empty cells (zeros=true) in a faint grey, so the study area shows without hiding the basemap.
-  const out = draw(c.cells, (i) => (c.incidents[i]! > 0 ? colour(values[i]!) : EMPTY_CELL), (i) => c.incidents[i]!, (i) => c.harm[i]!, () => '');
+  const out = draw(
+    c.cells,
+    (i) => (c.incidents[i]! > 0 ? colour(values[i]!) : EMPTY_CELL),
+    (i) => c.incidents[i]!,
+    (i) => c.harm[i]!,
+    () => '',
+  );
   let withIncidents = 0;
   for (const n of c.incidents) if (n > 0) withIncidents++;
-  return { ...out, legend: { kind: 'sequential', from: c.from, to: c.to, max, resolution: c.resolution, withIncidents, empty: c.cells.length - withIncidents } };
+  return {
+    ...out,
+    legend: { kind: 'sequential', from: c.from, to: c.to, max, resolution: c.resolution, withIncidents, empty: c.cells.length - withIncidents },
+  };
 }
 
 /**
@@ -117,7 +185,10 @@ function top(bounds: [number, number, number, number], byCount: boolean, limit: 
 function cellStats(cell: string): CellStats {
   const out: CellStats = {};
   const gi = stats.gistar?.cells.indexOf(cell) ?? -1;
-  if (gi >= 0) { out.giZ = stats.gistar!.z[gi]!; out.giBin = stats.gistar!.bin[gi]!; }
+  if (gi >= 0) {
+    out.giZ = stats.gistar!.z[gi]!;
+    out.giBin = stats.gistar!.bin[gi]!;
+  }
   const em = stats.emerging?.cells.indexOf(cell) ?? -1;
   if (em >= 0) out.pattern = stats.emerging!.category[em] ?? stats.emerging!.shortSeries[em] ?? undefined;
   return out;
@@ -126,7 +197,14 @@ function cellStats(cell: string): CellStats {
 self.onmessage = (event: MessageEvent<WorkerRequest>) => {
   const req = event.data;
   try {
-    const result = req.op === 'build' ? build(req) : req.op === 'top' ? top(req.bounds, req.byCount, req.limit) : req.op === 'stats' ? cellStats(req.cell) : (URL.revokeObjectURL(req.url), null);
+    const result =
+      req.op === 'build'
+        ? build(req)
+        : req.op === 'top'
+          ? top(req.bounds, req.byCount, req.limit)
+          : req.op === 'stats'
+            ? cellStats(req.cell)
+            : (URL.revokeObjectURL(req.url), null);
     self.postMessage({ id: req.id, ok: true, result });
   } catch (e) {
     self.postMessage({ id: req.id, ok: false, error: e instanceof Error ? e.message : String(e) });

@@ -13,7 +13,8 @@ class CellsWorker {
     this.worker.onmessage = (e: MessageEvent<{ id: number; ok: boolean; result?: unknown; error?: string }>) => {
       const p = this.pending.get(e.data.id);
       this.pending.delete(e.data.id);
-      if (e.data.ok) p?.resolve(e.data.result); else p?.reject(new Error(e.data.error));
+      if (e.data.ok) p?.resolve(e.data.result);
+      else p?.reject(new Error(e.data.error));
     };
   }
 
@@ -25,10 +26,18 @@ class CellsWorker {
     });
   }
 
-  build(req: Omit<BuildRequest, 'op' | 'id'>): Promise<BuildResult> { return this.send({ ...req, op: 'build' }, req.buffer ? [req.buffer] : []); }
-  top(bounds: [number, number, number, number], byCount: boolean, limit = 10): Promise<TopCell[]> { return this.send({ op: 'top', bounds, byCount, limit }); }
-  stats(cell: string): Promise<CellStats> { return this.send({ op: 'stats', cell }); }
-  revoke(url: string): void { void this.send({ op: 'revoke', url }); }
+  build(req: Omit<BuildRequest, 'op' | 'id'>): Promise<BuildResult> {
+    return this.send({ ...req, op: 'build' }, req.buffer ? [req.buffer] : []);
+  }
+  top(bounds: [number, number, number, number], byCount: boolean, limit = 10): Promise<TopCell[]> {
+    return this.send({ op: 'top', bounds, byCount, limit });
+  }
+  stats(cell: string): Promise<CellStats> {
+    return this.send({ op: 'stats', cell });
+  }
+  revoke(url: string): void {
+    void this.send({ op: 'revoke', url });
+  }
 }
 
 let instance: CellsWorker | null = null;

@@ -2,12 +2,16 @@
 export type CellsKind = 'cells' | 'gistar' | 'emerging' | 'month';
 
 export interface BuildRequest {
-  op: 'build'; id: number; kind: CellsKind;
+  op: 'build';
+  id: number;
+  kind: CellsKind;
   /** The API's answer as received, handed over without a copy (absent: a month of the kept answer). */
   buffer?: ArrayBuffer;
   measure: 'incidents' | 'harm';
   /** Month by month: the answer's query, the month shown and whether months add up. */
-  key: string; month?: string; cumulative?: boolean;
+  key: string;
+  month?: string;
+  cumulative?: boolean;
 }
 export type WorkerRequest =
   | BuildRequest
@@ -22,7 +26,19 @@ export type CellsLegend =
 
 export interface BuildResult {
   /** blob: URL of the hexagons as GeoJSON, for the map's own worker to fetch. */
-  url: string; count: number; bounds: [number, number, number, number] | null; legend: CellsLegend;
+  url: string;
+  count: number;
+  bounds: [number, number, number, number] | null;
+  legend: CellsLegend;
 }
-export interface TopCell { cell: string; incidents: number; harm: number; label: string }
-export interface CellStats { giZ?: number; giBin?: number; pattern?: string }
+export interface TopCell {
+  cell: string;
+  incidents: number;
+  harm: number;
+  label: string;
+}
+export interface CellStats {
+  giZ?: number;
+  giBin?: number;
+  pattern?: string;
+}

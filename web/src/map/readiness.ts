@@ -15,19 +15,34 @@ function publish(): void {
   Object.defineProperty(window, '__harmgridReady', {
     configurable: true,
     get: () => ready,
-    set: (v: boolean) => { held = !v; publish(); },
+    set: (v: boolean) => {
+      held = !v;
+      publish();
+    },
   });
 }
 
 export const readiness = {
-  want(layer: string, key: string | null): void { wanted.set(layer, key); publish(); },
-  drawn(layer: string, key: string): void { drawn.set(layer, key); held = false; publish(); },
+  want(layer: string, key: string | null): void {
+    wanted.set(layer, key);
+    publish();
+  },
+  drawn(layer: string, key: string): void {
+    drawn.set(layer, key);
+    held = false;
+    publish();
+  },
   /** The map has opened: from now on readiness follows the layers alone. */
-  start(): void { held = false; publish(); },
+  start(): void {
+    held = false;
+    publish();
+  },
 };
 
 declare global {
-  interface Window { __harmgridReady?: boolean }
+  interface Window {
+    __harmgridReady?: boolean;
+  }
 }
 // Nothing is ready before the first layer says what it wants.
 held = true;

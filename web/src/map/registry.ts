@@ -29,7 +29,11 @@ export interface LayerEntry {
   request: (v: ViewState) => string | null;
 }
 
-const empty = (attribution?: string): SourceSpecification => ({ type: 'geojson', data: { type: 'FeatureCollection', features: [] }, ...(attribution ? { attribution } : {}) });
+const empty = (attribution?: string): SourceSpecification => ({
+  type: 'geojson',
+  data: { type: 'FeatureCollection', features: [] },
+  ...(attribution ? { attribution } : {}),
+});
 const CRIME = 'Crime data: data.police.uk (OGL v3)';
 const BOUNDARIES = 'Boundaries: Office for National Statistics (OGL v3)';
 
@@ -64,50 +68,105 @@ export const DISTRICTS_URL = '/api/boundaries?kind=district';
 export const REGISTRY: LayerEntry[] = [
   {
     // A light land tint under the outlines, so the study area reads against the background.
-    id: 'district-land', toggle: null, boundariesOnly: true, legend: null, underLabels: true,
+    id: 'district-land',
+    toggle: null,
+    boundariesOnly: true,
+    legend: null,
+    underLabels: true,
     sources: { 'district-land': empty() },
     layers: [() => ({ id: 'district-land', type: 'fill', source: 'district-land', paint: { 'fill-color': '#fbfaf7' } })],
     request: () => null,
   },
   {
-    id: 'wards', toggle: 'showWards', legend: null, underLabels: true,
+    id: 'wards',
+    toggle: 'showWards',
+    legend: null,
+    underLabels: true,
     sources: { wards: empty(BOUNDARIES) },
-    layers: [() => ({ id: 'wards', type: 'line', source: 'wards', minzoom: 10, layout: { visibility: 'visible' }, paint: { 'line-color': '#8d8a84', 'line-width': 0.6, 'line-dasharray': [3, 2] } })],
+    layers: [
+      () => ({
+        id: 'wards',
+        type: 'line',
+        source: 'wards',
+        minzoom: 10,
+        layout: { visibility: 'visible' },
+        paint: { 'line-color': '#8d8a84', 'line-width': 0.6, 'line-dasharray': [3, 2] },
+      }),
+    ],
     request: (v) => (v.showWards ? wardsUrl(null) : null),
   },
   {
-    id: 'districts', toggle: null, legend: null, underLabels: true,
+    id: 'districts',
+    toggle: null,
+    legend: null,
+    underLabels: true,
     sources: { districts: empty(BOUNDARIES) },
     layers: [() => ({ id: 'districts', type: 'line', source: 'districts', paint: { 'line-color': '#5f5c57', 'line-width': 1.4 } })],
     request: () => DISTRICTS_URL,
   },
   {
-    id: 'deprivation', toggle: 'showDeprivation', legend: 'deprivation', underLabels: true, clickable: ['deprivation-fill'],
+    id: 'deprivation',
+    toggle: 'showDeprivation',
+    legend: 'deprivation',
+    underLabels: true,
+    clickable: ['deprivation-fill'],
     sources: { deprivation: empty('Deprivation: English Indices of Deprivation 2019 (MHCLG, OGL v3)') },
     layers: [
-      () => ({ id: 'deprivation-fill', type: 'fill', source: 'deprivation', layout: { visibility: 'none' }, paint: { 'fill-color': ['get', 'fill'], 'fill-opacity': 0.5 } }),
-      () => ({ id: 'deprivation-line', type: 'line', source: 'deprivation', layout: { visibility: 'none' }, paint: { 'line-color': '#7a4a10', 'line-width': 0.6 } }),
+      () => ({
+        id: 'deprivation-fill',
+        type: 'fill',
+        source: 'deprivation',
+        layout: { visibility: 'none' },
+        paint: { 'fill-color': ['get', 'fill'], 'fill-opacity': 0.5 },
+      }),
+      () => ({
+        id: 'deprivation-line',
+        type: 'line',
+        source: 'deprivation',
+        layout: { visibility: 'none' },
+        paint: { 'line-color': '#7a4a10', 'line-width': 0.6 },
+      }),
     ],
     request: (v) => (v.showDeprivation ? '/api/deprivation?level=ward' : null),
   },
   {
-    id: 'cells', toggle: 'showCells', legend: 'cells', underLabels: true, clickable: ['cells-fill'],
+    id: 'cells',
+    toggle: 'showCells',
+    legend: 'cells',
+    underLabels: true,
+    clickable: ['cells-fill'],
     sources: { cells: empty(CRIME) },
     layers: [() => ({ id: 'cells-fill', type: 'fill', source: 'cells', paint: { 'fill-color': ['get', 'fill'], 'fill-opacity': 0.72 } })],
     request: cellsRequest,
   },
   {
-    id: 'cells-selected', toggle: null, legend: null, sources: {},
-    layers: [() => ({ id: 'cells-selected', type: 'line', source: 'cells', filter: ['==', ['get', 'cell'], ''], paint: { 'line-color': '#e66100', 'line-width': 3.5 } })],
+    id: 'cells-selected',
+    toggle: null,
+    legend: null,
+    sources: {},
+    layers: [
+      () => ({
+        id: 'cells-selected',
+        type: 'line',
+        source: 'cells',
+        filter: ['==', ['get', 'cell'], ''],
+        paint: { 'line-color': '#e66100', 'line-width': 3.5 },
+      }),
+    ],
     request: () => null,
   },
   {
-    id: 'hchh', toggle: 'showHchh', legend: null, clickable: ['hchh-rank'],
+    id: 'hchh',
+    toggle: 'showHchh',
+    legend: null,
+    clickable: ['hchh-rank'],
     sources: { hchh: empty(CRIME), 'hchh-labels': empty() },
     layers: [
       () => ({ id: 'hchh-outline', type: 'line', source: 'hchh', paint: { 'line-color': '#111111', 'line-width': 2.2 } }),
       (font) => ({
-        id: 'hchh-rank', type: 'symbol', source: 'hchh-labels',
+        id: 'hchh-rank',
+        type: 'symbol',
+        source: 'hchh-labels',
         layout: { 'text-field': ['to-string', ['get', 'rank']], 'text-font': font, 'text-size': 13, 'text-allow-overlap': true },
         paint: { 'text-color': '#111111', 'text-halo-color': '#ffffff', 'text-halo-width': 2 },
       }),
@@ -116,20 +175,38 @@ export const REGISTRY: LayerEntry[] = [
     request: (v) => ((v.showHchh || v.area?.startsWith('hchh:')) && analysable(v) ? `/api/hchh?${qs({ ...analysisQuery(v), resolution: 9 })}` : null),
   },
   {
-    id: 'zones', toggle: 'showZones', legend: 'zones', clickable: ['zones-fill'],
+    id: 'zones',
+    toggle: 'showZones',
+    legend: 'zones',
+    clickable: ['zones-fill'],
     sources: { zones: empty() },
     layers: [
       () => ({ id: 'zones-fill', type: 'fill', source: 'zones', paint: { 'fill-color': ['get', 'colour'], 'fill-opacity': 0.14 } }),
       () => ({
-        id: 'zones-outline', type: 'line', source: 'zones',
+        id: 'zones-outline',
+        type: 'line',
+        source: 'zones',
         paint: {
-          'line-color': ['get', 'colour'], 'line-width': 3,
+          'line-color': ['get', 'colour'],
+          'line-width': 3,
           // Each phase has its own dash too, so it reads without colour.
-          'line-dasharray': ['match', ['get', 'phase'], 'planned', ['literal', [1, 1.5]], 'clear', ['literal', [4, 1.5]], 'hold', ['literal', [2, 1, 0.5, 1]], ['literal', [1, 0]]],
+          'line-dasharray': [
+            'match',
+            ['get', 'phase'],
+            'planned',
+            ['literal', [1, 1.5]],
+            'clear',
+            ['literal', [4, 1.5]],
+            'hold',
+            ['literal', [2, 1, 0.5, 1]],
+            ['literal', [1, 0]],
+          ],
         },
       }),
       (font) => ({
-        id: 'zones-label', type: 'symbol', source: 'zones',
+        id: 'zones-label',
+        type: 'symbol',
+        source: 'zones',
         layout: { 'text-field': ['concat', ['get', 'name'], ' (', ['get', 'phase'], ')'], 'text-font': font, 'text-size': 12, 'symbol-placement': 'point' },
         paint: { 'text-color': '#1a1a1a', 'text-halo-color': '#ffffff', 'text-halo-width': 2 },
       }),
@@ -137,14 +214,37 @@ export const REGISTRY: LayerEntry[] = [
     request: () => '/api/zones',
   },
   {
-    id: 'sites', toggle: 'showSites', legend: 'sites', clickable: ['sites-point', 'sites-fill'],
+    id: 'sites',
+    toggle: 'showSites',
+    legend: 'sites',
+    clickable: ['sites-point', 'sites-fill'],
     sources: { sites: empty() },
     layers: [
-      () => ({ id: 'sites-fill', type: 'fill', source: 'sites', filter: ['!=', ['geometry-type'], 'Point'], paint: { 'fill-color': SITE_COLOUR, 'fill-opacity': 0.25 } }),
-      () => ({ id: 'sites-outline', type: 'line', source: 'sites', filter: ['!=', ['geometry-type'], 'Point'], paint: { 'line-color': '#8a3f6e', 'line-width': 2.5 } }),
-      () => ({ id: 'sites-point', type: 'circle', source: 'sites', filter: ['==', ['geometry-type'], 'Point'], paint: { 'circle-color': SITE_COLOUR, 'circle-radius': 7, 'circle-stroke-color': '#8a3f6e', 'circle-stroke-width': 2 } }),
+      () => ({
+        id: 'sites-fill',
+        type: 'fill',
+        source: 'sites',
+        filter: ['!=', ['geometry-type'], 'Point'],
+        paint: { 'fill-color': SITE_COLOUR, 'fill-opacity': 0.25 },
+      }),
+      () => ({
+        id: 'sites-outline',
+        type: 'line',
+        source: 'sites',
+        filter: ['!=', ['geometry-type'], 'Point'],
+        paint: { 'line-color': '#8a3f6e', 'line-width': 2.5 },
+      }),
+      () => ({
+        id: 'sites-point',
+        type: 'circle',
+        source: 'sites',
+        filter: ['==', ['geometry-type'], 'Point'],
+        paint: { 'circle-color': SITE_COLOUR, 'circle-radius': 7, 'circle-stroke-color': '#8a3f6e', 'circle-stroke-width': 2 },
+      }),
       (font) => ({
-        id: 'sites-label', type: 'symbol', source: 'sites',
+        id: 'sites-label',
+        type: 'symbol',
+        source: 'sites',
         layout: { 'text-field': ['get', 'name'], 'text-font': font, 'text-size': 12, 'text-offset': [0, 1.2] },
         paint: { 'text-color': '#5a1f46', 'text-halo-color': '#ffffff', 'text-halo-width': 2 },
       }),
@@ -153,7 +253,9 @@ export const REGISTRY: LayerEntry[] = [
   },
   {
     // Yellow on a dark casing: apart from the phase colours, the site pink and the orange selected cell.
-    id: 'area-selected', toggle: null, legend: null,
+    id: 'area-selected',
+    toggle: null,
+    legend: null,
     sources: { 'area-selected': empty() },
     layers: [
       () => ({ id: 'area-selected-casing', type: 'line', source: 'area-selected', paint: { 'line-color': '#1a1a1a', 'line-width': 6 } }),
@@ -162,28 +264,47 @@ export const REGISTRY: LayerEntry[] = [
     request: () => null,
   },
   {
-    id: 'repeat', toggle: 'showRepeat', legend: 'repeat',
+    id: 'repeat',
+    toggle: 'showRepeat',
+    legend: 'repeat',
     sources: { repeat: empty() },
-    layers: [() => ({
-      id: 'repeat-points', type: 'circle', source: 'repeat', layout: { visibility: 'none' },
-      paint: {
-        'circle-color': '#ffffff', 'circle-stroke-color': REPEAT_COLOUR, 'circle-stroke-width': 2,
-        'circle-radius': ['interpolate', ['linear'], ['sqrt', ['get', 'incidents']], 1, 3, 12, 14],
-      },
-    })],
+    layers: [
+      () => ({
+        id: 'repeat-points',
+        type: 'circle',
+        source: 'repeat',
+        layout: { visibility: 'none' },
+        paint: {
+          'circle-color': '#ffffff',
+          'circle-stroke-color': REPEAT_COLOUR,
+          'circle-stroke-width': 2,
+          'circle-radius': ['interpolate', ['linear'], ['sqrt', ['get', 'incidents']], 1, 3, 12, 14],
+        },
+      }),
+    ],
     request: (v) => (v.showRepeat && analysable(v) ? `/api/repeat-locations?${qs(periodQuery(v))}` : null),
   },
   {
     // Names from the loaded boundaries, for the boundaries-only basemap: districts first, wards closer in.
-    id: 'boundary-labels', toggle: null, boundariesOnly: true, legend: null, sources: {},
+    id: 'boundary-labels',
+    toggle: null,
+    boundariesOnly: true,
+    legend: null,
+    sources: {},
     layers: [
       (font) => ({
-        id: 'district-labels', type: 'symbol', source: 'districts', maxzoom: 12,
+        id: 'district-labels',
+        type: 'symbol',
+        source: 'districts',
+        maxzoom: 12,
         layout: { 'text-field': ['get', 'name'], 'text-font': font, 'text-size': ['interpolate', ['linear'], ['zoom'], 8, 11, 12, 15], 'text-padding': 6 },
         paint: { 'text-color': '#2f2d2a', 'text-halo-color': '#f7f6f3', 'text-halo-width': 1.6 },
       }),
       (font) => ({
-        id: 'ward-labels', type: 'symbol', source: 'wards', minzoom: 12,
+        id: 'ward-labels',
+        type: 'symbol',
+        source: 'wards',
+        minzoom: 12,
         layout: { 'text-field': ['get', 'name'], 'text-font': font, 'text-size': ['interpolate', ['linear'], ['zoom'], 12, 11, 15, 14], 'text-padding': 4 },
         paint: { 'text-color': '#4f4c47', 'text-halo-color': '#f7f6f3', 'text-halo-width': 1.4 },
       }),

@@ -7,7 +7,9 @@ import type { DrawRequest } from '../DrawControls';
 import { viewStore } from '../state';
 
 declare global {
-  interface Window { __harmgridDraw?: TerraDraw }
+  interface Window {
+    __harmgridDraw?: TerraDraw;
+  }
 }
 
 export interface Drawing {
@@ -36,7 +38,8 @@ export function useDrawing(map: MlMap | null, reloadPlaces: () => Promise<void>)
 
   const onDrawn = useRef<(id: string | number) => void>(() => {});
   onDrawn.current = (id) => {
-    const draw = drawRef.current, req = drawingRef.current;
+    const draw = drawRef.current,
+      req = drawingRef.current;
     if (!draw || !req) return;
     const f = draw.getSnapshotFeature(id);
     draw.removeFeatures([id]);
@@ -44,9 +47,18 @@ export function useDrawing(map: MlMap | null, reloadPlaces: () => Promise<void>)
     drawingRef.current = null;
     setDrawing(null);
     if (!f) return;
-    const body = req.kind === 'site'
-      ? { name: req.name, geometry: f.geometry, notes: req.notes || null }
-      : { name: req.name, geometry: f.geometry, clearStart: req.clearStart, holdStart: req.holdStart || null, buildStart: req.buildStart || null, partnership: req.partnership || null, notes: req.notes || null };
+    const body =
+      req.kind === 'site'
+        ? { name: req.name, geometry: f.geometry, notes: req.notes || null }
+        : {
+            name: req.name,
+            geometry: f.geometry,
+            clearStart: req.clearStart,
+            holdStart: req.holdStart || null,
+            buildStart: req.buildStart || null,
+            partnership: req.partnership || null,
+            notes: req.notes || null,
+          };
     setMessage(`Saving the ${req.kind}…`);
     sendJson<PlaceFeature>('POST', `/api/${req.kind}s`, body)
       .then(async (saved) => {
@@ -69,13 +81,17 @@ export function useDrawing(map: MlMap | null, reloadPlaces: () => Promise<void>)
       ],
     });
     draw.start();
-    draw.on('finish', (id, context) => { if (context.mode === 'polygon') onDrawn.current(id); });
+    draw.on('finish', (id, context) => {
+      if (context.mode === 'polygon') onDrawn.current(id);
+    });
     drawRef.current = draw;
     window.__harmgridDraw = draw;
   }, [map]);
 
   return {
-    drawing, editing, message,
+    drawing,
+    editing,
+    message,
     busy: () => Boolean(drawingRef.current) || editingRef.current,
     start(req) {
       const draw = drawRef.current;
@@ -90,11 +106,17 @@ export function useDrawing(map: MlMap | null, reloadPlaces: () => Promise<void>)
       drawingRef.current = null;
       setDrawing(null);
       setMessage(null);
-      if (draw) { draw.clear(); draw.setMode('static'); }
+      if (draw) {
+        draw.clear();
+        draw.setMode('static');
+      }
     },
     edit(kind, feature) {
       const draw = drawRef.current;
-      if (!draw || feature.geometry.type === 'Point') { setMessage('Only outlines can be edited on the map.'); return; }
+      if (!draw || feature.geometry.type === 'Point') {
+        setMessage('Only outlines can be edited on the map.');
+        return;
+      }
       draw.clear();
       const polygons = feature.geometry.type === 'Polygon' ? [feature.geometry.coordinates] : (feature.geometry as GeoJSON.MultiPolygon).coordinates;
       const drawId = `edit-${kind}-${feature.id}`;
@@ -107,13 +129,18 @@ export function useDrawing(map: MlMap | null, reloadPlaces: () => Promise<void>)
       setMessage(`Drag the corners of "${feature.properties.name}" (or the midpoints to add corners), then save.`);
     },
     async finishEdit(save) {
-      const draw = drawRef.current, e = editing;
+      const draw = drawRef.current,
+        e = editing;
       if (!draw || !e) return;
       const f = draw.getSnapshotFeature(e.drawId);
-      draw.clear(); draw.setMode('static');
+      draw.clear();
+      draw.setMode('static');
       editingRef.current = false;
       setEditing(null);
-      if (!save || !f) { setMessage(null); return; }
+      if (!save || !f) {
+        setMessage(null);
+        return;
+      }
       const { areaKm2: _a, ...props } = e.feature.properties;
       void _a;
       try {
@@ -121,7 +148,9 @@ export function useDrawing(map: MlMap | null, reloadPlaces: () => Promise<void>)
         await reloadPlaces();
         setMessage(`"${e.feature.properties.name}" saved.`);
         viewStore.set({ area: `${e.kind}:${e.feature.id}`, cell: null });
-      } catch (err) { setMessage(`Not saved: ${(err as Error).message}`); }
+      } catch (err) {
+        setMessage(`Not saved: ${(err as Error).message}`);
+      }
     },
   };
 }

@@ -7,7 +7,9 @@ import { viewStore } from '../state';
 import { CLICK_ORDER, installLayers } from './registry';
 
 declare global {
-  interface Window { __harmgridMap?: MlMap }
+  interface Window {
+    __harmgridMap?: MlMap;
+  }
 }
 
 // MapLibre 6 loads its worker from a file beside its own module; once bundled, say where Vite put it.
@@ -36,8 +38,14 @@ export type Bounds = [[number, number], [number, number]];
  * else the extent of the loaded data. Map events write the camera into the view store at once.
  * `onClick` gets the feature that wins under the pointer (CLICK_ORDER).
  */
-export function useMapInstance(container: React.RefObject<HTMLDivElement | null>, styleUrl: string | null, opening: Bounds | 'camera' | null,
-  boundariesOnly: boolean, onClick: (f: MapGeoJSONFeature) => void, blocked: () => boolean): MlMap | null {
+export function useMapInstance(
+  container: React.RefObject<HTMLDivElement | null>,
+  styleUrl: string | null,
+  opening: Bounds | 'camera' | null,
+  boundariesOnly: boolean,
+  onClick: (f: MapGeoJSONFeature) => void,
+  blocked: () => boolean,
+): MlMap | null {
   const [map, setMap] = useState<MlMap | null>(null);
   const made = useRef(false);
   const clickRef = useRef(onClick);
@@ -48,15 +56,24 @@ export function useMapInstance(container: React.RefObject<HTMLDivElement | null>
     if (!styleUrl || !opening || !container.current || made.current) return;
     made.current = true;
     const v = viewStore.get();
-    const camera = opening === 'camera' ? { center: [v.lng!, v.lat!] as [number, number], zoom: v.zoom! } : { bounds: opening, fitBoundsOptions: { padding: 24 } };
+    const camera =
+      opening === 'camera' ? { center: [v.lng!, v.lat!] as [number, number], zoom: v.zoom! } : { bounds: opening, fitBoundsOptions: { padding: 24 } };
     const m = new maplibregl.Map({
-      container: container.current, style: styleUrl, ...camera, minZoom: 5, maxZoom: 17,
-      attributionControl: { compact: false }, canvasContextAttributes: { preserveDrawingBuffer: true },
+      container: container.current,
+      style: styleUrl,
+      ...camera,
+      minZoom: 5,
+      maxZoom: 17,
+      attributionControl: { compact: false },
+      canvasContextAttributes: { preserveDrawingBuffer: true },
     });
     m.addControl(new maplibregl.NavigationControl({ showCompass: false }), 'top-right');
     m.addControl(new maplibregl.ScaleControl({ unit: 'metric' }), 'bottom-right');
     // The camera is known from the start (the style may take a while): the layers can ask for their data now.
-    const saveCamera = () => { const c = m.getCenter(); viewStore.set({ lng: c.lng, lat: c.lat, zoom: m.getZoom() }); };
+    const saveCamera = () => {
+      const c = m.getCenter();
+      viewStore.set({ lng: c.lng, lat: c.lat, zoom: m.getZoom() });
+    };
     saveCamera();
     m.on('moveend', saveCamera);
     m.on('load', () => {
@@ -72,8 +89,12 @@ export function useMapInstance(container: React.RefObject<HTMLDivElement | null>
       if (f) clickRef.current(f);
     });
     for (const layer of ['cells-fill', 'sites-fill', 'sites-point', 'zones-fill', 'hchh-rank']) {
-      m.on('mouseenter', layer, () => { if (!blockedRef.current()) m.getCanvas().style.cursor = 'pointer'; });
-      m.on('mouseleave', layer, () => { if (!blockedRef.current()) m.getCanvas().style.cursor = ''; });
+      m.on('mouseenter', layer, () => {
+        if (!blockedRef.current()) m.getCanvas().style.cursor = 'pointer';
+      });
+      m.on('mouseleave', layer, () => {
+        if (!blockedRef.current()) m.getCanvas().style.cursor = '';
+      });
     }
   }, [styleUrl, opening, container, boundariesOnly]);
   return map;

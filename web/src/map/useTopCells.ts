@@ -17,16 +17,25 @@ export function useTopCells(map: MlMap | null, cells: BuildResult | null): TopCe
     if (!map) return;
     let asked = 0;
     const ask = () => {
-      if (!shown || !cells) { setTop([]); return; }
+      if (!shown || !cells) {
+        setTop([]);
+        return;
+      }
       const b = map.getBounds();
       const n = ++asked;
-      cellsWorker().top([b.getWest(), b.getSouth(), b.getEast(), b.getNorth()], byCount)
-        .then((t) => { if (n === asked) setTop((prev) => (prev.map((c) => `${c.cell}:${c.harm}`).join() === t.map((c) => `${c.cell}:${c.harm}`).join() ? prev : t)); })
+      cellsWorker()
+        .top([b.getWest(), b.getSouth(), b.getEast(), b.getNorth()], byCount)
+        .then((t) => {
+          if (n === asked) setTop((prev) => (prev.map((c) => `${c.cell}:${c.harm}`).join() === t.map((c) => `${c.cell}:${c.harm}`).join() ? prev : t));
+        })
         .catch(() => {});
     };
     ask();
     map.on('moveend', ask);
-    return () => { map.off('moveend', ask); asked++; };
+    return () => {
+      map.off('moveend', ask);
+      asked++;
+    };
   }, [map, cells, byCount, shown]);
   return top;
 }

@@ -1,16 +1,25 @@
 import { innerHitRate, memoScore, type SelectionContext, type SelectionMethod } from '../method';
 
 /** A blend: members' scores, each divided by its own maximum, weighted. */
-export interface Blend { parts: { method: SelectionMethod; weight: number }[] }
+export interface Blend {
+  parts: { method: SelectionMethod; weight: number }[];
+}
 
 export const BLEND_WEIGHTS = [0.25, 0.5, 0.75] as const;
 
 /** Every member alone, and every pair at weights ¼/¾, ½/½ and ¾/¼. */
 export function candidateBlends(members: SelectionMethod[]): Blend[] {
   const out: Blend[] = members.map((m) => ({ parts: [{ method: m, weight: 1 }] }));
-  for (let a = 0; a < members.length; a++) for (let b = a + 1; b < members.length; b++) {
-    for (const w of BLEND_WEIGHTS) out.push({ parts: [{ method: members[a]!, weight: w }, { method: members[b]!, weight: 1 - w }] });
-  }
+  for (let a = 0; a < members.length; a++)
+    for (let b = a + 1; b < members.length; b++) {
+      for (const w of BLEND_WEIGHTS)
+        out.push({
+          parts: [
+            { method: members[a]!, weight: w },
+            { method: members[b]!, weight: 1 - w },
+          ],
+        });
+    }
   return out;
 }
 
@@ -39,10 +48,14 @@ export function chooseBlend(ctx: SelectionContext, members: SelectionMethod[]): 
   const cached = ctx.memo.get(key) as Blend | undefined;
   if (cached) return cached;
   const candidates = candidateBlends(members);
-  let best = candidates[0]!, bestHit = -1;
+  let best = candidates[0]!,
+    bestHit = -1;
   for (const b of candidates) {
     const hit = innerHitRate(ctx, `blend[${blendLabel(b)}]`, (inner) => blendScores(inner, b));
-    if (hit !== null && hit > bestHit + 1e-12) { best = b; bestHit = hit; }
+    if (hit !== null && hit > bestHit + 1e-12) {
+      best = b;
+      bestHit = hit;
+    }
   }
   ctx.memo.set(key, best);
   return best;

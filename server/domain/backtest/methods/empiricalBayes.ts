@@ -13,18 +13,30 @@ import type { SelectionMethod } from '../method';
  */
 export function localEbRates(cases: ArrayLike<number>, exposure: ArrayLike<number>, nb: Neighbours): Float64Array {
   const n = cases.length;
-  if (exposure.length !== n || nb.offsets.length !== n + 1) throw new Error(`cases (${n}), exposure (${exposure.length}) and neighbours (${nb.offsets.length - 1}) describe different numbers of cells`);
+  if (exposure.length !== n || nb.offsets.length !== n + 1)
+    throw new Error(`cases (${n}), exposure (${exposure.length}) and neighbours (${nb.offsets.length - 1}) describe different numbers of cells`);
   for (let i = 0; i < n; i++) {
     if (!(exposure[i]! > 0)) throw new Error(`exposure of cell ${i} must be above 0; got ${exposure[i]}`);
     if (!(cases[i]! >= 0)) throw new Error(`cases of cell ${i} must be a number ≥ 0; got ${cases[i]}`);
   }
   const out = new Float64Array(n);
   for (let i = 0; i < n; i++) {
-    let r = 0, e = 0, count = 0;
-    for (let p = nb.offsets[i]!; p < nb.offsets[i + 1]!; p++) { const j = nb.indices[p]!; r += cases[j]!; e += exposure[j]!; count += 1; }
-    const m = r / e, nbar = e / count;
+    let r = 0,
+      e = 0,
+      count = 0;
+    for (let p = nb.offsets[i]!; p < nb.offsets[i + 1]!; p++) {
+      const j = nb.indices[p]!;
+      r += cases[j]!;
+      e += exposure[j]!;
+      count += 1;
+    }
+    const m = r / e,
+      nbar = e / count;
     let C = 0;
-    for (let p = nb.offsets[i]!; p < nb.offsets[i + 1]!; p++) { const j = nb.indices[p]!; C += exposure[j]! * (cases[j]! / exposure[j]! - m) ** 2; }
+    for (let p = nb.offsets[i]!; p < nb.offsets[i + 1]!; p++) {
+      const j = nb.indices[p]!;
+      C += exposure[j]! * (cases[j]! / exposure[j]! - m) ** 2;
+    }
     const a = Math.max(0, C / e - m / nbar);
     const x = cases[i]! / exposure[i]!;
     const den = a + m / exposure[i]!;
@@ -42,7 +54,8 @@ export function localEbRates(cases: ArrayLike<number>, exposure: ArrayLike<numbe
 export const empiricalBayes: SelectionMethod = {
   key: 'empirical-bayes',
   name: 'Empirical-Bayes smoothed rates',
-  description: 'Incidents per km² per month over the window, shrunk towards the cell\'s k = 1 neighbourhood by Marshall\'s local empirical Bayes (spdep::EBlocal, geoda = TRUE); scored as expected incidents per month.',
+  description:
+    "Incidents per km² per month over the window, shrunk towards the cell's k = 1 neighbourhood by Marshall's local empirical Bayes (spdep::EBlocal, geoda = TRUE); scored as expected incidents per month.",
   score: (ctx) => {
     const d = ctx.history.data;
     const counts = ctx.history.sum('incidents', ctx.window);

@@ -12,7 +12,7 @@ import type { SelectionContext, SelectionMethod } from '../method';
 export const gistarMethod: SelectionMethod = {
   key: 'gistar',
   name: 'Gi* hot spots',
-  description: 'Cells with a significant hot Gi* (95 %, FDR) of the window\'s counts, k = 1 H3 neighbours, highest z first.',
+  description: "Cells with a significant hot Gi* (95 %, FDR) of the window's counts, k = 1 H3 neighbours, highest z first.",
   score: (ctx: SelectionContext) => {
     const counts = ctx.history.sum('incidents', ctx.window);
     const out = new Float64Array(counts.length);

@@ -11,17 +11,25 @@ import type { SelectionContext, SelectionMethod } from '../method';
 export const hchhMethod: SelectionMethod = {
   key: 'hchh',
   name: 'High Crime High Harm',
-  description: 'Cells in the top b % by count and the top b % by harm over the window (b = the area budget; the published rule is b = 1), ranked by harm. Calls the HCHH rule unchanged.',
+  description:
+    'Cells in the top b % by count and the top b % by harm over the window (b = the area budget; the published rule is b = 1), ranked by harm. Calls the HCHH rule unchanged.',
   budgetDependent: true,
   score: (ctx: SelectionContext) => {
     const counts = ctx.history.sum('incidents', ctx.window);
     const harm = ctx.history.sum('harm', ctx.window);
     const cells = ctx.history.data.cells;
     const percent = ctx.budgetShare * 100;
-    const result = hchhAreas(cells.map((cell, i) => ({ cell, incidents: counts[i]!, harm: harm[i]! })), { crimeTopPercent: percent, harmTopPercent: percent });
+    const result = hchhAreas(
+      cells.map((cell, i) => ({ cell, incidents: counts[i]!, harm: harm[i]! })),
+      { crimeTopPercent: percent, harmTopPercent: percent },
+    );
     const index = new Map(cells.map((c, i) => [c, i]));
     const out = new Float64Array(cells.length);
-    for (const a of result.areas) for (const c of a.cells) { const i = index.get(c)!; out[i] = harm[i]!; }
+    for (const a of result.areas)
+      for (const c of a.cells) {
+        const i = index.get(c)!;
+        out[i] = harm[i]!;
+      }
     return out;
   },
 };

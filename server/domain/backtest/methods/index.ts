@@ -11,7 +11,17 @@ import { recency } from './recency';
 export const COMBINATION_MEMBERS: SelectionMethod[] = [topCount, lastMonths, recency, kde, empiricalBayes];
 
 /** Every method of the backtest, the baseline first. */
-export const METHODS: SelectionMethod[] = [lastMonths, topCount, topHarm, hchhMethod, gistarMethod, recency, kde, empiricalBayes, combination(COMBINATION_MEMBERS)];
+export const METHODS: SelectionMethod[] = [
+  lastMonths,
+  topCount,
+  topHarm,
+  hchhMethod,
+  gistarMethod,
+  recency,
+  kde,
+  empiricalBayes,
+  combination(COMBINATION_MEMBERS),
+];
 
 export const METHOD_KEYS = METHODS.map((m) => m.key);
 export const BASELINE_KEY = lastMonths.key;

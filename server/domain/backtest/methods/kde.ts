@@ -1,21 +1,30 @@
 import type { SelectionContext, SelectionMethod } from '../method';
 
 /** Points of a kernel density: positions in metres and their weights (incidents at each position). */
-export interface WeightedPoints { x: ArrayLike<number>; y: ArrayLike<number>; w: ArrayLike<number> }
+export interface WeightedPoints {
+  x: ArrayLike<number>;
+  y: ArrayLike<number>;
+  w: ArrayLike<number>;
+}
 
 /** Weighted sample quantile, type 7 (R's default), with each point repeated w times. */
 function quantile7(values: number[], weights: number[], p: number): number {
   const order = values.map((_, i) => i).sort((a, b) => values[a]! - values[b]!);
   const n = weights.reduce((s, w) => s + w, 0);
   const h = (n - 1) * p;
-  const lo = Math.floor(h), hi = Math.ceil(h);
+  const lo = Math.floor(h),
+    hi = Math.ceil(h);
   // The value at 0-based rank r of the expanded sample.
   const at = (r: number) => {
     let cum = 0;
-    for (const i of order) { cum += weights[i]!; if (r < cum) return values[i]!; }
+    for (const i of order) {
+      cum += weights[i]!;
+      if (r < cum) return values[i]!;
+    }
     return values[order[order.length - 1]!]!;
   };
-  const a = at(lo), b = at(hi);
+  const a = at(lo),
+    b = at(hi);
   return a + (h - lo) * (b - a);
 }
 
@@ -24,10 +33,14 @@ export function bandwidthNrd(values: number[], weights: number[]): number {
   const n = weights.reduce((s, w) => s + w, 0);
   if (n < 2) throw new Error(`the bandwidth rule needs at least 2 incidents; got ${n}`);
   let mean = 0;
-  values.forEach((v, i) => { mean += v * weights[i]!; });
+  values.forEach((v, i) => {
+    mean += v * weights[i]!;
+  });
   mean /= n;
   let ss = 0;
-  values.forEach((v, i) => { ss += weights[i]! * (v - mean) ** 2; });
+  values.forEach((v, i) => {
+    ss += weights[i]! * (v - mean) ** 2;
+  });
   const sd = Math.sqrt(ss / (n - 1));
   const iqr = quantile7(values, weights, 0.75) - quantile7(values, weights, 0.25);
   return 4 * 1.06 * Math.min(sd, iqr / 1.34) * n ** (-1 / 5);
@@ -40,8 +53,15 @@ export function bandwidthNrd(values: number[], weights: number[]): number {
  * on the orientation of the force.
  */
 export function bandwidthRule(p: WeightedPoints): number {
-  const xs: number[] = [], ys: number[] = [], ws: number[] = [];
-  for (let i = 0; i < p.w.length; i++) if (p.w[i]! > 0) { xs.push(p.x[i]!); ys.push(p.y[i]!); ws.push(p.w[i]!); }
+  const xs: number[] = [],
+    ys: number[] = [],
+    ws: number[] = [];
+  for (let i = 0; i < p.w.length; i++)
+    if (p.w[i]! > 0) {
+      xs.push(p.x[i]!);
+      ys.push(p.y[i]!);
+      ws.push(p.w[i]!);
+    }
   const h = (bandwidthNrd(xs, ws) + bandwidthNrd(ys, ws)) / 2;
   if (!(h > 0)) throw new Error('the incidents sit on too few positions for a bandwidth (the interquartile range is 0)');
   return h;
@@ -61,23 +81,33 @@ export function quarticDensity(p: WeightedPoints, cx: ArrayLike<number>, cy: Arr
     if (!(p.w[i]! > 0)) continue;
     const k = key(Math.floor(p.x[i]! / h), Math.floor(p.y[i]! / h));
     let b = buckets.get(k);
-    if (!b) { b = []; buckets.set(k, b); }
+    if (!b) {
+      b = [];
+      buckets.set(k, b);
+    }
     b.push(i);
   }
-  const h2 = h * h, norm = 3 / (Math.PI * h2);
+  const h2 = h * h,
+    norm = 3 / (Math.PI * h2);
   const out = new Float64Array(cx.length);
   for (let c = 0; c < cx.length; c++) {
-    const x = cx[c]!, y = cy[c]!;
-    const bx = Math.floor(x / h), by = Math.floor(y / h);
+    const x = cx[c]!,
+      y = cy[c]!;
+    const bx = Math.floor(x / h),
+      by = Math.floor(y / h);
     let f = 0;
-    for (let dx = -1; dx <= 1; dx++) for (let dy = -1; dy <= 1; dy++) {
-      const b = buckets.get(key(bx + dx, by + dy));
-      if (!b) continue;
-      for (const i of b) {
-        const d2 = (p.x[i]! - x) ** 2 + (p.y[i]! - y) ** 2;
-        if (d2 < h2) { const u = 1 - d2 / h2; f += p.w[i]! * u * u; }
+    for (let dx = -1; dx <= 1; dx++)
+      for (let dy = -1; dy <= 1; dy++) {
+        const b = buckets.get(key(bx + dx, by + dy));
+        if (!b) continue;
+        for (const i of b) {
+          const d2 = (p.x[i]! - x) ** 2 + (p.y[i]! - y) ** 2;
+          if (d2 < h2) {
+            const u = 1 - d2 / h2;
+            f += p.w[i]! * u * u;
+          }
+        }
       }
-    }
     out[c] = f * norm;
   }
   return out;
@@ -91,7 +121,8 @@ export function windowPoints(ctx: SelectionContext): WeightedPoints {
     for (let i = 0; i < m.x.length; i++) {
       const k = `${m.x[i]},${m.y[i]}`;
       const e = merged.get(k);
-      if (e) e[2] += m.incidents[i]!; else merged.set(k, [m.x[i]!, m.y[i]!, m.incidents[i]!]);
+      if (e) e[2] += m.incidents[i]!;
+      else merged.set(k, [m.x[i]!, m.y[i]!, m.incidents[i]!]);
     }
   }
   const v = [...merged.values()];
@@ -107,7 +138,8 @@ export function windowPoints(ctx: SelectionContext): WeightedPoints {
 export const kde: SelectionMethod = {
   key: 'kde',
   name: 'Kernel density (quartic)',
-  description: 'Quartic-kernel density of the window\'s incident positions at each cell centre, bandwidth by the bandwidth.nrd rule of thumb averaged over both axes (as sfhotspot::hotspot_kde).',
+  description:
+    "Quartic-kernel density of the window's incident positions at each cell centre, bandwidth by the bandwidth.nrd rule of thumb averaged over both axes (as sfhotspot::hotspot_kde).",
   score: (ctx) => {
     const p = windowPoints(ctx);
     const d = ctx.history.data;

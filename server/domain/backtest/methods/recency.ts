@@ -11,10 +11,14 @@ export function decayedCounts(ctx: SelectionContext, halfLife: number): Float64A
 
 /** The half-life with the best mean next-month hit rate over earlier origins (ties: the longer, steadier one). */
 export function chooseHalfLife(ctx: SelectionContext): number {
-  let best: number = HALF_LIVES[HALF_LIVES.length - 1]!, bestHit = -1;
+  let best: number = HALF_LIVES[HALF_LIVES.length - 1]!,
+    bestHit = -1;
   for (const h of [...HALF_LIVES].reverse()) {
     const hit = innerHitRate(ctx, `recency-h${h}`, (inner) => decayedCounts(inner, h));
-    if (hit !== null && hit > bestHit + 1e-12) { best = h; bestHit = hit; }
+    if (hit !== null && hit > bestHit + 1e-12) {
+      best = h;
+      bestHit = hit;
+    }
   }
   return best;
 }
@@ -31,7 +35,8 @@ export function chooseHalfLife(ctx: SelectionContext): number {
 export const recency: SelectionMethod = {
   key: 'recency',
   name: 'Recency-weighted counts',
-  description: 'Counts over the window, each month weighted 2^(−age/h); the half-life h (1, 2, 3, 6 or 12 months) chosen on the earlier months only by next-month capture at the tuning budget.',
+  description:
+    'Counts over the window, each month weighted 2^(−age/h); the half-life h (1, 2, 3, 6 or 12 months) chosen on the earlier months only by next-month capture at the tuning budget.',
   score: (ctx) => decayedCounts(ctx, chooseHalfLife(ctx)),
   chosen: (ctx) => `half-life ${chooseHalfLife(ctx)} months`,
 };

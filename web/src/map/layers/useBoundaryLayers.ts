@@ -16,7 +16,10 @@ export function ofDistricts(b: Boundaries | null, keep: Set<string> | null, by: 
  * opens on their extent. Wards only once their outlines or the deprivation layer need them, of
  * `wardVintage` (the deprivation's) when given, else the latest loaded.
  */
-export function useBoundaries(keep: Set<string> | null, wardVintage: string | null): { districts: Boundaries | null; districtsFailed: boolean; wards: Boundaries | null } {
+export function useBoundaries(
+  keep: Set<string> | null,
+  wardVintage: string | null,
+): { districts: Boundaries | null; districtsFailed: boolean; wards: Boundaries | null } {
   const [districts, setDistricts] = useState<Boundaries | null>(null);
   const [districtsFailed, setFailed] = useState(false);
   const [wards, setWards] = useState<{ url: string; b: Boundaries } | null>(null);
@@ -25,13 +28,19 @@ export function useBoundaries(keep: Set<string> | null, wardVintage: string | nu
   const needWards = useView((v) => v.showWards || v.showDeprivation) && wardsLoaded;
   const url = wardsUrl(wardVintage);
   useEffect(() => {
-    getJson<Boundaries>(DISTRICTS_URL).then(setDistricts).catch(() => setFailed(true));
-    getJson<{ boundaries: { kind: string }[] }>('/api/geography').then((g) => setWardsLoaded(g.boundaries.some((b) => b.kind === 'ward'))).catch(() => {});
+    getJson<Boundaries>(DISTRICTS_URL)
+      .then(setDistricts)
+      .catch(() => setFailed(true));
+    getJson<{ boundaries: { kind: string }[] }>('/api/geography')
+      .then((g) => setWardsLoaded(g.boundaries.some((b) => b.kind === 'ward')))
+      .catch(() => {});
   }, []);
   useEffect(() => {
     if (!needWards || wards?.url === url) return;
     // The map works without ward outlines.
-    getJson<Boundaries>(url).then((b) => setWards({ url, b })).catch(() => {});
+    getJson<Boundaries>(url)
+      .then((b) => setWards({ url, b }))
+      .catch(() => {});
   }, [needWards, wards, url]);
   return {
     districts: useMemo(() => ofDistricts(districts, keep, 'code'), [districts, keep]),

@@ -26,24 +26,36 @@ let shownUrl = '';
 export function useCellsLayer(map: MlMap | null, onError: (e: Error) => void): { result: BuildResult | null; loading: boolean } {
   const [result, setResult] = useState<BuildResult | null>(null);
   const [loading, setLoading] = useState(false);
-  useLayerData(Boolean(map), 'cells', cellsKey, async (key, signal, v) => {
-    setLoading(true);
-    const url = key.split('#')[0]!;
-    const kind: CellsKind = v.colourBy === 'gistar' ? 'gistar' : v.colourBy === 'emerging' ? 'emerging' : v.month ? 'month' : 'cells';
-    const measure = v.colourBy === 'count' ? 'incidents' : 'harm';
-    const buffer = kind === 'month' && heldMonth === url ? undefined : await getBuffer(url, signal);
-    if (signal.aborted) return;
-    const built = await cellsWorker().build({ kind, buffer, measure, key: url, month: v.month ?? undefined, cumulative: v.cumulative });
-    if (kind === 'month') heldMonth = url;
-    if (signal.aborted) { cellsWorker().revoke(built.url); return; }
-    map!.setPaintProperty('cells-fill', 'fill-antialias', built.count <= 20_000);
-    await setSourceData(map!, 'cells', built.url);
-    // The map reads a blob: URL once, at setData: the previous hexagons' text can go.
-    if (shownUrl) cellsWorker().revoke(shownUrl);
-    shownUrl = built.url;
-    setResult(built);
-    setLoading(false);
-    performance.mark('harmgrid:cells-set');
-  }, (e) => { setLoading(false); onError(e); });
+  useLayerData(
+    Boolean(map),
+    'cells',
+    cellsKey,
+    async (key, signal, v) => {
+      setLoading(true);
+      const url = key.split('#')[0]!;
+      const kind: CellsKind = v.colourBy === 'gistar' ? 'gistar' : v.colourBy === 'emerging' ? 'emerging' : v.month ? 'month' : 'cells';
+      const measure = v.colourBy === 'count' ? 'incidents' : 'harm';
+      const buffer = kind === 'month' && heldMonth === url ? undefined : await getBuffer(url, signal);
+      if (signal.aborted) return;
+      const built = await cellsWorker().build({ kind, buffer, measure, key: url, month: v.month ?? undefined, cumulative: v.cumulative });
+      if (kind === 'month') heldMonth = url;
+      if (signal.aborted) {
+        cellsWorker().revoke(built.url);
+        return;
+      }
+      map!.setPaintProperty('cells-fill', 'fill-antialias', built.count <= 20_000);
+      await setSourceData(map!, 'cells', built.url);
+      // The map reads a blob: URL once, at setData: the previous hexagons' text can go.
+      if (shownUrl) cellsWorker().revoke(shownUrl);
+      shownUrl = built.url;
+      setResult(built);
+      setLoading(false);
+      performance.mark('harmgrid:cells-set');
+    },
+    (e) => {
+      setLoading(false);
+      onError(e);
+    },
+  );
   return { result, loading };
 }

@@ -10,7 +10,9 @@ export function useDeprivation(): Deprivation | null {
   const shown = useView((v) => v.showDeprivation);
   useEffect(() => {
     if (!shown || deprivation) return;
-    getJson<Deprivation>('/api/deprivation?level=ward').then(setDeprivation).catch(() => {});
+    getJson<Deprivation>('/api/deprivation?level=ward')
+      .then(setDeprivation)
+      .catch(() => {});
   }, [shown, deprivation]);
   return deprivation;
 }

@@ -8,8 +8,11 @@ import { readiness } from '../readiness';
  * only when the answer for the current key is on the map. A null key: nothing to fetch (layer off).
  */
 export function useLayerData(
-  ready: boolean, id: string, keyOf: (v: ViewState) => string | null,
-  load: (key: string, signal: AbortSignal, v: ViewState) => Promise<void>, onError: (e: Error) => void,
+  ready: boolean,
+  id: string,
+  keyOf: (v: ViewState) => string | null,
+  load: (key: string, signal: AbortSignal, v: ViewState) => Promise<void>,
+  onError: (e: Error) => void,
 ): void {
   const loadRef = useRef(load);
   loadRef.current = load;
@@ -29,13 +32,22 @@ export function useLayerData(
       readiness.want(id, key);
       if (key === null) return;
       const c = (controller = new AbortController());
-      loadRef.current(key, c.signal, v)
-        .then(() => { if (!c.signal.aborted) readiness.drawn(id, key); })
-        .catch((e: Error) => { if (e.name !== 'AbortError' && !c.signal.aborted) errorRef.current(e); });
+      loadRef
+        .current(key, c.signal, v)
+        .then(() => {
+          if (!c.signal.aborted) readiness.drawn(id, key);
+        })
+        .catch((e: Error) => {
+          if (e.name !== 'AbortError' && !c.signal.aborted) errorRef.current(e);
+        });
     };
     onView(viewStore.get());
     const off = viewStore.subscribe(onView);
-    return () => { off(); controller?.abort(); readiness.want(id, null); };
+    return () => {
+      off();
+      controller?.abort();
+      readiness.want(id, null);
+    };
   }, [ready, id]);
 }
 

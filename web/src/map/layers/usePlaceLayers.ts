@@ -11,9 +11,12 @@ export function usePlaceLayers(map: MlMap | null): { zones: Places; sites: Place
   const [sites, setSites] = useState<Places>(none);
   const reload = useCallback(async () => {
     const [z, s] = await Promise.all([getJson<Places>('/api/zones'), getJson<Places>('/api/sites')]);
-    setZones(z); setSites(s);
+    setZones(z);
+    setSites(s);
   }, []);
-  useEffect(() => { reload().catch(() => {}); }, [reload]);
+  useEffect(() => {
+    reload().catch(() => {});
+  }, [reload]);
   useEffect(() => {
     if (!map) return;
     (map.getSource('zones') as GeoJSONSource).setData(zoneFeatures(zones, today()));
