@@ -370,9 +370,7 @@ export class IncidentStore {
   }
 
   /** Every incident source loaded: its records, months, the precision its positions were given in, and whether it carries times and weapon flags. */
-  async sources(
-    forces?: string[],
-  ): Promise<
+  async sources(forces?: string[]): Promise<
     {
       source: string;
       records: number;

@@ -135,13 +135,11 @@ export function heavyRateLimit(limits: RequestLimits): express.RequestHandler[] 
     standardHeaders: 'draft-8',
     legacyHeaders: false,
     handler: (_req, res, _next, options) => {
-      res
-        .status(429)
-        .json({
-          error: {
-            message: `too many heavy analyses from this client: at most ${options.limit} a minute; retry after the time in the RateLimit header (HARMGRID_RATE_LIMIT_PER_MIN)`,
-          },
-        });
+      res.status(429).json({
+        error: {
+          message: `too many heavy analyses from this client: at most ${options.limit} a minute; retry after the time in the RateLimit header (HARMGRID_RATE_LIMIT_PER_MIN)`,
+        },
+      });
     },
   });
   return [limiter];

@@ -78,12 +78,10 @@ describe(`a second force on ${dbLabel}: Leicestershire boundaries, the national 
     for (const l of readRows(lookupFile)) {
       const r = iod.get(l.LSOA11CD!)!;
       if (!byWard.has(l.WD19CD!)) byWard.set(l.WD19CD!, []);
-      byWard
-        .get(l.WD19CD!)!
-        .push({
-          rank: Number(r['Index of Multiple Deprivation (IMD) Rank (where 1 is most deprived)']),
-          pop: Number(r['Total population: mid 2015 (excluding prisoners)']),
-        });
+      byWard.get(l.WD19CD!)!.push({
+        rank: Number(r['Index of Multiple Deprivation (IMD) Rank (where 1 is most deprived)']),
+        pop: Number(r['Total population: mid 2015 (excluding prisoners)']),
+      });
     }
     for (const a of d.areas) {
       const ls = byWard.get(a.code)!;
