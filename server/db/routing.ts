@@ -179,9 +179,14 @@ export class ReadRouter {
     this.writePending = true;
   }
 
-  /** Waits for the first health check (startup and tests). */
+  /**
+   * Waits for the first health check (startup and tests). Writes made before the router existed (the
+   * migrations and the first start, on another handle) must be replayed before a replica answers.
+   */
   async ready(): Promise<void> {
     await this.check();
+    const last = this.samples[this.samples.length - 1];
+    if (last && last.lsn > this.mustReach) this.mustReach = last.lsn;
   }
 
   status(): RoutingStatus {

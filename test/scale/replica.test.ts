@@ -64,6 +64,9 @@ describe.runIf(onPostgres)('reads on a streaming replica, PostgreSQL', () => {
     replicaScript('start');
     const db = await freshDb();
     await db.destroy();
+    // The load below sends 60 requests in 1.5 s from one client: the per-client rate limit (tested in
+    // test/hardening) would answer some with 429 before the routing this file tests.
+    process.env.HARMGRID_RATE_LIMIT_PER_MIN = '0';
     server = await startServer({
       databaseUrl: process.env.DATABASE_URL!,
       schema: TEST_SCHEMA,
@@ -73,6 +76,7 @@ describe.runIf(onPostgres)('reads on a streaming replica, PostgreSQL', () => {
       quiet: true,
       readUrls: [replicaUrl()],
     });
+    delete process.env.HARMGRID_RATE_LIMIT_PER_MIN;
     replica = new pg.Client({ connectionString: replicaUrl() });
     replica.on('error', () => {
       /* killed on purpose below */
@@ -100,7 +104,8 @@ describe.runIf(onPostgres)('reads on a streaming replica, PostgreSQL', () => {
     expect(server.router!.status().replicas[0]!.reads).toBeGreaterThan(afterImport);
     const before = server.router!.status().replicas[0]!.reads;
     expect(await imported()).toBe(expectedRows);
-    expect(server.router!.status().replicas[0]!.reads).toBe(before + 1);
+    // The answer came from the replica (a request may make more than one read: the session, the version).
+    expect(server.router!.status().replicas[0]!.reads).toBeGreaterThan(before);
   });
 
   it('skips a replica that lags beyond the bound, and uses it again once it has caught up', async () => {

@@ -65,6 +65,7 @@ describe('partnership pack in headless Chromium', () => {
     expect(response?.status()).toBe(200);
     const headings = await page.locator('h2').allTextContents();
     expect(headings).toEqual([
+      'Data coverage',
       'Home Office success measures',
       'Indicators',
       'High Crime High Harm areas, 2018-10 to 2019-09',
