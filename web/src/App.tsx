@@ -365,6 +365,7 @@ export function App() {
             setPlaying={setPlaying}
             exportPng={exportPng}
             analysisQuery={qs(query)}
+            coverage={cells.result?.coverage ?? null}
           />
         )}
         {meta && (

@@ -1,4 +1,5 @@
-import type { Definition, Meta, Scheme } from './api';
+import type { Definition, Meta, PeriodCoverage, Scheme } from './api';
+import { CoverageStatement, CoverageStrip, stripMonths, useCoverage } from './CoverageStrip';
 import { qs } from './api';
 import { periodQuery as periodOf } from './map/registry';
 import type { ColourBy, DeprivationMeasure, ViewState } from './state';
@@ -14,12 +15,27 @@ interface Props {
   setPlaying: (p: boolean) => void;
   exportPng: () => void;
   analysisQuery: string;
+  /** The coverage block of the answer the map shows. */
+  coverage: PeriodCoverage | null;
 }
 
 /** Every control is a labelled native form element, so it is reachable by keyboard and named for screen readers. */
-export function Controls({ view, update, meta, definitions, schemes, resolution, playing, setPlaying, exportPng, analysisQuery }: Props) {
-  const months = meta.months.filter((m) => m >= view.from && m <= view.to);
+export function Controls({ view, update, meta, definitions, schemes, resolution, playing, setPlaying, exportPng, analysisQuery, coverage }: Props) {
+  const loaded = meta.months.filter((m) => m >= view.from && m <= view.to);
+  const coverageAnswer = useCoverage(view.definition, view.from, view.to);
+  const strip = coverageAnswer ? stripMonths(coverageAnswer).filter((m) => m.month >= view.from && m.month <= view.to) : [];
+  // The slider steps through every month of the span, so each strip cell sits under its step; a step
+  // on a month not loaded moves on to the next loaded month the way the slider went (never drawn as zero).
+  const months = strip.length ? strip.map((m) => m.month) : loaded;
   const monthIndex = view.month ? Math.max(0, months.indexOf(view.month)) : months.length - 1;
+  const stepTo = (index: number): string | null => {
+    const forward = index >= monthIndex;
+    const target = months[index];
+    if (target === undefined) return null;
+    if (loaded.includes(target)) return target;
+    const found = forward ? loaded.find((m) => m > target) : [...loaded].reverse().find((m) => m < target);
+    return found ?? view.month;
+  };
   const query = analysisQuery;
   const periodQuery = qs(periodOf(view));
   return (
@@ -59,12 +75,15 @@ export function Controls({ view, update, meta, definitions, schemes, resolution,
             aria-valuetext={view.month ?? 'whole period'}
             onChange={(e) =>
               update({
-                month: months[Number(e.target.value)] ?? null,
+                month: stepTo(Number(e.target.value)),
                 colourBy: view.colourBy === 'gistar' || view.colourBy === 'emerging' ? 'harm' : view.colourBy,
               })
             }
           />
         </label>
+        <CoverageStrip months={strip} />
+        {/* The map's answer says its coverage; until it answers (or if it is refused) the period's, which is the same block. */}
+        <CoverageStatement coverage={coverage ?? coverageAnswer?.coverage} />
         <div className="row">
           <button
             type="button"

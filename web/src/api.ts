@@ -45,6 +45,35 @@ export interface Described {
   monthCount: number;
   definition: { key: string; name: string; isProxy: boolean };
   scheme: { key: string; name: string; unit: string };
+  coverage: PeriodCoverage;
+}
+/** The coverage block of every analysis answer: what of its period is loaded (missing months are unknown, not zero). */
+export interface PeriodCoverage {
+  from: string;
+  to: string;
+  complete: boolean;
+  missing: string[];
+  partial: { month: string; source: string; force: string | null; reasons: string[] }[];
+  singleSource: { month: string; force: string | null; sources: string[]; without: string[] }[];
+  sources: string[];
+  statement: string;
+}
+export type CoverageStatus = 'loaded' | 'partial' | 'missing';
+export interface MonthCoverage {
+  month: string;
+  status: CoverageStatus;
+  incidents: number;
+  reasons: string[];
+  days: { first: string; last: string } | null;
+  missingDistricts: string[];
+}
+/** GET /api/coverage: every source of the force month by month over the force's span, and the definition's coverage. */
+export interface CoverageAnswer {
+  force: ForceNamed;
+  forces: { force: string | null; span: { first: string; last: string } | null; sources: { source: string; timed: boolean; months: MonthCoverage[] }[] }[];
+  districts: { code: string; name: string }[];
+  definition: { key: string; name: string };
+  coverage: PeriodCoverage;
 }
 export interface Cells extends Described {
   cells: string[];

@@ -90,7 +90,11 @@ function build(req: BuildRequest): BuildResult {
       () => 0,
       (i) => `Gi* z ${g.z[i]!.toFixed(2)}`,
     );
-    return { ...out, legend: { kind: 'gistar', from: g.from, to: g.to, studyAreaCells: g.studyArea.cells, studyAreaKm2: g.studyArea.areaKm2 } };
+    return {
+      ...out,
+      coverage: g.coverage,
+      legend: { kind: 'gistar', from: g.from, to: g.to, studyAreaCells: g.studyArea.cells, studyAreaKm2: g.studyArea.areaKm2 },
+    };
   }
   if (req.kind === 'emerging') {
     const e = decode(req.buffer!) as Emerging;
@@ -106,7 +110,7 @@ function build(req: BuildRequest): BuildResult {
       () => 0,
       (i) => category(i) ?? '',
     );
-    return { ...out, legend: { kind: 'emerging', from: e.from, to: e.to, insufficient: e.insufficient, counts: e.counts } };
+    return { ...out, coverage: e.coverage, legend: { kind: 'emerging', from: e.from, to: e.to, insufficient: e.insufficient, counts: e.counts } };
   }
   if (req.kind === 'month') {
     if (req.buffer) byMonth = { key: req.key, data: decode(req.buffer) as CellsByMonth };
@@ -141,7 +145,11 @@ function build(req: BuildRequest): BuildResult {
       (i) => harm[i]!,
       () => '',
     );
-    return { ...out, legend: { kind: 'sequential', from: req.cumulative ? m.from : req.month!, to: req.month!, max, firstMonth: m.from } };
+    return {
+      ...out,
+      coverage: m.coverage,
+      legend: { kind: 'sequential', from: req.cumulative ? m.from : req.month!, to: req.month!, max, firstMonth: m.from },
+    };
   }
   const c = decode(req.buffer!) as Cells;
   const values = req.measure === 'incidents' ? c.incidents : c.harm;
@@ -160,6 +168,7 @@ function build(req: BuildRequest): BuildResult {
   for (const n of c.incidents) if (n > 0) withIncidents++;
   return {
     ...out,
+    coverage: c.coverage,
     legend: { kind: 'sequential', from: c.from, to: c.to, max, resolution: c.resolution, withIncidents, empty: c.cells.length - withIncidents },
   };
 }

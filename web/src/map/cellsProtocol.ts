@@ -1,3 +1,5 @@
+import type { PeriodCoverage } from '../api';
+
 /** Messages between the map and the cells worker (cells.worker.ts). */
 export type CellsKind = 'cells' | 'gistar' | 'emerging' | 'month';
 
@@ -30,6 +32,8 @@ export interface BuildResult {
   count: number;
   bounds: [number, number, number, number] | null;
   legend: CellsLegend;
+  /** The answer's own coverage block: what of its period is loaded. */
+  coverage: PeriodCoverage;
 }
 export interface TopCell {
   cell: string;
