@@ -267,13 +267,12 @@ describe('map layers, drawing and search in headless Chromium', () => {
     await expect.poll(() => page.getByRole('option').count()).toBeGreaterThan(0);
     await box.press('ArrowDown');
     await box.press('Enter');
+    // Wait for the ward's own panel: a panel left open by an earlier test already shows its incidents.
+    const anfield = (await api<{ areas: { code: string; name: string }[] }>('/api/deprivation?level=ward')).areas.find((a) =>
+      a.name.startsWith('Anfield'),
+    )!.code;
+    await expect.poll(() => page.getByTestId('area-panel').getAttribute('data-area'), { timeout: 30_000 }).toBe(`ward:${anfield}`);
     await page.getByTestId('area-incidents').waitFor({ timeout: 30_000 });
-    expect(await page.getByTestId('area-panel').getAttribute('data-area')).toBe(
-      'ward:E05000886'.replace(
-        'E05000886',
-        (await api<{ areas: { code: string; name: string }[] }>('/api/deprivation?level=ward')).areas.find((a) => a.name.startsWith('Anfield'))!.code,
-      ),
-    );
     const code = (await page.getByTestId('area-panel').getAttribute('data-area'))!.split(':')[1]!;
     const stats = await api<{ properties: { totals: { incidents: number } } }>(`/api/areas/ward/${code}/statistics?from=2019-07&to=2019-12`);
     expect(await page.getByTestId('area-incidents').textContent()).toBe(stats.properties.totals.incidents.toLocaleString('en-GB'));
