@@ -89,16 +89,15 @@ export class Analysis {
   }
 
   /**
-   * Where the version comes from without a query: the database's announcements (server/db/notify.ts),
-   * null while they are not being received.
+   * The database's announcements of new versions (server/db/notify.ts). Kept for the nodes' read
+   * routing; the version itself is always read from the database, because an announcement arrives
+   * after the write that made it, and a request right after an import must see the import.
    */
   versionFeed: { current: number | null } | null = null;
 
   /** The stored data's version (bumped by triggers on every change; see migration 20261203000001). */
   async version(): Promise<number> {
-    const v =
-      this.versionFeed?.current ??
-      Number(rowsOf<{ version: string | number }>(await this.db.raw('SELECT version FROM data_version WHERE id = 1'))[0]?.version ?? 0);
+    const v = Number(rowsOf<{ version: string | number }>(await this.db.raw('SELECT version FROM data_version WHERE id = 1'))[0]?.version ?? 0);
     if (v !== this.cacheVersion) {
       this.cache = new Map();
       this.cacheVersion = v;
