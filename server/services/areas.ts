@@ -390,13 +390,15 @@ export class AreaService {
       names.set(v.zone.name, i);
     });
     if (problems.length) throw problemsError('zones file', problems);
+    // Before the transaction: PGlite has one connection, which the transaction holds.
+    const forces = await Promise.all(valid.map((v) => this.analysis.forceAt(v.zone!.geometry)));
     return this.db.transaction(async (trx) => {
       const store = new PlaceStore(trx);
       let created = 0,
         updated = 0;
       const ids: number[] = [];
       for (const [i, v] of valid.entries()) {
-        const z = { ...v.zone!, areaKm2: areaKm2(v.zone!.geometry), forceCode: await this.analysis.forceAt(v.zone!.geometry) };
+        const z = { ...v.zone!, areaKm2: areaKm2(v.zone!.geometry), forceCode: forces[i] ?? null };
         const existing = typeof v.id === 'number' ? await store.getZone(v.id) : null;
         const byName = await store.zoneByName(z.name);
         if (byName && byName.id !== existing?.id)
@@ -452,6 +454,8 @@ export class AreaService {
       return { site: v.site, id: f.id };
     });
     if (problems.length) throw problemsError('sites file', problems);
+    // Before the transaction: PGlite has one connection, which the transaction holds.
+    const forces = await Promise.all(valid.map((v) => this.analysis.forceAt(v.site!.geometry)));
     return this.db.transaction(async (trx) => {
       const store = new PlaceStore(trx);
       let created = 0,
@@ -465,7 +469,7 @@ export class AreaService {
             'conflict',
             `invalid sites file: features[${i}] (feature ${i + 1}).properties.name: site #${byName.id} is named "${v.site!.name}" already; nothing was imported`,
           );
-        const site = { ...v.site!, forceCode: await this.analysis.forceAt(v.site!.geometry) };
+        const site = { ...v.site!, forceCode: forces[i] ?? null };
         if (existing) {
           await store.updateSite(existing.id, site);
           updated++;
