@@ -35,7 +35,9 @@ const empty = (attribution?: string): SourceSpecification => ({
   ...(attribution ? { attribution } : {}),
 });
 const CRIME = 'Crime data: data.police.uk (OGL v3)';
-const BOUNDARIES = 'Boundaries: Office for National Statistics (OGL v3)';
+// The same words as the basemap style's, so MapLibre shows the credit once.
+const BOUNDARIES =
+  'Boundaries: Office for National Statistics, © Crown copyright and database right (OGL v3); contains OS data © Crown copyright and database right';
 
 /** The query every analysis layer shares: force, period, definition, scheme, resolution, study area. */
 export function analysisQuery(v: ViewState): Record<string, string | number> {
