@@ -262,7 +262,10 @@ export function periodCoverage(series: SeriesCoverage[], from: Month, to: Month)
     partial,
     singleSource,
     sources,
-    statement: parts.length ? parts.join('. ') : `every month from ${from} to ${to} is loaded for ${sources.join(', ')}`,
+    // Each part is a sentence of its own.
+    statement: parts.length
+      ? parts.map((p) => p.charAt(0).toUpperCase() + p.slice(1)).join('. ')
+      : `every month from ${from} to ${to} is loaded for ${sources.join(', ')}`,
   };
 }
 
