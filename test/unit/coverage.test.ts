@@ -149,7 +149,7 @@ describe('coverage rules', () => {
     expect(p.singleSource).toEqual([{ month: '2021-02', force: 'E23000004', sources: ['data.police.uk'], without: ['ambulance'] }]);
     expect(p.complete).toBe(false);
     expect(p.statement).toMatch(
-      /^2 of the 4 months are not loaded: 2021-03, 2021-04\. months held by some sources only: 2021-02: data\.police\.uk only \(no ambulance\)/,
+      /^2 of the 4 months are not loaded: 2021-03, 2021-04\. Months held by some sources only: 2021-02: data\.police\.uk only \(no ambulance\)/,
     );
     expect(longestCompleteRun(p)).toEqual({ from: '2021-01', to: '2021-02', months: 2 });
     expect(nameMonths(['2020-01', '2020-02', '2020-03', '2020-05'])).toBe('2020-01 … 2020-03 (3 months), 2020-05');
