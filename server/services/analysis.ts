@@ -14,9 +14,19 @@ import { IncidentStore, type IncidentFilter } from '../db/incidents';
 import { ReferenceStore, type DefinitionRecord, type HarmSchemeRecord } from '../db/reference';
 import { DEFAULT_DEFINITION } from '../domain/definitions';
 import { CCHI_KEY, COUNT_KEY } from '../domain/harm';
+import { cellAreasKm2 } from '../domain/h3cell';
 import { CellMonthSlice } from '../domain/cube/cellMonthSlice';
 import { LocationSlice } from '../domain/cube/locationSlice';
-import { cellsOutline, hchhAreas, type CellTotal, type HchhOptions } from '../domain/hchh';
+import {
+  cellsOutline,
+  describeHchhRule,
+  hchhAreas,
+  patrolPlanAreas,
+  type CellTotal,
+  type HchhOptions,
+  type HchhRule,
+  type PatrolPlanOptions,
+} from '../domain/hchh';
 import { monthRange, type Month } from '../domain/months';
 import { contextSeries, coverageOf, type SeriesCoverage } from './coverage';
 
@@ -329,10 +339,12 @@ export class Analysis {
   /**
    * The study area's cells with their totals, empty cells included.
    */
-  async studyArea(r: ResolvedParams): Promise<{ cells: CellTotal[]; basis: string; area: StudyArea }> {
+  async studyArea(r: ResolvedParams): Promise<{ cells: CellTotal[]; basis: string; area: StudyArea; cellKm2: Float64Array }> {
     const [area, totals] = await Promise.all([this.studyAreaOf(r), this.cellTotals(r)]);
     const byCell = new Map(totals.map((t) => [t.cell, t]));
-    return { cells: area.cells.map((cell) => byCell.get(cell) ?? { cell, incidents: 0, harm: 0 }), basis: area.basis, area };
+    const key = `cellKm2|${r.version}|${r.force.codes.join(',')}|${(r.districts ?? []).join(',')}|${r.resolution}`;
+    const cellKm2 = await this.memo(key, async () => cellAreasKm2(area.cells));
+    return { cells: area.cells.map((cell) => byCell.get(cell) ?? { cell, incidents: 0, harm: 0 }), basis: area.basis, area, cellKm2 };
   }
 
   /**
@@ -388,9 +400,12 @@ export class Analysis {
     };
   }
 
-  async hchh(r: ResolvedParams, options: Partial<HchhOptions>) {
+  /** HCHH areas by the request's rule (default: the patrol plan), named, with their shares and the rule in words. */
+  async hchh(r: ResolvedParams, request: HchhRequest = {}) {
     const study = await this.studyArea(r);
-    const result = hchhAreas(study.cells, options);
+    const rule = request.rule ?? 'patrol-plan';
+    const result =
+      rule === 'patrol-plan' ? patrolPlanAreas(study.cells, request.patrol, study.cellKm2) : hchhAreas(study.cells, request.threshold, study.cellKm2);
     const [namer, locations] = await Promise.all([
       this.areaNamer(r.to),
       this.topLocationsByArea(
@@ -415,6 +430,7 @@ export class Analysis {
     });
     const sum = (f: (a: (typeof areas)[number]) => number) => areas.reduce((s, a) => s + f(a), 0);
     return {
+      rule: { key: rule, text: describeHchhRule(rule, request) },
       areas,
       thresholds: result.thresholds,
       studyArea: { ...result.studyArea, basis: study.basis },
@@ -430,6 +446,13 @@ export class Analysis {
       },
     };
   }
+}
+
+/** Which HCHH rule, and its options (see domain/hchh.ts). */
+export interface HchhRequest {
+  rule?: HchhRule;
+  threshold?: Partial<HchhOptions>;
+  patrol?: Partial<PatrolPlanOptions>;
 }
 
 export type AreaNamer = (cells: string[], topLocations: string[]) => string;

@@ -5,7 +5,7 @@ import { monthRange } from '../../domain/months';
 import { cellPolygon, cellsOutline, type Analysis } from '../../services/analysis';
 import { sendCsv, type Api } from '../api';
 import { HttpError } from '../httpError';
-import { analysisQuery, hchhQuery, resolvedDescription } from '../schemas';
+import { analysisQuery, hchhQuery, hchhRequestOf, resolvedDescription } from '../schemas';
 import { round } from '../../domain/round';
 
 const geojson = z.object({ type: z.literal('FeatureCollection'), features: z.array(z.any()) }).passthrough();
@@ -153,23 +153,20 @@ export function hotspotRoutes(api: Api, analysis: Analysis): void {
     access: 'read',
     cache: true,
     summary: 'High Crime High Harm areas as GeoJSON with their statistics',
-    description: 'Cells in the top crimeTopPercent % by count AND the top harmTopPercent % by harm of the study area, merged where they touch, ranked by harm.',
+    description:
+      'By default (rule=patrol-plan) the areas a patrol plan can use: at most 15 contiguous areas of at most 0.5 km², apart, together at most 0.5 % of the study area, holding the most harm of the period. rule=merseyside: cells in the top crimeTopPercent % by count AND the top harmTopPercent % by harm of the study area, merged where they touch. Ranked by harm.',
     query: hchhQuery,
     response: { description: 'GeoJSON FeatureCollection of areas, with totals and thresholds', schema: geojson, contentType: 'application/geo+json' },
     handler: async ({ query, res }) => {
       const r = await analysis.resolve(query);
-      const result = await analysis.hchh(r, {
-        crimeTopPercent: query.crimeTopPercent,
-        harmTopPercent: query.harmTopPercent,
-        minCells: query.minCells,
-        maxAreas: query.maxAreas ?? null,
-      });
+      const result = await analysis.hchh(r, hchhRequestOf(query));
       res.type('application/geo+json');
       return {
         type: 'FeatureCollection',
         ...analysis.describe(r),
-        rule: `cells in the top ${query.crimeTopPercent}% by count and the top ${query.harmTopPercent}% by harm of the study area, merged where they touch`,
-        thresholds: { minIncidents: result.thresholds.minIncidents, minHarm: round(result.thresholds.minHarm) },
+        rule: result.rule.text,
+        ruleKey: result.rule.key,
+        ...(result.thresholds ? { thresholds: { minIncidents: result.thresholds.minIncidents, minHarm: round(result.thresholds.minHarm) } } : {}),
         studyArea: { ...result.studyArea, areaKm2: round(result.studyArea.areaKm2), harm: round(result.studyArea.harm) },
         totals: roundAll(result.totals),
         features: result.areas.map((a) => ({
@@ -238,12 +235,7 @@ export function hotspotExportRoutes(api: Api, analysis: Analysis): void {
     handler: async ({ query, res }) => {
       const r = await analysis.resolve(query);
       const d = analysis.describe(r);
-      const result = await analysis.hchh(r, {
-        crimeTopPercent: query.crimeTopPercent,
-        harmTopPercent: query.harmTopPercent,
-        minCells: query.minCells,
-        maxAreas: query.maxAreas ?? null,
-      });
+      const result = await analysis.hchh(r, hchhRequestOf(query));
       const rows = result.areas.map((a) => ({
         rank: a.rank,
         name: a.name,
@@ -255,6 +247,7 @@ export function hotspotExportRoutes(api: Api, analysis: Analysis): void {
         share_of_area: round(a.shareOfArea, 6),
         share_of_incidents: round(a.shareOfIncidents, 6),
         share_of_harm: round(a.shareOfHarm, 6),
+        rule: result.rule.text,
         top_locations: a.topLocations.map((l) => `${l.location} (${l.incidents})`).join('; '),
         cell_ids: a.cells.join(' '),
         definition: d.definition.name,
