@@ -1,6 +1,7 @@
 import { cellsToMultiPolygon, gridDisk } from 'h3-js';
 import { greedyPatrolAreas } from './backtest/patrolAreas';
 import { cellAreasKm2 } from './h3cell';
+import { h3NeighbourLookup } from './hotspots/neighbours';
 
 /** Count and harm of one cell over the chosen period. */
 export interface CellTotal {
@@ -167,33 +168,19 @@ export function patrolPlanAreas(studyCells: CellTotal[], options: Partial<Patrol
   if (!(opts.maxAreaKm2 > 0)) throw new Error(`maxAreaKm2 must be above 0; got ${opts.maxAreaKm2}`);
   if (!(opts.budgetShare > 0 && opts.budgetShare <= 1)) throw new Error(`budgetShare must be above 0 and at most 1; got ${opts.budgetShare}`);
   const n = studyCells.length;
-  const index = new Map<string, number>();
   const value = new Float64Array(n);
   const areaKm2 = cellKm2 ?? cellAreasKm2(studyCells.map((c) => c.cell));
   let studyKm2 = 0,
     studyIncidents = 0,
     studyHarm = 0;
   studyCells.forEach((c, i) => {
-    index.set(c.cell, i);
     value[i] = c.harm > 0 && c.incidents > 0 ? c.harm : 0;
     studyKm2 += areaKm2[i]!;
     studyIncidents += c.incidents;
     studyHarm += c.harm;
   });
   // Neighbours on demand: the builder looks only around its areas, a few thousand of up to 340,000 cells.
-  const rings = new Map<number, number[]>();
-  const ring = (i: number): number[] => {
-    let r = rings.get(i);
-    if (!r) {
-      r = [];
-      for (const c of gridDisk(studyCells[i]!.cell, 1)) {
-        const j = index.get(c);
-        if (j !== undefined) r.push(j);
-      }
-      rings.set(i, r);
-    }
-    return r;
-  };
+  const ring = h3NeighbourLookup(studyCells.map((c) => c.cell));
   const plan = greedyPatrolAreas(value, areaKm2, ring, { maxAreas: opts.maxAreas, maxAreaKm2: opts.maxAreaKm2, budgetKm2: opts.budgetShare * studyKm2 });
   const areas: HchhArea[] = plan.areas.map((a) => {
     let incidents = 0,
