@@ -15,6 +15,7 @@ import { ReferenceStore, type DefinitionRecord, type HarmSchemeRecord } from '..
 import { DEFAULT_DEFINITION } from '../domain/definitions';
 import { CCHI_KEY, COUNT_KEY } from '../domain/harm';
 import { cellAreasKm2 } from '../domain/h3cell';
+import { h3Neighbours, type Neighbours, type WeightScheme } from '../domain/hotspots/neighbours';
 import { CellMonthSlice } from '../domain/cube/cellMonthSlice';
 import { LocationSlice } from '../domain/cube/locationSlice';
 import {
@@ -263,6 +264,11 @@ export class Analysis {
     return (await this.slice(r)).monthTotals(r.from, r.to, r.resolution);
   }
 
+  /** The study area's space-time cube over `months` (see CellMonthSlice.cube). */
+  async cellMonthCube(r: ResolvedParams, months: readonly string[], cells: readonly string[], variable: 'incidents' | 'harm'): Promise<Float64Array> {
+    return (await this.slice(r)).cube(months, cells, variable);
+  }
+
   /** Monthly incidents and harm inside one cell of any resolution 7–11. */
   async cellSeries(r: ResolvedParams, cell: string): Promise<{ month: string; incidents: number; harm: number }[]> {
     return (await this.slice(r)).series(cell, r.from, r.to);
@@ -345,6 +351,13 @@ export class Analysis {
     const key = `cellKm2|${r.version}|${r.force.codes.join(',')}|${(r.districts ?? []).join(',')}|${r.resolution}`;
     const cellKm2 = await this.memo(key, async () => cellAreasKm2(area.cells));
     return { cells: area.cells.map((cell) => byCell.get(cell) ?? { cell, incidents: 0, harm: 0 }), basis: area.basis, area, cellKm2 };
+  }
+
+  /** The study area's spatial weights (H3 k-ring), kept per data version: Gi* and the emerging cube reuse them. */
+  async studyNeighbours(r: ResolvedParams, k: number, weights: WeightScheme): Promise<Neighbours> {
+    const area = await this.studyAreaOf(r);
+    const key = `nb|${r.version}|${r.force.codes.join(',')}|${(r.districts ?? []).join(',')}|${r.resolution}|${k}|${weights}`;
+    return this.memo(key, async () => h3Neighbours(area.cells, { k, weights }));
   }
 
   /**
