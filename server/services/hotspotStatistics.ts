@@ -200,7 +200,7 @@ export class HotspotStatistics {
 
   /**
    * Trains three hotspot selections on one period and scores them on a later one, at equal area:
-   * HCHH areas (default rule), Gi*-significant hot cells (95 %, FDR, highest z first) and the naive
+   * HCHH areas (the published threshold rule, at the request's percentages), Gi*-significant hot cells (95 %, FDR, highest z first) and the naive
    * top-count ranking. The area budget is the HCHH selection's area.
    */
   async accuracy(train: ResolvedParams, evaluate: ResolvedParams, hchhOptions: { crimeTopPercent: number; harmTopPercent: number }) {
