@@ -1,4 +1,4 @@
-import { cellArea, cellToBoundary, cellToLatLng, getHexagonAreaAvg, polygonToCells } from 'h3-js';
+import { cellArea, cellToBoundary, cellToLatLng, polygonToCells } from 'h3-js';
 import { vintageFor } from '../domain/geography/boundaries';
 import { nameArea } from '../domain/geography/areaName';
 import { RegionIndex } from '../domain/geography/pointInPolygon';
@@ -69,6 +69,8 @@ export interface StudyArea {
   force: ForceScope;
   resolution: number;
   cells: string[];
+  /** Each cell's area (cellAreasKm2), in the order of `cells`. */
+  cellKm2: Float64Array;
   areaKm2: number;
   districts: { code: string; name: string; vintage: string }[];
   basis: string;
@@ -311,21 +313,25 @@ export class Analysis {
         const what = districts.length
           ? `the ${districts.length} district${districts.length === 1 ? '' : 's'} of ${r.force.label} (${districts.map((d) => d.name).join(', ')}; ${districts[0]!.vintage} boundaries, ${km2.toFixed(0)} km²)`
           : `the ${regions.length} loaded ward${regions.length === 1 ? '' : 's'} (${regions[0]!.vintage} boundaries, ${km2.toFixed(0)} km²; no districts loaded)`;
+        const cellKm2 = cellAreasKm2(cells);
         return {
           force: r.force,
           resolution: r.resolution,
           cells,
-          areaKm2: cells.length * cellAreaKm2(r.resolution, cells),
+          cellKm2,
+          areaKm2: sumOf(cellKm2),
           districts: districts.map((d) => ({ code: d.code, name: d.name, vintage: d.vintage })),
           basis: `H3 cells whose centre lies in ${what}`,
         };
       }
       const cells = await this.incidents.occupiedCells(r.resolution, r.force.codes.length ? r.force.codes : undefined);
+      const cellKm2 = cellAreasKm2(cells);
       return {
         force: r.force,
         resolution: r.resolution,
         cells,
-        areaKm2: cells.length * cellAreaKm2(r.resolution, cells),
+        cellKm2,
+        areaKm2: sumOf(cellKm2),
         districts: [],
         basis: `cells holding at least one incident of ${r.force.label} of any kind in any loaded month (no district or ward boundaries loaded)`,
       };
@@ -348,9 +354,7 @@ export class Analysis {
   async studyArea(r: ResolvedParams): Promise<{ cells: CellTotal[]; basis: string; area: StudyArea; cellKm2: Float64Array }> {
     const [area, totals] = await Promise.all([this.studyAreaOf(r), this.cellTotals(r)]);
     const byCell = new Map(totals.map((t) => [t.cell, t]));
-    const key = `cellKm2|${r.version}|${r.force.codes.join(',')}|${(r.districts ?? []).join(',')}|${r.resolution}`;
-    const cellKm2 = await this.memo(key, async () => cellAreasKm2(area.cells));
-    return { cells: area.cells.map((cell) => byCell.get(cell) ?? { cell, incidents: 0, harm: 0 }), basis: area.basis, area, cellKm2 };
+    return { cells: area.cells.map((cell) => byCell.get(cell) ?? { cell, incidents: 0, harm: 0 }), basis: area.basis, area, cellKm2: area.cellKm2 };
   }
 
   /** The study area's spatial weights (H3 k-ring), kept per data version: Gi* and the emerging cube reuse them. */
@@ -487,9 +491,8 @@ function cellsWithCentreIn(regions: BoundaryRecord[], resolution: number): strin
   return [...set].sort();
 }
 
-/** Mean area of the given cells in km² (exact per cell for small sets, the resolution's mean otherwise). */
-function cellAreaKm2(resolution: number, cells: string[]): number {
-  if (cells.length === 0) return 0;
-  if (cells.length > 2000) return getHexagonAreaAvg(resolution, 'km2');
-  return cells.reduce((s, c) => s + cellArea(c, 'km2'), 0) / cells.length;
+function sumOf(values: ArrayLike<number>): number {
+  let s = 0;
+  for (let i = 0; i < values.length; i++) s += values[i]!;
+  return s;
 }
