@@ -207,11 +207,9 @@ describe('map workspace in headless Chromium', () => {
 
   it('toggles each layer', async () => {
     await page.getByLabel('Hotspot cells', { exact: true }).uncheck();
-    await page.waitForTimeout(300);
-    expect(await renderedCells()).toBe(0);
+    await expect.poll(renderedCells, { timeout: 10_000 }).toBe(0);
     await page.getByLabel('Hotspot cells', { exact: true }).check();
-    await page.waitForTimeout(300);
-    expect(await renderedCells()).toBeGreaterThan(0);
+    await expect.poll(renderedCells, { timeout: 20_000 }).toBeGreaterThan(0);
     for (const [label, layer] of [
       ['HCHH areas', 'hchh-outline'],
       ['Ward outlines', 'wards'],

@@ -26,6 +26,8 @@ function cellsKey(v: ViewState): string | null {
 /** The month-by-month answer the worker holds, so the slider moves without a new request. */
 let heldMonth = '';
 let shownUrl = '';
+/** The key whose cells are on the map: switching the layer off and on again shows them without a new request. */
+let onMap = '';
 
 /**
  * The hexagon layer. Harm and incidents over the whole period are vector tiles the server cuts from
@@ -42,6 +44,7 @@ export function useCellsLayer(map: MlMap | null, onError: (e: Error) => void): {
     'cells',
     cellsKey,
     async (key, signal, v) => {
+      if (key === onMap && map!.getSource('cells')) return;
       setLoading(true);
       const url = key.split('#')[0]!;
       const measure = v.colourBy === 'count' ? 'incidents' : 'harm';
@@ -50,6 +53,7 @@ export function useCellsLayer(map: MlMap | null, onError: (e: Error) => void): {
         const s = await getJson<CellsSummary & { scheme: unknown }>(url, signal);
         if (signal.aborted) return;
         const fill = ['case', ['>', ['get', 'incidents'], 0], sequentialExpression(s.max[measure], measure), EMPTY_CELL] as never;
+        onMap = ''; // from here the map no longer shows the previous key's cells
         await showCells(map!, { kind: 'tiles', summary: s, fill }, s.cells, viewStore.get().cell);
         shown = {
           count: s.cells,
@@ -67,6 +71,7 @@ export function useCellsLayer(map: MlMap | null, onError: (e: Error) => void): {
           cellsWorker().revoke(built.url);
           return;
         }
+        onMap = '';
         await showCells(map!, { kind: 'geojson', url: built.url }, built.count, viewStore.get().cell);
         // The map reads a blob: URL once, at setData: the previous hexagons' text can go.
         if (shownUrl) cellsWorker().revoke(shownUrl);
@@ -74,6 +79,7 @@ export function useCellsLayer(map: MlMap | null, onError: (e: Error) => void): {
         shown = { count: built.count, legend: built.legend, coverage: built.coverage };
       }
       if (signal.aborted) return;
+      onMap = key;
       setResult(shown);
       setLoading(false);
       performance.mark('harmgrid:cells-set');
