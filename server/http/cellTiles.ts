@@ -50,6 +50,6 @@ export function cellTile(index: CellIndex, z: number, x: number, y: number): Uin
   // Cut straight to the asked zoom (indexMaxZoom 0: no tiles are kept beyond the one asked for).
   const vt = new GeoJSONVT({ type: 'FeatureCollection', features }, { maxZoom: Math.max(z, 1), indexMaxZoom: 0, extent: EXTENT, buffer: BUFFER, tolerance: 1 });
   const tile = vt.getTile(z, x, y);
-  if (!tile || !tile.features.length) return new Uint8Array(0);
+  if (!tile?.features.length) return new Uint8Array(0);
   return vtpbf.fromGeojsonVt({ [CELL_LAYER]: tile } as never, { version: 2, extent: EXTENT });
 }

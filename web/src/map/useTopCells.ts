@@ -31,7 +31,8 @@ export function useTopCells(map: MlMap | null, cells: CellsShown | null): { cell
       const box: [number, number, number, number] = [b.getWest(), b.getSouth(), b.getEast(), b.getNorth()];
       const forView = `${box.map((x) => x.toFixed(5)).join(',')}|${cells.tileQuery ?? 'worker'}|${byCount ? 'incidents' : 'harm'}`;
       const n = ++asked;
-      const c = (controller = new AbortController());
+      const c = new AbortController();
+      controller = c;
       const answer: Promise<TopCell[]> = cells.tileQuery
         ? getJson<{ cells: TopCell[] }>(
             `/api/cells/top?${cells.tileQuery}&bbox=${box.map((x) => x.toFixed(6)).join(',')}&by=${byCount ? 'incidents' : 'harm'}&limit=10`,
