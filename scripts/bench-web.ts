@@ -96,6 +96,13 @@ for (const { resolution, zoom, zeros, label } of cases) {
         for (const en of l.getEntries()) (window as any).__longest = Math.max((window as any).__longest, en.duration);
       }).observe({ type: 'longtask', buffered: true });
     });
+    const cellRequests: { end: number; bytes: number }[] = [];
+    page.on('requestfinished', async (r) => {
+      if (!/\/api\/(cells(\/summary|\/tiles\/[^?]*)?|gistar|emerging)\?/.test(r.url())) return;
+      const t = r.timing();
+      const sizes = await r.sizes().catch(() => ({ responseBodySize: 0 }));
+      cellRequests.push({ end: t.startTime + t.responseEnd, bytes: sizes.responseBodySize });
+    });
     await page.goto(`${url}/?resolution=${resolution}&zoom=${zoom}&lat=${centre[1]}&lng=${centre[0]}${zeros ? '&zeros=1' : ''}`);
     // Polled every 50 ms in the page: its clock starts at navigation.
     const firstCells = (await (
@@ -109,13 +116,13 @@ for (const { resolution, zoom, zeros, label } of cases) {
       )
     ).jsonValue()) as number;
     // The cells' answers: the whole answer (earlier builds), or the summary and the cell tiles in view.
-    const cellRequests = await page.evaluate(() =>
-      performance
-        .getEntriesByType('resource')
-        .filter((r) => /\/api\/(cells(\/summary|\/tiles\/[^?]*)?|gistar|emerging)\?/.test(r.name))
-        .map((r) => ({ end: (r as PerformanceResourceTiming).responseEnd, bytes: (r as PerformanceResourceTiming).encodedBodySize })),
-    );
-    const apiEnd = Math.max(0, ...cellRequests.map((r) => r.end));
+    // Tiles are fetched by MapLibre's worker, whose requests the page's Resource Timing does not list:
+    // they are read from the browser's own record of each request (Playwright), on the page's clock.
+    const origin = await page.evaluate(() => performance.timeOrigin);
+    await page.waitForTimeout(300); // the last requests' sizes are read asynchronously
+    const firstView = cellRequests.splice(0);
+    const apiEnd = Math.max(0, ...firstView.map((r) => r.end - origin));
+    const firstViewBytes = firstView.reduce((a, r) => a + r.bytes, 0);
     const frames = await page.evaluate(async () => {
       const m = (window as any).__harmgridMap;
       const deltas: number[] = [];
@@ -144,7 +151,7 @@ for (const { resolution, zoom, zeros, label } of cases) {
     const heap = await page.evaluate(() => ((performance as any).memory?.usedJSHeapSize ?? 0) / 1048576);
     const longest = await page.evaluate(() => (window as any).__longest as number);
     console.log(
-      `| ${build.name} | ${label ?? resolution} | ${drawn.toLocaleString('en-GB')} | ${cellRequests.length} / ${(cellRequests.reduce((a, r) => a + r.bytes, 0) / 1024).toFixed(0)} KB | ${(firstCells / 1000).toFixed(2)} | ${(apiEnd / 1000).toFixed(2)} | ${((firstCells - apiEnd) / 1000).toFixed(2)} | ${longest.toFixed(0)} | ${q(0.5).toFixed(1)} / ${q(0.95).toFixed(1)} / ${frames[frames.length - 1]!.toFixed(1)} | ${heap.toFixed(0)} |`,
+      `| ${build.name} | ${label ?? resolution} | ${drawn.toLocaleString('en-GB')} | ${firstView.length} / ${(firstViewBytes / 1024).toFixed(0)} KB | ${(firstCells / 1000).toFixed(2)} | ${(apiEnd / 1000).toFixed(2)} | ${((firstCells - apiEnd) / 1000).toFixed(2)} | ${longest.toFixed(0)} | ${q(0.5).toFixed(1)} / ${q(0.95).toFixed(1)} / ${frames[frames.length - 1]!.toFixed(1)} | ${heap.toFixed(0)} |`,
     );
     await page.close();
   }
