@@ -28,8 +28,9 @@ export const EMPTY_CELL = 'rgba(150,150,150,0.25)';
 export function sequentialExpression(max: number, property: string): ExpressionSpecification {
   const top = Math.sqrt(Math.max(1e-9, max));
   const colour = sequential(max);
-  const stops: (number | string)[] = [];
-  for (let i = 0; i <= 16; i++) stops.push((top * i) / 16, colour(((top * i) / 16) ** 2));
+  const stops: (number | ExpressionSpecification)[] = [];
+  // to-color: an interpolation's outputs must be typed as colours, which a bare string is not.
+  for (let i = 0; i <= 16; i++) stops.push((top * i) / 16, ['to-color', colour(((top * i) / 16) ** 2)]);
   return ['interpolate', ['linear'], ['sqrt', ['max', 0, ['to-number', ['get', property]]]], ...stops] as ExpressionSpecification;
 }
 
