@@ -4,9 +4,9 @@
  *
  * For each case (resolutions 9, 10 and 11 over the whole loaded area, then every study-area cell at
  * resolution 10, empty ones included, about 48,000 on the sample): time from navigation to the first
- * cells drawn, split into the wait for the API (the last cells answer's responseEnd, Resource Timing:
- * the whole answer in earlier builds, the summary and the tiles in view now) and the client's own time
- * after it; how many cells requests the first view made and their bytes on the wire; the longest main-thread task while loading and panning (Long
+ * cells drawn, split into the wait for the API (the last cells answer the page asked for, responseEnd
+ * in Resource Timing: the whole answer in earlier builds, the summary now; the tiles in view are
+ * MapLibre's own requests and count as client time) and the client's own time after it; how many cells requests the first view made and their bytes on the wire; the longest main-thread task while loading and panning (Long
  * Tasks API); frame times while panning; the JavaScript heap. With --before DIR (a `vite build` of an
  * earlier commit) the same cases run on that build too, in the same run against the same server: its
  * pages are served from DIR, the API and tiles from the server.
@@ -96,12 +96,11 @@ for (const { resolution, zoom, zeros, label } of cases) {
         for (const en of l.getEntries()) (window as any).__longest = Math.max((window as any).__longest, en.duration);
       }).observe({ type: 'longtask', buffered: true });
     });
-    const cellRequests: { end: number; bytes: number }[] = [];
+    const cellRequests: { bytes: number }[] = [];
     page.on('requestfinished', async (r) => {
       if (!/\/api\/(cells(\/summary|\/tiles\/[^?]*)?|gistar|emerging)\?/.test(r.url())) return;
-      const t = r.timing();
       const sizes = await r.sizes().catch(() => ({ responseBodySize: 0 }));
-      cellRequests.push({ end: t.startTime + t.responseEnd, bytes: sizes.responseBodySize });
+      cellRequests.push({ bytes: sizes.responseBodySize });
     });
     await page.goto(`${url}/?resolution=${resolution}&zoom=${zoom}&lat=${centre[1]}&lng=${centre[0]}${zeros ? '&zeros=1' : ''}`);
     // Polled every 50 ms in the page: its clock starts at navigation.
@@ -115,13 +114,21 @@ for (const { resolution, zoom, zeros, label } of cases) {
         { timeout: 300_000, polling: 50 },
       )
     ).jsonValue()) as number;
-    // The cells' answers: the whole answer (earlier builds), or the summary and the cell tiles in view.
-    // Tiles are fetched by MapLibre's worker, whose requests the page's Resource Timing does not list:
-    // they are read from the browser's own record of each request (Playwright), on the page's clock.
-    const origin = await page.evaluate(() => performance.timeOrigin);
+    // API wait: the last cells answer the page itself asked for (the whole answer in earlier builds, the
+    // summary now), from its Resource Timing. Cell tiles are fetched by MapLibre's worker, like the
+    // basemap's, so their time counts as the client's; their number and bytes on the wire are read from
+    // the browser's own record of each request (Playwright), as the page's timing does not list them.
+    const apiEnd = await page.evaluate(() =>
+      Math.max(
+        0,
+        ...performance
+          .getEntriesByType('resource')
+          .filter((r) => /\/api\/(cells(\/summary)?|gistar|emerging)\?/.test(r.name))
+          .map((r) => (r as PerformanceResourceTiming).responseEnd),
+      ),
+    );
     await page.waitForTimeout(300); // the last requests' sizes are read asynchronously
     const firstView = cellRequests.splice(0);
-    const apiEnd = Math.max(0, ...firstView.map((r) => r.end - origin));
     const firstViewBytes = firstView.reduce((a, r) => a + r.bytes, 0);
     const frames = await page.evaluate(async () => {
       const m = (window as any).__harmgridMap;
