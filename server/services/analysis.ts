@@ -18,6 +18,7 @@ import { cellAreasKm2 } from '../domain/h3cell';
 import { h3Neighbours, type Neighbours, type WeightScheme } from '../domain/hotspots/neighbours';
 import { CellMonthSlice } from '../domain/cube/cellMonthSlice';
 import { LocationSlice } from '../domain/cube/locationSlice';
+import { CellIndex, type MapCell } from '../domain/cellIndex';
 import {
   cellsOutline,
   describeHchhRule,
@@ -92,6 +93,8 @@ export class Analysis {
   private readonly db: Db;
   private cache = new Map<string, Promise<unknown>>();
   private cacheVersion = -1;
+  /** The last few answers' cell indexes (cellIndex), outside `cache`: each holds a box per cell. */
+  private readonly indexes = new Map<string, Promise<CellIndex>>();
 
   constructor(db: Db) {
     this.db = db;
@@ -281,6 +284,33 @@ export class Analysis {
     const totals = [...(await this.cellTotals(r))];
     totals.sort((a, b) => b.harm - a.harm || b.incidents - a.incidents || a.cell.localeCompare(b.cell));
     return totals.map((t, i) => ({ ...t, rank: i + 1 }));
+  }
+
+  /**
+   * The cells the map draws: those with incidents, highest harm first, and with `zeros` every empty
+   * cell of the study area after them (rank 0). The one list behind /api/cells and the cell tiles.
+   */
+  async mapCells(r: ResolvedParams, zeros: boolean): Promise<MapCell[]> {
+    const cells: MapCell[] = await this.cells(r);
+    if (!zeros) return cells;
+    const seen = new Set(cells.map((c) => c.cell));
+    const empty = (await this.studyArea(r)).cells.filter((c) => !seen.has(c.cell) && c.incidents === 0).map((c) => ({ ...c, rank: 0 }));
+    return [...cells, ...empty];
+  }
+
+  /** The map's cells with their hexagons in an R-tree, built once per context and data version (tiles, top cells in view). */
+  async cellIndex(r: ResolvedParams, zeros: boolean): Promise<CellIndex> {
+    const key = `${r.version}|${r.resolution}|${zeros}|${JSON.stringify(r.filter)}|${(r.districts ?? []).join(',')}`;
+    let hit = this.indexes.get(key);
+    if (hit) this.indexes.delete(key);
+    else {
+      hit = this.mapCells(r, zeros).then((cells) => new CellIndex(cells));
+      hit.catch(() => this.indexes.delete(key));
+    }
+    // Most recently used last; a few answers are kept (a map asks for one at a time, its panels for the same one).
+    this.indexes.set(key, hit);
+    for (const k of this.indexes.keys()) if (this.indexes.size > 8) this.indexes.delete(k);
+    return hit;
   }
 
   /** The districts of the force scope (all loaded districts when no force is loaded). */

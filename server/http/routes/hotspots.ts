@@ -7,6 +7,20 @@ import { sendCsv, type Api } from '../api';
 import { HttpError } from '../httpError';
 import { analysisQuery, hchhQuery, hchhRequestOf, resolvedDescription } from '../schemas';
 import { round } from '../../domain/round';
+import { CELL_LAYER, cellTile, maxTileZoom } from '../cellTiles';
+
+const TILE_TYPE = 'application/vnd.mapbox-vector-tile';
+
+/** The query of the map's cells: the analysis query, and whether the study area's empty cells come too. */
+const cellsQuery = analysisQuery
+  .extend({
+    zeros: z
+      .enum(['true', 'false'])
+      .default('false')
+      .transform((v) => v === 'true')
+      .describe('also every empty cell of the study area (cells whose centre lies in the districts), after the cells with incidents'),
+  })
+  .strict();
 
 const geojson = z.object({ type: z.literal('FeatureCollection'), features: z.array(z.any()) }).passthrough();
 
@@ -19,15 +33,7 @@ export function hotspotRoutes(api: Api, analysis: Analysis): void {
     cache: true,
     summary: 'Incidents and harm per H3 cell (compact)',
     description: 'Parallel arrays, highest harm first: about a third of the bytes of the same cells as GeoJSON; the client draws hexagons from the ids.',
-    query: analysisQuery
-      .extend({
-        zeros: z
-          .enum(['true', 'false'])
-          .default('false')
-          .transform((v) => v === 'true')
-          .describe('also every empty cell of the study area (cells whose centre lies in the districts), after the cells with incidents'),
-      })
-      .strict(),
+    query: cellsQuery,
     response: {
       description: 'cells with at least one incident (and, with zeros=true, the empty study-area cells)',
       schema: resolvedDescription.extend({ cells: z.array(z.string()), incidents: z.array(z.number()), harm: z.array(z.number()) }),
@@ -35,12 +41,112 @@ export function hotspotRoutes(api: Api, analysis: Analysis): void {
     handler: async ({ query }) => {
       const { zeros, ...rest } = query;
       const r = await analysis.resolve(rest);
-      const cells: { cell: string; incidents: number; harm: number }[] = await analysis.cells(r);
-      if (zeros) {
-        const seen = new Set(cells.map((c) => c.cell));
-        for (const c of (await analysis.studyArea(r)).cells) if (!seen.has(c.cell) && c.incidents === 0) cells.push(c);
-      }
+      const cells = await analysis.mapCells(r, zeros);
       return { ...analysis.describe(r), cells: cells.map((c) => c.cell), incidents: cells.map((c) => c.incidents), harm: cells.map((c) => round(c.harm)) };
+    },
+  });
+
+  api.add({
+    method: 'get',
+    path: '/api/cells/summary',
+    tag: 'hotspots',
+    access: 'read',
+    cache: true,
+    summary: 'What the cell tiles of a query hold: counts, the largest values (the colour scale) and the extent',
+    description:
+      'The small answer a map needs before it asks for cell tiles: the same cells as /api/cells for the same query, counted, their largest incidents and harm, their extent and the tiles URL.',
+    query: cellsQuery,
+    response: {
+      description: 'counts, maxima, extent and tile template',
+      schema: resolvedDescription.extend({
+        cells: z.number().describe('cells in the tiles'),
+        withIncidents: z.number(),
+        empty: z.number().describe('empty study-area cells (zeros=true)'),
+        max: z.object({ incidents: z.number(), harm: z.number() }),
+        bounds: z.tuple([z.number(), z.number(), z.number(), z.number()]).nullable().describe('[west, south, east, north] of the hexagons'),
+        tiles: z.object({ url: z.string().describe('template, {z}/{x}/{y}'), layer: z.string(), minzoom: z.number(), maxzoom: z.number() }),
+      }),
+    },
+    handler: async ({ query, req }) => {
+      const { zeros, ...rest } = query;
+      const r = await analysis.resolve(rest);
+      const index = await analysis.cellIndex(r, zeros);
+      let maxIncidents = 0,
+        maxHarm = 0,
+        withIncidents = 0;
+      for (const c of index.cells) {
+        if (c.incidents > 0) withIncidents++;
+        maxIncidents = Math.max(maxIncidents, c.incidents);
+        maxHarm = Math.max(maxHarm, c.harm);
+      }
+      const search = req.originalUrl.includes('?') ? req.originalUrl.slice(req.originalUrl.indexOf('?')) : '';
+      return {
+        ...analysis.describe(r),
+        cells: index.cells.length,
+        withIncidents,
+        empty: index.cells.length - withIncidents,
+        max: { incidents: maxIncidents, harm: round(maxHarm) },
+        bounds: index.bounds,
+        tiles: { url: `/api/cells/tiles/{z}/{x}/{y}.mvt${search}`, layer: CELL_LAYER, minzoom: 0, maxzoom: maxTileZoom(r.resolution) },
+      };
+    },
+  });
+
+  api.add({
+    method: 'get',
+    path: '/api/cells/tiles/:z/:x/:y.mvt',
+    tag: 'hotspots',
+    access: 'read',
+    cache: true,
+    summary: 'The cells of /api/cells as Mapbox Vector Tiles',
+    description:
+      'Every cell whose hexagon meets the tile (with a 64-unit buffer), as polygons in the layer "cells" with the properties cell, incidents, harm and rank (0: an empty study-area cell); the same numbers as /api/cells for the same query. Empty body when no cell is near. Above the zoom /api/cells/summary gives, a map stretches the last tiles.',
+    params: z.object({
+      z: z.coerce.number().int().min(0).max(16).describe('zoom 0–16'),
+      x: z.coerce.number().int().min(0),
+      y: z.coerce.number().int().min(0),
+    }),
+    query: cellsQuery,
+    response: { description: 'Mapbox Vector Tile (protobuf, version 2)', contentType: TILE_TYPE },
+    handler: async ({ params, query, res }) => {
+      const { z: zoom, x, y } = params;
+      if (x >= 2 ** zoom || y >= 2 ** zoom)
+        throw new HttpError(400, `invalid path: tile ${x}/${y} does not exist at zoom ${zoom} (x and y run 0–${2 ** zoom - 1})`);
+      const { zeros, ...rest } = query;
+      const r = await analysis.resolve(rest);
+      const tile = cellTile(await analysis.cellIndex(r, zeros), zoom, x, y);
+      res.type(TILE_TYPE);
+      return Buffer.from(tile.buffer, tile.byteOffset, tile.byteLength);
+    },
+  });
+
+  api.add({
+    method: 'get',
+    path: '/api/cells/top',
+    tag: 'hotspots',
+    access: 'read',
+    cache: true,
+    summary: 'The cells with most harm (or incidents) in a box: the top cells in a map view',
+    query: cellsQuery
+      .extend({
+        bbox: z
+          .string()
+          .regex(/^-?\d+(\.\d+)?(,-?\d+(\.\d+)?){3}$/, 'bbox is west,south,east,north in degrees')
+          .describe('west,south,east,north in degrees'),
+        by: z.enum(['harm', 'incidents']).default('harm'),
+        limit: z.coerce.number().int().min(1).max(100).default(10),
+      })
+      .strict(),
+    response: {
+      description: 'cells with incidents whose hexagon box meets the box, most first; ties by incidents, then cell id',
+      schema: z.object({ cells: z.array(z.object({ cell: z.string(), incidents: z.number(), harm: z.number(), rank: z.number() })) }),
+    },
+    handler: async ({ query }) => {
+      const { zeros, bbox, by, limit, ...rest } = query;
+      const r = await analysis.resolve(rest);
+      const box = bbox.split(',').map(Number) as [number, number, number, number];
+      const top = (await analysis.cellIndex(r, zeros)).top(box, by, limit);
+      return { cells: top.map((c) => ({ cell: c.cell, incidents: c.incidents, harm: round(c.harm), rank: c.rank })) };
     },
   });
 
