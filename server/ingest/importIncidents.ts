@@ -25,7 +25,6 @@ export interface ImportOutcome extends Omit<ImportRecord, 'id' | 'checksum' | 'm
 
 export type ProgressFn = (event: { fileName: string; phase: 'reading' | 'storing'; rows: number }) => void;
 
-const BATCH = 5000;
 const PROGRESS_EVERY = 20000;
 
 type Parser = { parse(record: string[], line: number): { row: IncidentRow } | { rejections: Rejection[] } };
@@ -262,17 +261,21 @@ export async function importIncidentFile(
   const tags = opts.tag !== false ? await tagsForRows(db, rows) : null;
   const outcome = await db.transaction(async (trx) => {
     const id = await imports.create(trx, { ...summary, status: 'imported', message: null, rowsImported: 0, rowsDuplicate: 0 });
-    let inserted = 0;
-    for (let i = 0; i < rows.length; i += BATCH) {
-      inserted += await store.insert(trx, rows.slice(i, i + BATCH), id, force?.code ?? null, tags?.slice(i, i + BATCH));
-      opts.onProgress?.({ fileName, phase: 'storing', rows: Math.min(i + BATCH, rows.length) });
-    }
-    if (firstMonth && lastMonth) await new IncidentStore(trx).compactCube(firstMonth, lastMonth);
+    const cube = new IncidentStore(trx);
+    const forceCode = force?.code ?? null;
+    // One statement for the whole file, so the cube gets one row per key, unless the file's months
+    // already held cube rows of this force (another file of the month, or rows a re-publication deleted).
+    const overlaps = firstMonth && lastMonth ? await cube.cubeHolds(forceCode, firstMonth, lastMonth) : false;
+    opts.onProgress?.({ fileName, phase: 'storing', rows: 0 });
+    const { inserted, districts } = await store.insertRows(trx, rows, id, forceCode, tags);
+    opts.onProgress?.({ fileName, phase: 'storing', rows: rows.length });
+    if (overlaps && firstMonth && lastMonth) await cube.compactCube(firstMonth, lastMonth, forceCode);
     if (force) {
       await trx('import_batch').where({ id }).update({ force_code: force.code });
       await new ForceStore(trx).adoptUnassigned();
     }
-    if (tags) await new ForceStore(trx).assignDistricts(id);
+    // The districts this file's new incidents fall in belong to its force (unless declared otherwise).
+    if (forceCode && districts.length) await new ForceStore(trx).assignDistrictsTo(forceCode, districts);
     const duplicates = rows.length - inserted;
     const message =
       `imported ${inserted} incidents` +
