@@ -4,7 +4,7 @@ import type { Knex } from 'knex';
  * Per-force summary: incidents per force, source and month (`force_month`), kept equal to the
  * incidents by statement triggers beside the harm cube's (insert adds, delete subtracts, in the
  * writer's statement). Which forces are loaded, their months and their totals are read from these few
- * hundred rows instead of grouping the cube (885 ms of a 1.5 s request at 5.2M incidents). One row
+ * hundred rows instead of grouping the cube (885 ms of a 1.5 s request at 5.2M incidents, issue 16). One row
  * per key (upsert), so nothing needs compacting; keys whose count reaches zero are removed.
  *
  * A force placed on a shard (server/db/shards.ts) has its rows written straight into its foreign
