@@ -120,8 +120,8 @@ export class IncidentStore {
    * '/dev/blob' on PGlite) and moved by one INSERT … SELECT … ON CONFLICT DO NOTHING, so a file costs
    * one statement of the cube, coverage and summary triggers instead of one per batch, and no query
    * parameters to encode. The force's partitions are made first (migration 20261203000050); a force
-   * on a shard is written to its foreign partition (server/db/shards.ts). Run inside a transaction:
-   * the staging table lives until its end.
+   * on a shard is written to its foreign partition (server/db/shards.ts). Outside a transaction it
+   * makes one (the staging table lives until the transaction ends).
    */
   async insert(
     trx: Knex.Transaction | Db,
@@ -142,6 +142,8 @@ export class IncidentStore {
     tags?: (IncidentTags | null)[] | null,
   ): Promise<{ inserted: number; districts: string[] }> {
     if (rows.length === 0) return { inserted: 0, districts: [] };
+    // The staging table lives for one transaction on one connection: make one when not given one.
+    if (!(trx as Knex.Transaction).isTransaction) return (trx as Db).transaction((t) => this.insertRows(t, rows, importId, force, tags));
     const lines: string[] = new Array(rows.length);
     const months = new Set<string>();
     rows.forEach((r, i) => {
