@@ -14,7 +14,9 @@
  * bare load of the same cell-month totals.
  *
  * Runs on PostgreSQL (DATABASE_URL, default postgres://postgres@127.0.0.1:5432/test, in schema
- * harmgrid_bench); with --pglite also on the embedded database.
+ * harmgrid_bench or HARMGRID_BENCH_SCHEMA); with --pglite also on the embedded database. With
+ * --ingest-only it stops after the ingest figures (no queries, statistics, backtest or load test);
+ * HARMGRID_BENCH_ROWS sets the least number of rows (default 1,000,000; the real rows at least once).
  */
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -34,7 +36,9 @@ import { gistar } from '../server/domain/hotspots/gistar';
 import { h3Neighbours } from '../server/domain/hotspots/neighbours';
 import { loadTest } from './benchLoad';
 
-const TARGET_ROWS = 1_000_000;
+const TARGET_ROWS = Number(process.env.HARMGRID_BENCH_ROWS || 1_000_000);
+const ingestOnly = process.argv.includes('--ingest-only');
+const schema = process.env.HARMGRID_BENCH_SCHEMA || 'harmgrid_bench';
 const config = loadConfig();
 const pgUrl = process.env.DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/test';
 const withPglite = process.argv.includes('--pglite');
@@ -123,6 +127,7 @@ async function benchDatabase(label: string, db: Db, sample: { dir: string; rows:
       `plain COPY of the same files into a bare text table: ${copySeconds.toFixed(1)} s = ${Math.round(sample.rows / copySeconds).toLocaleString('en-GB')} rows/s; harmgrid takes ${(seconds / copySeconds).toFixed(1)}× as long (it validates every field, indexes H3 cells, de-duplicates and logs the import)`,
     );
   }
+  if (ingestOnly) return;
   await db.raw('ANALYZE');
   // Three costs per answer: cold (a new data version: the cube slice of the definition is read once),
   // warm (another period or resolution of the same slice: computed in memory from the cube), and the
@@ -227,24 +232,26 @@ console.log(
 );
 try {
   const admin = openDb({ databaseUrl: pgUrl });
-  await admin.raw('DROP SCHEMA IF EXISTS harmgrid_bench CASCADE');
-  await admin.raw('CREATE SCHEMA harmgrid_bench');
+  await admin.raw(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
+  await admin.raw(`CREATE SCHEMA ${schema}`);
   await admin.destroy();
-  const db = openDb({ databaseUrl: pgUrl, schema: 'harmgrid_bench' });
+  const db = openDb({ databaseUrl: pgUrl, schema });
   const copy = (files: string[]) => {
     const psql = (sql: string) => execFileSync('psql', [pgUrl, '-q', '-v', 'ON_ERROR_STOP=1', '-c', sql], { stdio: ['ignore', 'ignore', 'inherit'] });
     psql(
-      'DROP TABLE IF EXISTS harmgrid_bench.copy_target; CREATE TABLE harmgrid_bench.copy_target (crime_id text, month text, reported_by text, falls_within text, longitude text, latitude text, location text, lsoa_code text, lsoa_name text, crime_type text, last_outcome text, context text)',
+      `DROP TABLE IF EXISTS ${schema}.copy_target; CREATE TABLE ${schema}.copy_target (crime_id text, month text, reported_by text, falls_within text, longitude text, latitude text, location text, lsoa_code text, lsoa_name text, crime_type text, last_outcome text, context text)`,
     );
     const t0 = performance.now();
-    for (const f of files) psql(`\\copy harmgrid_bench.copy_target FROM '${f}' WITH (FORMAT csv, HEADER true)`);
+    for (const f of files) psql(`\\copy ${schema}.copy_target FROM '${f}' WITH (FORMAT csv, HEADER true)`);
     return (performance.now() - t0) / 1000;
   };
   await benchDatabase(`PostgreSQL (${pgUrl.replace(/\/\/[^@/]*@/, '//')})`, db, sample, copy);
   await db.destroy();
   // Load: 50 clients on the map's layers, on both databases (HARMGRID_LOAD_SECONDS, default 60).
-  await loadTest('PostgreSQL', { databaseUrl: pgUrl, schema: 'harmgrid_load' });
-  await loadTest('PGlite (in memory)', {});
+  if (!ingestOnly) {
+    await loadTest('PostgreSQL', { databaseUrl: pgUrl, schema: 'harmgrid_load' });
+    await loadTest('PGlite (in memory)', {});
+  }
   if (withPglite) {
     const lite = openDb({ pgliteDir: 'memory' });
     await benchDatabase('PGlite (embedded, in memory)', lite, sample, null);

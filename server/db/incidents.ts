@@ -1,4 +1,8 @@
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import type { Knex } from 'knex';
+import type pg from 'pg';
+import { from as copyFrom } from 'pg-copy-streams';
 import type { SliceRow } from '../domain/cube/cellMonthSlice';
 import type { LocationRow } from '../domain/cube/locationSlice';
 import type { CellTotal } from '../domain/hchh';
@@ -8,7 +12,8 @@ import type { IncidentRow } from '../ingest/incidentRow';
 import type { IncidentTags } from '../domain/geography/tags';
 import { rowsOf, type Db } from './connection';
 import { cubeCellsSql, filteredCube, filteredIncidents, type IncidentFilter, type SqlFragment } from './incidentQueries';
-import { ensurePartitions } from './partitions';
+import { forceMonthsSql } from './forceMonths';
+import { ensurePartitions, onPostgresServer } from './partitions';
 import { incidentTarget } from './shards';
 
 export type { IncidentFilter } from './incidentQueries';
@@ -52,6 +57,54 @@ function tagValues(t: IncidentTags | null | undefined): unknown[] {
   return [t.district, t.ward, t.wardVintage, t.lsoa, t.lsoaVintage, t.district !== null];
 }
 
+/** One CSV record as COPY reads it: null as an empty unquoted field, text always quoted (so '' stays ''). */
+function csvRow(values: unknown[]): string {
+  let out = '';
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i];
+    if (i > 0) out += ',';
+    if (v === null || v === undefined) continue;
+    if (typeof v === 'string') out += `"${v.includes('"') ? v.replace(/"/g, '""') : v}"`;
+    else if (typeof v === 'boolean') out += v ? 't' : 'f';
+    else out += String(v);
+  }
+  return `${out}\n`;
+}
+
+/**
+ * Runs a COPY … FROM of CSV lines in the handle's transaction: streamed over the COPY protocol on
+ * PostgreSQL (pg-copy-streams), handed to PGlite as one blob (its COPY reads '/dev/blob').
+ * `%SOURCE%` in the statement stands for where the rows come from.
+ */
+async function copyCsv(trx: Knex.Transaction | Db, statement: string, lines: string[]): Promise<void> {
+  const client = trx.client as { acquireConnection(): Promise<unknown>; releaseConnection(c: unknown): Promise<unknown> };
+  const connection = await client.acquireConnection();
+  try {
+    if (onPostgresServer(trx)) {
+      const stream = (connection as pg.Client).query(copyFrom(statement.replace('%SOURCE%', 'STDIN')));
+      await pipeline(Readable.from(chunksOf(lines)), stream);
+    } else {
+      const lite = connection as { query(sql: string, params: unknown[], opts: { blob: Blob }): Promise<unknown> };
+      await lite.query(statement.replace('%SOURCE%', "'/dev/blob'"), [], { blob: new Blob(lines) });
+    }
+  } finally {
+    await client.releaseConnection(connection);
+  }
+}
+
+/** Lines joined into chunks of about 64 KB, so the stream sends few large messages. */
+function* chunksOf(lines: string[]): Generator<string> {
+  let chunk = '';
+  for (const line of lines) {
+    chunk += line;
+    if (chunk.length >= 65536) {
+      yield chunk;
+      chunk = '';
+    }
+  }
+  if (chunk) yield chunk;
+}
+
 /**
  * The one place that reads and writes incidents. Aggregates (per cell, month, week; totals) are read
  * from the harm cube, which triggers keep equal to the incidents in the same statement (migration
@@ -62,10 +115,13 @@ export class IncidentStore {
 
   /**
    * Inserts rows, skipping any whose (source, source_ref, force, month) is already stored, or stored
-   * unassigned to a force (which adoption would later collide with); returns how many were new. One
-   * statement per batch with a column array per field (unnest), which both PostgreSQL and PGlite run
-   * fast without a COPY protocol. The force's partitions are made first (migration 20261203000050);
-   * a force on a shard is written to its foreign partition (server/db/shards.ts).
+   * unassigned to a force (which adoption would later collide with); returns how many were new. The
+   * rows are streamed as CSV into a staging table with COPY (COPY FROM STDIN on PostgreSQL, COPY FROM
+   * '/dev/blob' on PGlite) and moved by one INSERT … SELECT … ON CONFLICT DO NOTHING, so a file costs
+   * one statement of the cube, coverage and summary triggers instead of one per batch, and no query
+   * parameters to encode. The force's partitions are made first (migration 20261203000050); a force
+   * on a shard is written to its foreign partition (server/db/shards.ts). Outside a transaction it
+   * makes one (the staging table lives until the transaction ends).
    */
   async insert(
     trx: Knex.Transaction | Db,
@@ -74,10 +130,25 @@ export class IncidentStore {
     force: string | null,
     tags?: (IncidentTags | null)[] | null,
   ): Promise<number> {
-    if (rows.length === 0) return 0;
-    const columns: unknown[][] = INSERT_COLUMNS.map(() => new Array(rows.length));
+    return (await this.insertRows(trx, rows, importId, force, tags)).inserted;
+  }
+
+  /** As insert, also naming the districts the new rows were tagged with. */
+  async insertRows(
+    trx: Knex.Transaction | Db,
+    rows: IncidentRow[],
+    importId: number,
+    force: string | null,
+    tags?: (IncidentTags | null)[] | null,
+  ): Promise<{ inserted: number; districts: string[] }> {
+    if (rows.length === 0) return { inserted: 0, districts: [] };
+    // The staging table lives for one transaction on one connection: make one when not given one.
+    if (!(trx as Knex.Transaction).isTransaction) return (trx as Db).transaction((t) => this.insertRows(t, rows, importId, force, tags));
+    const lines: string[] = new Array(rows.length);
+    const months = new Set<string>();
     rows.forEach((r, i) => {
-      const values = [
+      months.add(`${r.month}-01`);
+      lines[i] = csvRow([
         r.source,
         r.sourceRef,
         `${r.month}-01`,
@@ -100,14 +171,13 @@ export class IncidentStore {
         importId,
         force,
         ...tagValues(tags ? (tags[i] ?? null) : undefined),
-      ];
-      values.forEach((v, c) => {
-        (columns[c] as unknown[])[i] = v;
-      });
+      ]);
     });
-    await ensurePartitions(trx, force, [...new Set(columns[2] as string[])]);
+    await ensurePartitions(trx, force, [...months]);
     const names = INSERT_COLUMNS.map(([n]) => n).join(', ');
-    const arrays = INSERT_COLUMNS.map(([, t]) => `?::${t}[]`).join(', ');
+    // The staging table has the incident columns (and nothing else: no index, key or trigger).
+    await trx.raw(`CREATE TEMP TABLE incident_staging ON COMMIT DROP AS SELECT ${names} FROM incident WITH NO DATA`);
+    await copyCsv(trx, `COPY incident_staging (${names}) FROM %SOURCE% WITH (FORMAT csv)`, lines);
     const unassignedTwin =
       force === null
         ? ''
@@ -118,12 +188,13 @@ export class IncidentStore {
     const target = await incidentTarget(trx, force);
     const result = await trx.raw(
       `WITH ins AS (
-         INSERT INTO ${target} (${names}) SELECT * FROM unnest(${arrays}) AS r(${names}) ${unassignedTwin}
-         ON CONFLICT DO NOTHING RETURNING 1)
-       SELECT count(*)::int AS n FROM ins`,
-      columns as Knex.RawBinding[],
+         INSERT INTO ${target} (${names}) SELECT ${names} FROM incident_staging r ${unassignedTwin}
+         ON CONFLICT DO NOTHING RETURNING district_code)
+       SELECT count(*)::int AS n, COALESCE(array_agg(DISTINCT district_code) FILTER (WHERE district_code IS NOT NULL), '{}') AS districts FROM ins`,
     );
-    return rowsOf<{ n: number }>(result)[0]?.n ?? 0;
+    await trx.raw('DROP TABLE incident_staging');
+    const row = rowsOf<{ n: number; districts: string[] }>(result)[0];
+    return { inserted: row?.n ?? 0, districts: row?.districts ?? [] };
   }
 
   /** Incidents and harm per cell at `resolution` over the filter's period. */
@@ -355,10 +426,10 @@ export class IncidentStore {
 
   /** Months that hold at least one incident (of these forces), ascending ('YYYY-MM'). */
   async months(forces?: string[]): Promise<string[]> {
+    const summary = await forceMonthsSql(this.db, forces?.length ? forces : undefined);
     const result = await this.db.raw(
-      `SELECT to_char(month, 'YYYY-MM') AS month FROM harm_cube${forces?.length ? ' WHERE force_code = ANY(?::text[])' : ''}
-       GROUP BY 1 HAVING sum(incidents) > 0 ORDER BY 1`,
-      forces?.length ? [forces as unknown as Knex.RawBinding] : [],
+      `SELECT to_char(month, 'YYYY-MM') AS month FROM ${summary.sql} m GROUP BY 1 HAVING sum(incidents) > 0 ORDER BY 1`,
+      summary.bindings,
     );
     return rowsOf<{ month: string }>(result).map((r) => r.month);
   }
@@ -427,20 +498,37 @@ export class IncidentStore {
    * Sums the cube's fragments of these months (the triggers add one fragment per insert statement)
    * into one row per key, dropping keys whose incidents were all deleted. Answers do not change.
    */
-  async compactCube(from: string, to: string): Promise<void> {
+  async compactCube(from: string, to: string, force?: string | null): Promise<void> {
+    const byForce = force === undefined ? '' : ' AND force_code IS NOT DISTINCT FROM ?';
     await this.db.raw(
-      `WITH old AS (DELETE FROM harm_cube WHERE month BETWEEN ?::date AND ?::date RETURNING *)
+      `WITH old AS (DELETE FROM harm_cube WHERE month BETWEEN ?::date AND ?::date${byForce} RETURNING *)
        INSERT INTO harm_cube (force_code, cell, month, week, source, category, offence_code, knife, firearm, domestic, incidents)
        SELECT force_code, cell, month, week, source, category, offence_code, knife, firearm, domestic, sum(incidents)
        FROM old GROUP BY 1, 2, 3, 4, 5, 6, 7, 8, 9, 10 HAVING sum(incidents) <> 0`,
-      [`${from}-01`, `${to}-01`],
+      [`${from}-01`, `${to}-01`, ...(force === undefined ? [] : [force])],
     );
+  }
+
+  /** Whether the cube holds any row of this force (null: unassigned) in these months (on its force-month index). */
+  async cubeHolds(force: string | null, from: string, to: string): Promise<boolean> {
+    const r = await this.db.raw(
+      `SELECT EXISTS (SELECT 1 FROM harm_cube WHERE force_code ${force === null ? 'IS NULL' : '= ?'} AND month BETWEEN ?::date AND ?::date) AS held`,
+      [...(force === null ? [] : [force]), `${from}-01`, `${to}-01`],
+    );
+    return Boolean(rowsOf<{ held: boolean }>(r)[0]?.held);
   }
 
   /** Refreshes the planner's statistics of the incidents and the cube after a batch of imports. */
   async analyse(): Promise<void> {
     await this.db.raw('ANALYZE incident');
     await this.db.raw('ANALYZE harm_cube');
+  }
+
+  /** Rebuilds the per-force summary from the incidents (the reference it is tested against). */
+  async rebuildForceMonths(): Promise<void> {
+    await this.db.raw('DELETE FROM force_month');
+    await this.db.raw(`INSERT INTO force_month (force_code, source, month, incidents)
+      SELECT force_code, source, month, count(*) FROM incident GROUP BY 1, 2, 3`);
   }
 
   /** Rebuilds the whole cube from the incidents (the reference the cube is tested against). */

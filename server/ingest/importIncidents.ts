@@ -10,6 +10,7 @@ import { checkCsvText, fileChecksum, csvRecords } from './csv';
 import { FileContentError, ImportFileError, MAX_FIELD_CHARS, type Rejection } from './errors';
 import { ForceExtractParser, looksLikeForceExtract, mapForceExtractHeader } from './forceExtract';
 import type { IncidentRow } from './incidentRow';
+import type { IncidentTags } from '../domain/geography/tags';
 import { PartnerEventParser, looksLikePartnerEvents } from './partnerEvents';
 import { POLICE_UK_OTHER_HEADERS, POLICE_UK_STREET_HEADER, PoliceUkStreetParser, missingStreetColumns } from './policeUk';
 import { PARTNER_EVENT_COLUMNS } from './partnerEvents';
@@ -25,7 +26,6 @@ export interface ImportOutcome extends Omit<ImportRecord, 'id' | 'checksum' | 'm
 
 export type ProgressFn = (event: { fileName: string; phase: 'reading' | 'storing'; rows: number }) => void;
 
-const BATCH = 5000;
 const PROGRESS_EVERY = 20000;
 
 type Parser = { parse(record: string[], line: number): { row: IncidentRow } | { rejections: Rejection[] } };
@@ -86,6 +86,35 @@ export async function importIncidentFile(
   filePath: string,
   opts: { fileName?: string; onProgress?: ProgressFn; tag?: boolean; force?: string } = {},
 ): Promise<ImportOutcome> {
+  const prepared = await prepareIncidentFile(db, filePath, opts);
+  return 'outcome' in prepared ? prepared.outcome : storeIncidentFile(db, prepared, opts);
+}
+
+/** A file read, checked and tagged, waiting to be stored (storeIncidentFile). */
+export interface PreparedIncidentFile {
+  fileName: string;
+  checksum: string;
+  base: ImportOutcome;
+  summary: Pick<ImportOutcome, 'fileName' | 'format' | 'rowsTotal' | 'rowsWithoutLocation' | 'firstMonth' | 'lastMonth' | 'rowsRejected'> & {
+    checksum: string;
+  };
+  rows: IncidentRow[];
+  tags: (IncidentTags | null)[] | null;
+  /** The force named at import or in the file; null: decided when stored, from the forces loaded then. */
+  force: ForceRecord | null;
+}
+
+/**
+ * The reading half of an import: checks the file, parses and validates every row, and tags them.
+ * Writes nothing, except the import log's record of a rejected file (its own transaction); a file
+ * already imported or rejected comes back as its outcome. The rows stay in memory until stored, so a
+ * caller can read the next file while the previous one is being written (importPaths).
+ */
+export async function prepareIncidentFile(
+  db: Db,
+  filePath: string,
+  opts: { fileName?: string; tag?: boolean; force?: string; onProgress?: ProgressFn } = {},
+): Promise<PreparedIncidentFile | { outcome: ImportOutcome }> {
   const fileName = opts.fileName ?? path.basename(filePath);
   const imports = new ImportStore(db);
   const checksum = await fileChecksum(filePath);
@@ -112,9 +141,7 @@ export async function importIncidentFile(
     throw e;
   }
   const earlier = await imports.findImported(checksum);
-  if (earlier) {
-    return { ...base, importId: earlier.id, format: earlier.format, message: `already imported as import #${earlier.id} (same content); nothing to do` };
-  }
+  if (earlier) return { outcome: alreadyImported(base, earlier) };
 
   let parser: Parser | undefined;
   let header: string[] = [];
@@ -139,6 +166,13 @@ export async function importIncidentFile(
         `unknown force "${opts.force}"; give an ONS police force area code (e.g. ${registry[0]?.code ?? 'E23000001'}) or the force's name as data.police.uk writes it`,
       );
   }
+
+  // Every row of a file names its force: look each distinct name up once.
+  const namedForces = new Map<string, ForceRecord | undefined>();
+  const forceNamed = (name: string) => {
+    if (!namedForces.has(name)) namedForces.set(name, findForce(registry, name));
+    return namedForces.get(name);
+  };
 
   for await (const item of csvRecords(filePath)) {
     if ('error' in item) {
@@ -181,7 +215,7 @@ export async function importIncidentFile(
     if (format === 'data.police.uk street' && !opts.force) {
       const fallsWithin = item.record[3]?.trim() ?? '';
       if (!force) {
-        force = findForce(registry, fallsWithin);
+        force = forceNamed(fallsWithin);
         if (!force) {
           rejections.push({
             line: item.line,
@@ -191,7 +225,7 @@ export async function importIncidentFile(
           });
           continue;
         }
-      } else if (findForce(registry, fallsWithin)?.code !== force.code) {
+      } else if (forceNamed(fallsWithin)?.code !== force.code) {
         rejections.push({
           line: item.line,
           field: 'Falls within',
@@ -241,9 +275,29 @@ export async function importIncidentFile(
       await imports.finish(trx, id, {});
       return id;
     });
-    return { ...base, ...summary, status: 'rejected', importId, message, rejections: rejections.slice(0, 50) };
+    return { outcome: { ...base, ...summary, status: 'rejected', importId, message, rejections: rejections.slice(0, 50) } };
   }
+  // Tagged as they are written (one pass over the file's distinct positions), not updated after.
+  const tags = opts.tag !== false ? await tagsForRows(db, rows) : null;
+  return { fileName, checksum, base, summary, rows, tags, force: force ?? null };
+}
 
+function alreadyImported(base: ImportOutcome, earlier: { id: number; format: string | null }): ImportOutcome {
+  return { ...base, importId: earlier.id, format: earlier.format, message: `already imported as import #${earlier.id} (same content); nothing to do` };
+}
+
+/**
+ * The writing half of an import: stores a prepared file whole in one transaction, or, when the same
+ * content was imported meanwhile (a copy of the file read at the same time), nothing.
+ */
+export async function storeIncidentFile(db: Db, prepared: PreparedIncidentFile, opts: { onProgress?: ProgressFn } = {}): Promise<ImportOutcome> {
+  const { fileName, base, summary, rows, tags } = prepared;
+  const { firstMonth, lastMonth, rowsWithoutLocation: withoutLocation } = summary;
+  const imports = new ImportStore(db);
+  const forces = new ForceStore(db);
+  let force = prepared.force ?? undefined;
+  const earlier = await imports.findImported(prepared.checksum);
+  if (earlier) return alreadyImported(base, earlier);
   if (!force && rows.length) {
     // With no force loaded yet the incidents wait unassigned (answers then cover "all loaded data");
     // with several loaded, guessing could put one force's records in another's answers.
@@ -258,21 +312,23 @@ export async function importIncidentFile(
     force = loaded[0];
   }
   const store = new IncidentStore(db);
-  // Tagged as they are written (one pass over the file's distinct positions), not updated after.
-  const tags = opts.tag !== false ? await tagsForRows(db, rows) : null;
   const outcome = await db.transaction(async (trx) => {
     const id = await imports.create(trx, { ...summary, status: 'imported', message: null, rowsImported: 0, rowsDuplicate: 0 });
-    let inserted = 0;
-    for (let i = 0; i < rows.length; i += BATCH) {
-      inserted += await store.insert(trx, rows.slice(i, i + BATCH), id, force?.code ?? null, tags?.slice(i, i + BATCH));
-      opts.onProgress?.({ fileName, phase: 'storing', rows: Math.min(i + BATCH, rows.length) });
-    }
-    if (firstMonth && lastMonth) await new IncidentStore(trx).compactCube(firstMonth, lastMonth);
+    const cube = new IncidentStore(trx);
+    const forceCode = force?.code ?? null;
+    // One statement for the whole file, so the cube gets one row per key, unless the file's months
+    // already held cube rows of this force (another file of the month, or rows a re-publication deleted).
+    const overlaps = firstMonth && lastMonth ? await cube.cubeHolds(forceCode, firstMonth, lastMonth) : false;
+    opts.onProgress?.({ fileName, phase: 'storing', rows: 0 });
+    const { inserted, districts } = await store.insertRows(trx, rows, id, forceCode, tags);
+    opts.onProgress?.({ fileName, phase: 'storing', rows: rows.length });
+    if (overlaps && firstMonth && lastMonth) await cube.compactCube(firstMonth, lastMonth, forceCode);
     if (force) {
       await trx('import_batch').where({ id }).update({ force_code: force.code });
       await new ForceStore(trx).adoptUnassigned();
     }
-    if (tags) await new ForceStore(trx).assignDistricts(id);
+    // The districts this file's new incidents fall in belong to its force (unless declared otherwise).
+    if (forceCode && districts.length) await new ForceStore(trx).assignDistrictsTo(forceCode, districts);
     const duplicates = rows.length - inserted;
     const message =
       `imported ${inserted} incidents` +

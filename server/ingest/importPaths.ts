@@ -4,7 +4,8 @@ import { IncidentStore } from '../db/incidents';
 import type { Db } from '../db/connection';
 import { readCsvHeader } from './csv';
 import { ImportFileError } from './errors';
-import { importIncidentFile, incidentParserFor, type ImportOutcome, type ProgressFn } from './importIncidents';
+import { importIncidentFile, incidentParserFor, prepareIncidentFile, storeIncidentFile, type ImportOutcome, type ProgressFn } from './importIncidents';
+import { onPostgresServer } from '../db/partitions';
 import { importReferenceFiles, referenceKindOf, type ReferenceOutcome } from './reference';
 import { importAggregateFile, looksLikeAggregates } from './aggregates';
 import { geographyTableOf, isGeographyFormat, importBoundaryFile, importGeographyTable } from './geography';
@@ -80,6 +81,7 @@ export async function importPaths(
   const referenceFiles: string[] = [];
   const geographyFiles: string[] = [];
   const incidentFiles: string[] = [];
+  const aggregateFiles = new Set<string>();
   for (const file of files) {
     if (await isGeoJson(file)) {
       geographyFiles.push(file);
@@ -109,6 +111,7 @@ export async function importPaths(
     }
     if (looksLikeAggregates(header)) {
       incidentFiles.push(file);
+      aggregateFiles.add(file);
       continue;
     }
     const kind = await incidentParserFor(db, header).catch((e: Error) => ({ notIncidents: e.message }));
@@ -134,19 +137,38 @@ export async function importPaths(
   // Incidents stored before this batch were tagged against the old boundaries; those of this batch are tagged as written.
   const storedBefore = await new IncidentStore(db).count();
   const ordered = [...geographyFiles.sort((a, b) => rank(a) - rank(b) || a.localeCompare(b)), ...incidentFiles];
-  for (const file of ordered) {
+  // On PostgreSQL the next incident file is read, checked and tagged while the database stores this
+  // one (the server works in its own process). Only between incident files: they are tagged against
+  // boundaries that are all stored by then. PGlite runs in this thread, so there it gains nothing.
+  const pipelined = onPostgresServer(db);
+  const isIncidentFile = (f: string | undefined) => f !== undefined && incidentFiles.includes(f) && !aggregateFiles.has(f);
+  const prepare = (file: string) =>
+    prepareIncidentFile(db, file, { fileName: path.basename(file), ...(opts.force ? { force: opts.force } : {}), ...(onProgress ? { onProgress } : {}) }).then(
+      (ok) => ({ ok }),
+      (error: unknown) => ({ error }),
+    );
+  let next: { file: string; read: ReturnType<typeof prepare> } | null = null;
+  for (const [i, file] of ordered.entries()) {
     n += 1;
     const label = `[${n}/${ordered.length}] ${path.relative(process.cwd(), file)}`;
     try {
-      // Once boundaries have changed in this batch, every incident is tagged in one pass at the end.
-      // Boundary files do not re-tag one by one (one pass at the end covers them all); incident files are
-      // tagged as they are written, against the boundaries stored so far.
-      const outcome = await importDataFile(db, file, {
-        fileName: path.basename(file),
-        ...(onProgress ? { onProgress } : {}),
-        force: opts.force,
-        retag: !(await isGeoJson(file)),
-      });
+      let outcome: ImportOutcome;
+      if (pipelined && isIncidentFile(file)) {
+        const read = await (next?.file === file ? next.read : prepare(file));
+        next = isIncidentFile(ordered[i + 1]) ? { file: ordered[i + 1]!, read: prepare(ordered[i + 1]!) } : null;
+        if ('error' in read) throw read.error;
+        outcome = 'outcome' in read.ok ? read.ok.outcome : await storeIncidentFile(db, read.ok, onProgress ? { onProgress } : {});
+      } else {
+        // Once boundaries have changed in this batch, every incident is tagged in one pass at the end.
+        // Boundary files do not re-tag one by one (one pass at the end covers them all); incident files are
+        // tagged as they are written, against the boundaries stored so far.
+        outcome = await importDataFile(db, file, {
+          fileName: path.basename(file),
+          ...(onProgress ? { onProgress } : {}),
+          force: opts.force,
+          retag: !(await isGeoJson(file)),
+        });
+      }
       if (outcome.status === 'imported' && outcome.format?.startsWith('boundaries')) boundariesChanged = true;
       report.files.push(outcome);
       log(`${outcome.status.padEnd(6)} ${label}: ${outcome.message}`);

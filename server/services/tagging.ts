@@ -1,5 +1,5 @@
 import type { Knex } from 'knex';
-import type { Db } from '../db/connection';
+import { rowsOf, type Db } from '../db/connection';
 import { ForceStore } from '../db/forces';
 import { GeographyStore } from '../db/geography';
 import { IncidentStore } from '../db/incidents';
@@ -56,50 +56,97 @@ export async function tagIncidents(db: Db | Knex.Transaction, opts: { importId?:
   return { positions: total, ms: Date.now() - t0 };
 }
 
+/** What tagging rows needs from one state of the boundaries: their indexes and the tags found so far. */
+interface TagState {
+  signature: string;
+  vintages: { kind: string; vintage: string }[];
+  districtIndex: RegionIndex | null;
+  indexes: Map<string, Promise<RegionIndex | null>>;
+  memo: Map<string, IncidentTags>;
+}
+
+// Per database (knex shares its config object between a handle and its transactions): the boundary
+// indexes and the tags of positions already located. data.police.uk snap points recur month after
+// month, so a first start of 45 files locates each point once instead of once per file, and builds
+// the indexes once instead of per file. The state is kept while the boundaries are unchanged: any
+// load or reload inserts rows with new ids (a sequence never goes back, even on rollback).
+const tagStates = new WeakMap<object, TagState>();
+const MEMO_LIMIT = 1_000_000;
+
+async function tagState(db: Db | Knex.Transaction): Promise<TagState | null> {
+  const loaded = rowsOf<{ kind: string; vintage: string; count: number; last: number }>(
+    await db.raw('SELECT kind, vintage, count(*)::int AS count, max(id)::int AS last FROM boundary GROUP BY 1, 2 ORDER BY 1, 2'),
+  );
+  if (loaded.length === 0) return null;
+  const signature = JSON.stringify(loaded);
+  const key = (db.client as { config: object }).config;
+  const known = tagStates.get(key);
+  if (known?.signature === signature) return known;
+  const geo = new GeographyStore(db);
+  const districts = await geo.boundaries('district');
+  const state: TagState = {
+    signature,
+    vintages: loaded,
+    districtIndex: districts.length ? new RegionIndex(districts) : null,
+    indexes: new Map(),
+    memo: new Map(),
+  };
+  const index = (kind: 'ward' | 'lsoa', vintage: string) => geo.boundaries(kind, vintage).then((b) => (b.length ? new RegionIndex(b) : null));
+  for (const v of loaded) if (v.kind === 'ward' || v.kind === 'lsoa') state.indexes.set(`${v.kind}|${v.vintage}`, index(v.kind, v.vintage));
+  await Promise.all(state.indexes.values());
+  tagStates.set(key, state);
+  return state;
+}
+
 /**
  * Tags rows before they are stored, by the same rule as tagIncidents (the vintage in force in each
  * row's month; nearest ward or LSOA within 100 m inside a district), so a file's incidents are
  * written once with their tags instead of being updated after. Returns null when no boundaries are
- * loaded. Indexes are built once per boundary set and month group of the file.
+ * loaded. Indexes are built once per state of the boundaries, and each position is located once per
+ * boundary vintages (see tagStates).
  */
 export async function tagsForRows(
   db: Db | Knex.Transaction,
   rows: { month: string; lon: number | null; lat: number | null }[],
 ): Promise<(IncidentTags | null)[] | null> {
-  const geo = new GeographyStore(db);
-  const loaded = await geo.vintages();
-  if (loaded.length === 0) return null;
-  const vintagesOf = (kind: 'ward' | 'lsoa') => loaded.filter((l) => l.kind === kind).map((l) => l.vintage);
-  const districts = await geo.boundaries('district');
-  const districtIndex = districts.length ? new RegionIndex(districts) : null;
-  const indexes = new Map<string, RegionIndex | null>();
-  const indexOf = async (kind: 'ward' | 'lsoa', vintage: string | null): Promise<RegionIndex | null> => {
-    if (!vintage) return null;
-    const key = `${kind}|${vintage}`;
-    if (!indexes.has(key)) {
-      const b = await geo.boundaries(kind, vintage);
-      indexes.set(key, b.length ? new RegionIndex(b) : null);
-    }
-    return indexes.get(key)!;
-  };
-  const memo = new Map<string, IncidentTags>();
-  const out: (IncidentTags | null)[] = [];
-  for (const r of rows) {
+  const state = await tagState(db);
+  if (!state) return null;
+  const vintagesOf = (kind: 'ward' | 'lsoa') => state.vintages.filter((l) => l.kind === kind).map((l) => l.vintage);
+  const wardVintages = vintagesOf('ward');
+  const lsoaVintages = vintagesOf('lsoa');
+  const byMonth = new Map<string, { ward: string | null; lsoa: string | null; wardIndex: RegionIndex | null; lsoaIndex: RegionIndex | null }>();
+  const { memo, districtIndex } = state;
+  if (memo.size > MEMO_LIMIT) memo.clear();
+  const out: (IncidentTags | null)[] = new Array(rows.length);
+  for (let i = 0; i < rows.length; i++) {
+    const r = rows[i]!;
     if (r.lon === null || r.lat === null) {
-      out.push(null);
+      out[i] = null;
       continue;
     }
-    const wardVintage = vintageFor('ward', r.month, vintagesOf('ward'));
-    const lsoaVintage = vintageFor('lsoa', r.month, vintagesOf('lsoa'));
-    const key = `${r.lon},${r.lat},${wardVintage},${lsoaVintage}`;
+    let v = byMonth.get(r.month);
+    if (!v) {
+      const ward = vintageFor('ward', r.month, wardVintages);
+      const lsoa = vintageFor('lsoa', r.month, lsoaVintages);
+      v = {
+        ward,
+        lsoa,
+        wardIndex: ward ? ((await state.indexes.get(`ward|${ward}`)) ?? null) : null,
+        lsoaIndex: lsoa ? ((await state.indexes.get(`lsoa|${lsoa}`)) ?? null) : null,
+      };
+      byMonth.set(r.month, v);
+    }
+    const key = `${r.lon},${r.lat},${v.ward},${v.lsoa}`;
     let t = memo.get(key);
     if (!t) {
-      const district = districtIndex?.locate(r.lon, r.lat) ?? null;
-      const find = (index: RegionIndex | null) => (index ? (district ? index.locateOrNearest(r.lon!, r.lat!, 100) : index.locate(r.lon!, r.lat!)) : null);
-      t = { district, ward: find(await indexOf('ward', wardVintage)), wardVintage, lsoa: find(await indexOf('lsoa', lsoaVintage)), lsoaVintage };
+      const lon = r.lon;
+      const lat = r.lat;
+      const district = districtIndex?.locate(lon, lat) ?? null;
+      const find = (index: RegionIndex | null) => (index ? (district ? index.locateOrNearest(lon, lat, 100) : index.locate(lon, lat)) : null);
+      t = { district, ward: find(v.wardIndex), wardVintage: v.ward, lsoa: find(v.lsoaIndex), lsoaVintage: v.lsoa };
       memo.set(key, t);
     }
-    out.push(t);
+    out[i] = t;
   }
   return out;
 }

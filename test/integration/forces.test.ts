@@ -1,7 +1,9 @@
 import path from 'node:path';
 import { cellToParent, latLngToCell } from 'h3-js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Knex } from 'knex';
 import type { Db } from '../../server/db/connection';
+import { ForceStore } from '../../server/db/forces';
 import { rowsOf } from '../../server/db/connection';
 import { importPaths } from '../../server/ingest/importPaths';
 import { dbLabel, freshDb } from '../support/db';
@@ -125,6 +127,40 @@ describe(`two forces in one instance on ${dbLabel}`, () => {
     const { IncidentStore } = await import('../../server/db/incidents');
     await new IncidentStore(db).rebuildCube();
     expect(await snapshot()).toEqual(before);
+  });
+
+  it('keeps the per-force summary equal to each file and to a rebuild from scratch, through deletion too', async () => {
+    const snapshot = async (q: Db | Knex.Transaction = db) =>
+      rowsOf<{ force_code: string; source: string; month: string; incidents: number }>(
+        await q.raw(`SELECT force_code, source, to_char(month, 'YYYY-MM') AS month, incidents FROM force_month ORDER BY 1, 2, 3`),
+      );
+    const before = await snapshot();
+    // Independent reference: the rows of each force's file of each month, read from the CSV.
+    const expected = [
+      ...MONTHS.map((m) => ({ force_code: MERSEYSIDE, source: 'data.police.uk', month: m, incidents: readRows(monthFile(m)).length })),
+      ...MONTHS.map((m) => ({ force_code: LEICESTERSHIRE, source: 'data.police.uk', month: m, incidents: readRows(leicestershireFile(m)).length })),
+    ];
+    expect(before).toEqual(expected);
+    const { IncidentStore } = await import('../../server/db/incidents');
+    await new IncidentStore(db).rebuildForceMonths();
+    expect(await snapshot()).toEqual(before);
+    // Deleting a force's month removes its row in the same statement (rolled back: the data stays).
+    const rollback = new Error('rollback');
+    await db
+      .transaction(async (trx) => {
+        await trx('incident').where({ force_code: MERSEYSIDE, month: '2020-02-01' }).delete();
+        expect(await snapshot(trx)).toEqual(expected.filter((r) => !(r.force_code === MERSEYSIDE && r.month === '2020-02')));
+        throw rollback;
+      })
+      .catch((e: unknown) => {
+        if (e !== rollback) throw e;
+      });
+    expect(await snapshot()).toEqual(before);
+    const loaded = await new ForceStore(db).loaded();
+    expect(loaded.map((f) => [f.code, f.incidents, f.firstMonth, f.lastMonth])).toEqual([
+      [LEICESTERSHIRE, expected.slice(3).reduce((s, r) => s + r.incidents, 0), '2020-01', '2020-03'],
+      [MERSEYSIDE, expected.slice(0, 3).reduce((s, r) => s + r.incidents, 0), '2020-01', '2020-03'],
+    ]);
   });
 
   it('answers every resolution, period, definition and scheme from the cube exactly as from the raw incidents', async () => {
