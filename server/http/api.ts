@@ -10,7 +10,8 @@ import { csvCell, toCsv } from '../domain/csv';
 import { DomainError, type DomainErrorKind } from '../domain/errors';
 import { QueryAbandonedError } from '../db/connection';
 import { DISCLOSURE_CONTROLLED } from '../domain/roles';
-import { disclosureContext } from '../services/disclosure';
+import { currentDisclosure, disclosureContext, disclosureRulesFromEnv } from '../services/disclosure';
+import { rulesText } from '../domain/disclosure';
 
 extendZodWithOpenApi(z);
 
@@ -345,6 +346,13 @@ export function errorMiddleware(err: unknown, req: Request, res: Response, _next
  */
 export function sendCsv(res: Response, fileName: string, rows: Record<string, unknown>[], preamble: string[] = []): undefined {
   res.locals.auditRows = rows.length;
+  const ctx = currentDisclosure();
+  if (ctx?.controlled && !ctx.protectedRoute && preamble.length === 0) {
+    // Not built from protected units: a partner's copy is of public sources only, and says so.
+    preamble = [
+      `# Disclosure control: as a partner you are given public sources only (${PUBLIC_SOURCES.join(', ')}) in this file. ${rulesText(disclosureRulesFromEnv())}`,
+    ];
+  }
   const head = preamble.length ? `${preamble.map((line) => csvCell(line)).join('\r\n')}\r\n\r\n` : '';
   res
     .type('text/csv')

@@ -296,6 +296,27 @@ describe(`Disclosure control for partners on restricted sources, ${dbLabel}, rea
     expect(analyst.text.startsWith('rank,')).toBe(true);
   });
 
+  it('the rules on printable pages, in exports not built from protected units (public sources only), and in the signed-in caller', async () => {
+    const page = await call('partner', '/api/partnership-pack.html');
+    expect(page.status).toBe(200);
+    expect(page.text).toContain('id="disclosure"');
+    expect(page.text).toMatch(/Disclosure control\.<\/strong> You are signed in as a partner: this page shows figures of public sources only/);
+    expect((await call('analyst', '/api/partnership-pack.html')).text).not.toContain('id="disclosure"');
+    const csv = await call('partner', '/api/success-measures.csv');
+    expect(csv.status).toBe(200);
+    expect(csv.text.split('\r\n')[0]).toMatch(/^"?# Disclosure control: as a partner you are given public sources only/);
+    expect((await call('partner', `/api/partnership-pack?${FE}`)).status).toBe(400); // takes no source: unknown parameter
+    const refused = await call('partner', `/api/repeat-locations?${FE}`);
+    expect(refused.status).toBe(403); // record-level: partners never
+    const me = await get('partner', '/api/auth/me');
+    expect(me.disclosure).toMatchObject({ threshold: 5, base: 5, resolution: 9 });
+    expect((await get('analyst', '/api/auth/me')).disclosure).toBeNull();
+    // the secret was made once and stored, so restarts and other nodes give the same answers
+    await get('partner', `/api/cells?resolution=7&${FE}`);
+    const stored = await server.db('server_setting').where({ key: 'disclosure_secret' }).first('value');
+    expect(String(stored?.value)).toMatch(/^[0-9a-f]{64}$/);
+  });
+
   it('no restricted rows or addresses reach a partner on any route (walking the OpenAPI document); an analyst does see them', async () => {
     const doc = await get('administrator', '/api/openapi.json');
     const ward = (await get('analyst', '/api/boundaries?kind=ward')).features?.[0]?.properties?.code;

@@ -5,7 +5,9 @@ import type { Config } from '../../config';
 import type { Db } from '../../db/connection';
 import type { TokenRecord, UserRecord } from '../../db/users';
 import { verifyChain } from '../../domain/audit';
-import { ROLES, TOKEN_SCOPES, type Caller } from '../../domain/roles';
+import { DISCLOSURE_CONTROLLED, ROLES, TOKEN_SCOPES, type Caller } from '../../domain/roles';
+import { rulesText } from '../../domain/disclosure';
+import { disclosureRulesFromEnv } from '../../services/disclosure';
 import { AuthError, AuthService, SINGLE_USER, TOKEN_PREFIX } from '../../services/auth';
 import { callerOf, setAuditor, setCallerResolver } from '../access';
 import { sendCsv, type Api } from '../api';
@@ -124,6 +126,11 @@ const callerOut = z
     forces: z.union([z.array(z.string()), z.literal('all')]),
     via: z.enum(['session', 'token', 'single-user']),
     scopes: z.array(z.enum(TOKEN_SCOPES)).optional(),
+    disclosure: z
+      .object({ rules: z.string(), threshold: z.number(), base: z.number(), resolution: z.number(), minAreaKm2: z.number() })
+      .nullable()
+      .optional()
+      .describe("the disclosure control rules when the caller's answers over restricted sources are protected (partners), else null"),
   })
   .meta({ id: 'Caller' });
 
@@ -203,7 +210,11 @@ function authRoutes(api: Api, auth: AuthService, { sessionCookie, flowCookie, co
     access: 'self',
     summary: 'Who is signed in: name, role, forces, and how (session, API token or single-user mode)',
     response: { description: 'the caller', schema: callerOut },
-    handler: async ({ caller }) => caller,
+    handler: async ({ caller }) => {
+      if (!DISCLOSURE_CONTROLLED.has(caller.role)) return { ...caller, disclosure: null };
+      const rules = disclosureRulesFromEnv();
+      return { ...caller, disclosure: { rules: rulesText(rules), ...rules } };
+    },
   });
 
   api.add({
