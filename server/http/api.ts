@@ -104,6 +104,10 @@ export class Api {
       'x-access': spec.access,
       'x-roles': roles,
       'x-audited': audited,
+      // Whether a partner's answer over restricted sources is protected here, or narrowed to public sources.
+      ...(spec.access !== 'anonymous' && spec.access !== 'public' && spec.access !== 'self' && roles.some((r) => DISCLOSURE_CONTROLLED.has(r))
+        ? { 'x-disclosure': spec.disclosure === true ? 'protected' : 'public sources only' }
+        : {}),
       security: spec.access === 'anonymous' ? [] : [{ session: [] }, { token: [] }],
       request: {
         ...(spec.query ? { query: spec.query as never } : {}),

@@ -340,6 +340,16 @@ describe(`Disclosure control for partners on restricted sources, ${dbLabel}, rea
       }
     }
     expect(called).toBeGreaterThan(40);
+    const protectedRoutes = Object.entries(doc.paths as Record<string, Record<string, any>>)
+      .flatMap(([p, ops]) =>
+        Object.entries(ops)
+          .filter(([, op]) => op['x-disclosure'] === 'protected')
+          .map(([m]) => `${m.toUpperCase()} ${p}`),
+      )
+      .sort();
+    expect(protectedRoutes).toContain('GET /api/cells');
+    expect(protectedRoutes).toContain('POST /api/areas/statistics');
+    console.log(`protected routes: ${protectedRoutes.join(', ')}`);
     // The check could fail: an analyst's repeat locations list the restricted copies' addresses.
     const places = await call('analyst', `/api/repeat-locations?${FE}`);
     expect(places.text).toContain(MARK);
