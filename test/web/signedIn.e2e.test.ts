@@ -29,7 +29,9 @@ describe('signed-in name, sign-out and the partner note in headless Chromium', (
     await page.goto(`${server.url}/sign-in?next=/`);
     await page.fill('#username', username);
     await page.fill('#password', PASSWORD);
-    await Promise.all([page.waitForURL(`${server.url}/`), page.click('button[type=submit]')]);
+    await page.click('button[type=submit]');
+    await page.waitForLoadState('load');
+    if (page.url() !== `${server.url}/`) throw new Error(`sign-in ended at ${page.url()}: ${(await page.textContent('body'))?.slice(0, 300)}`);
     await page.getByTestId('signed-in').waitFor({ timeout: 60_000 });
     return page;
   };

@@ -36,7 +36,7 @@ export function SignedIn() {
         </button>
       )}
       {me.disclosure && (
-        <details className="disclosure-note" data-testid="disclosure-note" open>
+        <details className="disclosure-note" data-testid="disclosure-note">
           <summary>
             Disclosure control: counts under {me.disclosure.threshold} shown as "&lt;{me.disclosure.threshold}"
           </summary>

@@ -75,8 +75,10 @@ export function mountAuth(app: express.Express, api: Api, db: Db, config: Config
     // CSRF: a browser always says where a cross-site request comes from (Origin, Sec-Fetch-Site);
     // requests with a bearer token are not sent by browsers on their own, so they need no check.
     if (!SAFE_METHODS.has(req.method) && !req.get('authorization')) {
-      const origin = req.get('origin');
       const site = req.get('sec-fetch-site');
+      // A form posted under "Referrer-Policy: no-referrer" (helmet's default) carries "Origin: null" even
+      // from this site's own sign-in page; Sec-Fetch-Site, which no page can set, then says where it came from.
+      const origin = req.get('origin') === 'null' && site === 'same-origin' ? undefined : req.get('origin');
       const own = [`${req.protocol}://${req.host}`, ...(publicOrigin ? [publicOrigin] : [])];
       if ((origin !== undefined && !own.includes(origin)) || (origin === undefined && site !== undefined && site !== 'same-origin' && site !== 'none')) {
         next(new HttpError(403, `cross-site ${req.method} refused: the request came from ${origin ?? site}, not from this site`));
