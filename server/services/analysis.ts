@@ -316,7 +316,7 @@ export class Analysis {
     return new Map(totals.map((t) => [t.cell, t.incidents]));
   }
 
-  /** True counts per cell and month at the protection resolution over the period, keyed `cell|month`. */
+  /** True counts per cell (at `resolution`) and month over the period, keyed `cell|month`: for deciding "<5" only. */
   async trueUnits(r: ResolvedParams, resolution: number): Promise<Map<string, number>> {
     const rows = (await this.trueSlice(r)).monthTotals(r.from, r.to, resolution);
     return new Map(rows.map((t) => [`${t.cell}|${t.month}`, t.incidents]));
