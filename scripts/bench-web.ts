@@ -4,8 +4,9 @@
  *
  * For each case (resolutions 9, 10 and 11 over the whole loaded area, then every study-area cell at
  * resolution 10, empty ones included, about 48,000 on the sample): time from navigation to the first
- * cells drawn, split into the wait for the API (the last cells answer's responseEnd, Resource Timing)
- * and the client's own time after it; the longest main-thread task while loading and panning (Long
+ * cells drawn, split into the wait for the API (the last cells answer the page asked for, responseEnd
+ * in Resource Timing: the whole answer in earlier builds, the summary now; the tiles in view are
+ * MapLibre's own requests and count as client time) and the client's own time after it; how many cells requests the first view made and their bytes on the wire; the longest main-thread task while loading and panning (Long
  * Tasks API); frame times while panning; the JavaScript heap. With --before DIR (a `vite build` of an
  * earlier commit) the same cases run on that build too, in the same run against the same server: its
  * pages are served from DIR, the API and tiles from the server.
@@ -49,9 +50,9 @@ const centre = [(w + e) / 2, (s + n) / 2];
 const browser: Browser = await launchChromium();
 console.log(`Headless Chromium, software WebGL; ${months.length} months of data; the view centred on the loaded districts.`);
 console.log(
-  '| build | case | cells drawn | first cells (s) | of which API wait (s) | client after the answer (s) | longest main-thread task (ms) | pan frames p50 / p95 / max (ms) | JS heap (MB) |',
+  '| build | case | cells in the answer | cells requests / bytes (first view) | first cells (s) | of which API wait (s) | client after the answer (s) | longest main-thread task (ms) | pan frames p50 / p95 / max (ms) | JS heap (MB) |',
 );
-console.log('|---|---|---|---|---|---|---|---|---|');
+console.log('|---|---|---|---|---|---|---|---|---|---|');
 const cases = [
   { resolution: 9, zoom: 10.3 },
   { resolution: 10, zoom: 10.3 },
@@ -95,6 +96,12 @@ for (const { resolution, zoom, zeros, label } of cases) {
         for (const en of l.getEntries()) (window as any).__longest = Math.max((window as any).__longest, en.duration);
       }).observe({ type: 'longtask', buffered: true });
     });
+    const cellRequests: { bytes: number }[] = [];
+    page.on('requestfinished', async (r) => {
+      if (!/\/api\/(cells(\/summary|\/tiles\/[^?]*)?|gistar|emerging)\?/.test(r.url())) return;
+      const sizes = await r.sizes().catch(() => ({ responseBodySize: 0 }));
+      cellRequests.push({ bytes: sizes.responseBodySize });
+    });
     await page.goto(`${url}/?resolution=${resolution}&zoom=${zoom}&lat=${centre[1]}&lng=${centre[0]}${zeros ? '&zeros=1' : ''}`);
     // Polled every 50 ms in the page: its clock starts at navigation.
     const firstCells = (await (
@@ -107,15 +114,22 @@ for (const { resolution, zoom, zeros, label } of cases) {
         { timeout: 300_000, polling: 50 },
       )
     ).jsonValue()) as number;
+    // API wait: the last cells answer the page itself asked for (the whole answer in earlier builds, the
+    // summary now), from its Resource Timing. Cell tiles are fetched by MapLibre's worker, like the
+    // basemap's, so their time counts as the client's; their number and bytes on the wire are read from
+    // the browser's own record of each request (Playwright), as the page's timing does not list them.
     const apiEnd = await page.evaluate(() =>
       Math.max(
         0,
         ...performance
           .getEntriesByType('resource')
-          .filter((r) => /\/api\/(cells|gistar|emerging)\?/.test(r.name))
+          .filter((r) => /\/api\/(cells(\/summary)?|gistar|emerging)\?/.test(r.name))
           .map((r) => (r as PerformanceResourceTiming).responseEnd),
       ),
     );
+    await page.waitForTimeout(300); // the last requests' sizes are read asynchronously
+    const firstView = cellRequests.splice(0);
+    const firstViewBytes = firstView.reduce((a, r) => a + r.bytes, 0);
     const frames = await page.evaluate(async () => {
       const m = (window as any).__harmgridMap;
       const deltas: number[] = [];
@@ -144,7 +158,7 @@ for (const { resolution, zoom, zeros, label } of cases) {
     const heap = await page.evaluate(() => ((performance as any).memory?.usedJSHeapSize ?? 0) / 1048576);
     const longest = await page.evaluate(() => (window as any).__longest as number);
     console.log(
-      `| ${build.name} | ${label ?? resolution} | ${drawn.toLocaleString('en-GB')} | ${(firstCells / 1000).toFixed(2)} | ${(apiEnd / 1000).toFixed(2)} | ${((firstCells - apiEnd) / 1000).toFixed(2)} | ${longest.toFixed(0)} | ${q(0.5).toFixed(1)} / ${q(0.95).toFixed(1)} / ${frames[frames.length - 1]!.toFixed(1)} | ${heap.toFixed(0)} |`,
+      `| ${build.name} | ${label ?? resolution} | ${drawn.toLocaleString('en-GB')} | ${firstView.length} / ${(firstViewBytes / 1024).toFixed(0)} KB | ${(firstCells / 1000).toFixed(2)} | ${(apiEnd / 1000).toFixed(2)} | ${((firstCells - apiEnd) / 1000).toFixed(2)} | ${longest.toFixed(0)} | ${q(0.5).toFixed(1)} / ${q(0.95).toFixed(1)} / ${frames[frames.length - 1]!.toFixed(1)} | ${heap.toFixed(0)} |`,
     );
     await page.close();
   }

@@ -1,4 +1,4 @@
-import { cellToParent, getResolution, isValidCell, latLngToCell } from 'h3-js';
+import { cellArea, cellToCenterChild, cellToParent, getResolution, isValidCell, latLngToCell } from 'h3-js';
 
 /** Resolution at which every incident is stored; coarser cells are derived from it in SQL. */
 export const STORAGE_RESOLUTION = 12;
@@ -57,4 +57,33 @@ export function storageRangeOf(cell: string, stored = STORAGE_RESOLUTION): { lo:
   const lo = (atStorage & ~belowParent) | belowStorage;
   const hi = atStorage | belowParent;
   return { lo: lo.toString(), hi: hi.toString() };
+}
+
+/**
+ * The area of many cells in km², for study areas of up to a million cells. h3-js's exact cellArea
+ * costs about 25 µs a cell (8 s for the 336,430 res-11 cells of Merseyside), and H3's distortion
+ * changes smoothly: the cells under one res-8 cell (about 0.74 km²) differ in area by under 0.01 %
+ * (measured around Liverpool and Leicester: at most 0.0096 % at res 11). Rule: a cell at resolution
+ * 9–15 gets the exact area of its res-8 ancestor's centre child at its resolution, computed once per
+ * ancestor; cells at resolutions 0–8 (at most a few thousand in a force) get their own exact area.
+ * @example cellAreasKm2(['8b195105592afff']) // Float64Array [0.00193…]
+ */
+export function cellAreasKm2(cells: readonly string[]): Float64Array {
+  const out = new Float64Array(cells.length);
+  const memo = new Map<string, number>();
+  cells.forEach((c, i) => {
+    const r = getResolution(c);
+    if (r <= 8) {
+      out[i] = cellArea(c, 'km2');
+      return;
+    }
+    const up = cellToParent(c, 8);
+    let a = memo.get(up);
+    if (a === undefined) {
+      a = cellArea(cellToCenterChild(up, r), 'km2');
+      memo.set(up, a);
+    }
+    out[i] = a;
+  });
+  return out;
 }

@@ -1,4 +1,7 @@
-import { cellArea, cellsToMultiPolygon, gridDisk } from 'h3-js';
+import { cellsToMultiPolygon, gridDisk } from 'h3-js';
+import { greedyPatrolAreas } from './backtest/patrolAreas';
+import { cellAreasKm2 } from './h3cell';
+import { h3NeighbourLookup } from './hotspots/neighbours';
 
 /** Count and harm of one cell over the chosen period. */
 export interface CellTotal {
@@ -30,7 +33,8 @@ export interface HchhArea {
 
 export interface HchhResult {
   areas: HchhArea[];
-  thresholds: { minIncidents: number; minHarm: number };
+  /** The threshold rule's cut-offs (null for the patrol-plan rule, which has none). */
+  thresholds: { minIncidents: number; minHarm: number } | null;
   studyArea: { cells: number; areaKm2: number; incidents: number; harm: number };
 }
 
@@ -44,9 +48,10 @@ export interface HchhResult {
  * Crime Harm Index to pick 12 areas covering 0.5% of the force area (Merseyside Serious Violence Duty Strategy).
  *
  * @param studyCells every cell of the study area, with totals (zero for empty cells)
+ * @param cellKm2 the cells' areas (cellAreasKm2), when the caller keeps them
  * @example hchhAreas(totals, { ...defaultHchhOptions, crimeTopPercent: 2 })
  */
-export function hchhAreas(studyCells: CellTotal[], options: Partial<HchhOptions> = {}): HchhResult {
+export function hchhAreas(studyCells: CellTotal[], options: Partial<HchhOptions> = {}, cellKm2?: ArrayLike<number>): HchhResult {
   const opts = { ...defaultHchhOptions, ...options };
   for (const [name, v] of [
     ['crimeTopPercent', opts.crimeTopPercent],
@@ -59,12 +64,13 @@ export function hchhAreas(studyCells: CellTotal[], options: Partial<HchhOptions>
     throw new Error(`maxAreas must be a whole number ≥ 1 or null; got ${opts.maxAreas}`);
   }
 
+  const km2 = cellKm2 ?? cellAreasKm2(studyCells.map((c) => c.cell));
   const areaPerCell = new Map<string, number>();
   let studyKm2 = 0,
     studyIncidents = 0,
     studyHarm = 0;
-  for (const c of studyCells) {
-    const a = cellArea(c.cell, 'km2');
+  for (const [i, c] of studyCells.entries()) {
+    const a = km2[i]!;
     areaPerCell.set(c.cell, a);
     studyKm2 += a;
     studyIncidents += c.incidents;
@@ -123,6 +129,83 @@ export function hchhAreas(studyCells: CellTotal[], options: Partial<HchhOptions>
     thresholds: { minIncidents, minHarm },
     studyArea: { cells: studyCells.length, areaKm2: studyKm2, incidents: studyIncidents, harm: studyHarm },
   };
+}
+
+/**
+ * The ways HCHH areas are chosen. `patrol-plan` (the default) builds the areas a patrol plan can use;
+ * `merseyside` is the rule Merseyside Police published (top 1 % by count and by harm, touching cells
+ * merged), kept by name. Why the default: docs in the README "Which hotspots hold next month's harm".
+ */
+export const HCHH_RULES = ['patrol-plan', 'merseyside'] as const;
+export type HchhRule = (typeof HCHH_RULES)[number];
+
+export interface PatrolPlanOptions {
+  /** At most this many areas (default 15, as many as a force can patrol: Merseyside used 12). */
+  maxAreas: number;
+  /** Each area at most this many km² (default 0.5, a patrollable beat). */
+  maxAreaKm2: number;
+  /** All areas together at most this share of the study area (default 0.005: 0.5 %, Merseyside's). */
+  budgetShare: number;
+}
+
+export const defaultPatrolPlanOptions: PatrolPlanOptions = { maxAreas: 15, maxAreaKm2: 0.5, budgetShare: 0.005 };
+
+/**
+ * HCHH areas by the patrol-plan rule: at most `maxAreas` contiguous areas, each at most `maxAreaKm2`,
+ * together at most `budgetShare` of the study area and apart from each other, that hold the most harm
+ * of the period — built by greedy region growing (greedyPatrolAreas: the densest harm per km² first,
+ * crossing up to two cells without harm to reach more; its gap to the exact optimum is measured in
+ * the tests). The rolling backtest chose it: ranking cells by the period's harm holds next month's
+ * harm as well as any method tried on both forces (within their intervals) and better than the last
+ * three months, and the rule keeps the count of areas and their size to what a force can patrol.
+ * @param studyCells every cell of the study area, with totals (zero for empty cells)
+ * @param cellKm2 the cells' areas (cellAreasKm2), when the caller keeps them
+ * @example patrolPlanAreas(totals, { maxAreas: 12 }) // ≤ 12 areas in 0.5 % of the area
+ */
+export function patrolPlanAreas(studyCells: CellTotal[], options: Partial<PatrolPlanOptions> = {}, cellKm2?: ArrayLike<number>): HchhResult {
+  const opts = { ...defaultPatrolPlanOptions, ...options };
+  if (!Number.isInteger(opts.maxAreas) || opts.maxAreas < 1) throw new Error(`maxAreas must be a whole number ≥ 1; got ${opts.maxAreas}`);
+  if (!(opts.maxAreaKm2 > 0)) throw new Error(`maxAreaKm2 must be above 0; got ${opts.maxAreaKm2}`);
+  if (!(opts.budgetShare > 0 && opts.budgetShare <= 1)) throw new Error(`budgetShare must be above 0 and at most 1; got ${opts.budgetShare}`);
+  const n = studyCells.length;
+  const value = new Float64Array(n);
+  const areaKm2 = cellKm2 ?? cellAreasKm2(studyCells.map((c) => c.cell));
+  let studyKm2 = 0,
+    studyIncidents = 0,
+    studyHarm = 0;
+  studyCells.forEach((c, i) => {
+    value[i] = c.harm > 0 && c.incidents > 0 ? c.harm : 0;
+    studyKm2 += areaKm2[i]!;
+    studyIncidents += c.incidents;
+    studyHarm += c.harm;
+  });
+  // Neighbours on demand: the builder looks only around its areas, a few thousand of up to 340,000 cells.
+  const ring = h3NeighbourLookup(studyCells.map((c) => c.cell));
+  const plan = greedyPatrolAreas(value, areaKm2, ring, { maxAreas: opts.maxAreas, maxAreaKm2: opts.maxAreaKm2, budgetKm2: opts.budgetShare * studyKm2 });
+  const areas: HchhArea[] = plan.areas.map((a) => {
+    let incidents = 0,
+      harm = 0;
+    for (const i of a.cells) {
+      incidents += studyCells[i]!.incidents;
+      harm += studyCells[i]!.harm;
+    }
+    return { rank: 0, cells: a.cells.map((i) => studyCells[i]!.cell).sort(), incidents, harm, areaKm2: a.areaKm2 };
+  });
+  areas.sort((a, b) => b.harm - a.harm || b.incidents - a.incidents || (a.cells[0] ?? '').localeCompare(b.cells[0] ?? ''));
+  areas.forEach((a, i) => {
+    a.rank = i + 1;
+  });
+  return { areas, thresholds: null, studyArea: { cells: n, areaKm2: studyKm2, incidents: studyIncidents, harm: studyHarm } };
+}
+
+/** The rule in words, as every answer, page and export that lists HCHH areas prints it. */
+export function describeHchhRule(rule: HchhRule, o: { patrol?: Partial<PatrolPlanOptions>; threshold?: Partial<HchhOptions> }): string {
+  if (rule === 'patrol-plan') {
+    const p = { ...defaultPatrolPlanOptions, ...o.patrol };
+    return `patrol plan: at most ${p.maxAreas} areas apart from each other, each contiguous and at most ${p.maxAreaKm2} km², together at most ${+(p.budgetShare * 100).toFixed(4)} % of the study area, holding the most harm of the period (greedy region growing, densest harm first)`;
+  }
+  const t = { ...defaultHchhOptions, ...o.threshold };
+  return `cells in the top ${t.crimeTopPercent}% by count and the top ${t.harmTopPercent}% by harm of the study area, merged where they touch (the rule Merseyside Police published)${t.minCells > 1 ? `; areas of at least ${t.minCells} cells` : ''}${t.maxAreas ? `; the ${t.maxAreas} with most harm` : ''}`;
 }
 
 /** The smallest value still in the top `percent` % of `values` (at least one value is in). */

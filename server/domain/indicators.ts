@@ -20,7 +20,7 @@ export const indicatorAreaSchema = z.discriminatedUnion('type', [
       resolution: z.number().int().min(7).max(11).default(9),
     })
     .strict()
-    .describe('the HCHH areas of the baseline period (default rule: top 1 % by count and by harm)'),
+    .describe('the HCHH areas of the baseline period (default rule: the patrol plan, as /api/hchh)'),
   z
     .object({
       type: z.literal('cells'),

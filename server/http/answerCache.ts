@@ -5,12 +5,12 @@
  * Bounded by total size, oldest out first.
  */
 export class AnswerCache {
-  private readonly entries = new Map<string, { version: number; body: string; contentType: string }>();
+  private readonly entries = new Map<string, { version: number; body: string | Buffer; contentType: string }>();
   private bytes = 0;
 
   constructor(private readonly maxBytes = 256 * 1024 * 1024) {}
 
-  get(key: string, version: number): { body: string; contentType: string } | undefined {
+  get(key: string, version: number): { body: string | Buffer; contentType: string } | undefined {
     const hit = this.entries.get(key);
     if (!hit) return undefined;
     this.entries.delete(key);
@@ -22,7 +22,7 @@ export class AnswerCache {
     return hit;
   }
 
-  set(key: string, version: number, body: string, contentType: string): void {
+  set(key: string, version: number, body: string | Buffer, contentType: string): void {
     if (body.length > this.maxBytes / 4) return;
     const old = this.entries.get(key);
     if (old) {

@@ -167,14 +167,17 @@ export class Api {
         const result = await spec.handler({ query, params, body, caller: caller!, req, res });
         if (res.headersSent || result === undefined) return;
         checkResponse(spec, result);
+        // A Buffer is sent as it is (a vector tile, with the type the handler set); anything else as JSON.
+        const binary = Buffer.isBuffer(result);
         if (!cached) {
-          res.json(result);
+          if (binary) res.send(result);
+          else res.json(result);
           return;
         }
-        const text = JSON.stringify(result);
+        const answer = binary ? result : JSON.stringify(result);
         const contentType = String(res.getHeader('Content-Type') ?? 'application/json; charset=utf-8');
-        this.answers.set(key, version, text, contentType);
-        res.type(contentType).send(text);
+        this.answers.set(key, version, answer, contentType);
+        res.type(contentType).send(answer);
         return;
       }
       // Hold back what the handler sends until its audit entry is stored: no entry, no data.

@@ -54,7 +54,12 @@ export function createApp({ db, config, extraRouters = [], limits = requestLimit
       },
     }),
   );
-  app.use(compression());
+  // Vector tiles too (their type is not in compressible's list): cell tiles shrink about threefold.
+  app.use(
+    compression({
+      filter: (req, res) => compression.filter(req, res) || String(res.getHeader('Content-Type') ?? '').startsWith('application/vnd.mapbox-vector-tile'),
+    }),
+  );
   app.use('/api', requestDeadline(limits));
   const heavy = heavyRateLimit(limits);
   if (heavy.length) app.use(HEAVY_ROUTES, ...heavy);

@@ -1,6 +1,9 @@
 import { z } from 'zod';
 import { MAX_RESOLUTION, MIN_RESOLUTION } from '../domain/h3cell';
 import { periodCoverageSchema } from './coverageSchemas';
+import { HCHH_RULES } from '../domain/hchh';
+import type { HchhRequest } from '../services/analysis';
+import { HttpError } from './httpError';
 
 const RESOLUTION_RULE = `must be a whole number from ${MIN_RESOLUTION} to ${MAX_RESOLUTION}`;
 
@@ -67,12 +70,62 @@ export type AnalysisQuery = z.infer<typeof analysisQuery>;
 
 export const hchhQuery = analysisQuery
   .extend({
-    crimeTopPercent: z.coerce.number().gt(0).max(100).default(1).describe('a cell is high-crime when in the top N % of study-area cells by count'),
-    harmTopPercent: z.coerce.number().gt(0).max(100).default(1).describe('a cell is high-harm when in the top N % of study-area cells by harm'),
-    minCells: z.coerce.number().int().min(1).max(1000).default(1).describe('drop areas with fewer cells'),
-    maxAreas: z.coerce.number().int().min(1).max(1000).optional().describe('keep only the N areas with most harm'),
+    rule: z
+      .enum(HCHH_RULES)
+      .optional()
+      .describe(
+        'patrol-plan (default): at most maxAreas contiguous areas of at most maxAreaKm2 each, together at most budgetPercent % of the study area, holding the most harm; merseyside: the rule Merseyside Police published (top crimeTopPercent % by count and top harmTopPercent % by harm, touching cells merged). Naming crimeTopPercent, harmTopPercent or minCells asks for merseyside.',
+      ),
+    crimeTopPercent: z.coerce
+      .number()
+      .gt(0)
+      .max(100)
+      .optional()
+      .describe('merseyside rule: a cell is high-crime when in the top N % of study-area cells by count (default 1)'),
+    harmTopPercent: z.coerce
+      .number()
+      .gt(0)
+      .max(100)
+      .optional()
+      .describe('merseyside rule: a cell is high-harm when in the top N % of study-area cells by harm (default 1)'),
+    minCells: z.coerce.number().int().min(1).max(1000).optional().describe('merseyside rule: drop areas with fewer cells (default 1)'),
+    maxAreas: z.coerce.number().int().min(1).max(1000).optional().describe('at most N areas, most harm first (patrol-plan default 15; merseyside default all)'),
+    maxAreaKm2: z.coerce.number().gt(0).max(100).optional().describe('patrol-plan rule: each area at most this many km² (default 0.5)'),
+    budgetPercent: z.coerce.number().gt(0).max(100).optional().describe('patrol-plan rule: all areas together at most this % of the study area (default 0.5)'),
   })
   .strict();
+
+/** What an HCHH query asks for: its rule (named, or implied by the thresholds it names) and that rule's options. */
+export function hchhRequestOf(q: z.infer<typeof hchhQuery>): HchhRequest {
+  const thresholdNamed = (['crimeTopPercent', 'harmTopPercent', 'minCells'] as const).filter((k) => q[k] !== undefined);
+  const patrolNamed = (['maxAreaKm2', 'budgetPercent'] as const).filter((k) => q[k] !== undefined);
+  const rule = q.rule ?? (thresholdNamed.length ? 'merseyside' : 'patrol-plan');
+  const clash = rule === 'patrol-plan' ? thresholdNamed : patrolNamed;
+  if (clash.length)
+    throw new HttpError(
+      400,
+      `invalid query: ${clash.join(', ')} ${clash.length > 1 ? 'belong' : 'belongs'} to the ${rule === 'patrol-plan' ? 'merseyside' : 'patrol-plan'} rule, not ${rule}`,
+      clash.map((path) => ({ path, message: `not an option of rule=${rule}` })),
+    );
+  return rule === 'patrol-plan'
+    ? {
+        rule,
+        patrol: {
+          ...(q.maxAreas !== undefined ? { maxAreas: q.maxAreas } : {}),
+          ...(q.maxAreaKm2 !== undefined ? { maxAreaKm2: q.maxAreaKm2 } : {}),
+          ...(q.budgetPercent !== undefined ? { budgetShare: q.budgetPercent / 100 } : {}),
+        },
+      }
+    : {
+        rule,
+        threshold: {
+          crimeTopPercent: q.crimeTopPercent ?? 1,
+          harmTopPercent: q.harmTopPercent ?? 1,
+          minCells: q.minCells ?? 1,
+          maxAreas: q.maxAreas ?? null,
+        },
+      };
+}
 
 export const resolvedDescription = z.object({
   force: z.object({ codes: z.array(z.string()), name: z.string() }).describe('the force or forces the answer is about'),

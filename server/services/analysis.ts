@@ -1,4 +1,4 @@
-import { cellArea, cellToBoundary, cellToCenterChild, cellToLatLng, getHexagonAreaAvg, polygonToCells } from 'h3-js';
+import { cellArea, cellToBoundary, cellToCenterChild, cellToLatLng, polygonToCells } from 'h3-js';
 import { protectUnits, type DisclosureRules } from '../domain/disclosure';
 import { PUBLIC_SOURCES, sourceSensitivity } from '../domain/sources';
 import { DisclosureSettings, currentDisclosure } from './disclosure';
@@ -17,9 +17,21 @@ import { IncidentStore, type IncidentFilter } from '../db/incidents';
 import { ReferenceStore, type DefinitionRecord, type HarmSchemeRecord } from '../db/reference';
 import { DEFAULT_DEFINITION } from '../domain/definitions';
 import { CCHI_KEY, COUNT_KEY } from '../domain/harm';
+import { cellAreasKm2 } from '../domain/h3cell';
+import { h3Neighbours, type Neighbours, type WeightScheme } from '../domain/hotspots/neighbours';
 import { CellMonthSlice } from '../domain/cube/cellMonthSlice';
 import { LocationSlice } from '../domain/cube/locationSlice';
-import { cellsOutline, hchhAreas, type CellTotal, type HchhOptions } from '../domain/hchh';
+import { CellIndex, type MapCell } from '../domain/cellIndex';
+import {
+  cellsOutline,
+  describeHchhRule,
+  hchhAreas,
+  patrolPlanAreas,
+  type CellTotal,
+  type HchhOptions,
+  type HchhRule,
+  type PatrolPlanOptions,
+} from '../domain/hchh';
 import { monthRange, type Month } from '../domain/months';
 import { contextSeries, coverageOf, type SeriesCoverage } from './coverage';
 
@@ -74,6 +86,8 @@ export interface StudyArea {
   force: ForceScope;
   resolution: number;
   cells: string[];
+  /** Each cell's area (cellAreasKm2), in the order of `cells`. */
+  cellKm2: Float64Array;
   areaKm2: number;
   districts: { code: string; name: string; vintage: string }[];
   basis: string;
@@ -97,6 +111,8 @@ export class Analysis {
   private cacheVersion = -1;
   /** Disclosure control's rules and secret (server/services/disclosure.ts). */
   readonly disclosure: DisclosureSettings;
+  /** The last few answers' cell indexes (cellIndex), outside `cache`: each holds a box per cell. */
+  private readonly indexes = new Map<string, Promise<CellIndex>>();
 
   constructor(db: Db, env: NodeJS.ProcessEnv = process.env) {
     this.db = db;
@@ -353,6 +369,11 @@ export class Analysis {
     return (await this.slice(r)).monthTotals(r.from, r.to, r.resolution);
   }
 
+  /** The study area's space-time cube over `months` (see CellMonthSlice.cube). */
+  async cellMonthCube(r: ResolvedParams, months: readonly string[], cells: readonly string[], variable: 'incidents' | 'harm'): Promise<Float64Array> {
+    return (await this.slice(r)).cube(months, cells, variable);
+  }
+
   /** Monthly incidents and harm inside one cell of any resolution 7–11. */
   async cellSeries(r: ResolvedParams, cell: string): Promise<{ month: string; incidents: number; harm: number }[]> {
     return (await this.slice(r)).series(cell, r.from, r.to);
@@ -363,6 +384,33 @@ export class Analysis {
     const totals = [...(await this.cellTotals(r))];
     totals.sort((a, b) => b.harm - a.harm || b.incidents - a.incidents || a.cell.localeCompare(b.cell));
     return totals.map((t, i) => ({ ...t, rank: i + 1 }));
+  }
+
+  /**
+   * The cells the map draws: those with incidents, highest harm first, and with `zeros` every empty
+   * cell of the study area after them (rank 0). The one list behind /api/cells and the cell tiles.
+   */
+  async mapCells(r: ResolvedParams, zeros: boolean): Promise<MapCell[]> {
+    const cells: MapCell[] = await this.cells(r);
+    if (!zeros) return cells;
+    const seen = new Set(cells.map((c) => c.cell));
+    const empty = (await this.studyArea(r)).cells.filter((c) => !seen.has(c.cell) && c.incidents === 0).map((c) => ({ ...c, rank: 0 }));
+    return [...cells, ...empty];
+  }
+
+  /** The map's cells with their hexagons in an R-tree, built once per context and data version (tiles, top cells in view). */
+  async cellIndex(r: ResolvedParams, zeros: boolean): Promise<CellIndex> {
+    const key = `${r.version}|${r.resolution}|${zeros}|${JSON.stringify(r.filter)}|${(r.districts ?? []).join(',')}`;
+    let hit = this.indexes.get(key);
+    if (hit) this.indexes.delete(key);
+    else {
+      hit = this.mapCells(r, zeros).then((cells) => new CellIndex(cells));
+      hit.catch(() => this.indexes.delete(key));
+    }
+    // Most recently used last; a few answers are kept (a map asks for one at a time, its panels for the same one).
+    this.indexes.set(key, hit);
+    for (const k of this.indexes.keys()) if (this.indexes.size > 8) this.indexes.delete(k);
+    return hit;
   }
 
   /** The districts of the force scope (all loaded districts when no force is loaded). */
@@ -395,21 +443,25 @@ export class Analysis {
         const what = districts.length
           ? `the ${districts.length} district${districts.length === 1 ? '' : 's'} of ${r.force.label} (${districts.map((d) => d.name).join(', ')}; ${districts[0]!.vintage} boundaries, ${km2.toFixed(0)} km²)`
           : `the ${regions.length} loaded ward${regions.length === 1 ? '' : 's'} (${regions[0]!.vintage} boundaries, ${km2.toFixed(0)} km²; no districts loaded)`;
+        const cellKm2 = cellAreasKm2(cells);
         return {
           force: r.force,
           resolution: r.resolution,
           cells,
-          areaKm2: cells.length * cellAreaKm2(r.resolution, cells),
+          cellKm2,
+          areaKm2: sumOf(cellKm2),
           districts: districts.map((d) => ({ code: d.code, name: d.name, vintage: d.vintage })),
           basis: `H3 cells whose centre lies in ${what}`,
         };
       }
       const cells = await this.incidents.occupiedCells(r.resolution, r.force.codes.length ? r.force.codes : undefined);
+      const cellKm2 = cellAreasKm2(cells);
       return {
         force: r.force,
         resolution: r.resolution,
         cells,
-        areaKm2: cells.length * cellAreaKm2(r.resolution, cells),
+        cellKm2,
+        areaKm2: sumOf(cellKm2),
         districts: [],
         basis: `cells holding at least one incident of ${r.force.label} of any kind in any loaded month (no district or ward boundaries loaded)`,
       };
@@ -429,10 +481,17 @@ export class Analysis {
   /**
    * The study area's cells with their totals, empty cells included.
    */
-  async studyArea(r: ResolvedParams): Promise<{ cells: CellTotal[]; basis: string; area: StudyArea }> {
+  async studyArea(r: ResolvedParams): Promise<{ cells: CellTotal[]; basis: string; area: StudyArea; cellKm2: Float64Array }> {
     const [area, totals] = await Promise.all([this.studyAreaOf(r), this.cellTotals(r)]);
     const byCell = new Map(totals.map((t) => [t.cell, t]));
-    return { cells: area.cells.map((cell) => byCell.get(cell) ?? { cell, incidents: 0, harm: 0 }), basis: area.basis, area };
+    return { cells: area.cells.map((cell) => byCell.get(cell) ?? { cell, incidents: 0, harm: 0 }), basis: area.basis, area, cellKm2: area.cellKm2 };
+  }
+
+  /** The study area's spatial weights (H3 k-ring), kept per data version: Gi* and the emerging cube reuse them. */
+  async studyNeighbours(r: ResolvedParams, k: number, weights: WeightScheme): Promise<Neighbours> {
+    const area = await this.studyAreaOf(r);
+    const key = `nb|${r.version}|${r.force.codes.join(',')}|${(r.districts ?? []).join(',')}|${r.resolution}|${k}|${weights}`;
+    return this.memo(key, async () => h3Neighbours(area.cells, { k, weights }));
   }
 
   /**
@@ -488,9 +547,12 @@ export class Analysis {
     };
   }
 
-  async hchh(r: ResolvedParams, options: Partial<HchhOptions>) {
+  /** HCHH areas by the request's rule (default: the patrol plan), named, with their shares and the rule in words. */
+  async hchh(r: ResolvedParams, request: HchhRequest = {}) {
     const study = await this.studyArea(r);
-    const result = hchhAreas(study.cells, options);
+    const rule = request.rule ?? 'patrol-plan';
+    const result =
+      rule === 'patrol-plan' ? patrolPlanAreas(study.cells, request.patrol, study.cellKm2) : hchhAreas(study.cells, request.threshold, study.cellKm2);
     const [namer, locations] = await Promise.all([
       this.areaNamer(r.to),
       this.topLocationsByArea(
@@ -515,6 +577,7 @@ export class Analysis {
     });
     const sum = (f: (a: (typeof areas)[number]) => number) => areas.reduce((s, a) => s + f(a), 0);
     return {
+      rule: { key: rule, text: describeHchhRule(rule, request) },
       areas,
       thresholds: result.thresholds,
       studyArea: { ...result.studyArea, basis: study.basis },
@@ -530,6 +593,13 @@ export class Analysis {
       },
     };
   }
+}
+
+/** Which HCHH rule, and its options (see domain/hchh.ts). */
+export interface HchhRequest {
+  rule?: HchhRule;
+  threshold?: Partial<HchhOptions>;
+  patrol?: Partial<PatrolPlanOptions>;
 }
 
 export type AreaNamer = (cells: string[], topLocations: string[]) => string;
@@ -551,9 +621,8 @@ function cellsWithCentreIn(regions: BoundaryRecord[], resolution: number): strin
   return [...set].sort();
 }
 
-/** Mean area of the given cells in km² (exact per cell for small sets, the resolution's mean otherwise). */
-function cellAreaKm2(resolution: number, cells: string[]): number {
-  if (cells.length === 0) return 0;
-  if (cells.length > 2000) return getHexagonAreaAvg(resolution, 'km2');
-  return cells.reduce((s, c) => s + cellArea(c, 'km2'), 0) / cells.length;
+function sumOf(values: ArrayLike<number>): number {
+  let s = 0;
+  for (let i = 0; i < values.length; i++) s += values[i]!;
+  return s;
 }

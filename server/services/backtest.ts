@@ -1,4 +1,4 @@
-import { cellArea, cellToLatLng } from 'h3-js';
+import { cellToLatLng } from 'h3-js';
 import type { Db } from '../db/connection';
 import { cellsSql } from '../db/incidentQueries';
 import { PositionStore } from '../db/positions';
@@ -8,7 +8,7 @@ import { studyAreaKm2 } from '../domain/backtest/method';
 import { methodByKey, METHODS } from '../domain/backtest/methods';
 import { greedyPatrolAreas } from '../domain/backtest/patrolAreas';
 import { cellsOutline } from '../domain/hchh';
-import { h3Neighbours, type Neighbours } from '../domain/hotspots/neighbours';
+import { h3NeighbourLookup, h3Neighbours, type Neighbours } from '../domain/hotspots/neighbours';
 import { addMonths, monthRange } from '../domain/months';
 import { DomainError } from '../domain/errors';
 import type { Analysis, ResolvedParams } from './analysis';
@@ -97,7 +97,7 @@ export class BacktestService {
         incidents,
         harm,
         positions,
-        areaKm2: Float64Array.from(cells, (c) => cellArea(c, 'km2')),
+        areaKm2: study.cellKm2,
         centreX: Float64Array.from(centres, (c) => toX(c[1])),
         centreY: Float64Array.from(centres, (c) => toY(c[0])),
         neighbours: () => (nb ??= h3Neighbours(cells, { k: 1, weights: 'binary' })),
@@ -158,7 +158,7 @@ export class BacktestService {
     const memo = new Map<string, unknown>();
     const value = method.score({ history: new History(data, T), window: q.window, budgetShare: q.budgetShare, tuneBudgetShare: q.budgetShare, memo });
     const limits = { maxAreas: q.maxAreas, maxAreaKm2: q.maxAreaKm2, budgetKm2: q.budgetShare * A };
-    const plan = greedyPatrolAreas(value, data.areaKm2, data.neighbours(), limits);
+    const plan = greedyPatrolAreas(value, data.areaKm2, h3NeighbourLookup(data.cells), limits);
     const counts = new Float64Array(data.cells.length),
       harm = new Float64Array(data.cells.length);
     for (let t = 0; t < T; t++)

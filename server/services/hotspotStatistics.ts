@@ -3,9 +3,9 @@ import { selectionAccuracy, topCellsWithinArea, type Accuracy } from '../domain/
 import { confidenceBins } from '../domain/hotspots/confidenceBins';
 import { classifyEmerging, classifyShortSeries, MIN_STEPS_EMERGING, type EmergingResult, type ShortSeriesCategory } from '../domain/hotspots/emerging';
 import { gistar } from '../domain/hotspots/gistar';
-import { h3Neighbours, type WeightScheme } from '../domain/hotspots/neighbours';
+import type { WeightScheme } from '../domain/hotspots/neighbours';
 import { spaceTimeGistar } from '../domain/hotspots/spaceTimeGistar';
-import { hchhAreas, type CellTotal } from '../domain/hchh';
+import { hchhAreas } from '../domain/hchh';
 import { DomainError } from '../domain/errors';
 import { monthRange } from '../domain/months';
 import type { Analysis, ResolvedParams } from './analysis';
@@ -75,9 +75,9 @@ export class HotspotStatistics {
     const cells = study.cells.map((c) => c.cell);
     checkBudget(cells.length, o);
     const values = Float64Array.from(study.cells, (c) => (o.variable === 'harm' ? c.harm : c.incidents));
-    const z = gistar(values, h3Neighbours(cells, { k: o.k, weights: o.weights }));
+    const z = gistar(values, await this.analysis.studyNeighbours(r, o.k, o.weights));
     const { bins, p, thresholds } = confidenceBins(z, { fdr: o.fdr });
-    const areaKm2 = cells.reduce((s, c) => s + km2(c), 0);
+    const areaKm2 = study.cellKm2.reduce((s, a) => s + a, 0);
     return { cells, values, z, p, bins, thresholds, studyArea: { cells: cells.length, areaKm2, basis: study.basis } };
   }
 
@@ -136,9 +136,8 @@ export class HotspotStatistics {
   private async emergingOver(r: ResolvedParams, o: EmergingOptions, weeks?: string[]) {
     const study = await this.analysis.studyArea(r);
     const cells = study.cells.map((c) => c.cell);
-    const index = new Map(cells.map((c, i) => [c, i]));
     let months: string[];
-    let rows: (CellTotal & { step: string })[];
+    let cube: Float64Array;
     if (o.step === 'week') {
       if (r.protection) {
         throw new DomainError(
@@ -154,22 +153,23 @@ export class HotspotStatistics {
           `${weekly.untimed} incidents in this selection have no time (data.police.uk publishes months only), so weekly steps would leave them out; use step=month, or restrict source to force-extract`,
         );
       months = weeks ?? weeksBetween(r.from, r.to);
-      rows = weekly.rows.map((x) => ({ ...x, step: x.week }));
+      checkBudget(cells.length, o, months.length);
+      const index = new Map(cells.map((c, i) => [c, i]));
+      const weekIndex = new Map(months.map((m, t) => [m, t]));
+      cube = new Float64Array(cells.length * months.length);
+      for (const row of weekly.rows) {
+        const i = index.get(row.cell),
+          t = weekIndex.get(row.week);
+        if (i !== undefined && t !== undefined) cube[t * cells.length + i] = o.variable === 'harm' ? row.harm : row.incidents;
+      }
     } else {
       months = monthRange(r.from, r.to);
-      rows = (await this.analysis.cellMonthTotals(r)).map((x) => ({ ...x, step: x.month }));
+      checkBudget(cells.length, o, months.length);
+      cube = await this.analysis.cellMonthCube(r, months, cells, o.variable === 'harm' ? 'harm' : 'incidents');
     }
     const n = cells.length,
       T = months.length;
-    checkBudget(n, o, T);
-    const monthIndex = new Map(months.map((m, t) => [m, t]));
-    const cube = new Float64Array(n * T);
-    for (const row of rows) {
-      const i = index.get(row.cell),
-        t = monthIndex.get(row.step);
-      if (i !== undefined && t !== undefined) cube[t * n + i] = o.variable === 'harm' ? row.harm : row.incidents;
-    }
-    const nb = h3Neighbours(cells, { k: o.k, weights: o.weights });
+    const nb = await this.analysis.studyNeighbours(r, o.k, o.weights);
     const z = spaceTimeGistar(cube, n, T, nb, { timeStep: o.timeStep, globalWindow: o.globalWindow });
     const level = binLevelFor(o.alpha);
     // FDR per time step: each step is one hot spot map, as a Hot Spot Analysis of that month would be.
@@ -200,19 +200,19 @@ export class HotspotStatistics {
       insufficient: enough
         ? null
         : `the ArcGIS patterns need at least ${MIN_STEPS_EMERGING} time steps and this period has ${T}; the short-series (sfhotspot) patterns are given instead`,
-      studyArea: { cells: n, areaKm2: cells.reduce((s, c) => s + km2(c), 0), basis: study.basis },
+      studyArea: { cells: n, areaKm2: study.cellKm2.reduce((s, a) => s + a, 0), basis: study.basis },
     };
   }
 
   /**
    * Trains three hotspot selections on one period and scores them on a later one, at equal area:
-   * HCHH areas (default rule), Gi*-significant hot cells (95 %, FDR, highest z first) and the naive
+   * HCHH areas (the published threshold rule, at the request's percentages), Gi*-significant hot cells (95 %, FDR, highest z first) and the naive
    * top-count ranking. The area budget is the HCHH selection's area.
    */
   async accuracy(train: ResolvedParams, evaluate: ResolvedParams, hchhOptions: { crimeTopPercent: number; harmTopPercent: number }) {
     const study = await this.analysis.studyArea(train);
     const cells = study.cells.map((c) => c.cell);
-    const studyAreaKm2 = cells.reduce((s, c) => s + km2(c), 0);
+    const studyAreaKm2 = study.cellKm2.reduce((s, a) => s + a, 0);
     const inStudy = new Set(cells);
     const trainCounts = new Map(study.cells.map((c) => [c.cell, c.incidents]));
     const trainHarm = new Map(study.cells.map((c) => [c.cell, c.harm]));
@@ -223,7 +223,7 @@ export class HotspotStatistics {
     const hchh = hchhAreas(study.cells, hchhOptions).areas.flatMap((a) => a.cells);
     const budget = hchh.reduce((s, c) => s + km2(c), 0);
     const values = Float64Array.from(study.cells, (c) => c.incidents);
-    const z = gistar(values, h3Neighbours(cells, { k: 1, weights: 'binary' }));
+    const z = gistar(values, await this.analysis.studyNeighbours(train, 1, 'binary'));
     const { bins } = confidenceBins(z, { fdr: true });
     const giRanking = cells
       .map((c, i) => ({ c, z: z[i]!, bin: bins[i]! }))

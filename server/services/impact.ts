@@ -69,7 +69,7 @@ export class ImpactService {
     if (!a)
       throw new DomainError(
         'not_found',
-        `${field}: no HCHH area ${spec.rank}; there are ${result.areas.length} (resolution ${r.resolution}, ${whole.from}–${whole.to}, top 1% by count and by harm)`,
+        `${field}: no HCHH area ${spec.rank}; there are ${result.areas.length} (resolution ${r.resolution}, ${whole.from}–${whole.to}, ${result.rule.key} rule)`,
       );
     const resolved = await this.areas.resolveArea({ kind: 'cells', cells: a.cells }, r.to);
     return {
@@ -77,7 +77,7 @@ export class ImpactService {
       kind: 'cells',
       id: `hchh:${a.rank}`,
       name: `HCHH area ${a.rank} (${a.name})`,
-      hchhRule: `HCHH area ${a.rank} as /api/hchh lists it: cells in the top 1% by count and by harm at resolution ${r.resolution}, ${whole.from}–${whole.to} (all loaded months; the selection period includes the after window, so some regression to the mean is expected)`,
+      hchhRule: `HCHH area ${a.rank} as /api/hchh lists it (${result.rule.text}) at resolution ${r.resolution}, ${whole.from}–${whole.to} (all loaded months; the selection period includes the after window, so some regression to the mean is expected)`,
     };
   }
 

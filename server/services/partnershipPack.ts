@@ -135,7 +135,7 @@ export async function partnershipPack(
     indicators,
     hchh: {
       period: { from: yearFrom, to: last },
-      rule: `cells (H3 resolution ${resolution}) in the top 1 % of the study area by count and by harm, touching cells merged, ranked by harm`,
+      rule: `${hchh.rule.text}; H3 resolution ${resolution}, ranked by harm`,
       areas: hchh.areas.map((a) => ({
         rank: a.rank,
         name: a.name,

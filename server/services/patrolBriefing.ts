@@ -6,10 +6,9 @@ import { ImportStore } from '../db/imports';
 import { cellsSql } from '../db/incidentQueries';
 import { boxOf } from '../domain/geography/areaShape';
 import { patrolBriefing, VISIT_GUIDANCE } from '../domain/patrolBriefing';
-import type { HchhOptions } from '../domain/hchh';
 import { DomainError } from '../domain/errors';
 import { round } from '../domain/round';
-import { cellsOutline, type Analysis, type ResolvedParams } from './analysis';
+import { cellsOutline, type Analysis, type HchhRequest, type ResolvedParams } from './analysis';
 import { AreaQueries } from '../db/areaQueries';
 
 export interface Road {
@@ -89,8 +88,8 @@ export class PatrolBriefingService {
     this.queries = new AreaQueries(db);
   }
 
-  async briefing(r: ResolvedParams, options: Partial<HchhOptions>, ranks: number[] | undefined, withRoads: boolean, streets = 10) {
-    const result = await this.analysis.hchh(r, options);
+  async briefing(r: ResolvedParams, request: HchhRequest, ranks: number[] | undefined, withRoads: boolean, streets = 10) {
+    const result = await this.analysis.hchh(r, request);
     if (ranks) {
       const missing = ranks.filter((n) => !result.areas.some((a) => a.rank === n));
       if (missing.length)
@@ -133,7 +132,7 @@ export class PatrolBriefingService {
     );
     return {
       ...this.analysis.describe(r),
-      rule: `cells in the top ${options.crimeTopPercent ?? 1}% by count and the top ${options.harmTopPercent ?? 1}% by harm of the study area, merged where they touch (as /api/hchh)`,
+      rule: `${result.rule.text} (as /api/hchh)`,
       dataRefresh: { latestMonthLoaded: loaded[loaded.length - 1] ?? null, lastImport: refreshed ? new Date(refreshed).toISOString() : null },
       guidance: VISIT_GUIDANCE,
       streetsRule:

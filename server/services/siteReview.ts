@@ -331,7 +331,7 @@ export class SiteReviewService {
       hchhAreasWithinRings: [...nearby.values()].sort((a, b) => a.rank - b.rank),
       rules: {
         cells: 'the resolution-9 H3 cells the site outline overlaps (any part)',
-        hchh: `default HCHH rule over the period and definition: cells in the top 1 % by count and the top 1 % by harm of the study area (${hchh.studyArea.basis})`,
+        hchh: `default HCHH rule over the period and definition: ${hchh.rule.text} (${hchh.studyArea.basis})`,
         gistar: 'Gi* of incident counts, binary k = 1 neighbours, FDR-corrected bins −3…3 (99/95/90 %) over the period',
         emerging:
           emerging.insufficient ?? 'ArcGIS emerging hot spot pattern of the monthly space-time cube over the period (timeStep 1, 95 %, Mann-Kendall at 5 %)',

@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { cellToParent, latLngToCell } from 'h3-js';
+import { cellArea, cellToParent, gridDisk, latLngToCell } from 'h3-js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningServer } from '../../server/server';
 import { startTestServer } from '../support/server';
@@ -94,6 +94,61 @@ describe(`HTTP API on ${dbLabel}, real data ${MONTHS[0]}…${MONTHS[2]}`, () => 
     expect(body.totals.shareOfHarm).toBeCloseTo(shareOfHarm, 4);
     expect(body.totals.shareOfArea).toBeLessThan(0.05);
     expect(body.studyArea.areaKm2).toBeGreaterThan(100);
+  });
+
+  it('by default builds HCHH areas a patrol plan can use: at most 15, contiguous, apart, ≤ 0.5 km² each, ≤ 0.5 % in all', async () => {
+    for (const res of [9, 11]) {
+      const { status, body } = await get(`/api/hchh?resolution=${res}`);
+      expect(status).toBe(200);
+      expect(body.ruleKey).toBe('patrol-plan');
+      expect(body.rule).toMatch(/^patrol plan: at most 15 areas/);
+      expect(body.thresholds).toBeUndefined();
+      const cells = await get(`/api/cells?resolution=${res}`);
+      const harmOf = new Map<string, number>(cells.body.cells.map((c: string, i: number) => [c, cells.body.harm[i]]));
+      const owner = new Map<string, number>();
+      for (const f of body.features) for (const c of f.properties.cellIds) owner.set(c, f.properties.rank);
+      expect(body.features.length).toBeGreaterThan(5);
+      expect(body.features.length).toBeLessThanOrEqual(15);
+      let km2 = 0;
+      for (const f of body.features) {
+        const ids: string[] = f.properties.cellIds;
+        // Contiguous: a flood fill over H3 neighbours from the first cell reaches every cell.
+        const seen = new Set([ids[0]!]);
+        const stack = [ids[0]!];
+        while (stack.length) for (const n of gridDisk(stack.pop()!, 1)) if (owner.get(n) === f.properties.rank && !seen.has(n)) seen.add(n) && stack.push(n);
+        expect(seen.size).toBe(ids.length);
+        // Apart: no cell of the area touches another area.
+        for (const c of ids) for (const n of gridDisk(c, 1)) expect([undefined, f.properties.rank]).toContain(owner.get(n));
+        const area = ids.reduce((sum, c) => sum + cellArea(c, 'km2'), 0);
+        expect(area).toBeLessThanOrEqual(0.5 * 1.0001);
+        expect(f.properties.areaKm2).toBeCloseTo(area, 2);
+        km2 += area;
+        // Its harm is the sum of its cells' harm as /api/cells has it (cells without harm are bridges).
+        expect(f.properties.harm).toBeCloseTo(
+          ids.reduce((sum, c) => sum + (harmOf.get(c) ?? 0), 0),
+          0,
+        );
+      }
+      expect(km2).toBeLessThanOrEqual(0.005 * body.studyArea.areaKm2 * 1.0001);
+      expect(body.features.map((f: any) => f.properties.harm)).toEqual([...body.features.map((f: any) => f.properties.harm)].sort((a, b) => b - a));
+      // Far more harm than area: the 0.5 % of the area holds several per cent of the harm.
+      expect(body.totals.shareOfHarm).toBeGreaterThan(5 * body.totals.shareOfArea);
+    }
+  });
+
+  it('keeps the published Merseyside rule by name, implied by its thresholds, and refuses mixed options', async () => {
+    const named = await get('/api/hchh?resolution=9&rule=merseyside');
+    const implied = await get('/api/hchh?resolution=9&crimeTopPercent=1&harmTopPercent=1');
+    expect(named.body.ruleKey).toBe('merseyside');
+    expect(named.body.rule).toMatch(/top 1% by count and the top 1% by harm/);
+    expect(named.body.features.map((f: any) => f.properties.cellIds)).toEqual(implied.body.features.map((f: any) => f.properties.cellIds));
+    expect(named.body.thresholds.minIncidents).toBeGreaterThan(0);
+    const mixed = await get('/api/hchh?resolution=9&rule=patrol-plan&crimeTopPercent=2');
+    expect(mixed.status).toBe(400);
+    expect(mixed.body.error.message).toMatch(/crimeTopPercent belongs to the merseyside rule/);
+    const mixed2 = await get('/api/hchh?resolution=9&harmTopPercent=2&maxAreaKm2=1');
+    expect(mixed2.status).toBe(400);
+    expect(mixed2.body.error.issues[0].path).toBe('maxAreaKm2');
   });
 
   it('exports hotspots and HCHH areas as spreadsheet-safe CSV matching the JSON', async () => {

@@ -1,6 +1,8 @@
-import { gridDisk, latLngToCell } from 'h3-js';
+import { cellArea, gridDisk, gridPathCells, latLngToCell } from 'h3-js';
 import { describe, expect, it } from 'vitest';
-import { hchhAreas, topThreshold, type CellTotal } from '../../server/domain/hchh';
+import { describeHchhRule, hchhAreas, patrolPlanAreas, topThreshold, type CellTotal } from '../../server/domain/hchh';
+import { greedyPatrolAreas } from '../../server/domain/backtest/patrolAreas';
+import { cellAreasKm2 } from '../../server/domain/h3cell';
 
 describe('High Crime High Harm areas', () => {
   const centre = latLngToCell(53.4055, -2.9798, 9);
@@ -54,5 +56,80 @@ describe('High Crime High Harm areas', () => {
     expect(topThreshold([1, 2, 3, 4, 5, 6, 7, 8, 9, 10], 20)).toBe(9);
     expect(topThreshold([5, 5, 5, 1], 25)).toBe(5);
     expect(topThreshold([3, 1], 1)).toBe(3); // at least one cell is in
+  });
+});
+
+describe('HCHH areas by the patrol-plan rule (hand-worked on real Liverpool cells)', () => {
+  const centre = latLngToCell(53.4055, -2.9798, 9);
+  const ring = gridDisk(centre, 6);
+  // A straight path of five cells: harm at both ends and in the middle, none in the two between.
+  const end = ring.find((c) => gridPathCells(centre, c).length === 5)!;
+  const path = gridPathCells(centre, end); // [p0, p1, p2, p3, p4]
+  const km2 = cellArea(centre, 'km2');
+  const cells = (): CellTotal[] =>
+    ring.map((cell) => {
+      const k = path.indexOf(cell);
+      return k === 0 || k === 4 ? { cell, incidents: 10, harm: 1000 } : k === 2 ? { cell, incidents: 2, harm: 100 } : { cell, incidents: 0, harm: 0 };
+    });
+  const study = ring.length * km2;
+
+  it('crosses cells without harm to join harm a street away, within the area limit', () => {
+    // One area of up to five cells: p0 (the densest, opened first) grows over p1 to p2 (one bridge cell),
+    // then over p3 to p4 — the whole path, 2,100 harm in 5 cells.
+    const plan = patrolPlanAreas(cells(), { maxAreas: 1, maxAreaKm2: 5.5 * km2, budgetShare: (5.5 * km2) / study });
+    expect(plan.areas.map((a) => a.cells)).toEqual([[...path].sort()]);
+    expect(plan.areas[0]!.harm).toBe(2100);
+    expect(plan.thresholds).toBeNull();
+  });
+
+  it('opens a second area rather than bridge when the limit per area forbids the path', () => {
+    // Areas of at most one cell: the two ends are areas of their own; the middle cell touches neither.
+    const plan = patrolPlanAreas(cells(), { maxAreas: 3, maxAreaKm2: 1.01 * km2, budgetShare: (3.1 * km2) / study });
+    // The two ends tie on harm and count: ranked by cell id; the middle cell last.
+    expect(plan.areas.map((a) => a.cells)).toEqual([...[[path[0]!], [path[4]!]].sort((a, b) => a[0]!.localeCompare(b[0]!)), [path[2]!]]);
+    expect(plan.areas.map((a) => a.harm)).toEqual([1000, 1000, 100]);
+  });
+
+  it('without bridges an area cannot grow past a cell without harm', () => {
+    const c = cells();
+    const value = c.map((x) => x.harm);
+    const areas = cellAreasKm2(c.map((x) => x.cell));
+    const index = new Map(c.map((x, i) => [x.cell, i]));
+    const nb = (i: number) => gridDisk(c[i]!.cell, 1).flatMap((n) => (index.has(n) ? [index.get(n)!] : []));
+    const limits = { maxAreas: 1, maxAreaKm2: 5.5 * km2, budgetKm2: 5.5 * km2 };
+    expect(greedyPatrolAreas(value, areas, nb, { ...limits, bridgeCells: 0 }).value).toBe(1000);
+    expect(greedyPatrolAreas(value, areas, nb, { ...limits, bridgeCells: 1 }).value).toBe(2100);
+  });
+
+  it('says its rule in words, with its limits', () => {
+    expect(describeHchhRule('patrol-plan', {})).toMatch(/at most 15 areas .* at most 0\.5 km², together at most 0\.5 % of the study area/);
+    expect(describeHchhRule('merseyside', { threshold: { crimeTopPercent: 2 } })).toMatch(
+      /top 2% by count and the top 1% by harm .* Merseyside Police published/,
+    );
+  });
+
+  it('checks its options', () => {
+    expect(() => patrolPlanAreas(cells(), { maxAreas: 0 })).toThrow(/maxAreas must be a whole number/);
+    expect(() => patrolPlanAreas(cells(), { budgetShare: 2 })).toThrow(/budgetShare must be above 0 and at most 1/);
+  });
+});
+
+describe('cell areas for large study areas', () => {
+  it('agree with the exact area of every cell to 0.01 % (res 9–11 around Liverpool and Leicester)', () => {
+    for (const [res, lat, lng] of [
+      [9, 53.4055, -2.9798],
+      [10, 52.6369, -1.1398],
+      [11, 53.4055, -2.9798],
+      [11, 52.6369, -1.1398],
+    ] as const) {
+      const cells = gridDisk(latLngToCell(lat, lng, res), res === 11 ? 60 : 20);
+      const fast = cellAreasKm2(cells);
+      let worst = 0;
+      cells.forEach((c, i) => {
+        worst = Math.max(worst, Math.abs(fast[i]! / cellArea(c, 'km2') - 1));
+      });
+      expect(worst).toBeLessThan(1e-4);
+      expect(worst).toBeGreaterThan(0); // an approximation, not the exact call under another name
+    }
   });
 });

@@ -290,7 +290,15 @@ describe('map layers, drawing and search in headless Chromium', () => {
     await page.getByTestId('top-cells').waitFor();
     // The list follows the map once it settles: its first row is the cell in view with most harm (ties:
     // more incidents, then the lower cell id). settled() waits for the cells of the new view: the jump
-    // changes the resolution, and reading the map before they land gave the old view's top cell.
+    // changes the resolution, and reading the map before they land gave the old view's top cell. The
+    // list says which view and cells it answers (data-for-view): wait for this view's, at resolution 10.
+    const view = await page.evaluate(() => {
+      const b = window.__harmgridMap.getBounds();
+      return [b.getWest(), b.getSouth(), b.getEast(), b.getNorth()].map((x: number) => x.toFixed(5)).join(',');
+    });
+    await expect
+      .poll(async () => (await page.getByTestId('top-cells').getAttribute('data-for-view')) ?? '', { timeout: 30_000 })
+      .toMatch(new RegExp(`^${view.replace(/[.]/g, '\\.')}\\|.*resolution=10\\b.*\\|harm$`));
     const top = await page.evaluate(
       () =>
         window.__harmgridMap

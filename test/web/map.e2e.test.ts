@@ -51,7 +51,7 @@ describe('map workspace in headless Chromium', () => {
         ? 'tiles'
         : /\/tiles\/glyphs\//.test(r.url())
           ? 'glyphs'
-          : /\/api\/cells\?/.test(r.url())
+          : /\/api\/cells\/tiles\//.test(r.url())
             ? 'cells'
             : null;
       if (!kind || r.status() !== 200) return;
@@ -86,7 +86,11 @@ describe('map workspace in headless Chromium', () => {
       cellsRendered: await renderedCells(),
       tiles: { requests: sum('tiles').length, bytes: sum('tiles').reduce((a, t) => a + t.bytes, 0), largest: Math.max(0, ...sum('tiles').map((t) => t.bytes)) },
       glyphs: { requests: sum('glyphs').length, bytes: sum('glyphs').reduce((a, t) => a + t.bytes, 0) },
-      cellsResponseBytes: sum('cells').map((t) => t.bytes),
+      cellTiles: {
+        requests: sum('cells').length,
+        bytes: sum('cells').reduce((a, t) => a + t.bytes, 0),
+        largest: Math.max(0, ...sum('cells').map((t) => t.bytes)),
+      },
     };
     fs.writeFileSync(path.join(artifacts, 'render-figures.json'), JSON.stringify(figures, null, 2));
     console.log('map render figures (first load, z11 over Liverpool and the Wirral):', JSON.stringify(figures));
@@ -173,15 +177,16 @@ describe('map workspace in headless Chromium', () => {
   it('cancels the request in flight when a filter changes', async () => {
     const aborted: string[] = [];
     const onFailed = (r: { url(): string; failure(): { errorText: string } | null }) => {
-      if (r.url().includes('/api/cells?')) aborted.push(r.failure()?.errorText ?? '');
+      if (r.url().includes('/api/cells/summary?')) aborted.push(r.failure()?.errorText ?? '');
     };
     page.on('requestfailed', onFailed);
-    // Hold the cells requests until the second change is made, so the first is surely in flight when it lands.
+    // Hold the cells' summary requests (what the map asks before its tiles) until the second change is
+    // made, so the first is surely in flight when it lands.
     let release = () => {};
     const secondMade = new Promise<void>((r) => {
       release = r;
     });
-    await page.route('**/api/cells?*', async (route) => {
+    await page.route('**/api/cells/summary?*', async (route) => {
       await secondMade;
       await route.continue().catch(() => {});
     });
@@ -195,18 +200,16 @@ describe('map workspace in headless Chromium', () => {
       await expect.poll(() => page.getByTestId('legend').textContent(), { timeout: 20_000 }).toContain('Harm per cell');
     } finally {
       page.off('requestfailed', onFailed);
-      await page.unroute('**/api/cells?*');
+      await page.unroute('**/api/cells/summary?*');
     }
     await settled();
   });
 
   it('toggles each layer', async () => {
     await page.getByLabel('Hotspot cells', { exact: true }).uncheck();
-    await page.waitForTimeout(300);
-    expect(await renderedCells()).toBe(0);
+    await expect.poll(renderedCells, { timeout: 10_000 }).toBe(0);
     await page.getByLabel('Hotspot cells', { exact: true }).check();
-    await page.waitForTimeout(300);
-    expect(await renderedCells()).toBeGreaterThan(0);
+    await expect.poll(renderedCells, { timeout: 20_000 }).toBeGreaterThan(0);
     for (const [label, layer] of [
       ['HCHH areas', 'hchh-outline'],
       ['Ward outlines', 'wards'],

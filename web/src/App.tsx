@@ -18,13 +18,12 @@ import { DrawControls } from './DrawControls';
 import { mapPng } from './exportPng';
 import { deprivationClasses, deprivationSource } from './layers';
 import { analysisQuery, applyToggles, periodQuery } from './map/registry';
-import type { BuildResult } from './map/cellsProtocol';
 import { useMapInstance } from './map/useMapInstance';
 import { readiness } from './map/readiness';
 import { bboxOf, useOpening } from './map/useOpening';
 import { useDrawing } from './map/useDrawing';
 import { useTopCells } from './map/useTopCells';
-import { useCellsLayer } from './map/layers/useCellsLayer';
+import { type CellsShown, useCellsLayer } from './map/layers/useCellsLayer';
 import { useHchhLayer } from './map/layers/useHchhLayer';
 import { useBoundaries, useBoundaryLayers } from './map/layers/useBoundaryLayers';
 import { useDeprivation, useDeprivationLayer } from './map/layers/useDeprivationLayer';
@@ -34,7 +33,7 @@ import { useRepeatLayer } from './map/layers/useRepeatLayer';
 const update = (patch: Partial<ViewState>) => viewStore.set(patch);
 
 /** The legend of the cells, from what the cells worker drew and the names of the definition and scheme. */
-function cellsLegend(r: BuildResult, v: ViewState, definitions: Definition[], schemes: Scheme[]): LegendModel {
+function cellsLegend(r: CellsShown, v: ViewState, definitions: Definition[], schemes: Scheme[]): LegendModel {
   const definition = definitions.find((d) => d.key === v.definition);
   const name = definition?.name ?? v.definition;
   const title = definition?.isProxy && !/proxy/i.test(name) ? `${name} (public-data proxy)` : name;
@@ -399,7 +398,13 @@ export function App() {
             />
           </>
         )}
-        <TopCells cells={topCells} unit={view.colourBy === 'count' ? 'incidents' : unit} selected={view.cell} onOpen={(cell) => update({ cell, area: null })} />
+        <TopCells
+          cells={topCells.cells}
+          forView={topCells.forView}
+          unit={view.colourBy === 'count' ? 'incidents' : unit}
+          selected={view.cell}
+          onOpen={(cell) => update({ cell, area: null })}
+        />
       </aside>
       <main className="map-wrap">
         <div ref={mapDiv} className="map" role="region" aria-label="Map of hotspot cells and High Crime High Harm areas" />

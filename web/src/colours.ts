@@ -1,5 +1,6 @@
 import { scaleSqrt } from 'd3-scale';
 import { interpolateViridis } from 'd3-scale-chromatic';
+import type { ExpressionSpecification } from 'maplibre-gl';
 
 /**
  * Colour-blind-safe palettes: viridis for counts and harm (perceptually uniform, readable in
@@ -14,6 +15,23 @@ export function sequential(max: number): (v: number) => string {
     .range([0.9, 0])
     .clamp(true);
   return (v: number) => interpolateViridis(t(v));
+}
+
+/** The faint grey of an empty study-area cell: the study area shows without hiding the basemap. */
+export const EMPTY_CELL = 'rgba(150,150,150,0.25)';
+
+/**
+ * The same colours as `sequential(max)` as a MapLibre expression on a feature property, for cells the
+ * map draws from vector tiles: the square root of the value, interpolated linearly between 17 colours
+ * sampled from the d3 scale (evenly in the square root), which the eye cannot tell from the scale itself.
+ */
+export function sequentialExpression(max: number, property: string): ExpressionSpecification {
+  const top = Math.sqrt(Math.max(1e-9, max));
+  const colour = sequential(max);
+  const stops: (number | ExpressionSpecification)[] = [];
+  // to-color: an interpolation's outputs must be typed as colours, which a bare string is not.
+  for (let i = 0; i <= 16; i++) stops.push((top * i) / 16, ['to-color', colour(((top * i) / 16) ** 2)]);
+  return ['interpolate', ['linear'], ['sqrt', ['max', 0, ['to-number', ['get', property]]]], ...stops] as ExpressionSpecification;
 }
 
 export const GI_BIN_COLOURS: Record<string, string> = {

@@ -7,7 +7,17 @@ export interface PatrolAreaLimits {
   maxAreaKm2: number;
   /** All areas together at most this many km² (default: 0.5 % of the study area). */
   budgetKm2: number;
+  /**
+   * A growing area may cross at most this many cells without predicted harm to reach one with harm
+   * (default 2). data.police.uk moves every incident to one of a fixed set of anonymised points, so at
+   * fine resolutions the cells with harm are islands a street apart; without bridges an area could not
+   * grow past its first cell.
+   */
+  bridgeCells?: number;
 }
+
+/** The neighbours of cell i (itself may be included), for study areas too large to list every cell's neighbours up front. */
+export type NeighbourLookup = (i: number) => ArrayLike<number> & Iterable<number>;
 
 export interface PatrolAreaPlan {
   /** Each area's cell indices, most predicted harm first. */
@@ -20,66 +30,142 @@ export function checkLimits(l: PatrolAreaLimits): void {
   if (!Number.isInteger(l.maxAreas) || l.maxAreas < 1) throw new Error(`maxAreas must be a whole number ≥ 1; got ${l.maxAreas}`);
   if (!(l.maxAreaKm2 > 0)) throw new Error(`maxAreaKm2 must be above 0; got ${l.maxAreaKm2}`);
   if (!(l.budgetKm2 > 0)) throw new Error(`budgetKm2 must be above 0; got ${l.budgetKm2}`);
+  if (l.bridgeCells !== undefined && !(Number.isInteger(l.bridgeCells) && l.bridgeCells >= 0 && l.bridgeCells <= 5))
+    throw new Error(`bridgeCells must be a whole number from 0 to 5; got ${l.bridgeCells}`);
 }
+
+/** Default bridge length: two cells is a street's width at resolution 11 (about 25 m edge). */
+export const DEFAULT_BRIDGE_CELLS = 2;
 
 /**
  * Areas a patrol plan can use, by greedy region growing. Constraints: at most `maxAreas` areas, each
  * contiguous (H3 neighbours), each at most `maxAreaKm2`, all together at most `budgetKm2`, and no two
  * areas touching (touching areas would be one beat larger than the limit). Rule: start empty; at each
- * step take, among every feasible move — add a free cell that borders an area, or open a new area on
- * a free cell while fewer than `maxAreas` are open — the move adding the most predicted harm per km²
- * (ties: growing before opening, then the lower cell index); stop when no feasible move adds harm.
- * Guarantee: every constraint holds by construction and the plan is maximal (no cell can be added);
- * no constant approximation factor is claimed (choosing connected areas under a budget is NP-hard,
- * Hochbaum & Pathria 1994), so the gap to the exact optimum (exactPatrolAreas, a MILP) is measured in
- * the tests on small real instances.
+ * step take, among every feasible move, the one adding the most predicted harm per km². A move either
+ * grows an area by a path of free cells from its edge to a free cell with harm — the shortest such
+ * path by breadth-first search, crossing at most `bridgeCells` cells on the way, the path's harm and
+ * area counted whole — or opens a new area on a free cell while fewer than `maxAreas` are open (ties:
+ * growing before opening, shorter paths, then the lower cell index); stop when no feasible move adds harm.
+ * Guarantee: every constraint holds by construction and the plan is maximal (no cell with harm can be
+ * added); no constant approximation factor is claimed (choosing connected areas under a budget is
+ * NP-hard, Hochbaum & Pathria 1994), so the gap to the exact optimum (exactPatrolAreas, a MILP) is
+ * measured in the tests on small real instances.
  * @param value predicted harm per cell (≥ 0); @param nb H3 neighbours of the same cells (self included)
  * @example greedyPatrolAreas(scores, areaKm2, nb, { maxAreas: 15, maxAreaKm2: 0.5, budgetKm2: 3.2 })
  */
-export function greedyPatrolAreas(value: ArrayLike<number>, areaKm2: ArrayLike<number>, nb: Neighbours, limits: PatrolAreaLimits): PatrolAreaPlan {
+export function greedyPatrolAreas(
+  value: ArrayLike<number>,
+  areaKm2: ArrayLike<number>,
+  nb: Neighbours | NeighbourLookup,
+  limits: PatrolAreaLimits,
+): PatrolAreaPlan {
   checkLimits(limits);
   const n = value.length;
-  if (areaKm2.length !== n || nb.offsets.length !== n + 1)
-    throw new Error(`value (${n}), areas (${areaKm2.length}) and neighbours (${nb.offsets.length - 1}) describe different numbers of cells`);
+  if (areaKm2.length !== n || (typeof nb !== 'function' && nb.offsets.length !== n + 1))
+    throw new Error(
+      `value (${n}), areas (${areaKm2.length}) and neighbours (${typeof nb === 'function' ? '?' : nb.offsets.length - 1}) describe different numbers of cells`,
+    );
+  const ring: NeighbourLookup = typeof nb === 'function' ? nb : (i) => nb.indices.subarray(nb.offsets[i]!, nb.offsets[i + 1]!);
+  const maxDepth = 1 + (limits.bridgeCells ?? DEFAULT_BRIDGE_CELLS);
   const owner = new Int32Array(n).fill(-1);
   const areas: { cells: number[]; areaKm2: number; value: number }[] = [];
   let used = 0;
   const tol = 1 + 1e-9;
-  // The areas a free cell touches (other than its own); a cell touching two areas would join them.
-  const touching = (i: number): Set<number> => {
-    const s = new Set<number>();
-    for (let p = nb.offsets[i]!; p < nb.offsets[i + 1]!; p++) {
-      const o = owner[nb.indices[p]!]!;
-      if (o >= 0) s.add(o);
+  // May a free cell join area k? Not when it touches another area (it would join the two).
+  const joins = (i: number, k: number): boolean => {
+    for (const j of ring(i)) {
+      const o = owner[j]!;
+      if (o >= 0 && o !== k) return false;
     }
-    return s;
+    return true;
   };
+  // Breadth-first search state, reused: the step at which a cell was reached, its parent, and the path's sums.
+  const reached = new Int32Array(n).fill(-1);
+  const parent = new Int32Array(n);
+  const pathValue = new Float64Array(n),
+    pathArea = new Float64Array(n),
+    depth = new Uint8Array(n);
+  let search = 0;
+  /** The best growth of area k: the densest feasible path from its edge to a free cell with harm. */
+  const bestGrowth = (k: number): { end: number; density: number; steps: number } | null => {
+    const a = areas[k]!;
+    search++;
+    let frontier: number[] = [];
+    for (const c of a.cells) {
+      reached[c] = search;
+      depth[c] = 0;
+      pathValue[c] = 0;
+      pathArea[c] = 0;
+      frontier.push(c);
+    }
+    let best: { end: number; density: number; steps: number } | null = null;
+    for (let d = 1; d <= maxDepth && frontier.length; d++) {
+      const next: number[] = [];
+      for (const c of frontier) {
+        for (const j of ring(c)) {
+          if (reached[j] === search || owner[j] !== -1) continue;
+          reached[j] = search;
+          if (!joins(j, k)) continue;
+          const v = pathValue[c]! + value[j]!,
+            area = pathArea[c]! + areaKm2[j]!;
+          if (a.areaKm2 + area > limits.maxAreaKm2 * tol || used + area > limits.budgetKm2 * tol) continue;
+          parent[j] = c;
+          depth[j] = d;
+          pathValue[j] = v;
+          pathArea[j] = area;
+          next.push(j);
+          if (!(value[j]! > 0)) continue;
+          const density = v / area;
+          if (!best || density > best.density || (density === best.density && (d < best.steps || (d === best.steps && j < best.end))))
+            best = { end: j, density, steps: d };
+        }
+      }
+      frontier = next;
+    }
+    if (best) {
+      // Keep the path: the search state is overwritten by the next search.
+      const path: number[] = [];
+      for (let j = best.end; depth[j]! > 0; j = parent[j]!) path.push(j);
+      paths.set(k, path);
+    } else paths.delete(k);
+    return best;
+  };
+  const paths = new Map<number, number[]>();
+  // A move elsewhere only takes options away (cells, budget), so an area's best growth stays its best
+  // while its path is still free, joinable and affordable: recompute only when it is not.
+  const stillFeasible = (k: number, areaNow: number): boolean => {
+    const path = paths.get(k);
+    if (!path) return growth.get(k) === null;
+    let area = 0;
+    for (const j of path) {
+      if (owner[j] !== -1 || !joins(j, k)) return false;
+      area += areaKm2[j]!;
+    }
+    return areaNow + area <= limits.maxAreaKm2 * tol && used + area <= limits.budgetKm2 * tol;
+  };
+  const growth = new Map<number, { end: number; density: number; steps: number } | null>();
   // New areas open on the free cell with the most harm per km²: walk a fixed order, skipping cells no longer free.
   const order = Array.from({ length: n }, (_, i) => i)
     .filter((i) => value[i]! > 0)
     .sort((a, b) => value[b]! / areaKm2[b]! - value[a]! / areaKm2[a]! || a - b);
   let seedPointer = 0;
   for (;;) {
-    let best = -1,
-      bestArea = -1,
-      bestDensity = 0;
-    // Growth moves: free cells bordering exactly one area.
+    let bestArea = -1,
+      bestDensity = 0,
+      bestSteps = 0,
+      bestEnd = -1;
     areas.forEach((a, k) => {
-      for (const c of a.cells) {
-        for (let p = nb.offsets[c]!; p < nb.offsets[c + 1]!; p++) {
-          const j = nb.indices[p]!;
-          if (owner[j] !== -1 || !(value[j]! > 0)) continue;
-          const d = value[j]! / areaKm2[j]!;
-          if (d < bestDensity || (d === bestDensity && best !== -1 && j >= best)) continue;
-          if (a.areaKm2 + areaKm2[j]! > limits.maxAreaKm2 * tol || used + areaKm2[j]! > limits.budgetKm2 * tol) continue;
-          if (touching(j).size > 1) continue;
-          best = j;
-          bestArea = k;
-          bestDensity = d;
-        }
+      if (!growth.has(k) || !stillFeasible(k, a.areaKm2)) growth.set(k, bestGrowth(k));
+      const g = growth.get(k);
+      if (!g) return;
+      if (g.density > bestDensity || (g.density === bestDensity && bestArea !== -1 && (g.steps < bestSteps || (g.steps === bestSteps && g.end < bestEnd)))) {
+        bestArea = k;
+        bestDensity = g.density;
+        bestSteps = g.steps;
+        bestEnd = g.end;
       }
     });
-    // Opening move: the densest free cell touching no area.
+    let open = -1;
     if (areas.length < limits.maxAreas) {
       for (let q = seedPointer; q < order.length; q++) {
         const j = order[q]!;
@@ -89,24 +175,28 @@ export function greedyPatrolAreas(value: ArrayLike<number>, areaKm2: ArrayLike<n
         }
         const d = value[j]! / areaKm2[j]!;
         if (d <= bestDensity) break;
-        if (touching(j).size > 0 || areaKm2[j]! > limits.maxAreaKm2 * tol || used + areaKm2[j]! > limits.budgetKm2 * tol) continue;
-        best = j;
-        bestArea = -1;
-        bestDensity = d;
+        if (!joins(j, -1) || areaKm2[j]! > limits.maxAreaKm2 * tol || used + areaKm2[j]! > limits.budgetKm2 * tol) continue;
+        open = j;
         break;
       }
     }
-    if (best === -1) break;
-    if (bestArea === -1) {
+    let added: number[];
+    if (open !== -1) {
       areas.push({ cells: [], areaKm2: 0, value: 0 });
       bestArea = areas.length - 1;
-    }
+      added = [open];
+    } else if (bestArea !== -1) {
+      added = paths.get(bestArea)!;
+    } else break;
     const a = areas[bestArea]!;
-    a.cells.push(best);
-    a.areaKm2 += areaKm2[best]!;
-    a.value += value[best]!;
-    owner[best] = bestArea;
-    used += areaKm2[best]!;
+    for (const j of added) {
+      a.cells.push(j);
+      a.areaKm2 += areaKm2[j]!;
+      a.value += value[j]!;
+      owner[j] = bestArea;
+      used += areaKm2[j]!;
+    }
+    growth.delete(bestArea);
   }
   for (const a of areas) a.cells.sort((x, y) => value[y]! - value[x]! || x - y);
   areas.sort((x, y) => y.value - x.value);

@@ -126,6 +126,31 @@ export class CellMonthSlice {
     return out;
   }
 
+  /**
+   * A dense space-time cube: `cube[t * cells.length + i]` holds incidents (or harm) of `cells[i]` in
+   * `months[t]`, zero where there are none; the cells are the study area's, all at one resolution.
+   * The emerging hot spot analysis reads this directly (no per-row objects for 48,056 cells × 45 months).
+   * @example slice.cube(['2020-01', '2020-02'], studyCells, 'incidents') // Float64Array(2 × cells)
+   */
+  cube(months: readonly string[], cells: readonly string[], variable: 'incidents' | 'harm'): Float64Array {
+    const n = cells.length;
+    const out = new Float64Array(n * months.length);
+    if (n === 0 || months.length === 0) return out;
+    const { ids, index } = this.parentsAt(getResolution(cells[0]!));
+    const position = new Map(cells.map((c, i) => [c, i]));
+    const cellAt = Int32Array.from(ids, (id) => position.get(id) ?? -1);
+    const step = new Map(months.map((m, t) => [m, t]));
+    const monthAt = Int32Array.from(this.months, (m) => step.get(m) ?? -1);
+    const values = variable === 'harm' ? this.harm : this.incidents;
+    for (let r = 0; r < this.cellOf.length; r++) {
+      const t = monthAt[this.monthOf[r]!]!;
+      if (t < 0) continue;
+      const i = cellAt[index[this.cellOf[r]!]!]!;
+      if (i >= 0) out[t * n + i]! += values[r]!;
+    }
+    return out;
+  }
+
   /** Monthly incidents and harm inside one cell of any resolution 7–11 (months without incidents left out). */
   series(cell: string, from: string, to: string): { month: string; incidents: number; harm: number }[] {
     return this.monthTotals(from, to, getResolution(cell))

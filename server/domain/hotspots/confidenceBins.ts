@@ -37,12 +37,15 @@ export function confidenceBins(z: ArrayLike<number>, opts: { fdr?: boolean } = {
       thresholds[String(alpha)] = cut;
     }
   }
+  // The cut-offs as numbers, most confident first: the loop below runs once per cell and time step.
+  const fdr = opts.fdr ?? true;
+  const cuts = LEVELS.map(({ alpha }) => thresholds[String(alpha)]!);
   const bins = new Int8Array(m);
   for (let i = 0; i < m; i++) {
-    for (const { bin, alpha } of LEVELS) {
-      const t = thresholds[String(alpha)]!;
-      if ((opts.fdr ?? true) ? p[i]! <= t : p[i]! < t) {
-        bins[i] = (z[i]! > 0 ? 1 : -1) * bin;
+    const pi = p[i]!;
+    for (let l = 0; l < LEVELS.length; l++) {
+      if (fdr ? pi <= cuts[l]! : pi < cuts[l]!) {
+        bins[i] = (z[i]! > 0 ? 1 : -1) * LEVELS[l]!.bin;
         break;
       }
     }

@@ -66,3 +66,25 @@ export function h3Neighbours(cells: string[], opts: { k?: number; weights?: Weig
   }
   return { offsets, indices: Int32Array.from(indices), weights: Float64Array.from(weights) };
 }
+
+/**
+ * The same first ring (itself included) as h3Neighbours with k = 1, found on demand and kept: for
+ * study areas of hundreds of thousands of cells where a caller looks only around a few thousand.
+ * @example const ring = h3NeighbourLookup(cells); ring(0) // indices of cell 0's neighbours in the study area
+ */
+export function h3NeighbourLookup(cells: readonly string[]): (i: number) => number[] {
+  const index = new Map<string, number>(cells.map((c, i) => [c, i]));
+  const rings = new Map<number, number[]>();
+  return (i) => {
+    let r = rings.get(i);
+    if (!r) {
+      r = [];
+      for (const c of gridDisk(cells[i]!, 1)) {
+        const j = index.get(c);
+        if (j !== undefined) r.push(j);
+      }
+      rings.set(i, r);
+    }
+    return r;
+  };
+}

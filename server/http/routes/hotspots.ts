@@ -5,10 +5,24 @@ import { monthRange } from '../../domain/months';
 import { cellPolygon, cellsOutline, type Analysis, type ResolvedParams } from '../../services/analysis';
 import { sendCsv, type Api } from '../api';
 import { HttpError } from '../httpError';
-import { analysisQuery, hchhQuery, resolvedDescription } from '../schemas';
+import { analysisQuery, hchhQuery, hchhRequestOf, resolvedDescription } from '../schemas';
 import { round } from '../../domain/round';
 import { Presenter, disclosureSchema, presentCells } from '../disclosure';
 import { rulesText } from '../../domain/disclosure';
+import { CELL_LAYER, cellTile, maxTileZoom } from '../cellTiles';
+
+const TILE_TYPE = 'application/vnd.mapbox-vector-tile';
+
+/** The query of the map's cells: the analysis query, and whether the study area's empty cells come too. */
+const cellsQuery = analysisQuery
+  .extend({
+    zeros: z
+      .enum(['true', 'false'])
+      .default('false')
+      .transform((v) => v === 'true')
+      .describe('also every empty cell of the study area (cells whose centre lies in the districts), after the cells with incidents'),
+  })
+  .strict();
 
 const geojson = z.object({ type: z.literal('FeatureCollection'), features: z.array(z.any()) }).passthrough();
 
@@ -21,15 +35,7 @@ export function hotspotRoutes(api: Api, analysis: Analysis): void {
     cache: true,
     summary: 'Incidents and harm per H3 cell (compact)',
     description: 'Parallel arrays, highest harm first: about a third of the bytes of the same cells as GeoJSON; the client draws hexagons from the ids.',
-    query: analysisQuery
-      .extend({
-        zeros: z
-          .enum(['true', 'false'])
-          .default('false')
-          .transform((v) => v === 'true')
-          .describe('also every empty cell of the study area (cells whose centre lies in the districts), after the cells with incidents'),
-      })
-      .strict(),
+    query: cellsQuery,
     response: {
       description: 'cells with at least one incident (and, with zeros=true, the empty study-area cells)',
       schema: resolvedDescription.extend({
@@ -44,13 +50,13 @@ export function hotspotRoutes(api: Api, analysis: Analysis): void {
     handler: async ({ query }) => {
       const { zeros, ...rest } = query;
       const r = await analysis.resolve(rest);
-      const cells: { cell: string; incidents: number; harm: number }[] = await analysis.cells(r);
       if (r.protection) {
+        const cells = await analysis.cells(r);
         const p = new Presenter(r.protection);
         const shown = presentCells(p, cells, await analysis.trueCellTotals(r));
         if (zeros) {
           const seen = new Set(shown.map((c) => c.cell));
-          for (const c of (await analysis.studyArea(r)).cells) if (!seen.has(c.cell) && c.incidents === 0) shown.push({ ...c, incidentsShown: '0' });
+          for (const c of (await analysis.studyArea(r)).cells) if (!seen.has(c.cell) && c.incidents === 0) shown.push({ ...c, rank: 0, incidentsShown: '0' });
         }
         return {
           ...analysis.describe(r),
@@ -61,11 +67,112 @@ export function hotspotRoutes(api: Api, analysis: Analysis): void {
           disclosure: p.note(),
         };
       }
-      if (zeros) {
-        const seen = new Set(cells.map((c) => c.cell));
-        for (const c of (await analysis.studyArea(r)).cells) if (!seen.has(c.cell) && c.incidents === 0) cells.push(c);
-      }
+      const cells = await analysis.mapCells(r, zeros);
       return { ...analysis.describe(r), cells: cells.map((c) => c.cell), incidents: cells.map((c) => c.incidents), harm: cells.map((c) => round(c.harm)) };
+    },
+  });
+
+  api.add({
+    method: 'get',
+    path: '/api/cells/summary',
+    tag: 'hotspots',
+    access: 'read',
+    cache: true,
+    summary: 'What the cell tiles of a query hold: counts, the largest values (the colour scale) and the extent',
+    description:
+      'The small answer a map needs before it asks for cell tiles: the same cells as /api/cells for the same query, counted, their largest incidents and harm, their extent and the tiles URL.',
+    query: cellsQuery,
+    response: {
+      description: 'counts, maxima, extent and tile template',
+      schema: resolvedDescription.extend({
+        cells: z.number().describe('cells in the tiles'),
+        withIncidents: z.number(),
+        empty: z.number().describe('empty study-area cells (zeros=true)'),
+        max: z.object({ incidents: z.number(), harm: z.number() }),
+        bounds: z.tuple([z.number(), z.number(), z.number(), z.number()]).nullable().describe('[west, south, east, north] of the hexagons'),
+        tiles: z.object({ url: z.string().describe('template, {z}/{x}/{y}'), layer: z.string(), minzoom: z.number(), maxzoom: z.number() }),
+      }),
+    },
+    handler: async ({ query, req }) => {
+      const { zeros, ...rest } = query;
+      const r = await analysis.resolve(rest);
+      const index = await analysis.cellIndex(r, zeros);
+      let maxIncidents = 0,
+        maxHarm = 0,
+        withIncidents = 0;
+      for (const c of index.cells) {
+        if (c.incidents > 0) withIncidents++;
+        maxIncidents = Math.max(maxIncidents, c.incidents);
+        maxHarm = Math.max(maxHarm, c.harm);
+      }
+      const search = req.originalUrl.includes('?') ? req.originalUrl.slice(req.originalUrl.indexOf('?')) : '';
+      return {
+        ...analysis.describe(r),
+        cells: index.cells.length,
+        withIncidents,
+        empty: index.cells.length - withIncidents,
+        max: { incidents: maxIncidents, harm: round(maxHarm) },
+        bounds: index.bounds,
+        tiles: { url: `/api/cells/tiles/{z}/{x}/{y}.mvt${search}`, layer: CELL_LAYER, minzoom: 0, maxzoom: maxTileZoom(r.resolution) },
+      };
+    },
+  });
+
+  api.add({
+    method: 'get',
+    path: '/api/cells/tiles/:z/:x/:y.mvt',
+    tag: 'hotspots',
+    access: 'read',
+    cache: true,
+    summary: 'The cells of /api/cells as Mapbox Vector Tiles',
+    description:
+      'Every cell whose hexagon meets the tile (with a 64-unit buffer), as polygons in the layer "cells" with the properties cell, incidents, harm and rank (0: an empty study-area cell); the same numbers as /api/cells for the same query. Empty body when no cell is near. Above the zoom /api/cells/summary gives, a map stretches the last tiles.',
+    params: z.object({
+      z: z.coerce.number().int().min(0).max(16).describe('zoom 0–16'),
+      x: z.coerce.number().int().min(0),
+      y: z.coerce.number().int().min(0),
+    }),
+    query: cellsQuery,
+    response: { description: 'Mapbox Vector Tile (protobuf, version 2)', contentType: TILE_TYPE },
+    handler: async ({ params, query, res }) => {
+      const { z: zoom, x, y } = params;
+      if (x >= 2 ** zoom || y >= 2 ** zoom)
+        throw new HttpError(400, `invalid path: tile ${x}/${y} does not exist at zoom ${zoom} (x and y run 0–${2 ** zoom - 1})`);
+      const { zeros, ...rest } = query;
+      const r = await analysis.resolve(rest);
+      const tile = cellTile(await analysis.cellIndex(r, zeros), zoom, x, y);
+      res.type(TILE_TYPE);
+      return Buffer.from(tile.buffer, tile.byteOffset, tile.byteLength);
+    },
+  });
+
+  api.add({
+    method: 'get',
+    path: '/api/cells/top',
+    tag: 'hotspots',
+    access: 'read',
+    cache: true,
+    summary: 'The cells with most harm (or incidents) in a box: the top cells in a map view',
+    query: cellsQuery
+      .extend({
+        bbox: z
+          .string()
+          .regex(/^-?\d+(\.\d+)?(,-?\d+(\.\d+)?){3}$/, 'bbox is west,south,east,north in degrees')
+          .describe('west,south,east,north in degrees'),
+        by: z.enum(['harm', 'incidents']).default('harm'),
+        limit: z.coerce.number().int().min(1).max(100).default(10),
+      })
+      .strict(),
+    response: {
+      description: 'cells with incidents whose hexagon box meets the box, most first; ties by incidents, then cell id',
+      schema: z.object({ cells: z.array(z.object({ cell: z.string(), incidents: z.number(), harm: z.number(), rank: z.number() })) }),
+    },
+    handler: async ({ query }) => {
+      const { zeros, bbox, by, limit, ...rest } = query;
+      const r = await analysis.resolve(rest);
+      const box = bbox.split(',').map(Number) as [number, number, number, number];
+      const top = (await analysis.cellIndex(r, zeros)).top(box, by, limit);
+      return { cells: top.map((c) => ({ cell: c.cell, incidents: c.incidents, harm: round(c.harm), rank: c.rank })) };
     },
   });
 
@@ -253,26 +360,23 @@ export function hotspotRoutes(api: Api, analysis: Analysis): void {
     access: 'read',
     cache: true,
     summary: 'High Crime High Harm areas as GeoJSON with their statistics',
-    description: 'Cells in the top crimeTopPercent % by count AND the top harmTopPercent % by harm of the study area, merged where they touch, ranked by harm.',
+    description:
+      'By default (rule=patrol-plan) the areas a patrol plan can use: at most 15 contiguous areas of at most 0.5 km², apart, together at most 0.5 % of the study area, holding the most harm of the period. rule=merseyside: cells in the top crimeTopPercent % by count AND the top harmTopPercent % by harm of the study area, merged where they touch. Ranked by harm.',
     query: hchhQuery,
     response: { description: 'GeoJSON FeatureCollection of areas, with totals and thresholds', schema: geojson, contentType: 'application/geo+json' },
     disclosure: true,
     handler: async ({ query, res }) => {
       const r = await analysis.resolve(query);
-      const result = await analysis.hchh(r, {
-        crimeTopPercent: query.crimeTopPercent,
-        harmTopPercent: query.harmTopPercent,
-        minCells: query.minCells,
-        maxAreas: query.maxAreas ?? null,
-      });
+      const result = await analysis.hchh(r, hchhRequestOf(query));
       res.type('application/geo+json');
       const p = r.protection ? new Presenter(r.protection) : null;
       const shownOf = p ? await hchhShown(analysis, r, p, result) : null;
       return {
         type: 'FeatureCollection',
         ...analysis.describe(r),
-        rule: `cells in the top ${query.crimeTopPercent}% by count and the top ${query.harmTopPercent}% by harm of the study area, merged where they touch`,
-        thresholds: { minIncidents: result.thresholds.minIncidents, minHarm: round(result.thresholds.minHarm) },
+        rule: result.rule.text,
+        ruleKey: result.rule.key,
+        ...(result.thresholds ? { thresholds: { minIncidents: result.thresholds.minIncidents, minHarm: round(result.thresholds.minHarm) } } : {}),
         studyArea: { ...result.studyArea, areaKm2: round(result.studyArea.areaKm2), harm: round(result.studyArea.harm) },
         totals: roundAll(result.totals),
         features: result.areas.map((a, i) => ({
@@ -348,12 +452,7 @@ export function hotspotExportRoutes(api: Api, analysis: Analysis): void {
     handler: async ({ query, res }) => {
       const r = await analysis.resolve(query);
       const d = analysis.describe(r);
-      const result = await analysis.hchh(r, {
-        crimeTopPercent: query.crimeTopPercent,
-        harmTopPercent: query.harmTopPercent,
-        minCells: query.minCells,
-        maxAreas: query.maxAreas ?? null,
-      });
+      const result = await analysis.hchh(r, hchhRequestOf(query));
       const p = r.protection ? new Presenter(r.protection) : null;
       const shownOf = p ? await hchhShown(analysis, r, p, result) : null;
       const rows = result.areas.map((a, i) => ({
@@ -367,6 +466,7 @@ export function hotspotExportRoutes(api: Api, analysis: Analysis): void {
         share_of_area: round(a.shareOfArea, 6),
         share_of_incidents: round(a.shareOfIncidents, 6),
         share_of_harm: round(a.shareOfHarm, 6),
+        rule: result.rule.text,
         top_locations: a.topLocations.map((l) => `${l.location} (${l.incidents})`).join('; '),
         cell_ids: a.cells.join(' '),
         definition: d.definition.name,

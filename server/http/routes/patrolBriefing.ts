@@ -5,7 +5,7 @@ import { PatrolBriefingService } from '../../services/patrolBriefing';
 import { sendCsv, type Api } from '../api';
 import { briefingHtml } from '../pages/patrolBriefing';
 import { sendPrintable } from '../pages/html';
-import { hchhQuery } from '../schemas';
+import { hchhQuery, hchhRequestOf } from '../schemas';
 import { round } from './hotspots';
 
 export const briefingQuery = hchhQuery
@@ -24,13 +24,7 @@ export function patrolBriefingRoutes(api: Api, db: Db, analysis: Analysis, dataD
   const service = new PatrolBriefingService(db, analysis, dataDir);
   const run = async (query: z.infer<typeof briefingQuery>, withRoads: boolean) => {
     const r = await analysis.resolve(query);
-    return service.briefing(
-      r,
-      { crimeTopPercent: query.crimeTopPercent, harmTopPercent: query.harmTopPercent, minCells: query.minCells, maxAreas: query.maxAreas ?? null },
-      query.areas,
-      withRoads,
-      query.streets,
-    );
+    return service.briefing(r, hchhRequestOf(query), query.areas, withRoads, query.streets);
   };
 
   api.add({

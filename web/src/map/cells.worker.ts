@@ -1,13 +1,14 @@
 /// <reference lib="webworker" />
 /**
- * Builds the hexagon layer off the main thread. The API sends cell ids and values in compact arrays;
- * here they are parsed, coloured, turned into hexagons (h3-js) and written as one GeoJSON text that
+ * Builds the hexagons of Gi*, emerging patterns and single months off the main thread (harm and
+ * incidents over a period come as vector tiles from the server instead). The API sends cell ids and
+ * values in compact arrays; here they are parsed, coloured, turned into hexagons (h3-js) and written as one GeoJSON text that
  * MapLibre's own worker fetches from a blob: URL, so neither the parsing nor the geometry ever runs
  * on the main thread (50,000 hexagons take a few hundred milliseconds). The worker keeps the last
  * table it drew, to answer the top cells in a view and the statistics of one cell.
  */
 import { cellToBoundary } from 'h3-js';
-import type { Cells, CellsByMonth, Emerging, Gistar } from '../api';
+import type { CellsByMonth, Emerging, Gistar } from '../api';
 import { EMERGING_COLOURS, GI_BIN_COLOURS, sequential } from '../colours';
 import type { BuildRequest, BuildResult, CellStats, TopCell, WorkerRequest } from './cellsProtocol';
 
@@ -24,7 +25,6 @@ let stats: { gistar: Gistar | null; emerging: Emerging | null } = { gistar: null
 /** The per-month answer of the last month-by-month view, kept while the slider moves. */
 let byMonth: { key: string; data: CellsByMonth } | null = null;
 
-const EMPTY_CELL = 'rgba(150,150,150,0.25)';
 const round6 = (x: number) => Math.round(x * 1e6) / 1e6;
 
 const decode = (buffer: ArrayBuffer) => JSON.parse(new TextDecoder().decode(buffer)) as unknown;
@@ -151,26 +151,7 @@ function build(req: BuildRequest): BuildResult {
       legend: { kind: 'sequential', from: req.cumulative ? m.from : req.month!, to: req.month!, max, firstMonth: m.from },
     };
   }
-  const c = decode(req.buffer!) as Cells;
-  const values = req.measure === 'incidents' ? c.incidents : c.harm;
-  let max = 0;
-  for (const v of values) if (v > max) max = v;
-  const colour = sequential(max);
-  // Empty cells (zeros=true) in a faint grey, so the study area shows without hiding the basemap.
-  const out = draw(
-    c.cells,
-    (i) => (c.incidents[i]! > 0 ? colour(values[i]!) : EMPTY_CELL),
-    (i) => c.incidents[i]!,
-    (i) => c.harm[i]!,
-    () => '',
-  );
-  let withIncidents = 0;
-  for (const n of c.incidents) if (n > 0) withIncidents++;
-  return {
-    ...out,
-    coverage: c.coverage,
-    legend: { kind: 'sequential', from: c.from, to: c.to, max, resolution: c.resolution, withIncidents, empty: c.cells.length - withIncidents },
-  };
+  throw new Error(`unknown cells kind ${String(req.kind)}`);
 }
 
 /**

@@ -1,7 +1,7 @@
 import type { PeriodCoverage } from '../api';
 
 /** Messages between the map and the cells worker (cells.worker.ts). */
-export type CellsKind = 'cells' | 'gistar' | 'emerging' | 'month';
+export type CellsKind = 'gistar' | 'emerging' | 'month';
 
 export interface BuildRequest {
   op: 'build';

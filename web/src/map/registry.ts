@@ -1,4 +1,4 @@
-import type { LayerSpecification, Map as MlMap, SourceSpecification } from 'maplibre-gl';
+import type { ExpressionSpecification, GeoJSONSource, LayerSpecification, MapSourceDataEvent, Map as MlMap, SourceSpecification } from 'maplibre-gl';
 import { qs } from '../api';
 import { REPEAT_COLOUR, SITE_COLOUR } from '../layers';
 import { resolutionOf, type ViewState } from '../state';
@@ -50,14 +50,116 @@ export function periodQuery(v: ViewState): { force?: string; from: string; to: s
 /** Whether the view knows enough to ask the API (period, definition, scheme and a camera). */
 export const analysable = (v: ViewState): boolean => Boolean(v.from && v.to && v.definition && v.scheme && v.zoom !== null);
 
-/** The request behind the hexagons: which endpoint depends on what the cells are coloured by. */
+/**
+ * Whether the cells come as vector tiles: harm or incidents over the whole period (empty cells too),
+ * the map's first view. Gi*, emerging patterns and the month slider are whole answers drawn by the
+ * cells worker (their colours come from statistics over every cell at once).
+ */
+export const cellsTiled = (v: ViewState): boolean => (v.colourBy === 'harm' || v.colourBy === 'count') && !v.month;
+
+/** The query of the cell tiles in a view (the same as /api/cells takes). */
+export const cellsTileQuery = (v: ViewState): string => qs({ ...analysisQuery(v), ...(v.zeros ? { zeros: 'true' } : {}) });
+
+/**
+ * The request behind the hexagons: which endpoint depends on what the cells are coloured by. Tiled
+ * cells first ask for the summary (counts, maxima for the colour scale, extent); MapLibre then asks
+ * for the tiles in view itself.
+ */
 export function cellsRequest(v: ViewState): string | null {
   if (!v.showCells || !analysable(v)) return null;
   const q = analysisQuery(v);
   if (v.colourBy === 'gistar') return `/api/gistar?${qs({ ...q, variable: 'count' })}`;
   if (v.colourBy === 'emerging') return `/api/emerging?${qs(q)}`;
   if (v.month) return `/api/cells/by-month?${qs(q)}`;
-  return `/api/cells?${qs({ ...q, ...(v.zeros ? { zeros: 'true' } : {}) })}`;
+  return `/api/cells/summary?${cellsTileQuery(v)}`;
+}
+
+/** The summary of a tiled answer (GET /api/cells/summary). */
+export interface CellsSummary {
+  from: string;
+  to: string;
+  resolution: number;
+  coverage: import('../api').PeriodCoverage;
+  cells: number;
+  withIncidents: number;
+  empty: number;
+  max: { incidents: number; harm: number };
+  bounds: [number, number, number, number] | null;
+  tiles: { url: string; layer: string; minzoom: number; maxzoom: number };
+}
+
+/** The two ways the cells are drawn: a vector-tile source of the server's tiles, or the worker's GeoJSON. */
+export type CellsSource = { kind: 'tiles'; summary: CellsSummary; fill: ExpressionSpecification } | { kind: 'geojson'; url: string };
+
+/** The cells' fill and selection outline for a source kind (vector layers name their source-layer). */
+function cellsLayers(source: CellsSource, selected: string | null, antialias: boolean): [LayerSpecification, LayerSpecification] {
+  const layer = source.kind === 'tiles' ? { 'source-layer': source.summary.tiles.layer } : {};
+  return [
+    {
+      id: 'cells-fill',
+      type: 'fill',
+      source: 'cells',
+      ...layer,
+      paint: { 'fill-color': source.kind === 'tiles' ? source.fill : ['get', 'fill'], 'fill-opacity': 0.72, 'fill-antialias': antialias },
+    },
+    {
+      id: 'cells-selected',
+      type: 'line',
+      source: 'cells',
+      ...layer,
+      filter: ['==', ['get', 'cell'], selected ?? ''],
+      paint: { 'line-color': '#e66100', 'line-width': 3.5 },
+    },
+  ];
+}
+
+/**
+ * Puts the cells' source on the map. A GeoJSON answer replacing a GeoJSON answer is set as new data
+ * (the month slider: no flicker); otherwise the source is made anew, with its two layers re-added
+ * where they were. Above 20,000 cells the fill's antialiasing outline is dropped: it is drawn per
+ * hexagon and roughly doubles the work of every frame, and at that density the edges are sub-pixel.
+ * Resolves once the map has read the data (GeoJSON) or drawn every tile in view (tiles).
+ */
+export function showCells(map: MlMap, source: CellsSource, count: number, selected: string | null): Promise<void> {
+  const antialias = count <= 20_000;
+  const current = map.getSource('cells');
+  if (source.kind === 'geojson' && current?.type === 'geojson') {
+    map.setPaintProperty('cells-fill', 'fill-antialias', antialias);
+    return new Promise((resolve) => {
+      const onData = (e: MapSourceDataEvent) => {
+        if (e.sourceId !== 'cells' || e.sourceDataType !== 'content') return;
+        map.off('sourcedata', onData);
+        resolve();
+      };
+      map.on('sourcedata', onData);
+      (current as GeoJSONSource).setData(source.url);
+    });
+  }
+  const order = map.getStyle().layers.map((l) => l.id);
+  const after = (id: string) => order.slice(order.indexOf(id) + 1).find((l) => l !== 'cells-fill' && l !== 'cells-selected');
+  const visibility = map.getLayer('cells-fill') ? map.getLayoutProperty('cells-fill', 'visibility') : undefined;
+  const [beforeFill, beforeSelected] = [after('cells-fill'), after('cells-selected')];
+  for (const id of ['cells-selected', 'cells-fill']) if (map.getLayer(id)) map.removeLayer(id);
+  if (current) map.removeSource('cells');
+  map.addSource(
+    'cells',
+    source.kind === 'tiles'
+      ? {
+          type: 'vector',
+          // Absolute (MapLibre's worker fetches it) and written out by hand: URL() would escape the {z}/{x}/{y}.
+          tiles: [`${window.location.origin}${source.summary.tiles.url}`],
+          minzoom: source.summary.tiles.minzoom,
+          maxzoom: source.summary.tiles.maxzoom,
+          ...(source.summary.bounds ? { bounds: source.summary.bounds } : {}),
+          attribution: CRIME,
+        }
+      : { type: 'geojson', data: source.url, attribution: CRIME },
+  );
+  const [fill, outline] = cellsLayers(source, selected, antialias);
+  map.addLayer({ ...fill, layout: { visibility: visibility ?? 'visible' } } as LayerSpecification, beforeFill);
+  map.addLayer({ ...outline, layout: { visibility: visibility ?? 'visible' } } as LayerSpecification, beforeSelected);
+  // 'idle': the style is loaded, every tile in view is drawn and nothing moves (never before the source's tiles exist).
+  return new Promise((resolve) => map.once('idle', () => resolve()));
 }
 
 /**
