@@ -222,6 +222,12 @@ export class IncidentStore {
     return rowsOf(result);
   }
 
+  /** The sources the harm cube holds incidents of. */
+  async cubeSources(): Promise<string[]> {
+    const result = await this.db.raw(`SELECT DISTINCT source FROM harm_cube ORDER BY 1`);
+    return rowsOf<{ source: string }>(result).map((r) => r.source);
+  }
+
   /** Incidents and harm per stored cell, month and location text over every loaded month: the rows of a LocationSlice. */
   async locationSliceRows(f: IncidentFilter): Promise<LocationRow[]> {
     const q = filteredIncidents({ ...f, from: '1900-01', to: '9999-12' });

@@ -62,3 +62,9 @@ export interface Caller {
   /** For API tokens: the kinds of route the token may call. */
   scopes?: readonly Access[];
 }
+
+/**
+ * Roles whose answers over restricted sources are protected by disclosure control (server/domain/disclosure.ts):
+ * small counts shown as "<5", every figure a sum of randomly rounded cell × month units, no records.
+ */
+export const DISCLOSURE_CONTROLLED: ReadonlySet<Role> = new Set<Role>(['partner']);

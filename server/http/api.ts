@@ -6,9 +6,12 @@ import { PUBLIC_SOURCES, sourceSensitivity } from '../domain/sources';
 import { analysisQuery } from './schemas';
 import { AnswerCache } from './answerCache';
 import { HttpError } from './httpError';
-import { toCsv } from '../domain/csv';
+import { csvCell, toCsv } from '../domain/csv';
 import { DomainError, type DomainErrorKind } from '../domain/errors';
 import { QueryAbandonedError } from '../db/connection';
+import { DISCLOSURE_CONTROLLED } from '../domain/roles';
+import { currentDisclosure, disclosureContext, disclosureRulesFromEnv } from '../services/disclosure';
+import { rulesText } from '../domain/disclosure';
 
 extendZodWithOpenApi(z);
 
@@ -47,6 +50,12 @@ interface RouteSpec<Q, P, B> {
    * an ETag of the data version, so a repeated request (or a 304 revalidation) costs no computation.
    */
   cache?: boolean;
+  /**
+   * The route presents protected figures to disclosure-controlled callers (server/domain/disclosure.ts):
+   * its answers over restricted sources are built from protected units and carry the rules. Without
+   * it such a caller is given public sources only (server/services/disclosure.ts).
+   */
+  disclosure?: boolean;
   handler: (ctx: { query: Q; params: P; body: B; caller: Caller; req: Request; res: Response }) => Promise<unknown>;
 }
 
@@ -95,6 +104,10 @@ export class Api {
       'x-access': spec.access,
       'x-roles': roles,
       'x-audited': audited,
+      // Whether a partner's answer over restricted sources is protected here, or narrowed to public sources.
+      ...(spec.access !== 'anonymous' && spec.access !== 'public' && spec.access !== 'self' && roles.some((r) => DISCLOSURE_CONTROLLED.has(r))
+        ? { 'x-disclosure': spec.disclosure === true ? 'protected' : 'public sources only' }
+        : {}),
       security: spec.access === 'anonymous' ? [] : [{ session: [] }, { token: [] }],
       request: {
         ...(spec.query ? { query: spec.query as never } : {}),
@@ -126,8 +139,7 @@ export class Api {
         404: { description: 'Not found', content: { 'application/json': { schema: errorSchema } } },
       },
     } as Parameters<OpenAPIRegistry['registerPath']>[0]);
-    this.router[spec.method](spec.path, async (req: Request, res: Response) => {
-      const caller = await callerOf(req, res);
+    const handle = async (req: Request, res: Response, caller: Caller | null) => {
       authorise(caller, spec.access, roles);
       const query = spec.query ? scopeToForces(parseOrThrow(spec.query, req.query, 'query'), spec.query, caller) : (undefined as Q);
       if (caller && PUBLIC_SOURCES_ONLY.has(caller.role) && narrowsSources(spec.query)) narrowToPublic(query as { source?: string[] });
@@ -197,6 +209,11 @@ export class Api {
       });
       if (held) send(held.body as never);
       else res.json(result);
+    };
+    this.router[spec.method](spec.path, async (req: Request, res: Response) => {
+      const caller = await callerOf(req, res);
+      const controlled = Boolean(caller && DISCLOSURE_CONTROLLED.has(caller.role));
+      await disclosureContext.run({ controlled, protectedRoute: spec.disclosure === true }, () => handle(req, res, caller));
     });
   }
 
@@ -280,7 +297,7 @@ function parseOrThrow<T>(schema: ZodType<T>, value: unknown, where: string): T {
 }
 
 /** The status each domain error is answered with. */
-const DOMAIN_STATUS: Record<DomainErrorKind, number> = { invalid: 400, not_found: 404, conflict: 409, unprocessable: 422, unavailable: 503 };
+const DOMAIN_STATUS: Record<DomainErrorKind, number> = { invalid: 400, forbidden: 403, not_found: 404, conflict: 409, unprocessable: 422, unavailable: 503 };
 
 /** PostgreSQL error classes that mean "a value the caller sent does not fit" (22: data exception). */
 const DATA_EXCEPTION = /^22/;
@@ -330,9 +347,23 @@ export function errorMiddleware(err: unknown, req: Request, res: Response, _next
   res.status(status).json({ error: body });
 }
 
-/** Sends rows as a spreadsheet-safe CSV download; export routes answer through here. */
-export function sendCsv(res: Response, fileName: string, rows: Record<string, unknown>[]): undefined {
+/**
+ * Sends rows as a spreadsheet-safe CSV download; export routes answer through here. `preamble` lines
+ * (the disclosure rules of a partner's protected export) come first, each one cell, then a blank line.
+ */
+export function sendCsv(res: Response, fileName: string, rows: Record<string, unknown>[], preamble: string[] = []): undefined {
   res.locals.auditRows = rows.length;
-  res.type('text/csv').attachment(fileName).send(toCsv(rows));
+  const ctx = currentDisclosure();
+  if (ctx?.controlled && !ctx.protectedRoute && preamble.length === 0) {
+    // Not built from protected units: a partner's copy is of public sources only, and says so.
+    preamble = [
+      `# Disclosure control: as a partner you are given public sources only (${PUBLIC_SOURCES.join(', ')}) in this file. ${rulesText(disclosureRulesFromEnv())}`,
+    ];
+  }
+  const head = preamble.length ? `${preamble.map((line) => csvCell(line)).join('\r\n')}\r\n\r\n` : '';
+  res
+    .type('text/csv')
+    .attachment(fileName)
+    .send(head + toCsv(rows));
   return undefined;
 }

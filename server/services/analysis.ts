@@ -1,4 +1,7 @@
-import { cellArea, cellToBoundary, cellToLatLng, polygonToCells } from 'h3-js';
+import { cellArea, cellToBoundary, cellToCenterChild, cellToLatLng, polygonToCells } from 'h3-js';
+import { protectUnits, type DisclosureRules } from '../domain/disclosure';
+import { PUBLIC_SOURCES, sourceSensitivity } from '../domain/sources';
+import { DisclosureSettings, currentDisclosure } from './disclosure';
 import { vintageFor } from '../domain/geography/boundaries';
 import { nameArea } from '../domain/geography/areaName';
 import { RegionIndex } from '../domain/geography/pointInPolygon';
@@ -59,6 +62,19 @@ export interface ResolvedParams {
   version: number;
   /** What is loaded of the sources this context reads, month by month (services/coverage.ts). */
   coverage: SeriesCoverage[];
+  /**
+   * Set when the answer is for a disclosure-controlled caller and draws on a restricted source:
+   * every count and harm of the context is then the sum of protected units (domain/disclosure.ts).
+   */
+  protection?: Protection | undefined;
+}
+
+/** The disclosure control of a context: the rules, the secret and the sources the units are keyed by. */
+export interface Protection {
+  rules: DisclosureRules;
+  secret: string;
+  /** The sources the answer draws on, sorted (part of every unit's key). */
+  sources: string[];
 }
 
 /**
@@ -93,11 +109,14 @@ export class Analysis {
   private readonly db: Db;
   private cache = new Map<string, Promise<unknown>>();
   private cacheVersion = -1;
+  /** Disclosure control's rules and secret (server/services/disclosure.ts). */
+  readonly disclosure: DisclosureSettings;
   /** The last few answers' cell indexes (cellIndex), outside `cache`: each holds a box per cell. */
   private readonly indexes = new Map<string, Promise<CellIndex>>();
 
-  constructor(db: Db) {
+  constructor(db: Db, env: NodeJS.ProcessEnv = process.env) {
     this.db = db;
+    this.disclosure = new DisclosureSettings(db, env);
     this.incidents = new IncidentStore(db);
     this.reference = new ReferenceStore(db);
     this.geography = new GeographyStore(db);
@@ -177,7 +196,41 @@ export class Analysis {
     });
   }
 
-  async resolve(p: AnalysisParams): Promise<ResolvedParams> {
+  /**
+   * Disclosure control of a request (see DisclosureContext): nothing for callers it does not apply
+   * to or answers on public sources only; for a controlled caller on a route that does not present
+   * protected figures, the sources narrowed to the public ones (naming a restricted one is refused);
+   * on a protected route, the protection the context's figures are built with.
+   */
+  private async protect(p: AnalysisParams): Promise<{ params: AnalysisParams; protection?: Protection }> {
+    const ctx = currentDisclosure();
+    if (!ctx?.controlled) return { params: p };
+    await this.version();
+    const loaded = await this.memo('cube-sources', () => this.incidents.cubeSources());
+    const sources = p.source?.length ? [...new Set(p.source)] : loaded;
+    const restricted = sources.filter((s) => sourceSensitivity(s) === 'restricted');
+    if (!restricted.length) return { params: p };
+    if (!ctx.protectedRoute) {
+      if (p.source?.length) {
+        throw new DomainError(
+          'forbidden',
+          `this answer is not disclosure-controlled, so a partner sees public sources only (${PUBLIC_SOURCES.join(', ')}), not ${restricted.join(', ')}; protected figures of restricted sources are given by the cell, hotspot, HCHH and area statistics routes (README, "Disclosure control")`,
+        );
+      }
+      return { params: { ...p, source: [...PUBLIC_SOURCES] } };
+    }
+    const rules = this.disclosure.rules;
+    if (p.resolution > rules.resolution) {
+      throw new DomainError(
+        'forbidden',
+        `resolution ${p.resolution} is finer than disclosure control allows for restricted sources (${restricted.join(', ')}): a partner may ask for resolution ${rules.resolution} or coarser, or for public sources only (source=${PUBLIC_SOURCES.join(',')})`,
+      );
+    }
+    return { params: p, protection: { rules, secret: await this.disclosure.secret(), sources: [...sources].sort() } };
+  }
+
+  async resolve(asked: AnalysisParams): Promise<ResolvedParams> {
+    const { params: p, protection } = await this.protect(asked);
     const version = await this.version();
     const force = await this.forceScope(p.force);
     const defaults = await this.defaults(force);
@@ -215,6 +268,7 @@ export class Analysis {
       force,
       version,
       coverage,
+      ...(protection ? { protection } : {}),
       filter: {
         from,
         to,
@@ -244,8 +298,50 @@ export class Analysis {
    * data version: every period and resolution of the same cut is then answered in memory.
    */
   private slice(r: ResolvedParams): Promise<CellMonthSlice> {
+    return r.protection ? this.protectedSlice(r, r.protection) : this.trueSlice(r);
+  }
+
+  /** The cut's true counts (for a protected context, only to decide what is shown as "<5"). */
+  private trueSlice(r: ResolvedParams): Promise<CellMonthSlice> {
     const { from: _from, to: _to, ...cut } = r.filter;
     return this.memo(`slice|${r.version}|${JSON.stringify(cut)}`, async () => new CellMonthSlice(await this.incidents.cellMonthSliceRows(r.filter)));
+  }
+
+  /**
+   * The cut as protected units: each cell at the protection resolution and month holds its protected
+   * count and harm, placed at the cell's centre res-11 child so the slice's sums at any resolution up
+   * to the protection resolution are sums of whole units (H3 parenthood is by index).
+   */
+  private protectedSlice(r: ResolvedParams, protection: Protection): Promise<CellMonthSlice> {
+    const { from: _from, to: _to, ...cut } = r.filter;
+    return this.memo(`protected-slice|${r.version}|${JSON.stringify(cut)}|${protection.rules.resolution}|${protection.rules.base}`, async () => {
+      const truth = await this.trueSlice(r);
+      const first = truth.months[0],
+        last = truth.months[truth.months.length - 1];
+      const units = first && last ? truth.monthTotals(first, last, protection.rules.resolution) : [];
+      const rows = protectUnits(units, protection.sources, protection.rules, protection.secret)
+        .filter((u) => u.incidents > 0)
+        .map((u) => ({ ...u, cell: cellToCenterChild(u.cell, 11) }));
+      return new CellMonthSlice(rows);
+    });
+  }
+
+  /** True counts per cell at the context's resolution: for a protected context, what decides "<5" (never shown). */
+  async trueCellTotals(r: ResolvedParams): Promise<Map<string, number>> {
+    const totals = (await this.trueSlice(r)).totals(r.from, r.to, r.resolution);
+    return new Map(totals.map((t) => [t.cell, t.incidents]));
+  }
+
+  /** True counts per cell (at `resolution`) and month over the period, keyed `cell|month`: for deciding "<5" only. */
+  async trueUnits(r: ResolvedParams, resolution: number): Promise<Map<string, number>> {
+    const rows = (await this.trueSlice(r)).monthTotals(r.from, r.to, resolution);
+    return new Map(rows.map((t) => [`${t.cell}|${t.month}`, t.incidents]));
+  }
+
+  /** Protected counts and harm per unit (cell at the protection resolution × month) over the period. */
+  async protectedUnits(r: ResolvedParams): Promise<(CellTotal & { month: string })[]> {
+    if (!r.protection) throw new Error('protectedUnits needs a protected context');
+    return (await this.slice(r)).monthTotals(r.from, r.to, r.protection.rules.resolution);
   }
 
   /** The location texts of a context's cut, read once per data version (see LocationSlice). */
@@ -256,12 +352,16 @@ export class Analysis {
 
   /** The most frequent location texts of each area of cells over the context's period. */
   async topLocationsByArea(r: ResolvedParams, areas: string[][], limit = 5) {
+    // Location texts of restricted incidents are addresses: a protected answer names areas by ward and district only.
+    if (r.protection) return areas.map(() => []);
     return (await this.locations(r)).top(areas, r.from, r.to, limit);
   }
 
   /** Incidents and harm per cell (cells with incidents) over the context's period and resolution. */
   async cellTotals(r: ResolvedParams): Promise<CellTotal[]> {
-    return this.memo(`cells|${r.version}|${r.resolution}|${JSON.stringify(r.filter)}`, async () => (await this.slice(r)).totals(r.from, r.to, r.resolution));
+    return this.memo(`cells|${r.version}|${r.resolution}|${JSON.stringify(r.filter)}|${r.protection ? 'protected' : 'true'}`, async () =>
+      (await this.slice(r)).totals(r.from, r.to, r.resolution),
+    );
   }
 
   /** Incidents and harm per cell and month over the context's period and resolution. */

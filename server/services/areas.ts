@@ -13,7 +13,10 @@ import { parseCellId } from '../domain/h3cell';
 import { monthRange } from '../domain/months';
 import { DomainError } from '../domain/errors';
 import { round } from '../domain/round';
-import type { Analysis, AnalysisParams, ResolvedParams } from './analysis';
+import type { Analysis, AnalysisParams, Protection, ResolvedParams } from './analysis';
+import { cellToChildren, getResolution, polygonToCells } from 'h3-js';
+import { disclosureNote, shownCount } from '../domain/disclosure';
+import { PUBLIC_SOURCES } from '../domain/sources';
 
 /** An area a user names: a boundary by code, a stored zone or site, H3 cells (an HCHH area), or an outline posted ad hoc. */
 export type AreaSpec =
@@ -257,8 +260,114 @@ export class AreaService {
    */
   async statistics(spec: AreaSpec, params: Omit<AnalysisParams, 'resolution'>) {
     const r = await this.analysis.resolve({ ...params, resolution: 9, force: params.force ?? (await this.forceOfPlace(spec)) });
+    if (r.protection) return this.protectedStatistics(spec, r, r.protection);
     const area = await this.resolveArea(spec, r.to);
     return this.statisticsOf(area, r);
+  }
+
+  /**
+   * An area's statistics for a disclosure-controlled caller over restricted sources: the area is the
+   * set of protected units (cells at the protection resolution) whose centre lies in its outline, and
+   * every figure is a sum of their protected values (domain/disclosure.ts), so two overlapping areas,
+   * or an area and its parts, differ by a sum of protected values. A drawn outline must be at least
+   * the minimum area. Nothing record-level is given: no offence mix, ward breakdown or locations.
+   */
+  private async protectedStatistics(spec: AreaSpec, r: ResolvedParams, protection: Protection) {
+    const { rules } = protection;
+    const area = await this.resolveArea(spec.kind === 'polygon' ? spec : spec, r.to);
+    if (spec.kind === 'polygon' && (area.areaKm2 ?? 0) < rules.minAreaKm2) {
+      throw new DomainError(
+        'unprocessable',
+        `the drawn area is ${round(area.areaKm2 ?? 0, 3)} km²; disclosure control needs a drawn area of at least ${rules.minAreaKm2} km² for restricted sources (draw a larger area, or ask for source=${PUBLIC_SOURCES.join(',')})`,
+      );
+    }
+    const cells = unitCellsOf(spec, area, rules.resolution);
+    const inArea = new Set(cells);
+    const [units, truth, loaded] = await Promise.all([
+      this.analysis.protectedUnits(r),
+      this.analysis.trueUnits(r, rules.resolution),
+      this.analysis.incidents.months(),
+    ]);
+    const months = monthRange(r.from, r.to);
+    const byMonth = new Map(months.map((m) => [m, { month: m, incidents: 0, harm: 0, truth: 0 }]));
+    for (const u of units)
+      if (inArea.has(u.cell)) {
+        const m = byMonth.get(u.month);
+        if (m) {
+          m.incidents += u.incidents;
+          m.harm += u.harm;
+        }
+      }
+    for (const [key, n] of truth) {
+      const [cell, month] = key.split('|') as [string, string];
+      if (inArea.has(cell)) byMonth.get(month)!.truth += n;
+    }
+    const full = [...byMonth.values()];
+    let suppressed = 0;
+    const show = (protectedValue: number, trueCount: number) => {
+      const s = shownCount(protectedValue, trueCount, rules);
+      if (s.value === null) suppressed++;
+      return s;
+    };
+    const total = full.reduce((a, m) => ({ incidents: a.incidents + m.incidents, harm: a.harm + m.harm, truth: a.truth + m.truth }), {
+      incidents: 0,
+      harm: 0,
+      truth: 0,
+    });
+    const totalShown = show(total.incidents, total.truth);
+    const change = compareWindows(full, r.to, loaded[0] && loaded[0] < r.from ? loaded[0] : r.from).map((c) => {
+      const trueOf = (w: { from: string; to: string }) => full.filter((m) => m.month >= w.from && m.month <= w.to).reduce((n, m) => n + m.truth, 0);
+      const withheld =
+        show(c.recent.incidents, trueOf(c.recent)).value === null || (c.earlier !== null && show(c.earlier.incidents, trueOf(c.earlier)).value === null);
+      if (!withheld) return c;
+      return {
+        ...c,
+        recent: { ...c.recent, incidents: null, harm: null },
+        earlier: c.earlier && { ...c.earlier, incidents: null, harm: null },
+        test: null,
+        note: `withheld: a window holds fewer than ${rules.threshold} incidents`,
+      };
+    });
+    const series = full.map((m) => {
+      const s = show(m.incidents, m.truth);
+      return { month: m.month, incidents: s.value, incidentsShown: s.shown, harm: s.value === null ? null : round(m.harm) };
+    });
+    return {
+      area: {
+        kind: area.kind,
+        id: area.id,
+        name: area.name,
+        areaKm2: area.areaKm2,
+        boundaryVintage: area.boundaryVintage,
+        selection: `the ${cells.length} H3 resolution-${rules.resolution} cells whose centre lies in the area (disclosure control: protected cell × month units)`,
+        placeName: null,
+      },
+      outline: area.outline,
+      ...this.analysis.describe(r),
+      vintagesUsed: [],
+      totals: {
+        incidents: totalShown.value,
+        incidentsShown: totalShown.shown,
+        harm: totalShown.value === null ? null : round(total.harm),
+        harmUnit: r.scheme.unit,
+      },
+      population: area.population,
+      rate:
+        totalShown.value !== null && area.population && area.population.residents > 0
+          ? {
+              ...ratePerThousand(totalShown.value, area.population.residents, months.length),
+              population: area.population.residents,
+              populationYear: area.population.year,
+            }
+          : null,
+      deprivation: area.deprivation,
+      offenceMix: [],
+      wards: [],
+      topLocations: [],
+      series,
+      change,
+      disclosure: disclosureNote(rules, suppressed),
+    };
   }
 
   /** The force a stored zone or site belongs to (undefined for other areas: the request's or the default). */
@@ -556,4 +665,27 @@ export function siteFeature(s: SiteRecord) {
     geometry: s.geometry,
     properties: { name: s.name, bufferMetres: s.bufferMetres, notes: s.notes, forceCode: s.forceCode },
   };
+}
+
+/** The protected units (cells at `resolution`) of an area: children of its cells, or the cells whose centre lies in its outline. */
+function unitCellsOf(spec: AreaSpec, area: ResolvedArea, resolution: number): string[] {
+  if (spec.kind === 'cells') {
+    const out = new Set<string>();
+    for (const c of (area.selector as { cells: string[] }).cells) {
+      if (getResolution(c) > resolution) {
+        throw new DomainError(
+          'forbidden',
+          `cell ${c} is finer than disclosure control allows for restricted sources; give cells of resolution ${resolution} or coarser`,
+        );
+      }
+      for (const child of cellToChildren(c, resolution)) out.add(child);
+    }
+    return [...out].sort();
+  }
+  const outline = area.outline;
+  if (!outline) return [];
+  const polygons = outline.type === 'Polygon' ? [outline.coordinates] : (outline.coordinates as number[][][][]);
+  const out = new Set<string>();
+  for (const p of polygons) for (const c of polygonToCells(p as number[][][], resolution, true)) out.add(c);
+  return [...out].sort();
 }

@@ -139,6 +139,12 @@ export class HotspotStatistics {
     let months: string[];
     let cube: Float64Array;
     if (o.step === 'week') {
+      if (r.protection) {
+        throw new DomainError(
+          'forbidden',
+          `weekly steps are finer than disclosure control allows for restricted sources (its units are cell × month); use step=month, or public sources only`,
+        );
+      }
       // Weeks only where every incident has a time: data.police.uk gives months only.
       const weekly = await this.analysis.incidents.cellWeekTotals(r.filter, r.resolution);
       if (weekly.untimed > 0)

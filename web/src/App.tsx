@@ -1,4 +1,5 @@
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
+import { SignedIn } from './SignedIn';
 import type { GeoJSONSource, MapGeoJSONFeature } from 'maplibre-gl';
 import { cellToLatLng } from 'h3-js';
 import { getJson, loadForceScope, qs, scopedPath, type AreaHit, type Definition, type Force, type Meta, type Scheme, type TilesConfig } from './api';
@@ -326,6 +327,7 @@ export function App() {
             Loading…
           </span>
         )}
+        <SignedIn />
       </header>
       {view.page === 'partnership' && meta && forces && (
         <div className="page-overlay">

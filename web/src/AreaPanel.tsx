@@ -1,4 +1,5 @@
 import { useEffect, useRef, useState } from 'react';
+import { countText } from './figures';
 import { getJson, qs, scopedPath, sendJson, type AreaStats, type CountChange, type Hchh, type PlaceFeature } from './api';
 import { MonthlyChart } from './CellPanel';
 import { imdDecile, PHASE_LABELS, today, zonePhase } from './layers';
@@ -174,11 +175,11 @@ export function AreaPanel({ areaKey, query, hchh, zones, sites, onClose, onEdit,
           <dl className="figures">
             <div>
               <dt>Incidents</dt>
-              <dd data-testid="area-incidents">{stats.totals.incidents.toLocaleString('en-GB')}</dd>
+              <dd data-testid="area-incidents">{countText(stats.totals.incidents)}</dd>
             </div>
             <div>
               <dt>Harm ({stats.totals.harmUnit})</dt>
-              <dd data-testid="area-harm">{fmt(stats.totals.harm)}</dd>
+              <dd data-testid="area-harm">{stats.totals.harm === null ? '–' : fmt(stats.totals.harm)}</dd>
             </div>
             {stats.rate?.perThousandPerYear !== undefined && (
               <div>
@@ -209,8 +210,8 @@ export function AreaPanel({ areaKey, query, hchh, zones, sites, onClose, onEdit,
           <ul className="compact" data-testid="area-change">
             {stats.change.map((c) => (
               <li key={c.label}>
-                {c.label} ({c.recent.from}…{c.recent.to}: {c.recent.incidents.toLocaleString('en-GB')}
-                {c.earlier ? ` against ${c.earlier.incidents.toLocaleString('en-GB')}` : ''}): {c.test ? changeText(c.test) : c.note}
+                {c.label} ({c.recent.from}…{c.recent.to}: {countText(c.recent.incidents)}
+                {c.earlier ? ` against ${countText(c.earlier.incidents)}` : ''}): {c.test ? changeText(c.test) : c.note}
               </li>
             ))}
           </ul>

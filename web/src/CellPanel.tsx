@@ -1,4 +1,5 @@
 import { useEffect, useState } from 'react';
+import { countText } from './figures';
 import { getJson, qs, type Series } from './api';
 import { cellsWorker } from './map/cellsClient';
 import type { CellStats } from './map/cellsProtocol';
@@ -31,8 +32,9 @@ export function CellPanel({ cell, query, unit, onClose }: Props) {
       });
     return () => controller.abort();
   }, [cell, query.force, query.from, query.to, query.definition, query.scheme]);
-  const total = series?.incidents.reduce((a, b) => a + b, 0) ?? 0;
-  const harm = series?.harm.reduce((a, b) => a + b, 0) ?? 0;
+  // A partner's withheld months (null, "<5") make the total withheld too.
+  const total = series?.incidents.some((v) => v === null) ? null : (series?.incidents.reduce<number>((a, b) => a + (b ?? 0), 0) ?? 0);
+  const harm = series?.harm.reduce<number>((a, b) => a + (b ?? 0), 0) ?? 0;
   return (
     <section className="panel" aria-label={`Cell ${cell}`} data-testid="cell-panel">
       <header>
@@ -56,7 +58,7 @@ export function CellPanel({ cell, query, unit, onClose }: Props) {
           <dl className="figures">
             <div>
               <dt>Incidents</dt>
-              <dd data-testid="cell-incidents">{total.toLocaleString('en-GB')}</dd>
+              <dd data-testid="cell-incidents">{countText(total)}</dd>
             </div>
             <div>
               <dt>Harm ({unit})</dt>
@@ -85,7 +87,21 @@ export function CellPanel({ cell, query, unit, onClose }: Props) {
   );
 }
 
-export function MonthlyChart({ months, values, title, unit, colour }: { months: string[]; values: number[]; title: string; unit: string; colour: string }) {
+export function MonthlyChart({
+  months,
+  values: shown,
+  title,
+  unit,
+  colour,
+}: {
+  months: string[];
+  values: (number | null)[];
+  title: string;
+  unit: string;
+  colour: string;
+}) {
+  // A partner's withheld months (null, shown "<5") are drawn as empty bars and named as withheld.
+  const values = shown.map((v) => v ?? 0);
   const w = 330,
     h = 92,
     pad = 38;
@@ -107,7 +123,7 @@ export function MonthlyChart({ months, values, title, unit, colour }: { months: 
         {values.map((v, i) => (
           <rect key={months[i]} x={pad + 1 + i * bw} y={h - 18 - ((h - 26) * v) / max} width={Math.max(1, bw - 1)} height={((h - 26) * v) / max} fill={colour}>
             <title>
-              {months[i]}: {fmt(v)} {unit}
+              {months[i]}: {shown[i] === null ? 'withheld (<5)' : fmt(v)} {unit}
             </title>
           </rect>
         ))}

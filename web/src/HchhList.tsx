@@ -1,4 +1,5 @@
 import type { Hchh, HchhFeature } from './api';
+import { countText } from './figures';
 
 /** HCHH areas sorted by harm; choosing one flies the map to it, Details opens its panel. */
 export function HchhList({
@@ -27,8 +28,8 @@ export function HchhList({
               <strong>{f.properties.rank}.</strong> {f.properties.name}
               <span className="muted">
                 {' '}
-                — {f.properties.incidents.toLocaleString('en-GB')} incidents, {Math.round(f.properties.harm).toLocaleString('en-GB')} {unit},{' '}
-                {f.properties.areaKm2} km²
+                — {countText(f.properties.incidents)} incidents, {f.properties.harm === null ? '–' : Math.round(f.properties.harm).toLocaleString('en-GB')}{' '}
+                {unit}, {f.properties.areaKm2} km²
               </span>
             </button>{' '}
             <button type="button" className="details" onClick={() => onDetails(f)} aria-label={`Details of HCHH area ${f.properties.rank}`}>

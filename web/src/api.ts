@@ -90,8 +90,9 @@ export interface CellsByMonth extends Described {
 export interface Series extends Described {
   cell: string;
   months: string[];
-  incidents: number[];
-  harm: number[];
+  /** null where a partner's count is withheld by disclosure control ("<5"). */
+  incidents: (number | null)[];
+  harm: (number | null)[];
 }
 export interface Gistar extends Described {
   cells: string[];
@@ -117,8 +118,9 @@ export interface HchhFeature {
     cells: number;
     cellIds: string[];
     areaKm2: number;
-    incidents: number;
-    harm: number;
+    /** null where a partner's count is withheld by disclosure control ("<5"). */
+    incidents: number | null;
+    harm: number | null;
     shareOfArea: number;
     shareOfIncidents: number;
     shareOfHarm: number;
@@ -245,12 +247,13 @@ export interface PhaseStat {
 /** GET /api/areas/…/statistics, /api/sites/:id/statistics, /api/zones/:id/statistics, POST /api/areas/statistics: the properties. */
 export interface AreaStats extends Described {
   area: { kind: string; id: string; name: string; areaKm2: number | null; placeName: string | null; selection: string };
-  totals: { incidents: number; harm: number; harmUnit: string };
+  /** incidents null where a partner's count is withheld by disclosure control ("<5"). */
+  totals: { incidents: number | null; harm: number | null; harmUnit: string };
   population: { residents: number; year: string; method: string } | null;
   rate: ({ perThousandPerYear?: number; population: number } & Record<string, unknown>) | null;
   deprivation: Record<string, unknown> | null;
   offenceMix: { category: string; incidents: number; harm: number; shareOfIncidents: number; shareOfHarm: number }[];
-  series: { month: string; incidents: number; harm: number }[];
+  series: { month: string; incidents: number | null; harm: number | null }[];
   change: WindowComparison[];
   phases?: PhaseStat[];
   zone?: PlaceFeature;

@@ -1,5 +1,8 @@
 import { createHash } from 'node:crypto';
 import type { Response } from 'express';
+import { rulesText } from '../../domain/disclosure';
+import { PUBLIC_SOURCES } from '../../domain/sources';
+import { currentDisclosure, disclosureRulesFromEnv } from '../../services/disclosure';
 
 /**
  * Printable pages: a tagged template that escapes every interpolated value unless it is already
@@ -81,13 +84,23 @@ svg text { font: 11px system-ui, "Noto Sans", Arial, sans-serif; }
 @page { size: A4; margin: 14mm 12mm; }
 `;
 
+/**
+ * The disclosure paragraph a partner's printed page opens with: printable pages are not built from
+ * protected units, so they draw on public sources only for a partner, and say so with the rules.
+ */
+function disclosureParagraph(): string {
+  if (!currentDisclosure()?.controlled) return '';
+  return html`<p class="rule disclosure" id="disclosure"><strong>Disclosure control.</strong> You are signed in as a partner: this page shows figures of public sources only (${PUBLIC_SOURCES.join(', ')}); restricted sources (force extracts, partner events) are given as protected figures on the map and its exports. ${rulesText(disclosureRulesFromEnv())}</p>`
+    .text;
+}
+
 /** A whole printable document, with a print button that opens the browser's print (and PDF) dialog. */
 export function printablePage(title: string, body: Markup, opts: { css?: string } = {}): string {
   return `<!doctype html>
 <html lang="en-GB"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <title>${escapeHtml(title)}</title><style>${STYLE}${opts.css ?? ''}</style></head>
 <body><div class="toolbar"><button type="button" id="print">Print or save as PDF</button></div>
-<main>${body.text}</main><script>${PRINT_SCRIPT}</script></body></html>`;
+<main>${disclosureParagraph()}${body.text}</main><script>${PRINT_SCRIPT}</script></body></html>`;
 }
 
 const PRINT_SCRIPT = "document.getElementById('print').addEventListener('click', function () { window.print(); });";

@@ -5,7 +5,9 @@ import type { Config } from '../../config';
 import type { Db } from '../../db/connection';
 import type { TokenRecord, UserRecord } from '../../db/users';
 import { verifyChain } from '../../domain/audit';
-import { ROLES, TOKEN_SCOPES, type Caller } from '../../domain/roles';
+import { DISCLOSURE_CONTROLLED, ROLES, TOKEN_SCOPES, type Caller } from '../../domain/roles';
+import { rulesText } from '../../domain/disclosure';
+import { disclosureRulesFromEnv } from '../../services/disclosure';
 import { AuthError, AuthService, SINGLE_USER, TOKEN_PREFIX } from '../../services/auth';
 import { callerOf, setAuditor, setCallerResolver } from '../access';
 import { sendCsv, type Api } from '../api';
@@ -73,8 +75,10 @@ export function mountAuth(app: express.Express, api: Api, db: Db, config: Config
     // CSRF: a browser always says where a cross-site request comes from (Origin, Sec-Fetch-Site);
     // requests with a bearer token are not sent by browsers on their own, so they need no check.
     if (!SAFE_METHODS.has(req.method) && !req.get('authorization')) {
-      const origin = req.get('origin');
       const site = req.get('sec-fetch-site');
+      // A form posted under "Referrer-Policy: no-referrer" (helmet's default) carries "Origin: null" even
+      // from this site's own sign-in page; Sec-Fetch-Site, which no page can set, then says where it came from.
+      const origin = req.get('origin') === 'null' && site === 'same-origin' ? undefined : req.get('origin');
       const own = [`${req.protocol}://${req.host}`, ...(publicOrigin ? [publicOrigin] : [])];
       if ((origin !== undefined && !own.includes(origin)) || (origin === undefined && site !== undefined && site !== 'same-origin' && site !== 'none')) {
         next(new HttpError(403, `cross-site ${req.method} refused: the request came from ${origin ?? site}, not from this site`));
@@ -124,6 +128,11 @@ const callerOut = z
     forces: z.union([z.array(z.string()), z.literal('all')]),
     via: z.enum(['session', 'token', 'single-user']),
     scopes: z.array(z.enum(TOKEN_SCOPES)).optional(),
+    disclosure: z
+      .object({ rules: z.string(), threshold: z.number(), base: z.number(), resolution: z.number(), minAreaKm2: z.number() })
+      .nullable()
+      .optional()
+      .describe("the disclosure control rules when the caller's answers over restricted sources are protected (partners), else null"),
   })
   .meta({ id: 'Caller' });
 
@@ -203,7 +212,11 @@ function authRoutes(api: Api, auth: AuthService, { sessionCookie, flowCookie, co
     access: 'self',
     summary: 'Who is signed in: name, role, forces, and how (session, API token or single-user mode)',
     response: { description: 'the caller', schema: callerOut },
-    handler: async ({ caller }) => caller,
+    handler: async ({ caller }) => {
+      if (!DISCLOSURE_CONTROLLED.has(caller.role)) return { ...caller, disclosure: null };
+      const rules = disclosureRulesFromEnv();
+      return { ...caller, disclosure: { rules: rulesText(rules), ...rules } };
+    },
   });
 
   api.add({

@@ -287,6 +287,7 @@ export function areaRoutes(api: Api, db: Db, analysis: Analysis): void {
     params: z.object({ kind: z.enum(['district', 'ward', 'lsoa']), code: z.string().regex(/^(E0[1256789]|W0[156])\d{6}$/, 'an ONS code, e.g. E05000886') }),
     query: areaStatsQuery,
     response: { description: 'GeoJSON Feature: the outline with its statistics as properties', schema: feature, contentType: 'application/geo+json' },
+    disclosure: true,
     handler: async ({ params, query, res }) => {
       const { outline, ...stats } = await areas.statistics({ kind: params.kind, code: params.code }, query);
       res.type('application/geo+json');
@@ -307,6 +308,7 @@ export function areaRoutes(api: Api, db: Db, analysis: Analysis): void {
       .object({ cells: cellList.optional(), geometry: z.any().optional(), type: z.string().optional(), properties: z.any().optional() })
       .refine((b) => Boolean(b.cells) !== Boolean(b.geometry), { message: 'give either cells or geometry' }),
     response: { description: 'GeoJSON Feature: the outline with its statistics as properties', schema: feature, contentType: 'application/geo+json' },
+    disclosure: true,
     handler: async ({ body, query, res }) => {
       let spec: Parameters<AreaService['statistics']>[0];
       if (body.cells) spec = { kind: 'cells', cells: body.cells };

@@ -2,11 +2,13 @@ import { z } from 'zod';
 import { cellToLatLng, getResolution } from 'h3-js';
 import { parseCellId } from '../../domain/h3cell';
 import { monthRange } from '../../domain/months';
-import { cellPolygon, cellsOutline, type Analysis } from '../../services/analysis';
+import { cellPolygon, cellsOutline, type Analysis, type ResolvedParams } from '../../services/analysis';
 import { sendCsv, type Api } from '../api';
 import { HttpError } from '../httpError';
 import { analysisQuery, hchhQuery, hchhRequestOf, resolvedDescription } from '../schemas';
 import { round } from '../../domain/round';
+import { Presenter, disclosureSchema, presentCells } from '../disclosure';
+import { rulesText } from '../../domain/disclosure';
 import { CELL_LAYER, cellTile, maxTileZoom } from '../cellTiles';
 
 const TILE_TYPE = 'application/vnd.mapbox-vector-tile';
@@ -36,11 +38,35 @@ export function hotspotRoutes(api: Api, analysis: Analysis): void {
     query: cellsQuery,
     response: {
       description: 'cells with at least one incident (and, with zeros=true, the empty study-area cells)',
-      schema: resolvedDescription.extend({ cells: z.array(z.string()), incidents: z.array(z.number()), harm: z.array(z.number()) }),
+      schema: resolvedDescription.extend({
+        cells: z.array(z.string()),
+        incidents: z.array(z.number().nullable()).describe("null where a partner's protected count is withheld (see incidentsShown)"),
+        incidentsShown: z.array(z.string()).optional().describe('protected answers: each count as shown, "<5" where withheld'),
+        harm: z.array(z.number().nullable()),
+        disclosure: disclosureSchema.optional(),
+      }),
     },
+    disclosure: true,
     handler: async ({ query }) => {
       const { zeros, ...rest } = query;
       const r = await analysis.resolve(rest);
+      if (r.protection) {
+        const cells = await analysis.cells(r);
+        const p = new Presenter(r.protection);
+        const shown = presentCells(p, cells, await analysis.trueCellTotals(r));
+        if (zeros) {
+          const seen = new Set(shown.map((c) => c.cell));
+          for (const c of (await analysis.studyArea(r)).cells) if (!seen.has(c.cell) && c.incidents === 0) shown.push({ ...c, rank: 0, incidentsShown: '0' });
+        }
+        return {
+          ...analysis.describe(r),
+          cells: shown.map((c) => c.cell),
+          incidents: shown.map((c) => c.incidents),
+          incidentsShown: shown.map((c) => c.incidentsShown),
+          harm: shown.map((c) => (c.harm === null ? null : round(c.harm))),
+          disclosure: p.note(),
+        };
+      }
       const cells = await analysis.mapCells(r, zeros);
       return { ...analysis.describe(r), cells: cells.map((c) => c.cell), incidents: cells.map((c) => c.incidents), harm: cells.map((c) => round(c.harm)) };
     },
@@ -163,31 +189,57 @@ export function hotspotRoutes(api: Api, analysis: Analysis): void {
       schema: resolvedDescription.extend({
         months: z.array(z.string()),
         cells: z.array(z.string()),
-        incidents: z.array(z.array(z.number())),
-        harm: z.array(z.array(z.number())),
+        incidents: z.array(z.array(z.number().nullable())).describe('null where a partner\'s protected count is withheld ("<5")'),
+        harm: z.array(z.array(z.number().nullable())),
         max: z.object({ incidents: z.number(), harm: z.number() }),
+        disclosure: disclosureSchema.optional(),
       }),
     },
+    disclosure: true,
     handler: async ({ query }) => {
       const r = await analysis.resolve(query);
-      const rows = await analysis.cellMonthTotals(r);
+      const rows: { cell: string; month: string; incidents: number | null; harm: number | null }[] = await analysis.cellMonthTotals(r);
+      const p = r.protection ? new Presenter(r.protection) : null;
+      if (p) {
+        const truth = await analysis.trueUnits(r, r.resolution);
+        const seen = new Set(rows.map((x) => `${x.cell}|${x.month}`));
+        for (const [key, n] of truth) {
+          if (n > 0 && !seen.has(key)) {
+            const [cell, month] = key.split('|') as [string, string];
+            rows.push({ cell, month, incidents: 0, harm: 0 });
+          }
+        }
+        for (const x of rows) {
+          const s = p.count(x.incidents ?? 0, truth.get(`${x.cell}|${x.month}`) ?? 0);
+          x.harm = p.harm(x.harm ?? 0, s);
+          x.incidents = s.value;
+        }
+      }
       const months = monthRange(r.from, r.to);
       const monthIndex = new Map(months.map((m, i) => [m, i]));
       const cells = [...new Set(rows.map((x) => x.cell))].sort();
       const cellIndex = new Map(cells.map((c, i) => [c, i]));
-      const incidents = months.map(() => new Array<number>(cells.length).fill(0));
-      const harm = months.map(() => new Array<number>(cells.length).fill(0));
+      const incidents = months.map(() => new Array<number | null>(cells.length).fill(0));
+      const harm = months.map(() => new Array<number | null>(cells.length).fill(0));
       let maxIncidents = 0,
         maxHarm = 0;
       for (const x of rows) {
         const m = monthIndex.get(x.month) as number,
           c = cellIndex.get(x.cell) as number;
         incidents[m]![c] = x.incidents;
-        harm[m]![c] = round(x.harm);
-        maxIncidents = Math.max(maxIncidents, x.incidents);
-        maxHarm = Math.max(maxHarm, x.harm);
+        harm[m]![c] = x.harm === null ? null : round(x.harm);
+        maxIncidents = Math.max(maxIncidents, x.incidents ?? 0);
+        maxHarm = Math.max(maxHarm, x.harm ?? 0);
       }
-      return { ...analysis.describe(r), months: months, cells, incidents, harm, max: { incidents: maxIncidents, harm: round(maxHarm) } };
+      return {
+        ...analysis.describe(r),
+        months: months,
+        cells,
+        incidents,
+        harm,
+        max: { incidents: maxIncidents, harm: round(maxHarm) },
+        ...(p ? { disclosure: p.note() } : {}),
+      };
     },
   });
 
@@ -200,11 +252,34 @@ export function hotspotRoutes(api: Api, analysis: Analysis): void {
     summary: 'Hotspot cells as GeoJSON hexagons with count, harm and rank',
     query: analysisQuery.extend({ limit: z.coerce.number().int().min(1).max(200000).optional().describe('only the N cells with most harm') }).strict(),
     response: { description: 'GeoJSON FeatureCollection', schema: geojson, contentType: 'application/geo+json' },
+    disclosure: true,
     handler: async ({ query, res }) => {
       const r = await analysis.resolve(query);
       const cells = await analysis.cells(r);
-      const shown = query.limit ? cells.slice(0, query.limit) : cells;
       res.type('application/geo+json');
+      if (r.protection) {
+        const p = new Presenter(r.protection);
+        const all = presentCells(p, cells, await analysis.trueCellTotals(r));
+        const limited = query.limit ? all.slice(0, query.limit) : all;
+        return {
+          type: 'FeatureCollection',
+          ...analysis.describe(r),
+          features: limited.map((c) => ({
+            type: 'Feature',
+            id: c.cell,
+            geometry: cellPolygon(c.cell),
+            properties: {
+              cell: c.cell,
+              incidents: c.incidents,
+              incidentsShown: c.incidentsShown,
+              harm: c.harm === null ? null : round(c.harm),
+              rank: c.rank ?? null,
+            },
+          })),
+          disclosure: p.note(),
+        };
+      }
+      const shown = query.limit ? cells.slice(0, query.limit) : cells;
       return {
         type: 'FeatureCollection',
         ...analysis.describe(r),
@@ -229,8 +304,16 @@ export function hotspotRoutes(api: Api, analysis: Analysis): void {
     query: analysisQuery.omit({ resolution: true }).strict(),
     response: {
       description: 'one value per month of the period, zeros included',
-      schema: resolvedDescription.extend({ cell: z.string(), months: z.array(z.string()), incidents: z.array(z.number()), harm: z.array(z.number()) }),
+      schema: resolvedDescription.extend({
+        cell: z.string(),
+        months: z.array(z.string()),
+        incidents: z.array(z.number().nullable()).describe("null where a partner's protected count is withheld (see incidentsShown)"),
+        incidentsShown: z.array(z.string()).optional(),
+        harm: z.array(z.number().nullable()),
+        disclosure: disclosureSchema.optional(),
+      }),
     },
+    disclosure: true,
     handler: async ({ params, query }) => {
       let cell: string;
       try {
@@ -242,6 +325,24 @@ export function hotspotRoutes(api: Api, analysis: Analysis): void {
       const rows = await analysis.cellSeries(r, cell);
       const byMonth = new Map(rows.map((x) => [x.month, x]));
       const months = monthRange(r.from, r.to);
+      if (r.protection) {
+        const p = new Presenter(r.protection);
+        const truth = await analysis.trueUnits(r, r.resolution);
+        const shown = months.map((m) => {
+          const s = p.count(byMonth.get(m)?.incidents ?? 0, truth.get(`${cell}|${m}`) ?? 0);
+          const h = p.harm(byMonth.get(m)?.harm ?? 0, s);
+          return { ...s, harm: h === null ? null : round(h) };
+        });
+        return {
+          ...analysis.describe(r),
+          cell,
+          months,
+          incidents: shown.map((s) => s.value),
+          incidentsShown: shown.map((s) => s.shown),
+          harm: shown.map((s) => s.harm),
+          disclosure: p.note(),
+        };
+      }
       return {
         ...analysis.describe(r),
         cell,
@@ -263,10 +364,13 @@ export function hotspotRoutes(api: Api, analysis: Analysis): void {
       'By default (rule=patrol-plan) the areas a patrol plan can use: at most 15 contiguous areas of at most 0.5 km², apart, together at most 0.5 % of the study area, holding the most harm of the period. rule=merseyside: cells in the top crimeTopPercent % by count AND the top harmTopPercent % by harm of the study area, merged where they touch. Ranked by harm.',
     query: hchhQuery,
     response: { description: 'GeoJSON FeatureCollection of areas, with totals and thresholds', schema: geojson, contentType: 'application/geo+json' },
+    disclosure: true,
     handler: async ({ query, res }) => {
       const r = await analysis.resolve(query);
       const result = await analysis.hchh(r, hchhRequestOf(query));
       res.type('application/geo+json');
+      const p = r.protection ? new Presenter(r.protection) : null;
+      const shownOf = p ? await hchhShown(analysis, r, p, result) : null;
       return {
         type: 'FeatureCollection',
         ...analysis.describe(r),
@@ -275,7 +379,7 @@ export function hotspotRoutes(api: Api, analysis: Analysis): void {
         ...(result.thresholds ? { thresholds: { minIncidents: result.thresholds.minIncidents, minHarm: round(result.thresholds.minHarm) } } : {}),
         studyArea: { ...result.studyArea, areaKm2: round(result.studyArea.areaKm2), harm: round(result.studyArea.harm) },
         totals: roundAll(result.totals),
-        features: result.areas.map((a) => ({
+        features: result.areas.map((a, i) => ({
           type: 'Feature',
           id: a.rank,
           geometry: cellsOutline(a.cells),
@@ -285,14 +389,16 @@ export function hotspotRoutes(api: Api, analysis: Analysis): void {
             cells: a.cells.length,
             cellIds: a.cells,
             areaKm2: round(a.areaKm2),
-            incidents: a.incidents,
-            harm: round(a.harm),
+            incidents: shownOf ? shownOf[i]!.value : a.incidents,
+            ...(shownOf ? { incidentsShown: shownOf[i]!.shown } : {}),
+            harm: shownOf?.[i]?.value === null ? null : round(a.harm),
             shareOfArea: round(a.shareOfArea, 6),
-            shareOfIncidents: round(a.shareOfIncidents, 6),
-            shareOfHarm: round(a.shareOfHarm, 6),
+            shareOfIncidents: shownOf?.[i]?.value === null ? null : round(a.shareOfIncidents, 6),
+            shareOfHarm: shownOf?.[i]?.value === null ? null : round(a.shareOfHarm, 6),
             topLocations: a.topLocations.map((l) => ({ ...l, harm: round(l.harm) })),
           },
         })),
+        ...(p ? { disclosure: p.note() } : {}),
       };
     },
   });
@@ -307,26 +413,30 @@ export function hotspotExportRoutes(api: Api, analysis: Analysis): void {
     summary: 'Hotspot cells as a spreadsheet-safe CSV',
     query: analysisQuery,
     response: { description: 'one row per cell: id, centre, incidents, harm, rank, and the definition and scheme used', contentType: 'text/csv' },
+    disclosure: true,
     handler: async ({ query, res }) => {
       const r = await analysis.resolve(query);
       const d = analysis.describe(r);
-      const rows = (await analysis.cells(r)).map((c) => {
+      const p = r.protection ? new Presenter(r.protection) : null;
+      const cells = await analysis.cells(r);
+      const listed = p ? presentCells(p, cells, await analysis.trueCellTotals(r)) : cells.map((c) => ({ ...c, incidentsShown: String(c.incidents) }));
+      const rows = listed.map((c) => {
         const [lat, lng] = cellToLatLng(c.cell);
         return {
-          rank: c.rank,
+          rank: c.rank ?? '',
           cell: c.cell,
           resolution: r.resolution,
           centre_lat: round(lat, 6),
           centre_lng: round(lng, 6),
-          incidents: c.incidents,
-          harm: round(c.harm),
+          incidents: p ? c.incidentsShown : c.incidents,
+          harm: c.harm === null ? '' : round(c.harm),
           harm_unit: d.scheme.unit,
           definition: d.definition.name,
           from: d.from,
           to: d.to,
         };
       });
-      return sendCsv(res, `harmgrid-hotspots-r${r.resolution}-${d.from}-${d.to}.csv`, rows);
+      return sendCsv(res, `harmgrid-hotspots-r${r.resolution}-${d.from}-${d.to}.csv`, rows, p ? csvPreamble(p) : []);
     },
   });
 
@@ -338,17 +448,20 @@ export function hotspotExportRoutes(api: Api, analysis: Analysis): void {
     summary: 'High Crime High Harm areas as a spreadsheet-safe CSV',
     query: hchhQuery,
     response: { description: 'one row per area', contentType: 'text/csv' },
+    disclosure: true,
     handler: async ({ query, res }) => {
       const r = await analysis.resolve(query);
       const d = analysis.describe(r);
       const result = await analysis.hchh(r, hchhRequestOf(query));
-      const rows = result.areas.map((a) => ({
+      const p = r.protection ? new Presenter(r.protection) : null;
+      const shownOf = p ? await hchhShown(analysis, r, p, result) : null;
+      const rows = result.areas.map((a, i) => ({
         rank: a.rank,
         name: a.name,
         cells: a.cells.length,
         area_km2: round(a.areaKm2),
-        incidents: a.incidents,
-        harm: round(a.harm),
+        incidents: shownOf ? shownOf[i]!.shown : a.incidents,
+        harm: shownOf?.[i]?.value === null ? '' : round(a.harm),
         harm_unit: d.scheme.unit,
         share_of_area: round(a.shareOfArea, 6),
         share_of_incidents: round(a.shareOfIncidents, 6),
@@ -360,12 +473,28 @@ export function hotspotExportRoutes(api: Api, analysis: Analysis): void {
         from: d.from,
         to: d.to,
       }));
-      return sendCsv(res, `harmgrid-hchh-r${r.resolution}-${d.from}-${d.to}.csv`, rows);
+      return sendCsv(res, `harmgrid-hchh-r${r.resolution}-${d.from}-${d.to}.csv`, rows, p ? csvPreamble(p) : []);
     },
   });
 }
 
 export { round };
+
+/** How each HCHH area's count is shown in a protected answer: its protected sum against its true sum. */
+async function hchhShown(analysis: Analysis, r: ResolvedParams, p: Presenter, result: { areas: { cells: string[]; incidents: number }[] }) {
+  const truth = await analysis.trueCellTotals(r);
+  return result.areas.map((a) =>
+    p.count(
+      a.incidents,
+      a.cells.reduce((s, c) => s + (truth.get(c) ?? 0), 0),
+    ),
+  );
+}
+
+/** The rules as a protected CSV's first line. */
+function csvPreamble(p: Presenter): string[] {
+  return [`# ${rulesText(p.rules)} Figures withheld in this file: ${p.suppressed}.`];
+}
 
 function roundAll<T extends Record<string, number>>(o: T): T {
   return Object.fromEntries(Object.entries(o).map(([k, v]) => [k, k.startsWith('share') ? round(v, 6) : round(v)])) as T;

@@ -1,4 +1,6 @@
 import { z } from 'zod';
+import { Presenter, disclosureSchema } from '../disclosure';
+import { disclosureNote } from '../../domain/disclosure';
 import { EMERGING_CATEGORIES, SHORT_SERIES_CATEGORIES } from '../../domain/hotspots/emerging';
 import type { Analysis } from '../../services/analysis';
 import { HotspotStatistics } from '../../services/hotspotStatistics';
@@ -45,17 +47,37 @@ export function statisticsRoutes(api: Api, analysis: Analysis): void {
       description: 'parallel arrays over the study-area cells',
       schema: resolvedDescription.extend({
         cells: z.array(z.string()),
-        value: z.array(z.number()),
+        value: z.array(z.number().nullable()).describe('null where a partner\'s protected count is withheld ("<5")'),
         z: z.array(z.number()),
         p: z.array(z.number()),
         bin: z.array(z.number()),
         studyArea: z.object({ cells: z.number(), areaKm2: z.number(), basis: z.string() }),
         options: z.any(),
+        disclosure: disclosureSchema.optional(),
       }),
     },
+    disclosure: true,
     handler: async ({ query }) => {
       const r = await analysis.resolve(query);
       const g = await stats.gistar(r, query);
+      if (r.protection) {
+        // Gi* is computed from the protected units; a cell's own value is shown only when its count may be.
+        const p = new Presenter(r.protection);
+        const truth = await analysis.trueCellTotals(r);
+        const protectedCounts = new Map((await analysis.cellTotals(r)).map((c) => [c.cell, c.incidents]));
+        const value = g.cells.map((c, i) => (p.count(protectedCounts.get(c) ?? 0, truth.get(c) ?? 0).value === null ? null : round(g.values[i]!)));
+        return {
+          ...analysis.describe(r),
+          options: { variable: query.variable, k: query.k, weights: query.weights, fdr: query.fdr, thresholds: g.thresholds },
+          studyArea: { ...g.studyArea, areaKm2: round(g.studyArea.areaKm2) },
+          cells: g.cells,
+          value,
+          z: Array.from(g.z, (v) => round(v, 6)),
+          p: Array.from(g.p, (v) => Number(v.toPrecision(6))),
+          bin: Array.from(g.bins),
+          disclosure: p.note(),
+        };
+      }
       return {
         ...analysis.describe(r),
         options: { variable: query.variable, k: query.k, weights: query.weights, fdr: query.fdr, thresholds: g.thresholds },
@@ -98,8 +120,10 @@ export function statisticsRoutes(api: Api, analysis: Analysis): void {
         }),
         step: z.enum(['month', 'week']),
         steps: z.array(z.string()),
+        disclosure: disclosureSchema.optional(),
       }),
     },
+    disclosure: true,
     handler: async ({ query }) => {
       const r = await analysis.resolve(query);
       const e = await stats.emerging(r, query);
@@ -133,6 +157,8 @@ export function statisticsRoutes(api: Api, analysis: Analysis): void {
         trendTau: e.results.map((x) => (x.emerging ? round(x.emerging.trend.tau, 4) : null)),
         trendP: e.results.map((x) => (x.emerging ? Number(x.emerging.trend.p.toPrecision(4)) : null)),
         hotMonths: e.results.map((x) => x.emerging?.hotSteps ?? null),
+        // Categories from the protected monthly units: no count is shown.
+        ...(r.protection ? { disclosure: disclosureNote(r.protection.rules, 0) } : {}),
       };
     },
   });
