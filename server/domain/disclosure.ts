@@ -151,3 +151,26 @@ export function protectUnits(units: readonly UnitTotal[], sources: readonly stri
     return { cell: u.cell, month: u.month, incidents: n, harm: protectedHarm(u.incidents, u.harm, n) };
   });
 }
+
+/**
+ * Whole-source record counts (records, positions by precision, timed, weapon-flagged) of a restricted
+ * source as a partner sees them: each count protected as a unit of its own (random rounding to the
+ * base, keyed by the source, the field and the count) and shown by the display rule, so that records
+ * minus the counts by precision cannot give back a small count either.
+ * @example protectedSourceCounts('force-extract', { records: 812, text: 3 }, rules, secret) // { records: 810, text: null, shown: { records: '810', text: '<5' } }
+ */
+export function protectedSourceCounts<K extends string>(
+  source: string,
+  counts: Record<K, number>,
+  rules: Pick<DisclosureRules, 'threshold' | 'base'>,
+  secret: string,
+): Record<K, number | null> & { shown: Record<K, string> } {
+  const out = { shown: {} } as Record<K, number | null> & { shown: Record<K, string> };
+  for (const field of Object.keys(counts) as K[]) {
+    const n = counts[field];
+    const shown = shownCount(protectedCount(n, `source|${source}|${field}|${n}`, rules, secret), n, rules);
+    (out as Record<K, number | null>)[field] = shown.value;
+    out.shown[field] = shown.shown;
+  }
+  return out;
+}

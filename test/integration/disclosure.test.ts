@@ -283,6 +283,27 @@ describe(`Disclosure control for partners on restricted sources, ${dbLabel}, rea
     expect(weekly.status).toBe(403);
   });
 
+  it("a restricted source's record counts in /api/sources are protected for partners, exact for analysts", async () => {
+    const exact = (await get('analyst', '/api/sources')).incidents.find((x: any) => x.source === 'force-extract');
+    const shown = await get('partner', '/api/sources');
+    const fe = shown.incidents.find((x: any) => x.source === 'force-extract');
+    expect(exact.records).toBe(relabelled.length);
+    expect(shown.disclosure.rules).toMatch(/^Disclosure control/);
+    for (const field of ['records', 'point', 'lsoa', 'text', 'withoutPosition', 'timed', 'weaponFlagged']) {
+      const n = exact[field] as number;
+      if (n === 0) expect(fe[field]).toBe(0);
+      else if (n < 5) expect([fe[field], fe.shown[field]]).toEqual([null, '<5']);
+      else {
+        expect(fe[field] % 5).toBe(0);
+        expect(Math.abs(fe[field] - n)).toBeLessThan(5);
+      }
+    }
+    // The public source is as the analyst sees it.
+    expect(shown.incidents.find((x: any) => x.source === 'data.police.uk')).toEqual(
+      (await get('analyst', '/api/sources')).incidents.find((x: any) => x.source === 'data.police.uk'),
+    );
+  });
+
   it('CSV exports carry the rules first and show "<5"', async () => {
     const csv = await call('partner', `/api/hotspots.csv?resolution=9&${FE}`);
     expect(csv.status).toBe(200);

@@ -18,6 +18,9 @@ import { DomainError } from '../../domain/errors';
 import { HttpError } from '../httpError';
 import { forceParam } from '../schemas';
 import { round } from './hotspots';
+import { currentDisclosure } from '../../services/disclosure';
+import { disclosureNote, protectedSourceCounts } from '../../domain/disclosure';
+import { sourceSensitivity } from '../../domain/sources';
 
 const aggregateOut = z
   .object({
@@ -70,10 +73,23 @@ export function partnershipRoutes(api: Api, db: Db, analysis: Analysis): void {
     description:
       'Incident sources with their records, months, the precision their positions were given in (point, LSOA, text: never shown finer), and whether they carry times and weapon flags; aggregate sources with their measures, periods, suppressed values and revisions.',
     query: z.object({ force: forceParam }).strict(),
-    response: { description: 'incident and aggregate sources', schema: z.object({ incidents: z.array(z.any()), aggregates: z.array(z.any()) }) },
+    response: { description: 'incident and aggregate sources', schema: z.object({ incidents: z.array(z.any()), aggregates: z.array(z.any()) }).passthrough() },
     handler: async ({ query }) => {
       const scope = await analysis.forceScope(query.force ?? 'all');
-      return { incidents: await analysis.incidents.sources(query.force ? scope.codes : undefined), aggregates: await aggregates.sources() };
+      const incidents = await analysis.incidents.sources(query.force ? scope.codes : undefined);
+      if (!currentDisclosure()?.controlled) return { incidents, aggregates: await aggregates.sources() };
+      // A partner sees a restricted source's record counts protected, as every other figure of it.
+      const { rules } = analysis.disclosure;
+      const secret = await analysis.disclosure.secret();
+      return {
+        incidents: incidents.map(({ source, firstMonth, lastMonth, ...counts }) =>
+          sourceSensitivity(source) === 'public'
+            ? { source, firstMonth, lastMonth, ...counts }
+            : { source, firstMonth, lastMonth, ...protectedSourceCounts(source, counts, rules, secret) },
+        ),
+        aggregates: await aggregates.sources(),
+        disclosure: disclosureNote(rules, 0),
+      };
     },
   });
 
