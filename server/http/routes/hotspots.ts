@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { cellToLatLng, getResolution } from 'h3-js';
 import { parseCellId } from '../../domain/h3cell';
 import { monthRange } from '../../domain/months';
+import { HCHH_RULES } from '../../domain/hchh';
 import { cellPolygon, cellsOutline, type Analysis, type ResolvedParams } from '../../services/analysis';
 import { sendCsv, type Api } from '../api';
 import { HttpError } from '../httpError';
@@ -24,7 +25,73 @@ const cellsQuery = analysisQuery
   })
   .strict();
 
-const geojson = z.object({ type: z.literal('FeatureCollection'), features: z.array(z.any()) }).passthrough();
+const multiPolygon = z.object({ type: z.literal('MultiPolygon'), coordinates: z.array(z.array(z.array(z.array(z.number())))) });
+const withheld = 'null where a partner\'s protected count is withheld ("<5")';
+const hchhTotals = z.object({
+  areas: z.number(),
+  cells: z.number(),
+  areaKm2: z.number(),
+  incidents: z.number(),
+  harm: z.number(),
+  shareOfArea: z.number(),
+  shareOfIncidents: z.number(),
+  shareOfHarm: z.number(),
+});
+/** GET /api/hotspots: every cell with incidents as a GeoJSON hexagon, most harm first. */
+export const hotspotsResponse = resolvedDescription
+  .extend({
+    type: z.literal('FeatureCollection'),
+    features: z.array(
+      z.object({
+        type: z.literal('Feature'),
+        id: z.string(),
+        geometry: z.object({ type: z.literal('Polygon'), coordinates: z.array(z.array(z.array(z.number()))) }),
+        properties: z.object({
+          cell: z.string(),
+          incidents: z.number().nullable().describe(withheld),
+          incidentsShown: z.string().optional(),
+          harm: z.number().nullable().describe(withheld),
+          rank: z.number().nullable(),
+        }),
+      }),
+    ),
+    disclosure: disclosureSchema.optional(),
+  })
+  .meta({ id: 'HotspotCells' });
+
+/** GET /api/hchh: the areas as GeoJSON features with their statistics, the rule in words and the study area. */
+export const hchhResponse = resolvedDescription
+  .extend({
+    type: z.literal('FeatureCollection'),
+    rule: z.string().describe('the rule in words, as pages and exports print it'),
+    ruleKey: z.enum(HCHH_RULES),
+    thresholds: z.object({ minIncidents: z.number(), minHarm: z.number() }).optional().describe('the merseyside rule only'),
+    studyArea: z.object({ cells: z.number(), areaKm2: z.number(), incidents: z.number(), harm: z.number(), basis: z.string() }),
+    totals: hchhTotals,
+    features: z.array(
+      z.object({
+        type: z.literal('Feature'),
+        id: z.number(),
+        geometry: multiPolygon,
+        properties: z.object({
+          rank: z.number(),
+          name: z.string(),
+          cells: z.number(),
+          cellIds: z.array(z.string()),
+          areaKm2: z.number(),
+          incidents: z.number().nullable().describe(withheld),
+          incidentsShown: z.string().optional(),
+          harm: z.number().nullable().describe(withheld),
+          shareOfArea: z.number(),
+          shareOfIncidents: z.number().nullable(),
+          shareOfHarm: z.number().nullable(),
+          topLocations: z.array(z.object({ location: z.string(), incidents: z.number(), harm: z.number() })),
+        }),
+      }),
+    ),
+    disclosure: disclosureSchema.optional(),
+  })
+  .meta({ id: 'HchhAreas' });
 
 export function hotspotRoutes(api: Api, analysis: Analysis): void {
   api.add({
@@ -251,7 +318,7 @@ export function hotspotRoutes(api: Api, analysis: Analysis): void {
     cache: true,
     summary: 'Hotspot cells as GeoJSON hexagons with count, harm and rank',
     query: analysisQuery.extend({ limit: z.coerce.number().int().min(1).max(200000).optional().describe('only the N cells with most harm') }).strict(),
-    response: { description: 'GeoJSON FeatureCollection', schema: geojson, contentType: 'application/geo+json' },
+    response: { description: 'GeoJSON FeatureCollection', schema: hotspotsResponse, contentType: 'application/geo+json' },
     disclosure: true,
     handler: async ({ query, res }) => {
       const r = await analysis.resolve(query);
@@ -363,7 +430,7 @@ export function hotspotRoutes(api: Api, analysis: Analysis): void {
     description:
       'By default (rule=patrol-plan) the areas a patrol plan can use: at most 15 contiguous areas of at most 0.5 km², apart, together at most 0.5 % of the study area, holding the most harm of the period. rule=merseyside: cells in the top crimeTopPercent % by count AND the top harmTopPercent % by harm of the study area, merged where they touch. Ranked by harm.',
     query: hchhQuery,
-    response: { description: 'GeoJSON FeatureCollection of areas, with totals and thresholds', schema: geojson, contentType: 'application/geo+json' },
+    response: { description: 'GeoJSON FeatureCollection of areas, with totals and thresholds', schema: hchhResponse, contentType: 'application/geo+json' },
     disclosure: true,
     handler: async ({ query, res }) => {
       const r = await analysis.resolve(query);

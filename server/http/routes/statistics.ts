@@ -30,6 +30,15 @@ const emergingQuery = gistarQuery
   })
   .strict();
 
+/** The options a Gi* answer was computed with, and the confidence levels' p cut-offs (after FDR). */
+const gistarOptions = z.object({
+  variable: z.enum(['count', 'harm']),
+  k: z.number(),
+  weights: z.enum(['binary', 'inverse-distance']),
+  fdr: z.boolean(),
+  thresholds: z.record(z.string(), z.number()).describe('p cut-off per confidence level (0.01, 0.05, 0.1); −1 where no cell is significant'),
+});
+
 export function statisticsRoutes(api: Api, analysis: Analysis): void {
   const stats = new HotspotStatistics(analysis);
 
@@ -52,7 +61,7 @@ export function statisticsRoutes(api: Api, analysis: Analysis): void {
         p: z.array(z.number()),
         bin: z.array(z.number()),
         studyArea: z.object({ cells: z.number(), areaKm2: z.number(), basis: z.string() }),
-        options: z.any(),
+        options: gistarOptions,
         disclosure: disclosureSchema.optional(),
       }),
     },
@@ -111,8 +120,10 @@ export function statisticsRoutes(api: Api, analysis: Analysis): void {
         hotMonths: z.array(z.number().nullable()),
         counts: z.record(z.string(), z.number()),
         insufficient: z.string().nullable(),
-        studyArea: z.any(),
-        options: z.any(),
+        studyArea: z.object({ cells: z.number(), areaKm2: z.number(), basis: z.string() }),
+        options: gistarOptions
+          .omit({ thresholds: true })
+          .extend({ timeStep: z.number(), globalWindow: z.string(), alpha: z.number(), trendAlpha: z.number(), step: z.enum(['month', 'week']) }),
         coverage: periodCoverageSchema.extend({
           used: z
             .object({ from: z.string(), to: z.string(), months: z.number() })
