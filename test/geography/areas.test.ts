@@ -57,7 +57,10 @@ describe(`areas, zones and sites on ${dbLabel}: real boundaries and ${MONTHS.len
   };
 
   beforeAll(async () => {
+    // Numbers, not speed: a generous request limit so a loaded machine cannot turn a slow answer into a 503.
+    process.env.HARMGRID_REQUEST_TIMEOUT_S = '180';
     server = await startTestServer(MONTHS, { buildWeb: false });
+    delete process.env.HARMGRID_REQUEST_TIMEOUT_S;
   }, 240_000);
   afterAll(async () => {
     await server?.close();

@@ -66,7 +66,12 @@ describe(`intervention impact on ${dbLabel}: real boundaries, IoD 2019 and ${MON
   beforeAll(async () => {
     db = await freshDb();
     await importPaths(db, [harmDir, path.join(dataDir, 'boundaries'), path.join(dataDir, 'deprivation'), ...MONTHS.map(monthFile)]);
+    // These tests check numbers, not speed: a generous request limit, so that two test workers on PGlite
+    // (one impact answer with a district comparison takes about 22 s there on an idle 2-core machine)
+    // cannot turn a slow answer into a 503. The limit itself is tested in test/hardening.
+    process.env.HARMGRID_REQUEST_TIMEOUT_S = '180';
     server = await serveApp(db);
+    delete process.env.HARMGRID_REQUEST_TIMEOUT_S;
     url = server.url;
   }, 600_000);
   afterAll(async () => {
