@@ -338,6 +338,30 @@ describe('map layers, drawing and search in headless Chromium', () => {
     await page.getByLabel('Ward deprivation', { exact: true }).uncheck();
   });
 
+  it('drops the loading status when the hotspot cells are switched off while they load', async () => {
+    // Hold the next cells summary back, so the layer is switched off while its answer is on the way.
+    let release: () => void = () => {};
+    const held = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    await page.route('**/api/cells/summary*', async (route) => {
+      await held;
+      await route.continue().catch(() => {});
+    });
+    await page.getByRole('combobox', { name: /^Cell size/ }).selectOption('8');
+    const status = page.getByRole('status').filter({ hasText: 'Loading…' });
+    await status.waitFor({ timeout: 30_000 });
+    await page.getByLabel('Hotspot cells', { exact: true }).uncheck();
+    await status.waitFor({ state: 'detached', timeout: 10_000 });
+    release();
+    await page.unroute('**/api/cells/summary*');
+    await page.getByLabel('Hotspot cells', { exact: true }).check();
+    await page.getByRole('combobox', { name: /^Cell size/ }).selectOption('auto');
+    await settled();
+    expect(await status.count()).toBe(0);
+    expect(await rendered(['cells-fill'])).toBeGreaterThan(0);
+  });
+
   it('shows every study-area cell at resolution 10 with empty cells', async () => {
     await page.getByRole('combobox', { name: /^Cell size/ }).selectOption('10');
     await page.getByLabel('Empty cells too', { exact: true }).check();

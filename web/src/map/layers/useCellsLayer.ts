@@ -38,14 +38,12 @@ let onMap = '';
  */
 export function useCellsLayer(map: MlMap | null, onError: (e: Error) => void): { result: CellsShown | null; loading: boolean } {
   const [result, setResult] = useState<CellsShown | null>(null);
-  const [loading, setLoading] = useState(false);
-  useLayerData(
+  const loading = useLayerData(
     Boolean(map),
     'cells',
     cellsKey,
     async (key, signal, v) => {
       if (key === onMap && map!.getSource('cells')) return;
-      setLoading(true);
       const url = key.split('#')[0]!;
       const measure = v.colourBy === 'count' ? 'incidents' : 'harm';
       let shown: CellsShown;
@@ -81,13 +79,9 @@ export function useCellsLayer(map: MlMap | null, onError: (e: Error) => void): {
       if (signal.aborted) return;
       onMap = key;
       setResult(shown);
-      setLoading(false);
       performance.mark('harmgrid:cells-set');
     },
-    (e) => {
-      setLoading(false);
-      onError(e);
-    },
+    onError,
   );
   return { result, loading };
 }

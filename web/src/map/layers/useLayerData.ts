@@ -1,4 +1,4 @@
-import { useEffect, useRef } from 'react';
+import { useEffect, useRef, useState } from 'react';
 import { viewStore, type ViewState } from '../../state';
 import { readiness } from '../readiness';
 
@@ -6,6 +6,8 @@ import { readiness } from '../readiness';
  * The life of one layer's data: when the view changes, the layer's key (what it must show) is worked
  * out at once; a new key cancels the request in flight and starts its own; the layer counts as drawn
  * only when the answer for the current key is on the map. A null key: nothing to fetch (layer off).
+ * Returns whether the current key's answer is still on its way (false once drawn, failed or switched off),
+ * so a status line never outlives the request it speaks of.
  */
 export function useLayerData(
   ready: boolean,
@@ -13,7 +15,8 @@ export function useLayerData(
   keyOf: (v: ViewState) => string | null,
   load: (key: string, signal: AbortSignal, v: ViewState) => Promise<void>,
   onError: (e: Error) => void,
-): void {
+): boolean {
+  const [pending, setPending] = useState(false);
   const loadRef = useRef(load);
   loadRef.current = load;
   const errorRef = useRef(onError);
@@ -30,15 +33,20 @@ export function useLayerData(
       current = key;
       controller?.abort();
       readiness.want(id, key);
+      setPending(key !== null);
       if (key === null) return;
       const c = (controller = new AbortController());
       loadRef
         .current(key, c.signal, v)
         .then(() => {
-          if (!c.signal.aborted) readiness.drawn(id, key);
+          if (c.signal.aborted) return;
+          setPending(false);
+          readiness.drawn(id, key);
         })
         .catch((e: Error) => {
-          if (e.name !== 'AbortError' && !c.signal.aborted) errorRef.current(e);
+          if (c.signal.aborted) return;
+          setPending(false);
+          if (e.name !== 'AbortError') errorRef.current(e);
         });
     };
     onView(viewStore.get());
@@ -47,8 +55,10 @@ export function useLayerData(
       off();
       controller?.abort();
       readiness.want(id, null);
+      setPending(false);
     };
   }, [ready, id]);
+  return pending;
 }
 
 /**
