@@ -475,58 +475,16 @@ export class AreaService {
    * zone's updates it (so an exported file imports back unchanged), any other creates a zone.
    */
   async importZones(fc: unknown): Promise<{ created: number; updated: number; zones: ZoneRecord[] }> {
-    const features = featuresOf(fc, 'zones');
-    const problems: FieldProblem[] = [];
-    const valid = features.map((f, i) => {
-      const v = validateZone({ ...(f.properties ?? {}), geometry: f.geometry });
-      problems.push(
-        ...v.problems.map((p) => ({
-          field: `features[${i}] (feature ${i + 1}${nameOf(f)}).${p.field === 'geometry' ? 'geometry' : `properties.${p.field}`}`,
-          message: p.message,
-        })),
-      );
-      return { zone: v.zone, id: f.id };
+    const r = await this.importPlaces(fc, {
+      kind: 'zone',
+      validate: (input) => {
+        const v = validateZone(input);
+        return { place: v.zone, problems: v.problems };
+      },
+      prepare: (z, forceCode) => ({ ...z, areaKm2: areaKm2(z.geometry), forceCode }),
+      store: (s) => ({ get: (id) => s.getZone(id), byName: (n) => s.zoneByName(n), create: (z) => s.createZone(z), update: (id, z) => s.updateZone(id, z) }),
     });
-    const names = new Map<string, number>();
-    valid.forEach((v, i) => {
-      if (!v.zone) return;
-      const dup = names.get(v.zone.name);
-      if (dup !== undefined)
-        problems.push({
-          field: `features[${i}] (feature ${i + 1}).properties.name`,
-          message: `"${v.zone.name}" is also the name of feature ${dup + 1}; names are unique`,
-        });
-      names.set(v.zone.name, i);
-    });
-    if (problems.length) throw problemsError('zones file', problems);
-    // Before the transaction: PGlite has one connection, which the transaction holds.
-    const forces = await Promise.all(valid.map((v) => this.analysis.forceAt(v.zone!.geometry)));
-    return this.db.transaction(async (trx) => {
-      const store = new PlaceStore(trx);
-      let created = 0,
-        updated = 0;
-      const ids: number[] = [];
-      for (const [i, v] of valid.entries()) {
-        const z = { ...v.zone!, areaKm2: areaKm2(v.zone!.geometry), forceCode: forces[i] ?? null };
-        const existing = typeof v.id === 'number' ? await store.getZone(v.id) : null;
-        const byName = await store.zoneByName(z.name);
-        if (byName && byName.id !== existing?.id)
-          throw new DomainError(
-            'conflict',
-            `invalid zones file: features[${i}] (feature ${i + 1}).properties.name: zone #${byName.id} is named "${z.name}" already; nothing was imported`,
-          );
-        if (existing) {
-          await store.updateZone(existing.id, z);
-          updated++;
-          ids.push(existing.id);
-        } else {
-          ids.push(await store.createZone(z));
-          created++;
-        }
-      }
-      const zones = await Promise.all(ids.map(async (id) => (await store.getZone(id))!));
-      return { created, updated, zones };
-    });
+    return { created: r.created, updated: r.updated, zones: r.places };
   }
 
   // ── sites ────────────────────────────────────────────────────────────────────────────────────────
@@ -550,46 +508,88 @@ export class AreaService {
 
   /** Imports sites from a GeoJSON FeatureCollection, all or none (properties: name, bufferMetres, notes; `id` updates). */
   async importSites(fc: unknown): Promise<{ created: number; updated: number; sites: SiteRecord[] }> {
-    const features = featuresOf(fc, 'sites');
+    const r = await this.importPlaces(fc, {
+      kind: 'site',
+      validate: (input) => {
+        const v = validateSite(input);
+        return { place: v.site, problems: v.problems };
+      },
+      prepare: (site, forceCode) => ({ ...site, forceCode }),
+      store: (s) => ({ get: (id) => s.getSite(id), byName: (n) => s.siteByName(n), create: (x) => s.createSite(x), update: (id, x) => s.updateSite(id, x) }),
+    });
+    return { created: r.created, updated: r.updated, sites: r.places };
+  }
+
+  /**
+   * A file of zones or sites, all or none: every feature is validated first (problems named by feature
+   * number, name and property), names must be unique within the file and against stored places other
+   * than the one a feature updates; then one transaction creates or updates them.
+   */
+  private async importPlaces<P extends { name: string; geometry: Polygonal | { type: 'Point'; coordinates: number[] } }, S, R extends { id: number }>(
+    fc: unknown,
+    how: {
+      kind: 'zone' | 'site';
+      validate: (input: unknown) => { place: P | null; problems: FieldProblem[] };
+      prepare: (place: P, forceCode: string | null) => S;
+      store: (store: PlaceStore) => {
+        get: (id: number) => Promise<R | null>;
+        byName: (name: string) => Promise<R | null>;
+        create: (place: S) => Promise<number>;
+        update: (id: number, place: S) => Promise<boolean>;
+      };
+    },
+  ): Promise<{ created: number; updated: number; places: R[] }> {
+    const what = `${how.kind}s`;
+    const features = featuresOf(fc, what);
     const problems: FieldProblem[] = [];
     const valid = features.map((f, i) => {
-      const v = validateSite({ ...(f.properties ?? {}), geometry: f.geometry });
+      const v = how.validate({ ...(f.properties ?? {}), geometry: f.geometry });
       problems.push(
         ...v.problems.map((p) => ({
           field: `features[${i}] (feature ${i + 1}${nameOf(f)}).${p.field === 'geometry' ? 'geometry' : `properties.${p.field}`}`,
           message: p.message,
         })),
       );
-      return { site: v.site, id: f.id };
+      return { place: v.place, id: f.id };
     });
-    if (problems.length) throw problemsError('sites file', problems);
+    const names = new Map<string, number>();
+    valid.forEach((v, i) => {
+      if (!v.place) return;
+      const dup = names.get(v.place.name);
+      if (dup !== undefined)
+        problems.push({
+          field: `features[${i}] (feature ${i + 1}).properties.name`,
+          message: `"${v.place.name}" is also the name of feature ${dup + 1}; names are unique`,
+        });
+      names.set(v.place.name, i);
+    });
+    if (problems.length) throw problemsError(`${what} file`, problems);
     // Before the transaction: PGlite has one connection, which the transaction holds.
-    const forces = await Promise.all(valid.map((v) => this.analysis.forceAt(v.site!.geometry)));
+    const forces = await Promise.all(valid.map((v) => this.analysis.forceAt(v.place!.geometry)));
     return this.db.transaction(async (trx) => {
-      const store = new PlaceStore(trx);
-      let created = 0,
-        updated = 0;
+      const store = how.store(new PlaceStore(trx));
+      let created = 0;
+      let updated = 0;
       const ids: number[] = [];
       for (const [i, v] of valid.entries()) {
-        const existing = typeof v.id === 'number' ? await store.getSite(v.id) : null;
-        const byName = await store.siteByName(v.site!.name);
+        const existing = typeof v.id === 'number' ? await store.get(v.id) : null;
+        const byName = await store.byName(v.place!.name);
         if (byName && byName.id !== existing?.id)
           throw new DomainError(
             'conflict',
-            `invalid sites file: features[${i}] (feature ${i + 1}).properties.name: site #${byName.id} is named "${v.site!.name}" already; nothing was imported`,
+            `invalid ${what} file: features[${i}] (feature ${i + 1}).properties.name: ${how.kind} #${byName.id} is named "${v.place!.name}" already; nothing was imported`,
           );
-        const site = { ...v.site!, forceCode: forces[i] ?? null };
+        const place = how.prepare(v.place!, forces[i] ?? null);
         if (existing) {
-          await store.updateSite(existing.id, site);
+          await store.update(existing.id, place);
           updated++;
           ids.push(existing.id);
         } else {
-          ids.push(await store.createSite(site));
+          ids.push(await store.create(place));
           created++;
         }
       }
-      const sites = await Promise.all(ids.map(async (id) => (await store.getSite(id))!));
-      return { created, updated, sites };
+      return { created, updated, places: await Promise.all(ids.map(async (id) => (await store.get(id))!)) };
     });
   }
 }

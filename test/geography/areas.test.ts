@@ -115,6 +115,28 @@ describe(`areas, zones and sites on ${dbLabel}: real boundaries and ${MONTHS.len
     expect(crs.body.error.message).toMatch(/wrong CRS/);
   });
 
+  it('imports a sites file all or none: a name twice in the file is refused naming both features, and an export imports back unchanged', async () => {
+    const site = (name: string, lng: number) => ({
+      type: 'Feature',
+      geometry: { type: 'Point', coordinates: [lng, 53.4026] },
+      properties: { name, bufferMetres: 200 },
+    });
+    const before = (await call('GET', '/api/sites')).body.features.length;
+    const twice = await call('POST', '/api/sites/import', { type: 'FeatureCollection', features: [site('Twice', -2.9773), site('Twice', -2.98)] });
+    expect(twice.status).toBe(400);
+    expect(twice.body.error.issues).toEqual([
+      { path: 'features[1] (feature 2).properties.name', message: '"Twice" is also the name of feature 1; names are unique' },
+    ]);
+    expect((await call('GET', '/api/sites')).body.features.length).toBe(before);
+    const imported = await call('POST', '/api/sites/import', { type: 'FeatureCollection', features: [site('Import one', -2.9773), site('Import two', -2.98)] });
+    expect([imported.status, imported.body.created, imported.body.updated]).toEqual([200, 2, 0]);
+    const exported = await call('GET', '/api/sites.geojson');
+    const again = await call('POST', '/api/sites/import', exported.body);
+    expect([again.body.created, again.body.updated]).toEqual([0, before + 2]);
+    expect((await call('GET', '/api/sites.geojson')).body).toEqual(exported.body);
+    for (const f of exported.body.features.filter((x: any) => /^Import /.test(x.properties.name))) await call('DELETE', `/api/sites/${f.id}`);
+  });
+
   it('creates, updates and deletes zones and sites over the API', async () => {
     const z = await call('POST', '/api/zones', { ...boldStreet.properties, name: 'Temporary', geometry: boldStreet.geometry });
     expect(z.status).toBe(201);
