@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import { once } from 'node:events';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
-import { chromium, type Browser } from 'playwright-core';
+import { chromium, type Browser, type Page } from 'playwright-core';
 import { loadConfig } from '../../server/config';
 import type { Db } from '../../server/db/connection';
 import { createApp } from '../../server/http/app';
@@ -24,12 +24,16 @@ export async function startTestServer(
 ): Promise<RunningServer> {
   const sample = tempDir();
   for (const m of months) fs.symlinkSync(monthFile(m), path.join(sample, path.basename(monthFile(m))));
+  return serveFolders(sample, { dataDir, sampleDir: sample }, opts);
+}
+
+/** The real server, importing on first start, on a clean test database; close() also removes `remove`. */
+async function serveFolders(remove: string, folders: { dataDir: string; sampleDir: string }, opts: Partial<StartOptions>): Promise<RunningServer> {
   if (onPostgres) await (await freshDb()).destroy(); // a clean schema; the server migrates it
   const server = await startServer({
     port: 0,
     quiet: true,
-    dataDir,
-    sampleDir: sample,
+    ...folders,
     autoImport: true,
     ...opts,
     ...(onPostgres ? { databaseUrl: `${process.env.DATABASE_URL}`, schema: TEST_SCHEMA } : { databaseUrl: '', pgliteDir: 'memory' }),
@@ -38,7 +42,7 @@ export async function startTestServer(
     ...server,
     close: async () => {
       await server.close();
-      fs.rmSync(sample, { recursive: true, force: true });
+      fs.rmSync(remove, { recursive: true, force: true });
     },
   };
 }
@@ -61,23 +65,24 @@ export async function startServerWith(
     if (!fs.existsSync(f)) throw new Error(`the test needs the real data file ${f}; set HARMGRID_DATA_DIR to the shared data folder`);
     fs.symlinkSync(f, path.join(sample, path.basename(f)));
   }
-  if (onPostgres) await (await freshDb()).destroy();
-  const server = await startServer({
-    port: 0,
-    quiet: true,
-    dataDir: data,
-    sampleDir: sample,
-    autoImport: true,
-    ...opts,
-    ...(onPostgres ? { databaseUrl: `${process.env.DATABASE_URL}`, schema: TEST_SCHEMA } : { databaseUrl: '', pgliteDir: 'memory' }),
-  });
-  return {
-    ...server,
-    close: async () => {
-      await server.close();
-      fs.rmSync(data, { recursive: true, force: true });
+  return serveFolders(data, { dataDir: data, sampleDir: sample }, opts);
+}
+
+/**
+ * Waits until the app says every layer shows the answer for the current view (`__harmgridReady`) and
+ * the map has its tiles and stands still: the moment a user would read it.
+ */
+export async function mapSettled(page: Page, timeout = 60_000): Promise<void> {
+  type AppWindow = { __harmgridReady?: boolean; __harmgridMap?: { loaded(): boolean; areTilesLoaded(): boolean; isMoving(): boolean } };
+  await page.waitForFunction(() => (window as unknown as AppWindow).__harmgridReady === true, null, { timeout });
+  await page.waitForFunction(
+    () => {
+      const m = (window as unknown as AppWindow).__harmgridMap;
+      return Boolean(m && m.loaded() && m.areTilesLoaded() && !m.isMoving());
     },
-  };
+    null,
+    { timeout },
+  );
 }
 
 /**

@@ -5,7 +5,7 @@ import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningServer } from '../../server/server';
 import { dataDir, monthFile } from '../support/data';
-import { launchChromium, startServerWith } from '../support/server';
+import { launchChromium, startServerWith, mapSettled } from '../support/server';
 
 // Two real forces in one instance, as a regional deployment would hold them: two months of each
 // force's data.police.uk files (different months, so the period must follow the force) and both
@@ -85,17 +85,7 @@ describe('force picker with two real forces in headless Chromium', () => {
   let page: Page;
   const errors: string[] = [];
   const api = async <T>(p: string): Promise<T> => (await fetch(server.url + p)).json() as Promise<T>;
-  const settled = async () => {
-    await page.waitForFunction(() => window.__harmgridReady === true, null, { timeout: 60_000 });
-    await page.waitForFunction(
-      () => {
-        const m = window.__harmgridMap;
-        return m && m.loaded() && m.areTilesLoaded() && !m.isMoving();
-      },
-      null,
-      { timeout: 60_000 },
-    );
-  };
+  const settled = () => mapSettled(page);
 
   beforeAll(async () => {
     // Loudly: a browser test that cannot run is a failure, not a skip.

@@ -4,7 +4,7 @@ import { createRequire } from 'node:module';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningServer } from '../../server/server';
-import { launchChromium, startTestServer, isRemoteRequest } from '../support/server';
+import { launchChromium, startTestServer, isRemoteRequest, mapSettled } from '../support/server';
 
 // Six months, so the area statistics compare the last three with the previous three.
 const MONTHS = ['2019-07', '2019-08', '2019-09', '2019-10', '2019-11', '2019-12'];
@@ -46,15 +46,7 @@ describe('map layers, drawing and search in headless Chromium', () => {
   let zoneId = 0;
 
   const settled = async () => {
-    await page.waitForFunction(() => window.__harmgridReady === true, null, { timeout: 60_000 });
-    await page.waitForFunction(
-      () => {
-        const m = window.__harmgridMap;
-        return m && m.loaded() && m.areTilesLoaded() && !m.isMoving();
-      },
-      null,
-      { timeout: 60_000 },
-    );
+    await mapSettled(page);
     await page.waitForTimeout(300);
   };
   const rendered = (layers: string[]) => page.evaluate((ids) => window.__harmgridMap.queryRenderedFeatures({ layers: ids }).length as number, layers);

@@ -4,7 +4,7 @@ import { createRequire } from 'node:module';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningServer } from '../../server/server';
-import { launchChromium, startTestServer, isRemoteRequest } from '../support/server';
+import { launchChromium, startTestServer, isRemoteRequest, mapSettled } from '../support/server';
 
 const MONTHS = ['2019-10', '2019-11', '2019-12'];
 const artifacts = path.resolve('test-artifacts');
@@ -22,17 +22,7 @@ describe('map workspace in headless Chromium', () => {
   const transfers: { kind: string; bytes: number }[] = [];
   let firstRenderMs = 0;
 
-  const settled = async () => {
-    await page.waitForFunction(() => window.__harmgridReady === true, null, { timeout: 60_000 });
-    await page.waitForFunction(
-      () => {
-        const m = window.__harmgridMap;
-        return m && m.loaded() && m.areTilesLoaded() && !m.isMoving();
-      },
-      null,
-      { timeout: 60_000 },
-    );
-  };
+  const settled = () => mapSettled(page);
   const renderedCells = () => page.evaluate(() => window.__harmgridMap.queryRenderedFeatures({ layers: ['cells-fill'] }).length as number);
 
   beforeAll(async () => {
