@@ -96,7 +96,7 @@ async function recreate(knex: Knex, table: string, partitionBy: string | null): 
  * writes. Serialised by an advisory lock, taken only when a partition is missing; returns how many
  * partitions it made. Tables are made in the parent's schema.
  */
-const ENSURE_FUNCTION = `
+export const ENSURE_FUNCTION = `
 CREATE FUNCTION harmgrid_ensure_partitions(p_force text, p_months date[]) RETURNS integer LANGUAGE plpgsql AS $$
 DECLARE
   tbl text; nsp text; cols text; fpart text; ypart text; y integer; made integer := 0;

@@ -1,13 +1,13 @@
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { rowsOf, type Db } from '../../server/db/connection';
+import { migrate, openDb, rowsOf, type Db } from '../../server/db/connection';
 import { IncidentStore, type IncidentFilter } from '../../server/db/incidents';
 import { filteredCube } from '../../server/db/incidentQueries';
 import { ensurePartitions } from '../../server/db/partitions';
 import { ReferenceStore } from '../../server/db/reference';
 import { importPaths } from '../../server/ingest/importPaths';
 import type { IncidentRow } from '../../server/ingest/incidentRow';
-import { dbLabel, freshDb, onPostgres } from '../support/db';
+import { TEST_SCHEMA, dbLabel, freshDb, onPostgres } from '../support/db';
 import { dataDir, monthFile, readRows } from '../support/data';
 
 // Real files of two forces across a year boundary: Merseyside December 2019 and January 2020,
@@ -138,6 +138,33 @@ describe(`partitioned incidents and cube on ${dbLabel}`, () => {
     expect(scannedTables(national).filter((t) => t.startsWith('harm_cube'))).toEqual(
       ['harm_cube_default', `harm_cube_${LEICESTERSHIRE.toLowerCase()}_2020`, `harm_cube_${MERSEYSIDE.toLowerCase()}_2020`].sort(),
     );
+  });
+
+  it.runIf(onPostgres)("does not hold up another schema's partition making while it makes its own (the lock is the schema's)", async () => {
+    // A second deployment in another schema of the same database, migrated like the first.
+    const otherSchema = `${TEST_SCHEMA}_other`;
+    await db.raw(`DROP SCHEMA IF EXISTS ${otherSchema} CASCADE`);
+    await db.raw(`CREATE SCHEMA ${otherSchema}`);
+    const other = openDb({ databaseUrl: process.env.DATABASE_URL, schema: otherSchema });
+    try {
+      await migrate(other);
+      const undo = new Error('undo: this test keeps nothing it made');
+      const holding = db.transaction(async (trx) => {
+        // This schema makes a partition and keeps its transaction (and the lock) open ...
+        expect(await ensurePartitions(trx, 'E23000001', ['2021-03'])).toBeGreaterThan(0);
+        // ... while the other schema makes its own, within a statement timeout that a shared lock would exceed.
+        const made = await other.transaction(async (o) => {
+          await o.raw("SET LOCAL statement_timeout = '5s'");
+          return ensurePartitions(o, 'E23000001', ['2021-03']);
+        });
+        expect(made).toBeGreaterThan(0);
+        throw undo;
+      });
+      await expect(holding).rejects.toBe(undo);
+    } finally {
+      await other.destroy();
+      await db.raw(`DROP SCHEMA IF EXISTS ${otherSchema} CASCADE`);
+    }
   });
 
   it('skips records already stored for the force and month, and keeps the same reference in another month apart', async () => {
