@@ -537,6 +537,14 @@ export class IncidentStore {
       SELECT force_code, source, month, count(*) FROM incident GROUP BY 1, 2, 3`);
   }
 
+  /** Rebuilds coverage (incidents per import, force, source, month, district and UK local day) from the incidents. */
+  async rebuildCoverage(): Promise<void> {
+    await this.db.raw('DELETE FROM coverage_count');
+    await this.db.raw(`INSERT INTO coverage_count (import_id, force_code, source, month, district_code, day, incidents)
+      SELECT import_id, force_code, source, month, district_code, (occurred_at AT TIME ZONE 'Europe/London')::date, count(*)
+      FROM incident GROUP BY 1, 2, 3, 4, 5, 6`);
+  }
+
   /** Rebuilds the whole cube from the incidents (the reference the cube is tested against). */
   async rebuildCube(): Promise<void> {
     await this.db.raw('DELETE FROM harm_cube');
