@@ -73,7 +73,8 @@ export class BulkLoad {
     await new ForceStore(trx).adoptUnassigned();
     await step(`made the incidents' ${this.indexes.length} indexes and the key to the import log`, async () => {
       await trx.raw(`SET LOCAL maintenance_work_mem = '128MB'`);
-      for (const i of this.indexes) await trx.raw(i.def);
+      // A partitioned table's index prints as ON ONLY (the parent alone); made ON the table it is built on every partition too.
+      for (const i of this.indexes) await trx.raw(i.def.replace(/ ON ONLY /, ' ON '));
       if (this.foreignKeys.length) {
         // A force partition made during the load got the key of its own (the parent had none then): the parent's covers it again.
         const own = rowsOf<{ rel: string; name: string }>(

@@ -85,7 +85,8 @@ async function copyCsv(trx: Knex.Transaction | Db, statement: string, lines: str
       await pipeline(Readable.from(chunksOf(lines)), stream);
     } else {
       const lite = connection as { query(sql: string, params: unknown[], opts: { blob: Blob }): Promise<unknown> };
-      await lite.query(statement.replace('%SOURCE%', "'/dev/blob'"), [], { blob: new Blob(lines) });
+      // One UTF-8 buffer, not a part per line: a Blob of many strings encodes each and is read back in pieces.
+      await lite.query(statement.replace('%SOURCE%', "'/dev/blob'"), [], { blob: new Blob([Buffer.from(lines.join(''))]) });
     }
   } finally {
     await client.releaseConnection(connection);

@@ -30,6 +30,9 @@ async function fresh(schema: string): Promise<Db> {
   return db;
 }
 
+const unqualified = (rows: Record<string, unknown>[]): Record<string, unknown>[] =>
+  rows.map((r) => ({ ...r, def: String(r.def).replace(/ ON (ONLY )?\S+\./, ' ON $1') }));
+
 /** Everything a load leaves behind, in a comparable order. */
 async function contents(db: Db) {
   const q = async (sql: string) => rowsOf<Record<string, unknown>>(await db.raw(sql));
@@ -43,10 +46,14 @@ async function contents(db: Db) {
     forceMonths: await q(`SELECT force_code, source, month::text, incidents FROM force_month ORDER BY 1, 2, 3`),
     imports: await q(`SELECT id, file_name, status, rows_total, rows_imported, rows_duplicate, rows_rejected, force_code FROM import_batch ORDER BY id`),
     boundaryForces: await q(`SELECT code, force_code FROM boundary WHERE kind = 'district' ORDER BY 1`),
-    indexes: await q(`SELECT c.relname AS name, pg_get_indexdef(i.indexrelid) AS def FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid
-      WHERE i.indrelid = 'incident'::regclass ORDER BY 1`),
-    keys: await q(
-      `SELECT conname AS name, pg_get_constraintdef(oid) AS def FROM pg_constraint WHERE conrelid = 'incident'::regclass AND contype = 'f' ORDER BY 1`,
+    // Of the incidents and (PostgreSQL) every partition of them, with the schema's name left out.
+    indexes: unqualified(
+      await q(`SELECT t.relname AS on, c.relname AS name, pg_get_indexdef(i.indexrelid) AS def FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid
+      JOIN pg_class t ON t.oid = i.indrelid WHERE t.relname LIKE 'incident%' AND t.relnamespace = current_schema()::regnamespace ORDER BY 1, 2`),
+    ),
+    keys: unqualified(
+      await q(`SELECT t.relname AS on, conname AS name, pg_get_constraintdef(k.oid) AS def FROM pg_constraint k JOIN pg_class t ON t.oid = k.conrelid
+      WHERE t.relname LIKE 'incident%' AND t.relnamespace = current_schema()::regnamespace AND contype = 'f' ORDER BY 1, 2`),
     ),
     triggers: await q(`SELECT tgname AS name, tgenabled::text AS enabled FROM pg_trigger WHERE tgrelid = 'incident'::regclass AND NOT tgisinternal ORDER BY 1`),
   };
@@ -110,7 +117,7 @@ describe(`bulk load into an empty store on ${dbLabel}`, () => {
     const [a, b] = [await contents(bulk), await contents(byFile)];
     expect(a.incidents.length).toBe(MONTHS.reduce((s, m) => s + readRows(monthFile(m)).length, 0));
     expect(a.cube.reduce((s, r) => s + (r.n as number), 0)).toBe(a.incidents.length);
-    expect(a.keys).toHaveLength(1);
+    expect(a.keys.filter((k) => k.on === 'incident')).toHaveLength(1);
     expect(a.triggers.every((t) => t.enabled === 'O')).toBe(true);
     for (const k of Object.keys(a) as (keyof typeof a)[]) expect(a[k], k).toEqual(b[k]);
   });
