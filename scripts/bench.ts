@@ -117,12 +117,14 @@ async function benchDatabase(label: string, db: Db, sample: { dir: string; rows:
   await importPaths(db, [path.join(config.dataDir, 'harm')]);
   const files = listCsvFiles([sample.dir]);
   const t0 = performance.now();
+  const cpu0 = process.cpuUsage();
   const report = await importPaths(db, [sample.dir], () => {}, undefined, { bulk: !fileByFile });
   const seconds = (performance.now() - t0) / 1000;
+  const cpu = process.cpuUsage(cpu0);
   const imported = report.files.reduce((s, f) => s + f.rowsImported, 0);
   console.log(`\n## ${label}${fileByFile ? ' (file by file)' : ' (bulk load into the empty store)'}`);
   console.log(
-    `ingest: ${imported.toLocaleString('en-GB')} rows (RESAMPLED real rows) from ${files.length} files in ${seconds.toFixed(1)} s = ${Math.round(imported / seconds).toLocaleString('en-GB')} rows/s`,
+    `ingest: ${imported.toLocaleString('en-GB')} rows (RESAMPLED real rows) from ${files.length} files in ${seconds.toFixed(1)} s = ${Math.round(imported / seconds).toLocaleString('en-GB')} rows/s (this process: ${((cpu.user + cpu.system) / 1e6).toFixed(1)} s CPU; load average ${os.loadavg()[0]!.toFixed(1)})`,
   );
   if (copyFiles) {
     const copySeconds = copyFiles(files);
