@@ -93,7 +93,7 @@ async function storedPerMonth(): Promise<{ perMonth: Map<string, number>; untagg
     const shape =
       await db.raw(`SELECT 'index ' || c.relname AS d FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid WHERE i.indrelid = 'incident'::regclass
       UNION ALL SELECT 'key ' || conname FROM pg_constraint WHERE conrelid = 'incident'::regclass AND contype = 'f'
-      UNION ALL SELECT 'trigger ' || tgname || ' ' || tgenabled FROM pg_trigger WHERE tgrelid = 'incident'::regclass AND NOT tgisinternal ORDER BY 1`);
+      UNION ALL SELECT 'trigger ' || tgname || ' ' || tgenabled::text FROM pg_trigger WHERE tgrelid = 'incident'::regclass AND NOT tgisinternal ORDER BY 1`);
     return {
       perMonth: new Map((r.rows as { m: string; n: number }[]).map((x) => [x.m, x.n])),
       untagged: await new FirstStartStore(db).untaggedIncidents(),
