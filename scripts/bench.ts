@@ -15,7 +15,8 @@
  *
  * Runs on PostgreSQL (DATABASE_URL, default postgres://postgres@127.0.0.1:5432/test, in schema
  * harmgrid_bench or HARMGRID_BENCH_SCHEMA); with --pglite also on the embedded database. With
- * --ingest-only it stops after the ingest figures (no queries, statistics, backtest or load test);
+ * --ingest-only it stops after the ingest figures (no queries, statistics, backtest or load test); with
+ * --file-by-file the ingest takes the path of an import into a store that already holds incidents;
  * HARMGRID_BENCH_ROWS sets the least number of rows (default 1,000,000; the real rows at least once).
  */
 import { execFileSync } from 'node:child_process';
@@ -38,6 +39,8 @@ import { loadTest } from './benchLoad';
 
 const TARGET_ROWS = Number(process.env.HARMGRID_BENCH_ROWS || 1_000_000);
 const ingestOnly = process.argv.includes('--ingest-only');
+// Into the empty store the files go in as one bulk load (server/db/bulkLoad.ts); --file-by-file measures the steady-state path instead.
+const fileByFile = process.argv.includes('--file-by-file');
 const schema = process.env.HARMGRID_BENCH_SCHEMA || 'harmgrid_bench';
 const config = loadConfig();
 const pgUrl = process.env.DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/test';
@@ -114,12 +117,14 @@ async function benchDatabase(label: string, db: Db, sample: { dir: string; rows:
   await importPaths(db, [path.join(config.dataDir, 'harm')]);
   const files = listCsvFiles([sample.dir]);
   const t0 = performance.now();
-  const report = await importPaths(db, [sample.dir]);
+  const cpu0 = process.cpuUsage();
+  const report = await importPaths(db, [sample.dir], () => {}, undefined, { bulk: !fileByFile });
   const seconds = (performance.now() - t0) / 1000;
+  const cpu = process.cpuUsage(cpu0);
   const imported = report.files.reduce((s, f) => s + f.rowsImported, 0);
-  console.log(`\n## ${label}`);
+  console.log(`\n## ${label}${fileByFile ? ' (file by file)' : ' (bulk load into the empty store)'}`);
   console.log(
-    `ingest: ${imported.toLocaleString('en-GB')} rows (RESAMPLED real rows) from ${files.length} files in ${seconds.toFixed(1)} s = ${Math.round(imported / seconds).toLocaleString('en-GB')} rows/s`,
+    `ingest: ${imported.toLocaleString('en-GB')} rows (RESAMPLED real rows) from ${files.length} files in ${seconds.toFixed(1)} s = ${Math.round(imported / seconds).toLocaleString('en-GB')} rows/s (this process: ${((cpu.user + cpu.system) / 1e6).toFixed(1)} s CPU; load average ${os.loadavg()[0]!.toFixed(1)})`,
   );
   if (copyFiles) {
     const copySeconds = copyFiles(files);

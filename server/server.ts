@@ -158,9 +158,10 @@ export async function startServer(opts: StartOptions = {}): Promise<RunningServe
 
 /**
  * Imports the sample data into a new database, recorded as begun and finished. A start that finds
- * it begun but unfinished (the last one was killed) resumes it: each file is stored whole in its
- * own transaction, so files already stored are recognised by checksum and skipped, and the files
- * still missing are imported now.
+ * it begun but unfinished (the last one was killed) resumes it: the reference and boundary files are
+ * each stored whole in their own transaction, and all incident files in one (a bulk load into the
+ * empty store, importPaths), so files already stored are recognised by checksum and skipped, and
+ * the incidents, of which a kill leaves none, are loaded again from the start.
  */
 async function firstStart(db: Db, config: Config, log: (line: string) => void): Promise<void> {
   const store = new FirstStartStore(db);
@@ -184,7 +185,7 @@ async function firstStart(db: Db, config: Config, log: (line: string) => void): 
   await store.begin();
   log(
     resuming
-      ? `harmgrid: the first start's import was interrupted (begun ${new Date(record!.startedAt).toISOString()}); resuming it: files already stored whole are skipped, the rest imported now`
+      ? `harmgrid: the first start's import was interrupted (begun ${new Date(record!.startedAt).toISOString()}); resuming it: files already stored whole are skipped, the rest imported now (the incidents load in one transaction, so none were kept)`
       : `harmgrid: empty database — importing the sample data from ${sources.join(' and ')} (a minute or two, once)`,
   );
   const t0 = Date.now();

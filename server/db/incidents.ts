@@ -85,7 +85,8 @@ async function copyCsv(trx: Knex.Transaction | Db, statement: string, lines: str
       await pipeline(Readable.from(chunksOf(lines)), stream);
     } else {
       const lite = connection as { query(sql: string, params: unknown[], opts: { blob: Blob }): Promise<unknown> };
-      await lite.query(statement.replace('%SOURCE%', "'/dev/blob'"), [], { blob: new Blob(lines) });
+      // One UTF-8 buffer, not a part per line: a Blob of many strings encodes each and is read back in pieces.
+      await lite.query(statement.replace('%SOURCE%', "'/dev/blob'"), [], { blob: new Blob([Buffer.from(lines.join(''))]) });
     }
   } finally {
     await client.releaseConnection(connection);
@@ -535,6 +536,14 @@ export class IncidentStore {
     await this.db.raw('DELETE FROM force_month');
     await this.db.raw(`INSERT INTO force_month (force_code, source, month, incidents)
       SELECT force_code, source, month, count(*) FROM incident GROUP BY 1, 2, 3`);
+  }
+
+  /** Rebuilds coverage (incidents per import, force, source, month, district and UK local day) from the incidents. */
+  async rebuildCoverage(): Promise<void> {
+    await this.db.raw('DELETE FROM coverage_count');
+    await this.db.raw(`INSERT INTO coverage_count (import_id, force_code, source, month, district_code, day, incidents)
+      SELECT import_id, force_code, source, month, district_code, (occurred_at AT TIME ZONE 'Europe/London')::date, count(*)
+      FROM incident GROUP BY 1, 2, 3, 4, 5, 6`);
   }
 
   /** Rebuilds the whole cube from the incidents (the reference the cube is tested against). */

@@ -1,6 +1,7 @@
 import path from 'node:path';
 import type { Db } from '../db/connection';
 import { IncidentStore } from '../db/incidents';
+import { ensurePartitions } from '../db/partitions';
 import { ForceStore } from '../db/forces';
 import { ImportStore, type ImportRecord } from '../db/imports';
 import { findForce, type ForceRecord } from '../domain/forces';
@@ -313,9 +314,14 @@ export async function storeIncidentFile(db: Db, prepared: PreparedIncidentFile, 
   }
   const store = new IncidentStore(db);
   const outcome = await db.transaction(async (trx) => {
+    const forceCode = force?.code ?? null;
+    // Partitions first, before the import log's row: making one locks the import log against inserts
+    // (the key to it), and taking that lock while holding the data version's row (bumped by our own
+    // insert) deadlocks with a rejected file's log entry written at the same time (importPaths reads the
+    // next file meanwhile).
+    await ensurePartitions(trx, forceCode, [...new Set(rows.map((r) => `${r.month}-01`))]);
     const id = await imports.create(trx, { ...summary, status: 'imported', message: null, rowsImported: 0, rowsDuplicate: 0 });
     const cube = new IncidentStore(trx);
-    const forceCode = force?.code ?? null;
     // One statement for the whole file, so the cube gets one row per key, unless the file's months
     // already held cube rows of this force (another file of the month, or rows a re-publication deleted).
     const overlaps = firstMonth && lastMonth ? await cube.cubeHolds(forceCode, firstMonth, lastMonth) : false;

@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
+import { BulkLoad } from '../db/bulkLoad';
 import { IncidentStore } from '../db/incidents';
 import type { Db } from '../db/connection';
 import { readCsvHeader } from './csv';
@@ -74,7 +75,7 @@ export async function importPaths(
   paths: string[],
   log: (line: string) => void = () => {},
   onProgress?: ProgressFn,
-  opts: { force?: string | undefined } = {},
+  opts: { force?: string | undefined; bulk?: boolean } = {},
 ): Promise<ImportReport> {
   const files = listCsvFiles(paths);
   const report: ImportReport = { reference: null, files: [], skipped: [], failed: [] };
@@ -136,48 +137,74 @@ export async function importPaths(
   let boundariesChanged = false;
   // Incidents stored before this batch were tagged against the old boundaries; those of this batch are tagged as written.
   const storedBefore = await new IncidentStore(db).count();
-  const ordered = [...geographyFiles.sort((a, b) => rank(a) - rank(b) || a.localeCompare(b)), ...incidentFiles];
+  const boundaryFiles = geographyFiles.sort((a, b) => rank(a) - rank(b) || a.localeCompare(b));
+  const total = boundaryFiles.length + incidentFiles.length;
   // On PostgreSQL the next incident file is read, checked and tagged while the database stores this
   // one (the server works in its own process). Only between incident files: they are tagged against
   // boundaries that are all stored by then. PGlite runs in this thread, so there it gains nothing.
   const pipelined = onPostgresServer(db);
   const isIncidentFile = (f: string | undefined) => f !== undefined && incidentFiles.includes(f) && !aggregateFiles.has(f);
-  const prepare = (file: string) =>
-    prepareIncidentFile(db, file, { fileName: path.basename(file), ...(opts.force ? { force: opts.force } : {}), ...(onProgress ? { onProgress } : {}) }).then(
-      (ok) => ({ ok }),
-      (error: unknown) => ({ error }),
-    );
-  let next: { file: string; read: ReturnType<typeof prepare> } | null = null;
-  for (const [i, file] of ordered.entries()) {
-    n += 1;
-    const label = `[${n}/${ordered.length}] ${path.relative(process.cwd(), file)}`;
-    try {
-      let outcome: ImportOutcome;
-      if (pipelined && isIncidentFile(file)) {
-        const read = await (next?.file === file ? next.read : prepare(file));
-        next = isIncidentFile(ordered[i + 1]) ? { file: ordered[i + 1]!, read: prepare(ordered[i + 1]!) } : null;
-        if ('error' in read) throw read.error;
-        outcome = 'outcome' in read.ok ? read.ok.outcome : await storeIncidentFile(db, read.ok, onProgress ? { onProgress } : {});
-      } else {
-        // Once boundaries have changed in this batch, every incident is tagged in one pass at the end.
-        // Boundary files do not re-tag one by one (one pass at the end covers them all); incident files are
-        // tagged as they are written, against the boundaries stored so far.
-        outcome = await importDataFile(db, file, {
-          fileName: path.basename(file),
-          ...(onProgress ? { onProgress } : {}),
-          force: opts.force,
-          retag: !(await isGeoJson(file)),
-        });
+  const runFiles = async (handle: Db, list: string[]) => {
+    const prepare = (file: string) =>
+      prepareIncidentFile(handle, file, {
+        fileName: path.basename(file),
+        ...(opts.force ? { force: opts.force } : {}),
+        ...(onProgress ? { onProgress } : {}),
+      }).then(
+        (ok) => ({ ok }),
+        (error: unknown) => ({ error }),
+      );
+    let next: { file: string; read: ReturnType<typeof prepare> } | null = null;
+    for (const [i, file] of list.entries()) {
+      n += 1;
+      const label = `[${n}/${total}] ${path.relative(process.cwd(), file)}`;
+      try {
+        let outcome: ImportOutcome;
+        if (pipelined && isIncidentFile(file)) {
+          const read = await (next?.file === file ? next.read : prepare(file));
+          next = isIncidentFile(list[i + 1]) ? { file: list[i + 1]!, read: prepare(list[i + 1]!) } : null;
+          if ('error' in read) throw read.error;
+          outcome = 'outcome' in read.ok ? read.ok.outcome : await storeIncidentFile(handle, read.ok, onProgress ? { onProgress } : {});
+        } else {
+          // Boundary files do not re-tag one by one (one pass at the end covers them all); incident files are
+          // tagged as they are written, against the boundaries stored so far.
+          outcome = await importDataFile(handle, file, {
+            fileName: path.basename(file),
+            ...(onProgress ? { onProgress } : {}),
+            force: opts.force,
+            retag: !(await isGeoJson(file)),
+          });
+        }
+        if (outcome.status === 'imported' && outcome.format?.startsWith('boundaries')) boundariesChanged = true;
+        report.files.push(outcome);
+        log(`${outcome.status.padEnd(6)} ${label}: ${outcome.message}`);
+      } catch (e) {
+        if (!(e instanceof ImportFileError)) throw e;
+        report.failed.push({ file, reason: e.message });
+        log(`failed ${label}: ${e.message}`);
       }
-      if (outcome.status === 'imported' && outcome.format?.startsWith('boundaries')) boundariesChanged = true;
-      report.files.push(outcome);
-      log(`${outcome.status.padEnd(6)} ${label}: ${outcome.message}`);
-    } catch (e) {
-      if (!(e instanceof ImportFileError)) throw e;
-      report.failed.push({ file, reason: e.message });
-      log(`failed ${label}: ${e.message}`);
     }
-  }
+  };
+  await runFiles(db, boundaryFiles);
+  // Into an empty store, every incident file goes in one transaction as a bulk load (server/db/bulkLoad.ts):
+  // each file still whole or not at all (a savepoint each), the cube, coverage and indexes made once at
+  // the end, and a kill leaves no incident stored.
+  const bulk =
+    opts.bulk !== false &&
+    storedBefore === 0 &&
+    incidentFiles.some(isIncidentFile) &&
+    (await db.transaction(async (trx) => {
+      const load = await BulkLoad.begin(trx);
+      if (!load) return false;
+      log(`bulk   the store is empty: loading ${incidentFiles.length} files in one transaction, the cube and indexes made at the end`);
+      const before = report.files.length;
+      await runFiles(trx, incidentFiles);
+      await load.finish(log);
+      const stored = report.files.slice(before).filter((f) => f.status === 'imported').length;
+      log(`bulk   committing ${stored} files`);
+      return true;
+    }));
+  if (!bulk) await runFiles(db, incidentFiles);
   if (boundariesChanged && storedBefore > 0) {
     const t = await db.transaction((trx) => tagIncidents(trx));
     log(`tagged incidents at ${t.positions} positions with district, ward and LSOA in ${(t.ms / 1000).toFixed(1)} s`);
