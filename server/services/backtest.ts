@@ -3,6 +3,7 @@ import type { Db } from '../db/connection';
 import { cellsSql } from '../db/incidentQueries';
 import { PositionStore } from '../db/positions';
 import { BACKTEST_DEFAULTS, runBacktest } from '../domain/backtest/backtest';
+import { captureBounds } from '../domain/backtest/bounds';
 import { History, type BacktestData, type MonthPositions } from '../domain/backtest/history';
 import { studyAreaKm2, type SelectionMethod } from '../domain/backtest/method';
 import { methodByKey, METHODS } from '../domain/backtest/methods';
@@ -173,6 +174,17 @@ export class BacktestService {
       methods: methods.map((m) => ({ key: m.key, name: m.name, description: m.description })),
       options: { ...options, minHistory: BACKTEST_DEFAULTS.minHistory, tuneBudgetShare: BACKTEST_DEFAULTS.tuneBudgetShare },
     };
+  }
+
+  /** The oracle and hindsight references of the backtest (bounds.ts) over the same origins, horizons and budgets. */
+  async bounds(r: ResolvedParams, o: { horizons?: number[] | undefined; budgets?: number[] | undefined } = {}) {
+    requireComplete(r, 'the backtest bounds (every origin is scored on the months after it)');
+    const { data } = await this.data(r, { positions: false });
+    return captureBounds(data, {
+      horizons: o.horizons ?? BACKTEST_DEFAULTS.horizons,
+      budgets: o.budgets ?? BACKTEST_DEFAULTS.budgets,
+      minHistory: BACKTEST_DEFAULTS.minHistory,
+    });
   }
 
   /**

@@ -1,6 +1,7 @@
 import { cellArea, gridDisk, latLngToCell } from 'h3-js';
 import { describe, expect, it } from 'vitest';
 import { meanInterval, ratioOfMeans } from '../../server/domain/backtest/bootstrap';
+import { captureBounds } from '../../server/domain/backtest/bounds';
 import { History, LookAheadError, type BacktestData } from '../../server/domain/backtest/history';
 import { rankWithinBudget, type SelectionContext } from '../../server/domain/backtest/method';
 import { candidateBlends, chooseBlend, blendScores } from '../../server/domain/backtest/methods/combination';
@@ -257,6 +258,46 @@ describe('serious violence shrunk towards other crime', () => {
     const best = hand.find((x) => x.hit === Math.max(...hand.map((y) => y.hit)))!;
     expect(chooseOtherCrime(c)).toEqual({ halfLife: best.h, kappa: best.k });
     expect(otherCrime.chosen!(c)).toBe(`half-life ${best.h} months, κ ${best.k}`);
+  });
+});
+
+describe('the oracle and hindsight references', () => {
+  it('rank by the evaluation month itself, and by every other month, against the last 3 months', () => {
+    // Months 0–4; origins 3 and 4 (minHistory 3), one cell of budget (a seventh of the area, just over).
+    // Cell 0 is busy in months 0–1 and 4, cell 1 in months 2–3, cell 2 a little every month.
+    const d = data([
+      withCounts([
+        [0, 5],
+        [2, 1],
+      ]),
+      withCounts([
+        [0, 9],
+        [2, 1],
+      ]),
+      withCounts([
+        [1, 4],
+        [2, 1],
+      ]),
+      withCounts([
+        [1, 4],
+        [2, 3],
+      ]),
+      withCounts([
+        [0, 6],
+        [2, 2],
+      ]),
+    ]);
+    const A = d.areaKm2.reduce((a, x) => a + x, 0);
+    const [oracle, hindsight] = captureBounds(d, { horizons: [1], budgets: [Math.max(...d.areaKm2) / A + 1e-9], minHistory: 3 });
+    // Origin 3: month 3 = {1: 4, 2: 3}; oracle takes cell 1 (4/7); hindsight ranks months 0–2 and 4:
+    // cell 0 = 20 first, so 0/7; the last 3 months (0–2) rank cell 0 = 14 first: 0/7.
+    // Origin 4: month 4 = {0: 6, 2: 2}; oracle cell 0 (6/8); hindsight months 0–3: cell 0 = 14, 6/8;
+    // the last 3 months (1–3): cell 0 = 9 before cell 1 = 8, 6/8.
+    expect(oracle!.bound).toBe('oracle');
+    expect(oracle!.hitRate.mean).toBeCloseTo((4 / 7 + 6 / 8) / 2, 12);
+    expect(hindsight!.hitRate.mean).toBeCloseTo((0 + 6 / 8) / 2, 12);
+    expect(hindsight!.hitRateVsBaseline.mean).toBeCloseTo(1, 12);
+    expect(oracle!.hitRateVsBaseline.mean).toBeCloseTo((4 / 7 + 6 / 8) / 2 / (3 / 8), 12);
   });
 });
 
