@@ -212,7 +212,7 @@ describe('serious violence shrunk towards other crime', () => {
     // κ = ½: (y + ½·(7/29)·o) / 1.5.
     const s = shrunkTowardsOtherCrime(parts, 0.5);
     const hand = [1 / 1.5, (2.5 + (0.5 * 7) / 29) / 1.5, (0.5 * 7 * 5.5) / 29 / 1.5, (0.5 * 7 * 8) / 29 / 1.5, 0, 0, 0];
-    hand.forEach((v, i) => expect(s[i]).toBeCloseTo(v, 12));
+    for (const [i, v] of hand.entries()) expect(s[i]).toBeCloseTo(v, 12);
     // Cell 3, with no violence yet but the most other crime, now ranks above cell 2 and just below cell 0.
     expect(rankWithinBudget(s, d.areaKm2, 10)).toEqual([1, 0, 3, 2]);
     // κ = 0 is the weighted violence alone; the origin month (cell 3's 9) is never read.

@@ -57,18 +57,20 @@ export function captureBounds(data: BacktestData, o: { horizons: number[]; budge
         ),
       };
       for (const k of ['oracle', 'hindsight', 'baseline'] as const)
-        o.budgets.forEach((b, bi) => hits[k][bi]!.push(hitRateOf(rankWithinBudget(scores[k], data.areaKm2, b * A), evaluate)));
+        o.budgets.forEach((b, bi) => {
+          hits[k][bi]!.push(hitRateOf(rankWithinBudget(scores[k], data.areaKm2, b * A), evaluate));
+        });
     }
     for (const bound of ['oracle', 'hindsight'] as const)
-      o.budgets.forEach((b, bi) =>
+      o.budgets.forEach((b, bi) => {
         out.push({
           bound,
           horizon,
           budgetShare: b,
           hitRate: meanInterval(hits[bound][bi]!),
           hitRateVsBaseline: ratioOfMeans(hits[bound][bi]!, hits.baseline[bi]!),
-        }),
-      );
+        });
+      });
   }
   return out;
 }

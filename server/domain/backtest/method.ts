@@ -133,7 +133,7 @@ export function innerHitRates(
     sums = sums ? sums.map((x, i) => x + v![i]!) : [...v];
     count += 1;
   }
-  return sums && sums.map((x) => x / count);
+  return sums?.map((x) => x / count) ?? null;
 }
 
 /** A method's scores at the context's origin, memoised (the same scores serve every budget and the combination). */
