@@ -36,7 +36,7 @@ export function shrunkTowardsOtherCrime(parts: { violence: Float64Array; other: 
 
 const CANDIDATES = OTHER_CRIME_HALF_LIVES.flatMap((halfLife) => PRIOR_WEIGHTS.map((kappa) => ({ halfLife, kappa })));
 
-/** The (half-life, κ) with the best mean next-month hit rate over earlier origins (ties: the first, longest-lived and least shrunk, candidate in the list). */
+/** The (half-life, κ) with the best mean next-month hit rate over earlier origins (ties: the shorter half-life, then the smaller κ); h 12, κ 0 when there is no earlier origin. */
 export function chooseOtherCrime(ctx: SelectionContext): { halfLife: number; kappa: number } {
   const hits = innerHitRates(ctx, 'other-crime', (inner) =>
     OTHER_CRIME_HALF_LIVES.flatMap((hl) => {
