@@ -3,14 +3,16 @@ import type { Db } from '../db/connection';
 import { cellsSql } from '../db/incidentQueries';
 import { PositionStore } from '../db/positions';
 import { BACKTEST_DEFAULTS, runBacktest } from '../domain/backtest/backtest';
+import { captureBounds } from '../domain/backtest/bounds';
 import { History, type BacktestData, type MonthPositions } from '../domain/backtest/history';
-import { studyAreaKm2 } from '../domain/backtest/method';
+import { studyAreaKm2, type SelectionMethod } from '../domain/backtest/method';
 import { methodByKey, METHODS } from '../domain/backtest/methods';
 import { greedyPatrolAreas } from '../domain/backtest/patrolAreas';
 import { cellsOutline } from '../domain/hchh';
 import { h3NeighbourLookup, h3Neighbours, type Neighbours } from '../domain/hotspots/neighbours';
 import { addMonths, monthRange } from '../domain/months';
 import { DomainError } from '../domain/errors';
+import { POLICE_UK_CRIME_TYPES } from '../ingest/policeUk';
 import type { Analysis, ResolvedParams } from './analysis';
 import { requireComplete } from './coverage';
 
@@ -23,6 +25,26 @@ export interface PatrolAreaRequest {
   maxAreas: number;
   maxAreaKm2: number;
   budgetShare: number;
+}
+
+/**
+ * The same context with its definition widened to every crime type data.police.uk publishes and
+ * anti-social behaviour (force extracts' offence codes map onto the same categories, domain/offences.ts): the other-crime
+ * methods' leading indicator. Sources, forces and months stay the context's own.
+ */
+function allCrimeContext(r: ResolvedParams): ResolvedParams {
+  const definition = {
+    anyOf: [
+      { label: 'All recorded crime and anti-social behaviour', categories: [...POLICE_UK_CRIME_TYPES], weapon: 'any' as const, domestic: 'include' as const },
+    ],
+  };
+  return { ...r, filter: { ...r.filter, definition } };
+}
+
+/** What the methods read besides the cell-month totals. */
+function readsOf(methods: SelectionMethod[]): { positions: boolean; allCrime: boolean } {
+  const reads = new Set(methods.flatMap((m) => m.reads ?? []));
+  return { positions: reads.has('positions'), allCrime: reads.has('allCrime') };
 }
 
 export const PATROL_DEFAULTS = { method: 'top-harm', window: 12, maxAreas: 15, maxAreaKm2: 0.5, budgetShare: 0.005 };
@@ -42,10 +64,17 @@ export class BacktestService {
     this.positions = new PositionStore(db);
   }
 
-  /** The study area's cells with their monthly incidents and harm (and positions when asked), months r.from…r.to. */
-  async data(r: ResolvedParams, opts: { positions: boolean }): Promise<{ data: BacktestData; basis: string }> {
-    // The two queries are independent: run them side by side.
-    const [study, monthTotals] = await Promise.all([this.analysis.studyArea(r), this.analysis.cellMonthTotals(r)]);
+  /**
+   * The study area's cells with their monthly incidents and harm (and, when asked, positions and the
+   * counts of all recorded crime), months r.from…r.to.
+   */
+  async data(r: ResolvedParams, opts: { positions: boolean; allCrime?: boolean }): Promise<{ data: BacktestData; basis: string }> {
+    // The queries are independent: run them side by side.
+    const [study, monthTotals, allCrimeTotals] = await Promise.all([
+      this.analysis.studyArea(r),
+      this.analysis.cellMonthTotals(r),
+      opts.allCrime ? this.analysis.cellMonthTotals(allCrimeContext(r)) : null,
+    ]);
     const cells = study.cells.map((c) => c.cell);
     if (cells.length < 3)
       throw new DomainError('invalid', `the study area has ${cells.length} cells at resolution ${r.resolution}; a backtest needs at least 3`);
@@ -61,6 +90,15 @@ export class BacktestService {
       if (i === undefined || t === undefined) continue;
       incidents[t]![i] = row.incidents;
       harm[t]![i] = row.harm;
+    }
+    let allCrime: Float64Array[] | null = null;
+    if (allCrimeTotals) {
+      allCrime = months.map(() => new Float64Array(n));
+      for (const row of allCrimeTotals) {
+        const i = index.get(row.cell),
+          t = monthIndex.get(row.month);
+        if (i !== undefined && t !== undefined) allCrime[t]![i] = row.incidents;
+      }
     }
     const centres = cells.map((c) => cellToLatLng(c));
     const lat0 = centres.reduce((s, c) => s + c[0], 0) / n,
@@ -97,6 +135,7 @@ export class BacktestService {
         incidents,
         harm,
         positions,
+        allCrime,
         areaKm2: study.cellKm2,
         centreX: Float64Array.from(centres, (c) => toX(c[1])),
         centreY: Float64Array.from(centres, (c) => toY(c[0])),
@@ -117,7 +156,7 @@ export class BacktestService {
         throw new DomainError('invalid', (e as Error).message);
       }
     });
-    const { data, basis } = await this.data(r, { positions: methods.some((m) => m.key === 'kde' || m.key === 'combination') });
+    const { data, basis } = await this.data(r, readsOf(methods));
     const options = {
       windows: o.windows ?? BACKTEST_DEFAULTS.windows,
       horizons: o.horizons ?? BACKTEST_DEFAULTS.horizons,
@@ -137,6 +176,17 @@ export class BacktestService {
     };
   }
 
+  /** The oracle and hindsight references of the backtest (bounds.ts) over the same origins, horizons and budgets. */
+  async bounds(r: ResolvedParams, o: { horizons?: number[] | undefined; budgets?: number[] | undefined } = {}) {
+    requireComplete(r, 'the backtest bounds (every origin is scored on the months after it)');
+    const { data } = await this.data(r, { positions: false });
+    return captureBounds(data, {
+      horizons: o.horizons ?? BACKTEST_DEFAULTS.horizons,
+      budgets: o.budgets ?? BACKTEST_DEFAULTS.budgets,
+      minHistory: BACKTEST_DEFAULTS.minHistory,
+    });
+  }
+
   /**
    * Patrol areas for the month after r.to: the method's scores on the `window` months up to r.to are
    * the predicted harm per cell; the greedy area builder picks the areas; each is named as HCHH areas
@@ -152,7 +202,7 @@ export class BacktestService {
     const windowFrom = [addMonths(r.to, -(q.window - 1)), r.from].sort().pop()!;
     requireComplete(r, 'patrol areas (predicted from the months of the window)', windowFrom, r.to);
     const windowed: ResolvedParams = { ...r, from: windowFrom, filter: { ...r.filter, from: windowFrom } };
-    const { data, basis } = await this.data(windowed, { positions: method.key === 'kde' || method.key === 'combination' });
+    const { data, basis } = await this.data(windowed, readsOf([method]));
     const T = data.months.length;
     const A = studyAreaKm2(data.areaKm2);
     const memo = new Map<string, unknown>();

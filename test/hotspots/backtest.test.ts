@@ -25,6 +25,12 @@ function fromFiles(months: string[], resolution: number): BacktestData {
     kx = Math.cos((lat0 * Math.PI) / 180) * 111_320;
   const nb = h3Neighbours(cells, { k: 1 });
   const incidents = rows.map(() => new Float64Array(cells.length));
+  // Every row of the street file (all crime types and anti-social behaviour): the other-crime method's leading indicator.
+  const allCrime = rows.map((m) => {
+    const v = new Float64Array(cells.length);
+    for (const r of m) v[index.get(latLngToCell(Number(r.Latitude), Number(r.Longitude), resolution))!]! += 1;
+    return v;
+  });
   const positions = rows.map((m, t) => {
     const byPos = new Map<string, [number, number, number]>();
     for (const r of m) {
@@ -47,6 +53,7 @@ function fromFiles(months: string[], resolution: number): BacktestData {
     incidents,
     harm: incidents,
     positions,
+    allCrime,
     areaKm2: Float64Array.from(cells, (c) => cellArea(c, 'km2')),
     centreX: Float64Array.from(centres, ([, lon]) => (lon - lon0) * kx),
     centreY: Float64Array.from(centres, ([lat]) => (lat - lat0) * 110_574),

@@ -5,6 +5,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Db } from '../../server/db/connection';
 import { monthRange } from '../../server/domain/months';
 import { importPaths } from '../../server/ingest/importPaths';
+import { Analysis } from '../../server/services/analysis';
+import { BacktestService } from '../../server/services/backtest';
 import { dbLabel, freshDb } from '../support/db';
 import { serveApp } from '../support/server';
 import { PROXY_CATEGORIES, dataDir, harmDir, monthFile, readRows } from '../support/data';
@@ -111,6 +113,32 @@ describe(`backtest and patrol areas endpoints on ${dbLabel}: ${MONTHS.length} re
       expect(row('top-count', b).hitRateVsBaseline.mean).toBeCloseTo(row('top-count', b).hitRate.mean / row('last-3-months', b).hitRate.mean, 2);
     }
     expect(row('top-count', 0.01).pai.mean).toBeCloseTo(row('top-count', 0.01).hitRate.mean / row('top-count', 0.01).areaShare, 0);
+  }, 300_000);
+
+  it('loads every recorded crime and anti-social behaviour per cell and month for the other-crime method, as counted from the files', async () => {
+    const analysis = new Analysis(db);
+    const r = await analysis.resolve({ resolution: 9 });
+    const { data } = await new BacktestService(db, analysis).data(r, { positions: false, allCrime: true });
+    expect(data.allCrime).toHaveLength(MONTHS.length);
+    const index = new Map(data.cells.map((c, i) => [c, i]));
+    for (const t of [0, 12]) {
+      // Every row with a position, whatever its crime type (the street files hold anti-social behaviour too).
+      const expected = new Float64Array(data.cells.length);
+      for (const row of readRows(monthFile(MONTHS[t]!))) {
+        if (row.Longitude === '') continue;
+        const i = index.get(cellToParent(latLngToCell(Number(row.Latitude), Number(row.Longitude), 12), 9));
+        if (i !== undefined) expected[i]! += 1;
+      }
+      expect(Array.from(data.allCrime![t]!)).toEqual(Array.from(expected));
+      // Serious violence is part of all recorded crime, and other crime is far commoner.
+      const sum = (v: Float64Array) => v.reduce((a, x) => a + x, 0);
+      for (let i = 0; i < expected.length; i++) expect(data.allCrime![t]![i]).toBeGreaterThanOrEqual(data.incidents[t]![i]!);
+      expect(sum(data.allCrime![t]!)).toBeGreaterThan(2 * sum(data.incidents[t]!));
+    }
+    // The method runs through the API on them, and its choice is reported.
+    const res = await get('/api/backtest?resolution=9&methods=last-3-months,other-crime&budgets=0.5');
+    expect(res.status, res.text).toBe(200);
+    expect(res.body.chosen.find((c: any) => c.method === 'other-crime').chosen).toMatch(/^half-life (6|12|24) months, κ (0|0\.1|0\.2|0\.4)$/);
   }, 300_000);
 
   it('builds at most 15 named, patrollable areas within 0.5 % of the study area', async () => {

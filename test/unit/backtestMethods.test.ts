@@ -1,6 +1,7 @@
 import { cellArea, gridDisk, latLngToCell } from 'h3-js';
 import { describe, expect, it } from 'vitest';
 import { meanInterval, ratioOfMeans } from '../../server/domain/backtest/bootstrap';
+import { captureBounds } from '../../server/domain/backtest/bounds';
 import { History, LookAheadError, type BacktestData } from '../../server/domain/backtest/history';
 import { rankWithinBudget, type SelectionContext } from '../../server/domain/backtest/method';
 import { candidateBlends, chooseBlend, blendScores } from '../../server/domain/backtest/methods/combination';
@@ -8,6 +9,14 @@ import { lastMonths, topCount, topHarm } from '../../server/domain/backtest/meth
 import { localEbRates } from '../../server/domain/backtest/methods/empiricalBayes';
 import { hchhMethod } from '../../server/domain/backtest/methods/hchh';
 import { bandwidthNrd, quarticDensity } from '../../server/domain/backtest/methods/kde';
+import {
+  chooseOtherCrime,
+  OTHER_CRIME_HALF_LIVES,
+  otherCrime,
+  PRIOR_WEIGHTS,
+  shrunkTowardsOtherCrime,
+  weightedHistory,
+} from '../../server/domain/backtest/methods/otherCrime';
 import { decayedCounts } from '../../server/domain/backtest/methods/recency';
 import { hchhAreas } from '../../server/domain/hchh';
 import { h3Neighbours, type Neighbours } from '../../server/domain/hotspots/neighbours';
@@ -17,7 +26,7 @@ import { indexedAccuracy, selectionAccuracy } from '../../server/domain/hotspots
 const centre = latLngToCell(53.4055, -2.9806, 10);
 const cells = gridDisk(centre, 1).sort();
 const n = cells.length;
-function data(incidents: number[][], harm?: number[][]): BacktestData {
+function data(incidents: number[][], harm?: number[][], allCrime?: number[][]): BacktestData {
   const nb = h3Neighbours(cells, { k: 1 });
   return {
     cells,
@@ -25,6 +34,7 @@ function data(incidents: number[][], harm?: number[][]): BacktestData {
     incidents: incidents.map((m) => Float64Array.from(m)),
     harm: (harm ?? incidents).map((m) => Float64Array.from(m)),
     positions: null,
+    allCrime: allCrime ? allCrime.map((m) => Float64Array.from(m)) : null,
     areaKm2: Float64Array.from(cells, (c) => cellArea(c, 'km2')),
     centreX: new Float64Array(n),
     centreY: new Float64Array(n),
@@ -158,6 +168,136 @@ describe('selection methods against hand-worked cases', () => {
         all.indexOf(all.find((b) => b.parts.map((p) => `${p.weight}${p.method.key}`).join() === chosen.parts.map((p) => `${p.weight}${p.method.key}`).join())!)
       ],
     ).toBe(best);
+  });
+});
+
+describe('serious violence shrunk towards other crime', () => {
+  // Months 0–2 before origin 3. Serious violence: cell 0 = 2, 1, 0; cell 1 = 0, 1, 2. All recorded
+  // crime (violence included): cell 0 = 2, 1, 0; cell 1 = 0, 3, 2; cell 2 = 6, 4, 2; cell 3 = 0, 0, 8.
+  const violence = [
+    withCounts([[0, 2]]),
+    withCounts([
+      [0, 1],
+      [1, 1],
+    ]),
+    withCounts([[1, 2]]),
+    withCounts([[3, 9]]),
+  ];
+  const all = [
+    withCounts([
+      [0, 2],
+      [2, 6],
+    ]),
+    withCounts([
+      [0, 1],
+      [1, 3],
+      [2, 4],
+    ]),
+    withCounts([
+      [1, 2],
+      [2, 2],
+      [3, 8],
+    ]),
+    withCounts([[3, 9]]),
+  ];
+  const d = data(violence, undefined, all);
+
+  it('weights the whole history, takes other crime as all minus violence, and shrinks by hand-worked amounts', () => {
+    // Half-life 1: month 2 weighs 1, month 1 ½, month 0 ¼.
+    // Violence: cell 0 = 2·¼ + 1·½ = 1, cell 1 = 1·½ + 2 = 2.5. Other: cell 1 = 2·½ = 1, cell 2 = 6·¼ + 4·½ + 2 = 5.5, cell 3 = 8.
+    const parts = weightedHistory(new History(d, 3), 1);
+    expect(Array.from(parts.violence)).toEqual([1, 2.5, 0, 0, 0, 0, 0]);
+    expect(Array.from(parts.other)).toEqual([0, 1, 5.5, 8, 0, 0, 0]);
+    expect(parts.ratio).toBeCloseTo(3.5 / 14.5, 15);
+    // κ = ½: (y + ½·(7/29)·o) / 1.5.
+    const s = shrunkTowardsOtherCrime(parts, 0.5);
+    const hand = [1 / 1.5, (2.5 + (0.5 * 7) / 29) / 1.5, (0.5 * 7 * 5.5) / 29 / 1.5, (0.5 * 7 * 8) / 29 / 1.5, 0, 0, 0];
+    for (const [i, v] of hand.entries()) expect(s[i]).toBeCloseTo(v, 12);
+    // Cell 3, with no violence yet but the most other crime, now ranks above cell 2 and just below cell 0.
+    expect(rankWithinBudget(s, d.areaKm2, 10)).toEqual([1, 0, 3, 2]);
+    // κ = 0 is the weighted violence alone; the origin month (cell 3's 9) is never read.
+    expect(Array.from(shrunkTowardsOtherCrime(parts, 0))).toEqual(Array.from(parts.violence));
+    expect(() => weightedHistory(new History(data(violence), 3), 1)).toThrow(/all recorded crime are not loaded/);
+  });
+
+  it('chooses the half-life and prior weight with the best mean hit rate on earlier origins, computed by hand', () => {
+    // Fourteen months: violence wanders, other crime marks the cell it goes to next.
+    const months = Array.from({ length: 14 }, (_, t) =>
+      withCounts([
+        [t % n, 3],
+        [(t * 3 + 1) % n, 1],
+      ]),
+    );
+    const allCrime = months.map((m, t) => m.map((v, i) => v + (i === (t + 1) % n ? 6 : 0) + (i === (t + 4) % n ? 2 : 0)));
+    const dd = data(months, undefined, allCrime);
+    const c = ctxOf(dd, 13, 12, 1 / n + 1e-9);
+    const A = dd.areaKm2.reduce((a, x) => a + x, 0);
+    // By hand: at each earlier origin t = 3…12, each candidate's top cell and its share of month t's violence.
+    const hand = OTHER_CRIME_HALF_LIVES.flatMap((h) =>
+      PRIOR_WEIGHTS.map((k) => {
+        let sum = 0;
+        for (let t = 3; t < 13; t++) {
+          const y = new Float64Array(n),
+            o = new Float64Array(n);
+          for (let m = 0; m < t; m++)
+            for (let i = 0; i < n; i++) {
+              y[i]! += 2 ** (-(t - 1 - m) / h) * months[m]![i]!;
+              o[i]! += 2 ** (-(t - 1 - m) / h) * (allCrime[m]![i]! - months[m]![i]!);
+            }
+          const rho = y.reduce((a, v) => a + v, 0) / o.reduce((a, v) => a + v, 0);
+          const top = rankWithinBudget(
+            Float64Array.from(y, (v, i) => (v + k * rho * o[i]!) / (1 + k)),
+            dd.areaKm2,
+            c.tuneBudgetShare * A,
+          );
+          sum += top.reduce((a, i) => a + months[t]![i]!, 0) / months[t]!.reduce((a, v) => a + v, 0);
+        }
+        return { h, k, hit: sum / 10 };
+      }),
+    );
+    const best = hand.find((x) => x.hit === Math.max(...hand.map((y) => y.hit)))!;
+    expect(chooseOtherCrime(c)).toEqual({ halfLife: best.h, kappa: best.k });
+    expect(otherCrime.chosen!(c)).toBe(`half-life ${best.h} months, κ ${best.k}`);
+  });
+});
+
+describe('the oracle and hindsight references', () => {
+  it('rank by the evaluation month itself, and by every other month, against the last 3 months', () => {
+    // Months 0–4; origins 3 and 4 (minHistory 3), one cell of budget (a seventh of the area, just over).
+    // Cell 0 is busy in months 0–1 and 4, cell 1 in months 2–3, cell 2 a little every month.
+    const d = data([
+      withCounts([
+        [0, 5],
+        [2, 1],
+      ]),
+      withCounts([
+        [0, 9],
+        [2, 1],
+      ]),
+      withCounts([
+        [1, 4],
+        [2, 1],
+      ]),
+      withCounts([
+        [1, 4],
+        [2, 3],
+      ]),
+      withCounts([
+        [0, 6],
+        [2, 2],
+      ]),
+    ]);
+    const A = d.areaKm2.reduce((a, x) => a + x, 0);
+    const [oracle, hindsight] = captureBounds(d, { horizons: [1], budgets: [Math.max(...d.areaKm2) / A + 1e-9], minHistory: 3 });
+    // Origin 3: month 3 = {1: 4, 2: 3}; oracle takes cell 1 (4/7); hindsight ranks months 0–2 and 4:
+    // cell 0 = 20 first, so 0/7; the last 3 months (0–2) rank cell 0 = 14 first: 0/7.
+    // Origin 4: month 4 = {0: 6, 2: 2}; oracle cell 0 (6/8); hindsight months 0–3: cell 0 = 14, 6/8;
+    // the last 3 months (1–3): cell 0 = 9 before cell 1 = 8, 6/8.
+    expect(oracle!.bound).toBe('oracle');
+    expect(oracle!.hitRate.mean).toBeCloseTo((4 / 7 + 6 / 8) / 2, 12);
+    expect(hindsight!.hitRate.mean).toBeCloseTo((0 + 6 / 8) / 2, 12);
+    expect(hindsight!.hitRateVsBaseline.mean).toBeCloseTo(1, 12);
+    expect(oracle!.hitRateVsBaseline.mean).toBeCloseTo((4 / 7 + 6 / 8) / 2 / (3 / 8), 12);
   });
 });
 

@@ -25,6 +25,11 @@ export interface BacktestData {
   incidents: Float64Array[];
   harm: Float64Array[];
   positions: MonthPositions[] | null;
+  /**
+   * Every recorded crime and anti-social behaviour incident per cell and month, whatever the
+   * definition (the leading indicator of the other-crime method); null or absent when not loaded.
+   */
+  allCrime?: Float64Array[] | null;
   /** H3 k = 1 neighbours (self included), built once on first use. */
   neighbours: () => Neighbours;
 }
@@ -72,6 +77,12 @@ export class History {
     return this.data.harm[t]!;
   }
 
+  allCrime(t: number): Float64Array {
+    this.check(t);
+    if (!this.data.allCrime) throw new Error('the counts of all recorded crime are not loaded, so other crime cannot lead');
+    return this.data.allCrime[t]!;
+  }
+
   positions(t: number): MonthPositions {
     this.check(t);
     if (!this.data.positions) throw new Error('incident positions are not loaded, so kernel density cannot be estimated');
@@ -88,12 +99,12 @@ export class History {
     return Math.max(0, this.origin - months);
   }
 
-  /** Sum over the `months` months before the origin of incidents or harm per cell, each month weighted by weight(age) (age 0 = the month before the origin). */
-  sum(kind: 'incidents' | 'harm', months: number, weight: (age: number) => number = () => 1): Float64Array {
+  /** Sum over the `months` months before the origin of incidents, harm or all recorded crime per cell, each month weighted by weight(age) (age 0 = the month before the origin). */
+  sum(kind: 'incidents' | 'harm' | 'allCrime', months: number, weight: (age: number) => number = () => 1): Float64Array {
     const n = this.data.cells.length;
     const out = new Float64Array(n);
     for (let t = this.windowStart(months); t < this.origin; t++) {
-      const v = kind === 'incidents' ? this.incidents(t) : this.harm(t);
+      const v = kind === 'incidents' ? this.incidents(t) : kind === 'harm' ? this.harm(t) : this.allCrime(t);
       const w = weight(this.origin - 1 - t);
       if (w === 0) continue;
       for (let i = 0; i < n; i++) out[i]! += w * v[i]!;

@@ -24,6 +24,8 @@ export interface SelectionMethod {
   /** The rule, its source and its parameters, in the analyst's words. */
   description: string;
   budgetDependent?: boolean;
+  /** Data beyond the cell-month totals the method reads (the service loads them only when asked). */
+  reads?: ('positions' | 'allCrime')[];
   score(ctx: SelectionContext): Float64Array;
   /** Parameters chosen at this origin (half-life, blend …), for the report. */
   chosen?(ctx: SelectionContext): string | null;
@@ -101,6 +103,37 @@ export function innerHitRate(
     count += 1;
   }
   return count ? sum / count : null;
+}
+
+/**
+ * innerHitRate for a family of candidates scored together: `scoreAll` gives every candidate's scores
+ * at an earlier origin in one pass (they share their costly sums); the result is each candidate's
+ * mean next-month hit rate over the same earlier origins, or null when there is none.
+ */
+export function innerHitRates(
+  ctx: SelectionContext,
+  key: string,
+  scoreAll: (inner: SelectionContext) => Float64Array[],
+  opts: { lookback?: number; minHistory?: number } = {},
+): number[] | null {
+  const lookback = opts.lookback ?? 12,
+    minHistory = opts.minHistory ?? 3;
+  const h = ctx.history;
+  const budget = ctx.tuneBudgetShare * studyAreaKm2(h.data.areaKm2);
+  let sums: number[] | null = null,
+    count = 0;
+  for (let t = Math.max(minHistory, h.origin - lookback); t < h.origin; t++) {
+    const memoKey = `hits:${key}:w${ctx.window}:b${ctx.tuneBudgetShare}:t${t}`;
+    let v = ctx.memo.get(memoKey) as number[] | undefined;
+    if (v === undefined) {
+      const inner = { ...ctx, history: h.before(t), budgetShare: ctx.tuneBudgetShare };
+      v = scoreAll(inner).map((s) => hitRateOf(rankWithinBudget(s, h.data.areaKm2, budget), h.incidents(t)));
+      ctx.memo.set(memoKey, v);
+    }
+    sums = sums ? sums.map((x, i) => x + v![i]!) : [...v];
+    count += 1;
+  }
+  return sums?.map((x) => x / count) ?? null;
 }
 
 /** A method's scores at the context's origin, memoised (the same scores serve every budget and the combination). */

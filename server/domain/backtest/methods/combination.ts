@@ -73,6 +73,7 @@ export function combination(members: SelectionMethod[]): SelectionMethod {
   return {
     key: 'combination',
     name: 'Combination (cross-validated)',
+    reads: [...new Set(members.flatMap((m) => m.reads ?? []))],
     description: `The best of ${members.map((m) => m.key).join(', ')} alone or blended in pairs (¼/¾, ½/½, ¾/¼ of max-scaled scores), chosen at each origin by next-month capture at the tuning budget over the 12 earlier origins.`,
     score: (ctx) => blendScores(ctx, chooseBlend(ctx, members)),
     chosen: (ctx) => blendLabel(chooseBlend(ctx, members)),

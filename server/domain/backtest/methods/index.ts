@@ -5,6 +5,7 @@ import { empiricalBayes } from './empiricalBayes';
 import { gistarMethod } from './gistar';
 import { hchhMethod } from './hchh';
 import { kde } from './kde';
+import { otherCrime } from './otherCrime';
 import { recency } from './recency';
 
 /** The members the combination may blend: the score-based methods (HCHH and Gi* select, they do not grade). */
@@ -20,6 +21,7 @@ export const METHODS: SelectionMethod[] = [
   recency,
   kde,
   empiricalBayes,
+  otherCrime,
   combination(COMBINATION_MEMBERS),
 ];
 

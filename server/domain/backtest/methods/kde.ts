@@ -138,6 +138,7 @@ export function windowPoints(ctx: SelectionContext): WeightedPoints {
 export const kde: SelectionMethod = {
   key: 'kde',
   name: 'Kernel density (quartic)',
+  reads: ['positions'],
   description:
     "Quartic-kernel density of the window's incident positions at each cell centre, bandwidth by the bandwidth.nrd rule of thumb averaged over both axes (as sfhotspot::hotspot_kde).",
   score: (ctx) => {
