@@ -14,7 +14,7 @@ const definitionOut = z
     source: z.string(),
     isProxy: z.boolean(),
     builtin: z.boolean(),
-    rules: z.any(),
+    rules: definitionRulesSchema.describe('an incident belongs when it matches any rule'),
   })
   .meta({ id: 'Definition' });
 

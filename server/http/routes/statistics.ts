@@ -195,7 +195,36 @@ export function statisticsRoutes(api: Api, analysis: Analysis): void {
       })
       .strict()
       .refine((q) => q.trainTo < q.evalFrom, { message: 'the evaluation period must start after the training period ends', path: ['evalFrom'] }),
-    response: { description: 'one row per selection rule', schema: z.any() },
+    response: {
+      description: 'one row per selection rule',
+      schema: z
+        .object({
+          resolution: z.number(),
+          definition: resolvedDescription.shape.definition,
+          scheme: resolvedDescription.shape.scheme,
+          train: z.object({ from: z.string(), to: z.string() }).describe('the period the selections are made on'),
+          evaluate: z.object({ from: z.string(), to: z.string() }).describe('the later period they are scored on'),
+          budgetKm2: z.number().describe('the area every rule may select, km² (equal area, so the rules compare)'),
+          studyArea: z.object({ cells: z.number(), areaKm2: z.number(), basis: z.string() }),
+          rules: z.array(
+            z.object({
+              rule: z.string(),
+              description: z.string(),
+              cells: z.number(),
+              areaKm2: z.number(),
+              areaShare: z.number().describe('share (0–1) of the study area selected'),
+              captured: z.number().describe('evaluation-period incidents inside the selection'),
+              hitRate: z.number().describe("share (0–1) of the evaluation period's incidents inside the selection"),
+              pai: z.number().describe('Predictive Accuracy Index: hit rate / area share (Chainey, Tompson & Uhlig 2008)'),
+              rri: z.number().nullable().describe('Recapture Rate Index (Levine 2008); null when the training period has no incidents there'),
+              harmHitRate: z.number().describe('the hit rate of harm'),
+              harmPai: z.number(),
+              harmRri: z.number().nullable(),
+            }),
+          ),
+        })
+        .meta({ id: 'Accuracy' }),
+    },
     handler: async ({ query }) => {
       const train = await analysis.resolve({
         resolution: query.resolution,
