@@ -172,3 +172,6 @@ export const relativeChangeSchema = z
     method: z.string(),
   })
   .meta({ id: 'RelativeChange' });
+
+export type Described = z.infer<typeof resolvedDescription>;
+export type CountChange = z.infer<typeof countChangeSchema>;

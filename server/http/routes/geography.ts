@@ -217,7 +217,7 @@ function bboxOf(geometry: { coordinates: unknown }): [number, number, number, nu
   return box.map((v) => round(v, 6)) as [number, number, number, number];
 }
 
-const boundaryCollection = featureCollection(
+export const boundaryCollection = featureCollection(
   feature(
     polygonal,
     z.object({
@@ -232,7 +232,7 @@ const boundaryCollection = featureCollection(
 )
   .extend({ kind: z.enum(['district', 'ward', 'lsoa']), vintage: z.string() })
   .meta({ id: 'Boundaries' });
-const searchHit = z.object({
+export const searchHit = z.object({
   kind: z.enum(['ward', 'district']),
   code: z.string(),
   name: z.string().describe("a ward's name is followed by its district's"),
@@ -240,7 +240,7 @@ const searchHit = z.object({
   districtCode: z.string().nullable(),
   bbox: z.tuple([z.number(), z.number(), z.number(), z.number()]).describe('[west, south, east, north]'),
 });
-const deprivationOut = z.object({
+export const deprivationOut = z.object({
   level: z.enum(['ward', 'district']),
   vintage: z.string().nullable(),
   available: z.boolean().describe('false when no loaded area has figures; missing then says why'),
@@ -275,6 +275,10 @@ const deprivationOut = z.object({
   ),
   areasWithout: z.array(z.object({ code: z.string(), name: z.string(), reason: z.string() })),
 });
+
+export type Boundaries = z.infer<typeof boundaryCollection>;
+export type AreaHit = z.infer<typeof searchHit>;
+export type Deprivation = z.infer<typeof deprivationOut>;
 
 const cellList = z.array(z.string().min(1).max(20)).min(1).max(20000);
 

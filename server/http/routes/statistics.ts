@@ -39,6 +39,40 @@ const gistarOptions = z.object({
   thresholds: z.record(z.string(), z.number()).describe('p cut-off per confidence level (0.01, 0.05, 0.1); −1 where no cell is significant'),
 });
 
+export const gistarResponse = resolvedDescription.extend({
+  cells: z.array(z.string()),
+  value: z.array(z.number().nullable()).describe('null where a partner\'s protected count is withheld ("<5")'),
+  z: z.array(z.number()),
+  p: z.array(z.number()),
+  bin: z.array(z.number()),
+  studyArea: z.object({ cells: z.number(), areaKm2: z.number(), basis: z.string() }),
+  options: gistarOptions,
+  disclosure: disclosureSchema.optional(),
+});
+export type Gistar = z.infer<typeof gistarResponse>;
+
+export const emergingResponse = resolvedDescription.extend({
+  cells: z.array(z.string()),
+  category: z.array(z.string().nullable()),
+  shortSeries: z.array(z.string().nullable()),
+  trendTau: z.array(z.number().nullable()),
+  trendP: z.array(z.number().nullable()),
+  hotMonths: z.array(z.number().nullable()),
+  counts: z.record(z.string(), z.number()),
+  insufficient: z.string().nullable(),
+  studyArea: z.object({ cells: z.number(), areaKm2: z.number(), basis: z.string() }),
+  options: gistarOptions
+    .omit({ thresholds: true })
+    .extend({ timeStep: z.number(), globalWindow: z.string(), alpha: z.number(), trendAlpha: z.number(), step: z.enum(['month', 'week']) }),
+  coverage: periodCoverageSchema.extend({
+    used: z.object({ from: z.string(), to: z.string(), months: z.number() }).describe('the months the cube was built from: the longest run of complete months'),
+  }),
+  step: z.enum(['month', 'week']),
+  steps: z.array(z.string()),
+  disclosure: disclosureSchema.optional(),
+});
+export type Emerging = z.infer<typeof emergingResponse>;
+
 export function statisticsRoutes(api: Api, analysis: Analysis): void {
   const stats = new HotspotStatistics(analysis);
 
@@ -54,16 +88,7 @@ export function statisticsRoutes(api: Api, analysis: Analysis): void {
     query: gistarQuery,
     response: {
       description: 'parallel arrays over the study-area cells',
-      schema: resolvedDescription.extend({
-        cells: z.array(z.string()),
-        value: z.array(z.number().nullable()).describe('null where a partner\'s protected count is withheld ("<5")'),
-        z: z.array(z.number()),
-        p: z.array(z.number()),
-        bin: z.array(z.number()),
-        studyArea: z.object({ cells: z.number(), areaKm2: z.number(), basis: z.string() }),
-        options: gistarOptions,
-        disclosure: disclosureSchema.optional(),
-      }),
+      schema: gistarResponse,
     },
     disclosure: true,
     handler: async ({ query }) => {
@@ -111,28 +136,7 @@ export function statisticsRoutes(api: Api, analysis: Analysis): void {
     query: emergingQuery,
     response: {
       description: 'one category per study-area cell; insufficient says when the series is too short for the ArcGIS patterns',
-      schema: resolvedDescription.extend({
-        cells: z.array(z.string()),
-        category: z.array(z.string().nullable()),
-        shortSeries: z.array(z.string().nullable()),
-        trendTau: z.array(z.number().nullable()),
-        trendP: z.array(z.number().nullable()),
-        hotMonths: z.array(z.number().nullable()),
-        counts: z.record(z.string(), z.number()),
-        insufficient: z.string().nullable(),
-        studyArea: z.object({ cells: z.number(), areaKm2: z.number(), basis: z.string() }),
-        options: gistarOptions
-          .omit({ thresholds: true })
-          .extend({ timeStep: z.number(), globalWindow: z.string(), alpha: z.number(), trendAlpha: z.number(), step: z.enum(['month', 'week']) }),
-        coverage: periodCoverageSchema.extend({
-          used: z
-            .object({ from: z.string(), to: z.string(), months: z.number() })
-            .describe('the months the cube was built from: the longest run of complete months'),
-        }),
-        step: z.enum(['month', 'week']),
-        steps: z.array(z.string()),
-        disclosure: disclosureSchema.optional(),
-      }),
+      schema: emergingResponse,
     },
     disclosure: true,
     handler: async ({ query }) => {
