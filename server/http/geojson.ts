@@ -25,7 +25,7 @@ export const pointOrPolygonal = z.discriminatedUnion('type', [point, polygon, mu
   error: 'must be a GeoJSON Point, Polygon or MultiPolygon',
 });
 
-/** A Feature of `geometry` with `properties`; `id` when the feature has one (a stored record's id, a boundary's code). */
+/** A Feature of `geometry` with `properties`; extend it with `id` where the feature has one (a stored record's id, a boundary's code). */
 export const feature = <G extends ZodType, P extends ZodType>(geometry: G, properties: P) => z.object({ type: z.literal('Feature'), geometry, properties });
 
 /** A FeatureCollection of `featureSchema`. */
