@@ -7,9 +7,8 @@ import { viewStore } from './state';
  */
 import type { z } from 'zod';
 import type { Boundaries, Deprivation as DeprivationAnswer } from '../../server/http/routes/geography';
-import type { hchhResponse } from '../../server/http/routes/hotspots';
+import type { cellsByMonthResponse, cellsResponse, hchhResponse, seriesResponse } from '../../server/http/routes/hotspots';
 import type { AreaStatistics, SiteFeature, ZoneFeature, siteCollection, zoneCollection } from '../../server/http/areaSchemas';
-import type { CountChange, Described } from '../../server/http/schemas';
 import type { Meta } from '../../server/http/routes/meta';
 import type { MonthCoverage } from '../../server/http/coverageSchemas';
 
@@ -42,27 +41,12 @@ export type BoundaryProperties = Boundaries['features'][number]['properties'];
 export type Deprivation = DeprivationAnswer;
 export type WardDeprivation = Deprivation['areas'][number];
 
-// GET /api/cells, /api/cells/by-month and /api/cells/:cell/series: their schemas are declared inline in
-// server/http/routes/hotspots.ts, so these stay written out here until they are exported there.
-export interface Cells extends Described {
-  cells: string[];
-  incidents: number[];
-  harm: number[];
-}
-export interface CellsByMonth extends Described {
-  months: string[];
-  cells: string[];
-  incidents: number[][];
-  harm: number[][];
-  max: { incidents: number; harm: number };
-}
-export interface Series extends Described {
-  cell: string;
-  months: string[];
-  /** null where a partner's count is withheld by disclosure control ("<5"). */
-  incidents: (number | null)[];
-  harm: (number | null)[];
-}
+/** GET /api/cells: parallel arrays, highest harm first. */
+export type Cells = z.infer<typeof cellsResponse>;
+/** GET /api/cells/by-month: matrices indexed [month][cell]. */
+export type CellsByMonth = z.infer<typeof cellsByMonthResponse>;
+/** GET /api/cells/:cell/series: one value per month, zeros included. */
+export type Series = z.infer<typeof seriesResponse>;
 
 export interface Query {
   from: string;
