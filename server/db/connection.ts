@@ -158,3 +158,6 @@ export function rowsOf<T>(result: unknown): T[] {
   const r = result as { rows?: T[] };
   return r.rows ?? [];
 }
+
+/** A timestamp column as an ISO 8601 string in UTC: pg and PGlite give Date objects, answers carry strings. */
+export const isoTime = (v: unknown): string | null => (v === null || v === undefined ? null : new Date(v as string).toISOString());

@@ -1,6 +1,6 @@
 import type { Knex } from 'knex';
 import type { Rejection } from '../ingest/errors';
-import { rowsOf, type Db } from './connection';
+import { isoTime, rowsOf, type Db } from './connection';
 
 export interface ImportRecord {
   id: number;
@@ -38,6 +38,8 @@ const SELECT = {
   finishedAt: 'finished_at',
 };
 
+const withIsoTimes = (r: ImportRecord): ImportRecord => ({ ...r, startedAt: isoTime(r.startedAt)!, finishedAt: isoTime(r.finishedAt) });
+
 export type ImportSummary = Omit<ImportRecord, 'id' | 'startedAt' | 'finishedAt'>;
 
 /** The log of file imports: what came in, what was refused and why. */
@@ -45,11 +47,12 @@ export class ImportStore {
   constructor(private readonly db: Db) {}
 
   async list(limit = 200): Promise<ImportRecord[]> {
-    return this.db('import_batch').select(SELECT).orderBy('id', 'desc').limit(limit);
+    return (await this.db('import_batch').select(SELECT).orderBy('id', 'desc').limit(limit)).map(withIsoTimes);
   }
 
   async get(id: number): Promise<ImportRecord | undefined> {
-    return this.db('import_batch').select(SELECT).where({ id }).first();
+    const row = await this.db('import_batch').select(SELECT).where({ id }).first();
+    return row && withIsoTimes(row);
   }
 
   async rejections(importId: number, limit = 1000, offset = 0): Promise<Rejection[]> {

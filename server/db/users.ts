@@ -1,5 +1,5 @@
 import type { Access, Role } from '../domain/roles';
-import type { Db } from './connection';
+import { isoTime as iso, type Db } from './connection';
 
 export interface UserRecord {
   id: number;
@@ -37,7 +37,6 @@ export interface TokenRecord {
 }
 
 const json = (v: unknown) => (typeof v === 'string' ? JSON.parse(v) : v);
-const iso = (v: unknown) => (v === null || v === undefined ? null : new Date(v as string).toISOString());
 
 // jsonb "all" comes back from the drivers as the plain string all, a list as an array.
 function toUser(r: Record<string, unknown>): UserRecord {

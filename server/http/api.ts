@@ -292,8 +292,24 @@ function scopeToForces<T>(query: T, schema: ZodType, caller: Caller | null | und
 function parseOrThrow<T>(schema: ZodType<T>, value: unknown, where: string): T {
   const result = schema.safeParse(value ?? {});
   if (result.success) return result.data;
-  const issues = result.error.issues.map((i) => ({ path: i.path.join('.') || where, message: i.message }));
+  const issues = actionable(result.error.issues).map((i) => ({ path: i.path || where, message: i.message }));
   throw new HttpError(400, `invalid ${where}: ${issues.map((i) => `${i.path}: ${i.message}`).join('; ')}`, issues);
+}
+
+/**
+ * Issues a person can act on: a value that fits none of a union's forms (a zone, or a GeoJSON Feature
+ * of one) is reported by the form it came closest to (fewest problems), field by field, rather than
+ * as zod's bare "Invalid input".
+ */
+function actionable(issues: readonly z.core.$ZodIssue[], prefix: readonly PropertyKey[] = []): { path: string; message: string }[] {
+  return issues.flatMap((i) => {
+    const path = [...prefix, ...i.path];
+    if (i.code === 'invalid_union' && i.errors.length > 0) {
+      const closest = i.errors.reduce((best, e) => (e.length < best.length ? e : best));
+      return actionable(closest, path);
+    }
+    return [{ path: path.map(String).join('.'), message: i.message }];
+  });
 }
 
 /** The status each domain error is answered with. */

@@ -26,3 +26,6 @@ export const monthCoverageSchema = z.object({
   days: z.object({ first: z.string(), last: z.string() }).nullable().describe('timed sources: first and last day holding an incident'),
   missingDistricts: z.array(z.string()).describe('districts the month does not cover (the file covers part of the force)'),
 });
+
+export type PeriodCoverage = z.infer<typeof periodCoverageSchema>;
+export type MonthCoverage = z.infer<typeof monthCoverageSchema>;

@@ -137,3 +137,41 @@ export const resolvedDescription = z.object({
   scheme: z.object({ key: z.string(), name: z.string(), unit: z.string() }),
   coverage: periodCoverageSchema,
 });
+
+/** Date-times as answers carry them: ISO 8601 strings in UTC (e.g. 2026-12-04T18:43:19.000Z). */
+export const isoDateTime = z.iso.datetime().describe('ISO 8601 date-time, UTC');
+
+/** A two-sided interval [low, high]. */
+export const interval = z.tuple([z.number(), z.number()]);
+
+/** Two Poisson counts compared with the exact conditional test (domain/countChange.ts). */
+export const countChangeSchema = z
+  .object({
+    before: z.object({ count: z.number(), exposure: z.number().describe('months or person-months; only the ratio of the two exposures matters') }),
+    after: z.object({ count: z.number(), exposure: z.number() }),
+    rateRatio: z.number().nullable().describe('(after count / exposure) / (before count / exposure); null when the before rate is 0'),
+    percentChange: z.number().nullable().describe('(rateRatio − 1) × 100'),
+    ci: interval.nullable().describe('exact 95 % interval of the rate ratio'),
+    pValue: z.number(),
+    significant: z.boolean(),
+    direction: z.enum(['rise', 'fall', 'no significant change']),
+    method: z.string(),
+  })
+  .meta({ id: 'CountChange' });
+
+/** An area's change against a comparison's: the ratio of rate ratios (domain/relativeChange.ts). */
+export const relativeChangeSchema = z
+  .object({
+    ratio: z.number().describe('(area after / before) / (comparison after / before); < 1: the area did better'),
+    ci: interval.describe('95 % log-normal interval of the ratio'),
+    pValue: z.number(),
+    significant: z.boolean(),
+    areaChangePercent: z.number().nullable(),
+    comparisonChangePercent: z.number().nullable(),
+    corrected: z.boolean().describe("true when a count was 0 and 0.5 was added to all four (Haldane's correction)"),
+    method: z.string(),
+  })
+  .meta({ id: 'RelativeChange' });
+
+export type Described = z.infer<typeof resolvedDescription>;
+export type CountChange = z.infer<typeof countChangeSchema>;

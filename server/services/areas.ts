@@ -5,7 +5,7 @@ import { PlaceStore, type SiteRecord, type ZoneRecord } from '../db/places';
 import { compareWindows, offenceMix, phaseComparison, ratePerThousand } from '../domain/geography/areaStatistics';
 import { arealPopulation, boxOf, pointsInside, siteOutline } from '../domain/geography/areaShape';
 import { areaKm2, vintageFor, type BoundaryKind } from '../domain/geography/boundaries';
-import { areaDeprivation, type LsoaDeprivation } from '../domain/geography/deprivation';
+import { areaDeprivation, type AreaDeprivation, type LsoaDeprivation } from '../domain/geography/deprivation';
 import { nameArea } from '../domain/geography/areaName';
 import { validateSite, validateZone, zonePhases, type FieldProblem, type Polygonal } from '../domain/geography/places';
 import { cellsOutline } from '../domain/hchh';
@@ -34,9 +34,20 @@ export interface ResolvedArea {
   areaKm2: number | null;
   boundaryVintage: string | null;
   population: { residents: number; year: string; source: string; method: string } | null;
-  deprivation: Record<string, unknown> | null;
+  deprivation: AreaDeprivationOf | null;
   selection: string;
 }
+
+/** An area's deprivation: its LSOAs summed (a boundary), or the LSOAs a drawn outline overlaps, by areal weighting. */
+export type AreaDeprivationOf =
+  | (AreaDeprivation & { method: string })
+  | {
+      method: string;
+      meanImdRank: number;
+      shareResidentsMostDeprived: number;
+      shareResidentsMostDeprivedCrime: number;
+      lsoas: { code: string; shareInside: number; imdDecile: number }[];
+    };
 
 const POPULATION_SOURCE = 'English Indices of Deprivation 2019, File 6: total population mid-2015 excluding prisoners (MHCLG), by LSOA 2011';
 const POPULATION_YEAR = 'mid-2015';
@@ -177,7 +188,7 @@ export class AreaService {
         let deprivation: ResolvedArea['deprivation'] = null;
         if (members.length) {
           population = { residents: members.reduce((s, l) => s + l.population, 0), year: POPULATION_YEAR, source: POPULATION_SOURCE, method };
-          deprivation = { method, ...areaDeprivation(members, new Map(members.map((l) => [l.lsoaCode, spec.code])))[0] };
+          deprivation = { method, ...areaDeprivation(members, new Map(members.map((l) => [l.lsoaCode, spec.code])))[0]! };
         } else {
           const ctx = await this.drawnContext(b.geometry as Polygonal);
           population = ctx.population;

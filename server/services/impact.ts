@@ -206,7 +206,7 @@ export class ImpactService {
         },
         comparison: comparison.counts
           ? { kind: comparison.kind, ...out(comparison.counts, 'comparison'), ...comparison.detail }
-          : { kind: 'force', ...comparison.detail },
+          : { kind: 'force' as const, ...comparison.detail },
       },
       relativeChange: { againstForce: fmtRc(assessed.againstForce), againstComparison: assessed.againstComparison ? fmtRc(assessed.againstComparison) : null },
       displacement:
@@ -223,7 +223,12 @@ export class ImpactService {
             },
       statement: assessed.statement,
       comparisonStatement: assessed.comparisonStatement,
-      series: months.map((m) => ({ month: m, period: m < date! ? 'before' : 'after', area: am.get(m)?.incidents ?? 0, force: fm.get(m)?.incidents ?? 0 })),
+      series: months.map((m) => ({
+        month: m,
+        period: m < date! ? ('before' as const) : ('after' as const),
+        area: am.get(m)?.incidents ?? 0,
+        force: fm.get(m)?.incidents ?? 0,
+      })),
       caveats: [
         'A before/after change is not proof that the intervention caused it; the comparison and the interval say how unusual the change is.',
         'Counts are of published incidents under the chosen definition; data.police.uk positions are anonymised snap points, so incidents near the area edge may fall on either side.',

@@ -24,7 +24,7 @@ import {
 import { DomainError } from '../domain/errors';
 import { round } from '../domain/round';
 import type { Analysis, ResolvedParams } from './analysis';
-import type { AreaService } from './areas';
+import type { AreaDeprivationOf, AreaService } from './areas';
 import { HotspotStatistics } from './hotspotStatistics';
 import { requireComplete } from './coverage';
 
@@ -340,10 +340,11 @@ export class SiteReviewService {
   }
 
   /** The LSOAs the site overlaps with their share inside and their IoD 2019 ranks and deciles. */
-  private async deprivation(context: Record<string, unknown> | null) {
-    if (!context) return { method: 'no Indices of Deprivation loaded, or the site overlaps no LSOA', lsoas: [] };
+  private async deprivation(context: AreaDeprivationOf | null) {
+    // A drawn outline's context (outlineContexts) lists the LSOAs it overlaps; a boundary's counts them.
+    if (!context || !Array.isArray(context.lsoas)) return { method: 'no Indices of Deprivation loaded, or the site overlaps no LSOA', lsoas: [] };
     const all = new Map((await this.areas.geography.deprivation()).map((l) => [l.lsoaCode, l]));
-    const lsoas = (context.lsoas as { code: string; shareInside: number }[]).map((l) => {
+    const lsoas = context.lsoas.map((l) => {
       const d = all.get(l.code);
       return {
         code: l.code,
@@ -358,9 +359,9 @@ export class SiteReviewService {
     return {
       method:
         'English Indices of Deprivation 2019 of the 2011 LSOAs the site overlaps (rank 1 = most deprived of 32,844; decile 1 = most deprived 10 %); means weighted by the residents inside the site',
-      meanImdRank: round(context.meanImdRank as number, 1),
-      shareResidentsMostDeprived: round(context.shareResidentsMostDeprived as number, 4),
-      shareResidentsMostDeprivedCrime: round(context.shareResidentsMostDeprivedCrime as number, 4),
+      meanImdRank: round(context.meanImdRank, 1),
+      shareResidentsMostDeprived: round(context.shareResidentsMostDeprived, 4),
+      shareResidentsMostDeprivedCrime: round(context.shareResidentsMostDeprivedCrime, 4),
       lsoas,
     };
   }

@@ -142,6 +142,10 @@ describe(`areas, zones and sites on ${dbLabel}: real boundaries and ${MONTHS.len
     expect(z.status).toBe(201);
     const dup = await call('POST', '/api/zones', { ...boldStreet.properties, name: 'Temporary', geometry: boldStreet.geometry });
     expect(dup.status).toBe(409);
+    // A body that fits neither form (a zone, or a Feature of one) is answered field by field for the form it is closest to.
+    const point = await call('POST', '/api/zones', { ...boldStreet.properties, name: 'Pointed', geometry: { type: 'Point', coordinates: [-2.98, 53.4] } });
+    expect(point.status).toBe(400);
+    expect(point.body.error.issues).toEqual([{ path: 'geometry.type', message: 'must be a GeoJSON Polygon or MultiPolygon' }]);
     const u = await call('PUT', `/api/zones/${z.body.id}`, { ...boldStreet.properties, name: 'Temporary', notes: 'changed', geometry: boldStreet.geometry });
     expect(u.body.properties.notes).toBe('changed');
     expect((await call('DELETE', `/api/zones/${z.body.id}`)).status).toBe(200);

@@ -1,6 +1,6 @@
 import { useEffect, useRef, useState } from 'react';
 import { countText } from './figures';
-import { getJson, qs, scopedPath, sendJson, type AreaStats, type CountChange, type Hchh, type PlaceFeature } from './api';
+import { getJson, qs, scopedPath, sendJson, type AreaStats, type CountChange, type Hchh, type PlaceFeature, type SiteFeature, type ZoneFeature } from './api';
 import { MonthlyChart } from './CellPanel';
 import { imdDecile, PHASE_LABELS, today, zonePhase } from './layers';
 
@@ -24,8 +24,8 @@ interface Props {
   areaKey: string;
   query: AreaQuery;
   hchh: Hchh | null;
-  zones: PlaceFeature[];
-  sites: PlaceFeature[];
+  zones: ZoneFeature[];
+  sites: SiteFeature[];
   onClose: () => void;
   onEdit: (kind: 'zone' | 'site', f: PlaceFeature) => void;
   onDeleted: () => void;
@@ -53,9 +53,9 @@ export function AreaPanel({ areaKey, query, hchh, zones, sites, onClose, onEdit,
   const [stats, setStats] = useState<AreaStats | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [impact, setImpact] = useState<string | null>(null);
-  const place =
-    area?.kind === 'zone' ? zones.find((z) => String(z.id) === area.id) : area?.kind === 'site' ? sites.find((s) => String(s.id) === area.id) : undefined;
-  const clearMonth = typeof place?.properties.clearStart === 'string' ? place.properties.clearStart.slice(0, 7) : null;
+  const zone = area?.kind === 'zone' ? zones.find((z) => String(z.id) === area.id) : undefined;
+  const place: PlaceFeature | undefined = zone ?? (area?.kind === 'site' ? sites.find((s) => String(s.id) === area.id) : undefined);
+  const clearMonth = zone ? zone.properties.clearStart.slice(0, 7) : null;
   // Equal windows inside the period: up to 12 months before and after; by default the after window is
   // the end of the period (a zone's clear month when it has one).
   const impactMonths = Math.max(1, Math.min(12, Math.floor(monthsBetween(query.from, query.to) / 2)));
@@ -150,9 +150,9 @@ export function AreaPanel({ areaKey, query, hchh, zones, sites, onClose, onEdit,
       </header>
       {phase && (
         <p className="compact">
-          Phase today: <strong data-testid="zone-phase">{PHASE_LABELS[phase]}</strong> (clear {String(place?.properties.clearStart ?? '')}
-          {place?.properties.holdStart ? `, hold ${String(place.properties.holdStart)}` : ''}
-          {place?.properties.buildStart ? `, build ${String(place.properties.buildStart)}` : ''})
+          Phase today: <strong data-testid="zone-phase">{PHASE_LABELS[phase]}</strong> (clear {zone?.properties.clearStart ?? ''}
+          {zone?.properties.holdStart ? `, hold ${zone.properties.holdStart}` : ''}
+          {zone?.properties.buildStart ? `, build ${zone.properties.buildStart}` : ''})
         </p>
       )}
       {error && (

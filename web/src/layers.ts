@@ -1,6 +1,6 @@
 import { scaleThreshold } from 'd3-scale';
 import { schemeYlOrBr } from 'd3-scale-chromatic';
-import type { Deprivation, PlaceFeature, Places } from './api';
+import type { Deprivation, Sites, Zones } from './api';
 import type { DeprivationMeasure } from './state';
 
 /** England has 32,844 LSOAs (2011) in the Indices of Deprivation 2019: rank 1 is the most deprived. */
@@ -82,17 +82,17 @@ export function zonePhase(p: Record<string, unknown>, day: string): Phase {
 
 export const today = () => new Date().toISOString().slice(0, 10);
 
-export function zoneFeatures(zones: Places, day: string): GeoJSON.FeatureCollection {
+export function zoneFeatures(zones: Zones, day: string): GeoJSON.FeatureCollection {
   return {
     type: 'FeatureCollection',
-    features: zones.features.map((f: PlaceFeature) => {
+    features: zones.features.map((f) => {
       const phase = zonePhase(f.properties, day);
       return { type: 'Feature', id: f.id, geometry: f.geometry, properties: { ...f.properties, id: f.id, phase, colour: PHASE_COLOURS[phase] } };
     }),
   };
 }
 
-export function siteFeatures(sites: Places): GeoJSON.FeatureCollection {
+export function siteFeatures(sites: Sites): GeoJSON.FeatureCollection {
   return {
     type: 'FeatureCollection',
     features: sites.features.map((f) => ({ type: 'Feature', id: f.id, geometry: f.geometry, properties: { ...f.properties, id: f.id } })),

@@ -322,7 +322,10 @@ const auditEntryOut = z
     action: z.string(),
     target: z.string(),
     rows: z.number().nullable(),
-    detail: z.record(z.string(), z.unknown()).nullable(),
+    detail: z
+      .record(z.string(), z.union([z.string(), z.number(), z.boolean(), z.null(), z.array(z.string()), z.record(z.string(), z.string())]))
+      .nullable()
+      .describe("what the entry is about, by key: the route and its path parameters, a user's id and the fields changed, a sign-in's address"),
     prevHash: z.string(),
     hash: z.string(),
   })

@@ -6,6 +6,39 @@ import type { Api } from '../api';
 import { monthCoverageSchema, periodCoverageSchema } from '../coverageSchemas';
 import { analysisQuery, forceParam } from '../schemas';
 
+export const coverageResponse = z.object({
+  force: z.object({ codes: z.array(z.string()), name: z.string() }),
+  forces: z.array(
+    z.object({
+      force: z.string().nullable(),
+      span: z.object({ first: z.string(), last: z.string() }).nullable().describe('first to last month any source of the force holds'),
+      sources: z.array(
+        z.object({ source: z.string(), timed: z.boolean().describe('incidents carry a time: days are checked'), months: z.array(monthCoverageSchema) }),
+      ),
+    }),
+  ),
+  districts: z.array(z.object({ code: z.string(), name: z.string() })),
+  definition: z.object({ key: z.string(), name: z.string() }),
+  coverage: periodCoverageSchema,
+  replacements: z
+    .array(
+      z.object({
+        importId: z.number(),
+        replacedImportId: z.number().nullable(),
+        source: z.string(),
+        force: z.string().nullable(),
+        month: z.string(),
+        rowsBefore: z.number(),
+        rowsAfter: z.number(),
+        rowsKept: z.number(),
+        rowsAdded: z.number(),
+        rowsWithdrawn: z.number(),
+      }),
+    )
+    .describe('months replaced by a re-publication, newest import last'),
+});
+export type CoverageAnswer = z.infer<typeof coverageResponse>;
+
 export function coverageRoutes(api: Api, db: Db, analysis: Analysis): void {
   api.add({
     method: 'get',
@@ -27,37 +60,7 @@ export function coverageRoutes(api: Api, db: Db, analysis: Analysis): void {
       .strict(),
     response: {
       description: "per force and source, every month of the force's span; the definition's coverage over the period; replacements of re-published months",
-      schema: z.object({
-        force: z.object({ codes: z.array(z.string()), name: z.string() }),
-        forces: z.array(
-          z.object({
-            force: z.string().nullable(),
-            span: z.object({ first: z.string(), last: z.string() }).nullable().describe('first to last month any source of the force holds'),
-            sources: z.array(
-              z.object({ source: z.string(), timed: z.boolean().describe('incidents carry a time: days are checked'), months: z.array(monthCoverageSchema) }),
-            ),
-          }),
-        ),
-        districts: z.array(z.object({ code: z.string(), name: z.string() })),
-        definition: z.object({ key: z.string(), name: z.string() }),
-        coverage: periodCoverageSchema,
-        replacements: z
-          .array(
-            z.object({
-              importId: z.number(),
-              replacedImportId: z.number().nullable(),
-              source: z.string(),
-              force: z.string().nullable(),
-              month: z.string(),
-              rowsBefore: z.number(),
-              rowsAfter: z.number(),
-              rowsKept: z.number(),
-              rowsAdded: z.number(),
-              rowsWithdrawn: z.number(),
-            }),
-          )
-          .describe('months replaced by a re-publication, newest import last'),
-      }),
+      schema: coverageResponse,
     },
     handler: async ({ query }) => {
       const r = await analysis.resolve({ ...query, resolution: 9 });

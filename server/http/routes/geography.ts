@@ -6,7 +6,9 @@ import { AreaService } from '../../services/areas';
 import { DeprivationService } from '../../services/deprivation';
 import type { Api } from '../api';
 import { siteRoutes } from './sites';
-import { areaStatsQuery, feature, zoneRoutes } from './zones';
+import { areaStatsQuery, zoneRoutes } from './zones';
+import { feature, featureCollection, polygonal, postedProperties } from '../geojson';
+import { areaStatisticsFeature } from '../areaSchemas';
 import { HttpError } from '../httpError';
 import { round } from './hotspots';
 import { forceParam } from '../schemas';
@@ -28,7 +30,23 @@ export function geographyRoutes(api: Api, analysis: Analysis): void {
     access: 'public',
     cache: true,
     summary: 'Boundary sets loaded (with their vintages) and how many incidents fall inside the study area',
-    response: { description: 'vintages and tagging counts', schema: z.any() },
+    response: {
+      description: 'vintages and tagging counts',
+      schema: z.object({
+        boundaries: z.array(
+          z.object({ kind: z.enum(['district', 'ward', 'lsoa']), vintage: z.string(), count: z.number().describe('boundaries of this kind and vintage') }),
+        ),
+        vintageRule: z.string().describe('which vintage an incident is tagged against, in words'),
+        incidents: z
+          .object({
+            inside: z.number().describe('incidents inside the study area (the loaded districts)'),
+            outside: z.number(),
+            untagged: z.number().describe('positioned incidents not yet tagged'),
+            withoutPosition: z.number(),
+          })
+          .describe('incidents by study-area tagging'),
+      }),
+    },
     handler: async () => ({
       boundaries: await geo.vintages(),
       vintageRule:
@@ -199,28 +217,22 @@ function bboxOf(geometry: { coordinates: unknown }): [number, number, number, nu
   return box.map((v) => round(v, 6)) as [number, number, number, number];
 }
 
-const polygonal = z.object({ type: z.enum(['Polygon', 'MultiPolygon']), coordinates: z.array(z.array(z.unknown())) });
-const boundaryCollection = z.object({
-  type: z.literal('FeatureCollection'),
-  kind: z.enum(['district', 'ward', 'lsoa']),
-  vintage: z.string(),
-  features: z.array(
+export const boundaryCollection = featureCollection(
+  feature(
+    polygonal,
     z.object({
-      type: z.literal('Feature'),
-      id: z.string(),
-      geometry: polygonal,
-      properties: z.object({
-        code: z.string(),
-        name: z.string(),
-        kind: z.string(),
-        vintage: z.string(),
-        districtCode: z.string().nullable(),
-        areaKm2: z.number(),
-      }),
+      code: z.string().describe('ONS code'),
+      name: z.string(),
+      kind: z.string(),
+      vintage: z.string(),
+      districtCode: z.string().nullable().describe('the district of a ward or LSOA'),
+      areaKm2: z.number().describe('km²'),
     }),
-  ),
-});
-const searchHit = z.object({
+  ).extend({ id: z.string().describe('the ONS code') }),
+)
+  .extend({ kind: z.enum(['district', 'ward', 'lsoa']), vintage: z.string() })
+  .meta({ id: 'Boundaries' });
+export const searchHit = z.object({
   kind: z.enum(['ward', 'district']),
   code: z.string(),
   name: z.string().describe("a ward's name is followed by its district's"),
@@ -228,7 +240,7 @@ const searchHit = z.object({
   districtCode: z.string().nullable(),
   bbox: z.tuple([z.number(), z.number(), z.number(), z.number()]).describe('[west, south, east, north]'),
 });
-const deprivationOut = z.object({
+export const deprivationOut = z.object({
   level: z.enum(['ward', 'district']),
   vintage: z.string().nullable(),
   available: z.boolean().describe('false when no loaded area has figures; missing then says why'),
@@ -264,6 +276,10 @@ const deprivationOut = z.object({
   areasWithout: z.array(z.object({ code: z.string(), name: z.string(), reason: z.string() })),
 });
 
+export type Boundaries = z.infer<typeof boundaryCollection>;
+export type AreaHit = z.infer<typeof searchHit>;
+export type Deprivation = z.infer<typeof deprivationOut>;
+
 const cellList = z.array(z.string().min(1).max(20)).min(1).max(20000);
 
 /**
@@ -286,7 +302,11 @@ export function areaRoutes(api: Api, db: Db, analysis: Analysis): void {
       'Incidents and harm under the definition and scheme, rate per 1,000 residents (mid-2015, IoD 2019), offence mix, monthly series with zeros, the last 3 months against the previous 3 and the same months a year earlier (exact conditional Poisson test), deprivation, and the boundary vintages the incidents were tagged with.',
     params: z.object({ kind: z.enum(['district', 'ward', 'lsoa']), code: z.string().regex(/^(E0[1256789]|W0[156])\d{6}$/, 'an ONS code, e.g. E05000886') }),
     query: areaStatsQuery,
-    response: { description: 'GeoJSON Feature: the outline with its statistics as properties', schema: feature, contentType: 'application/geo+json' },
+    response: {
+      description: 'GeoJSON Feature: the outline with its statistics as properties',
+      schema: areaStatisticsFeature,
+      contentType: 'application/geo+json',
+    },
     disclosure: true,
     handler: async ({ params, query, res }) => {
       const { outline, ...stats } = await areas.statistics({ kind: params.kind, code: params.code }, query);
@@ -305,9 +325,18 @@ export function areaRoutes(api: Api, db: Db, analysis: Analysis): void {
       'Body: { cells: [...] } or { geometry: Polygon | MultiPolygon } (or a GeoJSON Feature). Population and deprivation of drawn areas are estimated by areal weighting of the 2011 LSOAs.',
     query: areaStatsQuery,
     body: z
-      .object({ cells: cellList.optional(), geometry: z.any().optional(), type: z.string().optional(), properties: z.any().optional() })
+      .object({
+        cells: cellList.optional().describe('H3 cell ids (an HCHH area)'),
+        geometry: polygonal.optional().describe('an outline drawn ad hoc (WGS84)'),
+        type: z.literal('Feature').optional().describe('the body may be a GeoJSON Feature of the outline'),
+        properties: postedProperties,
+      })
       .refine((b) => Boolean(b.cells) !== Boolean(b.geometry), { message: 'give either cells or geometry' }),
-    response: { description: 'GeoJSON Feature: the outline with its statistics as properties', schema: feature, contentType: 'application/geo+json' },
+    response: {
+      description: 'GeoJSON Feature: the outline with its statistics as properties',
+      schema: areaStatisticsFeature,
+      contentType: 'application/geo+json',
+    },
     disclosure: true,
     handler: async ({ body, query, res }) => {
       let spec: Parameters<AreaService['statistics']>[0];

@@ -105,13 +105,7 @@ export function hotspotRoutes(api: Api, analysis: Analysis): void {
     query: cellsQuery,
     response: {
       description: 'cells with at least one incident (and, with zeros=true, the empty study-area cells)',
-      schema: resolvedDescription.extend({
-        cells: z.array(z.string()),
-        incidents: z.array(z.number().nullable()).describe("null where a partner's protected count is withheld (see incidentsShown)"),
-        incidentsShown: z.array(z.string()).optional().describe('protected answers: each count as shown, "<5" where withheld'),
-        harm: z.array(z.number().nullable()),
-        disclosure: disclosureSchema.optional(),
-      }),
+      schema: cellsResponse,
     },
     disclosure: true,
     handler: async ({ query }) => {
@@ -253,14 +247,7 @@ export function hotspotRoutes(api: Api, analysis: Analysis): void {
     query: analysisQuery,
     response: {
       description: 'matrices indexed [month][cell]',
-      schema: resolvedDescription.extend({
-        months: z.array(z.string()),
-        cells: z.array(z.string()),
-        incidents: z.array(z.array(z.number().nullable())).describe('null where a partner\'s protected count is withheld ("<5")'),
-        harm: z.array(z.array(z.number().nullable())),
-        max: z.object({ incidents: z.number(), harm: z.number() }),
-        disclosure: disclosureSchema.optional(),
-      }),
+      schema: cellsByMonthResponse,
     },
     disclosure: true,
     handler: async ({ query }) => {
@@ -371,14 +358,7 @@ export function hotspotRoutes(api: Api, analysis: Analysis): void {
     query: analysisQuery.omit({ resolution: true }).strict(),
     response: {
       description: 'one value per month of the period, zeros included',
-      schema: resolvedDescription.extend({
-        cell: z.string(),
-        months: z.array(z.string()),
-        incidents: z.array(z.number().nullable()).describe("null where a partner's protected count is withheld (see incidentsShown)"),
-        incidentsShown: z.array(z.string()).optional(),
-        harm: z.array(z.number().nullable()),
-        disclosure: disclosureSchema.optional(),
-      }),
+      schema: seriesResponse,
     },
     disclosure: true,
     handler: async ({ params, query }) => {
@@ -566,3 +546,30 @@ function csvPreamble(p: Presenter): string[] {
 function roundAll<T extends Record<string, number>>(o: T): T {
   return Object.fromEntries(Object.entries(o).map(([k, v]) => [k, k.startsWith('share') ? round(v, 6) : round(v)])) as T;
 }
+
+// The compact cell answers, named so the web client can take its types from them.
+export const cellsResponse = resolvedDescription.extend({
+  cells: z.array(z.string()),
+  incidents: z.array(z.number().nullable()).describe("null where a partner's protected count is withheld (see incidentsShown)"),
+  incidentsShown: z.array(z.string()).optional().describe('protected answers: each count as shown, "<5" where withheld'),
+  harm: z.array(z.number().nullable()),
+  disclosure: disclosureSchema.optional(),
+});
+
+export const cellsByMonthResponse = resolvedDescription.extend({
+  months: z.array(z.string()),
+  cells: z.array(z.string()),
+  incidents: z.array(z.array(z.number().nullable())).describe('null where a partner\'s protected count is withheld ("<5")'),
+  harm: z.array(z.array(z.number().nullable())),
+  max: z.object({ incidents: z.number(), harm: z.number() }),
+  disclosure: disclosureSchema.optional(),
+});
+
+export const seriesResponse = resolvedDescription.extend({
+  cell: z.string(),
+  months: z.array(z.string()),
+  incidents: z.array(z.number().nullable()).describe("null where a partner's protected count is withheld (see incidentsShown)"),
+  incidentsShown: z.array(z.string()).optional(),
+  harm: z.array(z.number().nullable()),
+  disclosure: disclosureSchema.optional(),
+});

@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { month } from '../schemas';
+import { month, relativeChangeSchema, resolvedDescription } from '../schemas';
+import { feature, polygonal, postedProperties } from '../geojson';
 import type { Db } from '../../db/connection';
 import { validateSite, type Polygonal } from '../../domain/geography/places';
 import type { Analysis } from '../../services/analysis';
@@ -33,20 +34,100 @@ const impactFields = {
 
 export const impactQuery = z.object(impactFields).strict();
 export const impactBody = z
-  .object({ ...impactFields, geometry: z.any().optional().describe('GeoJSON Polygon or MultiPolygon (or a Feature) instead of area') })
+  .object({
+    ...impactFields,
+    geometry: z
+      .union([polygonal, feature(polygonal, postedProperties)], { error: 'must be a GeoJSON Polygon or MultiPolygon (or a Feature of one)' })
+      .optional()
+      .describe('an outline instead of area (WGS84)'),
+  })
   .strict();
 
-const impactResponse = z
-  .object({
-    area: z.object({ kind: z.string(), id: z.string(), name: z.string() }).passthrough(),
-    intervention: z.object({ date: z.string(), months: z.number() }).passthrough(),
-    counts: z.object({ area: z.any(), force: z.any(), buffer: z.any(), comparison: z.any() }),
-    relativeChange: z.object({ againstForce: z.any(), againstComparison: z.any() }),
-    displacement: z.any(),
+const beforeAfter = {
+  before: z.number().describe('incidents in the months before'),
+  after: z.number().describe('incidents in the months after'),
+  harmBefore: z.number(),
+  harmAfter: z.number(),
+  changePercent: z.number().nullable().describe('% change of incidents; null when none before'),
+  harmChangePercent: z.number().nullable(),
+};
+const windowOf = z.object({ from: z.string(), to: z.string(), months: z.number() });
+
+export const impactResponse = resolvedDescription
+  .extend({
+    area: z.object({
+      kind: z.string(),
+      id: z.string(),
+      name: z.string(),
+      areaKm2: z.number().nullable().describe('km²'),
+      selection: z.string(),
+      rule: z.string().optional().describe('an HCHH area: the rule that found it'),
+    }),
+    outline: polygonal,
+    intervention: z.object({
+      date: z.string().describe('the intervention month, YYYY-MM: the first "after" month'),
+      phase: z.enum(['clear', 'hold', 'build']).nullable(),
+      months: z.number(),
+      before: windowOf,
+      after: windowOf,
+      rule: z.string(),
+    }),
+    counts: z.object({
+      area: z.object(beforeAfter),
+      force: z.object({ ...beforeAfter, rule: z.string() }),
+      buffer: z.object({
+        ...beforeAfter,
+        bufferMetres: z.number(),
+        positions: z.number().describe('incident positions in the buffer ring'),
+        rule: z.string(),
+      }),
+      comparison: z
+        .object({
+          kind: z.enum(['auto', 'area', 'force']),
+          ...z.object(beforeAfter).partial().shape,
+          rule: z.string().optional().describe('comparison=force: the force-wide rule (the counts are those of counts.force)'),
+          method: z.string().optional().describe('auto: how the cells were matched'),
+          candidates: z.string().optional(),
+          targetCells: z.number().optional(),
+          targetBefore: z.number().optional(),
+          matchedBefore: z.number().optional(),
+          targetMeanImdRank: z.number().nullable().optional(),
+          matchedMeanImdRank: z.number().nullable().optional(),
+          cellIds: z.array(z.string()).optional().describe('auto: the matched cells'),
+          area: z.object({ kind: z.string(), id: z.string(), name: z.string(), selection: z.string() }).optional().describe('a named comparison area'),
+          outline: polygonal.nullable().optional(),
+        })
+        .describe('the comparison: matched cells (auto), a named area, or the force'),
+    }),
+    relativeChange: z.object({
+      againstForce: relativeChangeSchema,
+      againstComparison: relativeChangeSchema.nullable(),
+    }),
+    displacement: z
+      .union([
+        z.object({ error: z.string().describe('why the WDQ cannot be computed'), control: z.enum(['comparison', 'force']) }),
+        z.object({
+          reading: z.string(),
+          control: z.enum(['comparison', 'force']),
+          successMeasure: z.number(),
+          bufferMeasure: z.number(),
+          wdq: z
+            .number()
+            .nullable()
+            .describe(
+              'Weighted Displacement Quotient, bufferMeasure / successMeasure: > 0 diffusion of benefit, < 0 displacement; null when the area did not improve against the control',
+            ),
+          totalNetEffect: z.number(),
+          method: z.string(),
+        }),
+      ])
+      .describe('displacement into the buffer ring or diffusion of benefits'),
     statement: z.string(),
     comparisonStatement: z.string().nullable(),
+    series: z.array(z.object({ month: z.string(), period: z.enum(['before', 'after']), area: z.number(), force: z.number() })),
+    caveats: z.array(z.string()),
   })
-  .passthrough();
+  .meta({ id: 'Impact' });
 
 const DESCRIPTION =
   'Counts and harm inside the area in the months before and after the intervention month, against the force, a comparison area (auto: H3 cells outside the area and its buffer matched on pre-period count and IMD rank) and the displacement buffer; the ratio of rate ratios with its 95% interval, the Weighted Displacement Quotient, and a one-line statement that always carries its interval. See docs/impact.md.';

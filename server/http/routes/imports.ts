@@ -9,7 +9,7 @@ import { ImportFileError } from '../../ingest/errors';
 import { importDataFile, importKindOf } from '../../ingest/importPaths';
 import type { Api } from '../api';
 import { HttpError } from '../httpError';
-import { recordId } from '../schemas';
+import { isoDateTime, recordId } from '../schemas';
 
 const importOut = z
   .object({
@@ -26,8 +26,8 @@ const importOut = z
     rowsWithoutLocation: z.number(),
     firstMonth: z.string().nullable(),
     lastMonth: z.string().nullable(),
-    startedAt: z.any(),
-    finishedAt: z.any(),
+    startedAt: isoDateTime,
+    finishedAt: isoDateTime.nullable().describe('null while the import runs'),
   })
   .meta({ id: 'Import' });
 const rejectionOut = z.object({ line: z.number(), field: z.string().nullable(), value: z.string().nullable(), reason: z.string() });

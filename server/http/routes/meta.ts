@@ -3,7 +3,30 @@ import type { Db } from '../../db/connection';
 import { MAX_RESOLUTION, MIN_RESOLUTION } from '../../domain/h3cell';
 import type { Analysis } from '../../services/analysis';
 import type { Api } from '../api';
-import { forceParam } from '../schemas';
+import { forceParam, resolvedDescription } from '../schemas';
+
+export const forceSchema = z.object({
+  code: z.string(),
+  name: z.string(),
+  policeUkName: z.string(),
+  districts: z.array(z.string()),
+  incidents: z.number(),
+  firstMonth: z.string().nullable(),
+  lastMonth: z.string().nullable(),
+});
+
+export const metaResponse = z.object({
+  force: resolvedDescription.shape.force,
+  months: z.array(z.string()),
+  defaultDefinition: z.string(),
+  defaultScheme: z.string(),
+  resolutions: z.array(z.number()),
+  defaultResolution: z.number(),
+  incidents: z.number(),
+});
+
+export type Force = z.infer<typeof forceSchema>;
+export type Meta = z.infer<typeof metaResponse>;
 
 export function metaRoutes(api: Api, deps: { db: Db; analysis: Analysis; database: string }): void {
   api.add({
@@ -14,16 +37,6 @@ export function metaRoutes(api: Api, deps: { db: Db; analysis: Analysis; databas
     summary: 'Service health: database reachable, incidents loaded',
     response: { description: 'ok', schema: z.object({ status: z.literal('ok'), database: z.string(), incidents: z.number() }) },
     handler: async () => ({ status: 'ok' as const, database: deps.database, incidents: await deps.analysis.incidents.count() }),
-  });
-
-  const forceSchema = z.object({
-    code: z.string(),
-    name: z.string(),
-    policeUkName: z.string(),
-    districts: z.array(z.string()),
-    incidents: z.number(),
-    firstMonth: z.string().nullable(),
-    lastMonth: z.string().nullable(),
   });
 
   api.add({
@@ -48,15 +61,7 @@ export function metaRoutes(api: Api, deps: { db: Db; analysis: Analysis; databas
     query: z.object({ force: forceParam }).strict(),
     response: {
       description: 'what is loaded',
-      schema: z.object({
-        force: z.object({ codes: z.array(z.string()), name: z.string() }),
-        months: z.array(z.string()),
-        defaultDefinition: z.string(),
-        defaultScheme: z.string(),
-        resolutions: z.array(z.number()),
-        defaultResolution: z.number(),
-        incidents: z.number(),
-      }),
+      schema: metaResponse,
     },
     handler: async ({ query }) => {
       const forces = await deps.analysis.loadedForces();

@@ -21,6 +21,7 @@ import { round } from './hotspots';
 import { currentDisclosure } from '../../services/disclosure';
 import { disclosureNote, protectedSourceCounts } from '../../domain/disclosure';
 import { sourceSensitivity } from '../../domain/sources';
+import { indicatorReportSchema, partnershipPackResponse, sourcesResponse, successMeasuresResponse } from '../partnershipSchemas';
 
 const aggregateOut = z
   .object({
@@ -73,7 +74,7 @@ export function partnershipRoutes(api: Api, db: Db, analysis: Analysis): void {
     description:
       'Incident sources with their records, months, the precision their positions were given in (point, LSOA, text: never shown finer), and whether they carry times and weapon flags; aggregate sources with their measures, periods, suppressed values and revisions.',
     query: z.object({ force: forceParam }).strict(),
-    response: { description: 'incident and aggregate sources', schema: z.object({ incidents: z.array(z.any()), aggregates: z.array(z.any()) }).passthrough() },
+    response: { description: 'incident and aggregate sources', schema: sourcesResponse },
     handler: async ({ query }) => {
       const scope = await analysis.forceScope(query.force ?? 'all');
       const incidents = await analysis.incidents.sources(query.force ? scope.codes : undefined);
@@ -103,7 +104,7 @@ export function partnershipRoutes(api: Api, db: Db, analysis: Analysis): void {
     description:
       'Hospital admissions for assault with a knife or sharp object (HES aggregates), knife-enabled serious violence (force-extract weapon flags; unavailable for data.police.uk data), homicides (Homicide Index aggregates): values, rates per population, change with the exact conditional Poisson test; suppressed figures stay suppressed.',
     query: z.object({ force: forceParam }).strict(),
-    response: { description: 'one entry per area, each with the three measures', schema: z.any() },
+    response: { description: 'one entry per area, each with the three measures', schema: successMeasuresResponse },
     handler: async ({ query }) => successMeasures(db, analysis, query),
   });
 
@@ -223,7 +224,7 @@ export function partnershipRoutes(api: Api, db: Db, analysis: Analysis): void {
     summary: 'An indicator table: baseline, quarters, rolling 12 months, change, significance and RAG, with its run chart',
     params: keyParam,
     query: adjustQuery,
-    response: { description: 'the table, the RAG rule printed in words, notes and the XmR run chart of monthly values', schema: z.any() },
+    response: { description: 'the table, the RAG rule printed in words, notes and the XmR run chart of monthly values', schema: indicatorReportSchema },
     handler: async ({ params, query }) => report(params.key, query.adjust),
   });
 
@@ -297,7 +298,7 @@ export function partnershipRoutes(api: Api, db: Db, analysis: Analysis): void {
     cache: true,
     summary: 'The partnership pack as data: success measures, every indicator, HCHH areas, emerging hot spots, wards by deprivation, sources and caveats',
     query: packQuery,
-    response: { description: 'the pack', schema: z.any() },
+    response: { description: 'the pack', schema: partnershipPackResponse },
     handler: async ({ query }) => pack(query),
   });
 

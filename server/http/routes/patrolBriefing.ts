@@ -5,7 +5,8 @@ import { PatrolBriefingService } from '../../services/patrolBriefing';
 import { sendCsv, type Api } from '../api';
 import { briefingHtml } from '../pages/patrolBriefing';
 import { sendPrintable } from '../pages/html';
-import { hchhQuery, hchhRequestOf } from '../schemas';
+import { hchhQuery, hchhRequestOf, isoDateTime, resolvedDescription } from '../schemas';
+import { multiPolygon } from '../geojson';
 import { round } from './hotspots';
 
 export const briefingQuery = hchhQuery
@@ -19,6 +20,49 @@ export const briefingQuery = hchhQuery
     streets: z.coerce.number().int('must be a whole number').min(1).max(500).default(10).describe('streets listed per area, most harm first (default 10)'),
   })
   .strict();
+
+const counted = { incidents: z.number(), harm: z.number() };
+const briefingArea = z.object({
+  rank: z.number().describe('rank in /api/hchh (1 = most harm)'),
+  name: z.string(),
+  cells: z.number(),
+  cellIds: z.array(z.string()),
+  areaKm2: z.number().describe('km²'),
+  ...counted,
+  shareOfIncidents: z.number().describe("share (0–1) of the study area's incidents"),
+  shareOfHarm: z.number(),
+  outline: multiPolygon,
+  streets: z.array(z.object({ street: z.string(), ...counted })).describe('most harm first'),
+  peakMonths: z.array(z.object({ month: z.string(), ...counted })),
+  peakTimes: z
+    .discriminatedUnion('available', [
+      z.object({ available: z.literal(false), statement: z.string() }),
+      z.object({
+        available: z.literal(true),
+        statement: z.string(),
+        timed: z.number().describe('incidents with a recorded time'),
+        untimed: z.number(),
+        days: z.array(z.object({ day: z.string(), incidents: z.number() })),
+        hours: z.array(z.object({ hour: z.string(), incidents: z.number() })),
+      }),
+    ])
+    .describe('peak days and hours (UK time) where incidents carry times; a statement where not'),
+  visits: z
+    .array(z.object({ order: z.number(), street: z.string(), minutes: z.string().describe('e.g. "15–20"'), when: z.string() }))
+    .describe('suggested visits to the streets with most harm; guidance says why'),
+});
+export const briefingResponse = resolvedDescription
+  .extend({
+    rule: z.string().describe('the HCHH rule in words'),
+    dataRefresh: z.object({
+      latestMonthLoaded: z.string().nullable(),
+      lastImport: isoDateTime.nullable().describe('when the data were last imported'),
+    }),
+    guidance: z.string(),
+    streetsRule: z.string(),
+    areas: z.array(briefingArea),
+  })
+  .meta({ id: 'PatrolBriefing' });
 
 export function patrolBriefingRoutes(api: Api, db: Db, analysis: Analysis, dataDir: string): void {
   const service = new PatrolBriefingService(db, analysis, dataDir);
@@ -37,7 +81,7 @@ export function patrolBriefingRoutes(api: Api, db: Db, analysis: Analysis, dataD
     description:
       'For each HCHH area (as /api/hchh, or those chosen with areas=1,3,5): outline, streets with incidents and harm, peak months, peak days and hours where incident times exist (a statement where not), suggested 15–20 minute visits (Home Office Grip programme) and the latest month loaded. See docs/patrol-briefing.md.',
     query: briefingQuery,
-    response: { description: 'the briefing', schema: z.object({ areas: z.array(z.any()), dataRefresh: z.any() }).passthrough() },
+    response: { description: 'the briefing', schema: briefingResponse },
     handler: async ({ query }) => {
       const { areas, ...rest } = await run(query, false);
       return { ...rest, areas: areas.map(({ box: _box, ...a }) => a) };

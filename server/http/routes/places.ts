@@ -3,7 +3,8 @@ import { addMonths, monthRange } from '../../domain/months';
 import { defaultNightWindow, repeatLocations } from '../../domain/repeatLocations';
 import type { Analysis } from '../../services/analysis';
 import { sendCsv, type Api } from '../api';
-import { analysisQuery } from '../schemas';
+import { analysisQuery, resolvedDescription } from '../schemas';
+import { feature, featureCollection, point } from '../geojson';
 import { round } from './hotspots';
 import { coverageOf } from '../../services/coverage';
 
@@ -14,6 +15,48 @@ const repeatQuery = analysisQuery
     limit: z.coerce.number().int().min(1).max(10000).default(500),
   })
   .strict();
+
+const repeatLocation = feature(
+  point,
+  z.object({
+    rank: z.number().describe('1 = most harm'),
+    location: z.string().describe('the location as published, e.g. "On or near Bold Street", or the premises'),
+    source: z.string(),
+    incidents: z.number(),
+    harm: z.number(),
+    shareOfIncidents: z.number().describe("share (0–1) of the period's incidents"),
+    shareOfHarm: z.number(),
+    firstMonth: z.string(),
+    lastMonth: z.string(),
+    monthsActive: z.number().describe('months with at least one incident'),
+    firstHalf: z.number().describe('incidents in the first half of the period'),
+    secondHalf: z.number(),
+    nightTimeShare: z.number().nullable().describe('share (0–1) in the night-time economy window; null when no incident has a time'),
+  }),
+);
+export const repeatLocationsResponse = featureCollection(repeatLocation)
+  .extend(resolvedDescription.shape)
+  .extend({
+    rule: z.string().describe('the selection in words'),
+    timesAvailable: z.boolean(),
+    timesNote: z.string().nullable(),
+    halves: z.object({
+      months: z.number().describe('months in each half'),
+      firstHalfEnd: z.string(),
+      secondHalfStart: z.string(),
+      incomplete: z.string().nullable().describe('why the halves are not comparable (months not loaded), or null'),
+    }),
+    totals: z.object({
+      incidents: z.number(),
+      harm: z.number(),
+      repeatIncidents: z.number().describe('incidents at repeat locations'),
+      repeatHarm: z.number(),
+      repeatShare: z.number().describe('share (0–1) of incidents at repeat locations'),
+      repeatHarmShare: z.number(),
+      locations: z.number().describe('repeat locations in all (features holds the first limit)'),
+    }),
+  })
+  .meta({ id: 'RepeatLocations' });
 
 /** Place-based tools: repeat locations (licensing). */
 export function placeRoutes(api: Api, analysis: Analysis): void {
@@ -63,7 +106,7 @@ export function placeRoutes(api: Api, analysis: Analysis): void {
     query: repeatQuery,
     response: {
       description: 'GeoJSON FeatureCollection of locations with their totals',
-      schema: z.object({ type: z.literal('FeatureCollection'), features: z.array(z.any()) }).passthrough(),
+      schema: repeatLocationsResponse,
       contentType: 'application/geo+json',
     },
     handler: async ({ query, res }) => {

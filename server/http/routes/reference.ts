@@ -6,7 +6,7 @@ import type { Analysis } from '../../services/analysis';
 import type { Api } from '../api';
 import { HttpError } from '../httpError';
 
-const definitionOut = z
+export const definitionOut = z
   .object({
     key: z.string(),
     name: z.string(),
@@ -14,7 +14,7 @@ const definitionOut = z
     source: z.string(),
     isProxy: z.boolean(),
     builtin: z.boolean(),
-    rules: z.any(),
+    rules: definitionRulesSchema.describe('an incident belongs when it matches any rule'),
   })
   .meta({ id: 'Definition' });
 
@@ -30,7 +30,7 @@ const definitionIn = z
   .strict()
   .meta({ id: 'DefinitionInput' });
 
-const schemeOut = z
+export const schemeOut = z
   .object({
     key: z.string(),
     name: z.string(),
@@ -42,6 +42,9 @@ const schemeOut = z
     weights: z.number().describe('number of weights'),
   })
   .meta({ id: 'HarmScheme' });
+
+export type Definition = z.infer<typeof definitionOut>;
+export type Scheme = z.infer<typeof schemeOut>;
 
 export function referenceRoutes(api: Api, analysis: Analysis): void {
   const { reference } = analysis;

@@ -3,7 +3,9 @@ import { siteFeature, type AreaService } from '../../services/areas';
 import type { Api } from '../api';
 import { HttpError } from '../httpError';
 import type { Role } from '../access';
-import { areaStatsQuery, feature, featureCollection, flatten, idParam } from './zones';
+import { areaStatsQuery, flatten, idParam, postedCollection } from './zones';
+import { feature, pointOrPolygonal, postedProperties } from '../geojson';
+import { areaStatisticsFeature, importCounts, siteCollection, siteFeature as siteFeatureSchema } from '../areaSchemas';
 import { forceParam } from '../schemas';
 
 const siteBody = z
@@ -11,9 +13,11 @@ const siteBody = z
     name: z.string(),
     bufferMetres: z.number().nullish().describe('0–2000 m; required for a point'),
     notes: z.string().nullish(),
-    geometry: z.any().describe('GeoJSON Point, Polygon or MultiPolygon, WGS84'),
+    geometry: pointOrPolygonal.describe('WGS84'),
   })
-  .passthrough()
+  .loose();
+const siteInput = z
+  .union([siteBody, feature(pointOrPolygonal, postedProperties).loose()])
   .describe('a site, or a GeoJSON Feature whose properties hold the fields');
 
 /** Designing-out-crime officers draw and edit the sites they review, as analysts do. */
@@ -28,7 +32,7 @@ export function siteRoutes(api: Api, areas: AreaService): void {
     access: 'read',
     summary: 'Sites as GeoJSON (of one force with force=)',
     query: z.object({ force: forceParam }).strict(),
-    response: { description: 'GeoJSON FeatureCollection', schema: featureCollection, contentType: 'application/geo+json' },
+    response: { description: 'GeoJSON FeatureCollection', schema: siteCollection, contentType: 'application/geo+json' },
     handler: async ({ query, res }) => {
       res.type('application/geo+json');
       return { type: 'FeatureCollection', features: (await areas.ofForce(await areas.places.sites(), query.force)).map(siteFeature) };
@@ -41,7 +45,7 @@ export function siteRoutes(api: Api, areas: AreaService): void {
     tag: 'exports',
     access: 'export',
     summary: 'Sites as a GeoJSON file (imports back unchanged through POST /api/sites/import)',
-    response: { description: 'GeoJSON FeatureCollection download', schema: featureCollection, contentType: 'application/geo+json' },
+    response: { description: 'GeoJSON FeatureCollection download', schema: siteCollection, contentType: 'application/geo+json' },
     handler: async ({ res }) => {
       res.type('application/geo+json').attachment('harmgrid-sites.geojson');
       return { type: 'FeatureCollection', features: (await areas.places.sites()).map(siteFeature) };
@@ -55,8 +59,8 @@ export function siteRoutes(api: Api, areas: AreaService): void {
     access: 'write',
     roles: SITE_EDITORS,
     summary: 'Create a site',
-    body: z.union([siteBody, feature]),
-    response: { description: 'the site as a GeoJSON Feature', schema: feature },
+    body: siteInput,
+    response: { description: 'the site as a GeoJSON Feature', schema: siteFeatureSchema },
     handler: async ({ body, res }) => {
       const site = await areas.createSite(flatten(body));
       res.status(201);
@@ -71,8 +75,8 @@ export function siteRoutes(api: Api, areas: AreaService): void {
     access: 'write',
     roles: SITE_EDITORS,
     summary: 'Import sites from a GeoJSON FeatureCollection, all or none',
-    body: featureCollection,
-    response: { description: 'how many sites were created and updated, and the sites', schema: z.any() },
+    body: postedCollection,
+    response: { description: 'how many sites were created and updated, and the sites', schema: siteCollection.extend(importCounts) },
     handler: async ({ body }) => {
       const r = await areas.importSites(body);
       return { created: r.created, updated: r.updated, type: 'FeatureCollection', features: r.sites.map(siteFeature) };
@@ -86,7 +90,7 @@ export function siteRoutes(api: Api, areas: AreaService): void {
     access: 'read',
     summary: 'One site as a GeoJSON Feature',
     params: idParam,
-    response: { description: 'GeoJSON Feature', schema: feature, contentType: 'application/geo+json' },
+    response: { description: 'GeoJSON Feature', schema: siteFeatureSchema, contentType: 'application/geo+json' },
     handler: async ({ params, res }) => {
       const site = await areas.places.getSite(params.id);
       if (!site) throw new HttpError(404, `no site #${params.id}`);
@@ -103,8 +107,8 @@ export function siteRoutes(api: Api, areas: AreaService): void {
     roles: SITE_EDITORS,
     summary: 'Replace a site',
     params: idParam,
-    body: z.union([siteBody, feature]),
-    response: { description: 'the site as a GeoJSON Feature', schema: feature },
+    body: siteInput,
+    response: { description: 'the site as a GeoJSON Feature', schema: siteFeatureSchema },
     handler: async ({ params, body }) => siteFeature(await areas.updateSite(params.id, flatten(body))),
   });
 
@@ -132,7 +136,11 @@ export function siteRoutes(api: Api, areas: AreaService): void {
     summary: 'Statistics of a site (with its buffer)',
     params: idParam,
     query: areaStatsQuery,
-    response: { description: 'GeoJSON Feature: the buffered outline with its statistics as properties', schema: feature, contentType: 'application/geo+json' },
+    response: {
+      description: 'GeoJSON Feature: the buffered outline with its statistics as properties',
+      schema: areaStatisticsFeature,
+      contentType: 'application/geo+json',
+    },
     handler: async ({ params, query, res }) => {
       const { outline, ...stats } = await areas.statistics({ kind: 'site', id: params.id }, query);
       res.type('application/geo+json');

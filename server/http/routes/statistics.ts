@@ -39,6 +39,40 @@ const gistarOptions = z.object({
   thresholds: z.record(z.string(), z.number()).describe('p cut-off per confidence level (0.01, 0.05, 0.1); −1 where no cell is significant'),
 });
 
+export const gistarResponse = resolvedDescription.extend({
+  cells: z.array(z.string()),
+  value: z.array(z.number().nullable()).describe('null where a partner\'s protected count is withheld ("<5")'),
+  z: z.array(z.number()),
+  p: z.array(z.number()),
+  bin: z.array(z.number()),
+  studyArea: z.object({ cells: z.number(), areaKm2: z.number(), basis: z.string() }),
+  options: gistarOptions,
+  disclosure: disclosureSchema.optional(),
+});
+export type Gistar = z.infer<typeof gistarResponse>;
+
+export const emergingResponse = resolvedDescription.extend({
+  cells: z.array(z.string()),
+  category: z.array(z.string().nullable()),
+  shortSeries: z.array(z.string().nullable()),
+  trendTau: z.array(z.number().nullable()),
+  trendP: z.array(z.number().nullable()),
+  hotMonths: z.array(z.number().nullable()),
+  counts: z.record(z.string(), z.number()),
+  insufficient: z.string().nullable(),
+  studyArea: z.object({ cells: z.number(), areaKm2: z.number(), basis: z.string() }),
+  options: gistarOptions
+    .omit({ thresholds: true })
+    .extend({ timeStep: z.number(), globalWindow: z.string(), alpha: z.number(), trendAlpha: z.number(), step: z.enum(['month', 'week']) }),
+  coverage: periodCoverageSchema.extend({
+    used: z.object({ from: z.string(), to: z.string(), months: z.number() }).describe('the months the cube was built from: the longest run of complete months'),
+  }),
+  step: z.enum(['month', 'week']),
+  steps: z.array(z.string()),
+  disclosure: disclosureSchema.optional(),
+});
+export type Emerging = z.infer<typeof emergingResponse>;
+
 export function statisticsRoutes(api: Api, analysis: Analysis): void {
   const stats = new HotspotStatistics(analysis);
 
@@ -54,16 +88,7 @@ export function statisticsRoutes(api: Api, analysis: Analysis): void {
     query: gistarQuery,
     response: {
       description: 'parallel arrays over the study-area cells',
-      schema: resolvedDescription.extend({
-        cells: z.array(z.string()),
-        value: z.array(z.number().nullable()).describe('null where a partner\'s protected count is withheld ("<5")'),
-        z: z.array(z.number()),
-        p: z.array(z.number()),
-        bin: z.array(z.number()),
-        studyArea: z.object({ cells: z.number(), areaKm2: z.number(), basis: z.string() }),
-        options: gistarOptions,
-        disclosure: disclosureSchema.optional(),
-      }),
+      schema: gistarResponse,
     },
     disclosure: true,
     handler: async ({ query }) => {
@@ -111,28 +136,7 @@ export function statisticsRoutes(api: Api, analysis: Analysis): void {
     query: emergingQuery,
     response: {
       description: 'one category per study-area cell; insufficient says when the series is too short for the ArcGIS patterns',
-      schema: resolvedDescription.extend({
-        cells: z.array(z.string()),
-        category: z.array(z.string().nullable()),
-        shortSeries: z.array(z.string().nullable()),
-        trendTau: z.array(z.number().nullable()),
-        trendP: z.array(z.number().nullable()),
-        hotMonths: z.array(z.number().nullable()),
-        counts: z.record(z.string(), z.number()),
-        insufficient: z.string().nullable(),
-        studyArea: z.object({ cells: z.number(), areaKm2: z.number(), basis: z.string() }),
-        options: gistarOptions
-          .omit({ thresholds: true })
-          .extend({ timeStep: z.number(), globalWindow: z.string(), alpha: z.number(), trendAlpha: z.number(), step: z.enum(['month', 'week']) }),
-        coverage: periodCoverageSchema.extend({
-          used: z
-            .object({ from: z.string(), to: z.string(), months: z.number() })
-            .describe('the months the cube was built from: the longest run of complete months'),
-        }),
-        step: z.enum(['month', 'week']),
-        steps: z.array(z.string()),
-        disclosure: disclosureSchema.optional(),
-      }),
+      schema: emergingResponse,
     },
     disclosure: true,
     handler: async ({ query }) => {
@@ -195,7 +199,36 @@ export function statisticsRoutes(api: Api, analysis: Analysis): void {
       })
       .strict()
       .refine((q) => q.trainTo < q.evalFrom, { message: 'the evaluation period must start after the training period ends', path: ['evalFrom'] }),
-    response: { description: 'one row per selection rule', schema: z.any() },
+    response: {
+      description: 'one row per selection rule',
+      schema: z
+        .object({
+          resolution: z.number(),
+          definition: resolvedDescription.shape.definition,
+          scheme: resolvedDescription.shape.scheme,
+          train: z.object({ from: z.string(), to: z.string() }).describe('the period the selections are made on'),
+          evaluate: z.object({ from: z.string(), to: z.string() }).describe('the later period they are scored on'),
+          budgetKm2: z.number().describe('the area every rule may select, km² (equal area, so the rules compare)'),
+          studyArea: z.object({ cells: z.number(), areaKm2: z.number(), basis: z.string() }),
+          rules: z.array(
+            z.object({
+              rule: z.string(),
+              description: z.string(),
+              cells: z.number(),
+              areaKm2: z.number(),
+              areaShare: z.number().describe('share (0–1) of the study area selected'),
+              captured: z.number().describe('evaluation-period incidents inside the selection'),
+              hitRate: z.number().describe("share (0–1) of the evaluation period's incidents inside the selection"),
+              pai: z.number().describe('Predictive Accuracy Index: hit rate / area share (Chainey, Tompson & Uhlig 2008)'),
+              rri: z.number().nullable().describe('Recapture Rate Index (Levine 2008); null when the training period has no incidents there'),
+              harmHitRate: z.number().describe('the hit rate of harm'),
+              harmPai: z.number(),
+              harmRri: z.number().nullable(),
+            }),
+          ),
+        })
+        .meta({ id: 'Accuracy' }),
+    },
     handler: async ({ query }) => {
       const train = await analysis.resolve({
         resolution: query.resolution,

@@ -5,9 +5,15 @@ import type { Api } from '../api';
 import { HttpError } from '../httpError';
 import { analysisQuery } from '../schemas';
 import { forceParam } from '../schemas';
+import { feature, featureCollection, pointOrPolygonal, polygonal, postedProperties } from '../geojson';
+import { areaStatisticsFeature, importCounts, zoneCollection, zoneFeature as zoneFeatureSchema } from '../areaSchemas';
 
-export const featureCollection = z.object({ type: z.literal('FeatureCollection'), features: z.array(z.any()) }).passthrough();
-export const feature = z.object({ type: z.literal('Feature'), geometry: z.any(), properties: z.any() }).passthrough();
+/** A GeoJSON file of zones or sites to import: each feature's properties are read (and refused by field) by the domain's checks. */
+export const postedCollection = featureCollection(
+  feature(pointOrPolygonal, postedProperties)
+    .extend({ id: z.union([z.number(), z.string()]).optional().describe("a stored record's id: that record is updated") })
+    .loose(),
+).loose();
 export const idParam = z.object({ id: recordId });
 export const areaStatsQuery = analysisQuery.omit({ resolution: true }).strict();
 
@@ -19,10 +25,11 @@ const zoneBody = z
     holdStart: z.string().nullish().describe('YYYY-MM-DD, not before clearStart'),
     buildStart: z.string().nullish().describe('YYYY-MM-DD, not before holdStart'),
     notes: z.string().nullish(),
-    geometry: z.any().describe('GeoJSON Polygon or MultiPolygon, WGS84, no self-intersection, 0.01–60 km²'),
+    geometry: polygonal.describe('WGS84, no self-intersection, 0.01–60 km²'),
   })
-  .passthrough()
-  .describe('a zone, or a GeoJSON Feature whose properties hold the fields');
+  .loose();
+/** A zone, or a GeoJSON Feature whose properties hold the fields. */
+const zoneInput = z.union([zoneBody, feature(polygonal, postedProperties).loose()]).describe('a zone, or a GeoJSON Feature whose properties hold the fields');
 
 /** A GeoJSON Feature body becomes { ...properties, geometry }. */
 export const flatten = (body: unknown): unknown => {
@@ -39,7 +46,7 @@ export function zoneRoutes(api: Api, areas: AreaService): void {
     access: 'read',
     summary: 'Clear-Hold-Build zones as GeoJSON (of one force with force=)',
     query: z.object({ force: forceParam }).strict(),
-    response: { description: 'GeoJSON FeatureCollection', schema: featureCollection, contentType: 'application/geo+json' },
+    response: { description: 'GeoJSON FeatureCollection', schema: zoneCollection, contentType: 'application/geo+json' },
     handler: async ({ query, res }) => {
       res.type('application/geo+json');
       return { type: 'FeatureCollection', features: (await areas.ofForce(await areas.places.zones(), query.force)).map(zoneFeature) };
@@ -52,7 +59,7 @@ export function zoneRoutes(api: Api, areas: AreaService): void {
     tag: 'exports',
     access: 'export',
     summary: 'Zones as a GeoJSON file (imports back unchanged through POST /api/zones/import)',
-    response: { description: 'GeoJSON FeatureCollection download', schema: featureCollection, contentType: 'application/geo+json' },
+    response: { description: 'GeoJSON FeatureCollection download', schema: zoneCollection, contentType: 'application/geo+json' },
     handler: async ({ res }) => {
       res.type('application/geo+json').attachment('harmgrid-zones.geojson');
       return { type: 'FeatureCollection', features: (await areas.places.zones()).map(zoneFeature) };
@@ -65,8 +72,8 @@ export function zoneRoutes(api: Api, areas: AreaService): void {
     tag: 'zones',
     access: 'write',
     summary: 'Create a zone',
-    body: z.union([zoneBody, feature]),
-    response: { description: 'the zone as a GeoJSON Feature', schema: feature },
+    body: zoneInput,
+    response: { description: 'the zone as a GeoJSON Feature', schema: zoneFeatureSchema },
     handler: async ({ body, res }) => {
       const zone = await areas.createZone(flatten(body));
       res.status(201);
@@ -82,8 +89,8 @@ export function zoneRoutes(api: Api, areas: AreaService): void {
     summary: 'Import zones from a GeoJSON FeatureCollection, all or none',
     description:
       'Properties: name, partnership, clearStart, holdStart, buildStart, notes. A feature whose id is a stored zone updates it; others create zones. Every problem is listed with its feature and field; nothing is stored when any feature is invalid.',
-    body: featureCollection,
-    response: { description: 'how many zones were created and updated, and the zones', schema: z.any() },
+    body: postedCollection,
+    response: { description: 'how many zones were created and updated, and the zones', schema: zoneCollection.extend(importCounts) },
     handler: async ({ body }) => {
       const r = await areas.importZones(body);
       return { created: r.created, updated: r.updated, type: 'FeatureCollection', features: r.zones.map(zoneFeature) };
@@ -97,7 +104,7 @@ export function zoneRoutes(api: Api, areas: AreaService): void {
     access: 'read',
     summary: 'One zone as a GeoJSON Feature',
     params: idParam,
-    response: { description: 'GeoJSON Feature', schema: feature, contentType: 'application/geo+json' },
+    response: { description: 'GeoJSON Feature', schema: zoneFeatureSchema, contentType: 'application/geo+json' },
     handler: async ({ params, res }) => {
       const zone = await areas.places.getZone(params.id);
       if (!zone) throw new HttpError(404, `no zone #${params.id}`);
@@ -113,8 +120,8 @@ export function zoneRoutes(api: Api, areas: AreaService): void {
     access: 'write',
     summary: 'Replace a zone',
     params: idParam,
-    body: z.union([zoneBody, feature]),
-    response: { description: 'the zone as a GeoJSON Feature', schema: feature },
+    body: zoneInput,
+    response: { description: 'the zone as a GeoJSON Feature', schema: zoneFeatureSchema },
     handler: async ({ params, body }) => zoneFeature(await areas.updateZone(params.id, flatten(body))),
   });
 
@@ -148,7 +155,11 @@ export function zoneRoutes(api: Api, areas: AreaService): void {
         baselineMonths: z.coerce.number().int().min(1).max(36).default(12).describe('months before the clear start that make the baseline'),
       })
       .strict(),
-    response: { description: 'GeoJSON Feature: the zone outline with its statistics as properties', schema: feature, contentType: 'application/geo+json' },
+    response: {
+      description: 'GeoJSON Feature: the zone outline with its statistics as properties',
+      schema: areaStatisticsFeature,
+      contentType: 'application/geo+json',
+    },
     handler: async ({ params, query, res }) => {
       const { baselineMonths, ...rest } = query;
       const { outline, ...stats } = await areas.zoneStatistics(params.id, rest, baselineMonths);

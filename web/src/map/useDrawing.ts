@@ -141,8 +141,8 @@ export function useDrawing(map: MlMap | null, reloadPlaces: () => Promise<void>)
         setMessage(null);
         return;
       }
-      const { areaKm2: _a, ...props } = e.feature.properties;
-      void _a;
+      // A zone's area is the server's to compute from the outline, not the client's to send back.
+      const props = Object.fromEntries(Object.entries(e.feature.properties).filter(([k]) => k !== 'areaKm2'));
       try {
         await sendJson('PUT', `/api/${e.kind}s/${e.feature.id}`, { ...props, geometry: f.geometry });
         await reloadPlaces();

@@ -1,16 +1,16 @@
 import { useCallback, useEffect, useState } from 'react';
 import type { GeoJSONSource, Map as MlMap } from 'maplibre-gl';
-import { getJson, type Places } from '../../api';
+import { getJson, type Sites, type Zones } from '../../api';
 import { siteFeatures, today, zoneFeatures } from '../../layers';
 
-const none: Places = { type: 'FeatureCollection', features: [] };
+const none = { type: 'FeatureCollection', features: [] } as const satisfies Zones & Sites;
 
 /** Clear-Hold-Build zones (by their phase today) and sites; reload() after a save or a deletion. */
-export function usePlaceLayers(map: MlMap | null): { zones: Places; sites: Places; reload: () => Promise<void> } {
-  const [zones, setZones] = useState<Places>(none);
-  const [sites, setSites] = useState<Places>(none);
+export function usePlaceLayers(map: MlMap | null): { zones: Zones; sites: Sites; reload: () => Promise<void> } {
+  const [zones, setZones] = useState<Zones>(none);
+  const [sites, setSites] = useState<Sites>(none);
   const reload = useCallback(async () => {
-    const [z, s] = await Promise.all([getJson<Places>('/api/zones'), getJson<Places>('/api/sites')]);
+    const [z, s] = await Promise.all([getJson<Zones>('/api/zones'), getJson<Sites>('/api/sites')]);
     setZones(z);
     setSites(s);
   }, []);
