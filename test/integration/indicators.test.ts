@@ -236,5 +236,5 @@ describe(`partnership indicators on ${dbLabel}, real months ${MONTHS[0]}…${MON
     );
     const one = await table({ key: 'hchh-2', name: 'HCHH area 2', area: { type: 'hchh', rank: 2 } });
     expect(one.table.rows[0].value).toBe(hchh.features.find((f: any) => f.properties.rank === 2).properties.incidents);
-  });
+  }, 600_000);
 });
