@@ -17,7 +17,13 @@ export const indicatorAreaSchema = z.discriminatedUnion('type', [
     .object({
       type: z.literal('hchh'),
       rank: z.number().int().min(1).max(1000).optional().describe('one HCHH area by its rank; all of them when absent'),
-      resolution: z.number().int().min(7).max(11).default(9),
+      resolution: z
+        .number()
+        .int()
+        .min(7)
+        .max(11)
+        .default(9)
+        .describe('the resolution of the analysis; the default rule builds its areas from resolution-11 cells whatever this is (as /api/hchh)'),
     })
     .strict()
     .describe('the HCHH areas of the baseline period (default rule: the patrol plan, as /api/hchh)'),

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { MAX_RESOLUTION, MIN_RESOLUTION } from '../domain/h3cell';
 import { periodCoverageSchema } from './coverageSchemas';
-import { HCHH_RULES } from '../domain/hchh';
+import { AREA_RESOLUTION, HCHH_RULES } from '../domain/hchh';
 import type { HchhRequest } from '../services/analysis';
 import { HttpError } from './httpError';
 
@@ -68,6 +68,8 @@ export const analysisQuery = z
 
 export type AnalysisQuery = z.infer<typeof analysisQuery>;
 
+const AREA_RESOLUTION_RULE = `must be a whole number from ${AREA_RESOLUTION.min} to ${AREA_RESOLUTION.max}`;
+
 export const hchhQuery = analysisQuery
   .extend({
     rule: z
@@ -92,13 +94,22 @@ export const hchhQuery = analysisQuery
     maxAreas: z.coerce.number().int().min(1).max(1000).optional().describe('at most N areas, most harm first (patrol-plan default 15; merseyside default all)'),
     maxAreaKm2: z.coerce.number().gt(0).max(100).optional().describe('patrol-plan rule: each area at most this many km² (default 0.5)'),
     budgetPercent: z.coerce.number().gt(0).max(100).optional().describe('patrol-plan rule: all areas together at most this % of the study area (default 0.5)'),
+    areaResolution: z.coerce
+      .number()
+      .int(AREA_RESOLUTION_RULE)
+      .min(AREA_RESOLUTION.min, AREA_RESOLUTION_RULE)
+      .max(AREA_RESOLUTION.max, AREA_RESOLUTION_RULE)
+      .optional()
+      .describe(
+        `patrol-plan rule: the H3 resolution of the cells the areas are built from, whatever \`resolution\` the map shows (default ${AREA_RESOLUTION.default}, the finest the cube keeps: areas follow the streets that hold the harm; for a partner on restricted sources the disclosure resolution, 9 unless configured: the finest a partner may see)`,
+      ),
   })
   .strict();
 
 /** What an HCHH query asks for: its rule (named, or implied by the thresholds it names) and that rule's options. */
 export function hchhRequestOf(q: z.infer<typeof hchhQuery>): HchhRequest {
   const thresholdNamed = (['crimeTopPercent', 'harmTopPercent', 'minCells'] as const).filter((k) => q[k] !== undefined);
-  const patrolNamed = (['maxAreaKm2', 'budgetPercent'] as const).filter((k) => q[k] !== undefined);
+  const patrolNamed = (['maxAreaKm2', 'budgetPercent', 'areaResolution'] as const).filter((k) => q[k] !== undefined);
   const rule = q.rule ?? (thresholdNamed.length ? 'merseyside' : 'patrol-plan');
   const clash = rule === 'patrol-plan' ? thresholdNamed : patrolNamed;
   if (clash.length)
@@ -115,6 +126,7 @@ export function hchhRequestOf(q: z.infer<typeof hchhQuery>): HchhRequest {
           ...(q.maxAreaKm2 !== undefined ? { maxAreaKm2: q.maxAreaKm2 } : {}),
           ...(q.budgetPercent !== undefined ? { budgetShare: q.budgetPercent / 100 } : {}),
         },
+        ...(q.areaResolution !== undefined ? { areaResolution: q.areaResolution } : {}),
       }
     : {
         rule,
@@ -175,3 +187,15 @@ export const relativeChangeSchema = z
 
 export type Described = z.infer<typeof resolvedDescription>;
 export type CountChange = z.infer<typeof countChangeSchema>;
+
+/** The totals of a list of areas (HCHH areas, patrol areas): how many, their cells, km², incidents, harm and shares of the study area's. */
+export const areaTotalsSchema = z.object({
+  areas: z.number(),
+  cells: z.number(),
+  areaKm2: z.number(),
+  incidents: z.number(),
+  harm: z.number(),
+  shareOfArea: z.number(),
+  shareOfIncidents: z.number(),
+  shareOfHarm: z.number(),
+});

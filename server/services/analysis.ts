@@ -23,6 +23,7 @@ import { CellMonthSlice } from '../domain/cube/cellMonthSlice';
 import { LocationSlice } from '../domain/cube/locationSlice';
 import { CellIndex, type MapCell } from '../domain/cellIndex';
 import {
+  AREA_RESOLUTION,
   cellsOutline,
   describeHchhRule,
   hchhAreas,
@@ -326,9 +327,9 @@ export class Analysis {
     });
   }
 
-  /** True counts per cell at the context's resolution: for a protected context, what decides "<5" (never shown). */
-  async trueCellTotals(r: ResolvedParams): Promise<Map<string, number>> {
-    const totals = (await this.trueSlice(r)).totals(r.from, r.to, r.resolution);
+  /** True counts per cell at the context's resolution (or `resolution`): for a protected context, what decides "<5" (never shown). */
+  async trueCellTotals(r: ResolvedParams, resolution = r.resolution): Promise<Map<string, number>> {
+    const totals = (await this.trueSlice(r)).totals(r.from, r.to, resolution);
     return new Map(totals.map((t) => [t.cell, t.incidents]));
   }
 
@@ -547,10 +548,46 @@ export class Analysis {
     };
   }
 
-  /** HCHH areas by the request's rule (default: the patrol plan), named, with their shares and the rule in words. */
+  /**
+   * HCHH areas by the request's rule (default: the patrol plan), named, with their shares and the rule
+   * in words. The patrol plan builds its areas from cells of `areaResolution` (cellResolution), the
+   * merseyside rule from the context's; the answer is kept per data version, so the pages, indicators
+   * and impact answers that ask for the same areas build them once.
+   */
   async hchh(r: ResolvedParams, request: HchhRequest = {}) {
-    const study = await this.studyArea(r);
     const rule = request.rule ?? 'patrol-plan';
+    const cells = this.hchhCellResolution(r, rule, request.areaResolution);
+    const built = cells.resolution === r.resolution ? r : { ...r, resolution: cells.resolution };
+    const key = `hchh|${r.version}|${r.force.codes.join(',')}|${(r.districts ?? []).join(',')}|${cells.resolution}|${JSON.stringify(r.filter)}|${r.protection ? 'protected' : 'true'}|${JSON.stringify({ ...request, rule })}`;
+    return this.memo(key, () => this.buildHchh(built, rule, request, cells));
+  }
+
+  /**
+   * The resolution of the cells HCHH areas are built from: the context's for the merseyside rule (it is
+   * defined on the cells shown); for the patrol plan `areaResolution` (default 11, the cube's finest),
+   * but for a partner on restricted sources at most the protection resolution — the finest they may see:
+   * by default lowered to it (and said so), refused when asked for by name.
+   */
+  private hchhCellResolution(r: ResolvedParams, rule: HchhRule, asked: number | undefined): { resolution: number; why?: string } {
+    if (rule !== 'patrol-plan') return { resolution: r.resolution };
+    const wanted = asked ?? AREA_RESOLUTION.default;
+    const limit = r.protection?.rules.resolution;
+    if (limit === undefined || wanted <= limit) return { resolution: wanted };
+    const restricted = r.protection!.sources.filter((s) => sourceSensitivity(s) === 'restricted').join(', ');
+    if (asked !== undefined) {
+      throw new DomainError(
+        'forbidden',
+        `areaResolution ${asked} is finer than disclosure control allows for restricted sources (${restricted}): a partner's patrol-plan areas are built from cells of resolution ${limit} or coarser (areaResolution=${limit}, the default for a partner), or ask for public sources only (source=${PUBLIC_SOURCES.join(',')})`,
+      );
+    }
+    return {
+      resolution: limit,
+      why: `the finest disclosure control allows a partner on restricted sources (${restricted}); resolution ${wanted} on public sources`,
+    };
+  }
+
+  private async buildHchh(r: ResolvedParams, rule: HchhRule, request: HchhRequest, cells: { resolution: number; why?: string }) {
+    const study = await this.studyArea(r);
     const result =
       rule === 'patrol-plan' ? patrolPlanAreas(study.cells, request.patrol, study.cellKm2) : hchhAreas(study.cells, request.threshold, study.cellKm2);
     const [namer, locations] = await Promise.all([
@@ -577,10 +614,15 @@ export class Analysis {
     });
     const sum = (f: (a: (typeof areas)[number]) => number) => areas.reduce((s, a) => s + f(a), 0);
     return {
-      rule: { key: rule, text: describeHchhRule(rule, request) },
+      rule: {
+        key: rule,
+        text: describeHchhRule(rule, { ...request, cellResolution: cells.resolution, ...(cells.why ? { cellResolutionWhy: cells.why } : {}) }),
+      },
+      /** The H3 resolution of every area's cells. */
+      cellResolution: cells.resolution,
       areas,
       thresholds: result.thresholds,
-      studyArea: { ...result.studyArea, basis: study.basis },
+      studyArea: { ...result.studyArea, resolution: cells.resolution, basis: study.basis },
       totals: {
         areas: areas.length,
         cells: sum((a) => a.cells.length),
@@ -598,6 +640,8 @@ export class Analysis {
 /** Which HCHH rule, and its options (see domain/hchh.ts). */
 export interface HchhRequest {
   rule?: HchhRule;
+  /** The patrol plan's cell resolution (AREA_RESOLUTION; default 11, whatever the context's resolution). */
+  areaResolution?: number;
   threshold?: Partial<HchhOptions>;
   patrol?: Partial<PatrolPlanOptions>;
 }

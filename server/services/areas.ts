@@ -244,7 +244,7 @@ export class AreaService {
           areaKm2: areaKm2(outline as never),
           boundaryVintage: null,
           ...(await this.drawnContext(outline as never)),
-          selection: `incidents inside the ${cells.length} H3 cells`,
+          selection: `incidents inside the ${cells.length} H3 cells (resolution ${[...new Set(cells.map((c) => getResolution(c)))].sort((x, y) => x - y).join(', ')})`,
         };
       }
     }

@@ -69,7 +69,7 @@ export class ImpactService {
     if (!a)
       throw new DomainError(
         'not_found',
-        `${field}: no HCHH area ${spec.rank}; there are ${result.areas.length} (resolution ${r.resolution}, ${whole.from}–${whole.to}, ${result.rule.key} rule)`,
+        `${field}: no HCHH area ${spec.rank}; there are ${result.areas.length} (built from resolution-${result.cellResolution} cells, ${whole.from}–${whole.to}, ${result.rule.key} rule)`,
       );
     const resolved = await this.areas.resolveArea({ kind: 'cells', cells: a.cells }, r.to);
     return {
@@ -77,7 +77,7 @@ export class ImpactService {
       kind: 'cells',
       id: `hchh:${a.rank}`,
       name: `HCHH area ${a.rank} (${a.name})`,
-      hchhRule: `HCHH area ${a.rank} as /api/hchh lists it (${result.rule.text}) at resolution ${r.resolution}, ${whole.from}–${whole.to} (all loaded months; the selection period includes the after window, so some regression to the mean is expected)`,
+      hchhRule: `HCHH area ${a.rank} as /api/hchh lists it (${result.rule.text}), ${a.cells.length} cells of resolution ${result.cellResolution}, ${whole.from}–${whole.to} (all loaded months; the selection period includes the after window, so some regression to the mean is expected)`,
     };
   }
 
@@ -238,13 +238,15 @@ export class ImpactService {
 
   /** The matched comparison cells: study-area cells outside the area and its buffer, matched on pre-period count and IMD rank. */
   private async matchedCells(r: ResolvedParams, before: IncidentFilter, area: ResolvedArea, outline: Polygonal, outer: Polygonal) {
-    const res = r.resolution;
-    const rBefore = { ...r, from: before.from, to: before.to, filter: before };
+    // An area of cells (an HCHH area, built from res-11 cells) is matched cell for cell at its cells' resolution.
+    const ownCells = area.selector.kind === 'cells' ? [...new Set(area.selector.cells.map((c) => getResolution(c)))] : [];
+    const res = ownCells.length === 1 ? ownCells[0]! : r.resolution;
+    const rBefore = { ...r, resolution: res, from: before.from, to: before.to, filter: before };
     const study = await this.analysis.studyArea(rBefore);
     const preByCell = new Map(study.cells.map((c) => [c.cell, c.incidents]));
     // Target cells: the area's own cells (HCHH), else the cells whose centre lies in the outline (at least the one at its centre).
     let targetIds: string[];
-    if (area.selector.kind === 'cells') targetIds = area.selector.cells;
+    if (area.selector.kind === 'cells' && ownCells.length === 1) targetIds = area.selector.cells;
     else {
       const set = new Set<string>();
       for (const p of polygonsOf(outline)) for (const c of polygonToCells(p, res, true)) set.add(c);

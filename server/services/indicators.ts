@@ -50,7 +50,8 @@ async function indicatorArea(
       definition: indicator.definition,
       scheme: indicator.scheme,
     });
-    const found = (await analysis.hchh(r, {})).areas;
+    const hchh = await analysis.hchh(r, {});
+    const found = hchh.areas;
     const chosen = a.rank === undefined ? found : found.filter((x) => x.rank === a.rank);
     if (chosen.length === 0)
       throw new DomainError(
@@ -68,7 +69,7 @@ async function indicatorArea(
       name,
       area: resolved,
       population: resolved.population?.residents ?? null,
-      selection: `${resolved.selection}; areas found on the baseline period and kept fixed`,
+      selection: `${resolved.selection}; areas found on the baseline period by the default HCHH rule (${hchh.rule.text}) and kept fixed`,
     };
   }
   const resolved = await areas.resolveArea(

@@ -23,6 +23,8 @@ export interface PartnershipPack {
   hchh: {
     period: { from: string; to: string };
     rule: string;
+    /** The H3 resolution of the areas' cells. */
+    cellResolution: number;
     areas: { rank: number; name: string; cells: number; areaKm2: number; incidents: number; harm: number; shareOfHarm: number; shareOfIncidents: number }[];
     totals: { areaKm2: number; shareOfArea: number; shareOfIncidents: number; shareOfHarm: number };
   };
@@ -135,7 +137,8 @@ export async function partnershipPack(
     indicators,
     hchh: {
       period: { from: yearFrom, to: last },
-      rule: `${hchh.rule.text}; H3 resolution ${resolution}, ranked by harm`,
+      rule: `${hchh.rule.text}; ranked by harm`,
+      cellResolution: hchh.cellResolution,
       areas: hchh.areas.map((a) => ({
         rank: a.rank,
         name: a.name,

@@ -133,6 +133,8 @@ export class PatrolBriefingService {
     return {
       ...this.analysis.describe(r),
       rule: `${result.rule.text} (as /api/hchh)`,
+      /** The H3 resolution of every area's cells (cellIds). */
+      cellResolution: result.cellResolution,
       dataRefresh: { latestMonthLoaded: loaded[loaded.length - 1] ?? null, lastImport: refreshed ? new Date(refreshed).toISOString() : null },
       guidance: VISIT_GUIDANCE,
       streetsRule:

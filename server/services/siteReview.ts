@@ -1,5 +1,5 @@
 import { booleanPointInPolygon, pointOnFeature, feature } from '@turf/turf';
-import { POLYGON_TO_CELLS_FLAGS, polygonToCellsExperimental } from 'h3-js';
+import { POLYGON_TO_CELLS_FLAGS, cellToParent, getResolution, polygonToCellsExperimental } from 'h3-js';
 import type { DefinitionRules } from '../domain/definitions';
 import { matchesDefinition } from '../domain/definitions';
 import { countChange, type CountChange } from '../domain/countChange';
@@ -300,8 +300,13 @@ export class SiteReviewService {
       this.hotspots.gistar(r, gistarOptions),
       this.hotspots.emerging(r, { ...gistarOptions, timeStep: 1, alpha: 0.05, trendAlpha: 0.05, globalWindow: 'cube', step: 'month' }),
     ]);
+    // The areas are built from finer cells (res 11) than the site's: a site cell is in an area when it holds any of the area's cells (the best-ranked when several).
     const areaOf = new Map<string, { rank: number; name: string }>();
-    for (const a of hchh.areas) for (const c of a.cells) areaOf.set(c, { rank: a.rank, name: a.name });
+    for (const a of hchh.areas)
+      for (const c of a.cells) {
+        const cell = getResolution(c) > RESOLUTION ? cellToParent(c, RESOLUTION) : c;
+        if (!areaOf.has(cell)) areaOf.set(cell, { rank: a.rank, name: a.name });
+      }
     const giIndex = new Map(gi.cells.map((c, i) => [c, i]));
     const emIndex = new Map(emerging.cells.map((c, i) => [c, i]));
     const cells = touched.map((cell) => {
@@ -331,7 +336,7 @@ export class SiteReviewService {
       hchhAreasWithinRings: [...nearby.values()].sort((a, b) => a.rank - b.rank),
       rules: {
         cells: 'the resolution-9 H3 cells the site outline overlaps (any part)',
-        hchh: `default HCHH rule over the period and definition: ${hchh.rule.text} (${hchh.studyArea.basis})`,
+        hchh: `default HCHH rule over the period and definition: ${hchh.rule.text} (${hchh.studyArea.basis}); a resolution-${RESOLUTION} cell is in an area when it holds any of the area's cells`,
         gistar: 'Gi* of incident counts, binary k = 1 neighbours, FDR-corrected bins −3…3 (99/95/90 %) over the period',
         emerging:
           emerging.insufficient ?? 'ArcGIS emerging hot spot pattern of the monthly space-time cube over the period (timeStep 1, 95 %, Mann-Kendall at 5 %)',

@@ -1,9 +1,11 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { cellArea, cellToParent, gridDisk, latLngToCell } from 'h3-js';
+import { cellArea, cellToParent, getResolution, gridDisk, latLngToCell } from 'h3-js';
+import { parse } from 'csv-parse/sync';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningServer } from '../../server/server';
 import { startTestServer } from '../support/server';
+import { patrolPlanAreas } from '../../server/domain/hchh';
 import { dbLabel } from '../support/db';
 import { PROXY_CATEGORIES, monthFile, readRows } from '../support/data';
 
@@ -96,22 +98,28 @@ describe(`HTTP API on ${dbLabel}, real data ${MONTHS[0]}…${MONTHS[2]}`, () => 
     expect(body.studyArea.areaKm2).toBeGreaterThan(100);
   });
 
-  it('by default builds HCHH areas a patrol plan can use: at most 15, contiguous, apart, ≤ 0.5 km² each, ≤ 0.5 % in all', async () => {
+  it('by default builds HCHH areas a patrol plan can use from res-11 cells: at most 15, contiguous, apart, ≤ 0.5 km² each, ≤ 0.5 % in all', async () => {
+    const cells = await get('/api/cells?resolution=11');
+    const harmOf = new Map<string, number>(cells.body.cells.map((c: string, i: number) => [c, cells.body.harm[i]]));
+    const answers = [];
     for (const res of [9, 11]) {
       const { status, body } = await get(`/api/hchh?resolution=${res}`);
       expect(status).toBe(200);
+      expect(body.resolution).toBe(res);
       expect(body.ruleKey).toBe('patrol-plan');
-      expect(body.rule).toMatch(/^patrol plan: at most 15 areas/);
+      expect(body.rule).toMatch(/^patrol plan: at most 15 areas .*, built from resolution-11 H3 cells$/);
       expect(body.thresholds).toBeUndefined();
-      const cells = await get(`/api/cells?resolution=${res}`);
-      const harmOf = new Map<string, number>(cells.body.cells.map((c: string, i: number) => [c, cells.body.harm[i]]));
+      expect(body.cellResolution).toBe(11);
+      expect(body.studyArea.resolution).toBe(11);
       const owner = new Map<string, number>();
       for (const f of body.features) for (const c of f.properties.cellIds) owner.set(c, f.properties.rank);
       expect(body.features.length).toBeGreaterThan(5);
       expect(body.features.length).toBeLessThanOrEqual(15);
-      let km2 = 0;
+      let km2 = 0,
+        harm = 0;
       for (const f of body.features) {
         const ids: string[] = f.properties.cellIds;
+        for (const c of ids) expect(getResolution(c)).toBe(11);
         // Contiguous: a flood fill over H3 neighbours from the first cell reaches every cell.
         const seen = new Set([ids[0]!]);
         const stack = [ids[0]!];
@@ -123,23 +131,51 @@ describe(`HTTP API on ${dbLabel}, real data ${MONTHS[0]}…${MONTHS[2]}`, () => 
         expect(area).toBeLessThanOrEqual(0.5 * 1.0001);
         expect(f.properties.areaKm2).toBeCloseTo(area, 2);
         km2 += area;
-        // Its harm is the sum of its cells' harm as /api/cells has it (cells without harm are bridges).
-        expect(f.properties.harm).toBeCloseTo(
-          ids.reduce((sum, c) => sum + (harmOf.get(c) ?? 0), 0),
-          0,
-        );
+        // Its harm is the sum of its res-11 cells' harm as /api/cells has it (cells without harm are bridges).
+        const cellHarm = ids.reduce((sum, c) => sum + (harmOf.get(c) ?? 0), 0);
+        expect(f.properties.harm).toBeCloseTo(cellHarm, 0);
+        harm += cellHarm;
       }
       expect(km2).toBeLessThanOrEqual(0.005 * body.studyArea.areaKm2 * 1.0001);
+      expect(body.totals.shareOfHarm).toBeCloseTo(harm / body.studyArea.harm, 4);
       expect(body.features.map((f: any) => f.properties.harm)).toEqual([...body.features.map((f: any) => f.properties.harm)].sort((a, b) => b - a));
       // Far more harm than area: the 0.5 % of the area holds several per cent of the harm.
       expect(body.totals.shareOfHarm).toBeGreaterThan(5 * body.totals.shareOfArea);
+      answers.push(body);
     }
+    // The map's resolution does not change the areas.
+    expect(answers[0].features).toEqual(answers[1].features);
+    expect(answers[0].totals).toEqual(answers[1].totals);
+  });
+
+  it('areaResolution=9 reproduces the patrol plan on res-9 cells (the answer before areas were built from res-11 cells); it belongs to the patrol plan', async () => {
+    const { status, body } = await get('/api/hchh?resolution=9&areaResolution=9');
+    expect(status).toBe(200);
+    expect(body.cellResolution).toBe(9);
+    expect(body.rule).toMatch(/built from resolution-9 H3 cells$/);
+    // The reference: the patrol-plan builder over every res-9 cell of the study area, with /api/cells' counts and harm.
+    const [study, cells] = await Promise.all([get('/api/gistar?resolution=9'), get('/api/cells?resolution=9')]);
+    const totals = new Map<string, [number, number]>(cells.body.cells.map((c: string, i: number) => [c, [cells.body.incidents[i], cells.body.harm[i]]]));
+    const plan = patrolPlanAreas(
+      study.body.cells.map((cell: string) => ({ cell, incidents: totals.get(cell)?.[0] ?? 0, harm: totals.get(cell)?.[1] ?? 0 })),
+      {},
+    );
+    expect(body.features.map((f: any) => f.properties.cellIds)).toEqual(plan.areas.map((a) => a.cells));
+    expect(body.features.map((f: any) => f.properties.incidents)).toEqual(plan.areas.map((a) => a.incidents));
+    expect(body.totals.shareOfHarm).toBeCloseTo(plan.areas.reduce((s, a) => s + a.harm, 0) / plan.studyArea.harm, 4);
+    const merseyside = await get('/api/hchh?resolution=9&rule=merseyside&areaResolution=11');
+    expect(merseyside.status).toBe(400);
+    expect(merseyside.body.error.issues[0].path).toBe('areaResolution');
+    const twelve = await get('/api/hchh?areaResolution=8');
+    expect(twelve.status).toBe(400);
+    expect(twelve.body.error.message).toMatch(/areaResolution: must be a whole number from 9 to 11/);
   });
 
   it('keeps the published Merseyside rule by name, implied by its thresholds, and refuses mixed options', async () => {
     const named = await get('/api/hchh?resolution=9&rule=merseyside');
     const implied = await get('/api/hchh?resolution=9&crimeTopPercent=1&harmTopPercent=1');
     expect(named.body.ruleKey).toBe('merseyside');
+    expect(named.body.cellResolution).toBe(9); // defined on the cells shown
     expect(named.body.rule).toMatch(/top 1% by count and the top 1% by harm/);
     expect(named.body.features.map((f: any) => f.properties.cellIds)).toEqual(implied.body.features.map((f: any) => f.properties.cellIds));
     expect(named.body.thresholds.minIncidents).toBeGreaterThan(0);
@@ -163,6 +199,9 @@ describe(`HTTP API on ${dbLabel}, real data ${MONTHS[0]}…${MONTHS[2]}`, () => 
     const hchh = await get('/api/hchh?resolution=9');
     const csv = (await (await fetch(`${server.url}/api/hchh.csv?resolution=9`)).text()).trim().split('\r\n');
     expect(csv.length - 1).toBe(hchh.body.features.length);
+    const [first] = parse(csv.join('\n'), { columns: true }) as Record<string, string>[];
+    expect(first!.cell_resolution).toBe('11');
+    expect(first!.cell_ids).toBe(hchh.body.features[0].properties.cellIds.join(' '));
   });
 
   it('lists repeat locations over the latest 12 months loaded, ranked by harm, with the missing-times statement', async () => {

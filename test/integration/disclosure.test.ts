@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { cellToBoundary, cellToChildren, cellToLatLng, cellToParent, cellsToMultiPolygon, gridDisk } from 'h3-js';
+import { cellToBoundary, cellToChildren, cellToLatLng, cellToParent, cellsToMultiPolygon, getResolution, gridDisk } from 'h3-js';
 import { parse } from 'csv-parse/sync';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TOKEN_SCOPES, type Role } from '../../server/domain/roles';
@@ -260,6 +260,39 @@ describe(`Disclosure control for partners on restricted sources, ${dbLabel}, rea
     const g = await get('partner', `/api/gistar?resolution=9&${FE}`);
     expect(g.disclosure.base).toBe(5);
     for (const v of g.value) if (v !== null) expect(v % 5).toBe(0);
+  }, 300_000);
+
+  it("a partner's patrol plan on restricted sources is built from resolution-9 cells, the finest they may see, and says so; finer is refused", async () => {
+    const p = await get('partner', `/api/hchh?resolution=9&${FE}`);
+    expect(p.ruleKey).toBe('patrol-plan');
+    expect(p.cellResolution).toBe(9);
+    expect(p.studyArea.resolution).toBe(9);
+    expect(p.rule).toMatch(
+      /built from resolution-9 H3 cells \(the finest disclosure control allows a partner on restricted sources \(force-extract\); resolution 11 on public sources\)$/,
+    );
+    expect(p.features.length).toBeGreaterThan(0);
+    for (const f of p.features) {
+      for (const c of f.properties.cellIds) expect(getResolution(c)).toBe(9);
+      if (f.properties.incidents !== null) expect(f.properties.incidents % 5).toBe(0);
+    }
+    const csv = await call('partner', `/api/hchh.csv?resolution=9&${FE}`);
+    const [first] = parse(csv.text.split('\r\n').slice(2).join('\n'), { columns: true }) as Record<string, string>[];
+    expect(first!.cell_resolution).toBe('9');
+    // An analyst's areas on the same source are built from resolution-11 cells.
+    const a = await get('analyst', `/api/hchh?resolution=9&${FE}`);
+    expect(a.cellResolution).toBe(11);
+    expect(getResolution(a.features[0].properties.cellIds[0])).toBe(11);
+    const fine = await call('partner', `/api/hchh?resolution=9&${FE}&areaResolution=10`);
+    expect(fine.status).toBe(403);
+    expect(fine.body.error.message).toMatch(
+      /areaResolution 10 is finer than disclosure control allows for restricted sources \(force-extract\).*areaResolution=9/,
+    );
+    // On public sources a partner's answer is anyone's: resolution-11 cells.
+    const pub = await get('partner', '/api/hchh?resolution=9&source=data.police.uk');
+    expect(pub.cellResolution).toBe(11);
+    expect(pub.features.map((f: any) => f.properties.cellIds)).toEqual(
+      (await get('analyst', '/api/hchh?resolution=9&source=data.police.uk')).features.map((f: any) => f.properties.cellIds),
+    );
   }, 300_000);
 
   it('public-only answers are the same for partners as for analysts', async () => {

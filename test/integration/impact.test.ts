@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { booleanIntersects, booleanPointInPolygon, buffer as turfBuffer, feature } from '@turf/turf';
-import { cellToBoundary, cellToParent, latLngToCell } from 'h3-js';
+import { cellToBoundary, cellToParent, getResolution, latLngToCell } from 'h3-js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Db } from '../../server/db/connection';
 import { matchComparisonCells } from '../../server/domain/comparisonArea';
@@ -92,11 +92,16 @@ describe(`intervention impact on ${dbLabel}: real boundaries, IoD 2019 and ${MON
     // the incidents whose storage cell descends from it. H3 children do not tile their parent exactly, so a
     // point-in-outline test differs at the edges (2,803 against 2,789 here); the rule is applied to the raw rows with h3-js.
     const cellSet = new Set(first.properties.cellIds as string[]);
-    const expected = countInside((lon, lat) => cellSet.has(cellToParent(latLngToCell(lat, lon, 12), 9)));
+    const res = getResolution(first.properties.cellIds[0]); // the default areas are built from res-11 cells
+    expect(res).toBe(11);
+    expect(r.body.area.rule).toMatch(/built from resolution-11 H3 cells\), \d+ cells of resolution 11,/);
+    const expected = countInside((lon, lat) => cellSet.has(cellToParent(latLngToCell(lat, lon, 12), res)));
     expect(expected.before).toBeGreaterThan(50);
-    // … and the outline drawn for it holds nearly the same rows (within 1 %).
+    // … and the outline drawn for it holds nearly the same rows: within 10 % for res-11 cells, whose edges
+    // the res-12 storage cells straddle far more often per km² than a res-9 cell's (within 1 % there;
+    // measured 6.3 % fewer rows inside the outline for Merseyside's area 1 of 2020-10..2021-09).
     const outlined = countInside(within(first.geometry));
-    expect(Math.abs(outlined.before - expected.before) / expected.before).toBeLessThan(0.01);
+    expect(Math.abs(outlined.before - expected.before) / expected.before).toBeLessThan(0.1);
     expect({ before: r.body.counts.area.before, after: r.body.counts.area.after }).toEqual(expected);
 
     // Force-wide: rows inside the five Merseyside districts.
@@ -147,8 +152,11 @@ describe(`intervention impact on ${dbLabel}: real boundaries, IoD 2019 and ${MON
     // harmgrid stores each incident in its resolution-12 cell and a coarser cell holds the incidents whose
     // storage cell descends from it (H3 children do not tile their parent exactly, so a point-in-hexagon
     // test would differ at the edges): the test applies that rule to the raw rows with h3-js.
+    // The area is matched cell for cell at its cells' resolution (res 11).
     const set = new Set(comp.cellIds as string[]);
-    const expected = countInside((lon, lat) => set.has(cellToParent(latLngToCell(lat, lon, 12), 9)));
+    const res = getResolution(comp.cellIds[0]);
+    expect(res).toBe(getResolution(hchh.properties.cellIds[0]));
+    const expected = countInside((lon, lat) => set.has(cellToParent(latLngToCell(lat, lon, 12), res)));
     expect({ before: comp.before, after: comp.after }).toEqual(expected);
     expect(comp.matchedBefore).toBe(comp.before);
     // Matching on count and deprivation together keeps the counts within about half: HCHH area 1 is the

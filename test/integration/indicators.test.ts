@@ -19,7 +19,10 @@ describe(`partnership indicators on ${dbLabel}, real months ${MONTHS[0]}…${MON
     for (const m of MONTHS) {
       proxyByMonth.set(m, readRows(monthFile(m)).filter((r) => PROXY_CATEGORIES.has(r['Crime type']!)).length);
     }
+    // A generous request limit: the tests check numbers, not speed (an HCHH indicator builds res-11 areas over a year).
+    process.env.HARMGRID_REQUEST_TIMEOUT_S = '180';
     server = await startTestServer(MONTHS);
+    delete process.env.HARMGRID_REQUEST_TIMEOUT_S;
   });
   afterAll(async () => {
     await server?.close();
@@ -156,7 +159,10 @@ describe(`partnership indicators on ${dbLabel}, real months ${MONTHS[0]}…${MON
     const table = async (body: object) => {
       const created = await post('/api/indicators', { definition: 'public-proxy', baseline: { from: '2018-04', to: '2019-03' }, ...body });
       expect(created.status, await created.clone().text()).toBe(201);
-      return (await (await fetch(`${server.url}/api/indicators/${(body as { key: string }).key}/table`)).json()) as any;
+      const res = await fetch(`${server.url}/api/indicators/${(body as { key: string }).key}/table`);
+      const json = (await res.json()) as any;
+      expect(res.status, JSON.stringify(json).slice(0, 300)).toBe(200);
+      return json;
     };
     // Rate: Liverpool's counts × 100,000 / its residents (IoD 2019 File 6, summed from the file here); the test is on the counts.
     const lsoas = readRows(path.join(dataDir, 'deprivation', 'iod2019-lsoa-merseyside.csv'));
@@ -225,7 +231,10 @@ describe(`partnership indicators on ${dbLabel}, real months ${MONTHS[0]}…${MON
     const h = await table({ key: 'hchh-all', name: 'HCHH areas', area: { type: 'hchh' } });
     expect(h.table.rows[0].value).toBe(hchh.features.reduce((s: number, f: any) => s + f.properties.incidents, 0));
     expect(h.area.name).toMatch(new RegExp(`the ${hchh.features.length} HCHH areas`));
+    expect(h.area.selection).toMatch(
+      /H3 cells \(resolution 11\); areas found on the baseline period by the default HCHH rule \(patrol plan: .*built from resolution-11 H3 cells\)/,
+    );
     const one = await table({ key: 'hchh-2', name: 'HCHH area 2', area: { type: 'hchh', rank: 2 } });
     expect(one.table.rows[0].value).toBe(hchh.features.find((f: any) => f.properties.rank === 2).properties.incidents);
-  });
+  }, 600_000);
 });

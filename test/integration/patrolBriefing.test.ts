@@ -1,7 +1,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { parse } from 'csv-parse/sync';
-import { cellToParent, latLngToCell } from 'h3-js';
+import { area as turfArea } from '@turf/turf';
+import { cellToParent, getResolution, latLngToCell } from 'h3-js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Db } from '../../server/db/connection';
 import { patrolBriefing, streetOf } from '../../server/domain/patrolBriefing';
@@ -79,6 +80,15 @@ describe(`patrol briefing on ${dbLabel}: real boundaries and ${MONTHS.length} re
   it('chooses areas by rank, and refuses unknown or malformed ranks', async () => {
     const b = await json('/api/patrol-briefing?areas=3,1');
     expect(b.body.areas.map((a: any) => a.rank)).toEqual([1, 3]);
+    // The default rule's areas, built from res-11 cells at the map's res 9, and said so.
+    expect(b.body.cellResolution).toBe(11);
+    expect(b.body.rule).toMatch(/built from resolution-11 H3 cells \(as \/api\/hchh\)$/);
+    for (const a of b.body.areas) {
+      expect(a.cellIds.every((c: string) => getResolution(c) === 11)).toBe(true);
+      // One outline round the area's cells (their union), not a hexagon each: its rings enclose the cells' exact area.
+      expect(a.outline.coordinates.length).toBeLessThan(a.cellIds.length);
+      expect(turfArea(a.outline) / 1e6).toBeCloseTo(a.areaKm2, 2);
+    }
     const missing = await json('/api/patrol-briefing?areas=1,999');
     expect(missing.status).toBe(404);
     expect(missing.body.error.message).toContain('999');
@@ -92,7 +102,8 @@ describe(`patrol briefing on ${dbLabel}: real boundaries and ${MONTHS.length} re
     // that a spreadsheet would run as a formula, and recorded times on Friday nights.
     const first = (await json('/api/patrol-briefing?areas=1')).body.areas[0];
     const cells = new Set(first.cellIds as string[]);
-    const real = proxy.find((r) => cells.has(cellToParent(latLngToCell(Number(r.Latitude), Number(r.Longitude), 12), 9)))!;
+    const cellRes = getResolution(first.cellIds[0]); // the default patrol-plan areas are built from res-11 cells
+    const real = proxy.find((r) => cells.has(cellToParent(latLngToCell(Number(r.Latitude), Number(r.Longitude), 12), cellRes)))!;
     const file = path.join(tmp, 'timed.csv');
     const times = ['2019-03-01T22:30', '2019-03-08T22:45', '2019-03-15T23:10', '2019-03-16T01:20'];
     fs.writeFileSync(

@@ -106,6 +106,10 @@ describe('HCHH areas by the patrol-plan rule (hand-worked on real Liverpool cell
     expect(describeHchhRule('merseyside', { threshold: { crimeTopPercent: 2 } })).toMatch(
       /top 2% by count and the top 1% by harm .* Merseyside Police published/,
     );
+    expect(describeHchhRule('patrol-plan', { cellResolution: 11 })).toMatch(/densest harm first\), built from resolution-11 H3 cells$/);
+    expect(describeHchhRule('patrol-plan', { cellResolution: 9, cellResolutionWhy: 'the finest a partner may see' })).toMatch(
+      /built from resolution-9 H3 cells \(the finest a partner may see\)$/,
+    );
   });
 
   it('checks its options', () => {

@@ -157,6 +157,22 @@ describe('map workspace in headless Chromium', () => {
       window.__harmgridMap.queryRenderedFeatures({ layers: ['hchh-outline'] }).map((f: any) => f.properties.rank as number),
     );
     expect(ranks).toContain(1);
+    // The areas are built from res-11 cells over the map's res-9 cells: the list says so, and each is drawn as one outline round its cells (their union), not a hexagon per cell.
+    expect(await page.locator('.hchh p.muted').first().textContent()).toContain('built from resolution-11 H3 cells');
+    const shapes = await page.evaluate(async () => {
+      const data = (await (window.__harmgridMap.getSource('hchh') as any).getData()) as any;
+      return data.features.map((f: any) => ({
+        rings: f.geometry.coordinates.flat().length,
+        cells: f.properties.cellIds.length,
+        res: parseInt(f.properties.cellIds[0][1], 16),
+      }));
+    });
+    expect(shapes.length).toBeGreaterThan(0);
+    for (const s of shapes) {
+      expect(s.res).toBe(11);
+      expect(s.rings).toBeLessThanOrEqual(s.cells);
+    }
+    expect(shapes.reduce((n: number, s: any) => n + s.rings, 0)).toBeLessThan(shapes.reduce((n: number, s: any) => n + s.cells, 0) / 2);
     await page.screenshot({ path: path.join(artifacts, 'map-hchh-area.png') });
     await page.evaluate(() => {
       window.__harmgridMap.jumpTo({ center: [-2.975, 53.405], zoom: 11 });

@@ -72,7 +72,7 @@ ${p.indicators.length === 0 ? html`<p>No indicators are defined yet. A partnersh
 ${p.indicators.map((i) => (i.report ? indicatorSection(i.report) : html`<h3>${i.name}</h3><p class="note">Cannot be computed: ${i.error}</p>`))}</section>
 <section><h2>High Crime High Harm areas, ${p.hchh.period.from} to ${p.hchh.period.to}</h2>
 <p class="meta">Rule: ${p.hchh.rule}. Together: ${num(p.hchh.totals.areaKm2, 2)} km² (${num(p.hchh.totals.shareOfArea * 100, 2)} % of the area), ${num(p.hchh.totals.shareOfIncidents * 100, 1)} % of incidents, ${num(p.hchh.totals.shareOfHarm * 100, 1)} % of harm.</p>
-<table><thead><tr><th scope="col">rank</th><th scope="col">area</th><th scope="col">cells</th><th scope="col">km²</th><th scope="col">incidents</th><th scope="col">harm (${p.scheme.unit})</th><th scope="col">share of harm</th></tr></thead><tbody>
+<table><thead><tr><th scope="col">rank</th><th scope="col">area</th><th scope="col">cells (res ${p.hchh.cellResolution})</th><th scope="col">km²</th><th scope="col">incidents</th><th scope="col">harm (${p.scheme.unit})</th><th scope="col">share of harm</th></tr></thead><tbody>
 ${p.hchh.areas.map((a) => html`<tr><td class="n">${a.rank}</td><td>${a.name}</td><td class="n">${a.cells}</td><td class="n">${num(a.areaKm2, 2)}</td><td class="n">${num(a.incidents)}</td><td class="n">${num(a.harm)}</td><td class="n">${num(a.shareOfHarm * 100, 1)} %</td></tr>`)}
 </tbody></table></section>
 <section><h2>Emerging hot spots, ${p.emerging.period.from} to ${p.emerging.period.to}</h2>

@@ -6,7 +6,8 @@ import { BacktestService, PATROL_DEFAULTS } from '../../services/backtest';
 import type { Api } from '../api';
 import { backtestHtml } from '../pages/backtest';
 import { sendPrintable } from '../pages/html';
-import { analysisQuery, resolvedDescription } from '../schemas';
+import { analysisQuery, areaTotalsSchema, resolvedDescription } from '../schemas';
+import { multiPolygon } from '../geojson';
 import { round } from './hotspots';
 
 const list = (what: string) =>
@@ -82,8 +83,6 @@ const backtestResponse = z.object({
   chosen: z.array(z.object({ method: z.string(), window: z.number(), origin: z.string(), chosen: z.string() })),
 });
 
-const multiPolygon = z.object({ type: z.literal('MultiPolygon'), coordinates: z.array(z.array(z.array(z.array(z.number())))) });
-
 export const patrolAreasQuery = analysisQuery
   .extend({
     method: z
@@ -124,16 +123,7 @@ const patrolAreasResponse = z.object({
       outline: multiPolygon,
     }),
   ),
-  totals: z.object({
-    areas: z.number(),
-    cells: z.number(),
-    areaKm2: z.number(),
-    incidents: z.number(),
-    harm: z.number(),
-    shareOfArea: z.number(),
-    shareOfIncidents: z.number(),
-    shareOfHarm: z.number(),
-  }),
+  totals: areaTotalsSchema,
 });
 
 const BOOTSTRAP_NOTE = 'means over origins; 95 % intervals from a moving-block bootstrap over origins (block 3, 2000 replicates, seed 20240615)';

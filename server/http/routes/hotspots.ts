@@ -6,7 +6,8 @@ import { HCHH_RULES } from '../../domain/hchh';
 import { cellPolygon, cellsOutline, type Analysis, type ResolvedParams } from '../../services/analysis';
 import { sendCsv, type Api } from '../api';
 import { HttpError } from '../httpError';
-import { analysisQuery, hchhQuery, hchhRequestOf, resolvedDescription } from '../schemas';
+import { analysisQuery, areaTotalsSchema, hchhQuery, hchhRequestOf, resolvedDescription } from '../schemas';
+import { multiPolygon } from '../geojson';
 import { round } from '../../domain/round';
 import { Presenter, disclosureSchema, presentCells } from '../disclosure';
 import { rulesText } from '../../domain/disclosure';
@@ -25,18 +26,7 @@ const cellsQuery = analysisQuery
   })
   .strict();
 
-const multiPolygon = z.object({ type: z.literal('MultiPolygon'), coordinates: z.array(z.array(z.array(z.array(z.number())))) });
 const withheld = 'null where a partner\'s protected count is withheld ("<5")';
-const hchhTotals = z.object({
-  areas: z.number(),
-  cells: z.number(),
-  areaKm2: z.number(),
-  incidents: z.number(),
-  harm: z.number(),
-  shareOfArea: z.number(),
-  shareOfIncidents: z.number(),
-  shareOfHarm: z.number(),
-});
 /** GET /api/hotspots: every cell with incidents as a GeoJSON hexagon, most harm first. */
 export const hotspotsResponse = resolvedDescription
   .extend({
@@ -65,9 +55,14 @@ export const hchhResponse = resolvedDescription
     type: z.literal('FeatureCollection'),
     rule: z.string().describe('the rule in words, as pages and exports print it'),
     ruleKey: z.enum(HCHH_RULES),
+    cellResolution: z
+      .number()
+      .describe(
+        "H3 resolution of every area's cells (cellIds) and of the study area they are shares of: areaResolution for the patrol plan (default 11, whatever resolution the map shows), resolution for the merseyside rule",
+      ),
     thresholds: z.object({ minIncidents: z.number(), minHarm: z.number() }).optional().describe('the merseyside rule only'),
-    studyArea: z.object({ cells: z.number(), areaKm2: z.number(), incidents: z.number(), harm: z.number(), basis: z.string() }),
-    totals: hchhTotals,
+    studyArea: z.object({ cells: z.number(), resolution: z.number(), areaKm2: z.number(), incidents: z.number(), harm: z.number(), basis: z.string() }),
+    totals: areaTotalsSchema,
     features: z.array(
       z.object({
         type: z.literal('Feature'),
@@ -408,7 +403,7 @@ export function hotspotRoutes(api: Api, analysis: Analysis): void {
     cache: true,
     summary: 'High Crime High Harm areas as GeoJSON with their statistics',
     description:
-      'By default (rule=patrol-plan) the areas a patrol plan can use: at most 15 contiguous areas of at most 0.5 km², apart, together at most 0.5 % of the study area, holding the most harm of the period. rule=merseyside: cells in the top crimeTopPercent % by count AND the top harmTopPercent % by harm of the study area, merged where they touch. Ranked by harm.',
+      'By default (rule=patrol-plan) the areas a patrol plan can use: at most 15 contiguous areas of at most 0.5 km², apart, together at most 0.5 % of the study area, holding the most harm of the period, built from resolution-11 cells (areaResolution) whatever resolution the map shows. rule=merseyside: cells in the top crimeTopPercent % by count AND the top harmTopPercent % by harm of the study area, merged where they touch, at the requested resolution. Ranked by harm.',
     query: hchhQuery,
     response: { description: 'GeoJSON FeatureCollection of areas, with totals and thresholds', schema: hchhResponse, contentType: 'application/geo+json' },
     disclosure: true,
@@ -423,6 +418,7 @@ export function hotspotRoutes(api: Api, analysis: Analysis): void {
         ...analysis.describe(r),
         rule: result.rule.text,
         ruleKey: result.rule.key,
+        cellResolution: result.cellResolution,
         ...(result.thresholds ? { thresholds: { minIncidents: result.thresholds.minIncidents, minHarm: round(result.thresholds.minHarm) } } : {}),
         studyArea: { ...result.studyArea, areaKm2: round(result.studyArea.areaKm2), harm: round(result.studyArea.harm) },
         totals: roundAll(result.totals),
@@ -506,6 +502,7 @@ export function hotspotExportRoutes(api: Api, analysis: Analysis): void {
         rank: a.rank,
         name: a.name,
         cells: a.cells.length,
+        cell_resolution: result.cellResolution,
         area_km2: round(a.areaKm2),
         incidents: shownOf ? shownOf[i]!.shown : a.incidents,
         harm: shownOf?.[i]?.value === null ? '' : round(a.harm),
@@ -528,8 +525,13 @@ export function hotspotExportRoutes(api: Api, analysis: Analysis): void {
 export { round };
 
 /** How each HCHH area's count is shown in a protected answer: its protected sum against its true sum. */
-async function hchhShown(analysis: Analysis, r: ResolvedParams, p: Presenter, result: { areas: { cells: string[]; incidents: number }[] }) {
-  const truth = await analysis.trueCellTotals(r);
+async function hchhShown(
+  analysis: Analysis,
+  r: ResolvedParams,
+  p: Presenter,
+  result: { cellResolution: number; areas: { cells: string[]; incidents: number }[] },
+) {
+  const truth = await analysis.trueCellTotals(r, result.cellResolution);
   return result.areas.map((a) =>
     p.count(
       a.incidents,

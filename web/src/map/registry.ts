@@ -275,7 +275,7 @@ export const REGISTRY: LayerEntry[] = [
         paint: { 'text-color': '#111111', 'text-halo-color': '#ffffff', 'text-halo-width': 2 },
       }),
     ],
-    // HCHH areas are always at resolution 9, whatever the cells show; an open HCHH panel needs them too.
+    // HCHH areas are the same whatever resolution the cells show (the patrol plan builds them from res-11 cells, a partner's from res 9): asked once, at 9; an open HCHH panel needs them too.
     request: (v) => ((v.showHchh || v.area?.startsWith('hchh:')) && analysable(v) ? `/api/hchh?${qs({ ...analysisQuery(v), resolution: 9 })}` : null),
   },
   {
