@@ -7,5 +7,7 @@ describe('area names', () => {
     expect(nameArea(['Anfield', 'County', 'Everton'], 'Liverpool', ['On or near Walton Lane'])).toBe('Anfield & County, Liverpool — Walton Lane area');
     expect(nameArea(['Central'], 'Liverpool', ['On or near Shopping Area'])).toBe('Central, Liverpool');
     expect(nameArea([], null, ['On or near Bold Street'])).toBe('Bold Street area');
+    // As data.police.uk publishes it (Merseyside 2019-07..09), and as it is written.
+    expect(nameArea(['Central'], 'Liverpool', ["On or near St George'S Place"])).toBe("Central, Liverpool — St George's Place area");
   });
 });
