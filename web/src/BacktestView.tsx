@@ -1,61 +1,16 @@
 import { useEffect, useMemo, useState } from 'react';
 import { scaleLinear, scaleLog } from 'd3-scale';
-import { getJson, qs, scopedPath, type Force, type ForceNamed, type Meta } from './api';
+import { getJson, qs, scopedPath, type Force, type Meta } from './api';
 import { ForcePicker } from './forces';
 import { periodQuery } from './map/registry';
 import type { ViewState } from './state';
+import type { BacktestAnswer, PatrolAreasAnswer } from '../../server/http/routes/backtest';
 
-/** Shapes of GET /api/backtest and GET /api/patrol-areas, as this view reads them. */
-interface Interval {
-  mean: number;
-  lower: number;
-  upper: number;
-}
-export interface BacktestRow {
-  method: string;
-  window: number;
-  horizon: number;
-  budgetShare: number;
-  origins: number;
-  firstOrigin: string;
-  lastOrigin: string;
-  areaShare: number;
-  hitRate: Interval;
-  harmCaptured: Interval;
-  pai: Interval;
-  rri: Interval | null;
-  stability: Interval | null;
-  hitRateVsBaseline: Interval | null;
-}
-export interface Backtest {
-  query: { force: ForceNamed; resolution: number; definition: { name: string; isProxy: boolean }; scheme: { name: string } };
-  months: { first: string; last: string; count: number };
-  studyArea: { cells: number; areaKm2: number; basis: string };
-  methods: { key: string; name: string; description: string }[];
-  options: { windows: number[]; horizons: number[]; budgets: number[]; tuneBudgetShare: number };
-  bootstrap: string;
-  rows: BacktestRow[];
-}
-interface PatrolArea {
-  rank: number;
-  name: string;
-  cellIds: string[];
-  areaKm2: number;
-  predicted: number;
-  incidents: number;
-  harm: number;
-  shareOfArea: number;
-  shareOfIncidents: number;
-  shareOfHarm: number;
-}
-interface PatrolAreas {
-  method: { key: string; name: string };
-  window: { from: string; to: string; months: number };
-  limits: { maxAreas: number; maxAreaKm2: number; budgetShare: number; budgetKm2: number };
-  rule: string;
-  areas: PatrolArea[];
-  totals: { areas: number; areaKm2: number; incidents: number; harm: number; shareOfArea: number; shareOfIncidents: number; shareOfHarm: number };
-}
+/** GET /api/backtest and GET /api/patrol-areas, typed by the server's response schemas. */
+export type Backtest = BacktestAnswer;
+export type BacktestRow = Backtest['rows'][number];
+type Interval = BacktestRow['hitRate'];
+type PatrolAreas = PatrolAreasAnswer;
 
 /** Number formats of the view: percentages of shares, ratios, and "mean (lower–upper)" for intervals. */
 export const percent = (v: number, d = 1) => (v * 100).toLocaleString('en-GB', { minimumFractionDigits: d, maximumFractionDigits: d });

@@ -1,35 +1,9 @@
+import type { BacktestAnswer } from '../routes/backtest';
 import { escapeHtml, html, Markup, num, printablePage } from './html';
 
-interface Interval {
-  mean: number;
-  lower: number;
-  upper: number;
-}
-interface Row {
-  method: string;
-  window: number;
-  horizon: number;
-  budgetShare: number;
-  origins: number;
-  firstOrigin: string;
-  lastOrigin: string;
-  areaShare: number;
-  hitRate: Interval;
-  harmCaptured: Interval;
-  pai: Interval;
-  rri: Interval | null;
-  stability: Interval | null;
-  hitRateVsBaseline: Interval | null;
-}
-interface Backtest {
-  query: { resolution: number; definition: { name: string; isProxy: boolean }; scheme: { name: string } };
-  months: { first: string; last: string; count: number };
-  studyArea: { cells: number; areaKm2: number; basis: string };
-  methods: { key: string; name: string; description: string }[];
-  options: { windows: number[]; horizons: number[]; budgets: number[]; tuneBudgetShare: number };
-  bootstrap: string;
-  rows: Row[];
-}
+type Backtest = BacktestAnswer;
+type Row = Backtest['rows'][number];
+type Interval = Row['hitRate'];
 
 // Colour-blind-safe qualitative palette (Okabe & Ito 2008), with a marker shape per method so colour is never alone.
 const COLOURS = ['#000000', '#E69F00', '#56B4E9', '#009E73', '#F0E442', '#0072B2', '#D55E00', '#CC79A7', '#999999', '#7a4f9a'];

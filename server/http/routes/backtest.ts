@@ -49,7 +49,7 @@ export const backtestQuery = analysisQuery
 
 const interval = z.object({ mean: z.number(), lower: z.number(), upper: z.number() }).meta({ id: 'Interval' });
 
-const backtestResponse = z.object({
+export const backtestResponse = z.object({
   query: resolvedDescription,
   months: z.object({ first: z.string(), last: z.string(), count: z.number() }),
   studyArea: z.object({ cells: z.number(), areaKm2: z.number(), basis: z.string() }),
@@ -101,7 +101,7 @@ export const patrolAreasQuery = analysisQuery
   })
   .strict();
 
-const patrolAreasResponse = z.object({
+export const patrolAreasResponse = z.object({
   query: resolvedDescription,
   method: z.object({ key: z.string(), name: z.string(), description: z.string() }),
   window: z.object({ from: z.string(), to: z.string(), months: z.number() }),
@@ -132,6 +132,11 @@ const PATROL_RULE =
 
 const roundInterval = (x: { mean: number; lower: number; upper: number } | null, d = 4) =>
   x ? { mean: round(x.mean, d), lower: round(x.lower, d), upper: round(x.upper, d) } : null;
+
+/** GET /api/backtest, as the printable page and the web client read it. */
+export type BacktestAnswer = z.infer<typeof backtestResponse>;
+/** GET /api/patrol-areas. */
+export type PatrolAreasAnswer = z.infer<typeof patrolAreasResponse>;
 
 export function backtestRoutes(api: Api, db: Db, analysis: Analysis): void {
   const service = new BacktestService(db, analysis);
