@@ -6,7 +6,7 @@ import { parsePeriod, parsePublishedValue } from '../domain/periods';
 import { csvRecords, fileChecksum } from './csv';
 import { ImportFileError, type Rejection } from './errors';
 import { mapColumns } from './fields';
-import type { ImportOutcome } from './importIncidents';
+import { alreadyImported, type ImportOutcome } from './outcome';
 
 /**
  * Published area-period counts (Hospital Episode Statistics admissions, Homicide Index figures, …).
@@ -55,7 +55,7 @@ export async function importAggregateFile(db: Db, filePath: string, opts: { file
     rejections: [] as Rejection[],
   };
   const earlier = await imports.findImported(checksum);
-  if (earlier) return { ...base, status: 'skipped', importId: earlier.id, message: `already imported as import #${earlier.id} (same content); nothing to do` };
+  if (earlier) return alreadyImported(fileName, earlier, base.format);
 
   let columns: Partial<Record<Column, number>> | null = null;
   const rows: AggregateRow[] = [];

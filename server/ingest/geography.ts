@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
+import type { Knex } from 'knex';
 import type { Db } from '../db/connection';
 import { GeographyStore, type BoundaryRecord } from '../db/geography';
 import { ImportStore } from '../db/imports';
@@ -8,7 +9,7 @@ import { validateBoundarySet, type BoundaryIssue, type Polygonal } from '../doma
 import { tagIncidents } from '../services/tagging';
 import { csvRecords, fileChecksum, readCsvHeader } from './csv';
 import { ImportFileError, formatRejection, type Rejection } from './errors';
-import type { ImportOutcome } from './importIncidents';
+import { alreadyImported, emptyOutcome, type ImportOutcome } from './outcome';
 
 /** Geography tables recognised by their header (the publishers' own column names, in their order). */
 export const GEOGRAPHY_TABLES = {
@@ -59,21 +60,25 @@ const lookupFormat = (c: LookupColumns) => `LSOA ${c.lsoaVintage} → ward ${c.w
 const isLookupFormat = (f: string) => /^LSOA \d{4} → ward \d{4} lookup$/.test(f);
 export const isGeographyFormat = (f: string) => GEOGRAPHY_FORMATS.includes(f) || isLookupFormat(f);
 
-const base = (fileName: string, format: string) => ({
-  fileName,
-  format,
-  status: 'imported' as const,
-  importId: null as number | null,
-  message: '',
-  rowsTotal: 0,
-  rowsImported: 0,
-  rowsDuplicate: 0,
-  rowsRejected: 0,
-  rowsWithoutLocation: 0,
-  firstMonth: null,
-  lastMonth: null,
-  rejections: [] as Rejection[],
-});
+const base = (fileName: string, format: string) => ({ ...emptyOutcome(fileName, format), status: 'imported' as const });
+
+/** The import log's record of a reference file stored whole: every row imported, none refused. */
+function recordImported(trx: Knex.Transaction, fileName: string, checksum: string, format: string, rows: number): Promise<number> {
+  return new ImportStore(trx).create(trx, {
+    fileName,
+    checksum,
+    format,
+    status: 'imported',
+    message: null,
+    rowsTotal: rows,
+    rowsImported: rows,
+    rowsDuplicate: 0,
+    rowsRejected: 0,
+    rowsWithoutLocation: 0,
+    firstMonth: null,
+    lastMonth: null,
+  });
+}
 
 /** Records a rejected geography file with its reasons, storing nothing else. */
 async function reject(db: Db, fileName: string, checksum: string, format: string, total: number, rejections: Rejection[]): Promise<ImportOutcome> {
@@ -140,14 +145,7 @@ export async function importBoundaryFile(db: Db, filePath: string, opts: { fileN
   const fileName = opts.fileName ?? path.basename(filePath);
   const checksum = await fileChecksum(filePath);
   const earlier = await new ImportStore(db).findImported(checksum);
-  if (earlier)
-    return {
-      ...base(fileName, earlier.format ?? 'boundaries'),
-      status: 'skipped',
-      importId: earlier.id,
-      message: `already imported as import #${earlier.id} (same content); nothing to do`,
-      repairs: [],
-    };
+  if (earlier) return { ...alreadyImported(fileName, earlier, earlier.format ?? 'boundaries'), repairs: [] };
   const features = readFeatureCollection(filePath, fileName);
   const columns = new Set<string>();
   for (const f of features.slice(0, 50)) for (const k of Object.keys(f.properties ?? {})) columns.add(k);
@@ -206,21 +204,7 @@ export async function importBoundaryFile(db: Db, filePath: string, opts: { fileN
     r.areaKm2 = areaKm2(r.geometry as never);
   }
   return db.transaction(async (trx) => {
-    const imports = new ImportStore(trx);
-    const id = await imports.create(trx, {
-      fileName,
-      checksum,
-      format,
-      status: 'imported',
-      message: null,
-      rowsTotal: rows.length,
-      rowsImported: rows.length,
-      rowsDuplicate: 0,
-      rowsRejected: 0,
-      rowsWithoutLocation: 0,
-      firstMonth: null,
-      lastMonth: null,
-    });
+    const id = await recordImported(trx, fileName, checksum, format, rows.length);
     await new GeographyStore(trx).replaceBoundaries(spec.kind, spec.vintage, rows, id);
     // A folder import loads several sets and re-tags once at the end (importPaths); a single file re-tags here.
     const tagged = opts.retag === false ? null : await tagIncidents(trx);
@@ -230,7 +214,7 @@ export async function importBoundaryFile(db: Db, filePath: string, opts: { fileN
       (repairs.length
         ? `; ${repairs.length} invalid as published and repaired: ${repairs.map((x) => `${x.code} (${x.reason}; rule: ${x.rule})`).join('; ')}`
         : '');
-    await imports.finish(trx, id, { message });
+    await new ImportStore(trx).finish(trx, id, { message });
     return { ...base(fileName, format), importId: id, message, rowsTotal: rows.length, rowsImported: rows.length, repairs };
   });
 }
@@ -261,13 +245,7 @@ export async function importGeographyTable(db: Db, filePath: string, kind: Geogr
   }
   const checksum = await fileChecksum(filePath);
   const earlier = await new ImportStore(db).findImported(checksum);
-  if (earlier)
-    return {
-      ...base(fileName, format),
-      status: 'skipped',
-      importId: earlier.id,
-      message: `already imported as import #${earlier.id} (same content); nothing to do`,
-    };
+  if (earlier) return alreadyImported(fileName, earlier, format);
   let header: string[] | null = null;
   const rows: { line: number; get: (c: string) => string; record: string[] }[] = [];
   for await (const item of csvRecords(filePath)) {
@@ -381,27 +359,13 @@ export async function importGeographyTable(db: Db, filePath: string, kind: Geogr
   }
   if (rejections.length) return reject(db, fileName, checksum, format, rows.length, rejections);
   return db.transaction(async (trx) => {
-    const imports = new ImportStore(trx);
-    const id = await imports.create(trx, {
-      fileName,
-      checksum,
-      format,
-      status: 'imported',
-      message: null,
-      rowsTotal: rows.length,
-      rowsImported: rows.length,
-      rowsDuplicate: 0,
-      rowsRejected: 0,
-      rowsWithoutLocation: 0,
-      firstMonth: null,
-      lastMonth: null,
-    });
+    const id = await recordImported(trx, fileName, checksum, format, rows.length);
     await save(trx);
     const message =
       kind === 'deprivation'
         ? `${rows.length} LSOAs of the ${format} (${(await new GeographyStore(trx).deprivation()).length} of them in the loaded places)`
         : `${rows.length} rows of the ${format}`;
-    await imports.finish(trx, id, { message });
+    await new ImportStore(trx).finish(trx, id, { message });
     return { ...base(fileName, format), importId: id, message, rowsTotal: rows.length, rowsImported: rows.length };
   });
 }

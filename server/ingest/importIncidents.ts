@@ -3,7 +3,8 @@ import type { Db } from '../db/connection';
 import { IncidentStore } from '../db/incidents';
 import { ensurePartitions } from '../db/partitions';
 import { ForceStore } from '../db/forces';
-import { ImportStore, type ImportRecord } from '../db/imports';
+import { ImportStore } from '../db/imports';
+import { alreadyImported, emptyOutcome, type ImportOutcome } from './outcome';
 import { findForce, type ForceRecord } from '../domain/forces';
 import { ReferenceStore } from '../db/reference';
 import { tagsForRows } from '../services/tagging';
@@ -17,13 +18,7 @@ import { POLICE_UK_OTHER_HEADERS, POLICE_UK_STREET_HEADER, PoliceUkStreetParser,
 import { PARTNER_EVENT_COLUMNS } from './partnerEvents';
 import { mapColumns } from './fields';
 
-/** What an import did: the import log's record plus the first rejections. */
-export interface ImportOutcome extends Omit<ImportRecord, 'id' | 'checksum' | 'message' | 'startedAt' | 'finishedAt'> {
-  importId: number | null;
-  message: string;
-  /** The first rejections (all are stored with the import). */
-  rejections: Rejection[];
-}
+export type { ImportOutcome } from './outcome';
 
 export type ProgressFn = (event: { fileName: string; phase: 'reading' | 'storing'; rows: number }) => void;
 
@@ -119,21 +114,7 @@ export async function prepareIncidentFile(
   const fileName = opts.fileName ?? path.basename(filePath);
   const imports = new ImportStore(db);
   const checksum = await fileChecksum(filePath);
-  const base: ImportOutcome = {
-    fileName,
-    status: 'skipped',
-    importId: null,
-    format: null,
-    message: '',
-    rowsTotal: 0,
-    rowsImported: 0,
-    rowsDuplicate: 0,
-    rowsRejected: 0,
-    rowsWithoutLocation: 0,
-    firstMonth: null,
-    lastMonth: null,
-    rejections: [],
-  };
+  const base = emptyOutcome(fileName);
 
   try {
     await checkCsvText(filePath);
@@ -142,7 +123,7 @@ export async function prepareIncidentFile(
     throw e;
   }
   const earlier = await imports.findImported(checksum);
-  if (earlier) return { outcome: alreadyImported(base, earlier) };
+  if (earlier) return { outcome: alreadyImported(fileName, earlier) };
 
   let parser: Parser | undefined;
   let header: string[] = [];
@@ -283,10 +264,6 @@ export async function prepareIncidentFile(
   return { fileName, checksum, base, summary, rows, tags, force: force ?? null };
 }
 
-function alreadyImported(base: ImportOutcome, earlier: { id: number; format: string | null }): ImportOutcome {
-  return { ...base, importId: earlier.id, format: earlier.format, message: `already imported as import #${earlier.id} (same content); nothing to do` };
-}
-
 /**
  * The writing half of an import: stores a prepared file whole in one transaction, or, when the same
  * content was imported meanwhile (a copy of the file read at the same time), nothing.
@@ -298,7 +275,7 @@ export async function storeIncidentFile(db: Db, prepared: PreparedIncidentFile, 
   const forces = new ForceStore(db);
   let force = prepared.force ?? undefined;
   const earlier = await imports.findImported(prepared.checksum);
-  if (earlier) return alreadyImported(base, earlier);
+  if (earlier) return alreadyImported(fileName, earlier);
   if (!force && rows.length) {
     // With no force loaded yet the incidents wait unassigned (answers then cover "all loaded data");
     // with several loaded, guessing could put one force's records in another's answers.

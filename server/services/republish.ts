@@ -7,7 +7,8 @@ import { findForce } from '../domain/forces';
 import { nameMonths } from '../domain/coverage';
 import { csvRecords, fileChecksum } from '../ingest/csv';
 import { ImportFileError } from '../ingest/errors';
-import { importIncidentFile, incidentParserFor, type ImportOutcome } from '../ingest/importIncidents';
+import { importIncidentFile, incidentParserFor } from '../ingest/importIncidents';
+import { emptyOutcome, type ImportOutcome } from '../ingest/outcome';
 
 export interface RepublishOutcome extends ImportOutcome {
   replaced: ReplacementRecord[];
@@ -38,7 +39,7 @@ export async function republishIncidentFile(db: Db, filePath: string, opts: { fi
   }
   if (earlier) {
     return {
-      ...skipped(fileName),
+      ...emptyOutcome(fileName),
       importId: earlier.id,
       format: earlier.format,
       message: `the same content was imported as import #${earlier.id}; nothing to replace`,
@@ -95,24 +96,6 @@ export async function republishIncidentFile(db: Db, filePath: string, opts: { fi
     await trx('import_batch').where({ id: outcome.importId }).update({ message });
     return { ...outcome, message, replaced };
   });
-}
-
-function skipped(fileName: string): ImportOutcome {
-  return {
-    fileName,
-    status: 'skipped',
-    importId: null,
-    format: null,
-    message: '',
-    rowsTotal: 0,
-    rowsImported: 0,
-    rowsDuplicate: 0,
-    rowsRejected: 0,
-    rowsWithoutLocation: 0,
-    firstMonth: null,
-    lastMonth: null,
-    rejections: [],
-  };
 }
 
 /** The source, months and record references a file holds, read with the importer's own parsers. */
