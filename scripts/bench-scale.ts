@@ -200,7 +200,7 @@ for (const target of sizes) {
     await copyForce(db, base, registry[next++]!);
     console.log(`  grown to ${await count(db)} rows (+1 force in ${((performance.now() - t0) / 1000).toFixed(0)} s)`);
   }
-  await db.raw('ANALYZE incident; ANALYZE harm_cube');
+  await db.raw('ANALYZE incident; ANALYZE harm_cube; ANALYZE harm_rollup');
   const rate = await ingestRate(db, sample, registry[next++]!);
   const rows = await count(db);
   const forces = rowsOf<{ n: number }>(await db.raw('SELECT count(DISTINCT force_code)::int AS n FROM harm_cube'))[0]!.n;

@@ -2,6 +2,7 @@ import type { Knex } from 'knex';
 import type { SourceCounts } from '../domain/coverage';
 import type { DefinitionRules } from '../domain/definitions';
 import { rowsOf, type Db } from './connection';
+import { ROLLUP_RESOLUTION } from '../domain/h3cell';
 import { filteredCube } from './incidentQueries';
 
 export interface ForceSourceCounts extends SourceCounts {
@@ -97,7 +98,8 @@ export class CoverageStore {
     forces?: string[],
     sources?: string[],
   ): Promise<{ force: string | null; source: string }[]> {
-    const q = filteredCube({ from: '1900-01', to: '9999-12', definition, schemeId, forces, sources });
+    // No cell read: the rollup answers.
+    const q = filteredCube({ from: '1900-01', to: '9999-12', definition, schemeId, forces, sources }, undefined, ROLLUP_RESOLUTION);
     const result = await this.db.raw(`SELECT i.force_code AS force, i.source FROM ${q.from} GROUP BY 1, 2 HAVING sum(${q.n}) > 0`, q.bindings);
     return rowsOf(result);
   }

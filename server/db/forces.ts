@@ -112,6 +112,7 @@ export class ForceStore {
     const moved = await this.db('incident').whereNull('force_code').update({ force_code: code });
     if (moved) {
       await this.db('harm_cube').whereNull('force_code').update({ force_code: code });
+      await this.db('harm_rollup').whereNull('force_code').update({ force_code: code });
       // The summary's triggers count inserts and deletes, not this update: move its counts alike.
       await this.db.raw(
         `INSERT INTO force_month AS f (force_code, source, month, incidents)

@@ -1,6 +1,6 @@
 import type { Knex } from 'knex';
 import type { DefinitionRules } from '../domain/definitions';
-import { CUBE_RESOLUTION, storageRangeOf } from '../domain/h3cell';
+import { CUBE_RESOLUTION, ROLLUP_RESOLUTION, storageRangeOf } from '../domain/h3cell';
 import { getResolution } from 'h3-js';
 import { monthToDate, type Month } from '../domain/months';
 
@@ -71,13 +71,31 @@ export function filteredIncidents(f: IncidentFilter, extraWhere?: SqlFragment): 
  * The same filter over the harm cube: `n` is the number of incidents a cube row stands for and
  * `harm` its summed weight, so `sum(n)` and `sum(harm)` answer what count(*) and sum(weight) answer
  * over raw incidents. The cube holds every field a definition, a scheme, a source or a force reads.
+ * `resolution` is the finest resolution the query reads cells at (groups by or tests against): at
+ * ROLLUP_RESOLUTION or coarser the rows come from the harm rollup (the same key with res-7 cells,
+ * kept exact with the cube), whose `i.cell` then holds res-7 cells; pass ROLLUP_RESOLUTION for a
+ * question that reads no cell but whether it is null. `stored` says which resolution `i.cell` holds.
  */
-export function filteredCube(f: IncidentFilter, extraWhere?: SqlFragment): { from: string; n: string; harm: string; bindings: Knex.RawBinding[] } {
-  const q = filtered('harm_cube', f, extraWhere);
-  return { ...q, n: 'i.incidents', harm: `i.incidents * ${q.harm}` };
+export function filteredCube(
+  f: IncidentFilter,
+  extraWhere?: SqlFragment,
+  resolution: number = CUBE_RESOLUTION,
+): { from: string; n: string; harm: string; bindings: Knex.RawBinding[]; stored: number } {
+  const stored = cubeStoredAt(resolution);
+  const q = filtered(stored === ROLLUP_RESOLUTION ? 'harm_rollup' : 'harm_cube', f, extraWhere);
+  return { ...q, n: 'i.incidents', harm: `i.incidents * ${q.harm}`, stored };
 }
 
-function filtered(table: 'incident' | 'harm_cube', f: IncidentFilter, extraWhere?: SqlFragment): { from: string; harm: string; bindings: Knex.RawBinding[] } {
+/** The resolution of the cube table that answers a question read at `resolution`: the rollup's at res 7 or coarser, else the cube's. */
+export function cubeStoredAt(resolution: number): number {
+  return resolution <= ROLLUP_RESOLUTION ? ROLLUP_RESOLUTION : CUBE_RESOLUTION;
+}
+
+function filtered(
+  table: 'incident' | 'harm_cube' | 'harm_rollup',
+  f: IncidentFilter,
+  extraWhere?: SqlFragment,
+): { from: string; harm: string; bindings: Knex.RawBinding[] } {
   const def = definitionSql(f.definition);
   const bindings: Knex.RawBinding[] = [f.schemeId, f.schemeId, f.schemeId, monthToDate(f.from), monthToDate(f.to), ...def.bindings];
   let sources = '';
@@ -140,7 +158,7 @@ export function cellsSql(cells: string[], alias = 'i', stored?: number): SqlFrag
   };
 }
 
-/** cellsSql over the harm cube, whose cells are kept at res 11. */
-export function cubeCellsSql(cells: string[], alias = 'i'): SqlFragment {
-  return cellsSql(cells, alias, CUBE_RESOLUTION);
+/** cellsSql over the harm cube, whose cells are kept at res 11, or (stored = 7) over the harm rollup. */
+export function cubeCellsSql(cells: string[], alias = 'i', stored: number = CUBE_RESOLUTION): SqlFragment {
+  return cellsSql(cells, alias, stored);
 }

@@ -3,15 +3,17 @@ import { pipeline } from 'node:stream/promises';
 import type { Knex } from 'knex';
 import type pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
+import { getResolution } from 'h3-js';
 import type { SliceRow } from '../domain/cube/cellMonthSlice';
 import type { LocationRow } from '../domain/cube/locationSlice';
 import type { CellTotal } from '../domain/hchh';
+import { CUBE_RESOLUTION, ROLLUP_RESOLUTION } from '../domain/h3cell';
 import type { LocationTotal, NightWindow } from '../domain/repeatLocations';
 import type { IncidentGroup } from '../domain/siteReview';
 import type { IncidentRow } from '../ingest/incidentRow';
 import type { IncidentTags } from '../domain/geography/tags';
 import { rowsOf, type Db } from './connection';
-import { cubeCellsSql, filteredCube, filteredIncidents, type IncidentFilter, type SqlFragment } from './incidentQueries';
+import { cubeCellsSql, cubeStoredAt, filteredCube, filteredIncidents, type IncidentFilter, type SqlFragment } from './incidentQueries';
 import { forceMonthsSql } from './forceMonths';
 import { ensurePartitions, onPostgresServer } from './partitions';
 import { incidentTarget } from './shards';
@@ -200,7 +202,7 @@ export class IncidentStore {
 
   /** Incidents and harm per cell at `resolution` over the filter's period. */
   async cellTotals(f: IncidentFilter, resolution: number): Promise<CellTotal[]> {
-    const q = filteredCube(f);
+    const q = filteredCube(f, undefined, resolution);
     const result = await this.db.raw(
       `SELECT to_hex(h3_parent(i.cell, ?)) AS cell, sum(${q.n})::int AS incidents, sum(${q.harm})::float8 AS harm
        FROM ${q.from} AND i.cell IS NOT NULL GROUP BY 1 HAVING sum(${q.n}) > 0`,
@@ -210,11 +212,13 @@ export class IncidentStore {
   }
 
   /**
-   * Incidents and harm per res-11 cell and month over every loaded month: the rows of a CellMonthSlice
-   * (the filter's period is ignored; a slice answers any period).
+   * Incidents and harm per res-11 cell (with `stored` 7, per res-7 cell, from the rollup) and month
+   * over every loaded month: the rows of a CellMonthSlice (the filter's period is ignored; a slice
+   * answers any period).
    */
-  async cellMonthSliceRows(f: IncidentFilter): Promise<SliceRow[]> {
-    const q = filteredCube({ ...f, from: '1900-01', to: '9999-12' });
+  async cellMonthSliceRows(f: IncidentFilter, stored: number = CUBE_RESOLUTION): Promise<SliceRow[]> {
+    const q = filteredCube({ ...f, from: '1900-01', to: '9999-12' }, undefined, stored);
+    if (q.stored !== stored) throw new Error(`the cube keeps no cells at res ${stored}`);
     const result = await this.db.raw(
       `SELECT to_hex(i.cell) AS cell, to_char(i.month, 'YYYY-MM') AS month, sum(${q.n})::int AS incidents, sum(${q.harm})::float8 AS harm
        FROM ${q.from} AND i.cell IS NOT NULL GROUP BY i.cell, i.month HAVING sum(${q.n}) > 0`,
@@ -242,7 +246,7 @@ export class IncidentStore {
 
   /** Incidents and harm per cell and month. */
   async cellMonthTotals(f: IncidentFilter, resolution: number): Promise<(CellTotal & { month: string })[]> {
-    const q = filteredCube(f);
+    const q = filteredCube(f, undefined, resolution);
     const result = await this.db.raw(
       `SELECT to_hex(h3_parent(i.cell, ?)) AS cell, to_char(i.month, 'YYYY-MM') AS month,
               sum(${q.n})::int AS incidents, sum(${q.harm})::float8 AS harm
@@ -257,7 +261,7 @@ export class IncidentStore {
    * recorded time; `untimed` counts those in the filter that have none.
    */
   async cellWeekTotals(f: IncidentFilter, resolution: number): Promise<{ rows: (CellTotal & { week: string })[]; untimed: number }> {
-    const q = filteredCube(f);
+    const q = filteredCube(f, undefined, resolution);
     const result = await this.db.raw(
       `SELECT to_hex(h3_parent(i.cell, ?)) AS cell, to_char(i.week, 'YYYY-MM-DD') AS week, sum(${q.n})::int AS incidents, sum(${q.harm})::float8 AS harm
        FROM ${q.from} AND i.cell IS NOT NULL AND i.week IS NOT NULL GROUP BY 1, 2 HAVING sum(${q.n}) > 0`,
@@ -269,7 +273,8 @@ export class IncidentStore {
 
   /** Monthly incidents and harm inside one cell (any resolution), months without incidents left out. */
   async cellSeries(f: IncidentFilter, cell: string): Promise<{ month: string; incidents: number; harm: number }[]> {
-    const q = filteredCube(f, cubeCellsSql([cell]));
+    const resolution = getResolution(cell);
+    const q = filteredCube(f, cubeCellsSql([cell], 'i', cubeStoredAt(resolution)), resolution);
     const result = await this.db.raw(
       `SELECT to_char(i.month, 'YYYY-MM') AS month, sum(${q.n})::int AS incidents, sum(${q.harm})::float8 AS harm
        FROM ${q.from} GROUP BY 1 HAVING sum(${q.n}) > 0 ORDER BY 1`,
@@ -343,7 +348,7 @@ export class IncidentStore {
   /** Incidents and harm per month over the filter, optionally inside an area (SQL from areaSql). */
   async monthTotals(f: IncidentFilter, area?: SqlFragment): Promise<{ month: string; incidents: number; harm: number }[]> {
     if (!area) {
-      const c = filteredCube(f);
+      const c = filteredCube(f, undefined, ROLLUP_RESOLUTION); // no cell read: the rollup answers
       const r = await this.db.raw(
         `SELECT to_char(i.month, 'YYYY-MM') AS month, sum(${c.n})::int AS incidents, sum(${c.harm})::float8 AS harm
          FROM ${c.from} GROUP BY 1 HAVING sum(${c.n}) > 0 ORDER BY 1`,
@@ -362,7 +367,7 @@ export class IncidentStore {
 
   /** Totals over the filter, with and without a position. */
   async totals(f: IncidentFilter): Promise<{ incidents: number; harm: number; withoutLocation: number }> {
-    const q = filteredCube(f);
+    const q = filteredCube(f, undefined, ROLLUP_RESOLUTION); // only whether the cell is null: the rollup answers
     const result = await this.db.raw(
       `SELECT COALESCE(sum(${q.n}), 0)::int AS incidents, COALESCE(sum(${q.harm}), 0)::float8 AS harm,
               COALESCE(sum(${q.n}) FILTER (WHERE i.cell IS NULL), 0)::int AS "withoutLocation" FROM ${q.from}`,
@@ -377,7 +382,7 @@ export class IncidentStore {
    */
   async occupiedCells(resolution: number, forces?: string[]): Promise<string[]> {
     const result = await this.db.raw(
-      `SELECT to_hex(h3_parent(cell, ?)) AS cell FROM harm_cube WHERE cell IS NOT NULL${forces?.length ? ' AND force_code = ANY(?::text[])' : ''}
+      `SELECT to_hex(h3_parent(cell, ?)) AS cell FROM ${resolution <= ROLLUP_RESOLUTION ? 'harm_rollup' : 'harm_cube'} WHERE cell IS NOT NULL${forces?.length ? ' AND force_code = ANY(?::text[])' : ''}
        GROUP BY 1 HAVING sum(incidents) > 0 ORDER BY 1`,
       [resolution, ...(forces?.length ? [forces as unknown as Knex.RawBinding] : [])],
     );
@@ -514,6 +519,14 @@ export class IncidentStore {
        FROM old GROUP BY 1, 2, 3, 4, 5, 6, 7, 8, 9, 10 HAVING sum(incidents) <> 0`,
       [`${from}-01`, `${to}-01`, ...(force === undefined ? [] : [force])],
     );
+    // The rollup takes one fragment per insert statement too.
+    await this.db.raw(
+      `WITH old AS (DELETE FROM harm_rollup WHERE month BETWEEN ?::date AND ?::date${byForce} RETURNING *)
+       INSERT INTO harm_rollup (${CUBE_COLUMNS})
+       SELECT ${CUBE_COLUMNS.replace(', incidents', '')}, sum(incidents)
+       FROM old GROUP BY 1, 2, 3, 4, 5, 6, 7, 8, 9, 10 HAVING sum(incidents) <> 0`,
+      [`${from}-01`, `${to}-01`, ...(force === undefined ? [] : [force])],
+    );
   }
 
   /** Whether the cube holds any row of this force (null: unassigned) in these months (on its force-month index). */
@@ -529,6 +542,7 @@ export class IncidentStore {
   async analyse(): Promise<void> {
     await this.db.raw('ANALYZE incident');
     await this.db.raw('ANALYZE harm_cube');
+    await this.db.raw('ANALYZE harm_rollup');
   }
 
   /** Rebuilds the per-force summary from the incidents (the reference it is tested against). */
@@ -546,7 +560,7 @@ export class IncidentStore {
       FROM incident GROUP BY 1, 2, 3, 4, 5, 6`);
   }
 
-  /** Rebuilds the whole cube from the incidents (the reference the cube is tested against). */
+  /** Rebuilds the whole cube from the incidents (the reference the cube is tested against), and the rollup from it. */
   async rebuildCube(): Promise<void> {
     await this.db.raw('DELETE FROM harm_cube');
     await this.db.raw(
@@ -555,5 +569,19 @@ export class IncidentStore {
               source, category, offence_code, knife, firearm, domestic, count(*)
        FROM incident GROUP BY 1, 2, 3, 4, 5, 6, 7, 8, 9, 10`,
     );
+    await this.rebuildRollup();
+  }
+
+  /** Rebuilds the rollup from the cube: each key's res-11 cell taken to its res-7 parent, counts summed. */
+  async rebuildRollup(): Promise<void> {
+    await this.db.raw('DELETE FROM harm_rollup');
+    await this.db.raw(
+      `INSERT INTO harm_rollup (${CUBE_COLUMNS})
+       SELECT force_code, h3_parent(cell, ${ROLLUP_RESOLUTION}), month, week, source, category, offence_code, knife, firearm, domestic, sum(incidents)
+       FROM harm_cube GROUP BY 1, 2, 3, 4, 5, 6, 7, 8, 9, 10 HAVING sum(incidents) <> 0`,
+    );
   }
 }
+
+/** The columns of the harm cube and the harm rollup, in order. */
+const CUBE_COLUMNS = 'force_code, cell, month, week, source, category, offence_code, knife, firearm, domestic, incidents';

@@ -28,7 +28,7 @@ export interface ShardPlacement {
   url: string;
 }
 
-const TABLES = ['incident', 'harm_cube'] as const;
+const TABLES = ['incident', 'harm_cube', 'harm_rollup'] as const;
 
 /** The foreign server a shard URL is known by on the coordinator. */
 export function shardServerName(url: string): string {
@@ -161,7 +161,7 @@ async function shardCubeTriggers(db: Db, shard: pg.Client, schema: string, f: st
   await shard.query(h3);
   await shard.query(
     `CREATE OR REPLACE FUNCTION ${s}.harm_cube_add_${f}() RETURNS trigger LANGUAGE plpgsql SET search_path = ${s} AS ${pg.escapeLiteral(
-      body.replace(/INSERT INTO harm_cube\b/, `INSERT INTO harm_cube_${f}`),
+      body.replace(/INSERT INTO harm_cube\b/, `INSERT INTO harm_cube_${f}`).replace(/INSERT INTO harm_rollup\b/, `INSERT INTO harm_rollup_${f}`),
     )}`,
   );
   for (const [event, ref] of [

@@ -4,6 +4,8 @@ import { cellArea, cellToCenterChild, cellToParent, getResolution, isValidCell, 
 export const STORAGE_RESOLUTION = 12;
 /** Resolution of the harm cube's cells: the finest the API answers at. */
 export const CUBE_RESOLUTION = 11;
+/** Resolution of the harm rollup's cells (migration 20261205000010): questions at it or coarser read the rollup. */
+export const ROLLUP_RESOLUTION = 7;
 /** Resolutions the API aggregates to (H3 res 7 ≈ 5.2 km², res 11 ≈ 0.002 km² per cell). */
 export const MIN_RESOLUTION = 7;
 export const MAX_RESOLUTION = 11;

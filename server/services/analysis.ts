@@ -1,4 +1,4 @@
-import { cellArea, cellToBoundary, cellToCenterChild, cellToLatLng, polygonToCells } from 'h3-js';
+import { cellArea, cellToBoundary, cellToCenterChild, cellToLatLng, getResolution, polygonToCells } from 'h3-js';
 import { protectUnits, type DisclosureRules } from '../domain/disclosure';
 import { PUBLIC_SOURCES, sourceSensitivity } from '../domain/sources';
 import { DisclosureSettings, currentDisclosure } from './disclosure';
@@ -17,7 +17,7 @@ import { IncidentStore, type IncidentFilter } from '../db/incidents';
 import { ReferenceStore, type DefinitionRecord, type HarmSchemeRecord } from '../db/reference';
 import { DEFAULT_DEFINITION } from '../domain/definitions';
 import { CCHI_KEY, COUNT_KEY } from '../domain/harm';
-import { cellAreasKm2 } from '../domain/h3cell';
+import { CUBE_RESOLUTION, ROLLUP_RESOLUTION, cellAreasKm2 } from '../domain/h3cell';
 import { h3Neighbours, type Neighbours, type WeightScheme } from '../domain/hotspots/neighbours';
 import { CellMonthSlice } from '../domain/cube/cellMonthSlice';
 import { LocationSlice } from '../domain/cube/locationSlice';
@@ -302,6 +302,20 @@ export class Analysis {
     return r.protection ? this.protectedSlice(r, r.protection) : this.trueSlice(r);
   }
 
+  /**
+   * The slice that answers a context at `resolution`: for a question at res 7 or coarser without
+   * protection, the rollup's slice (res-7 cells; the same sums from about a tenth of the rows, so the
+   * national overview does not read every force's res-11 cube), else the cube's.
+   */
+  private sliceAt(r: ResolvedParams, resolution: number): Promise<CellMonthSlice> {
+    if (r.protection || resolution > ROLLUP_RESOLUTION) return this.slice(r);
+    const { from: _from, to: _to, ...cut } = r.filter;
+    return this.memo(
+      `rollup-slice|${r.version}|${JSON.stringify(cut)}`,
+      async () => new CellMonthSlice(await this.incidents.cellMonthSliceRows(r.filter, ROLLUP_RESOLUTION), ROLLUP_RESOLUTION),
+    );
+  }
+
   /** The cut's true counts (for a protected context, only to decide what is shown as "<5"). */
   private trueSlice(r: ResolvedParams): Promise<CellMonthSlice> {
     const { from: _from, to: _to, ...cut } = r.filter;
@@ -361,23 +375,23 @@ export class Analysis {
   /** Incidents and harm per cell (cells with incidents) over the context's period and resolution. */
   async cellTotals(r: ResolvedParams): Promise<CellTotal[]> {
     return this.memo(`cells|${r.version}|${r.resolution}|${JSON.stringify(r.filter)}|${r.protection ? 'protected' : 'true'}`, async () =>
-      (await this.slice(r)).totals(r.from, r.to, r.resolution),
+      (await this.sliceAt(r, r.resolution)).totals(r.from, r.to, r.resolution),
     );
   }
 
   /** Incidents and harm per cell and month over the context's period and resolution. */
   async cellMonthTotals(r: ResolvedParams): Promise<(CellTotal & { month: string })[]> {
-    return (await this.slice(r)).monthTotals(r.from, r.to, r.resolution);
+    return (await this.sliceAt(r, r.resolution)).monthTotals(r.from, r.to, r.resolution);
   }
 
   /** The study area's space-time cube over `months` (see CellMonthSlice.cube). */
   async cellMonthCube(r: ResolvedParams, months: readonly string[], cells: readonly string[], variable: 'incidents' | 'harm'): Promise<Float64Array> {
-    return (await this.slice(r)).cube(months, cells, variable);
+    return (await this.sliceAt(r, cells.length ? getResolution(cells[0]!) : CUBE_RESOLUTION)).cube(months, cells, variable);
   }
 
   /** Monthly incidents and harm inside one cell of any resolution 7–11. */
   async cellSeries(r: ResolvedParams, cell: string): Promise<{ month: string; incidents: number; harm: number }[]> {
-    return (await this.slice(r)).series(cell, r.from, r.to);
+    return (await this.sliceAt(r, getResolution(cell))).series(cell, r.from, r.to);
   }
 
   /** Cells with incidents, highest harm first. */

@@ -10,7 +10,7 @@ import { dataDir, harmDir, monthFile, readRows, tempDir } from '../support/data'
 /**
  * The bulk load into an empty store (one transaction, summaries and indexes made at the end) against
  * the file-by-file import of the same real files into another empty store: incidents, harm cube,
- * coverage, per-force summary, import log, indexes, key and triggers must come out the same. One file
+ * harm rollup, coverage, per-force summary, import log, indexes, key and triggers must come out the same. One file
  * of the batch is broken: it is rejected with its line and field, and the others still load.
  */
 const MONTHS = ['2019-07', '2019-08', '2019-09', '2020-01'];
@@ -42,6 +42,8 @@ async function contents(db: Db) {
       lsoa_tagged, lsoa_vintage, in_study_area FROM incident ORDER BY source, source_ref, month`),
     cube: await q(`SELECT force_code, cell::text, month::text, week::text, source, category, offence_code, knife, firearm, domestic, sum(incidents)::int AS n
       FROM harm_cube GROUP BY 1, 2, 3, 4, 5, 6, 7, 8, 9, 10 HAVING sum(incidents) <> 0 ORDER BY 1, 2, 3, 4, 5, 6, 7, 8, 9, 10`),
+    rollup: await q(`SELECT force_code, cell::text, month::text, week::text, source, category, offence_code, knife, firearm, domestic, sum(incidents)::int AS n
+      FROM harm_rollup GROUP BY 1, 2, 3, 4, 5, 6, 7, 8, 9, 10 HAVING sum(incidents) <> 0 ORDER BY 1, 2, 3, 4, 5, 6, 7, 8, 9, 10`),
     coverage: await q(`SELECT import_id, force_code, source, month::text, district_code, day::text, incidents FROM coverage_count ORDER BY 1, 2, 3, 4, 5, 6`),
     forceMonths: await q(`SELECT force_code, source, month::text, incidents FROM force_month ORDER BY 1, 2, 3`),
     imports: await q(`SELECT id, file_name, status, rows_total, rows_imported, rows_duplicate, rows_rejected, force_code FROM import_batch ORDER BY id`),
@@ -117,6 +119,7 @@ describe(`bulk load into an empty store on ${dbLabel}`, () => {
     const [a, b] = [await contents(bulk), await contents(byFile)];
     expect(a.incidents.length).toBe(MONTHS.reduce((s, m) => s + readRows(monthFile(m)).length, 0));
     expect(a.cube.reduce((s, r) => s + (r.n as number), 0)).toBe(a.incidents.length);
+    expect(a.rollup.reduce((s, r) => s + (r.n as number), 0)).toBe(a.incidents.length);
     expect(a.keys.filter((k) => k.on === 'incident')).toHaveLength(1);
     expect(a.triggers.every((t) => t.enabled === 'O')).toBe(true);
     for (const k of Object.keys(a) as (keyof typeof a)[]) expect(a[k], k).toEqual(b[k]);
@@ -125,7 +128,8 @@ describe(`bulk load into an empty store on ${dbLabel}`, () => {
   it('imports into the loaded store file by file again: the restored triggers keep the cube exact', async () => {
     const report = await importPaths(bulk, [monthFile('2020-02')], (l) => logged.push(l));
     expect(report.files[0]).toMatchObject({ status: 'imported', rowsImported: readRows(monthFile('2020-02')).length });
-    const { cube, incidents } = await contents(bulk);
+    const { cube, rollup, incidents } = await contents(bulk);
     expect(cube.reduce((s, r) => s + (r.n as number), 0)).toBe(incidents.length);
+    expect(rollup.reduce((s, r) => s + (r.n as number), 0)).toBe(incidents.length);
   });
 });

@@ -6,7 +6,7 @@ import { freshDb, onPostgres } from '../support/db';
 // schema the migrations make: every unique index of a distributed table holds the distribution
 // column, and no foreign key points at a distributed table or from one to a table that is neither
 // distributed nor a reference table.
-const DISTRIBUTED = ['incident', 'harm_cube'];
+const DISTRIBUTED = ['incident', 'harm_cube', 'harm_rollup'];
 const REFERENCE = [
   'force',
   'harm_scheme',

@@ -25,8 +25,8 @@ const proxyCount = (files: string[]) => files.flatMap((f) => readRows(f)).filter
 describe.runIf(onPostgres)('a force on a postgres_fdw shard, PostgreSQL', () => {
   let db: Db;
   let app: { url: string; close(): Promise<void> };
-  const cells = async (force: string) => {
-    const res = await fetch(`${app.url}/api/cells?resolution=8&from=2020-01&to=2020-02&force=${force}`);
+  const cells = async (force: string, resolution = 8) => {
+    const res = await fetch(`${app.url}/api/cells?resolution=${resolution}&from=2020-01&to=2020-02&force=${force}`);
     const body = (await res.json()) as { incidents?: number[]; error?: { message: string } };
     return { status: res.status, total: body.incidents?.reduce((s, n) => s + n, 0), message: body.error?.message };
   };
@@ -52,10 +52,11 @@ describe.runIf(onPostgres)('a force on a postgres_fdw shard, PostgreSQL', () => 
   it("keeps the force's incidents and cube on the shard and answers both forces as before", async () => {
     const kinds = rowsOf<{ relname: string; relkind: string }>(
       await db.raw(`SELECT relname, relkind::text FROM pg_class
-      WHERE relname IN ('incident_e23000021', 'harm_cube_e23000021', 'incident_e23000004') AND relnamespace = current_schema()::regnamespace ORDER BY 1`),
+      WHERE relname IN ('incident_e23000021', 'harm_cube_e23000021', 'harm_rollup_e23000021', 'incident_e23000004') AND relnamespace = current_schema()::regnamespace ORDER BY 1`),
     );
     expect(kinds).toEqual([
       { relname: 'harm_cube_e23000021', relkind: 'f' },
+      { relname: 'harm_rollup_e23000021', relkind: 'f' },
       { relname: 'incident_e23000004', relkind: 'p' },
       { relname: 'incident_e23000021', relkind: 'f' },
     ]);
@@ -66,6 +67,8 @@ describe.runIf(onPostgres)('a force on a postgres_fdw shard, PostgreSQL', () => 
     expect(onShard).toBe(readRows(leicestershireFile('2020-01')).length);
     expect(await cells(LEICESTERSHIRE)).toMatchObject({ status: 200, total: proxyCount([leicestershireFile('2020-01')]) });
     expect(await cells(MERSEYSIDE)).toMatchObject({ status: 200, total: proxyCount([monthFile('2020-01')]) });
+    // The national res-7 overview, read from the rollup (the shard's force from its foreign partition).
+    expect(await cells('all', 7)).toMatchObject({ status: 200, total: proxyCount([monthFile('2020-01'), leicestershireFile('2020-01')]) });
   });
 
   it('stores a new import of the force on the shard, cube included, and skips records it already holds', async () => {
@@ -74,6 +77,18 @@ describe.runIf(onPostgres)('a force on a postgres_fdw shard, PostgreSQL', () => 
     expect(await cells(LEICESTERSHIRE)).toMatchObject({ status: 200, total: proxyCount([leicestershireFile('2020-01'), leicestershireFile('2020-02')]) });
     const cube = rowsOf<{ n: number }>(await db.raw(`SELECT sum(incidents)::int AS n FROM harm_cube_e23000021`))[0]!.n;
     expect(cube).toBe(readRows(leicestershireFile('2020-01')).length + readRows(leicestershireFile('2020-02')).length);
+    // The shard's trigger keeps its rollup too: key for key the cube's res-11 rows taken to res 7.
+    const rollupDiff = await db.raw(`WITH r AS (SELECT cell, month, week, source, category, offence_code, knife, firearm, domestic, sum(incidents)::int AS n
+        FROM harm_rollup_e23000021 GROUP BY 1, 2, 3, 4, 5, 6, 7, 8, 9 HAVING sum(incidents) <> 0),
+      c AS (SELECT h3_parent(cell, 7) AS cell, month, week, source, category, offence_code, knife, firearm, domestic, sum(incidents)::int AS n
+        FROM harm_cube_e23000021 GROUP BY 1, 2, 3, 4, 5, 6, 7, 8, 9 HAVING sum(incidents) <> 0)
+      SELECT (SELECT count(*) FROM r)::int AS keys, (SELECT count(*) FROM (SELECT * FROM r EXCEPT SELECT * FROM c UNION ALL (SELECT * FROM c EXCEPT SELECT * FROM r)) d)::int AS diff`);
+    expect(rowsOf<{ keys: number; diff: number }>(rollupDiff)[0]).toMatchObject({ diff: 0 });
+    expect(rowsOf<{ keys: number }>(rollupDiff)[0]!.keys).toBeGreaterThan(0);
+    expect(await cells('all', 7)).toMatchObject({
+      status: 200,
+      total: proxyCount([monthFile('2020-01'), leicestershireFile('2020-01'), leicestershireFile('2020-02')]),
+    });
     // The same records again, through the foreign partition: the shard's identity index skips them all.
     const again = await db.raw(`WITH ins AS (INSERT INTO incident_e23000021 (source, source_ref, month, category, force_code, position_precision)
       SELECT source, source_ref, month, category, force_code, position_precision FROM incident_e23000021 ORDER BY source_ref LIMIT 50

@@ -18,7 +18,9 @@ export interface SliceRow {
  *
  * Sums are exact: a cell's total at resolution r is the sum of its res-11 descendants that hold
  * incidents, as h3_parent gives in SQL (H3 parents do not exactly cover their children, so parenthood
- * is by index, the rule harmgrid uses everywhere).
+ * is by index, the rule harmgrid uses everywhere). A slice of the harm rollup holds res-7 cells
+ * (`stored` 7) and answers resolution 7 and coarser alike: a res-7 cell's rows are its res-11
+ * descendants' summed, and parenthood by index is transitive.
  * @example new CellMonthSlice(rows).totals('2020-01', '2020-12', 9) // [{ cell, incidents, harm }, …]
  */
 export class CellMonthSlice {
@@ -30,7 +32,11 @@ export class CellMonthSlice {
   private readonly harm: Float64Array;
   private readonly parents = new Map<number, { ids: string[]; index: Uint32Array }>();
 
-  constructor(rows: SliceRow[]) {
+  /** @param stored the resolution the rows' cells are at: 11 (the cube) or 7 (the rollup) */
+  constructor(
+    rows: SliceRow[],
+    readonly stored = 11,
+  ) {
     const cellIndex = new Map<string, number>();
     const monthSet = new Set<string>();
     for (const r of rows) {
@@ -38,7 +44,7 @@ export class CellMonthSlice {
       monthSet.add(r.month);
     }
     this.cells = [...cellIndex.keys()];
-    for (const c of this.cells.slice(0, 1)) if (getResolution(c) < 11) throw new Error(`a slice holds res-11 cells; got ${c}`);
+    for (const c of this.cells.slice(0, 1)) if (getResolution(c) !== stored) throw new Error(`a slice holds res-${stored} cells; got ${c}`);
     this.months = [...monthSet].sort();
     const monthIndex = new Map(this.months.map((m, i) => [m, i]));
     this.cellOf = new Uint32Array(rows.length);
@@ -57,11 +63,12 @@ export class CellMonthSlice {
   private parentsAt(resolution: number): { ids: string[]; index: Uint32Array } {
     let p = this.parents.get(resolution);
     if (!p) {
+      if (resolution > this.stored) throw new Error(`a slice of res-${this.stored} cells answers no finer resolution (asked ${resolution})`);
       const ids: string[] = [];
       const seen = new Map<string, number>();
       const index = new Uint32Array(this.cells.length);
       this.cells.forEach((c, i) => {
-        const parent = resolution === 11 ? c : cellToParent(c, resolution);
+        const parent = resolution === this.stored ? c : cellToParent(c, resolution);
         let k = seen.get(parent);
         if (k === undefined) {
           k = ids.length;
