@@ -28,7 +28,6 @@ import { loadConfig } from '../server/config';
 import { migrate, openDb, rowsOf, type Db } from '../server/db/connection';
 import { seedBuiltins } from '../server/db/seed';
 import { addMonths } from '../server/domain/months';
-import { csvRecords } from '../server/ingest/csv';
 import { importPaths, listCsvFiles } from '../server/ingest/importPaths';
 import { Analysis } from '../server/services/analysis';
 import { HotspotStatistics } from '../server/services/hotspotStatistics';
@@ -36,6 +35,7 @@ import { BacktestService } from '../server/services/backtest';
 import { gistar } from '../server/domain/hotspots/gistar';
 import { h3Neighbours } from '../server/domain/hotspots/neighbours';
 import { loadTest } from './benchLoad';
+import { resample } from './benchSample';
 
 const TARGET_ROWS = Number(process.env.HARMGRID_BENCH_ROWS || 1_000_000);
 const ingestOnly = process.argv.includes('--ingest-only');
@@ -45,55 +45,6 @@ const schema = process.env.HARMGRID_BENCH_SCHEMA || 'harmgrid_bench';
 const config = loadConfig();
 const pgUrl = process.env.DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/test';
 const withPglite = process.argv.includes('--pglite');
-
-function csvLine(fields: string[]): string {
-  return fields.map((f) => (/[",\r\n]/.test(f) ? `"${f.replace(/"/g, '""')}"` : f)).join(',');
-}
-
-/** Writes the resampled month files; returns the folder and the row count. */
-async function resample(): Promise<{ dir: string; rows: number; files: number }> {
-  const sources = listCsvFiles([path.join(config.dataDir, 'police', 'merseyside')]);
-  if (sources.length === 0) throw new Error(`no data.police.uk files under ${config.dataDir}/police/merseyside`);
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'harmgrid-bench-'));
-  let realRows = 0;
-  const months = sources.map((f) => path.basename(f).slice(0, 7));
-  const span = months.length;
-  let header = '';
-  const byMonth = new Map<string, string[][]>();
-  for (const file of sources) {
-    let first = true;
-    for await (const item of csvRecords(file)) {
-      if ('error' in item) throw new Error(`${file}: ${item.error.reason}`);
-      if (first) {
-        header = csvLine(item.record);
-        first = false;
-        continue;
-      }
-      const m = item.record[1]!;
-      if (!byMonth.has(m)) byMonth.set(m, []);
-      byMonth.get(m)!.push(item.record);
-      realRows += 1;
-    }
-  }
-  const copies = Math.ceil(TARGET_ROWS / realRows);
-  let rows = 0,
-    files = 0;
-  for (let c = 0; c < copies; c++) {
-    for (const [month, records] of byMonth) {
-      const shifted = addMonths(month, c * span);
-      const out = records.map((r) => {
-        const x = [...r];
-        x[1] = shifted;
-        if (c > 0 && x[0]) x[0] = `${x[0]}-resampled-${c}`;
-        return csvLine(x);
-      });
-      fs.writeFileSync(path.join(dir, `${shifted}-resampled-street.csv`), `${header}\n${out.join('\n')}\n`);
-      rows += out.length;
-      files += 1;
-    }
-  }
-  return { dir, rows, files };
-}
 
 function quantile(xs: number[], q: number): number {
   const s = [...xs].sort((a, b) => a - b);
@@ -230,7 +181,7 @@ function spdepSeconds(values: Float64Array, nb: ReturnType<typeof h3Neighbours>)
   }
 }
 
-const sample = await resample();
+const sample = await resample(TARGET_ROWS);
 console.log(`# harmgrid bench (${os.cpus().length} cores, node ${process.version})`);
 console.log(
   `sample: ${sample.rows.toLocaleString('en-GB')} rows in ${sample.files} files — RESAMPLED from the real 45 months (each real row twice, the copy in months shifted by 45)`,

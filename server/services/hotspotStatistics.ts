@@ -1,10 +1,9 @@
 import { cellArea } from 'h3-js';
 import { selectionAccuracy, topCellsWithinArea, type Accuracy } from '../domain/hotspots/accuracy';
 import { confidenceBins } from '../domain/hotspots/confidenceBins';
-import { classifyEmerging, classifyShortSeries, MIN_STEPS_EMERGING, type EmergingResult, type ShortSeriesCategory } from '../domain/hotspots/emerging';
+import { emergingPatterns, MIN_STEPS_EMERGING } from '../domain/hotspots/emerging';
 import { gistar } from '../domain/hotspots/gistar';
 import type { WeightScheme } from '../domain/hotspots/neighbours';
-import { spaceTimeGistar } from '../domain/hotspots/spaceTimeGistar';
 import { hchhAreas } from '../domain/hchh';
 import { DomainError } from '../domain/errors';
 import { monthRange } from '../domain/months';
@@ -170,28 +169,7 @@ export class HotspotStatistics {
     const n = cells.length,
       T = months.length;
     const nb = await this.analysis.studyNeighbours(r, o.k, o.weights);
-    const z = spaceTimeGistar(cube, n, T, nb, { timeStep: o.timeStep, globalWindow: o.globalWindow });
-    const level = binLevelFor(o.alpha);
-    // FDR per time step: each step is one hot spot map, as a Hot Spot Analysis of that month would be.
-    const sig = new Int8Array(n * T);
-    for (let t = 0; t < T; t++) {
-      const { bins } = confidenceBins(z.subarray(t * n, (t + 1) * n), { fdr: o.fdr });
-      for (let i = 0; i < n; i++) sig[t * n + i] = Math.abs(bins[i]!) >= level ? Math.sign(bins[i]!) : 0;
-    }
-    const enough = T >= MIN_STEPS_EMERGING;
-    const results: { emerging: EmergingResult | null; shortSeries: ShortSeriesCategory | null }[] = [];
-    const zs = new Float64Array(T),
-      ss = new Int8Array(T);
-    for (let i = 0; i < n; i++) {
-      for (let t = 0; t < T; t++) {
-        zs[t] = z[t * n + i]!;
-        ss[t] = sig[t * n + i]!;
-      }
-      results.push({
-        emerging: enough ? classifyEmerging(zs, ss, o.trendAlpha) : null,
-        shortSeries: T >= 2 ? classifyShortSeries(ss) : null,
-      });
-    }
+    const { results, enough } = emergingPatterns(cube, n, T, nb, { ...o, level: binLevelFor(o.alpha) });
     return {
       cells,
       months,

@@ -45,24 +45,40 @@ export function spaceTimeGistar(values: Float64Array, cells: number, steps: numb
   const cube = windowKind === 'cube' ? stats(0, values.length) : null;
   if (cube && cube.s === 0) throw new InsufficientDataError('every bin of the cube has the same value, so Gi* is undefined');
   const z = new Float64Array(values.length);
-  for (let t = 0; t < steps; t++) {
-    const g = cube ?? stats(t * cells, (t + 1) * cells);
-    if (g.s === 0) continue; // a step with no variation: every bin of it stays at z = 0
-    const first = Math.max(0, t - N);
+  // Wᵢ and S1ᵢ depend only on the cell and on how many steps its window holds (1 … N + 1): summed once
+  // per cell and window length, in the order the per-bin sum took, so each bin's z is unchanged.
+  const W = new Float64Array((N + 1) * cells),
+    S1 = new Float64Array((N + 1) * cells);
+  for (let copies = 1; copies <= Math.min(N + 1, steps); copies++)
     for (let i = 0; i < cells; i++) {
-      let lag = 0,
-        wi = 0,
+      let wi = 0,
         s1 = 0;
       for (let p = nb.offsets[i]!; p < nb.offsets[i + 1]!; p++) {
         const w = nb.weights[p]!;
-        const j = nb.indices[p]!;
-        for (let u = first; u <= t; u++) lag += w * values[u * cells + j]!;
-        const copies = t - first + 1;
         wi += w * copies;
         s1 += w * w * copies;
       }
-      const denom = g.s * Math.sqrt((g.n * s1 - wi * wi) / (g.n - 1));
-      z[t * cells + i] = denom > 0 ? (lag - g.mean * wi) / denom : 0;
+      W[(copies - 1) * cells + i] = wi;
+      S1[(copies - 1) * cells + i] = s1;
+    }
+  const { offsets, indices, weights } = nb;
+  for (let t = 0; t < steps; t++) {
+    const g = cube ?? stats(t * cells, (t + 1) * cells);
+    if (g.s === 0) continue; // a step with no variation: every bin of it stays at z = 0
+    const { mean, s: sd, n: bins } = g;
+    const first = Math.max(0, t - N);
+    const row = (t - first) * cells;
+    const out = t * cells;
+    for (let i = 0; i < cells; i++) {
+      let lag = 0;
+      for (let p = offsets[i]!, end = offsets[i + 1]!; p < end; p++) {
+        const w = weights[p]!;
+        const j = indices[p]!;
+        for (let k = first * cells + j; k <= out + j; k += cells) lag += w * values[k]!;
+      }
+      const wi = W[row + i]!;
+      const denom = sd * Math.sqrt((bins * S1[row + i]! - wi * wi) / (bins - 1));
+      z[out + i] = denom > 0 ? (lag - mean * wi) / denom : 0;
     }
   }
   return z;
