@@ -31,6 +31,36 @@ export function labelFont(map: MlMap): string[] {
   return ['Noto Sans Bold'];
 }
 
+/** Whether WebGL is drawn by the CPU (SwiftShader, llvmpipe, Microsoft's Basic Render Driver): no GPU. */
+function softwareWebgl(m: MlMap): boolean {
+  const gl = m.getCanvas().getContext('webgl2') ?? m.getCanvas().getContext('webgl');
+  if (!gl) return false;
+  const info = gl.getExtension('WEBGL_debug_renderer_info');
+  const renderer = String(gl.getParameter(info ? info.UNMASKED_RENDERER_WEBGL : gl.RENDERER));
+  return /swiftshader|llvmpipe|softpipe|software|basic render/i.test(renderer);
+}
+
+/**
+ * Without a GPU a frame's cost is the pixels it fills and reads back (measured in Chromium's
+ * SwiftShader: the page's own work is about 2 ms a frame, the rest the GPU process), whatever the
+ * layers. There, while the map moves, it draws at half the pixel ratio (a quarter of the pixels), and
+ * at full ratio again once it has been still for 300 ms (each change of ratio resizes the canvas, a
+ * whole frame's work, so pans in quick succession stay at the low ratio). At rest the map is sharp.
+ */
+function softwareMotion(m: MlMap): void {
+  if (!softwareWebgl(m)) return;
+  const sharp = m.getPixelRatio();
+  let timer = 0;
+  m.on('movestart', () => {
+    window.clearTimeout(timer);
+    if (m.getPixelRatio() !== sharp / 2) m.setPixelRatio(sharp / 2);
+  });
+  m.on('moveend', () => {
+    window.clearTimeout(timer);
+    timer = window.setTimeout(() => m.setPixelRatio(sharp), 300);
+  });
+}
+
 export type Bounds = [[number, number], [number, number]];
 
 /**
@@ -65,8 +95,12 @@ export function useMapInstance(
       minZoom: 5,
       maxZoom: 17,
       attributionControl: { compact: false },
-      canvasContextAttributes: { preserveDrawingBuffer: true },
+      // No preserveDrawingBuffer: kept, every frame costs a copy of the whole canvas, and with software
+      // compositing the frame is read back anyway. The PNG export reads the canvas in the 'render'
+      // event, before the buffer is cleared. No label fade: each fading frame is a whole redraw.
+      fadeDuration: 0,
     });
+    softwareMotion(m);
     m.addControl(new maplibregl.NavigationControl({ showCompass: false }), 'top-right');
     m.addControl(new maplibregl.ScaleControl({ unit: 'metric' }), 'bottom-right');
     // The camera is known from the start (the style may take a while): the layers can ask for their data now.
