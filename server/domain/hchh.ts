@@ -1,5 +1,6 @@
 import { cellsToMultiPolygon, gridDisk } from 'h3-js';
-import { greedyPatrolAreas } from './backtest/patrolAreas';
+import { DEFAULT_MAX_DIAMETER_M, greedyPatrolAreas } from './backtest/patrolAreas';
+import { centreLookup } from './hotspots/centres';
 import { CUBE_RESOLUTION, cellAreasKm2 } from './h3cell';
 import { h3NeighbourLookup } from './hotspots/neighbours';
 
@@ -151,9 +152,11 @@ export interface PatrolPlanOptions {
   maxAreaKm2: number;
   /** All areas together at most this share of the study area (default 0.005: 0.5 %, Merseyside's). */
   budgetShare: number;
+  /** No two cells of an area more than this many metres apart (default 800: a beat walked across in ten minutes; DEFAULT_MAX_DIAMETER_M). */
+  maxDiameterM: number;
 }
 
-export const defaultPatrolPlanOptions: PatrolPlanOptions = { maxAreas: 15, maxAreaKm2: 0.5, budgetShare: 0.005 };
+export const defaultPatrolPlanOptions: PatrolPlanOptions = { maxAreas: 15, maxAreaKm2: 0.5, budgetShare: 0.005, maxDiameterM: DEFAULT_MAX_DIAMETER_M };
 
 /**
  * The H3 resolutions patrol-plan areas are built from, whatever resolution the map shows: by default
@@ -180,12 +183,18 @@ export function patrolPlanAreas(studyCells: CellTotal[], options: Partial<Patrol
   if (!Number.isInteger(opts.maxAreas) || opts.maxAreas < 1) throw new Error(`maxAreas must be a whole number ≥ 1; got ${opts.maxAreas}`);
   if (!(opts.maxAreaKm2 > 0)) throw new Error(`maxAreaKm2 must be above 0; got ${opts.maxAreaKm2}`);
   if (!(opts.budgetShare > 0 && opts.budgetShare <= 1)) throw new Error(`budgetShare must be above 0 and at most 1; got ${opts.budgetShare}`);
+  if (!(opts.maxDiameterM > 0)) throw new Error(`maxDiameterM must be above 0 metres; got ${opts.maxDiameterM}`);
   const value = Float64Array.from(studyCells, (c) => (c.harm > 0 && c.incidents > 0 ? c.harm : 0));
   const areaKm2 = cellKm2 ?? cellAreasKm2(studyCells.map((c) => c.cell));
   const study = studyTotals(studyCells, areaKm2);
   // Neighbours on demand: the builder looks only around its areas, a few thousand of up to 340,000 cells.
-  const ring = h3NeighbourLookup(studyCells.map((c) => c.cell));
-  const plan = greedyPatrolAreas(value, areaKm2, ring, { maxAreas: opts.maxAreas, maxAreaKm2: opts.maxAreaKm2, budgetKm2: opts.budgetShare * study.areaKm2 });
+  const ids = studyCells.map((c) => c.cell);
+  const plan = greedyPatrolAreas(value, areaKm2, h3NeighbourLookup(ids), centreLookup(ids), {
+    maxAreas: opts.maxAreas,
+    maxAreaKm2: opts.maxAreaKm2,
+    maxDiameterM: opts.maxDiameterM,
+    budgetKm2: opts.budgetShare * study.areaKm2,
+  });
   const areas: HchhArea[] = plan.areas.map((a) => {
     let incidents = 0,
       harm = 0;
@@ -210,7 +219,7 @@ export function describeHchhRule(
     o.cellResolution === undefined ? '' : `, built from resolution-${o.cellResolution} H3 cells${o.cellResolutionWhy ? ` (${o.cellResolutionWhy})` : ''}`;
   if (rule === 'patrol-plan') {
     const p = { ...defaultPatrolPlanOptions, ...o.patrol };
-    return `patrol plan: at most ${p.maxAreas} areas apart from each other, each contiguous and at most ${p.maxAreaKm2} km², together at most ${+(p.budgetShare * 100).toFixed(4)} % of the study area, holding the most harm of the period (greedy region growing, densest harm first)${cells}`;
+    return `patrol plan: at most ${p.maxAreas} areas apart from each other, each contiguous, at most ${p.maxAreaKm2} km² and at most ${p.maxDiameterM} m across, together at most ${+(p.budgetShare * 100).toFixed(4)} % of the study area, holding the most harm of the period (greedy region growing, densest harm first)${cells}`;
   }
   const t = { ...defaultHchhOptions, ...o.threshold };
   return `cells in the top ${t.crimeTopPercent}% by count and the top ${t.harmTopPercent}% by harm of the study area, merged where they touch (the rule Merseyside Police published)${t.minCells > 1 ? `; areas of at least ${t.minCells} cells` : ''}${t.maxAreas ? `; the ${t.maxAreas} with most harm` : ''}${cells}`;

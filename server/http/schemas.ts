@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { MAX_RESOLUTION, MIN_RESOLUTION } from '../domain/h3cell';
 import { periodCoverageSchema } from './coverageSchemas';
+import { DEFAULT_MAX_DIAMETER_M } from '../domain/backtest/patrolAreas';
 import { AREA_RESOLUTION, HCHH_RULES } from '../domain/hchh';
 import type { HchhRequest } from '../services/analysis';
 import { HttpError } from './httpError';
@@ -70,6 +71,25 @@ export type AnalysisQuery = z.infer<typeof analysisQuery>;
 
 const AREA_RESOLUTION_RULE = `must be a whole number from ${AREA_RESOLUTION.min} to ${AREA_RESOLUTION.max}`;
 
+/** The patrol plan's cell resolution, the same parameter for HCHH (rule=patrol-plan) and /api/patrol-areas. */
+export const areaResolutionParam = z.coerce
+  .number()
+  .int(AREA_RESOLUTION_RULE)
+  .min(AREA_RESOLUTION.min, AREA_RESOLUTION_RULE)
+  .max(AREA_RESOLUTION.max, AREA_RESOLUTION_RULE)
+  .describe(
+    `patrol plan: the H3 resolution of the cells the areas are built from, whatever \`resolution\` the map shows (default ${AREA_RESOLUTION.default}, the finest the cube keeps: areas follow the streets that hold the harm; for a partner on restricted sources the disclosure resolution, 9 unless configured: the finest a partner may see)`,
+  );
+
+/** The patrol plan's width limit, the same parameter for HCHH (rule=patrol-plan) and /api/patrol-areas. */
+export const maxDiameterParam = z.coerce
+  .number()
+  .gt(0)
+  .max(20_000)
+  .describe(
+    `patrol plan: no two cells of an area more than this many metres apart, centre to centre (default ${DEFAULT_MAX_DIAMETER_M}: the width of a round 0.5 km² beat, about ten minutes' walk across)`,
+  );
+
 export const hchhQuery = analysisQuery
   .extend({
     rule: z
@@ -94,22 +114,15 @@ export const hchhQuery = analysisQuery
     maxAreas: z.coerce.number().int().min(1).max(1000).optional().describe('at most N areas, most harm first (patrol-plan default 15; merseyside default all)'),
     maxAreaKm2: z.coerce.number().gt(0).max(100).optional().describe('patrol-plan rule: each area at most this many km² (default 0.5)'),
     budgetPercent: z.coerce.number().gt(0).max(100).optional().describe('patrol-plan rule: all areas together at most this % of the study area (default 0.5)'),
-    areaResolution: z.coerce
-      .number()
-      .int(AREA_RESOLUTION_RULE)
-      .min(AREA_RESOLUTION.min, AREA_RESOLUTION_RULE)
-      .max(AREA_RESOLUTION.max, AREA_RESOLUTION_RULE)
-      .optional()
-      .describe(
-        `patrol-plan rule: the H3 resolution of the cells the areas are built from, whatever \`resolution\` the map shows (default ${AREA_RESOLUTION.default}, the finest the cube keeps: areas follow the streets that hold the harm; for a partner on restricted sources the disclosure resolution, 9 unless configured: the finest a partner may see)`,
-      ),
+    maxDiameterM: maxDiameterParam.optional(),
+    areaResolution: areaResolutionParam.optional(),
   })
   .strict();
 
 /** What an HCHH query asks for: its rule (named, or implied by the thresholds it names) and that rule's options. */
 export function hchhRequestOf(q: z.infer<typeof hchhQuery>): HchhRequest {
   const thresholdNamed = (['crimeTopPercent', 'harmTopPercent', 'minCells'] as const).filter((k) => q[k] !== undefined);
-  const patrolNamed = (['maxAreaKm2', 'budgetPercent', 'areaResolution'] as const).filter((k) => q[k] !== undefined);
+  const patrolNamed = (['maxAreaKm2', 'budgetPercent', 'maxDiameterM', 'areaResolution'] as const).filter((k) => q[k] !== undefined);
   const rule = q.rule ?? (thresholdNamed.length ? 'merseyside' : 'patrol-plan');
   const clash = rule === 'patrol-plan' ? thresholdNamed : patrolNamed;
   if (clash.length)
@@ -125,6 +138,7 @@ export function hchhRequestOf(q: z.infer<typeof hchhQuery>): HchhRequest {
           ...(q.maxAreas !== undefined ? { maxAreas: q.maxAreas } : {}),
           ...(q.maxAreaKm2 !== undefined ? { maxAreaKm2: q.maxAreaKm2 } : {}),
           ...(q.budgetPercent !== undefined ? { budgetShare: q.budgetPercent / 100 } : {}),
+          ...(q.maxDiameterM !== undefined ? { maxDiameterM: q.maxDiameterM } : {}),
         },
         ...(q.areaResolution !== undefined ? { areaResolution: q.areaResolution } : {}),
       }

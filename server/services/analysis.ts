@@ -570,20 +570,20 @@ export class Analysis {
    */
   async hchh(r: ResolvedParams, request: HchhRequest = {}) {
     const rule = request.rule ?? 'patrol-plan';
-    const cells = this.hchhCellResolution(r, rule, request.areaResolution);
+    const cells = rule === 'patrol-plan' ? this.patrolCellResolution(r, request.areaResolution) : { resolution: r.resolution };
     const built = cells.resolution === r.resolution ? r : { ...r, resolution: cells.resolution };
     const key = `hchh|${r.version}|${r.force.codes.join(',')}|${(r.districts ?? []).join(',')}|${cells.resolution}|${JSON.stringify(r.filter)}|${r.protection ? 'protected' : 'true'}|${JSON.stringify({ ...request, rule })}`;
     return this.memo(key, () => this.buildHchh(built, rule, request, cells));
   }
 
   /**
-   * The resolution of the cells HCHH areas are built from: the context's for the merseyside rule (it is
-   * defined on the cells shown); for the patrol plan `areaResolution` (default 11, the cube's finest),
-   * but for a partner on restricted sources at most the protection resolution — the finest they may see:
-   * by default lowered to it (and said so), refused when asked for by name.
+   * The resolution of the cells patrol-plan areas are built from (the HCHH patrol plan and
+   * /api/patrol-areas; the merseyside rule uses the context's, as it is defined on the cells shown):
+   * `areaResolution` (default 11, the cube's finest), but for a partner on restricted sources at most
+   * the protection resolution — the finest they may see: by default lowered to it (and said so),
+   * refused when asked for by name.
    */
-  private hchhCellResolution(r: ResolvedParams, rule: HchhRule, asked: number | undefined): { resolution: number; why?: string } {
-    if (rule !== 'patrol-plan') return { resolution: r.resolution };
+  patrolCellResolution(r: ResolvedParams, asked: number | undefined): { resolution: number; why?: string } {
     const wanted = asked ?? AREA_RESOLUTION.default;
     const limit = r.protection?.rules.resolution;
     if (limit === undefined || wanted <= limit) return { resolution: wanted };

@@ -7,8 +7,9 @@ import { captureBounds } from '../domain/backtest/bounds';
 import { History, type BacktestData, type MonthPositions } from '../domain/backtest/history';
 import { studyAreaKm2, type SelectionMethod } from '../domain/backtest/method';
 import { methodByKey, METHODS } from '../domain/backtest/methods';
-import { greedyPatrolAreas } from '../domain/backtest/patrolAreas';
+import { DEFAULT_MAX_DIAMETER_M, greedyPatrolAreas } from '../domain/backtest/patrolAreas';
 import { cellsOutline } from '../domain/hchh';
+import { centreLookup } from '../domain/hotspots/centres';
 import { h3NeighbourLookup, h3Neighbours, type Neighbours } from '../domain/hotspots/neighbours';
 import { addMonths, monthRange } from '../domain/months';
 import { DomainError } from '../domain/errors';
@@ -25,6 +26,9 @@ export interface PatrolAreaRequest {
   maxAreas: number;
   maxAreaKm2: number;
   budgetShare: number;
+  maxDiameterM: number;
+  /** The resolution of the cells the areas are built from (AREA_RESOLUTION; default 11, as the HCHH patrol plan). */
+  areaResolution?: number | undefined;
 }
 
 /**
@@ -47,7 +51,7 @@ function readsOf(methods: SelectionMethod[]): { positions: boolean; allCrime: bo
   return { positions: reads.has('positions'), allCrime: reads.has('allCrime') };
 }
 
-export const PATROL_DEFAULTS = { method: 'top-harm', window: 12, maxAreas: 15, maxAreaKm2: 0.5, budgetShare: 0.005 };
+export const PATROL_DEFAULTS = { method: 'top-harm', window: 12, maxAreas: 15, maxAreaKm2: 0.5, budgetShare: 0.005, maxDiameterM: DEFAULT_MAX_DIAMETER_M };
 
 /**
  * The rolling backtest of hotspot selection methods, and patrol areas, over the stored incidents of
@@ -189,8 +193,10 @@ export class BacktestService {
 
   /**
    * Patrol areas for the month after r.to: the method's scores on the `window` months up to r.to are
-   * the predicted harm per cell; the greedy area builder picks the areas; each is named as HCHH areas
-   * are and given its share of the study area, and of the window's incidents and harm.
+   * the predicted harm per cell; the greedy area builder picks the areas from cells of `areaResolution`
+   * (as the HCHH patrol plan: default 11, whatever r.resolution the map shows; a partner on restricted
+   * sources at most the disclosure resolution); each is named as HCHH areas are and given its share of
+   * the study area, and of the window's incidents and harm.
    */
   async patrolAreas(r: ResolvedParams, q: PatrolAreaRequest) {
     let method: ReturnType<typeof methodByKey>;
@@ -201,14 +207,15 @@ export class BacktestService {
     }
     const windowFrom = [addMonths(r.to, -(q.window - 1)), r.from].sort().pop()!;
     requireComplete(r, 'patrol areas (predicted from the months of the window)', windowFrom, r.to);
-    const windowed: ResolvedParams = { ...r, from: windowFrom, filter: { ...r.filter, from: windowFrom } };
+    const cellResolution = this.analysis.patrolCellResolution(r, q.areaResolution);
+    const windowed: ResolvedParams = { ...r, resolution: cellResolution.resolution, from: windowFrom, filter: { ...r.filter, from: windowFrom } };
     const { data, basis } = await this.data(windowed, readsOf([method]));
     const T = data.months.length;
     const A = studyAreaKm2(data.areaKm2);
     const memo = new Map<string, unknown>();
     const value = method.score({ history: new History(data, T), window: q.window, budgetShare: q.budgetShare, tuneBudgetShare: q.budgetShare, memo });
-    const limits = { maxAreas: q.maxAreas, maxAreaKm2: q.maxAreaKm2, budgetKm2: q.budgetShare * A };
-    const plan = greedyPatrolAreas(value, data.areaKm2, h3NeighbourLookup(data.cells), limits);
+    const limits = { maxAreas: q.maxAreas, maxAreaKm2: q.maxAreaKm2, maxDiameterM: q.maxDiameterM, budgetKm2: q.budgetShare * A };
+    const plan = greedyPatrolAreas(value, data.areaKm2, h3NeighbourLookup(data.cells), centreLookup(data.cells), limits);
     const counts = new Float64Array(data.cells.length),
       harm = new Float64Array(data.cells.length);
     for (let t = 0; t < T; t++)
@@ -247,8 +254,11 @@ export class BacktestService {
     return {
       method: { key: method.key, name: method.name, description: method.description },
       window: { from: windowed.from, to: windowed.to, months: T },
-      limits: { maxAreas: q.maxAreas, maxAreaKm2: q.maxAreaKm2, budgetShare: q.budgetShare, budgetKm2: limits.budgetKm2 },
-      studyArea: { cells: data.cells.length, areaKm2: A, incidents: totalIncidents, harm: totalHarm, basis },
+      limits: { maxAreas: q.maxAreas, maxAreaKm2: q.maxAreaKm2, maxDiameterM: q.maxDiameterM, budgetShare: q.budgetShare, budgetKm2: limits.budgetKm2 },
+      /** The H3 resolution of every area's cells, and why when it is not the one asked for. */
+      cellResolution: cellResolution.resolution,
+      ...(cellResolution.why ? { cellResolutionWhy: cellResolution.why } : {}),
+      studyArea: { cells: data.cells.length, areaKm2: A, incidents: totalIncidents, harm: totalHarm, basis, resolution: cellResolution.resolution },
       areas,
       totals: {
         areas: areas.length,

@@ -1,11 +1,12 @@
-import { cellArea, cellToLatLng, gridDisk, latLngToCell } from 'h3-js';
+import { cellArea, cellToLatLng, greatCircleDistance, gridDisk, latLngToCell } from 'h3-js';
 import { describe, expect, it } from 'vitest';
 import { runBacktest } from '../../server/domain/backtest/backtest';
 import { History, LookAheadError, type BacktestData } from '../../server/domain/backtest/history';
 import { METHODS } from '../../server/domain/backtest/methods';
 import { topHarm } from '../../server/domain/backtest/methods/counts';
-import { greedyPatrolAreas, planViolations } from '../../server/domain/backtest/patrolAreas';
+import { areaDiameterM, greedyPatrolAreas, planViolations } from '../../server/domain/backtest/patrolAreas';
 import { exactPatrolAreas } from '../../server/domain/backtest/patrolAreasExact';
+import { centreLookup } from '../../server/domain/hotspots/centres';
 import { h3Neighbours } from '../../server/domain/hotspots/neighbours';
 import { monthRange } from '../../server/domain/months';
 import { PROXY_CATEGORIES, monthFile, readRows } from '../support/data';
@@ -116,10 +117,17 @@ describe('patrol areas on real data (12 months, res 10)', () => {
   const A = data.areaKm2.reduce((s, a) => s + a, 0);
   const value = topHarm.score({ history: new History(data, 12), window: 12, budgetShare: 0.005, tuneBudgetShare: 0.005, memo: new Map() });
 
-  it('keeps every constraint: ≤ 15 areas, contiguous, ≤ 0.5 km² each, ≤ 0.5 % of the area in all, apart', () => {
+  const centre = centreLookup(data.cells);
+  it('keeps every constraint: ≤ 15 areas, contiguous, ≤ 0.5 km² and ≤ 800 m across each, ≤ 0.5 % of the area in all, apart', () => {
     const limits = { maxAreas: 15, maxAreaKm2: 0.5, budgetKm2: 0.005 * A };
-    const plan = greedyPatrolAreas(value, data.areaKm2, data.neighbours(), limits);
-    expect(planViolations(plan, data.areaKm2, data.neighbours(), limits)).toEqual([]);
+    const plan = greedyPatrolAreas(value, data.areaKm2, data.neighbours(), centre, limits);
+    expect(planViolations(plan, data.areaKm2, data.neighbours(), centre, limits)).toEqual([]);
+    // Independently of the builder's own test: every pair of cells of an area by h3's great-circle distance.
+    for (const a of plan.areas)
+      for (const p of a.cells)
+        for (const q of a.cells)
+          expect(greatCircleDistance(cellToLatLng(data.cells[p]!), cellToLatLng(data.cells[q]!), 'm')).toBeLessThanOrEqual(800 * 1.000001);
+    console.log(`res-10 areas across: ${plan.areas.map((a) => areaDiameterM(a.cells, centre).toFixed(0)).join(', ')} m`);
     expect(plan.areas.length).toBe(15);
     expect(plan.areaKm2).toBeLessThanOrEqual(limits.budgetKm2 * (1 + 1e-9));
     // The budget is nearly used up: no cell left can be added (maximal plan).
@@ -141,17 +149,19 @@ describe('patrol areas on real data (12 months, res 10)', () => {
       const v = Float64Array.from(sub, (c) => value[cellIndex.get(c)!]!);
       const a = Float64Array.from(sub, (c) => data.areaKm2[cellIndex.get(c)!]!);
       const nb = h3Neighbours(sub, { k: 1 });
+      const c = centreLookup(sub);
       const cell = a[0]!;
-      const limits = { maxAreas: 2, maxAreaKm2: 4.5 * cell, budgetKm2: 6.5 * cell };
-      const greedy = greedyPatrolAreas(v, a, nb, limits);
-      const exact = await exactPatrolAreas(v, a, nb, limits);
-      expect(planViolations(exact, a, nb, limits)).toEqual([]);
-      expect(planViolations(greedy, a, nb, limits)).toEqual([]);
+      // 250 m binds: res-10 centres are about 115 m apart, so an area may span two cells but not three in a line.
+      const limits = { maxAreas: 2, maxAreaKm2: 4.5 * cell, budgetKm2: 6.5 * cell, maxDiameterM: 250 };
+      const greedy = greedyPatrolAreas(v, a, nb, c, limits);
+      const exact = await exactPatrolAreas(v, a, nb, c, limits);
+      expect(planViolations(exact, a, nb, c, limits)).toEqual([]);
+      expect(planViolations(greedy, a, nb, c, limits)).toEqual([]);
       expect(exact.value).toBeGreaterThanOrEqual(greedy.value - 1e-9);
       gaps.push(1 - greedy.value / exact.value);
     }
     console.log(
-      `greedy vs exact optimum on ${gaps.length} real instances (37 cells, 2 areas of ≤ 4 cells, ≤ 6 cells in all): gaps ${gaps.map((g) => `${(g * 100).toFixed(1)} %`).join(', ')}`,
+      `greedy vs exact optimum on ${gaps.length} real instances (37 cells, 2 areas of ≤ 4 cells and ≤ 250 m across, ≤ 6 cells in all): gaps ${gaps.map((g) => `${(g * 100).toFixed(1)} %`).join(', ')}`,
     );
     expect(Math.max(...gaps)).toBeLessThan(0.25);
   }, 300_000);

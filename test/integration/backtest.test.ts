@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { cellArea, cellToParent, latLngToCell, polygonToCells } from 'h3-js';
+import { cellArea, cellToLatLng, cellToParent, getResolution, greatCircleDistance, latLngToCell, polygonToCells } from 'h3-js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Db } from '../../server/db/connection';
 import { monthRange } from '../../server/domain/months';
@@ -141,11 +141,14 @@ describe(`backtest and patrol areas endpoints on ${dbLabel}: ${MONTHS.length} re
     expect(res.body.chosen.find((c: any) => c.method === 'other-crime').chosen).toMatch(/^half-life (6|12|24) months, κ (0|0\.1|0\.2|0\.4)$/);
   }, 300_000);
 
-  it('builds at most 15 named, patrollable areas within 0.5 % of the study area', async () => {
+  it('builds at most 15 named, patrollable areas within 0.5 % of the study area, from res-11 cells whatever the map shows', async () => {
     const r = await get('/api/patrol-areas?resolution=10&from=2019-02&to=2020-01');
     expect(r.status, r.text).toBe(200);
     const { areas, totals, limits, window } = r.body;
     expect(window).toEqual({ from: '2019-02', to: '2020-01', months: 12 });
+    expect(r.body.cellResolution).toBe(11);
+    expect(r.body.studyArea.resolution).toBe(11);
+    expect(limits.maxDiameterM).toBe(800);
     expect(areas.length).toBeGreaterThan(5);
     expect(areas.length).toBeLessThanOrEqual(15);
     for (const a of areas) {
@@ -154,12 +157,28 @@ describe(`backtest and patrol areas endpoints on ${dbLabel}: ${MONTHS.length} re
       expect(a.outline.type).toBe('MultiPolygon');
       // One contiguous area outlines as one polygon.
       expect(a.outline.coordinates).toHaveLength(1);
+      for (const c of a.cellIds) expect(getResolution(c)).toBe(11);
+      // Compact: no two of its cells more than 800 m apart (every pair, by h3's own distance).
+      const centres = a.cellIds.map((c: string) => cellToLatLng(c));
+      for (const p of centres) for (const q of centres) expect(greatCircleDistance(p, q, 'm')).toBeLessThanOrEqual(800 * 1.000001);
     }
     expect(totals.shareOfArea).toBeLessThanOrEqual(0.005 + 1e-6);
     expect(totals.areaKm2).toBeLessThanOrEqual(limits.budgetKm2 + 1e-6);
     // Harm per area is the window's harm of its cells: the areas hold many times their share of area.
     expect(totals.shareOfHarm).toBeGreaterThan(5 * totals.shareOfArea);
     expect(areas[0].harm).toBeGreaterThanOrEqual(areas[areas.length - 1].harm * 0.5);
+    // The map's resolution does not change the areas; areaResolution does, as for the HCHH patrol plan.
+    const at9 = await get('/api/patrol-areas?resolution=9&from=2019-02&to=2020-01');
+    expect(at9.body.areas.map((a: any) => a.cellIds)).toEqual(areas.map((a: any) => a.cellIds));
+    const coarse = await get('/api/patrol-areas?resolution=10&areaResolution=10&from=2019-02&to=2020-01');
+    expect(coarse.status, coarse.text).toBe(200);
+    expect(coarse.body.cellResolution).toBe(10);
+    for (const a of coarse.body.areas) for (const c of a.cellIds) expect(getResolution(c)).toBe(10);
+    const refused = await get('/api/patrol-areas?areaResolution=8');
+    expect(refused.status).toBe(400);
+    expect(refused.body.error.message).toMatch(/areaResolution: must be a whole number from 9 to 11/);
+    const wide = await get('/api/patrol-areas?resolution=10&from=2019-02&to=2020-01&maxDiameterM=0');
+    expect(wide.status).toBe(400);
   }, 300_000);
 
   it('prints the comparison with its plot, and refuses unknown methods and budgets', async () => {

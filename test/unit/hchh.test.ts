@@ -1,8 +1,9 @@
-import { cellArea, gridDisk, gridPathCells, latLngToCell } from 'h3-js';
+import { cellArea, cellToLatLng, greatCircleDistance, gridDisk, gridPathCells, latLngToCell } from 'h3-js';
 import { describe, expect, it } from 'vitest';
 import { describeHchhRule, hchhAreas, patrolPlanAreas, topThreshold, type CellTotal } from '../../server/domain/hchh';
 import { greedyPatrolAreas } from '../../server/domain/backtest/patrolAreas';
 import { cellAreasKm2 } from '../../server/domain/h3cell';
+import { centreDistanceM, centreLookup, hullsOverlap } from '../../server/domain/hotspots/centres';
 
 describe('High Crime High Harm areas', () => {
   const centre = latLngToCell(53.4055, -2.9798, 9);
@@ -76,10 +77,30 @@ describe('HCHH areas by the patrol-plan rule (hand-worked on real Liverpool cell
   it('crosses cells without harm to join harm a street away, within the area limit', () => {
     // One area of up to five cells: p0 (the densest, opened first) grows over p1 to p2 (one bridge cell),
     // then over p3 to p4 — the whole path, 2,100 harm in 5 cells.
-    const plan = patrolPlanAreas(cells(), { maxAreas: 1, maxAreaKm2: 5.5 * km2, budgetShare: (5.5 * km2) / study });
+    // The path is 1.2 km long (four res-9 steps of about 300 m): allowed 1,500 m across.
+    const plan = patrolPlanAreas(cells(), { maxAreas: 1, maxAreaKm2: 5.5 * km2, budgetShare: (5.5 * km2) / study, maxDiameterM: 1500 });
     expect(plan.areas.map((a) => a.cells)).toEqual([[...path].sort()]);
     expect(plan.areas[0]!.harm).toBe(2100);
     expect(plan.thresholds).toBeNull();
+  });
+
+  it('cuts the chain the old builder made: no area wider than 800 m by default', () => {
+    const step = greatCircleDistance(cellToLatLng(path[0]!), cellToLatLng(path[1]!), 'm');
+    // Hand-worked: p0…p2 is two steps (about 600 m), p0…p4 four (about 1,200 m): p4 cannot join p0's area.
+    expect(2 * step).toBeLessThan(800);
+    expect(4 * step).toBeGreaterThan(800);
+    // The ends tie on harm: the smaller cell (more harm per km²) opens first and grows to the middle.
+    const p0First = cellAreasKm2([path[0]!])[0]! < cellAreasKm2([path[4]!])[0]!;
+    const [first, second] = p0First ? [path[0]!, path[4]!] : [path[4]!, path[0]!];
+    const near = path[p0First ? 1 : 3]!;
+    const one = patrolPlanAreas(cells(), { maxAreas: 1, maxAreaKm2: 5.5 * km2, budgetShare: (5.5 * km2) / study });
+    expect(one.areas.map((a) => a.cells)).toEqual([[first, near, path[2]!].sort()]);
+    expect(one.areas[0]!.harm).toBe(1100);
+    // With a second area allowed, the other end is an area of its own: a free cell lies between, so the two do not touch.
+    const two = patrolPlanAreas(cells(), { maxAreas: 2, maxAreaKm2: 5.5 * km2, budgetShare: (5.5 * km2) / study });
+    expect(two.areas.map((a) => a.cells)).toEqual([[first, near, path[2]!].sort(), [second]]);
+    expect(two.areas.map((a) => a.harm)).toEqual([1100, 1000]);
+    expect(() => patrolPlanAreas(cells(), { maxDiameterM: 0 })).toThrow(/maxDiameterM must be above 0 metres/);
   });
 
   it('opens a second area rather than bridge when the limit per area forbids the path', () => {
@@ -96,13 +117,16 @@ describe('HCHH areas by the patrol-plan rule (hand-worked on real Liverpool cell
     const areas = cellAreasKm2(c.map((x) => x.cell));
     const index = new Map(c.map((x, i) => [x.cell, i]));
     const nb = (i: number) => gridDisk(c[i]!.cell, 1).flatMap((n) => (index.has(n) ? [index.get(n)!] : []));
-    const limits = { maxAreas: 1, maxAreaKm2: 5.5 * km2, budgetKm2: 5.5 * km2 };
-    expect(greedyPatrolAreas(value, areas, nb, { ...limits, bridgeCells: 0 }).value).toBe(1000);
-    expect(greedyPatrolAreas(value, areas, nb, { ...limits, bridgeCells: 1 }).value).toBe(2100);
+    const limits = { maxAreas: 1, maxAreaKm2: 5.5 * km2, budgetKm2: 5.5 * km2, maxDiameterM: 1500 };
+    const centre = centreLookup(c.map((x) => x.cell));
+    expect(greedyPatrolAreas(value, areas, nb, centre, { ...limits, bridgeCells: 0 }).value).toBe(1000);
+    expect(greedyPatrolAreas(value, areas, nb, centre, { ...limits, bridgeCells: 1 }).value).toBe(2100);
   });
 
   it('says its rule in words, with its limits', () => {
-    expect(describeHchhRule('patrol-plan', {})).toMatch(/at most 15 areas .* at most 0\.5 km², together at most 0\.5 % of the study area/);
+    expect(describeHchhRule('patrol-plan', {})).toMatch(
+      /at most 15 areas .* at most 0\.5 km² and at most 800 m across, together at most 0\.5 % of the study area/,
+    );
     expect(describeHchhRule('merseyside', { threshold: { crimeTopPercent: 2 } })).toMatch(
       /top 2% by count and the top 1% by harm .* Merseyside Police published/,
     );
@@ -135,5 +159,63 @@ describe('cell areas for large study areas', () => {
       expect(worst).toBeLessThan(1e-4);
       expect(worst).toBeGreaterThan(0); // an approximation, not the exact call under another name
     }
+  });
+});
+
+describe('the patrol plan geometry', () => {
+  it('measures centres as h3 does (haversine on the same sphere)', () => {
+    const a = cellToLatLng(latLngToCell(53.4055, -2.9798, 11)),
+      b = cellToLatLng(latLngToCell(53.4101, -2.9702, 11));
+    expect(centreDistanceM(a, b)).toBeCloseTo(greatCircleDistance(a, b, 'm'), 6);
+  });
+
+  it('tells hulls that reach into each other from hulls apart (hand-drawn, metres)', () => {
+    // Two chains as an X: they cross, though no point of one is a point of the other.
+    expect(
+      hullsOverlap(
+        [
+          [0, 0],
+          [100, 100],
+        ],
+        [
+          [0, 100],
+          [100, 0],
+        ],
+      ),
+    ).toBe(true);
+    // A comb: a chain threaded between the ends of a U reaches into its hull.
+    const u: [number, number][] = [
+      [0, 0],
+      [0, 200],
+      [200, 200],
+      [200, 0],
+    ];
+    expect(
+      hullsOverlap(u, [
+        [100, 50],
+        [100, 300],
+      ]),
+    ).toBe(true);
+    // Side by side, and in a line: apart.
+    expect(
+      hullsOverlap(u, [
+        [250, 0],
+        [250, 200],
+      ]),
+    ).toBe(false);
+    expect(
+      hullsOverlap(
+        [
+          [0, 0],
+          [100, 0],
+        ],
+        [
+          [150, 0],
+          [300, 0],
+        ],
+      ),
+    ).toBe(false);
+    expect(hullsOverlap([[50, 50]], u)).toBe(true);
+    expect(hullsOverlap([[50, 250]], u)).toBe(false);
   });
 });

@@ -1,6 +1,7 @@
 import loadHighs from 'highs';
+import { type CentreLookup, centreDistanceM } from '../hotspots/centres';
 import type { Neighbours } from '../hotspots/neighbours';
-import { checkLimits, type PatrolAreaLimits, type PatrolAreaPlan } from './patrolAreas';
+import { checkLimits, DEFAULT_MAX_DIAMETER_M, type PatrolAreaLimits, type PatrolAreaPlan } from './patrolAreas';
 
 /** Largest instance the exact solver accepts: the model grows with cells × areas and solves in seconds up to here. */
 export const MAX_EXACT_CELLS = 80;
@@ -15,13 +16,15 @@ export const MAX_EXACT_CELLS = 80;
  *   the area absorbs one, flow runs only between cells of the area along H3 edges:
  *   Σⱼ fⱼᵢₖ − Σⱼ fᵢⱼₖ ≥ xᵢₖ − M rᵢₖ,  fᵢⱼₖ ≤ (M − 1) xᵢₖ,  fᵢⱼₖ ≤ (M − 1) xⱼₖ
  *   separation: xᵢₖ + Σ_{l≠k} xⱼₗ ≤ 1 for every edge (i, j)
+ *   width: xᵢₖ + xⱼₖ ≤ 1 for every pair of cells whose centres are more than maxDiameterM apart
  * with M the most cells an area can hold. Areas are interchangeable, so the optimum is one of several.
- * @example await exactPatrolAreas(values, areas, nb, { maxAreas: 2, maxAreaKm2: 0.1, budgetKm2: 0.15 })
+ * @example await exactPatrolAreas(values, areas, nb, centreLookup(cells), { maxAreas: 2, maxAreaKm2: 0.1, budgetKm2: 0.15 })
  */
 export async function exactPatrolAreas(
   value: ArrayLike<number>,
   areaKm2: ArrayLike<number>,
   nb: Neighbours,
+  centre: CentreLookup,
   limits: PatrolAreaLimits,
 ): Promise<PatrolAreaPlan & { status: string }> {
   checkLimits(limits);
@@ -72,6 +75,9 @@ export async function exactPatrolAreas(
         );
     }
   }
+  const maxDiameter = (limits.maxDiameterM ?? DEFAULT_MAX_DIAMETER_M) * (1 + 1e-9);
+  for (let i = 0; i < n; i++)
+    for (let j = i + 1; j < n; j++) if (centreDistanceM(centre(i), centre(j)) > maxDiameter) for (let k = 0; k < K; k++) row(`${x(i, k)} + ${x(j, k)} <= 1`);
   row(`${all.join(' + ')} <= ${limits.budgetKm2 * (1 + 1e-9)}`);
   lines.push('Bounds');
   for (let k = 0; k < K; k++) for (const [i, j] of edges) lines.push(` 0 <= ${f(i, j, k)} <= ${M}`);

@@ -6,7 +6,7 @@ import { BacktestService, PATROL_DEFAULTS } from '../../services/backtest';
 import type { Api } from '../api';
 import { backtestHtml } from '../pages/backtest';
 import { sendPrintable } from '../pages/html';
-import { analysisQuery, areaTotalsSchema, resolvedDescription } from '../schemas';
+import { analysisQuery, areaResolutionParam, areaTotalsSchema, maxDiameterParam, resolvedDescription } from '../schemas';
 import { multiPolygon } from '../geojson';
 import { round } from './hotspots';
 
@@ -98,6 +98,8 @@ export const patrolAreasQuery = analysisQuery
       .max(100)
       .default(PATROL_DEFAULTS.budgetShare * 100)
       .describe('all areas together at most this % of the study area (default 0.5)'),
+    maxDiameterM: maxDiameterParam.default(PATROL_DEFAULTS.maxDiameterM),
+    areaResolution: areaResolutionParam.optional(),
   })
   .strict();
 
@@ -105,8 +107,12 @@ export const patrolAreasResponse = z.object({
   query: resolvedDescription,
   method: z.object({ key: z.string(), name: z.string(), description: z.string() }),
   window: z.object({ from: z.string(), to: z.string(), months: z.number() }),
-  limits: z.object({ maxAreas: z.number(), maxAreaKm2: z.number(), budgetShare: z.number(), budgetKm2: z.number() }),
-  studyArea: z.object({ cells: z.number(), areaKm2: z.number(), incidents: z.number(), harm: z.number(), basis: z.string() }),
+  limits: z.object({ maxAreas: z.number(), maxAreaKm2: z.number(), maxDiameterM: z.number(), budgetShare: z.number(), budgetKm2: z.number() }),
+  cellResolution: z
+    .number()
+    .describe("H3 resolution of every area's cells and of the study area they are shares of: areaResolution (default 11, whatever resolution the map shows)"),
+  cellResolutionWhy: z.string().optional().describe('why the cells are coarser than asked (a partner on restricted sources)'),
+  studyArea: z.object({ cells: z.number(), areaKm2: z.number(), incidents: z.number(), harm: z.number(), basis: z.string(), resolution: z.number() }),
   rule: z.string(),
   areas: z.array(
     z.object({
@@ -128,7 +134,7 @@ export const patrolAreasResponse = z.object({
 
 const BOOTSTRAP_NOTE = 'means over origins; 95 % intervals from a moving-block bootstrap over origins (block 3, 2000 replicates, seed 20240615)';
 const PATROL_RULE =
-  'greedy region growing: repeatedly add the free cell with the most predicted harm per km² that borders an area or opens a new one, keeping each area contiguous, within its size, apart from the others, and all within the budget';
+  'greedy region growing: repeatedly add the free cell with the most predicted harm per km² that borders an area (crossing up to two cells without harm) or opens a new one, keeping each area contiguous, within its size and its width (no two cells further apart than maxDiameterM), apart from the others, and all within the budget';
 
 const roundInterval = (x: { mean: number; lower: number; upper: number } | null, d = 4) =>
   x ? { mean: round(x.mean, d), lower: round(x.lower, d), upper: round(x.upper, d) } : null;
@@ -194,7 +200,7 @@ export function backtestRoutes(api: Api, db: Db, analysis: Analysis): void {
     tag: 'patrol',
     access: 'read',
     summary: 'Areas a patrol plan can use: at most N contiguous areas, each patrollable, within an area budget, holding the most predicted harm',
-    description: `Predicted harm per cell by the chosen method over the window up to \`to\`; areas by ${PATROL_RULE}. Each area is named as HCHH areas are, with its share of the study area and of the window's incidents and harm.`,
+    description: `Predicted harm per cell by the chosen method over the window up to \`to\`, on cells of areaResolution (default 11, as the HCHH patrol plan, whatever \`resolution\` the map shows); areas by ${PATROL_RULE}. Each area is named as HCHH areas are, with its share of the study area and of the window's incidents and harm.`,
     query: patrolAreasQuery,
     response: { description: 'the areas, largest predicted harm first', schema: patrolAreasResponse },
     handler: async ({ query }) => {
@@ -204,7 +210,9 @@ export function backtestRoutes(api: Api, db: Db, analysis: Analysis): void {
         window: query.window,
         maxAreas: query.maxAreas,
         maxAreaKm2: query.maxAreaKm2,
+        maxDiameterM: query.maxDiameterM,
         budgetShare: query.budgetPercent / 100,
+        areaResolution: query.areaResolution,
       });
       return {
         ...p,
