@@ -1,13 +1,13 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { area as turfArea, booleanPointInPolygon, buffer as turfBuffer, feature, pointToPolygonDistance } from '@turf/turf';
+import { area as turfArea, booleanPointInPolygon, pointToPolygonDistance } from '@turf/turf';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { countChange } from '../../server/domain/countChange';
 import { importPaths } from '../../server/ingest/importPaths';
 import { monthRange } from '../../server/domain/months';
 import { startServer, type RunningServer } from '../../server/server';
 import { TEST_SCHEMA, dbLabel, freshDb, onPostgres } from '../support/db';
-import { PROXY_CATEGORIES, dataDir, monthFile, readRows, tempDir } from '../support/data';
+import { PROXY_CATEGORIES, boldStreetSite, dataDir, monthFile, readRows, tempDir } from '../support/data';
 
 // Six real months (the machine is shared; two years take too long to import on PGlite): the report's
 // period is 2021-07…09 against 2021-04…06; the default period is what is loaded, 2021-04…09.
@@ -15,20 +15,6 @@ const MONTHS = monthRange('2021-04', '2021-09');
 const CURRENT = { from: '2021-07', to: '2021-09' };
 const PREVIOUS = { from: '2021-04', to: '2021-06' };
 const PERIOD = `from=${CURRENT.from}&to=${CURRENT.to}`;
-
-// The site is drawn by the test: Liverpool's Bold Street as OpenStreetMap maps it (the pedestrian
-// way in the basemap data), widened by 20 m either side. No site ships with harmgrid.
-function boldStreetSite(): { type: 'Polygon'; coordinates: number[][][] } {
-  const roads = JSON.parse(fs.readFileSync(path.join(dataDir, 'basemap', 'roads.geojson'), 'utf8')) as {
-    features: { properties: { name?: string }; geometry: { type: string; coordinates: number[][] } }[];
-  };
-  const street = roads.features.find(
-    (f) => f.properties.name === 'Bold Street' && f.geometry.coordinates.some(([x, y]) => Math.abs(x! + 2.98) < 0.01 && Math.abs(y! - 53.4) < 0.01),
-  );
-  if (!street) throw new Error('Bold Street, Liverpool is not in the basemap roads');
-  const poly = turfBuffer(feature(street.geometry as never), 20, { units: 'meters', steps: 4 })!.geometry as { type: 'Polygon'; coordinates: number[][][] };
-  return { type: 'Polygon', coordinates: poly.coordinates.map((ring) => ring.map(([x, y]) => [Number(x!.toFixed(6)), Number(y!.toFixed(6))])) };
-}
 
 describe(`site review report on ${dbLabel}: real boundaries and ${MONTHS.length} real months`, () => {
   let server: RunningServer;

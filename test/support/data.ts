@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { feature, buffer as turfBuffer } from '@turf/turf';
 import { parse } from 'csv-parse/sync';
 import { loadConfig } from '../../server/config';
 
@@ -25,3 +26,17 @@ export function tempDir(prefix = 'harmgrid-test-'): string {
 }
 
 export const PROXY_CATEGORIES = new Set(['Violence and sexual offences', 'Robbery', 'Possession of weapons']);
+
+// A site drawn for the tests and the bench: Liverpool's Bold Street as OpenStreetMap maps it (the pedestrian
+// way in the basemap data), widened by 20 m either side. No site ships with harmgrid.
+export function boldStreetSite(): { type: 'Polygon'; coordinates: number[][][] } {
+  const roads = JSON.parse(fs.readFileSync(path.join(dataDir, 'basemap', 'roads.geojson'), 'utf8')) as {
+    features: { properties: { name?: string }; geometry: { type: string; coordinates: number[][] } }[];
+  };
+  const street = roads.features.find(
+    (f) => f.properties.name === 'Bold Street' && f.geometry.coordinates.some(([x, y]) => Math.abs(x! + 2.98) < 0.01 && Math.abs(y! - 53.4) < 0.01),
+  );
+  if (!street) throw new Error('Bold Street, Liverpool is not in the basemap roads');
+  const poly = turfBuffer(feature(street.geometry as never), 20, { units: 'meters', steps: 4 })!.geometry as { type: 'Polygon'; coordinates: number[][][] };
+  return { type: 'Polygon', coordinates: poly.coordinates.map((ring) => ring.map(([x, y]) => [Number(x!.toFixed(6)), Number(y!.toFixed(6))])) };
+}
