@@ -1,4 +1,5 @@
 import type { Knex } from 'knex';
+import { POLYGON_TO_CELLS_FLAGS, gridDisk, polygonToCellsExperimental } from 'h3-js';
 import { rowsOf, type Db } from './connection';
 import { IncidentStore } from './incidents';
 import { cellsSql, filteredIncidents, type IncidentFilter, type SqlFragment } from './incidentQueries';
@@ -39,6 +40,40 @@ export function areaSql(area: AreaSelector): SqlFragment {
 }
 
 /**
+ * Incidents inside a box [west, south, east, north] (alias i), found through the cell index: the box
+ * alone is no index range (there is none on lon, lat), so PostgreSQL and PGlite would test every
+ * incident of the months asked — or of all months — against it. The coarsest cells that cover the box
+ * with their neighbours (resolution 8, about 0.7 km² each, or coarser for a large box: at most 64 index
+ * ranges, see cellsSql) narrow the rows to the box's surroundings first, then the box itself decides.
+ * The neighbour ring makes the cover a superset: an incident's stored res-12 cell need not lie inside
+ * the coarse cell its point lies in, since H3 children do not tile their parent exactly. Measured on the
+ * sample around Liverpool's Bold Street (2.2 × 2.0 km, 392 positions): PGlite 486–615 → 73–212 ms for
+ * the positions of all months, 184–256 → 58–157 ms for six months' count; PostgreSQL about the same
+ * either way (its parallel scan of 641,656 rows takes 40–80 ms).
+ */
+export function boxSql(box: [number, number, number, number], alias = 'i'): SqlFragment {
+  const [w, s, e, n] = box;
+  const ring = [
+    [w, s],
+    [e, s],
+    [e, n],
+    [w, n],
+    [w, s],
+  ];
+  let cover: string[] = [];
+  for (let res = 8; res >= 4; res--) {
+    const inner = polygonToCellsExperimental([ring], res, POLYGON_TO_CELLS_FLAGS.containmentOverlapping, true);
+    cover = [...new Set(inner.flatMap((c) => gridDisk(c, 1)))];
+    if (cover.length <= 64) break;
+  }
+  const cells = cover.length <= 64 ? cellsSql(cover, alias) : { sql: 'TRUE', bindings: [] };
+  return {
+    sql: `${cells.sql} AND ${alias}.lon BETWEEN ? AND ? AND ${alias}.lat BETWEEN ? AND ?`,
+    bindings: [...cells.bindings, w, e, s, n],
+  };
+}
+
+/**
  * Incident queries for any area (ward, district, LSOA, zone, site, cells, a posted polygon). Like
  * IncidentStore, the only place these queries of incidents live.
  */
@@ -47,7 +82,8 @@ export class AreaQueries {
 
   /** Distinct incident positions inside a box [west, south, east, north]: the candidates for an exact point-in-polygon test. */
   async positionsInBox(box: [number, number, number, number]): Promise<{ lon: number; lat: number }[]> {
-    const r = await this.db.raw('SELECT DISTINCT lon, lat FROM incident WHERE lon BETWEEN ? AND ? AND lat BETWEEN ? AND ?', [box[0], box[2], box[1], box[3]]);
+    const inBox = boxSql(box);
+    const r = await this.db.raw(`SELECT DISTINCT lon, lat FROM incident i WHERE ${inBox.sql}`, inBox.bindings);
     return rowsOf(r);
   }
 

@@ -25,6 +25,8 @@ import { DomainError } from '../domain/errors';
 import { round } from '../domain/round';
 import type { Analysis, ResolvedParams } from './analysis';
 import type { AreaDeprivationOf, AreaService } from './areas';
+import { boxSql } from '../db/areaQueries';
+import type { SqlFragment } from '../db/incidentQueries';
 import { HotspotStatistics } from './hotspotStatistics';
 import { requireComplete } from './coverage';
 
@@ -108,9 +110,9 @@ export class SiteReviewService {
     const zones = siteRings(outline, p.rings ?? DEFAULT_RINGS);
     const footprint = zones[zones.length - 1]!.outer;
     // Incidents in the box around the largest ring, each then placed in its zone by exact point in
-    // polygon here (an IN list of thousands of positions is slow on PGlite; a box is an index range).
+    // polygon here (an IN list of thousands of positions is slow on PGlite; the box is found through the cell index, see boxSql).
     const box = boxOf(footprint);
-    const inFootprint = { sql: 'i.lon BETWEEN ? AND ? AND i.lat BETWEEN ? AND ?', bindings: [box[0], box[2], box[1], box[3]] };
+    const inFootprint = boxSql(box);
     const [groups, definitions, populations, comparators] = await Promise.all([
       this.analysis.incidents.reviewGroups({ ...r.filter, from: previous?.from ?? from, to, definition: ALL_CRIME }, inFootprint),
       this.analysis.reference.definitions(),
@@ -374,7 +376,7 @@ export class SiteReviewService {
   /** Snap points (or force-extract locations) within the rings with at least REPEAT_MIN incidents of the definition. */
   private async repeatLocations(
     r: ResolvedParams,
-    area: { sql: string; bindings: number[] },
+    area: SqlFragment,
     zones: ReviewZone[],
     zoneIndex: (lon: number, lat: number) => number,
     months: Month[],
