@@ -97,11 +97,13 @@ describe(`intervention impact on ${dbLabel}: real boundaries, IoD 2019 and ${MON
     expect(r.body.area.rule).toMatch(/built from resolution-11 H3 cells\), \d+ cells of resolution 11,/);
     const expected = countInside((lon, lat) => cellSet.has(cellToParent(latLngToCell(lat, lon, 12), res)));
     expect(expected.before).toBeGreaterThan(50);
-    // … and the outline drawn for it holds nearly the same rows: within 10 % for res-11 cells, whose edges
-    // the res-12 storage cells straddle far more often per km² than a res-9 cell's (within 1 % there;
-    // measured 6.3 % fewer rows inside the outline for Merseyside's area 1 of 2020-10..2021-09).
+    // … and the outline drawn for it holds nearly the same rows: within 25 % for res-11 cells, whose edges
+    // the res-12 storage cells straddle far more often per km² than a res-9 cell's (within 1 % there).
+    // Measured: 6.3 % fewer rows inside the outline for Merseyside's area 1 of 2020-10..2021-09 when areas
+    // were long chains, 18.7 % here since session 6's compact beats (branching trees of snap points 800 m
+    // across at most: more edge per cell than a chain).
     const outlined = countInside(within(first.geometry));
-    expect(Math.abs(outlined.before - expected.before) / expected.before).toBeLessThan(0.1);
+    expect(Math.abs(outlined.before - expected.before) / expected.before).toBeLessThan(0.25);
     expect({ before: r.body.counts.area.before, after: r.body.counts.area.after }).toEqual(expected);
 
     // Force-wide: rows inside the five Merseyside districts.
