@@ -4,13 +4,21 @@
  * is served as it is; any import, boundary reload or edit bumps the version and so retires every entry.
  * Bounded by total size, oldest out first.
  */
+export interface Answer {
+  body: string | Buffer;
+  /** The headers that describe the body: its type, and for a printable page its security policy and file name. */
+  headers: Record<string, string>;
+  /** What an audit entry records of it: the rows it disclosed (null when not countable). */
+  rows: number | null;
+}
+
 export class AnswerCache {
-  private readonly entries = new Map<string, { version: number; body: string | Buffer; contentType: string }>();
+  private readonly entries = new Map<string, Answer & { version: number }>();
   private bytes = 0;
 
   constructor(private readonly maxBytes = 256 * 1024 * 1024) {}
 
-  get(key: string, version: number): { body: string | Buffer; contentType: string } | undefined {
+  get(key: string, version: number): Answer | undefined {
     const hit = this.entries.get(key);
     if (!hit) return undefined;
     this.entries.delete(key);
@@ -22,14 +30,15 @@ export class AnswerCache {
     return hit;
   }
 
-  set(key: string, version: number, body: string | Buffer, contentType: string): void {
+  set(key: string, version: number, answer: Answer): void {
+    const { body } = answer;
     if (body.length > this.maxBytes / 4) return;
     const old = this.entries.get(key);
     if (old) {
       this.bytes -= old.body.length;
       this.entries.delete(key);
     }
-    this.entries.set(key, { version, body, contentType });
+    this.entries.set(key, { ...answer, version });
     this.bytes += body.length;
     for (const [k, v] of this.entries) {
       if (this.bytes <= this.maxBytes) break;

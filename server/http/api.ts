@@ -145,25 +145,29 @@ export class Api {
       if (caller && PUBLIC_SOURCES_ONLY.has(caller.role) && narrowsSources(spec.query)) narrowToPublic(query as { source?: string[] });
       const params = spec.params ? parseOrThrow(spec.params, req.params, 'path') : (undefined as P);
       const body = spec.body ? parseOrThrow(spec.body, req.body, 'body') : (undefined as B);
-      if (!audited) {
-        const who = caller ? `${caller.role}:${caller.forces === 'all' ? '*' : caller.forces.join(',')}` : 'nobody';
-        const cached = spec.cache && spec.method === 'get' && this.opts.dataVersion;
-        const version = cached ? await this.opts.dataVersion!() : 0;
-        const key = `${who}|${req.originalUrl}`;
+      const who = caller ? `${caller.role}:${caller.forces === 'all' ? '*' : caller.forces.join(',')}` : 'nobody';
+      const cached = Boolean(spec.cache && spec.method === 'get' && this.opts.dataVersion);
+      const version = cached ? await this.opts.dataVersion!() : 0;
+      const key = `${who}|${req.originalUrl}`;
+      if (cached) {
         const etag = `W/"harmgrid-${version}-${who}"`;
-        if (cached) {
-          res.setHeader('ETag', etag);
-          res.setHeader('Cache-Control', 'private, no-cache'); // revalidate every time: the data may have changed
-          if (req.headers['if-none-match'] === etag) {
-            res.status(304).end();
-            return;
-          }
-          const hit = this.answers.get(key, version);
-          if (hit) {
-            res.type(hit.contentType).send(hit.body);
-            return;
-          }
+        res.setHeader('ETag', etag);
+        res.setHeader('Cache-Control', 'private, no-cache'); // revalidate every time: the data may have changed
+        // An audited answer is always sent in full, so every read of it has its entry with its rows.
+        if (!audited && req.headers['if-none-match'] === etag) {
+          res.status(304).end();
+          return;
         }
+        const hit = this.answers.get(key, version);
+        // Says whether the answer was kept or computed: for operators, the bench and the tests.
+        res.setHeader('X-Answer-Cache', hit ? 'hit' : 'miss');
+        if (hit) {
+          if (audited) await this.audit(spec, req, res, caller, hit.rows);
+          res.set(hit.headers).send(hit.body);
+          return;
+        }
+      }
+      if (!audited) {
         const result = await spec.handler({ query, params, body, caller: caller!, req, res });
         if (res.headersSent || result === undefined) return;
         checkResponse(spec, result);
@@ -174,10 +178,9 @@ export class Api {
           else res.json(result);
           return;
         }
-        const answer = binary ? result : JSON.stringify(result);
-        const contentType = String(res.getHeader('Content-Type') ?? 'application/json; charset=utf-8');
-        this.answers.set(key, version, answer, contentType);
-        res.type(contentType).send(answer);
+        const answer = { body: binary ? result : JSON.stringify(result), headers: describingHeaders(res), rows: null };
+        this.answers.set(key, version, answer);
+        res.set(answer.headers).send(answer.body);
         return;
       }
       // Hold back what the handler sends until its audit entry is stored: no entry, no data.
@@ -194,21 +197,16 @@ export class Api {
         res.send = send;
       }
       if (!held && result === undefined) return;
+      if (!held) checkResponse(spec, result);
       const rows = (res.locals.auditRows as number | undefined) ?? (held ? null : countRows(result));
-      const auditor = auditorOf(res);
-      if (!auditor) throw new Error(`${spec.path} is audited but the app has no audit trail mounted`);
-      await auditor(caller, {
-        action: auditAction(spec.access, spec.method),
-        target: `${spec.method.toUpperCase()} ${req.originalUrl}`.slice(0, 2000),
-        rows,
-        detail: {
-          route: `${spec.method.toUpperCase()} ${spec.path}`,
-          access: spec.access,
-          ...(req.params && Object.keys(req.params).length ? { params: req.params } : {}),
-        },
-      });
-      if (held) send(held.body as never);
-      else res.json(result);
+      await this.audit(spec, req, res, caller, rows);
+      const sent = held ? held.body : JSON.stringify(result);
+      if (!held) res.type('application/json; charset=utf-8');
+      // A page or file the handler sent itself is kept with the headers that describe it.
+      if (cached && res.statusCode === 200 && (typeof sent === 'string' || Buffer.isBuffer(sent))) {
+        this.answers.set(key, version, { body: sent, headers: describingHeaders(res), rows });
+      }
+      send(sent as never);
     };
     this.router[spec.method](spec.path, async (req: Request, res: Response) => {
       const caller = await callerOf(req, res);
@@ -217,9 +215,41 @@ export class Api {
     });
   }
 
+  /** Writes the audit entry of one call (before its answer leaves); the route's path and parameters say what was read. */
+  private async audit(
+    spec: { access: Access; method: string; path: string },
+    req: Request,
+    res: Response,
+    caller: Caller | null,
+    rows: number | null,
+  ): Promise<void> {
+    const auditor = auditorOf(res);
+    if (!auditor) throw new Error(`${spec.path} is audited but the app has no audit trail mounted`);
+    await auditor(caller, {
+      action: auditAction(spec.access, spec.method),
+      target: `${spec.method.toUpperCase()} ${req.originalUrl}`.slice(0, 2000),
+      rows,
+      detail: {
+        route: `${spec.method.toUpperCase()} ${spec.path}`,
+        access: spec.access,
+        ...(req.params && Object.keys(req.params).length ? { params: req.params } : {}),
+      },
+    });
+  }
+
   document(info: { title: string; version: string; description: string }): object {
     return new OpenApiGeneratorV31(this.registry.definitions).generateDocument({ openapi: '3.1.0', info });
   }
+}
+
+/** The headers a kept answer is sent again with: what it is, and how a printable page or a download is shown. */
+function describingHeaders(res: Response): Record<string, string> {
+  const headers: Record<string, string> = { 'Content-Type': String(res.getHeader('Content-Type') ?? 'application/json; charset=utf-8') };
+  for (const name of ['Content-Security-Policy', 'Content-Disposition']) {
+    const value = res.getHeader(name);
+    if (value !== undefined) headers[name] = String(value);
+  }
+  return headers;
 }
 
 /** True when the route's query takes the shared `source` list, so a viewer's query can be narrowed to public sources. */

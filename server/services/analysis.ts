@@ -6,6 +6,7 @@ import { vintageFor } from '../domain/geography/boundaries';
 import { nameArea } from '../domain/geography/areaName';
 import { RegionIndex } from '../domain/geography/pointInPolygon';
 import { GeographyStore, type BoundaryRecord } from '../db/geography';
+import { KeptGeography } from './keptGeography';
 import { rowsOf } from '../db/connection';
 import { ForceStore } from '../db/forces';
 import { loadedDespiteDownShard } from './shards';
@@ -105,7 +106,8 @@ type LoadedForce = Awaited<ReturnType<ForceStore['loaded']>>[number];
 export class Analysis {
   readonly incidents: IncidentStore;
   readonly reference: ReferenceStore;
-  readonly geography: GeographyStore;
+  /** Boundaries, deprivation and the ward lookup, read once per data version. */
+  readonly geography: KeptGeography;
   readonly forces: ForceStore;
   private readonly db: Db;
   private cache = new Map<string, Promise<unknown>>();
@@ -120,7 +122,7 @@ export class Analysis {
     this.disclosure = new DisclosureSettings(db, env);
     this.incidents = new IncidentStore(db);
     this.reference = new ReferenceStore(db);
-    this.geography = new GeographyStore(db);
+    this.geography = new KeptGeography(new GeographyStore(db), (key, compute) => this.version().then(() => this.memo(`geography|${key}`, compute)));
     this.forces = new ForceStore(db);
   }
 

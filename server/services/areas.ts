@@ -1,6 +1,7 @@
 import type { Db } from '../db/connection';
 import { AreaQueries, type AreaSelector } from '../db/areaQueries';
-import { GeographyStore } from '../db/geography';
+import type { GeographyStore } from '../db/geography';
+import type { KeptGeography } from './keptGeography';
 import { PlaceStore, type SiteRecord, type ZoneRecord } from '../db/places';
 import { compareWindows, offenceMix, phaseComparison, ratePerThousand } from '../domain/geography/areaStatistics';
 import { arealPopulation, boxOf, pointsInside, siteOutline } from '../domain/geography/areaShape';
@@ -68,7 +69,7 @@ const problemsError = (what: string, problems: FieldProblem[], prefix = '') =>
 export class AreaService {
   readonly queries: AreaQueries;
   readonly places: PlaceStore;
-  readonly geography: GeographyStore;
+  readonly geography: KeptGeography;
 
   /** Zones or sites of one force (all without a force named; places of no force belong to every view). */
   async ofForce<T extends { forceCode: string | null }>(places: T[], force: string | undefined): Promise<T[]> {
@@ -83,7 +84,7 @@ export class AreaService {
   ) {
     this.queries = new AreaQueries(db);
     this.places = new PlaceStore(db);
-    this.geography = new GeographyStore(db);
+    this.geography = analysis.geography;
   }
 
   private async lsoaPopulations(): Promise<(LsoaDeprivation & { districtCode: string })[]> {

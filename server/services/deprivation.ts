@@ -1,5 +1,6 @@
 import type { Db } from '../db/connection';
 import { GeographyStore } from '../db/geography';
+import { KeptGeography, type GeographyReads } from './keptGeography';
 import { areaDeprivation, type AreaDeprivation } from '../domain/geography/deprivation';
 import { assignByRepresentativePoint } from '../domain/geography/lsoaAssignment';
 
@@ -45,9 +46,9 @@ const CAVEATS = {
  * plainly what is missing instead of drawing an empty layer.
  */
 export class DeprivationService {
-  private readonly geo: GeographyStore;
-  constructor(db: Db | GeographyStore) {
-    this.geo = db instanceof GeographyStore ? db : new GeographyStore(db);
+  private readonly geo: GeographyReads;
+  constructor(db: Db | GeographyReads) {
+    this.geo = db instanceof GeographyStore || db instanceof KeptGeography ? db : new GeographyStore(db as Db);
   }
 
   async areas(level: DeprivationLevel, opts: { vintage?: string | undefined } = {}): Promise<DeprivationAnswer> {

@@ -1,7 +1,6 @@
 import { AggregateStore } from '../db/aggregates';
 import { AreaQueries, type AreaSelector } from '../db/areaQueries';
 import type { Db } from '../db/connection';
-import { GeographyStore } from '../db/geography';
 import {
   SUCCESS_MEASURES,
   aggregateMeasureOf,
@@ -46,12 +45,11 @@ export interface SuccessMeasuresReport {
  * others from imported aggregates, suppression kept.
  */
 export async function successMeasures(db: Db, analysis: Analysis, opts: { force?: string | undefined } = {}): Promise<SuccessMeasuresReport> {
-  const geography = new GeographyStore(db);
   const scope = await analysis.forceScope(opts.force);
   const FORCE_AREA_CODES = new Set(scope.codes);
   const [districtShapes, lsoas, aggregates, months, flagged] = await Promise.all([
     analysis.districtsOf(scope),
-    geography.deprivation(),
+    analysis.geography.deprivation(),
     new AggregateStore(db).list({}),
     analysis.incidents.months(scope.codes.length ? scope.codes : undefined),
     analysis.incidents.weaponFlagMonths(),

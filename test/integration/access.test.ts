@@ -275,7 +275,8 @@ describe(`Sign-in, roles and the audit trail on ${dbLabel}, real data ${MONTH}`,
     expect((await call('/api/zones', { token: tokens.viewer })).status).toBe(403);
   });
 
-  it('every export and record-level read leaves exactly one audit entry, with the rows it sent', async () => {
+  it('every export and record-level read leaves exactly one audit entry, with the rows it sent, kept answers too', async () => {
+    const KEPT = new Set(['/api/sites/{id}/review', '/api/sites/{id}/review.html', '/api/partnership-pack.html']);
     const site = await call('/api/sites', {
       method: 'POST',
       token: tokens['designing-out-crime-officer'],
@@ -302,6 +303,18 @@ describe(`Sign-in, roles and the audit trail on ${dbLabel}, real data ${MONTH}`,
         expect(entry).toMatchObject({ actor: 'analyst@example.org', role: 'analyst', via: 'token', target: `GET ${path}` });
         expect(entry.action).toBe(op.access === 'record' || op.access === 'site-review' ? 'record-read' : 'export');
         if (res.headers.get('content-type')?.startsWith('text/csv')) expect(entry.rows, op.path).toBe(res.text.trimEnd().split('\r\n').length - 1);
+        // Asked again: a kept answer (the site review, its printable page, the pack) is sent in full with
+        // the same headers, and the read is audited again with the same rows.
+        const again = await call(path, { token: tokens.analyst });
+        expect(again.status, op.path).toBe(200);
+        expect((await auth.audit.count()) - before, `${op.path} again`).toBe(2);
+        expect((await auth.audit.list({ limit: 1 }))[0]!, `${op.path} again`).toMatchObject({ target: `GET ${path}`, rows: entry.rows });
+        for (const h of ['content-type', 'content-security-policy', 'content-disposition'])
+          expect(again.headers.get(h), `${op.path} ${h}`).toBe(res.headers.get(h));
+        if (KEPT.has(op.path)) {
+          expect([res.headers.get('x-answer-cache'), again.headers.get('x-answer-cache')], op.path).toEqual(['miss', 'hit']);
+          expect(again.text, op.path).toBe(res.text);
+        }
       } else {
         expect(count, `${op.path} answered ${res.status}: no entry`).toBe(0);
       }

@@ -188,6 +188,7 @@ export function backtestRoutes(api: Api, db: Db, analysis: Analysis): void {
     path: '/api/backtest.html',
     tag: 'statistics',
     access: 'export',
+    cache: true,
     summary: 'Backtest of hotspot selection methods, printable (HTML with a capture-against-budget plot)',
     query: backtestQuery,
     response: { description: 'printable HTML', contentType: 'text/html' },

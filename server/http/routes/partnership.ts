@@ -307,6 +307,7 @@ export function partnershipRoutes(api: Api, db: Db, analysis: Analysis): void {
     path: '/api/partnership-pack.html',
     tag: 'exports',
     access: 'export',
+    cache: true,
     summary: 'The partnership pack as one printable document for the board',
     query: packQuery,
     response: { description: 'a self-contained HTML page', contentType: 'text/html' },

@@ -220,6 +220,7 @@ export function siteReviewRoutes(api: Api, db: Db, analysis: Analysis): void {
     path: '/api/sites/:id/review.html',
     tag: 'sites',
     access: 'site-review',
+    cache: true,
     summary: 'Site review report as a printable, self-contained HTML page (Print / save as PDF)',
     params: idParam,
     query: reviewQuery,
