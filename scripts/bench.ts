@@ -17,7 +17,7 @@
  * harmgrid_bench or HARMGRID_BENCH_SCHEMA); with --pglite also on the embedded database. With
  * --ingest-only it stops after the ingest figures (no queries, statistics, backtest or load test); with
  * --file-by-file the ingest takes the path of an import into a store that already holds incidents;
- * HARMGRID_BENCH_ROWS sets the least number of rows (default 1,000,000; the real rows at least once).
+ * --load-only runs only the load section; HARMGRID_BENCH_ROWS sets the least number of rows (default 1,000,000; the real rows at least once).
  */
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -45,6 +45,13 @@ const schema = process.env.HARMGRID_BENCH_SCHEMA || 'harmgrid_bench';
 const config = loadConfig();
 const pgUrl = process.env.DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/test';
 const withPglite = process.argv.includes('--pglite');
+
+// --load-only: just the load section (50 clients on the map's layers, both databases), e.g. after a change to the request path.
+if (process.argv.includes('--load-only')) {
+  await loadTest('PostgreSQL', { databaseUrl: pgUrl, schema: 'harmgrid_load' });
+  await loadTest('PGlite (in memory)', {});
+  process.exit(0);
+}
 
 function quantile(xs: number[], q: number): number {
   const s = [...xs].sort((a, b) => a - b);

@@ -4,7 +4,7 @@ import { z, type ZodType } from 'zod';
 import { ACCESS_POLICY, AUDITED_KINDS, PUBLIC_SOURCES_ONLY, auditorOf, authorise, callerOf, type Access, type Caller, type Role } from './access';
 import { PUBLIC_SOURCES, sourceSensitivity } from '../domain/sources';
 import { analysisQuery } from './schemas';
-import { AnswerCache } from './answerCache';
+import { AnswerCache, type Answer } from './answerCache';
 import { HttpError } from './httpError';
 import { csvCell, toCsv } from '../domain/csv';
 import { DomainError, type DomainErrorKind } from '../domain/errors';
@@ -163,7 +163,7 @@ export class Api {
         res.setHeader('X-Answer-Cache', hit ? 'hit' : 'miss');
         if (hit) {
           if (audited) await this.audit(spec, req, res, caller, hit.rows);
-          res.set(hit.headers).send(hit.body);
+          sendAnswer(req, res, hit);
           return;
         }
       }
@@ -178,9 +178,9 @@ export class Api {
           else res.json(result);
           return;
         }
-        const answer = { body: binary ? result : JSON.stringify(result), headers: describingHeaders(res), rows: null };
+        const answer = await AnswerCache.withGzip({ body: binary ? result : JSON.stringify(result), headers: describingHeaders(res), rows: null });
         this.answers.set(key, version, answer);
-        res.set(answer.headers).send(answer.body);
+        sendAnswer(req, res, answer);
         return;
       }
       // Hold back what the handler sends until its audit entry is stored: no entry, no data.
@@ -204,7 +204,10 @@ export class Api {
       if (!held) res.type('application/json; charset=utf-8');
       // A page or file the handler sent itself is kept with the headers that describe it.
       if (cached && res.statusCode === 200 && (typeof sent === 'string' || Buffer.isBuffer(sent))) {
-        this.answers.set(key, version, { body: sent, headers: describingHeaders(res), rows });
+        const answer = await AnswerCache.withGzip({ body: sent, headers: describingHeaders(res), rows });
+        this.answers.set(key, version, answer);
+        sendAnswer(req, res, answer);
+        return;
       }
       send(sent as never);
     };
@@ -240,6 +243,16 @@ export class Api {
   document(info: { title: string; version: string; description: string }): object {
     return new OpenApiGeneratorV31(this.registry.definitions).generateDocument({ openapi: '3.1.0', info });
   }
+}
+
+/** Sends a kept answer: gzipped as it was kept when the caller accepts gzip (the compression middleware leaves an encoded body alone). */
+function sendAnswer(req: Request, res: Response, answer: Answer): void {
+  res.set(answer.headers);
+  res.vary('Accept-Encoding');
+  if (answer.gzip && req.acceptsEncodings('gzip')) {
+    res.setHeader('Content-Encoding', 'gzip');
+    res.send(answer.gzip);
+  } else res.send(answer.body);
 }
 
 /** The headers a kept answer is sent again with: what it is, and how a printable page or a download is shown. */

@@ -223,6 +223,16 @@ describe(`two forces in one instance on ${dbLabel}`, () => {
     const etag = first.headers.get('etag');
     expect(etag).toMatch(/^W\/"harmgrid-\d+-/);
     expect((await fetch(url, { headers: { 'If-None-Match': etag! } })).status).toBe(304);
+    // A kept answer is sent as it was kept, gzipped for a caller that accepts gzip, plain otherwise: the same JSON.
+    const zipped = await fetch(url, { headers: { 'Accept-Encoding': 'gzip' } });
+    const plain = await fetch(url, { headers: { 'Accept-Encoding': 'identity' } });
+    expect([zipped.headers.get('x-answer-cache'), zipped.headers.get('content-encoding'), plain.headers.get('content-encoding')]).toEqual([
+      'hit',
+      'gzip',
+      null,
+    ]);
+    expect(await zipped.text()).toBe(await plain.text());
+    expect(JSON.parse(await first.text())).toMatchObject({ type: 'FeatureCollection', features: expect.any(Array) });
     await db('zone').insert({
       name: 'cache test',
       clear_start: '2020-01-01',
