@@ -154,6 +154,12 @@ export class Analysis {
     return hit;
   }
 
+  /** Incidents stored, counted once per data version (the health check asks it every few seconds behind a balancer). */
+  async incidentCount(): Promise<number> {
+    await this.version();
+    return this.memo('incident-count', () => this.incidents.count());
+  }
+
   async loadedForces(): Promise<LoadedForce[]> {
     await this.version();
     // A shard that is down leaves its forces uncounted (not cached), so the others still answer.

@@ -36,7 +36,7 @@ export function metaRoutes(api: Api, deps: { db: Db; analysis: Analysis; databas
     access: 'anonymous',
     summary: 'Service health: database reachable, incidents loaded',
     response: { description: 'ok', schema: z.object({ status: z.literal('ok'), database: z.string(), incidents: z.number() }) },
-    handler: async () => ({ status: 'ok' as const, database: deps.database, incidents: await deps.analysis.incidents.count() }),
+    handler: async () => ({ status: 'ok' as const, database: deps.database, incidents: await deps.analysis.incidentCount() }),
   });
 
   api.add({
