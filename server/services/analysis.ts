@@ -122,7 +122,7 @@ export class Analysis {
     this.disclosure = new DisclosureSettings(db, env);
     this.incidents = new IncidentStore(db);
     this.reference = new ReferenceStore(db);
-    this.geography = new KeptGeography(new GeographyStore(db), (key, compute) => this.version().then(() => this.memo(`geography|${key}`, compute)));
+    this.geography = new KeptGeography(new GeographyStore(db), (key, compute) => this.keep(`geography|${key}`, compute));
     this.forces = new ForceStore(db);
   }
 
@@ -141,6 +141,12 @@ export class Analysis {
       this.cacheVersion = v;
     }
     return v;
+  }
+
+  /** Runs `compute` once per key until the data version changes, for services that compose on this analysis (what they keep must not be changed by callers). */
+  async keep<T>(key: string, compute: () => Promise<T>): Promise<T> {
+    await this.version();
+    return this.memo(`kept|${key}`, compute);
   }
 
   /** Runs `compute` once per key and data version; concurrent callers share the one promise. */

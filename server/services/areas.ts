@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { Db } from '../db/connection';
 import { AreaQueries, type AreaSelector } from '../db/areaQueries';
 import type { GeographyStore } from '../db/geography';
@@ -125,10 +126,14 @@ export class AreaService {
 
   /** Residents and deprivation of drawn outlines (a site and its rings, say) by areal weighting of the 2011 LSOAs, read once. */
   async outlineContexts(outlines: Polygonal[]): Promise<Pick<ResolvedArea, 'population' | 'deprivation'>[]> {
-    const loaded = await Promise.all([this.lsoaPopulations(), this.geography.boundaries('lsoa', '2011')]);
-    const out: Pick<ResolvedArea, 'population' | 'deprivation'>[] = [];
-    for (const o of outlines) out.push(await this.drawnContext(o, loaded));
-    return out;
+    // Kept per data version: a site's rings are the same for every period reviewed, and their overlay on the LSOAs is a fifth of a review's work.
+    const key = createHash('sha256').update(JSON.stringify(outlines)).digest('base64url');
+    return this.analysis.keep(`outline-contexts|${key}`, async () => {
+      const loaded = await Promise.all([this.lsoaPopulations(), this.geography.boundaries('lsoa', '2011')]);
+      const out: Pick<ResolvedArea, 'population' | 'deprivation'>[] = [];
+      for (const o of outlines) out.push(await this.drawnContext(o, loaded));
+      return out;
+    });
   }
 
   private async drawn(kind: 'zone' | 'site' | 'polygon', id: string, name: string, outline: Polygonal, selection: string): Promise<ResolvedArea> {
