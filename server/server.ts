@@ -18,6 +18,8 @@ import { ensureWebBuild } from './webBuild';
 
 export interface StartOptions {
   port?: number;
+  /** Prepare the first answers ahead after start and after new data (default: HARMGRID_PREPARE, on except under the test runner). */
+  prepare?: boolean;
   databaseUrl?: string;
   /** Folder of the embedded database, or 'memory'. */
   pgliteDir?: string;
@@ -127,6 +129,8 @@ export async function startServer(opts: StartOptions = {}): Promise<RunningServe
     config,
     limits,
     ...(feed ? { versionFeed: feed } : {}),
+    // On by default; off under the test runner (each test's server would pay for it) unless asked.
+    ...((opts.prepare ?? (process.env.HARMGRID_PREPARE || (process.env.VITEST ? '0' : '1')) === '1') ? { prepareAhead: log } : {}),
     extraRouters: [createBasemapRouter({ dataDir: config.dataDir, styleUrl: process.env.HARMGRID_BASEMAP_STYLE_URL || undefined })],
   });
   const server = app.listen(config.port, config.host);
@@ -147,6 +151,7 @@ export async function startServer(opts: StartOptions = {}): Promise<RunningServe
     router,
     close: async () => {
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      (app.locals.stopPreparing as () => void)();
       server.closeAllConnections(); // keep-alive connections would otherwise hold the close open
       await closed;
       await feed?.close();

@@ -6,6 +6,7 @@ import helmet from 'helmet';
 import { repoRoot, type Config } from '../config';
 import { describeDb, type Db } from '../db/connection';
 import { Analysis } from '../services/analysis';
+import { prepareAhead } from '../services/prepareAhead';
 import { shardFailure } from '../services/shards';
 import { Api, errorMiddleware } from './api';
 import { HttpError } from './httpError';
@@ -34,10 +35,12 @@ export interface AppDeps {
   limits?: RequestLimits;
   /** The data version as announced by the database (LISTEN/NOTIFY), shared by every node. */
   versionFeed?: { current: number | null };
+  /** Prepare the first answers ahead (services/prepareAhead.ts), logging with this; stopped by `app.locals.stopPreparing()`. */
+  prepareAhead?: (line: string) => void;
 }
 
 /** The Express application: security headers, the validated API, its OpenAPI document, the web app. */
-export function createApp({ db, config, extraRouters = [], limits = requestLimits(), versionFeed }: AppDeps): express.Express {
+export function createApp({ db, config, extraRouters = [], limits = requestLimits(), versionFeed, prepareAhead: prepareLog }: AppDeps): express.Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('query parser', 'extended');
@@ -68,6 +71,7 @@ export function createApp({ db, config, extraRouters = [], limits = requestLimit
 
   const analysis = new Analysis(db);
   if (versionFeed) analysis.versionFeed = versionFeed;
+  app.locals.stopPreparing = prepareLog ? prepareAhead(analysis, prepareLog).stop : () => {};
   const api = new Api({ dataVersion: () => analysis.version() });
   mountAuth(app, api, db, config); // Host and cross-site checks, who is calling, sign-in, accounts and audit routes
   metaRoutes(api, { db, analysis, database: describeDb({ databaseUrl: config.databaseUrl, pgliteDir: config.pgliteDir }) });

@@ -1,3 +1,4 @@
+import { performance } from 'node:perf_hooks';
 import { cellArea, cellToBoundary, cellToCenterChild, cellToLatLng, getResolution, polygonToCells } from 'h3-js';
 import { protectUnits, type DisclosureRules } from '../domain/disclosure';
 import { PUBLIC_SOURCES, sourceSensitivity } from '../domain/sources';
@@ -133,12 +134,17 @@ export class Analysis {
    */
   versionFeed: { current: number | null } | null = null;
 
+  /** Told when a request finds a new data version (prepareAhead reads ahead then). */
+  onNewVersion: ((version: number) => void) | null = null;
+
   /** The stored data's version (bumped by triggers on every change; see migration 20261203000001). */
   async version(): Promise<number> {
     const v = Number(rowsOf<{ version: string | number }>(await this.db.raw('SELECT version FROM data_version WHERE id = 1'))[0]?.version ?? 0);
     if (v !== this.cacheVersion) {
+      const first = this.cacheVersion === -1;
       this.cache = new Map();
       this.cacheVersion = v;
+      if (!first) this.onNewVersion?.(v);
     }
     return v;
   }
@@ -158,6 +164,31 @@ export class Analysis {
       hit.catch(() => this.cache.delete(key));
     }
     return hit;
+  }
+
+  /**
+   * Reads ahead, for the stored data's version, what an analyst's first answers need and no answer
+   * should wait for: for each loaded force, its default cut's cube slice and location slice and its
+   * study area at resolutions 9–11 (the map's cells and the patrol plan's res-11 cells; building the
+   * res-11 study area alone is about 300,000 cells). A request that comes meanwhile shares the work in
+   * progress (memo), so nothing is read twice. Returns what it prepared.
+   */
+  /** The data version whose first answers prepare() has read ahead (null before the first run). */
+  preparedVersion: number | null = null;
+
+  async prepare(): Promise<{ version: number; forces: string[]; ms: number }> {
+    const t0 = performance.now();
+    const version = await this.version();
+    const forces = (await this.loadedForces()).map((f) => f.code);
+    for (const force of forces.length > 1 ? forces : [undefined]) {
+      for (const resolution of [9, 10, 11]) {
+        const r = await this.resolve({ resolution, force });
+        if (r.version !== version) return { version, forces: [], ms: performance.now() - t0 }; // new data landed: the next prepare starts again
+        await Promise.all([this.studyAreaOf(r), this.slice(r), resolution === 11 ? this.locations(r) : null]);
+      }
+    }
+    this.preparedVersion = version;
+    return { version, forces: forces.length ? forces : ['(the one study area)'], ms: performance.now() - t0 };
   }
 
   /** Incidents stored, counted once per data version (the health check asks it every few seconds behind a balancer). */

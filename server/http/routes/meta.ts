@@ -34,9 +34,20 @@ export function metaRoutes(api: Api, deps: { db: Db; analysis: Analysis; databas
     path: '/health',
     tag: 'meta',
     access: 'anonymous',
-    summary: 'Service health: database reachable, incidents loaded',
-    response: { description: 'ok', schema: z.object({ status: z.literal('ok'), database: z.string(), incidents: z.number() }) },
-    handler: async () => ({ status: 'ok' as const, database: deps.database, incidents: await deps.analysis.incidentCount() }),
+    summary: 'Service health: database reachable, incidents loaded, first answers prepared',
+    response: {
+      description: 'ok',
+      schema: z.object({
+        status: z.literal('ok'),
+        database: z.string(),
+        incidents: z.number(),
+        prepared: z.boolean().describe('the first answers of the stored data are read ahead (false while they are being read, or when preparing is off)'),
+      }),
+    },
+    handler: async () => {
+      const [version, incidents] = [await deps.analysis.version(), await deps.analysis.incidentCount()];
+      return { status: 'ok' as const, database: deps.database, incidents, prepared: deps.analysis.preparedVersion === version };
+    },
   });
 
   api.add({

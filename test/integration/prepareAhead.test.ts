@@ -1,0 +1,70 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { RunningServer } from '../../server/server';
+import { dbLabel } from '../support/db';
+import { startTestServer } from '../support/server';
+
+/**
+ * Preparing ahead (server/services/prepareAhead.ts): after start, and after new data, the service
+ * reads the cube slice, the location slice and the study areas its first answers need, so the first
+ * map and HCHH requests read nothing of the cube. Told apart by the statements the database is sent.
+ */
+const MONTHS = ['2021-07', '2021-08', '2021-09'];
+
+describe(`preparing the first answers ahead on ${dbLabel}`, () => {
+  let server: RunningServer;
+  const statements: string[] = [];
+  const get = async (path: string) => {
+    const res = await fetch(server.url + path);
+    return { status: res.status, body: (await res.json()) as Record<string, unknown> };
+  };
+  const waitPrepared = async () => {
+    for (let i = 0; i < 600; i++) {
+      if ((await get('/health')).body.prepared === true) return;
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    throw new Error('the first answers were not prepared within 120 s');
+  };
+  const cubeReads = () => statements.filter((s) => /\bharm_cube\b|\bharm_rollup\b/.test(s));
+
+  beforeAll(async () => {
+    server = await startTestServer(MONTHS, { buildWeb: false, prepare: true });
+    server.db.on('query', (q: { sql: string }) => statements.push(q.sql));
+  }, 300_000);
+  afterAll(async () => server?.close());
+
+  it('answers the first map cells and HCHH areas without reading the cube once prepared', async () => {
+    await waitPrepared();
+    statements.length = 0;
+    expect((await get('/api/hchh?resolution=9')).status).toBe(200);
+    expect((await get('/api/cells?resolution=10')).status).toBe(200);
+    expect(cubeReads()).toEqual([]);
+  }, 300_000);
+
+  it('prepares again after new data lands, and an answer asked for before that reads the cube', async () => {
+    await server.db('zone').insert({
+      name: 'prepare test',
+      clear_start: '2021-08-01',
+      geometry: JSON.stringify({
+        type: 'Polygon',
+        coordinates: [
+          [
+            [-2.98, 53.4],
+            [-2.97, 53.4],
+            [-2.97, 53.41],
+            [-2.98, 53.4],
+          ],
+        ],
+      }),
+      area_km2: 0.5,
+    });
+    statements.length = 0;
+    // The first request after the change finds the new version (the prepared reads are gone with the old one) and reads the cube itself.
+    expect((await get('/api/cells?resolution=9')).status).toBe(200);
+    expect(cubeReads().length).toBeGreaterThan(0);
+    expect((await get('/health')).body.prepared).toBe(false);
+    await waitPrepared();
+    statements.length = 0;
+    expect((await get('/api/hchh?resolution=9')).status).toBe(200);
+    expect(cubeReads()).toEqual([]);
+  }, 300_000);
+});
