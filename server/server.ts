@@ -127,7 +127,7 @@ export async function startServer(opts: StartOptions = {}): Promise<RunningServe
     config,
     limits,
     ...(feed ? { versionFeed: feed } : {}),
-    extraRouters: [createBasemapRouter({ dataDir: config.dataDir, styleUrl: process.env.HARMGRID_BASEMAP_STYLE_URL || undefined })],
+    extraRouters: [createBasemapRouter({ dataDir: config.dataDir, styleUrl: process.env.HARMGRID_BASEMAP_STYLE_URL || undefined, prepare: true })],
   });
   const server = app.listen(config.port, config.host);
   // Keep idle connections longer than the clients and proxies in front (60 s is common), so a client
