@@ -24,9 +24,9 @@ export function useLegend(
   places: Places,
 ): { legend: LegendModel | null; overlays: Overlays; exportPng: () => void } {
   const { definitions, schemes } = names;
+  // biome-ignore lint/correctness/useExhaustiveDependencies: the legend follows what was drawn (cells), not the controls meanwhile
   const legend = useMemo(
     () => (cells ? cellsLegend(cells, view, definitions, schemes) : null),
-    // biome-ignore lint/correctness/useExhaustiveDependencies: the legend follows what was drawn (cells), not the controls meanwhile
     [cells, definitions, schemes],
   );
   const overlays = useMemo(
