@@ -131,7 +131,7 @@ export async function startServer(opts: StartOptions = {}): Promise<RunningServe
     ...(feed ? { versionFeed: feed } : {}),
     // On by default; off under the test runner (each test's server would pay for it) unless asked.
     ...((opts.prepare ?? (process.env.HARMGRID_PREPARE || (process.env.VITEST ? '0' : '1')) === '1') ? { prepareAhead: log } : {}),
-    extraRouters: [createBasemapRouter({ dataDir: config.dataDir, styleUrl: process.env.HARMGRID_BASEMAP_STYLE_URL || undefined })],
+    extraRouters: [createBasemapRouter({ dataDir: config.dataDir, styleUrl: process.env.HARMGRID_BASEMAP_STYLE_URL || undefined, prepare: true })],
   });
   const server = app.listen(config.port, config.host);
   // Keep idle connections longer than the clients and proxies in front (60 s is common), so a client

@@ -5,7 +5,7 @@ import path from 'node:path';
 import { BASEMAP_MAX_ZOOM, BasemapTiles } from './basemap';
 import { readPmtiles, type PmtilesInfo } from './pmtiles';
 import { GLYPH_FONTS, glyphRange, knownFonts } from './glyphs';
-import { basemapStyle } from './style';
+import { FONT_BOLD, FONT_REGULAR, basemapStyle } from './style';
 
 /**
  * The offline basemap, all under /tiles so the app mounts it at its root:
@@ -43,7 +43,26 @@ function sendPbf(req: express.Request, res: express.Response, body: Uint8Array):
   res.send(gz);
 }
 
-export function createBasemapRouter(opts: { dataDir: string; styleUrl?: string | undefined; pmtiles?: string | undefined }): express.Router {
+/**
+ * What the first map after a start would otherwise wait for: the basemap layers read and indexed
+ * (about 1 s) and the first glyph range (code points 0–255) of each font the style and the app's
+ * labels use, drawn as SDF (about 0.3 s each). Each step is its own turn of the event loop.
+ */
+async function prepareFirstView(tiles: BasemapTiles | null): Promise<void> {
+  if (tiles?.hasFiles()) await tiles.prepare();
+  for (const font of [FONT_REGULAR, FONT_BOLD]) {
+    await new Promise((resolve) => setImmediate(resolve));
+    glyphRange(font.join(','), 0);
+  }
+}
+
+export function createBasemapRouter(opts: {
+  dataDir: string;
+  styleUrl?: string | undefined;
+  pmtiles?: string | undefined;
+  /** Build the basemap indexes and the Latin glyphs of the style's fonts now, in the background (a started server). */
+  prepare?: boolean;
+}): express.Router {
   const router = express.Router();
   const tiles = new BasemapTiles(opts.dataDir);
   const styleUrl = opts.styleUrl || process.env.HARMGRID_BASEMAP_STYLE_URL || undefined;
@@ -51,6 +70,8 @@ export function createBasemapRouter(opts: { dataDir: string; styleUrl?: string |
   // Read once; a bad archive fails every style request with its reason rather than drawing a blank map.
   const pmtiles: Promise<PmtilesInfo> | null = pmtilesFile ? readPmtiles(path.resolve(pmtilesFile)) : null;
   pmtiles?.catch(() => {});
+  // Another organisation's style draws neither harmgrid's basemap nor its glyphs.
+  if (opts.prepare && !styleUrl) setTimeout(() => prepareFirstView(pmtiles ? null : tiles).catch(() => {}), 0);
 
   router.get('/tiles/config', async (_req, res, next) => {
     try {

@@ -277,6 +277,22 @@ describe('map layers, drawing and search in headless Chromium', () => {
     await page.getByRole('button', { name: 'Close the area panel' }).click();
   });
 
+  it('stands still after a move: one resize to the sharp pixel ratio, then no more moves', async () => {
+    // Headless Chromium draws WebGL in software, where the map draws at half the pixel ratio while it
+    // moves. The resize back to full ratio fires movestart/moveend itself; answered as a move, it set
+    // the half ratio again and looped (a moveend every few hundred ms, each re-asking the top cells).
+    await jumpTo(-2.99, 53.41, 12.5);
+    // Sharp again once still (the looping build never was: the half ratio came straight back).
+    await page.waitForFunction(() => window.__harmgridMap.getPixelRatio() === window.devicePixelRatio, null, { timeout: 10_000 });
+    const moves = await page.evaluate(async () => {
+      let n = 0;
+      window.__harmgridMap.on('moveend', () => n++);
+      await new Promise((r) => setTimeout(r, 1500));
+      return n;
+    });
+    expect(moves).toBe(0);
+  });
+
   it('opens a cell panel from the keyboard', async () => {
     await jumpTo(-2.983, 53.4045, 13);
     await page.getByTestId('top-cells').waitFor();

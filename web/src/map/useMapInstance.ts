@@ -51,13 +51,27 @@ function softwareMotion(m: MlMap): void {
   if (!softwareWebgl(m)) return;
   const sharp = m.getPixelRatio();
   let timer = 0;
+  // setPixelRatio resizes the map, and a resize of a still map fires movestart and moveend itself:
+  // answered, the sharp ratio's movestart set the half ratio again, whose moveend asked for the sharp
+  // one 300 ms later, for ever (a full redraw and a moveend every few hundred ms on a still map).
+  let resizing = false;
+  const ratio = (r: number) => {
+    resizing = true;
+    try {
+      m.setPixelRatio(r);
+    } finally {
+      resizing = false;
+    }
+  };
   m.on('movestart', () => {
+    if (resizing) return;
     window.clearTimeout(timer);
-    if (m.getPixelRatio() !== sharp / 2) m.setPixelRatio(sharp / 2);
+    if (m.getPixelRatio() !== sharp / 2) ratio(sharp / 2);
   });
   m.on('moveend', () => {
+    if (resizing) return;
     window.clearTimeout(timer);
-    timer = window.setTimeout(() => m.setPixelRatio(sharp), 300);
+    timer = window.setTimeout(() => ratio(sharp), 300);
   });
 }
 
