@@ -8,7 +8,7 @@ const server = await startServer({
   port: 0,
   quiet: true,
   buildWeb: false,
-  autoImport: false,
+  autoImport: false, prepare: true,
   databaseUrl: 'postgres://postgres@127.0.0.1:5432/test',
   schema: 'hg_pages',
 } as never);
@@ -20,6 +20,8 @@ const call = async (p: string, init?: RequestInit) => {
   if (r.status >= 400) throw new Error(b);
   return { ms: performance.now() - t, b };
 };
+while (!(JSON.parse((await call('/health')).b)).prepared) await new Promise((r) => setTimeout(r, 100));
+console.log('prepared');
 const created = await call('/api/sites', {
   method: 'POST',
   headers: { 'content-type': 'application/json' },

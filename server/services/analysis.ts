@@ -61,7 +61,7 @@ export interface ResolvedParams {
   districts?: string[] | undefined;
   /** The forces the answer is about. */
   force: ForceScope;
-  /** Version of the stored data this context was resolved against. */
+  /** Core version of the stored data this context was resolved against (Analysis.versions: all but zones, sites and indicators). */
   version: number;
   /** What is loaded of the sources this context reads, month by month (services/coverage.ts). */
   coverage: SeriesCoverage[];
@@ -134,19 +134,38 @@ export class Analysis {
    */
   versionFeed: { current: number | null } | null = null;
 
-  /** Told when a request finds a new data version (prepareAhead reads ahead then). */
+  /** Told when a request finds a new core data version (prepareAhead reads ahead then). */
   onNewVersion: ((version: number) => void) | null = null;
 
   /** The stored data's version (bumped by triggers on every change; see migration 20261203000001). */
   async version(): Promise<number> {
-    const v = Number(rowsOf<{ version: string | number }>(await this.db.raw('SELECT version FROM data_version WHERE id = 1'))[0]?.version ?? 0);
-    if (v !== this.cacheVersion) {
+    return (await this.versions()).version;
+  }
+
+  /**
+   * The stored data's two versions (migration 20261206000010): `version` follows every change (the
+   * answers kept by the API), `core` every change but to zones, sites and indicators. What this
+   * analysis keeps (slices, study areas, HCHH areas) depends on the core data only, so it is kept per
+   * core version: drawing a site does not retire it.
+   */
+  async versions(): Promise<{ version: number; core: number }> {
+    const row = rowsOf<{ version: string | number; core_version: string | number }>(
+      await this.db.raw('SELECT version, core_version FROM data_version WHERE id = 1'),
+    )[0];
+    const version = Number(row?.version ?? 0);
+    const core = Number(row?.core_version ?? 0);
+    if (core !== this.cacheVersion) {
       const first = this.cacheVersion === -1;
       this.cache = new Map();
-      this.cacheVersion = v;
-      if (!first) this.onNewVersion?.(v);
+      this.cacheVersion = core;
+      if (!first) this.onNewVersion?.(core);
     }
-    return v;
+    return { version, core };
+  }
+
+  /** Whether prepare() has read ahead the current core data. */
+  async prepared(): Promise<boolean> {
+    return this.preparedVersion === (await this.versions()).core;
   }
 
   /** Runs `compute` once per key until the data version changes, for services that compose on this analysis (what they keep must not be changed by callers). */
@@ -178,7 +197,7 @@ export class Analysis {
 
   async prepare(): Promise<{ version: number; forces: string[]; ms: number }> {
     const t0 = performance.now();
-    const version = await this.version();
+    const version = (await this.versions()).core;
     const forces = (await this.loadedForces()).map((f) => f.code);
     for (const force of forces.length > 1 ? forces : [undefined]) {
       for (const resolution of [9, 10, 11]) {
@@ -231,7 +250,7 @@ export class Analysis {
   }
 
   async defaults(force?: ForceScope): Promise<{ definition: string; scheme: string; months: Month[] }> {
-    const version = await this.version();
+    const version = (await this.versions()).core;
     return this.memo(`defaults|${force?.codes.join(',') ?? '*'}|${version}`, async () => {
       const schemes = await this.reference.schemes();
       return {
@@ -277,7 +296,7 @@ export class Analysis {
 
   async resolve(asked: AnalysisParams): Promise<ResolvedParams> {
     const { params: p, protection } = await this.protect(asked);
-    const version = await this.version();
+    const version = (await this.versions()).core;
     const force = await this.forceScope(p.force);
     const defaults = await this.defaults(force);
     const definitionKey = p.definition ?? defaults.definition;

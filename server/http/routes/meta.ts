@@ -45,8 +45,8 @@ export function metaRoutes(api: Api, deps: { db: Db; analysis: Analysis; databas
       }),
     },
     handler: async () => {
-      const [version, incidents] = [await deps.analysis.version(), await deps.analysis.incidentCount()];
-      return { status: 'ok' as const, database: deps.database, incidents, prepared: deps.analysis.preparedVersion === version };
+      const [prepared, incidents] = [await deps.analysis.prepared(), await deps.analysis.incidentCount()];
+      return { status: 'ok' as const, database: deps.database, incidents, prepared };
     },
   });
 
