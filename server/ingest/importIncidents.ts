@@ -1,6 +1,6 @@
 import path from 'node:path';
 import type { Db } from '../db/connection';
-import { IncidentStore } from '../db/incidents';
+import { IncidentStore, type DirectCopy } from '../db/incidents';
 import { ensurePartitions } from '../db/partitions';
 import { ForceStore } from '../db/forces';
 import { ImportStore } from '../db/imports';
@@ -80,7 +80,7 @@ export async function incidentParserFor(
 export async function importIncidentFile(
   db: Db,
   filePath: string,
-  opts: { fileName?: string; onProgress?: ProgressFn; tag?: boolean; force?: string } = {},
+  opts: { fileName?: string; onProgress?: ProgressFn; tag?: boolean; force?: string; bulk?: DirectCopy | null } = {},
 ): Promise<ImportOutcome> {
   const prepared = await prepareIncidentFile(db, filePath, opts);
   return 'outcome' in prepared ? prepared.outcome : storeIncidentFile(db, prepared, opts);
@@ -268,7 +268,11 @@ export async function prepareIncidentFile(
  * The writing half of an import: stores a prepared file whole in one transaction, or, when the same
  * content was imported meanwhile (a copy of the file read at the same time), nothing.
  */
-export async function storeIncidentFile(db: Db, prepared: PreparedIncidentFile, opts: { onProgress?: ProgressFn } = {}): Promise<ImportOutcome> {
+export async function storeIncidentFile(
+  db: Db,
+  prepared: PreparedIncidentFile,
+  opts: { onProgress?: ProgressFn; bulk?: DirectCopy | null } = {},
+): Promise<ImportOutcome> {
   const { fileName, base, summary, rows, tags } = prepared;
   const { firstMonth, lastMonth, rowsWithoutLocation: withoutLocation } = summary;
   const imports = new ImportStore(db);
@@ -303,7 +307,7 @@ export async function storeIncidentFile(db: Db, prepared: PreparedIncidentFile, 
     // already held cube rows of this force (another file of the month, or rows a re-publication deleted).
     const overlaps = firstMonth && lastMonth ? await cube.cubeHolds(forceCode, firstMonth, lastMonth) : false;
     opts.onProgress?.({ fileName, phase: 'storing', rows: 0 });
-    const { inserted, districts } = await store.insertRows(trx, rows, id, forceCode, tags);
+    const { inserted, districts } = await store.insertRows(trx, rows, id, forceCode, tags, opts.bulk);
     opts.onProgress?.({ fileName, phase: 'storing', rows: rows.length });
     if (overlaps && firstMonth && lastMonth) await cube.compactCube(firstMonth, lastMonth, forceCode);
     if (force) {

@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { BulkLoad } from '../db/bulkLoad';
-import { IncidentStore } from '../db/incidents';
+import { IncidentStore, type DirectCopy } from '../db/incidents';
 import type { Db } from '../db/connection';
 import { readCsvHeader } from './csv';
 import { ImportFileError } from './errors';
@@ -19,7 +19,7 @@ import { tagIncidents } from '../services/tagging';
 export async function importDataFile(
   db: Db,
   file: string,
-  opts: { fileName?: string; onProgress?: ProgressFn; retag?: boolean; force?: string | undefined } = {},
+  opts: { fileName?: string; onProgress?: ProgressFn; retag?: boolean; force?: string | undefined; bulk?: DirectCopy | null } = {},
 ): Promise<ImportOutcome> {
   const name = opts.fileName ?? path.basename(file);
   if (await isGeoJson(file)) return importBoundaryFile(db, file, { fileName: name, retag: opts.retag ?? true });
@@ -34,6 +34,7 @@ export async function importDataFile(
     ...(opts.onProgress ? { onProgress: opts.onProgress } : {}),
     ...(opts.force ? { force: opts.force } : {}),
     tag: opts.retag ?? true,
+    bulk: opts.bulk ?? null,
   });
 }
 
@@ -144,7 +145,7 @@ export async function importPaths(
   // boundaries that are all stored by then. PGlite runs in this thread, so there it gains nothing.
   const pipelined = onPostgresServer(db);
   const isIncidentFile = (f: string | undefined) => f !== undefined && incidentFiles.includes(f) && !aggregateFiles.has(f);
-  const runFiles = async (handle: Db, list: string[]) => {
+  const runFiles = async (handle: Db, list: string[], bulk: DirectCopy | null = null) => {
     const prepare = (file: string) =>
       prepareIncidentFile(handle, file, {
         fileName: path.basename(file),
@@ -164,7 +165,7 @@ export async function importPaths(
           const read = await (next?.file === file ? next.read : prepare(file));
           next = isIncidentFile(list[i + 1]) ? { file: list[i + 1]!, read: prepare(list[i + 1]!) } : null;
           if ('error' in read) throw read.error;
-          outcome = 'outcome' in read.ok ? read.ok.outcome : await storeIncidentFile(handle, read.ok, onProgress ? { onProgress } : {});
+          outcome = 'outcome' in read.ok ? read.ok.outcome : await storeIncidentFile(handle, read.ok, { bulk, ...(onProgress ? { onProgress } : {}) });
         } else {
           // Boundary files do not re-tag one by one (one pass at the end covers them all); incident files are
           // tagged as they are written, against the boundaries stored so far.
@@ -173,6 +174,7 @@ export async function importPaths(
             ...(onProgress ? { onProgress } : {}),
             force: opts.force,
             retag: !(await isGeoJson(file)),
+            bulk,
           });
         }
         if (outcome.status === 'imported' && outcome.format?.startsWith('boundaries')) boundariesChanged = true;
@@ -198,7 +200,7 @@ export async function importPaths(
       if (!load) return false;
       log(`bulk   the store is empty: loading ${incidentFiles.length} files in one transaction, the cube and indexes made at the end`);
       const before = report.files.length;
-      await runFiles(trx, incidentFiles);
+      await runFiles(trx, incidentFiles, load);
       await load.finish(log);
       const stored = report.files.slice(before).filter((f) => f.status === 'imported').length;
       log(`bulk   committing ${stored} files`);
