@@ -109,135 +109,40 @@ export interface PreparedIncidentFile {
 export async function prepareIncidentFile(
   db: Db,
   filePath: string,
-  opts: { fileName?: string; tag?: boolean; force?: string; onProgress?: ProgressFn } = {},
+  opts: { fileName?: string; tag?: boolean; force?: string; onProgress?: ProgressFn; read?: Promise<RowsRead> } = {},
 ): Promise<PreparedIncidentFile | { outcome: ImportOutcome }> {
   const fileName = opts.fileName ?? path.basename(filePath);
   const imports = new ImportStore(db);
-  const checksum = await fileChecksum(filePath);
   const base = emptyOutcome(fileName);
-
-  try {
-    await checkCsvText(filePath);
-  } catch (e) {
-    if (e instanceof FileContentError) throw new ImportFileError(fileName, e.message);
-    throw e;
-  }
-  const earlier = await imports.findImported(checksum);
-  if (earlier) return { outcome: alreadyImported(fileName, earlier) };
-
-  let parser: Parser | undefined;
-  let header: string[] = [];
-  let format: string | null = null;
-  const rows: IncidentRow[] = [];
-  const rejections: Rejection[] = [];
-  const firstLineOfRef = new Map<string, number>();
-  let rowsTotal = 0;
-  let withoutLocation = 0;
-  let firstMonth: string | null = null;
-  let lastMonth: string | null = null;
-  const forces = new ForceStore(db);
-  const registry = await forces.registry();
+  const registry = await new ForceStore(db).registry();
   // The force a file's incidents belong to: named by the user, else the force data.police.uk writes
   // in 'Falls within' (every row of a force's file carries it), else the one force already loaded.
-  let force: ForceRecord | undefined;
-  if (opts.force) {
-    force = findForce(registry, opts.force);
-    if (!force)
-      throw new ImportFileError(
-        fileName,
-        `unknown force "${opts.force}"; give an ONS police force area code (e.g. ${registry[0]?.code ?? 'E23000001'}) or the force's name as data.police.uk writes it`,
-      );
+  const named = opts.force ? findForce(registry, opts.force) : undefined;
+  const context: ReadContext = { registry, force: named, forced: Boolean(opts.force), parserFor: (h) => incidentParserFor(db, h) };
+  if (opts.onProgress) context.onProgress = opts.onProgress;
+  // Read ahead by a worker (readerPool.ts), or here: checked, then looked up, then parsed only when new.
+  const ahead = opts.read ? await opts.read : null;
+  const read = ahead && !('inThread' in ahead) ? ahead : null;
+  const checked = read ?? (await checkIncidentFile(filePath));
+  if ('textError' in checked && typeof checked.textError === 'string') throw new ImportFileError(fileName, checked.textError);
+  const checksum = checked.checksum;
+  const earlier = await imports.findImported(checksum);
+  if (earlier) return { outcome: alreadyImported(fileName, earlier) };
+  if (opts.force && !named)
+    throw new ImportFileError(
+      fileName,
+      `unknown force "${opts.force}"; give an ONS police force area code (e.g. ${registry[0]?.code ?? 'E23000001'}) or the force's name as data.police.uk writes it`,
+    );
+  let result: ReadRows;
+  if (read) {
+    if ('fileError' in read) throw new ImportFileError(fileName, read.fileError);
+    if (!('read' in read)) throw new Error('unreachable: a text error was raised above');
+    result = read.read;
+    for (let n = PROGRESS_EVERY; n <= result.rowsTotal; n += PROGRESS_EVERY) opts.onProgress?.({ fileName, phase: 'reading', rows: n });
+  } else {
+    result = await readIncidentRows(filePath, fileName, context);
   }
-
-  // Every row of a file names its force: look each distinct name up once.
-  const namedForces = new Map<string, ForceRecord | undefined>();
-  const forceNamed = (name: string) => {
-    if (!namedForces.has(name)) namedForces.set(name, findForce(registry, name));
-    return namedForces.get(name);
-  };
-
-  for await (const item of csvRecords(filePath)) {
-    if ('error' in item) {
-      rejections.push(item.error);
-      break;
-    }
-    if (!parser) {
-      let found: Awaited<ReturnType<typeof incidentParserFor>>;
-      try {
-        found = await incidentParserFor(db, item.record);
-      } catch (err) {
-        throw new ImportFileError(fileName, (err as Error).message);
-      }
-      if ('incomplete' in found) throw new ImportFileError(fileName, found.incomplete);
-      if ('notIncidents' in found) {
-        throw new ImportFileError(
-          fileName,
-          found.notIncidents
-            ? `this is ${found.notIncidents}, so it was not imported`
-            : `unrecognised header "${item.record.join(',').slice(0, 200)}"; expected a data.police.uk street-level file ` +
-                `(${POLICE_UK_STREET_HEADER.join(',')}) or a force extract (see README, "Force extract")`,
-        );
-      }
-      ({ parser, format } = found);
-      header = item.record;
-      continue;
-    }
-    rowsTotal += 1;
-    const long = item.record.findIndex((v) => v.length > MAX_FIELD_CHARS);
-    if (long >= 0) {
-      const v = item.record[long]!;
-      rejections.push({
-        line: item.line,
-        field: header[long]?.trim() || `column ${long + 1}`,
-        value: `${v.slice(0, 40)}…`,
-        reason: `${v.length.toLocaleString('en-GB')} characters; a field may hold at most ${MAX_FIELD_CHARS}`,
-      });
-      continue;
-    }
-    if (format === 'data.police.uk street' && !opts.force) {
-      const fallsWithin = item.record[3]?.trim() ?? '';
-      if (!force) {
-        force = forceNamed(fallsWithin);
-        if (!force) {
-          rejections.push({
-            line: item.line,
-            field: 'Falls within',
-            value: fallsWithin,
-            reason: 'not a police force of England and Wales that harmgrid knows (geodata/forces.json); name the force at import (--force CODE)',
-          });
-          continue;
-        }
-      } else if (forceNamed(fallsWithin)?.code !== force.code) {
-        rejections.push({
-          line: item.line,
-          field: 'Falls within',
-          value: fallsWithin,
-          reason: `a file holds one force's incidents; earlier rows fall within ${force.policeUkName}`,
-        });
-        continue;
-      }
-    }
-    const result = parser.parse(item.record, item.line);
-    if ('rejections' in result) {
-      rejections.push(...result.rejections);
-      continue;
-    }
-    const row = result.row;
-    if (!row.sourceRef.startsWith('derived:')) {
-      const earlierLine = firstLineOfRef.get(row.sourceRef);
-      if (earlierLine !== undefined) {
-        rejections.push({ line: item.line, field: 'id', value: row.sourceRef, reason: `the same incident id already appears on line ${earlierLine}` });
-        continue;
-      }
-      firstLineOfRef.set(row.sourceRef, item.line);
-    }
-    if (row.cell === null) withoutLocation += 1;
-    if (firstMonth === null || row.month < firstMonth) firstMonth = row.month;
-    if (lastMonth === null || row.month > lastMonth) lastMonth = row.month;
-    rows.push(row);
-    if (rowsTotal % PROGRESS_EVERY === 0) opts.onProgress?.({ fileName, phase: 'reading', rows: rowsTotal });
-  }
-  if (!parser && rejections.length === 0) throw new ImportFileError(fileName, 'the file is empty (no header row)');
+  const { format, rows, rejections, rowsTotal, withoutLocation, firstMonth, lastMonth, force } = result;
 
   const summary = {
     fileName,
@@ -334,3 +239,163 @@ export async function storeIncidentFile(
     rowsDuplicate: outcome.duplicates,
   };
 }
+
+
+/** What the reading of a file's rows needs: the forces, the force named at import, the parser for a header. */
+export interface ReadContext {
+  registry: ForceRecord[];
+  /** The force named at import (undefined when none was, or the name is unknown). */
+  force: ForceRecord | undefined;
+  /** Whether a force was named at import (then 'Falls within' is not checked). */
+  forced: boolean;
+  parserFor: (header: string[]) => ReturnType<typeof incidentParserFor>;
+  onProgress?: ProgressFn;
+}
+
+/** A file's rows as read and checked, before anything is looked up or stored. */
+export interface ReadRows {
+  format: string | null;
+  rows: IncidentRow[];
+  rejections: Rejection[];
+  rowsTotal: number;
+  withoutLocation: number;
+  firstMonth: string | null;
+  lastMonth: string | null;
+  force: ForceRecord | undefined;
+}
+
+/**
+ * A file read whole, as a worker gives it back (readerPool.ts): its checksum and rows, or why it could
+ * not be read (the message of the ImportFileError to raise), or that it must be read in the main thread.
+ */
+export type RowsRead =
+  | { checksum: string; textError: string }
+  | { checksum: string; fileError: string }
+  | { checksum: string; read: ReadRows }
+  | { inThread: true };
+
+/** The checksum of a file and whether it is CSV text (the message of a FileContentError if not). */
+export async function checkIncidentFile(filePath: string): Promise<{ checksum: string } | { checksum: string; textError: string }> {
+  const checksum = await fileChecksum(filePath);
+  try {
+    await checkCsvText(filePath);
+  } catch (e) {
+    if (e instanceof FileContentError) return { checksum, textError: e.message };
+    throw e;
+  }
+  return { checksum };
+}
+
+/**
+ * Parses and validates every row of a file against the header's parser: no database, so that a
+ * worker thread can do it (readerPool.ts) with the same rows and the same messages as the main thread.
+ * Throws ImportFileError for a file that cannot be read at all.
+ */
+export async function readIncidentRows(filePath: string, fileName: string, context: ReadContext): Promise<ReadRows> {
+  const { registry, forced } = context;
+  let force = context.force;
+  let parser: Parser | undefined;
+  let header: string[] = [];
+  let format: string | null = null;
+  const rows: IncidentRow[] = [];
+  const rejections: Rejection[] = [];
+  const firstLineOfRef = new Map<string, number>();
+  let rowsTotal = 0;
+  let withoutLocation = 0;
+  let firstMonth: string | null = null;
+  let lastMonth: string | null = null;
+  // Every row of a file names its force: look each distinct name up once.
+  const namedForces = new Map<string, ForceRecord | undefined>();
+  const forceNamed = (name: string) => {
+    if (!namedForces.has(name)) namedForces.set(name, findForce(registry, name));
+    return namedForces.get(name);
+  };
+
+  for await (const item of csvRecords(filePath)) {
+    if ('error' in item) {
+      rejections.push(item.error);
+      break;
+    }
+    if (!parser) {
+      let found: Awaited<ReturnType<typeof incidentParserFor>>;
+      try {
+        found = await context.parserFor(item.record);
+      } catch (err) {
+        if (err instanceof ReadInThread) throw err;
+        throw new ImportFileError(fileName, (err as Error).message);
+      }
+      if ('incomplete' in found) throw new ImportFileError(fileName, found.incomplete);
+      if ('notIncidents' in found) {
+        throw new ImportFileError(
+          fileName,
+          found.notIncidents
+            ? `this is ${found.notIncidents}, so it was not imported`
+            : `unrecognised header "${item.record.join(',').slice(0, 200)}"; expected a data.police.uk street-level file ` +
+                `(${POLICE_UK_STREET_HEADER.join(',')}) or a force extract (see README, "Force extract")`,
+        );
+      }
+      ({ parser, format } = found);
+      header = item.record;
+      continue;
+    }
+    rowsTotal += 1;
+    const long = item.record.findIndex((v) => v.length > MAX_FIELD_CHARS);
+    if (long >= 0) {
+      const v = item.record[long]!;
+      rejections.push({
+        line: item.line,
+        field: header[long]?.trim() || `column ${long + 1}`,
+        value: `${v.slice(0, 40)}…`,
+        reason: `${v.length.toLocaleString('en-GB')} characters; a field may hold at most ${MAX_FIELD_CHARS}`,
+      });
+      continue;
+    }
+    if (format === 'data.police.uk street' && !forced) {
+      const fallsWithin = item.record[3]?.trim() ?? '';
+      if (!force) {
+        force = forceNamed(fallsWithin);
+        if (!force) {
+          rejections.push({
+            line: item.line,
+            field: 'Falls within',
+            value: fallsWithin,
+            reason: 'not a police force of England and Wales that harmgrid knows (geodata/forces.json); name the force at import (--force CODE)',
+          });
+          continue;
+        }
+      } else if (forceNamed(fallsWithin)?.code !== force.code) {
+        rejections.push({
+          line: item.line,
+          field: 'Falls within',
+          value: fallsWithin,
+          reason: `a file holds one force's incidents; earlier rows fall within ${force.policeUkName}`,
+        });
+        continue;
+      }
+    }
+    const result = parser.parse(item.record, item.line);
+    if ('rejections' in result) {
+      rejections.push(...result.rejections);
+      continue;
+    }
+    const row = result.row;
+    if (!row.sourceRef.startsWith('derived:')) {
+      const earlierLine = firstLineOfRef.get(row.sourceRef);
+      if (earlierLine !== undefined) {
+        rejections.push({ line: item.line, field: 'id', value: row.sourceRef, reason: `the same incident id already appears on line ${earlierLine}` });
+        continue;
+      }
+      firstLineOfRef.set(row.sourceRef, item.line);
+    }
+    if (row.cell === null) withoutLocation += 1;
+    if (firstMonth === null || row.month < firstMonth) firstMonth = row.month;
+    if (lastMonth === null || row.month > lastMonth) lastMonth = row.month;
+    rows.push(row);
+    if (rowsTotal % PROGRESS_EVERY === 0) context.onProgress?.({ fileName, phase: 'reading', rows: rowsTotal });
+  }
+  if (!parser && rejections.length === 0) throw new ImportFileError(fileName, 'the file is empty (no header row)');
+  return { format, rows, rejections, rowsTotal, withoutLocation, firstMonth, lastMonth, force };
+}
+
+/** Thrown by a worker's parser for a header it cannot read without the database: the file is read in the main thread. */
+export class ReadInThread extends Error {}
