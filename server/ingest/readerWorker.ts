@@ -16,7 +16,8 @@ const noDatabase = new Proxy(() => {}, {
   },
 }) as unknown as Db;
 
-async function read(job: ReadJob): Promise<RowsRead> {
+/** Reads one file as the worker does; exported so that a test can run it in the main thread beside the worker. */
+export async function readFile(job: ReadJob): Promise<RowsRead> {
   const checked = await checkIncidentFile(job.filePath);
   if ('textError' in checked) return checked;
   try {
@@ -38,7 +39,7 @@ let queue = Promise.resolve();
 parentPort?.on('message', ({ id, job }: { id: number; job: ReadJob }) => {
   queue = queue.then(async () => {
     try {
-      parentPort?.postMessage({ id, result: await read(job) });
+      parentPort?.postMessage({ id, result: await readFile(job) });
     } catch (e) {
       parentPort?.postMessage({ id, fatal: e instanceof Error ? (e.stack ?? e.message) : String(e) });
     }
