@@ -71,6 +71,9 @@ export class BulkLoad implements DirectCopy {
       log(`bulk   ${what} in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
     };
     const incidents = new IncidentStore(trx);
+    // On a server the cube's GROUP BY over every incident keeps its groups in memory instead of spilling
+    // them to temporary files (the 4 MB default holds a few thousand); for this transaction only.
+    if (onPostgresServer(trx)) await trx.raw(`SET LOCAL work_mem = '256MB'`);
     await step('built the harm cube from the incidents', () => incidents.rebuildCube());
     await step('built coverage and the per-force summary', async () => {
       await incidents.rebuildCoverage();

@@ -237,7 +237,10 @@ export async function importPaths(
       if (!load) return false;
       log(`bulk   the store is empty: loading ${incidentFiles.length} files in one transaction, the cube and indexes made at the end`);
       const before = report.files.length;
-      const pool = opts.workers !== false && streetFiles.size > 1 ? ReaderPool.open() : null;
+      // PGlite only: its SQL runs in this thread, so a worker reading ahead has the second core. On a
+      // server the next file is already read while the server stores this one (pipelined), and a worker
+      // would make three busy threads (this one, it and the server's backend) on two cores.
+      const pool = opts.workers !== false && !pipelined && streetFiles.size > 1 ? ReaderPool.open() : null;
       try {
         await runFiles(trx, incidentFiles, load, pool);
       } finally {

@@ -17,7 +17,7 @@ import { monthFile, readRows, tempDir } from '../support/data';
  * The worker thread that reads street files during a bulk load (server/ingest/readerPool.ts) against
  * the main thread reading the same files: the same checksum, rows, rejections and messages, for a real
  * month and for broken copies of it (a bad month and a bad longitude, a byte that is not UTF-8, a header
- * that is not data.police.uk's); and through importPaths, the same outcomes with the worker and without.
+ * that is not data.police.uk's); and through importPaths on PGlite, the same outcomes with the worker and without.
  */
 const tmp = tempDir('harmgrid-reader-');
 const real = monthFile('2019-07');
@@ -105,7 +105,8 @@ describe(`reading street files in a worker thread (${dbLabel})`, () => {
     expect(answers.map((a) => (a as { checksum: string }).checksum)).toEqual(files.map(sha256));
   });
 
-  it('through importPaths: the same outcomes and messages with the worker as without', async () => {
+  // importPaths uses the worker on PGlite only (on a server the next file is read while the server stores this one).
+  it.skipIf(onPostgres)('through importPaths: the same outcomes and messages with the worker as without', async () => {
     const run = async (workers: boolean): Promise<ImportReport> => {
       const schema = `${TEST_SCHEMA}_reader_${workers ? 'w' : 'm'}`;
       if (onPostgres) {
