@@ -76,7 +76,8 @@ async function benchDatabase(label: string, db: Db, sample: { dir: string; rows:
   const files = listCsvFiles([sample.dir]);
   const t0 = performance.now();
   const cpu0 = process.cpuUsage();
-  const report = await importPaths(db, [sample.dir], () => {}, undefined, { bulk: !fileByFile });
+  // The bulk load's own lines say how long its closing steps (cube, coverage, indexes) took.
+  const report = await importPaths(db, [sample.dir], (l) => l.startsWith('bulk ') && console.log(l), undefined, { bulk: !fileByFile });
   const seconds = (performance.now() - t0) / 1000;
   const cpu = process.cpuUsage(cpu0);
   const imported = report.files.reduce((s, f) => s + f.rowsImported, 0);

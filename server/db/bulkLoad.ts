@@ -2,7 +2,8 @@ import type { Knex } from 'knex';
 import { rowsOf } from './connection';
 import { forcesOnShards } from './forceMonths';
 import { ForceStore } from './forces';
-import { IncidentStore } from './incidents';
+import { IncidentStore, type DirectCopy } from './incidents';
+import { onPostgresServer } from './partitions';
 
 /** The functions of the triggers that keep the cube, coverage and per-force summary equal to the incidents. */
 const SUMMARY_TRIGGER_FUNCTIONS = ['harm_cube_add', 'coverage_count_apply', 'force_month_apply'];
@@ -17,7 +18,10 @@ const SUMMARY_TRIGGER_FUNCTIONS = ['harm_cube_add', 'coverage_count_apply', 'for
  * transaction, so a kill or an error leaves the store as it was, triggers and indexes included.
  * The identity index stays: it de-duplicates as rows arrive.
  */
-export class BulkLoad {
+export class BulkLoad implements DirectCopy {
+  /** Whether a file of this load stored incidents without a force (see IncidentStore.insertRows). */
+  unassignedStored = false;
+
   private constructor(
     private readonly trx: Knex.Transaction,
     private readonly indexes: { name: string; def: string }[],
@@ -48,6 +52,10 @@ export class BulkLoad {
     const foreignKeys = await q<{ name: string; def: string }>(
       `SELECT conname AS name, pg_get_constraintdef(oid) AS def FROM pg_constraint WHERE conrelid = 'incident'::regclass AND contype = 'f' ORDER BY 1`,
     );
+    // On PGlite (wal_level minimal, server/db/connection.ts) a table truncated in this transaction is
+    // written without WAL: the incidents and what finish rebuilds from them, all empty or rebuilt whole.
+    // Not on a server: TRUNCATE would block its readers for the whole load, and its WAL level is its own.
+    if (!onPostgresServer(trx)) await trx.raw('TRUNCATE incident, harm_cube, harm_rollup, coverage_count, force_month');
     for (const t of triggers) await trx.raw(`ALTER TABLE incident DISABLE TRIGGER ${quoteIdent(t)}`);
     for (const i of indexes) await trx.raw(`DROP INDEX ${i.name}`);
     for (const f of foreignKeys) await trx.raw(`ALTER TABLE incident DROP CONSTRAINT ${quoteIdent(f.name)}`);
@@ -63,6 +71,9 @@ export class BulkLoad {
       log(`bulk   ${what} in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
     };
     const incidents = new IncidentStore(trx);
+    // On a server the cube's GROUP BY over every incident keeps its groups in memory instead of spilling
+    // them to temporary files (the 4 MB default holds a few thousand); for this transaction only.
+    if (onPostgresServer(trx)) await trx.raw(`SET LOCAL work_mem = '256MB'`);
     await step('built the harm cube from the incidents', () => incidents.rebuildCube());
     await step('built coverage and the per-force summary', async () => {
       await incidents.rebuildCoverage();

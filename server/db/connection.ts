@@ -1,4 +1,5 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
+import { PGlite } from '@electric-sql/pglite';
 import knexFactory, { type Knex } from 'knex';
 import ClientPgLite from 'knex-pglite';
 import pg from 'pg';
@@ -125,7 +126,7 @@ export function openDb(opts: DbOptions): Db {
   const db = knexFactory({
     client: ClientPgLite as unknown as Knex.Config['client'],
     dialect: 'postgres',
-    connection: dir && dir !== 'memory' ? { filename: dir } : {},
+    connection: { pglite: new PGlite(dir && dir !== 'memory' ? dir : undefined, { startParams: PGLITE_START_PARAMS }) },
   } as Knex.Config);
   hookQueries(db);
   if (lock) {
@@ -134,6 +135,14 @@ export function openDb(opts: DbOptions): Db {
   }
   return db;
 }
+
+/**
+ * PGlite's own start parameters, plus wal_level minimal: the embedded database has no replica or
+ * archive to feed, and at that level a table truncated or an index made in a transaction is written
+ * without a copy in the WAL (the bulk load of the first start truncates its empty tables for this;
+ * server/db/bulkLoad.ts). Crash safety is unchanged: such files are written out at commit.
+ */
+const PGLITE_START_PARAMS = [...PGlite.defaultStartParams, '-c', 'wal_level=minimal', '-c', 'max_wal_senders=0'];
 
 /** Runs `after` once the handle's pool is destroyed (knex's own destroy is read-only; its client's is not). */
 function onDestroy(db: Db, after: () => Promise<unknown>): void {

@@ -20,6 +20,11 @@ import { incidentTarget } from './shards';
 
 export type { IncidentFilter } from './incidentQueries';
 
+/** A bulk load's rows are copied straight into the incidents (server/db/bulkLoad.ts); it notes whether any stored so far has no force. */
+export interface DirectCopy {
+  unassignedStored: boolean;
+}
+
 const INSERT_COLUMNS = [
   ['source', 'text'],
   ['source_ref', 'text'],
@@ -143,10 +148,11 @@ export class IncidentStore {
     importId: number,
     force: string | null,
     tags?: (IncidentTags | null)[] | null,
+    bulk?: DirectCopy | null,
   ): Promise<{ inserted: number; districts: string[] }> {
     if (rows.length === 0) return { inserted: 0, districts: [] };
     // The staging table lives for one transaction on one connection: make one when not given one.
-    if (!(trx as Knex.Transaction).isTransaction) return (trx as Db).transaction((t) => this.insertRows(t, rows, importId, force, tags));
+    if (!(trx as Knex.Transaction).isTransaction) return (trx as Db).transaction((t) => this.insertRows(t, rows, importId, force, tags, bulk));
     const lines: string[] = new Array(rows.length);
     const months = new Set<string>();
     rows.forEach((r, i) => {
@@ -178,6 +184,27 @@ export class IncidentStore {
     });
     await ensurePartitions(trx, force, [...months]);
     const names = INSERT_COLUMNS.map(([n]) => n).join(', ');
+    // In a bulk load the rows go straight into the incidents: the staging table and ON CONFLICT are
+    // there for rows already stored, and the load began empty. A row that meets one stored by an
+    // earlier file of the load (a unique violation) undoes the attempt, and the file takes the usual
+    // path; so does a forced file once incidents without a force are stored (their twins are skipped).
+    if (bulk && (force === null || !bulk.unassignedStored)) {
+      const copied = await (trx as Knex.Transaction)
+        .transaction(async (t) => {
+          await copyCsv(t, `COPY incident (${names}) FROM %SOURCE% WITH (FORMAT csv)`, lines);
+          return true;
+        })
+        .catch((e: { code?: string }) => {
+          if (e?.code === '23505') return false;
+          throw e;
+        });
+      if (copied) {
+        if (force === null) bulk.unassignedStored = true;
+        const districts = new Set<string>();
+        if (tags) for (const t of tags) if (t?.district) districts.add(t.district);
+        return { inserted: rows.length, districts: [...districts] };
+      }
+    }
     // The staging table has the incident columns (and nothing else: no index, key or trigger).
     await trx.raw(`CREATE TEMP TABLE incident_staging ON COMMIT DROP AS SELECT ${names} FROM incident WITH NO DATA`);
     await copyCsv(trx, `COPY incident_staging (${names}) FROM %SOURCE% WITH (FORMAT csv)`, lines);

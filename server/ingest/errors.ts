@@ -10,9 +10,10 @@ export interface Rejection {
 export class ImportFileError extends Error {
   constructor(
     readonly fileName: string,
-    message: string,
+    /** What is wrong, without the file's name. */
+    readonly reason: string,
   ) {
-    super(`${fileName}: ${message}`);
+    super(`${fileName}: ${reason}`);
     this.name = 'ImportFileError';
   }
 }

@@ -1,6 +1,6 @@
 import path from 'node:path';
 import type { Db } from '../db/connection';
-import { IncidentStore } from '../db/incidents';
+import { IncidentStore, type DirectCopy } from '../db/incidents';
 import { ensurePartitions } from '../db/partitions';
 import { ForceStore } from '../db/forces';
 import { ImportStore } from '../db/imports';
@@ -80,7 +80,7 @@ export async function incidentParserFor(
 export async function importIncidentFile(
   db: Db,
   filePath: string,
-  opts: { fileName?: string; onProgress?: ProgressFn; tag?: boolean; force?: string } = {},
+  opts: { fileName?: string; onProgress?: ProgressFn; tag?: boolean; force?: string; bulk?: DirectCopy | null } = {},
 ): Promise<ImportOutcome> {
   const prepared = await prepareIncidentFile(db, filePath, opts);
   return 'outcome' in prepared ? prepared.outcome : storeIncidentFile(db, prepared, opts);
@@ -109,22 +109,191 @@ export interface PreparedIncidentFile {
 export async function prepareIncidentFile(
   db: Db,
   filePath: string,
-  opts: { fileName?: string; tag?: boolean; force?: string; onProgress?: ProgressFn } = {},
+  opts: { fileName?: string; tag?: boolean; force?: string; onProgress?: ProgressFn; read?: Promise<RowsRead> } = {},
 ): Promise<PreparedIncidentFile | { outcome: ImportOutcome }> {
   const fileName = opts.fileName ?? path.basename(filePath);
   const imports = new ImportStore(db);
-  const checksum = await fileChecksum(filePath);
   const base = emptyOutcome(fileName);
+  const registry = await new ForceStore(db).registry();
+  // The force a file's incidents belong to: named by the user, else the force data.police.uk writes
+  // in 'Falls within' (every row of a force's file carries it), else the one force already loaded.
+  const named = opts.force ? findForce(registry, opts.force) : undefined;
+  const context: ReadContext = { registry, force: named, forced: Boolean(opts.force), parserFor: (h) => incidentParserFor(db, h) };
+  if (opts.onProgress) context.onProgress = opts.onProgress;
+  // Read ahead by a worker (readerPool.ts), or here: checked, then looked up, then parsed only when new.
+  const ahead = opts.read ? await opts.read : null;
+  const read = ahead && !('inThread' in ahead) ? ahead : null;
+  const checked = read ?? (await checkIncidentFile(filePath));
+  if ('textError' in checked && typeof checked.textError === 'string') throw new ImportFileError(fileName, checked.textError);
+  const checksum = checked.checksum;
+  const earlier = await imports.findImported(checksum);
+  if (earlier) return { outcome: alreadyImported(fileName, earlier) };
+  if (opts.force && !named)
+    throw new ImportFileError(
+      fileName,
+      `unknown force "${opts.force}"; give an ONS police force area code (e.g. ${registry[0]?.code ?? 'E23000001'}) or the force's name as data.police.uk writes it`,
+    );
+  let result: ReadRows;
+  if (read) {
+    if ('fileError' in read) throw new ImportFileError(fileName, read.fileError);
+    if (!('read' in read)) throw new Error('unreachable: a text error was raised above');
+    result = read.read;
+    for (let n = PROGRESS_EVERY; n <= result.rowsTotal; n += PROGRESS_EVERY) opts.onProgress?.({ fileName, phase: 'reading', rows: n });
+  } else {
+    result = await readIncidentRows(filePath, fileName, context);
+  }
+  const { format, rows, rejections, rowsTotal, withoutLocation, firstMonth, lastMonth, force } = result;
 
+  const summary = {
+    fileName,
+    checksum,
+    format,
+    rowsTotal,
+    rowsWithoutLocation: withoutLocation,
+    firstMonth,
+    lastMonth,
+    rowsRejected: rejections.length ? new Set(rejections.map((r) => r.line)).size : 0,
+  };
+  if (rejections.length) {
+    const message = `rejected: ${summary.rowsRejected} of ${rowsTotal} rows have errors; nothing from this file was stored`;
+    const importId = await db.transaction(async (trx) => {
+      const id = await imports.create(trx, { ...summary, status: 'rejected', message, rowsImported: 0, rowsDuplicate: 0 });
+      await imports.addRejections(trx, id, rejections);
+      await imports.finish(trx, id, {});
+      return id;
+    });
+    return { outcome: { ...base, ...summary, status: 'rejected', importId, message, rejections: rejections.slice(0, 50) } };
+  }
+  // Tagged as they are written (one pass over the file's distinct positions), not updated after.
+  const tags = opts.tag !== false ? await tagsForRows(db, rows) : null;
+  return { fileName, checksum, base, summary, rows, tags, force: force ?? null };
+}
+
+/**
+ * The writing half of an import: stores a prepared file whole in one transaction, or, when the same
+ * content was imported meanwhile (a copy of the file read at the same time), nothing.
+ */
+export async function storeIncidentFile(
+  db: Db,
+  prepared: PreparedIncidentFile,
+  opts: { onProgress?: ProgressFn; bulk?: DirectCopy | null } = {},
+): Promise<ImportOutcome> {
+  const { fileName, base, summary, rows, tags } = prepared;
+  const { firstMonth, lastMonth, rowsWithoutLocation: withoutLocation } = summary;
+  const imports = new ImportStore(db);
+  const forces = new ForceStore(db);
+  let force = prepared.force ?? undefined;
+  const earlier = await imports.findImported(prepared.checksum);
+  if (earlier) return alreadyImported(fileName, earlier);
+  if (!force && rows.length) {
+    // With no force loaded yet the incidents wait unassigned (answers then cover "all loaded data");
+    // with several loaded, guessing could put one force's records in another's answers.
+    const loaded = await forces.loaded();
+    if (loaded.length > 1) {
+      throw new ImportFileError(
+        fileName,
+        `this file does not say which force its incidents belong to and ${loaded.length} forces are loaded ` +
+          `(${loaded.map((f) => `${f.code} ${f.name}`).join(', ')}); name one at import (--force CODE, or the force field of the upload)`,
+      );
+    }
+    force = loaded[0];
+  }
+  const store = new IncidentStore(db);
+  const outcome = await db.transaction(async (trx) => {
+    const forceCode = force?.code ?? null;
+    // Partitions first, before the import log's row: making one locks the import log against inserts
+    // (the key to it), and taking that lock while holding the data version's row (bumped by our own
+    // insert) deadlocks with a rejected file's log entry written at the same time (importPaths reads the
+    // next file meanwhile).
+    await ensurePartitions(trx, forceCode, [...new Set(rows.map((r) => `${r.month}-01`))]);
+    const id = await imports.create(trx, { ...summary, status: 'imported', message: null, rowsImported: 0, rowsDuplicate: 0 });
+    const cube = new IncidentStore(trx);
+    // One statement for the whole file, so the cube gets one row per key, unless the file's months
+    // already held cube rows of this force (another file of the month, or rows a re-publication deleted).
+    const overlaps = firstMonth && lastMonth ? await cube.cubeHolds(forceCode, firstMonth, lastMonth) : false;
+    opts.onProgress?.({ fileName, phase: 'storing', rows: 0 });
+    const { inserted, districts } = await store.insertRows(trx, rows, id, forceCode, tags, opts.bulk);
+    opts.onProgress?.({ fileName, phase: 'storing', rows: rows.length });
+    if (overlaps && firstMonth && lastMonth) await cube.compactCube(firstMonth, lastMonth, forceCode);
+    if (force) {
+      await trx('import_batch').where({ id }).update({ force_code: force.code });
+      await new ForceStore(trx).adoptUnassigned();
+    }
+    // The districts this file's new incidents fall in belong to its force (unless declared otherwise).
+    if (forceCode && districts.length) await new ForceStore(trx).assignDistrictsTo(forceCode, districts);
+    const duplicates = rows.length - inserted;
+    const message =
+      `imported ${inserted} incidents` +
+      (duplicates ? `; ${duplicates} were already stored (same source and reference) and were skipped` : '') +
+      (withoutLocation ? `; ${withoutLocation} have no coordinates and are kept without a position (not on the map)` : '');
+    await imports.finish(trx, id, { rowsImported: inserted, rowsDuplicate: duplicates, message });
+    return { id, inserted, duplicates, message };
+  });
+  return {
+    ...base,
+    ...summary,
+    status: 'imported',
+    importId: outcome.id,
+    message: outcome.message,
+    rowsImported: outcome.inserted,
+    rowsDuplicate: outcome.duplicates,
+  };
+}
+
+
+/** What the reading of a file's rows needs: the forces, the force named at import, the parser for a header. */
+export interface ReadContext {
+  registry: ForceRecord[];
+  /** The force named at import (undefined when none was, or the name is unknown). */
+  force: ForceRecord | undefined;
+  /** Whether a force was named at import (then 'Falls within' is not checked). */
+  forced: boolean;
+  parserFor: (header: string[]) => ReturnType<typeof incidentParserFor>;
+  onProgress?: ProgressFn;
+}
+
+/** A file's rows as read and checked, before anything is looked up or stored. */
+export interface ReadRows {
+  format: string | null;
+  rows: IncidentRow[];
+  rejections: Rejection[];
+  rowsTotal: number;
+  withoutLocation: number;
+  firstMonth: string | null;
+  lastMonth: string | null;
+  force: ForceRecord | undefined;
+}
+
+/**
+ * A file read whole, as a worker gives it back (readerPool.ts): its checksum and rows, or why it could
+ * not be read (the message of the ImportFileError to raise), or that it must be read in the main thread.
+ */
+export type RowsRead =
+  | { checksum: string; textError: string }
+  | { checksum: string; fileError: string }
+  | { checksum: string; read: ReadRows }
+  | { inThread: true };
+
+/** The checksum of a file and whether it is CSV text (the message of a FileContentError if not). */
+export async function checkIncidentFile(filePath: string): Promise<{ checksum: string } | { checksum: string; textError: string }> {
+  const checksum = await fileChecksum(filePath);
   try {
     await checkCsvText(filePath);
   } catch (e) {
-    if (e instanceof FileContentError) throw new ImportFileError(fileName, e.message);
+    if (e instanceof FileContentError) return { checksum, textError: e.message };
     throw e;
   }
-  const earlier = await imports.findImported(checksum);
-  if (earlier) return { outcome: alreadyImported(fileName, earlier) };
+  return { checksum };
+}
 
+/**
+ * Parses and validates every row of a file against the header's parser: no database, so that a
+ * worker thread can do it (readerPool.ts) with the same rows and the same messages as the main thread.
+ * Throws ImportFileError for a file that cannot be read at all.
+ */
+export async function readIncidentRows(filePath: string, fileName: string, context: ReadContext): Promise<ReadRows> {
+  const { registry, forced } = context;
+  let force = context.force;
   let parser: Parser | undefined;
   let header: string[] = [];
   let format: string | null = null;
@@ -135,20 +304,6 @@ export async function prepareIncidentFile(
   let withoutLocation = 0;
   let firstMonth: string | null = null;
   let lastMonth: string | null = null;
-  const forces = new ForceStore(db);
-  const registry = await forces.registry();
-  // The force a file's incidents belong to: named by the user, else the force data.police.uk writes
-  // in 'Falls within' (every row of a force's file carries it), else the one force already loaded.
-  let force: ForceRecord | undefined;
-  if (opts.force) {
-    force = findForce(registry, opts.force);
-    if (!force)
-      throw new ImportFileError(
-        fileName,
-        `unknown force "${opts.force}"; give an ONS police force area code (e.g. ${registry[0]?.code ?? 'E23000001'}) or the force's name as data.police.uk writes it`,
-      );
-  }
-
   // Every row of a file names its force: look each distinct name up once.
   const namedForces = new Map<string, ForceRecord | undefined>();
   const forceNamed = (name: string) => {
@@ -164,8 +319,9 @@ export async function prepareIncidentFile(
     if (!parser) {
       let found: Awaited<ReturnType<typeof incidentParserFor>>;
       try {
-        found = await incidentParserFor(db, item.record);
+        found = await context.parserFor(item.record);
       } catch (err) {
+        if (err instanceof ReadInThread) throw err;
         throw new ImportFileError(fileName, (err as Error).message);
       }
       if ('incomplete' in found) throw new ImportFileError(fileName, found.incomplete);
@@ -194,7 +350,7 @@ export async function prepareIncidentFile(
       });
       continue;
     }
-    if (format === 'data.police.uk street' && !opts.force) {
+    if (format === 'data.police.uk street' && !forced) {
       const fallsWithin = item.record[3]?.trim() ?? '';
       if (!force) {
         force = forceNamed(fallsWithin);
@@ -235,98 +391,11 @@ export async function prepareIncidentFile(
     if (firstMonth === null || row.month < firstMonth) firstMonth = row.month;
     if (lastMonth === null || row.month > lastMonth) lastMonth = row.month;
     rows.push(row);
-    if (rowsTotal % PROGRESS_EVERY === 0) opts.onProgress?.({ fileName, phase: 'reading', rows: rowsTotal });
+    if (rowsTotal % PROGRESS_EVERY === 0) context.onProgress?.({ fileName, phase: 'reading', rows: rowsTotal });
   }
   if (!parser && rejections.length === 0) throw new ImportFileError(fileName, 'the file is empty (no header row)');
-
-  const summary = {
-    fileName,
-    checksum,
-    format,
-    rowsTotal,
-    rowsWithoutLocation: withoutLocation,
-    firstMonth,
-    lastMonth,
-    rowsRejected: rejections.length ? new Set(rejections.map((r) => r.line)).size : 0,
-  };
-  if (rejections.length) {
-    const message = `rejected: ${summary.rowsRejected} of ${rowsTotal} rows have errors; nothing from this file was stored`;
-    const importId = await db.transaction(async (trx) => {
-      const id = await imports.create(trx, { ...summary, status: 'rejected', message, rowsImported: 0, rowsDuplicate: 0 });
-      await imports.addRejections(trx, id, rejections);
-      await imports.finish(trx, id, {});
-      return id;
-    });
-    return { outcome: { ...base, ...summary, status: 'rejected', importId, message, rejections: rejections.slice(0, 50) } };
-  }
-  // Tagged as they are written (one pass over the file's distinct positions), not updated after.
-  const tags = opts.tag !== false ? await tagsForRows(db, rows) : null;
-  return { fileName, checksum, base, summary, rows, tags, force: force ?? null };
+  return { format, rows, rejections, rowsTotal, withoutLocation, firstMonth, lastMonth, force };
 }
 
-/**
- * The writing half of an import: stores a prepared file whole in one transaction, or, when the same
- * content was imported meanwhile (a copy of the file read at the same time), nothing.
- */
-export async function storeIncidentFile(db: Db, prepared: PreparedIncidentFile, opts: { onProgress?: ProgressFn } = {}): Promise<ImportOutcome> {
-  const { fileName, base, summary, rows, tags } = prepared;
-  const { firstMonth, lastMonth, rowsWithoutLocation: withoutLocation } = summary;
-  const imports = new ImportStore(db);
-  const forces = new ForceStore(db);
-  let force = prepared.force ?? undefined;
-  const earlier = await imports.findImported(prepared.checksum);
-  if (earlier) return alreadyImported(fileName, earlier);
-  if (!force && rows.length) {
-    // With no force loaded yet the incidents wait unassigned (answers then cover "all loaded data");
-    // with several loaded, guessing could put one force's records in another's answers.
-    const loaded = await forces.loaded();
-    if (loaded.length > 1) {
-      throw new ImportFileError(
-        fileName,
-        `this file does not say which force its incidents belong to and ${loaded.length} forces are loaded ` +
-          `(${loaded.map((f) => `${f.code} ${f.name}`).join(', ')}); name one at import (--force CODE, or the force field of the upload)`,
-      );
-    }
-    force = loaded[0];
-  }
-  const store = new IncidentStore(db);
-  const outcome = await db.transaction(async (trx) => {
-    const forceCode = force?.code ?? null;
-    // Partitions first, before the import log's row: making one locks the import log against inserts
-    // (the key to it), and taking that lock while holding the data version's row (bumped by our own
-    // insert) deadlocks with a rejected file's log entry written at the same time (importPaths reads the
-    // next file meanwhile).
-    await ensurePartitions(trx, forceCode, [...new Set(rows.map((r) => `${r.month}-01`))]);
-    const id = await imports.create(trx, { ...summary, status: 'imported', message: null, rowsImported: 0, rowsDuplicate: 0 });
-    const cube = new IncidentStore(trx);
-    // One statement for the whole file, so the cube gets one row per key, unless the file's months
-    // already held cube rows of this force (another file of the month, or rows a re-publication deleted).
-    const overlaps = firstMonth && lastMonth ? await cube.cubeHolds(forceCode, firstMonth, lastMonth) : false;
-    opts.onProgress?.({ fileName, phase: 'storing', rows: 0 });
-    const { inserted, districts } = await store.insertRows(trx, rows, id, forceCode, tags);
-    opts.onProgress?.({ fileName, phase: 'storing', rows: rows.length });
-    if (overlaps && firstMonth && lastMonth) await cube.compactCube(firstMonth, lastMonth, forceCode);
-    if (force) {
-      await trx('import_batch').where({ id }).update({ force_code: force.code });
-      await new ForceStore(trx).adoptUnassigned();
-    }
-    // The districts this file's new incidents fall in belong to its force (unless declared otherwise).
-    if (forceCode && districts.length) await new ForceStore(trx).assignDistrictsTo(forceCode, districts);
-    const duplicates = rows.length - inserted;
-    const message =
-      `imported ${inserted} incidents` +
-      (duplicates ? `; ${duplicates} were already stored (same source and reference) and were skipped` : '') +
-      (withoutLocation ? `; ${withoutLocation} have no coordinates and are kept without a position (not on the map)` : '');
-    await imports.finish(trx, id, { rowsImported: inserted, rowsDuplicate: duplicates, message });
-    return { id, inserted, duplicates, message };
-  });
-  return {
-    ...base,
-    ...summary,
-    status: 'imported',
-    importId: outcome.id,
-    message: outcome.message,
-    rowsImported: outcome.inserted,
-    rowsDuplicate: outcome.duplicates,
-  };
-}
+/** Thrown by a worker's parser for a header it cannot read without the database: the file is read in the main thread. */
+export class ReadInThread extends Error {}

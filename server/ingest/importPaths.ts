@@ -1,16 +1,30 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { BulkLoad } from '../db/bulkLoad';
-import { IncidentStore } from '../db/incidents';
+import { IncidentStore, type DirectCopy } from '../db/incidents';
 import type { Db } from '../db/connection';
 import { readCsvHeader } from './csv';
 import { ImportFileError } from './errors';
-import { importIncidentFile, incidentParserFor, prepareIncidentFile, storeIncidentFile, type ImportOutcome, type ProgressFn } from './importIncidents';
+import {
+  importIncidentFile,
+  incidentParserFor,
+  prepareIncidentFile,
+  storeIncidentFile,
+  type ImportOutcome,
+  type ProgressFn,
+  type RowsRead,
+} from './importIncidents';
 import { onPostgresServer } from '../db/partitions';
 import { importReferenceFiles, referenceKindOf, type ReferenceOutcome } from './reference';
 import { importAggregateFile, looksLikeAggregates } from './aggregates';
 import { geographyTableOf, isGeographyFormat, importBoundaryFile, importGeographyTable } from './geography';
 import { tagIncidents } from '../services/tagging';
+import { ForceStore } from '../db/forces';
+import { findForce } from '../domain/forces';
+import { ReaderPool } from './readerPool';
+
+/** Files read ahead by the worker: enough to keep it busy, few enough that their rows fit in memory. */
+const READ_AHEAD = 2;
 
 /**
  * Imports one data file of any kind harmgrid reads, chosen by its header: published aggregates, or
@@ -19,7 +33,7 @@ import { tagIncidents } from '../services/tagging';
 export async function importDataFile(
   db: Db,
   file: string,
-  opts: { fileName?: string; onProgress?: ProgressFn; retag?: boolean; force?: string | undefined } = {},
+  opts: { fileName?: string; onProgress?: ProgressFn; retag?: boolean; force?: string | undefined; bulk?: DirectCopy | null } = {},
 ): Promise<ImportOutcome> {
   const name = opts.fileName ?? path.basename(file);
   if (await isGeoJson(file)) return importBoundaryFile(db, file, { fileName: name, retag: opts.retag ?? true });
@@ -34,6 +48,7 @@ export async function importDataFile(
     ...(opts.onProgress ? { onProgress: opts.onProgress } : {}),
     ...(opts.force ? { force: opts.force } : {}),
     tag: opts.retag ?? true,
+    bulk: opts.bulk ?? null,
   });
 }
 
@@ -75,7 +90,7 @@ export async function importPaths(
   paths: string[],
   log: (line: string) => void = () => {},
   onProgress?: ProgressFn,
-  opts: { force?: string | undefined; bulk?: boolean } = {},
+  opts: { force?: string | undefined; bulk?: boolean; workers?: boolean } = {},
 ): Promise<ImportReport> {
   const files = listCsvFiles(paths);
   const report: ImportReport = { reference: null, files: [], skipped: [], failed: [] };
@@ -83,6 +98,8 @@ export async function importPaths(
   const geographyFiles: string[] = [];
   const incidentFiles: string[] = [];
   const aggregateFiles = new Set<string>();
+  // Street files can be read by a worker thread (readerPool.ts): their header needs no database.
+  const streetFiles = new Set<string>();
   for (const file of files) {
     if (await isGeoJson(file)) {
       geographyFiles.push(file);
@@ -123,6 +140,7 @@ export async function importPaths(
       continue;
     }
     incidentFiles.push(file);
+    if ('parser' in kind && kind.format === 'data.police.uk street') streetFiles.add(file);
   }
   if (referenceFiles.length) {
     report.reference = await importReferenceFiles(db, referenceFiles);
@@ -144,27 +162,47 @@ export async function importPaths(
   // boundaries that are all stored by then. PGlite runs in this thread, so there it gains nothing.
   const pipelined = onPostgresServer(db);
   const isIncidentFile = (f: string | undefined) => f !== undefined && incidentFiles.includes(f) && !aggregateFiles.has(f);
-  const runFiles = async (handle: Db, list: string[]) => {
-    const prepare = (file: string) =>
-      prepareIncidentFile(handle, file, {
+  const runFiles = async (handle: Db, list: string[], bulk: DirectCopy | null = null, pool: ReaderPool | null = null) => {
+    // With a worker, the next files' rows are read there while this thread stores (PGlite) or tags (PostgreSQL).
+    const ahead = new Map<string, Promise<RowsRead>>();
+    const asked = new Set<string>();
+    const registry = pool ? await new ForceStore(handle).registry() : [];
+    const readAhead = (i: number) => {
+      for (const f of list.slice(i, i + READ_AHEAD)) {
+        if (!pool || asked.has(f) || !streetFiles.has(f)) continue;
+        asked.add(f);
+        const named = opts.force ? findForce(registry, opts.force) : undefined;
+        const read = pool.read({ filePath: f, fileName: path.basename(f), registry, force: named, forced: Boolean(opts.force) });
+        read.catch(() => {}); // raised when its file's turn comes
+        ahead.set(f, read);
+      }
+    };
+    const prepare = (file: string) => {
+      const read = ahead.get(file);
+      ahead.delete(file);
+      return prepareIncidentFile(handle, file, {
         fileName: path.basename(file),
         ...(opts.force ? { force: opts.force } : {}),
         ...(onProgress ? { onProgress } : {}),
+        ...(read ? { read } : {}),
       }).then(
         (ok) => ({ ok }),
         (error: unknown) => ({ error }),
       );
+    };
     let next: { file: string; read: ReturnType<typeof prepare> } | null = null;
     for (const [i, file] of list.entries()) {
       n += 1;
       const label = `[${n}/${total}] ${path.relative(process.cwd(), file)}`;
+      readAhead(i);
       try {
         let outcome: ImportOutcome;
-        if (pipelined && isIncidentFile(file)) {
+        if ((pipelined || ahead.has(file)) && isIncidentFile(file)) {
           const read = await (next?.file === file ? next.read : prepare(file));
-          next = isIncidentFile(list[i + 1]) ? { file: list[i + 1]!, read: prepare(list[i + 1]!) } : null;
+          readAhead(i + 1);
+          next = pipelined && isIncidentFile(list[i + 1]) ? { file: list[i + 1]!, read: prepare(list[i + 1]!) } : null;
           if ('error' in read) throw read.error;
-          outcome = 'outcome' in read.ok ? read.ok.outcome : await storeIncidentFile(handle, read.ok, onProgress ? { onProgress } : {});
+          outcome = 'outcome' in read.ok ? read.ok.outcome : await storeIncidentFile(handle, read.ok, { bulk, ...(onProgress ? { onProgress } : {}) });
         } else {
           // Boundary files do not re-tag one by one (one pass at the end covers them all); incident files are
           // tagged as they are written, against the boundaries stored so far.
@@ -173,6 +211,7 @@ export async function importPaths(
             ...(onProgress ? { onProgress } : {}),
             force: opts.force,
             retag: !(await isGeoJson(file)),
+            bulk,
           });
         }
         if (outcome.status === 'imported' && outcome.format?.startsWith('boundaries')) boundariesChanged = true;
@@ -198,7 +237,15 @@ export async function importPaths(
       if (!load) return false;
       log(`bulk   the store is empty: loading ${incidentFiles.length} files in one transaction, the cube and indexes made at the end`);
       const before = report.files.length;
-      await runFiles(trx, incidentFiles);
+      // PGlite only: its SQL runs in this thread, so a worker reading ahead has the second core. On a
+      // server the next file is already read while the server stores this one (pipelined), and a worker
+      // would make three busy threads (this one, it and the server's backend) on two cores.
+      const pool = opts.workers !== false && !pipelined && streetFiles.size > 1 ? ReaderPool.open() : null;
+      try {
+        await runFiles(trx, incidentFiles, load, pool);
+      } finally {
+        await pool?.close();
+      }
       await load.finish(log);
       const stored = report.files.slice(before).filter((f) => f.status === 'imported').length;
       log(`bulk   committing ${stored} files`);

@@ -67,6 +67,19 @@ export const POLICE_UK_OTHER_HEADERS: Record<string, string> = {
  */
 export class PoliceUkStreetParser {
   private readonly seen = new Map<string, number>();
+  // data.police.uk snaps every position to one of a few thousand anonymous map points, so a file's
+  // 15,000 rows hold a few thousand distinct positions: each is indexed once.
+  private readonly cells = new Map<string, string>();
+
+  private cellOf(lat: number, lon: number): string {
+    const key = `${lat},${lon}`;
+    let cell = this.cells.get(key);
+    if (cell === undefined) {
+      cell = storageCellOf(lat, lon);
+      this.cells.set(key, cell);
+    }
+    return cell;
+  }
 
   parse(record: string[], line: number): { row: IncidentRow } | { rejections: Rejection[] } {
     const rejections: Rejection[] = [];
@@ -102,7 +115,7 @@ export class PoliceUkStreetParser {
       this.seen.set(content, n);
       sourceRef = `derived:${createHash('sha1').update(content).digest('hex').slice(0, 24)}:${n}`;
     }
-    const cell = lon !== null && lat !== null ? storageCellOf(lat, lon) : null;
+    const cell = lon !== null && lat !== null ? this.cellOf(lat, lon) : null;
     return {
       row: {
         source: POLICE_UK_SOURCE,

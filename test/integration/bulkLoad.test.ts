@@ -11,11 +11,16 @@ import { dataDir, harmDir, monthFile, readRows, tempDir } from '../support/data'
  * The bulk load into an empty store (one transaction, summaries and indexes made at the end) against
  * the file-by-file import of the same real files into another empty store: incidents, harm cube,
  * harm rollup, coverage, per-force summary, import log, indexes, key and triggers must come out the same. One file
- * of the batch is broken: it is rejected with its line and field, and the others still load.
+ * of the batch is broken: it is rejected with its line and field, and the others still load. One more repeats 200
+ * rows of a month already in the batch beside 100 new ones: the bulk load's straight copy meets the stored rows
+ * and that file takes the usual path, so its repeats count as duplicates as they do file by file.
  */
 const MONTHS = ['2019-07', '2019-08', '2019-09', '2020-01'];
 const tmp = tempDir('harmgrid-bulk-');
 const broken = path.join(tmp, '2019-10-broken-street.csv');
+const overlap = path.join(tmp, '2019-08-overlap-street.csv');
+const REPEATED = 200;
+const NEW_ROWS = 100;
 
 async function fresh(schema: string): Promise<Db> {
   if (onPostgres) {
@@ -73,12 +78,16 @@ describe(`bulk load into an empty store on ${dbLabel}`, () => {
     path.join(dataDir, 'boundaries', 'merseyside-wards-2019.geojson'),
     ...MONTHS.map(monthFile),
     broken,
+    overlap,
   ];
 
   beforeAll(async () => {
     const lines = fs.readFileSync(monthFile('2019-10'), 'utf8').split(/\r?\n/);
     lines[41] = lines[41]!.replace(/,2019-10,/, ',October,');
     fs.writeFileSync(broken, lines.join('\n'));
+    // 2019-10 is otherwise only in the broken file (rejected), so its rows here (past the broken one) are new.
+    const august = fs.readFileSync(monthFile('2019-08'), 'utf8').split(/\r?\n/);
+    fs.writeFileSync(overlap, [...august.slice(0, 1 + REPEATED), ...lines.slice(100, 100 + NEW_ROWS)].join('\n'));
     bulk = await fresh(TEST_SCHEMA);
     byFile = await fresh(`${TEST_SCHEMA}_byfile`);
     bulkReport = await importPaths(bulk, files(), (l) => logged.push(l));
@@ -98,7 +107,7 @@ describe(`bulk load into an empty store on ${dbLabel}`, () => {
   it('loads in one transaction and says so, building the cube and indexes at the end', () => {
     expect(logged.some((l) => /^bulk {3}the store is empty: loading \d+ files in one transaction/.test(l))).toBe(true);
     expect(logged.some((l) => /^bulk {3}built the harm cube from the incidents in/.test(l))).toBe(true);
-    expect(logged.some((l) => /^bulk {3}committing 4 files/.test(l))).toBe(true);
+    expect(logged.some((l) => /^bulk {3}committing 5 files/.test(l))).toBe(true);
   });
 
   it('rejects the broken file naming its line and field, and stores every other file whole', async () => {
@@ -111,13 +120,20 @@ describe(`bulk load into an empty store on ${dbLabel}`, () => {
         r.n,
       ]),
     );
-    expect(Object.fromEntries(perMonth)).toEqual(Object.fromEntries(MONTHS.map((m) => [m, readRows(monthFile(m)).length])));
-    expect(bulkReport.files.map((f) => [f.fileName, f.status, f.rowsImported])).toEqual(fileReport.files.map((f) => [f.fileName, f.status, f.rowsImported]));
+    expect(Object.fromEntries(perMonth)).toEqual({ ...Object.fromEntries(MONTHS.map((m) => [m, readRows(monthFile(m)).length])), '2019-10': NEW_ROWS });
+    expect(bulkReport.files.find((f) => f.fileName === path.basename(overlap))).toMatchObject({
+      status: 'imported',
+      rowsImported: NEW_ROWS,
+      rowsDuplicate: REPEATED,
+    });
+    expect(bulkReport.files.map((f) => [f.fileName, f.status, f.rowsImported, f.rowsDuplicate])).toEqual(
+      fileReport.files.map((f) => [f.fileName, f.status, f.rowsImported, f.rowsDuplicate]),
+    );
   });
 
   it('leaves the same incidents, cube, coverage, summary, import log, indexes, key and triggers as the file-by-file import', async () => {
     const [a, b] = [await contents(bulk), await contents(byFile)];
-    expect(a.incidents.length).toBe(MONTHS.reduce((s, m) => s + readRows(monthFile(m)).length, 0));
+    expect(a.incidents.length).toBe(MONTHS.reduce((s, m) => s + readRows(monthFile(m)).length, 0) + NEW_ROWS);
     expect(a.cube.reduce((s, r) => s + (r.n as number), 0)).toBe(a.incidents.length);
     expect(a.rollup.reduce((s, r) => s + (r.n as number), 0)).toBe(a.incidents.length);
     expect(a.keys.filter((k) => k.on === 'incident')).toHaveLength(1);
