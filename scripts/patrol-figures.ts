@@ -3,7 +3,7 @@
  * The default HCHH patrol plan's figures on the configured database (DATABASE_URL, else the embedded
  * one): for each loaded force (or --force), each width (maxDiameterM) and each builder variant, the
  * areas' count, share of the study area and share of the period's harm, widest area, and compactness
- * (Polsby–Popper of each area's cell outline), with CPU time and load average. The period defaults to
+ * (Polsby–Popper of each area's cell outline, over the areas of 10 cells or more), with CPU time and load average. The period defaults to
  * the last 12 loaded months of each force. Variants: `filled` (the default builder: hull filled,
  * compactness term, seeds by their neighbourhood), `plain` (the session-6 builder: no fill, no
  * compactness term, seeds by their own harm).
@@ -27,6 +27,7 @@ const variants: Record<string, Partial<PatrolAreaLimits>> = {
   filled: {},
   plain: { fillHull: false, compactness: 0, seedRing: 0 },
   'fill only': { compactness: 0, seedRing: 0 },
+  'fill+seeds': { compactness: 0 },
 };
 // --compactness G and --seed-ring K override the filled variant's defaults, to compare settings.
 if (arg('compactness')) variants.filled!.compactness = Number(arg('compactness'));
@@ -46,7 +47,7 @@ try {
     },
     [] as { code: string; months: string[] }[],
   );
-  console.log('| force | months | variant | width m | areas | area % | harm % | widest m | Polsby–Popper (min–max) | CPU s | load |');
+  console.log('| force | months | variant | width m | areas (of < 10 cells) | area % | harm % | widest m | Polsby–Popper of areas ≥ 10 cells: mean (min–max) | CPU s | load |');
   console.log('|---|---|---|---|---|---|---|---|---|---|---|');
   for (const f of forces.filter((x) => !arg('force') || x.code === arg('force'))) {
     const to = arg('to') ?? f.months[f.months.length - 1]!;
@@ -66,10 +67,12 @@ try {
         const plan = greedyPatrolAreas(value, areaKm2, ring, centre, { maxAreas: 15, maxAreaKm2: 0.5, budgetKm2: 0.005 * A, maxDiameterM: w, ...variants[v] });
         const cpu = process.cpuUsage(cpu0);
         const planHarm = plan.areas.reduce((s, a) => s + a.cells.reduce((t, i) => t + study.cells[i]!.harm, 0), 0);
-        const pp = plan.areas.map((a) => a.polsbyPopper);
+        // Compactness of the areas of 10 cells or more: a lone cell or a pair is a hexagon or two, 0.91 or 0.75, whatever the rule.
+        const pp = plan.areas.filter((a) => a.cells.length >= 10).map((a) => a.polsbyPopper);
+        const small = plan.areas.length - pp.length;
         const widest = Math.max(0, ...plan.areas.map((a) => areaDiameterM(a.cells, centre)));
         console.log(
-          `| ${f.code} | ${from}..${to} | ${v} | ${w} | ${plan.areas.length} | ${((100 * plan.areaKm2) / A).toFixed(2)} | ${((100 * planHarm) / harm).toFixed(1)} | ${widest.toFixed(0)} | ${(pp.reduce((s, x) => s + x, 0) / Math.max(1, pp.length)).toFixed(2)} (${Math.min(...pp).toFixed(2)}–${Math.max(...pp).toFixed(2)}) | ${((cpu.user + cpu.system) / 1e6).toFixed(1)} | ${os
+          `| ${f.code} | ${from}..${to} | ${v} | ${w} | ${plan.areas.length} (${small}) | ${((100 * plan.areaKm2) / A).toFixed(2)} | ${((100 * planHarm) / harm).toFixed(1)} | ${widest.toFixed(0)} | ${(pp.reduce((s, x) => s + x, 0) / Math.max(1, pp.length)).toFixed(2)} (${Math.min(...pp).toFixed(2)}–${Math.max(...pp).toFixed(2)}) | ${((cpu.user + cpu.system) / 1e6).toFixed(1)} | ${os
             .loadavg()
             .map((x) => x.toFixed(1))
             .join(' ')} |`,

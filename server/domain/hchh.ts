@@ -152,7 +152,7 @@ export interface PatrolPlanOptions {
   maxAreaKm2: number;
   /** All areas together at most this share of the study area (default 0.005: 0.5 %, Merseyside's). */
   budgetShare: number;
-  /** No two cells of an area more than this many metres apart (default 800: a beat walked across in ten minutes; DEFAULT_MAX_DIAMETER_M). */
+  /** No two cells of an area more than this many metres apart (default 1,200: a beat walked end to end in a quarter of an hour; DEFAULT_MAX_DIAMETER_M). */
   maxDiameterM: number;
 }
 

@@ -93,7 +93,7 @@ describe('HCHH areas by the patrol-plan rule (hand-worked on real Liverpool cell
     expect(plan.thresholds).toBeNull();
   });
 
-  it('cuts the chain the old builder made: no area wider than 800 m by default', () => {
+  it('cuts the chain the old builder made: no area wider than maxDiameterM (800 m here)', () => {
     const step = greatCircleDistance(cellToLatLng(path[0]!), cellToLatLng(path[1]!), 'm');
     // Hand-worked: p0…p2 is two steps (about 600 m), p0…p4 four (about 1,200 m): p4 cannot join p0's area.
     expect(2 * step).toBeLessThan(800);
@@ -102,11 +102,11 @@ describe('HCHH areas by the patrol-plan rule (hand-worked on real Liverpool cell
     const p0First = cellAreasKm2([path[0]!])[0]! < cellAreasKm2([path[4]!])[0]!;
     const [first, second] = p0First ? [path[0]!, path[4]!] : [path[4]!, path[0]!];
     const near = path[p0First ? 1 : 3]!;
-    const one = patrolPlanAreas(cells(), { maxAreas: 1, maxAreaKm2: 5.5 * km2, budgetShare: (5.5 * km2) / study });
+    const one = patrolPlanAreas(cells(), { maxAreas: 1, maxAreaKm2: 5.5 * km2, budgetShare: (5.5 * km2) / study, maxDiameterM: 800 });
     expect(one.areas.map((a) => a.cells)).toEqual([[first, near, path[2]!].sort()]);
     expect(one.areas[0]!.harm).toBe(1100);
     // With a second area allowed, the other end is an area of its own: a free cell lies between, so the two do not touch.
-    const two = patrolPlanAreas(cells(), { maxAreas: 2, maxAreaKm2: 5.5 * km2, budgetShare: (5.5 * km2) / study });
+    const two = patrolPlanAreas(cells(), { maxAreas: 2, maxAreaKm2: 5.5 * km2, budgetShare: (5.5 * km2) / study, maxDiameterM: 800 });
     expect(two.areas.map((a) => a.cells)).toEqual([[first, near, path[2]!].sort(), [second]]);
     expect(two.areas.map((a) => a.harm)).toEqual([1100, 1000]);
     expect(() => patrolPlanAreas(cells(), { maxDiameterM: 0 })).toThrow(/maxDiameterM must be above 0 metres/);
@@ -139,7 +139,7 @@ describe('HCHH areas by the patrol-plan rule (hand-worked on real Liverpool cell
 
   it('says its rule in words, with its limits', () => {
     expect(describeHchhRule('patrol-plan', {})).toMatch(
-      /at most 15 areas .* solid .* at most 0\.5 km² and at most 800 m across, together at most 0\.5 % of the study area/,
+      /at most 15 areas .* solid .* at most 0\.5 km² and at most 1200 m across, together at most 0\.5 % of the study area/,
     );
     expect(describeHchhRule('merseyside', { threshold: { crimeTopPercent: 2 } })).toMatch(
       /top 2% by count and the top 1% by harm .* Merseyside Police published/,
