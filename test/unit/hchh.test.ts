@@ -355,9 +355,20 @@ describe('solid, compact patrol beats (hand-worked on real Liverpool cells, res 
       r = Math.sqrt((areas[index.get(c0)!]! * 1e6) / Math.PI);
     const line = (4 * Math.PI * (4 * d * r + Math.PI * r * r)) / (4 * d + 2 * Math.PI * r) ** 2;
     const triangle = (4 * Math.PI * ((Math.sqrt(3) / 4) * d * d + 3 * d * r + Math.PI * r * r)) / (3 * d + 2 * Math.PI * r) ** 2;
-    // About 0.74 against 0.92 at resolution 9: after p1 (two cells, 0.88), 100 × 0.92 beats 110 × 0.74,
-    // so γ = 1 takes b; first it takes p1 (or b) alone, 100 × 0.88, over the path p1 → q, 105 × 0.74.
-    expect(triangle / line).toBeGreaterThan(1.1);
+    // About 0.69 against 0.91 at resolution 9 (d ≈ 347 m, r ≈ 174 m): after p1 (two cells, 0.85),
+    // 100 × 0.91 beats 110 × 0.69, so γ = 1 takes b; first it takes p1 (or b) alone, 100 × 0.85, over
+    // the path p1 → q, 105 × 0.69.
+    expect(line).toBeCloseTo(0.69, 2);
+    expect(triangle).toBeCloseTo(0.91, 2);
+    expect(
+      grownHullRoundness(
+        convexHull([
+          [0, 0],
+          [d, 0],
+        ]),
+        r,
+      ),
+    ).toBeCloseTo(0.85, 2);
     expect(100 * triangle).toBeGreaterThan(110 * line);
     // Seeds by their own harm: p0 opens (by its ring of 2 every one of the four ties on harm).
     const limits = { maxAreas: 1, maxAreaKm2: 3.05 * cell, budgetKm2: 3.05 * cell, maxDiameterM: 1500, seedRing: 0 };

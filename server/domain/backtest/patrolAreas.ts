@@ -73,7 +73,7 @@ export const DEFAULT_MAX_DIAMETER_M = 1200;
 
 /** Default compactness exponent: a growth's harm per km² is weighed by its area's roundness after it, to this power. */
 export const DEFAULT_COMPACTNESS = 1;
-/** Default seed neighbourhood: a new area opens where a cell's ring of 2 (19 cells, about 100 m round at resolution 11) is densest. */
+/** Default seed neighbourhood: a new area opens where a cell's ring of 2 (19 cells, reaching about 90 m at resolution 11) is densest. */
 export const DEFAULT_SEED_RING = 2;
 /** A cell whose centre lies within this many metres of an area's hull counts as inside it (H3 rows are straight only to centimetres on a plane). */
 export const HULL_TOLERANCE_M = 1;
@@ -407,7 +407,7 @@ export function greedyPatrolAreas(
  * Compactness of an area as drawn: Polsby–Popper 4πA/P² of its cells' outline (Polsby & Popper 1991,
  * Yale Law & Policy Review 9(2)), A the cells' area, P the length of the cell edges not shared with
  * another cell of the area (each cell taken as a regular hexagon of its area, edge √(2a/3√3)). 1 is a
- * circle; one hexagon is π√3/6 ≈ 0.91; a straight chain of m cells tends to 0 as about 2.4/m. Holes
+ * circle; one hexagon is π√3/6 ≈ 0.91, a round beat of 127 cells 0.68; a straight chain of m cells tends to 0 as about 2/m. Holes
  * count their edges, so a ring scores lower than the same cells filled.
  * @example outlineRoundness([0], [0.0026], () => [0]) // ≈ 0.907, a lone hexagon
  */
