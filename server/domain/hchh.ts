@@ -219,7 +219,7 @@ export function describeHchhRule(
     o.cellResolution === undefined ? '' : `, built from resolution-${o.cellResolution} H3 cells${o.cellResolutionWhy ? ` (${o.cellResolutionWhy})` : ''}`;
   if (rule === 'patrol-plan') {
     const p = { ...defaultPatrolPlanOptions, ...o.patrol };
-    return `patrol plan: at most ${p.maxAreas} areas apart from each other, each contiguous and solid (every cell inside its outline's convex hull included), at most ${p.maxAreaKm2} km² and at most ${p.maxDiameterM} m across, together at most ${+(p.budgetShare * 100).toFixed(4)} % of the study area, holding the most harm of the period (greedy region growing, densest harm first, kept round)${cells}`;
+    return `patrol plan: at most ${p.maxAreas} areas apart from each other, each contiguous and solid (every cell inside the convex hull of its cells included), at most ${p.maxAreaKm2} km² and at most ${p.maxDiameterM} m across, together at most ${+(p.budgetShare * 100).toFixed(4)} % of the study area, holding the most harm of the period (greedy region growing, densest harm first, kept round)${cells}`;
   }
   const t = { ...defaultHchhOptions, ...o.threshold };
   return `cells in the top ${t.crimeTopPercent}% by count and the top ${t.harmTopPercent}% by harm of the study area, merged where they touch (the rule Merseyside Police published)${t.minCells > 1 ? `; areas of at least ${t.minCells} cells` : ''}${t.maxAreas ? `; the ${t.maxAreas} with most harm` : ''}${cells}`;

@@ -95,15 +95,16 @@ export const HULL_TOLERANCE_M = 1;
  * roundness the area would have after it — its hull of cell centres grown by a cell's radius
  * (grownHullRoundness: Polsby–Popper by Steiner's formula; 1 for a lone cell, about 0.9 for a round
  * beat, falling as 2π·r/L along a street L long) — and γ = `compactness` (default 1): a beat already
- * stretched along a street grows only for harm dense enough to pay for its shape. An opening scores the harm per km² of the cell's ring
- * of `seedRing` cells (default 2), so beats start in dense clusters rather than on a lone snap point,
- * and it is taken only when it beats every growth. Ties: growing before opening, shorter paths, then
+ * stretched along a street grows only for harm dense enough to pay for its shape. An opening scores
+ * the harm per km² of the cell's ring of `seedRing` cells (default 2), so beats start in dense
+ * clusters rather than on a lone snap point, and it is taken only when it beats every growth. Ties: growing before opening, shorter paths, then
  * the lower cell index. For speed, the fill is found only for an area's paths taken in order of their
  * score without fill, until the next one's is below the best found with fill (fill seldom adds harm:
  * cells with harm inside the hull are usually taken first as paths of their own). Stop when no
  * feasible move adds harm.
- * Guarantee: every constraint holds by construction and the plan is maximal (no cell with harm can be
- * added with its path and fill). No constant approximation factor is claimed (choosing connected areas
+ * Guarantee: every constraint holds by construction and the plan is maximal: no move is left that
+ * adds harm (no free cell with harm can join an area by a path within `bridgeCells` together with its
+ * fill, nor open a new one). No constant approximation factor is claimed (choosing connected areas
  * under a budget is NP-hard, Hochbaum & Pathria 1994), and the compactness term trades harm for shape
  * on purpose; the gap to the exact optimum of the same constraints but the hull separation
  * (exactPatrolAreas, a MILP, which therefore bounds it from above) is measured in the tests on small
