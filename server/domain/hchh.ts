@@ -152,7 +152,7 @@ export interface PatrolPlanOptions {
   maxAreaKm2: number;
   /** All areas together at most this share of the study area (default 0.005: 0.5 %, Merseyside's). */
   budgetShare: number;
-  /** No two cells of an area more than this many metres apart (default 800: a beat walked across in ten minutes; DEFAULT_MAX_DIAMETER_M). */
+  /** No two cells of an area more than this many metres apart (default 1,200: a beat walked end to end in a quarter of an hour; DEFAULT_MAX_DIAMETER_M). */
   maxDiameterM: number;
 }
 
@@ -169,9 +169,9 @@ export const AREA_RESOLUTION = { min: 9, max: CUBE_RESOLUTION, default: CUBE_RES
 /**
  * HCHH areas by the patrol-plan rule: at most `maxAreas` contiguous areas, each at most `maxAreaKm2`,
  * together at most `budgetShare` of the study area and apart from each other, that hold the most harm
- * of the period — built by greedy region growing (greedyPatrolAreas: the densest harm per km² first,
- * crossing up to two cells without harm to reach more; its gap to the exact optimum is measured in
- * the tests). The rolling backtest chose it: ranking cells by the period's harm holds next month's
+ * of the period — built by greedy region growing into solid beats (greedyPatrolAreas: the densest
+ * harm per km² first, weighed by roundness, crossing up to two cells without harm to reach more, every
+ * cell inside an area's hull taken in; its gap to the exact optimum is measured in the tests). The rolling backtest chose it: ranking cells by the period's harm holds next month's
  * harm as well as any method tried on both forces (within their intervals) and better than the last
  * three months, and the rule keeps the count of areas and their size to what a force can patrol.
  * @param studyCells every cell of the study area, with totals (zero for empty cells)
@@ -219,7 +219,7 @@ export function describeHchhRule(
     o.cellResolution === undefined ? '' : `, built from resolution-${o.cellResolution} H3 cells${o.cellResolutionWhy ? ` (${o.cellResolutionWhy})` : ''}`;
   if (rule === 'patrol-plan') {
     const p = { ...defaultPatrolPlanOptions, ...o.patrol };
-    return `patrol plan: at most ${p.maxAreas} areas apart from each other, each contiguous, at most ${p.maxAreaKm2} km² and at most ${p.maxDiameterM} m across, together at most ${+(p.budgetShare * 100).toFixed(4)} % of the study area, holding the most harm of the period (greedy region growing, densest harm first)${cells}`;
+    return `patrol plan: at most ${p.maxAreas} areas apart from each other, each contiguous and solid (every cell inside the convex hull of its cells included), at most ${p.maxAreaKm2} km² and at most ${p.maxDiameterM} m across, together at most ${+(p.budgetShare * 100).toFixed(4)} % of the study area, holding the most harm of the period (greedy region growing, densest harm first, kept round)${cells}`;
   }
   const t = { ...defaultHchhOptions, ...o.threshold };
   return `cells in the top ${t.crimeTopPercent}% by count and the top ${t.harmTopPercent}% by harm of the study area, merged where they touch (the rule Merseyside Police published)${t.minCells > 1 ? `; areas of at least ${t.minCells} cells` : ''}${t.maxAreas ? `; the ${t.maxAreas} with most harm` : ''}${cells}`;

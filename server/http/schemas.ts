@@ -87,7 +87,7 @@ export const maxDiameterParam = z.coerce
   .gt(0)
   .max(20_000)
   .describe(
-    `patrol plan: no two cells of an area more than this many metres apart, centre to centre (default ${DEFAULT_MAX_DIAMETER_M}: the width of a round 0.5 km² beat, about ten minutes' walk across)`,
+    `patrol plan: no two cells of an area more than this many metres apart, centre to centre (default ${DEFAULT_MAX_DIAMETER_M}: a solid 0.5 km² beat as an oval about 1,200 × 530 m, a quarter of an hour's walk end to end; chosen by the measured harm of solid beats)`,
   );
 
 export const hchhQuery = analysisQuery

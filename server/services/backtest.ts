@@ -246,6 +246,8 @@ export class BacktestService {
           shareOfArea: a.areaKm2 / A,
           shareOfIncidents: totalIncidents ? incidents / totalIncidents : 0,
           shareOfHarm: totalHarm ? h / totalHarm : 0,
+          /** Polsby–Popper of the cells' outline (outlineRoundness): 0.91 a lone hexagon, about 0.7 a round beat, near 0 a chain. */
+          polsbyPopper: a.polsbyPopper,
           outline: cellsOutline(ids),
         };
       }),

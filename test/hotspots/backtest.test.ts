@@ -4,7 +4,7 @@ import { runBacktest } from '../../server/domain/backtest/backtest';
 import { History, LookAheadError, type BacktestData } from '../../server/domain/backtest/history';
 import { METHODS } from '../../server/domain/backtest/methods';
 import { topHarm } from '../../server/domain/backtest/methods/counts';
-import { areaDiameterM, greedyPatrolAreas, planViolations } from '../../server/domain/backtest/patrolAreas';
+import { areaDiameterM, DEFAULT_MAX_DIAMETER_M, greedyPatrolAreas, planViolations } from '../../server/domain/backtest/patrolAreas';
 import { exactPatrolAreas } from '../../server/domain/backtest/patrolAreasExact';
 import { centreLookup } from '../../server/domain/hotspots/centres';
 import { h3Neighbours } from '../../server/domain/hotspots/neighbours';
@@ -118,7 +118,7 @@ describe('patrol areas on real data (12 months, res 10)', () => {
   const value = topHarm.score({ history: new History(data, 12), window: 12, budgetShare: 0.005, tuneBudgetShare: 0.005, memo: new Map() });
 
   const centre = centreLookup(data.cells);
-  it('keeps every constraint: ≤ 15 areas, contiguous, ≤ 0.5 km² and ≤ 800 m across each, ≤ 0.5 % of the area in all, apart', () => {
+  it('keeps every constraint: ≤ 15 areas, contiguous, ≤ 0.5 km² and no wider than the default each, ≤ 0.5 % of the area in all, apart, solid', () => {
     const limits = { maxAreas: 15, maxAreaKm2: 0.5, budgetKm2: 0.005 * A };
     const plan = greedyPatrolAreas(value, data.areaKm2, data.neighbours(), centre, limits);
     expect(planViolations(plan, data.areaKm2, data.neighbours(), centre, limits)).toEqual([]);
@@ -126,22 +126,71 @@ describe('patrol areas on real data (12 months, res 10)', () => {
     for (const a of plan.areas)
       for (const p of a.cells)
         for (const q of a.cells)
-          expect(greatCircleDistance(cellToLatLng(data.cells[p]!), cellToLatLng(data.cells[q]!), 'm')).toBeLessThanOrEqual(800 * 1.000001);
-    console.log(`res-10 areas across: ${plan.areas.map((a) => areaDiameterM(a.cells, centre).toFixed(0)).join(', ')} m`);
+          expect(greatCircleDistance(cellToLatLng(data.cells[p]!), cellToLatLng(data.cells[q]!), 'm')).toBeLessThanOrEqual(DEFAULT_MAX_DIAMETER_M * 1.000001);
+    // Solid, checked independently of the builder's hull: a cell whose centre lies in a triangle of
+    // three of an area's cells, or on the segment of two (to a centimetre, on the test's own plane),
+    // lies in the area's hull (Carathéodory), so it must be in the area.
+    const cellIndex = new Map(data.cells.map((c, i) => [c, i]));
+    const xy = (i: number) => [data.centreX[i]!, data.centreY[i]!] as const;
+    const cross = (o: readonly number[], a: readonly number[], b: readonly number[]) => (a[0]! - o[0]!) * (b[1]! - o[1]!) - (a[1]! - o[1]!) * (b[0]! - o[0]!);
+    const onSegment = (p: readonly number[], a: readonly number[], b: readonly number[]) =>
+      Math.abs(cross(a, b, p)) <= 0.01 * Math.hypot(b[0]! - a[0]!, b[1]! - a[1]!) &&
+      Math.min(a[0]!, b[0]!) - 0.01 <= p[0]! &&
+      p[0]! <= Math.max(a[0]!, b[0]!) + 0.01 &&
+      Math.min(a[1]!, b[1]!) - 0.01 <= p[1]! &&
+      p[1]! <= Math.max(a[1]!, b[1]!) + 0.01;
+    const inTriangle = (p: readonly number[], a: readonly number[], b: readonly number[], c: readonly number[]) => {
+      const d1 = cross(a, b, p),
+        d2 = cross(b, c, p),
+        d3 = cross(c, a, p);
+      return (d1 >= 0 && d2 >= 0 && d3 >= 0) || (d1 <= 0 && d2 <= 0 && d3 <= 0);
+    };
+    let checked = 0;
+    for (const a of plan.areas) {
+      const inArea = new Set(a.cells);
+      const around = gridDisk(data.cells[a.cells[0]!]!, Math.ceil(DEFAULT_MAX_DIAMETER_M / 100)).flatMap((c) =>
+        cellIndex.has(c) && !inArea.has(cellIndex.get(c)!) ? [cellIndex.get(c)!] : [],
+      );
+      const pts = a.cells.map(xy);
+      for (const c of around) {
+        const p = xy(c);
+        let inside = false;
+        for (let i = 0; i < pts.length && !inside; i++)
+          for (let j = i + 1; j < pts.length && !inside; j++) {
+            if (onSegment(p, pts[i]!, pts[j]!)) inside = true;
+            for (let k = j + 1; k < pts.length && !inside; k++)
+              if (inTriangle(p, pts[i]!, pts[j]!, pts[k]!) && Math.abs(cross(pts[i]!, pts[j]!, pts[k]!)) > 1) inside = true;
+          }
+        expect(inside, `cell ${data.cells[c]} lies in the hull of an area without being in it`).toBe(false);
+        checked++;
+      }
+      // Polsby–Popper of the outline: at most a lone hexagon's, above a one-cell-wide chain's.
+      expect(a.polsbyPopper).toBeGreaterThan(0);
+      expect(a.polsbyPopper).toBeLessThanOrEqual((Math.PI * Math.sqrt(3)) / 6 + 1e-9);
+    }
+    expect(checked).toBeGreaterThan(1000);
+    console.log(
+      `res-10 areas across: ${plan.areas.map((a) => areaDiameterM(a.cells, centre).toFixed(0)).join(', ')} m; Polsby–Popper ${plan.areas.map((a) => a.polsbyPopper.toFixed(2)).join(', ')}`,
+    );
     expect(plan.areas.length).toBe(15);
     expect(plan.areaKm2).toBeLessThanOrEqual(limits.budgetKm2 * (1 + 1e-9));
     // The budget is nearly used up: no cell left can be added (maximal plan).
     expect(plan.areaKm2).toBeGreaterThan(limits.budgetKm2 - 2 * Math.max(...data.areaKm2));
-    // The areas hold far more than their share of area (over 0.5 % of the 12 months' incidents).
+    // The areas hold far more than their share of area: over 8 times (4 % of the 12 months' incidents
+    // in 0.5 % of the area; 4.8 % measured), though solid areas pay for the empty cells in their hulls.
     const total = value.reduce((s, v) => s + v, 0);
-    expect(plan.value / total).toBeGreaterThan(0.05);
+    expect(plan.value / total).toBeGreaterThan(0.04);
   });
 
   it('comes within a measured gap of the exact MILP optimum on small real instances', async () => {
     // Small instances: the 37 cells within 3 rings of each of the five busiest cells.
     const cellIndex = new Map(data.cells.map((c, i) => [c, i]));
     const top = [...value.keys()].sort((a, b) => value[b]! - value[a]!).slice(0, 5);
-    const gaps: number[] = [];
+    const gaps: number[] = [],
+      harmOnlyGaps: number[] = [],
+      seedsOnlyGaps: number[] = [],
+      roundOnlyGaps: number[] = [],
+      fillCost: number[] = [];
     for (const t of top) {
       const sub = gridDisk(data.cells[t]!, 3)
         .filter((c) => cellIndex.has(c))
@@ -154,15 +203,31 @@ describe('patrol areas on real data (12 months, res 10)', () => {
       // 250 m binds: res-10 centres are about 115 m apart, so an area may span two cells but not three in a line.
       const limits = { maxAreas: 2, maxAreaKm2: 4.5 * cell, budgetKm2: 6.5 * cell, maxDiameterM: 250 };
       const greedy = greedyPatrolAreas(v, a, nb, c, limits);
+      // The same rule choosing by harm per km² alone: no compactness term, seeds by their own harm.
+      const harmOnly = greedyPatrolAreas(v, a, nb, c, { ...limits, compactness: 0, seedRing: 0 });
+      // Which of the two gives up the harm: dense seeds alone, the roundness weight alone.
+      seedsOnlyGaps.push(greedyPatrolAreas(v, a, nb, c, { ...limits, compactness: 0 }).value);
+      roundOnlyGaps.push(greedyPatrolAreas(v, a, nb, c, { ...limits, seedRing: 0 }).value);
       const exact = await exactPatrolAreas(v, a, nb, c, limits);
       expect(planViolations(exact, a, nb, c, limits)).toEqual([]);
       expect(planViolations(greedy, a, nb, c, limits)).toEqual([]);
-      expect(exact.value).toBeGreaterThanOrEqual(greedy.value - 1e-9);
+      expect(planViolations(harmOnly, a, nb, c, limits)).toEqual([]);
+      expect(exact.value).toBeGreaterThanOrEqual(Math.max(greedy.value, harmOnly.value) - 1e-9);
       gaps.push(1 - greedy.value / exact.value);
+      harmOnlyGaps.push(1 - harmOnly.value / exact.value);
+      seedsOnlyGaps[seedsOnlyGaps.length - 1] = 1 - seedsOnlyGaps.at(-1)! / exact.value;
+      roundOnlyGaps[roundOnlyGaps.length - 1] = 1 - roundOnlyGaps.at(-1)! / exact.value;
+      // Filling is a restriction: the optimum without it holds at least as much.
+      const unfilled = await exactPatrolAreas(v, a, nb, c, { ...limits, fillHull: false });
+      expect(unfilled.value).toBeGreaterThanOrEqual(exact.value - 1e-9);
+      fillCost.push(1 - exact.value / unfilled.value);
     }
     console.log(
-      `greedy vs exact optimum on ${gaps.length} real instances (37 cells, 2 areas of ≤ 4 cells and ≤ 250 m across, ≤ 6 cells in all): gaps ${gaps.map((g) => `${(g * 100).toFixed(1)} %`).join(', ')}`,
+      `greedy vs exact optimum on ${gaps.length} real instances (37 cells, 2 areas of ≤ 4 cells and ≤ 250 m across, ≤ 6 cells in all): gaps ${gaps.map((g) => `${(g * 100).toFixed(1)} %`).join(', ')}; by harm alone ${harmOnlyGaps.map((g) => `${(g * 100).toFixed(1)} %`).join(', ')}; dense seeds alone ${seedsOnlyGaps.map((g) => `${(g * 100).toFixed(1)} %`).join(', ')}; roundness alone ${roundOnlyGaps.map((g) => `${(g * 100).toFixed(1)} %`).join(', ')}; the optimum's cost of filling ${fillCost.map((g) => `${(g * 100).toFixed(1)} %`).join(', ')}`,
     );
-    expect(Math.max(...gaps)).toBeLessThan(0.25);
+    // By harm alone the rule is near the optimum; the compactness term and dense seeds give up harm on
+    // purpose (for shape), and the gap says how much.
+    expect(Math.max(...harmOnlyGaps)).toBeLessThan(0.1);
+    expect(Math.max(...gaps)).toBeLessThan(0.5);
   }, 300_000);
 });

@@ -107,7 +107,7 @@ describe(`HTTP API on ${dbLabel}, real data ${MONTHS[0]}…${MONTHS[2]}`, () => 
       expect(status).toBe(200);
       expect(body.resolution).toBe(res);
       expect(body.ruleKey).toBe('patrol-plan');
-      expect(body.rule).toMatch(/^patrol plan: at most 15 areas .* at most 800 m across, .*, built from resolution-11 H3 cells$/);
+      expect(body.rule).toMatch(/^patrol plan: at most 15 areas .* at most 1200 m across, .*, built from resolution-11 H3 cells$/);
       expect(body.thresholds).toBeUndefined();
       expect(body.cellResolution).toBe(11);
       expect(body.studyArea.resolution).toBe(11);
@@ -129,9 +129,9 @@ describe(`HTTP API on ${dbLabel}, real data ${MONTHS[0]}…${MONTHS[2]}`, () => 
         for (const c of ids) for (const n of gridDisk(c, 1)) expect([undefined, f.properties.rank]).toContain(owner.get(n));
         const area = ids.reduce((sum, c) => sum + cellArea(c, 'km2'), 0);
         expect(area).toBeLessThanOrEqual(0.5 * 1.0001);
-        // Compact: no two of its cells more than 800 m apart, centre to centre (every pair, by h3's distance).
+        // Compact: no two of its cells more than 1,200 m apart, centre to centre (every pair, by h3's distance).
         const centres = ids.map((c) => cellToLatLng(c));
-        for (const p of centres) for (const q of centres) expect(greatCircleDistance(p, q, 'm')).toBeLessThanOrEqual(800 * 1.000001);
+        for (const p of centres) for (const q of centres) expect(greatCircleDistance(p, q, 'm')).toBeLessThanOrEqual(1200 * 1.000001);
         expect(f.properties.areaKm2).toBeCloseTo(area, 2);
         km2 += area;
         // Its harm is the sum of its res-11 cells' harm as /api/cells has it (cells without harm are bridges).

@@ -1,7 +1,7 @@
 import loadHighs from 'highs';
-import { type CentreLookup, centreDistanceM } from '../hotspots/centres';
+import { type CentreLookup, centreDistanceM, convexHull, insideHull, toPlane } from '../hotspots/centres';
 import type { Neighbours } from '../hotspots/neighbours';
-import { checkLimits, DEFAULT_MAX_DIAMETER_M, type PatrolAreaLimits, type PatrolAreaPlan } from './patrolAreas';
+import { checkLimits, DEFAULT_MAX_DIAMETER_M, HULL_TOLERANCE_M, outlineRoundness, type PatrolAreaLimits, type PatrolAreaPlan } from './patrolAreas';
 
 /** Largest instance the exact solver accepts: the model grows with cells × areas and solves in seconds up to here. */
 export const MAX_EXACT_CELLS = 80;
@@ -17,7 +17,13 @@ export const MAX_EXACT_CELLS = 80;
  *   Σⱼ fⱼᵢₖ − Σⱼ fᵢⱼₖ ≥ xᵢₖ − M rᵢₖ,  fᵢⱼₖ ≤ (M − 1) xᵢₖ,  fᵢⱼₖ ≤ (M − 1) xⱼₖ
  *   separation: xᵢₖ + Σ_{l≠k} xⱼₗ ≤ 1 for every edge (i, j)
  *   width: xᵢₖ + xⱼₖ ≤ 1 for every pair of cells whose centres are more than maxDiameterM apart
+ *   fill (with fillHull): xᵢₖ + xⱼₖ − x_cₖ ≤ 1 for every cell c on the segment between two cells, and
+ *   xᵢₖ + xⱼₖ + xₗₖ − x_cₖ ≤ 2 for every cell c in the triangle of three (within HULL_TOLERANCE_M):
+ *   a hull is the union of the triangles of its points (Carathéodory), so these say exactly that
+ *   every cell in an area's hull is in the area; only pairs and triples within the width are listed
  * with M the most cells an area can hold. Areas are interchangeable, so the optimum is one of several.
+ * Not in the model: the greedy's hull separation and its compactness term, so the optimum is an upper
+ * bound on what the greedy's rule could reach.
  * @example await exactPatrolAreas(values, areas, nb, centreLookup(cells), { maxAreas: 2, maxAreaKm2: 0.1, budgetKm2: 0.15 })
  */
 export async function exactPatrolAreas(
@@ -78,6 +84,26 @@ export async function exactPatrolAreas(
   const maxDiameter = (limits.maxDiameterM ?? DEFAULT_MAX_DIAMETER_M) * (1 + 1e-9);
   for (let i = 0; i < n; i++)
     for (let j = i + 1; j < n; j++) if (centreDistanceM(centre(i), centre(j)) > maxDiameter) for (let k = 0; k < K; k++) row(`${x(i, k)} + ${x(j, k)} <= 1`);
+  if (limits.fillHull ?? true) {
+    const lat0 = centre(0)[0];
+    const xy = Array.from({ length: n }, (_, i) => toPlane(centre(i), lat0));
+    const near = (i: number, j: number) => centreDistanceM(centre(i), centre(j)) <= maxDiameter;
+    const inside = (pts: number[]) => {
+      const hull = convexHull(pts.map((i) => xy[i]!));
+      const out: number[] = [];
+      for (let c = 0; c < n; c++) if (!pts.includes(c) && insideHull(hull, xy[c]!, HULL_TOLERANCE_M)) out.push(c);
+      return out;
+    };
+    for (let i = 0; i < n; i++)
+      for (let j = i + 1; j < n; j++) {
+        if (!near(i, j)) continue;
+        for (const c of inside([i, j])) for (let k = 0; k < K; k++) row(`${x(i, k)} + ${x(j, k)} - ${x(c, k)} <= 1`);
+        for (let l = j + 1; l < n; l++) {
+          if (!near(i, l) || !near(j, l)) continue;
+          for (const c of inside([i, j, l])) for (let k = 0; k < K; k++) row(`${x(i, k)} + ${x(j, k)} + ${x(l, k)} - ${x(c, k)} <= 2`);
+        }
+      }
+  }
   row(`${all.join(' + ')} <= ${limits.budgetKm2 * (1 + 1e-9)}`);
   lines.push('Bounds');
   for (let k = 0; k < K; k++) for (const [i, j] of edges) lines.push(` 0 <= ${f(i, j, k)} <= ${M}`);
@@ -93,7 +119,12 @@ export async function exactPatrolAreas(
     for (let i = 0; i < n; i++) if ((sol.Columns[x(i, k)]?.Primal ?? 0) > 0.5) cells.push(i);
     if (!cells.length) continue;
     cells.sort((a, b) => value[b]! - value[a]! || a - b);
-    areas.push({ cells, areaKm2: cells.reduce((s, i) => s + areaKm2[i]!, 0), value: cells.reduce((s, i) => s + value[i]!, 0) });
+    areas.push({
+      cells,
+      areaKm2: cells.reduce((s, i) => s + areaKm2[i]!, 0),
+      value: cells.reduce((s, i) => s + value[i]!, 0),
+      polsbyPopper: outlineRoundness(cells, areaKm2, (i) => nb.indices.subarray(nb.offsets[i]!, nb.offsets[i + 1]!)),
+    });
   }
   areas.sort((a, b) => b.value - a.value);
   return { areas, value: areas.reduce((s, a) => s + a.value, 0), areaKm2: areas.reduce((s, a) => s + a.areaKm2, 0), status: sol.Status };

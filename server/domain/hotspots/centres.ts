@@ -72,7 +72,12 @@ export function convexHull(points: readonly Xy[]): Xy[] {
  */
 export function hullsOverlap(a: readonly Xy[], b: readonly Xy[]): boolean {
   if (!a.length || !b.length) return false;
-  const axes: Xy[] = [];
+  // The axes of the plane as well: they separate slivers of nearly collinear centres along their line,
+  // where every edge normal is the same; extra axes never separate sets that meet.
+  const axes: Xy[] = [
+    [1, 0],
+    [0, 1],
+  ];
   for (const h of [a, b]) {
     if (h.length === 1) continue;
     for (let i = 0; i < h.length; i++) {
@@ -100,6 +105,71 @@ export function hullsOverlap(a: readonly Xy[], b: readonly Xy[]): boolean {
     }
     // A margin of a millimetre: the hulls of cells a cell apart never come that close.
     if (aHi < bLo - 1e-3 || bHi < aLo - 1e-3) return false;
+  }
+  return true;
+}
+
+/** Area of a convex hull (shoelace formula), in the plane's units squared; 0 for a point or a segment. */
+export function hullArea(h: readonly Xy[]): number {
+  let twice = 0;
+  for (let i = 0; i < h.length; i++) {
+    const p = h[i]!,
+      q = h[(i + 1) % h.length]!;
+    twice += p[0] * q[1] - q[0] * p[1];
+  }
+  return h.length < 3 ? 0 : Math.abs(twice) / 2;
+}
+
+/** Perimeter of a convex hull: a segment's is twice its length (both sides), a point's 0. */
+export function hullPerimeter(h: readonly Xy[]): number {
+  if (h.length < 2) return 0;
+  let p = 0;
+  for (let i = 0; i < h.length; i++) p += Math.hypot(h[(i + 1) % h.length]![0] - h[i]![0], h[(i + 1) % h.length]![1] - h[i]![1]);
+  return p;
+}
+
+/**
+ * Roundness of a hull grown by a disc of radius r (its cells' own extent): Polsby–Popper 4πA/P² of the
+ * grown shape, whose area and perimeter follow from the hull's by Steiner's formula (A + P·r + π·r²,
+ * P + 2π·r). 1 for a lone cell (a disc), about 2π·r/L for a straight chain L long; never 0, so the
+ * ratio of two is defined.
+ */
+export function grownHullRoundness(h: readonly Xy[], r: number): number {
+  const a = hullArea(h),
+    p = hullPerimeter(h);
+  return (4 * Math.PI * (a + p * r + Math.PI * r * r)) / (p + 2 * Math.PI * r) ** 2;
+}
+
+/** Is point q inside the counter-clockwise convex hull h, or within `tol` of it (plane units)? */
+export function insideHull(h: readonly Xy[], q: Xy, tol: number): boolean {
+  if (h.length === 0) return false;
+  if (h.length === 1) return Math.hypot(q[0] - h[0]![0], q[1] - h[0]![1]) <= tol;
+  if (h.length === 2) {
+    const [a, b] = h as [Xy, Xy];
+    const dx = b[0] - a[0],
+      dy = b[1] - a[1];
+    const t = Math.max(0, Math.min(1, ((q[0] - a[0]) * dx + (q[1] - a[1]) * dy) / (dx * dx + dy * dy)));
+    return Math.hypot(q[0] - a[0] - t * dx, q[1] - a[1] - t * dy) <= tol;
+  }
+  // Within the hull's box: a hull of nearly collinear centres is a sliver whose edges all lie on one
+  // line, so the edge tests alone would take in every point of that line.
+  let x0 = Infinity,
+    x1 = -Infinity,
+    y0 = Infinity,
+    y1 = -Infinity;
+  for (const p of h) {
+    x0 = Math.min(x0, p[0]);
+    x1 = Math.max(x1, p[0]);
+    y0 = Math.min(y0, p[1]);
+    y1 = Math.max(y1, p[1]);
+  }
+  if (q[0] < x0 - tol || q[0] > x1 + tol || q[1] < y0 - tol || q[1] > y1 + tol) return false;
+  for (let i = 0; i < h.length; i++) {
+    const a = h[i]!,
+      b = h[(i + 1) % h.length]!;
+    // Signed distance of q to the left of edge a→b: the inside of a counter-clockwise hull.
+    const cross = (b[0] - a[0]) * (q[1] - a[1]) - (b[1] - a[1]) * (q[0] - a[0]);
+    if (cross < -tol * Math.hypot(b[0] - a[0], b[1] - a[1])) return false;
   }
   return true;
 }

@@ -403,7 +403,7 @@ export function hotspotRoutes(api: Api, analysis: Analysis): void {
     cache: true,
     summary: 'High Crime High Harm areas as GeoJSON with their statistics',
     description:
-      'By default (rule=patrol-plan) the areas a patrol plan can use: at most 15 contiguous areas of at most 0.5 km² and at most 800 m across (maxDiameterM), apart (neither touching nor reaching into one another’s hull), together at most 0.5 % of the study area, holding the most harm of the period, built from resolution-11 cells (areaResolution) whatever resolution the map shows. rule=merseyside: cells in the top crimeTopPercent % by count AND the top harmTopPercent % by harm of the study area, merged where they touch, at the requested resolution. Ranked by harm.',
+      'By default (rule=patrol-plan) the areas a patrol plan can use: at most 15 contiguous, solid areas (every cell inside an area’s convex hull belongs to it) of at most 0.5 km² and at most 1,200 m across (maxDiameterM), apart (neither touching nor reaching into one another’s hull), together at most 0.5 % of the study area, holding the most harm of the period, built from resolution-11 cells (areaResolution) whatever resolution the map shows. rule=merseyside: cells in the top crimeTopPercent % by count AND the top harmTopPercent % by harm of the study area, merged where they touch, at the requested resolution. Ranked by harm.',
     query: hchhQuery,
     response: { description: 'GeoJSON FeatureCollection of areas, with totals and thresholds', schema: hchhResponse, contentType: 'application/geo+json' },
     disclosure: true,
