@@ -39,7 +39,7 @@ const session = new inspector.Session();
 session.connect();
 await session.post('Profiler.enable');
 await session.post('Profiler.start');
-for (const [f, t] of [['2021-07', '2021-09']]) {
+for (const [f, t] of [['2021-07', '2021-09'], ['2021-04', '2021-06'], ['2021-01', '2021-03'], ['2020-10', '2020-12']]) {
   slow.length = 0;
   console.log('warm', f, (await call(`/api/sites/${site}/review?from=${f}&to=${t}`)).ms.toFixed(0));
   for (const s of slow.sort((a, b) => b[0] - a[0])) console.log('  ', s[0], s[1]);

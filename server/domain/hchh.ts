@@ -176,9 +176,16 @@ export const AREA_RESOLUTION = { min: 9, max: CUBE_RESOLUTION, default: CUBE_RES
  * three months, and the rule keeps the count of areas and their size to what a force can patrol.
  * @param studyCells every cell of the study area, with totals (zero for empty cells)
  * @param cellKm2 the cells' areas (cellAreasKm2), when the caller keeps them
+ * @param cellIds the same cells' ids in the same order, when the caller keeps them (the study area's):
+ *   the neighbour and centre lookups are kept per ids array, so every period of one study area shares them
  * @example patrolPlanAreas(totals, { maxAreas: 12 }) // ≤ 12 areas in 0.5 % of the area
  */
-export function patrolPlanAreas(studyCells: CellTotal[], options: Partial<PatrolPlanOptions> = {}, cellKm2?: ArrayLike<number>): HchhResult {
+export function patrolPlanAreas(
+  studyCells: CellTotal[],
+  options: Partial<PatrolPlanOptions> = {},
+  cellKm2?: ArrayLike<number>,
+  cellIds?: readonly string[],
+): HchhResult {
   const opts = { ...defaultPatrolPlanOptions, ...options };
   if (!Number.isInteger(opts.maxAreas) || opts.maxAreas < 1) throw new Error(`maxAreas must be a whole number ≥ 1; got ${opts.maxAreas}`);
   if (!(opts.maxAreaKm2 > 0)) throw new Error(`maxAreaKm2 must be above 0; got ${opts.maxAreaKm2}`);
@@ -188,7 +195,9 @@ export function patrolPlanAreas(studyCells: CellTotal[], options: Partial<Patrol
   const areaKm2 = cellKm2 ?? cellAreasKm2(studyCells.map((c) => c.cell));
   const study = studyTotals(studyCells, areaKm2);
   // Neighbours on demand: the builder looks only around its areas, a few thousand of up to 340,000 cells.
-  const ids = studyCells.map((c) => c.cell);
+  if (cellIds && (cellIds.length !== studyCells.length || cellIds[0] !== studyCells[0]?.cell))
+    throw new Error("cellIds must be the study cells' ids in their order");
+  const ids = cellIds ?? studyCells.map((c) => c.cell);
   const plan = greedyPatrolAreas(value, areaKm2, h3NeighbourLookup(ids), centreLookup(ids), {
     maxAreas: opts.maxAreas,
     maxAreaKm2: opts.maxAreaKm2,

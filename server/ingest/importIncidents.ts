@@ -240,7 +240,6 @@ export async function storeIncidentFile(
   };
 }
 
-
 /** What the reading of a file's rows needs: the forces, the force named at import, the parser for a header. */
 export interface ReadContext {
   registry: ForceRecord[];

@@ -667,7 +667,9 @@ export class Analysis {
   private async buildHchh(r: ResolvedParams, rule: HchhRule, request: HchhRequest, cells: { resolution: number; why?: string }) {
     const study = await this.studyArea(r);
     const result =
-      rule === 'patrol-plan' ? patrolPlanAreas(study.cells, request.patrol, study.cellKm2) : hchhAreas(study.cells, request.threshold, study.cellKm2);
+      rule === 'patrol-plan'
+        ? patrolPlanAreas(study.cells, request.patrol, study.cellKm2, study.area.cells)
+        : hchhAreas(study.cells, request.threshold, study.cellKm2);
     const [namer, locations] = await Promise.all([
       this.areaNamer(r.to),
       this.topLocationsByArea(

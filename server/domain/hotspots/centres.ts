@@ -25,8 +25,11 @@ export function centreDistanceM(a: readonly [number, number], b: readonly [numbe
  * @example const centre = centreLookup(cells); centre(0) // [lat, lng] of cells[0]
  */
 export function centreLookup(cells: readonly string[]): CentreLookup {
+  // Kept per cells array, as h3NeighbourLookup: every period of one study area shares the centres found.
+  const known = centreLookups.get(cells);
+  if (known) return known;
   const kept = new Map<number, readonly [number, number]>();
-  return (i) => {
+  const lookup: CentreLookup = (i) => {
     let c = kept.get(i);
     if (!c) {
       const [lat, lng] = cellToLatLng(cells[i]!);
@@ -35,7 +38,11 @@ export function centreLookup(cells: readonly string[]): CentreLookup {
     }
     return c;
   };
+  centreLookups.set(cells, lookup);
+  return lookup;
 }
+
+const centreLookups = new WeakMap<readonly string[], CentreLookup>();
 
 /** A point on a local plane, metres east and north of a reference latitude's meridian scale. */
 type Xy = readonly [number, number];

@@ -69,13 +69,18 @@ export function h3Neighbours(cells: string[], opts: { k?: number; weights?: Weig
 
 /**
  * The same first ring (itself included) as h3Neighbours with k = 1, found on demand and kept: for
- * study areas of hundreds of thousands of cells where a caller looks only around a few thousand.
+ * study areas of hundreds of thousands of cells where a caller looks only around a few thousand;
+ * the same array gives the same lookup (kept until the array is dropped).
  * @example const ring = h3NeighbourLookup(cells); ring(0) // indices of cell 0's neighbours in the study area
  */
 export function h3NeighbourLookup(cells: readonly string[]): (i: number) => number[] {
+  // Kept per cells array: indexing a res-11 study area (about 300,000 cells) was a quarter of a warm
+  // site review's work, and the analysis passes the same study area's array for every period.
+  const kept = neighbourLookups.get(cells);
+  if (kept) return kept;
   const index = new Map<string, number>(cells.map((c, i) => [c, i]));
   const rings = new Map<number, number[]>();
-  return (i) => {
+  const lookup = (i: number) => {
     let r = rings.get(i);
     if (!r) {
       r = [];
@@ -87,4 +92,8 @@ export function h3NeighbourLookup(cells: readonly string[]): (i: number) => numb
     }
     return r;
   };
+  neighbourLookups.set(cells, lookup);
+  return lookup;
 }
+
+const neighbourLookups = new WeakMap<readonly string[], (i: number) => number[]>();
