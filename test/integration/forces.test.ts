@@ -7,7 +7,7 @@ import { ForceStore } from '../../server/db/forces';
 import { rowsOf } from '../../server/db/connection';
 import { importPaths } from '../../server/ingest/importPaths';
 import { dbLabel, freshDb } from '../support/db';
-import { PROXY_CATEGORIES, dataDir, harmDir, monthFile, readRows } from '../support/data';
+import { PROXY_CATEGORIES, dataDir, harmDir, monthFile, readRows, zoneRow } from '../support/data';
 import { serveApp } from '../support/server';
 
 // Two real forces in one instance: three months of each force's data.police.uk files and their
@@ -233,22 +233,7 @@ describe(`two forces in one instance on ${dbLabel}`, () => {
     ]);
     expect(await zipped.text()).toBe(await plain.text());
     expect(JSON.parse(await first.text())).toMatchObject({ type: 'FeatureCollection', features: expect.any(Array) });
-    await db('zone').insert({
-      name: 'cache test',
-      clear_start: '2020-01-01',
-      geometry: JSON.stringify({
-        type: 'Polygon',
-        coordinates: [
-          [
-            [-2.98, 53.4],
-            [-2.97, 53.4],
-            [-2.97, 53.41],
-            [-2.98, 53.4],
-          ],
-        ],
-      }),
-      area_km2: 0.5,
-    });
+    await db('zone').insert(zoneRow('cache test'));
     const after = await fetch(url, { headers: { 'If-None-Match': etag! } });
     expect(after.status).toBe(200);
     expect(after.headers.get('etag')).not.toBe(etag);

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningServer } from '../../server/server';
 import { dbLabel } from '../support/db';
+import { zoneRow } from '../support/data';
 import { startTestServer } from '../support/server';
 
 /**
@@ -42,22 +43,7 @@ describe(`preparing the first answers ahead on ${dbLabel}`, () => {
 
   it('keeps what it prepared when a zone is drawn, and prepares again after a change to the data the answers read', async () => {
     const before = (await get('/health')).body;
-    await server.db('zone').insert({
-      name: 'prepare test',
-      clear_start: '2021-08-01',
-      geometry: JSON.stringify({
-        type: 'Polygon',
-        coordinates: [
-          [
-            [-2.98, 53.4],
-            [-2.97, 53.4],
-            [-2.97, 53.41],
-            [-2.98, 53.4],
-          ],
-        ],
-      }),
-      area_km2: 0.5,
-    });
+    await server.db('zone').insert(zoneRow('prepare test', { clear_start: '2021-08-01' }));
     statements.length = 0;
     // An analyst's own places change kept answers (the ETag), not the cube slices or study areas.
     expect((await get('/api/cells?resolution=9')).status).toBe(200);

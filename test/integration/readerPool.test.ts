@@ -45,7 +45,10 @@ describe(`reading street files in a worker thread (${dbLabel})`, () => {
     const at = text.findIndex((l, i) => i >= 500 && l.includes('On or near '));
     text[at] = text[at]!.replace('On or near ', 'On or n\u0000ear ');
     // The NUL stands for the byte 0xE9 ('é' in Latin-1), written as a single byte.
-    fs.writeFileSync(latin1, Buffer.from(text.join('\n'), 'utf8').map((b) => (b === 0 ? 0xe9 : b)));
+    fs.writeFileSync(
+      latin1,
+      Buffer.from(text.join('\n'), 'utf8').map((b) => (b === 0 ? 0xe9 : b)),
+    );
     fs.writeFileSync(renamed, [lines[0]!.replace('Crime type', 'Offence'), ...lines.slice(1)].join('\n'));
     db = await freshDb();
     registry = await new ForceStore(db).registry();
@@ -106,39 +109,43 @@ describe(`reading street files in a worker thread (${dbLabel})`, () => {
   });
 
   // importPaths uses the worker on PGlite only (on a server the next file is read while the server stores this one).
-  it.skipIf(onPostgres)('through importPaths: the same outcomes and messages with the worker as without', async () => {
-    const run = async (workers: boolean): Promise<ImportReport> => {
-      const schema = `${TEST_SCHEMA}_reader_${workers ? 'w' : 'm'}`;
-      if (onPostgres) {
-        const admin = openDb({ databaseUrl: process.env.DATABASE_URL });
-        await admin.raw(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
-        await admin.raw(`CREATE SCHEMA ${schema}`);
-        await admin.destroy();
-      }
-      const store = openDb({ databaseUrl: process.env.DATABASE_URL, pgliteDir: 'memory', schema });
-      try {
-        await migrate(store);
-        await seedBuiltins(store);
-        return await importPaths(store, [broken, latin1, renamed, real], () => {}, undefined, { workers });
-      } finally {
-        await store.destroy();
+  it.skipIf(onPostgres)(
+    'through importPaths: the same outcomes and messages with the worker as without',
+    async () => {
+      const run = async (workers: boolean): Promise<ImportReport> => {
+        const schema = `${TEST_SCHEMA}_reader_${workers ? 'w' : 'm'}`;
         if (onPostgres) {
           const admin = openDb({ databaseUrl: process.env.DATABASE_URL });
           await admin.raw(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
+          await admin.raw(`CREATE SCHEMA ${schema}`);
           await admin.destroy();
         }
-      }
-    };
-    const [withWorker, without] = [await run(true), await run(false)];
-    const shape = (r: ImportReport) => ({
-      failed: r.failed.map((f) => [path.basename(f.file), f.reason]),
-      files: r.files.map((f) => [f.fileName, f.status, f.message, f.rowsImported, f.rowsRejected, f.rejections]),
-    });
-    expect(shape(withWorker)).toEqual(shape(without));
-    expect(withWorker.files.map((f) => [f.fileName, f.status])).toEqual([
-      [path.basename(broken), 'rejected'],
-      [path.basename(real), 'imported'],
-    ]);
-    expect(withWorker.failed.map((f) => path.basename(f.file)).sort()).toEqual([path.basename(latin1), path.basename(renamed)].sort());
-  }, 300_000);
+        const store = openDb({ databaseUrl: process.env.DATABASE_URL, pgliteDir: 'memory', schema });
+        try {
+          await migrate(store);
+          await seedBuiltins(store);
+          return await importPaths(store, [broken, latin1, renamed, real], () => {}, undefined, { workers });
+        } finally {
+          await store.destroy();
+          if (onPostgres) {
+            const admin = openDb({ databaseUrl: process.env.DATABASE_URL });
+            await admin.raw(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
+            await admin.destroy();
+          }
+        }
+      };
+      const [withWorker, without] = [await run(true), await run(false)];
+      const shape = (r: ImportReport) => ({
+        failed: r.failed.map((f) => [path.basename(f.file), f.reason]),
+        files: r.files.map((f) => [f.fileName, f.status, f.message, f.rowsImported, f.rowsRejected, f.rejections]),
+      });
+      expect(shape(withWorker)).toEqual(shape(without));
+      expect(withWorker.files.map((f) => [f.fileName, f.status])).toEqual([
+        [path.basename(broken), 'rejected'],
+        [path.basename(real), 'imported'],
+      ]);
+      expect(withWorker.failed.map((f) => path.basename(f.file)).sort()).toEqual([path.basename(latin1), path.basename(renamed)].sort());
+    },
+    300_000,
+  );
 });

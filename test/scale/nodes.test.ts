@@ -6,7 +6,7 @@ import { repoRoot } from '../../server/config';
 import { rowsOf, type Db } from '../../server/db/connection';
 import { importPaths } from '../../server/ingest/importPaths';
 import { TEST_SCHEMA, freshDb, onPostgres } from '../support/db';
-import { monthFile } from '../support/data';
+import { monthFile, zoneRow } from '../support/data';
 
 // Two API nodes behind one port (npm run start:cluster); a change written past both of them ends
 // both nodes' cached answers, announced by NOTIFY on the data version.
@@ -87,22 +87,7 @@ describe.runIf(onPostgres)('several API nodes behind one port, PostgreSQL', () =
     const version = Number(rowsOf<{ version: number }>(await db.raw('SELECT version FROM data_version'))[0]!.version);
     expect(before[0]).toContain(`harmgrid-${version}-`);
     // Written past both nodes, as `npm run import` or a script would.
-    await db('zone').insert({
-      name: 'nodes test',
-      clear_start: '2020-01-01',
-      area_km2: 0.5,
-      geometry: JSON.stringify({
-        type: 'Polygon',
-        coordinates: [
-          [
-            [-2.98, 53.4],
-            [-2.97, 53.4],
-            [-2.97, 53.41],
-            [-2.98, 53.4],
-          ],
-        ],
-      }),
-    });
+    await db('zone').insert(zoneRow('nodes test'));
     await new Promise((r) => setTimeout(r, 300));
     const after = await etags(6);
     expect(new Set(after).size).toBe(1);

@@ -6,7 +6,7 @@ import { importPaths } from '../../server/ingest/importPaths';
 import { isReadOnly, lsnValue } from '../../server/db/routing';
 import { startServer, type RunningServer } from '../../server/server';
 import { TEST_SCHEMA, freshDb, onPostgres } from '../support/db';
-import { PROXY_CATEGORIES, monthFile, readRows } from '../support/data';
+import { PROXY_CATEGORIES, monthFile, readRows, zoneRow } from '../support/data';
 import pg from 'pg';
 
 // A streaming replica of the local cluster (scripts/replica-cluster.sh, port 5433) takes the API's
@@ -110,22 +110,7 @@ describe.runIf(onPostgres)('reads on a streaming replica, PostgreSQL', () => {
 
   it('skips a replica that lags beyond the bound, and uses it again once it has caught up', async () => {
     await replica.query('SELECT pg_wal_replay_pause()');
-    await server.db('zone').insert({
-      name: 'lag test',
-      clear_start: '2020-01-01',
-      area_km2: 0.5,
-      geometry: JSON.stringify({
-        type: 'Polygon',
-        coordinates: [
-          [
-            [-2.98, 53.4],
-            [-2.97, 53.4],
-            [-2.97, 53.41],
-            [-2.98, 53.4],
-          ],
-        ],
-      }),
-    });
+    await server.db('zone').insert(zoneRow('lag test'));
     await new Promise((r) => setTimeout(r, 5600)); // past the 5 s bound
     await server.router!.check();
     expect(server.router!.status().replicas[0]).toMatchObject({ up: true, lagging: true });

@@ -40,3 +40,27 @@ export function boldStreetSite(): { type: 'Polygon'; coordinates: number[][][] }
   const poly = turfBuffer(feature(street.geometry as never), 20, { units: 'meters', steps: 4 })!.geometry as { type: 'Polygon'; coordinates: number[][][] };
   return { type: 'Polygon', coordinates: poly.coordinates.map((ring) => ring.map(([x, y]) => [Number(x!.toFixed(6)), Number(y!.toFixed(6))])) };
 }
+
+/**
+ * A zone row to insert straight into the table (a small triangle in Liverpool city centre), for tests
+ * that need the stored data to change behind the service's back, as another node or a script would.
+ */
+export function zoneRow(name: string, extra: Record<string, unknown> = {}): Record<string, unknown> {
+  return {
+    name,
+    clear_start: '2020-01-01',
+    area_km2: 0.5,
+    geometry: JSON.stringify({
+      type: 'Polygon',
+      coordinates: [
+        [
+          [-2.98, 53.4],
+          [-2.97, 53.4],
+          [-2.97, 53.41],
+          [-2.98, 53.4],
+        ],
+      ],
+    }),
+    ...extra,
+  };
+}
