@@ -151,9 +151,10 @@ export async function startServer(opts: StartOptions = {}): Promise<RunningServe
     router,
     close: async () => {
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-      (app.locals.stopPreparing as () => void)();
+      const preparing = (app.locals.stopPreparing as () => Promise<void>)(); // finishes its step before the database closes
       server.closeAllConnections(); // keep-alive connections would otherwise hold the close open
       await closed;
+      await preparing;
       await feed?.close();
       await router?.close();
       await db.destroy();

@@ -149,23 +149,24 @@ export class Api {
       const cached = Boolean(spec.cache && spec.method === 'get' && this.opts.dataVersion);
       const version = cached ? await this.opts.dataVersion!() : 0;
       const key = `${who}|${req.originalUrl}`;
-      if (cached) {
+      if (cached && !audited) {
         const etag = `W/"harmgrid-${version}-${who}"`;
         res.setHeader('ETag', etag);
         res.setHeader('Cache-Control', 'private, no-cache'); // revalidate every time: the data may have changed
-        // An audited answer is always sent in full, so every read of it has its entry with its rows.
-        if (!audited && req.headers['if-none-match'] === etag) {
+        if (req.headers['if-none-match'] === etag) {
           res.status(304).end();
           return;
         }
-        const hit = this.answers.get(key, version);
-        // Says whether the answer was kept or computed: for operators, the bench and the tests.
-        res.setHeader('X-Answer-Cache', hit ? 'hit' : 'miss');
-        if (hit) {
-          if (audited) await this.audit(spec, req, res, caller, hit.rows);
-          sendAnswer(req, res, hit);
-          return;
-        }
+      }
+      // A record-level or exported answer is not to be stored by the browser (nor revalidated: every read has its entry).
+      if (audited) res.setHeader('Cache-Control', 'no-store');
+      const hit = cached ? this.answers.get(key, version) : undefined;
+      // Says whether the answer was kept or computed (operators, the bench, tests); for audited answers the audit entry says it instead.
+      if (cached && !audited) res.setHeader('X-Answer-Cache', hit ? 'hit' : 'miss');
+      if (hit) {
+        if (audited) await this.audit(spec, req, res, caller, hit.rows, true);
+        sendAnswer(req, res, hit);
+        return;
       }
       if (!audited) {
         const result = await spec.handler({ query, params, body, caller: caller!, req, res });
@@ -199,9 +200,9 @@ export class Api {
       if (!held && result === undefined) return;
       if (!held) checkResponse(spec, result);
       const rows = (res.locals.auditRows as number | undefined) ?? (held ? null : countRows(result));
-      await this.audit(spec, req, res, caller, rows);
+      await this.audit(spec, req, res, caller, rows, cached ? false : undefined);
       const sent = held ? held.body : JSON.stringify(result);
-      if (!held) res.type('application/json; charset=utf-8');
+      if (!held && !res.getHeader('Content-Type')) res.type('application/json; charset=utf-8'); // a handler may have set its own (GeoJSON)
       // A page or file the handler sent itself is kept with the headers that describe it.
       if (cached && res.statusCode === 200 && (typeof sent === 'string' || Buffer.isBuffer(sent))) {
         const answer = await AnswerCache.withGzip({ body: sent, headers: describingHeaders(res), rows });
@@ -225,6 +226,7 @@ export class Api {
     res: Response,
     caller: Caller | null,
     rows: number | null,
+    kept?: boolean,
   ): Promise<void> {
     const auditor = auditorOf(res);
     if (!auditor) throw new Error(`${spec.path} is audited but the app has no audit trail mounted`);
@@ -236,6 +238,8 @@ export class Api {
         route: `${spec.method.toUpperCase()} ${spec.path}`,
         access: spec.access,
         ...(req.params && Object.keys(req.params).length ? { params: req.params } : {}),
+        // Whether the answer sent was one kept from an earlier read (the same data version) or computed for this one.
+        ...(kept === undefined ? {} : { answer: kept ? 'kept' : 'computed' }),
       },
     });
   }

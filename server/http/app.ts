@@ -71,7 +71,7 @@ export function createApp({ db, config, extraRouters = [], limits = requestLimit
 
   const analysis = new Analysis(db);
   if (versionFeed) analysis.versionFeed = versionFeed;
-  app.locals.stopPreparing = prepareLog ? prepareAhead(analysis, prepareLog).stop : () => {};
+  app.locals.stopPreparing = prepareLog ? prepareAhead(analysis, prepareLog).stop : async () => {};
   const api = new Api({ dataVersion: () => analysis.version() });
   mountAuth(app, api, db, config); // Host and cross-site checks, who is calling, sign-in, accounts and audit routes
   metaRoutes(api, { db, analysis, database: describeDb({ databaseUrl: config.databaseUrl, pgliteDir: config.pgliteDir }) });

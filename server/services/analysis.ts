@@ -154,7 +154,8 @@ export class Analysis {
     )[0];
     const version = Number(row?.version ?? 0);
     const core = Number(row?.core_version ?? 0);
-    if (core !== this.cacheVersion) {
+    // An older version (two reads answered out of order, or a replica behind another) retires nothing.
+    if (core > this.cacheVersion) {
       const first = this.cacheVersion === -1;
       this.cache = new Map();
       this.cacheVersion = core;
@@ -168,7 +169,11 @@ export class Analysis {
     return this.preparedVersion === (await this.versions()).core;
   }
 
-  /** Runs `compute` once per key until the data version changes, for services that compose on this analysis (what they keep must not be changed by callers). */
+  /**
+   * Runs `compute` once per key until the core data version changes (versions()), for services that
+   * compose on this analysis. What is kept must read only core data (not zones, sites or indicators),
+   * and callers must not change it.
+   */
   async keep<T>(key: string, compute: () => Promise<T>): Promise<T> {
     await this.version();
     return this.memo(`kept|${key}`, compute);
@@ -185,22 +190,24 @@ export class Analysis {
     return hit;
   }
 
+  /** The core data version whose first answers prepare() has read ahead (null before the first run). */
+  preparedVersion: number | null = null;
+
   /**
-   * Reads ahead, for the stored data's version, what an analyst's first answers need and no answer
+   * Reads ahead, for the stored data's core version, what an analyst's first answers need and no answer
    * should wait for: for each loaded force, its default cut's cube slice and location slice and its
    * study area at resolutions 9–11 (the map's cells and the patrol plan's res-11 cells; building the
    * res-11 study area alone is about 300,000 cells). A request that comes meanwhile shares the work in
-   * progress (memo), so nothing is read twice. Returns what it prepared.
+   * progress (memo), so nothing is read twice. `stopped` is asked between steps (the service is closing).
+   * Returns what it prepared (no forces when it stopped or new data landed meanwhile).
    */
-  /** The data version whose first answers prepare() has read ahead (null before the first run). */
-  preparedVersion: number | null = null;
-
-  async prepare(): Promise<{ version: number; forces: string[]; ms: number }> {
+  async prepare(stopped: () => boolean = () => false): Promise<{ version: number; forces: string[]; ms: number }> {
     const t0 = performance.now();
     const version = (await this.versions()).core;
     const forces = (await this.loadedForces()).map((f) => f.code);
     for (const force of forces.length > 1 ? forces : [undefined]) {
       for (const resolution of [9, 10, 11]) {
+        if (stopped()) return { version, forces: [], ms: performance.now() - t0 };
         const r = await this.resolve({ resolution, force });
         if (r.version !== version) return { version, forces: [], ms: performance.now() - t0 }; // new data landed: the next prepare starts again
         await Promise.all([this.studyAreaOf(r), this.slice(r), resolution === 11 ? this.locations(r) : null]);

@@ -276,7 +276,14 @@ describe(`Sign-in, roles and the audit trail on ${dbLabel}, real data ${MONTH}`,
   });
 
   it('every export and record-level read leaves exactly one audit entry, with the rows it sent, kept answers too', async () => {
-    const KEPT = new Set(['/api/sites/{id}/review', '/api/sites/{id}/review.html', '/api/partnership-pack.html']);
+    const KEPT = new Set([
+      '/api/sites/{id}/review',
+      '/api/sites/{id}/review.html',
+      '/api/partnership-pack.html',
+      '/api/backtest.html',
+      '/api/repeat-locations',
+    ]);
+    const GEOJSON = new Set(['/api/repeat-locations', '/api/zones.geojson', '/api/sites.geojson']);
     const site = await call('/api/sites', {
       method: 'POST',
       token: tokens['designing-out-crime-officer'],
@@ -311,8 +318,14 @@ describe(`Sign-in, roles and the audit trail on ${dbLabel}, real data ${MONTH}`,
         expect((await auth.audit.list({ limit: 1 }))[0]!, `${op.path} again`).toMatchObject({ target: `GET ${path}`, rows: entry.rows });
         for (const h of ['content-type', 'content-security-policy', 'content-disposition'])
           expect(again.headers.get(h), `${op.path} ${h}`).toBe(res.headers.get(h));
+        expect(again.headers.get('cache-control'), op.path).toBe('no-store');
+        if (GEOJSON.has(op.path))
+          expect([res.headers.get('content-type'), again.headers.get('content-type')], op.path).toEqual(
+            Array(2).fill(expect.stringContaining('application/geo+json')),
+          );
+        expect(again.headers.get('x-answer-cache'), op.path).toBeNull();
         if (KEPT.has(op.path)) {
-          expect([res.headers.get('x-answer-cache'), again.headers.get('x-answer-cache')], op.path).toEqual(['miss', 'hit']);
+          expect([entry.detail?.answer, (await auth.audit.list({ limit: 1 }))[0]!.detail?.answer], op.path).toEqual(['computed', 'kept']);
           expect(again.text, op.path).toBe(res.text);
         }
       } else {

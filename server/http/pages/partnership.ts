@@ -63,7 +63,7 @@ ${p.coverage.sources.map((s) => html`<tr><th scope="row">${s.source}</th><td cla
 export function partnershipPackPage(p: PartnershipPack): string {
   const def = p.definition;
   const body = html`<h1>Serious violence partnership pack</h1>
-<p class="meta">harmgrid · data ${p.months.first} to ${p.months.last} · generated ${p.generated.slice(0, 10)} · definition: ${def.name}${def.isProxy && !/proxy/i.test(def.name) ? ' (public-data proxy)' : ''} · harm in ${p.scheme.unit}</p>
+<p class="meta">harmgrid · data ${p.months.first} to ${p.months.last} · figures computed ${p.generated.slice(0, 10)} · definition: ${def.name}${def.isProxy && !/proxy/i.test(def.name) ? ' (public-data proxy)' : ''} · harm in ${p.scheme.unit}</p>
 <p>${def.description}</p>
 ${coverageSection(p)}
 ${successMeasuresSection(p.successMeasures)}
