@@ -25,10 +25,7 @@ export function useLegend(
 ): { legend: LegendModel | null; overlays: Overlays; exportPng: () => void } {
   const { definitions, schemes } = names;
   // biome-ignore lint/correctness/useExhaustiveDependencies: the legend follows what was drawn (cells), not the controls meanwhile
-  const legend = useMemo(
-    () => (cells ? cellsLegend(cells, view, definitions, schemes) : null),
-    [cells, definitions, schemes],
-  );
+  const legend = useMemo(() => (cells ? cellsLegend(cells, view, definitions, schemes) : null), [cells, definitions, schemes]);
   const overlays = useMemo(
     () => ({
       deprivation: view.showDeprivation
