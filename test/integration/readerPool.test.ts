@@ -108,10 +108,10 @@ describe(`reading street files in a worker thread (${dbLabel})`, () => {
     expect(answers.map((a) => (a as { checksum: string }).checksum)).toEqual(files.map(sha256));
   });
 
-  // importPaths uses the worker on PGlite only (on a server the next file is read while the server stores this one).
-  it.skipIf(onPostgres)(
-    'through importPaths: the same outcomes and messages with the worker as without',
-    async () => {
+  // importPaths uses the worker on PGlite only (on a server the next file is read while the server stores
+  // this one), so on PostgreSQL there is nothing to compare and the test is not defined.
+  if (!onPostgres)
+    it('through importPaths: the same outcomes and messages with the worker as without', async () => {
       const run = async (workers: boolean): Promise<ImportReport> => {
         const schema = `${TEST_SCHEMA}_reader_${workers ? 'w' : 'm'}`;
         if (onPostgres) {
@@ -145,7 +145,5 @@ describe(`reading street files in a worker thread (${dbLabel})`, () => {
         [path.basename(real), 'imported'],
       ]);
       expect(withWorker.failed.map((f) => path.basename(f.file)).sort()).toEqual([path.basename(latin1), path.basename(renamed)].sort());
-    },
-    300_000,
-  );
+    }, 300_000);
 });

@@ -46,7 +46,13 @@ describe('Backtest view in headless Chromium', () => {
 
   beforeAll(async () => {
     fs.mkdirSync(artifacts, { recursive: true });
-    server = await startServerWith(FILES);
+    // As a force's service runs: it prepares its first answers after start (the res-11 study area of
+    // a whole force is hundreds of thousands of cells), and the analyst arrives after that.
+    server = await startServerWith(FILES, { prepare: true });
+    for (let i = 0; !(await api<{ prepared: boolean }>('/health')).prepared; i++) {
+      if (i > 2400) throw new Error('the service did not prepare its first answers within 8 minutes');
+      await new Promise((r) => setTimeout(r, 200));
+    }
     browser = await launchChromium();
     page = await (await browser.newContext({ viewport: { width: 1300, height: 900 } })).newPage();
     page.on('pageerror', (e) => errors.push(e.message));
